@@ -1,0 +1,89 @@
+/* The device side of a split virtqueue: pop descriptor chains the driver
+ * made available, push used entries, decide on interrupts (event index or
+ * NO_INTERRUPT).  Every index, address and length read from the ring is
+ * checked; each descriptor is copied out of guest memory once (so a guest
+ * rewriting it mid-walk cannot change what is used); a chain is at most
+ * num descriptors including indirect ones.  A broken ring is reported as a
+ * vq_fault naming the rule; the caller marks the device DEVICE_NEEDS_RESET. */
+#ifndef VMTRACE_EMU_VIRTQUEUE_H
+#define VMTRACE_EMU_VIRTQUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/emu/guest_mem.h"
+#include "spec/rules.h"
+
+struct vq_buf {
+	uint64_t gpa;
+	uint32_t len;
+	bool writable; /* VIRTQ_DESC_F_WRITE: the device writes into it */
+};
+
+/* A chain popped from the available ring. bufs points into the queue's
+ * scratch array and is valid until the next vq_pop on the same queue. */
+struct vq_chain {
+	uint16_t head;       /* descriptor index to return in the used ring */
+	uint16_t n;          /* buffers in bufs: readable ones first */
+	uint16_t n_readable;
+	bool indirect;       /* the chain went through an indirect table */
+	uint64_t readable_len;
+	uint64_t writable_len;
+	struct vq_buf *bufs;
+};
+
+struct vq_fault {
+	enum rule_id rule;
+	char msg[192];
+};
+
+struct virtqueue {
+	struct guest_mem *gm;
+	uint32_t num;        /* queue size */
+	uint64_t desc;       /* guest-physical addresses of the three areas */
+	uint64_t avail;
+	uint64_t used;
+	bool indirect_ok;    /* VIRTIO_F_INDIRECT_DESC negotiated */
+	bool event_idx;      /* VIRTIO_F_EVENT_IDX negotiated */
+	uint16_t last_avail; /* next available ring slot the device reads */
+	uint16_t used_idx;   /* device's used index */
+	uint16_t signalled_used; /* used_idx at the last interrupt (event idx) */
+	bool signalled_valid;
+	struct vq_buf *scratch; /* num entries; owned (vq_setup / vq_release) */
+};
+
+/* Check the layout (num a power of two in [1, VIRTQ_SIZE_MAX], areas aligned
+ * and inside guest memory) and prepare the queue for use.  Returns 0, or -1
+ * with *f filled and nothing allocated. */
+int vq_setup(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
+	     uint64_t desc, uint64_t avail, uint64_t used,
+	     bool indirect_ok, bool event_idx, struct vq_fault *f);
+
+/* Free the scratch space and forget the ring; safe on a zeroed queue. */
+void vq_release(struct virtqueue *vq);
+
+/* Pop the next available chain. Returns 1 with *c filled, 0 if nothing is
+ * available, -1 with *f filled if the ring is broken (state unchanged). */
+int vq_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f);
+
+/* Put (c->head, written) into the used ring and publish the new used index.
+ * Returns 0, or -1 with *f filled if the used ring cannot be written. */
+int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, struct vq_fault *f);
+
+/* After one or more pushes: should the device interrupt the driver?
+ * Honours VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX. */
+bool vq_should_interrupt(struct virtqueue *vq);
+
+/* Number of chains the driver has made available and the device not yet
+ * popped (0 if the avail index cannot be read). */
+uint16_t vq_pending(const struct virtqueue *vq);
+
+/* Copy len bytes at byte offset off of the chain's readable part into dst /
+ * from src into its writable part. Return the number of bytes copied
+ * (short if the chain is shorter). Buffers were bounds-checked at pop. */
+uint64_t vq_chain_read(const struct guest_mem *gm, const struct vq_chain *c,
+		       uint64_t off, void *dst, uint64_t len);
+uint64_t vq_chain_write(struct guest_mem *gm, const struct vq_chain *c,
+			uint64_t off, const void *src, uint64_t len);
+
+#endif

@@ -1,0 +1,56 @@
+/* Event model helpers: names and the device descriptor encoding. */
+#include "capture/event.h"
+
+#include <string.h>
+
+#include "spec/virtio.h"
+
+void vmt_device_desc_encode(const struct vmt_device_desc *d, uint8_t out[VMT_DEVICE_DESC_BYTES])
+{
+	memset(out, 0, VMT_DEVICE_DESC_BYTES);
+	le64_put(out, d->base);
+	le32_put(out + 8, d->size);
+	le32_put(out + 12, d->device_id);
+	le32_put(out + 16, d->version);
+	le32_put(out + 20, d->vendor_id);
+	memcpy(out + 24, d->name, strnlen(d->name, sizeof(d->name) - 1));
+}
+
+int vmt_device_desc_decode(struct vmt_device_desc *d, const uint8_t *in, size_t len)
+{
+	if (len < VMT_DEVICE_DESC_BYTES)
+		return -1;
+	memset(d, 0, sizeof(*d));
+	d->base = le64_get(in);
+	d->size = le32_get(in + 8);
+	d->device_id = le32_get(in + 12);
+	d->version = le32_get(in + 16);
+	d->vendor_id = le32_get(in + 20);
+	memcpy(d->name, in + 24, sizeof(d->name) - 1);
+	d->name[sizeof(d->name) - 1] = '\0';
+	return 0;
+}
+
+const char *vmt_source_name(uint32_t source)
+{
+	switch (source) {
+	case VMT_SRC_EMU: return "emu";
+	case VMT_SRC_QEMU: return "qemu";
+	case VMT_SRC_KVM_BPF: return "kvm-bpf";
+	}
+	return "unknown";
+}
+
+const char *vmt_event_type_name(uint32_t type)
+{
+	switch (type) {
+	case VMT_EV_MMIO: return "mmio";
+	case VMT_EV_MEM: return "mem";
+	case VMT_EV_IRQ: return "irq";
+	case VMT_EV_MARKER: return "marker";
+	case VMT_EV_LOST: return "lost";
+	case VMT_EV_DEVICE: return "device";
+	case VMT_EV_VIOLATION: return "violation";
+	}
+	return "unknown";
+}

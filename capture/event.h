@@ -1,0 +1,80 @@
+/* The one event record every capture source produces (emulator, QEMU trace
+ * events, KVM/BPF), as held in memory.  The raw trace stores these; the
+ * decoder consumes them without asking where they came from. */
+#ifndef VMTRACE_CAPTURE_EVENT_H
+#define VMTRACE_CAPTURE_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum vmt_source {
+	VMT_SRC_UNKNOWN = 0,
+	VMT_SRC_EMU = 1,  /* built-in emulator, exact and deterministic */
+	VMT_SRC_QEMU = 2, /* QEMU trace events */
+	VMT_SRC_KVM_BPF = 3, /* eBPF on kvm:kvm_mmio */
+};
+
+enum vmt_event_type {
+	VMT_EV_MMIO = 1,      /* register access: base, addr (offset), width, dir, value */
+	VMT_EV_MEM = 2,       /* guest memory bytes at addr (gpa); flags say whose */
+	VMT_EV_IRQ = 3,       /* device interrupt line: value = InterruptStatus, width 1 raised / 0 lowered */
+	VMT_EV_MARKER = 4,    /* free text in data (workload phases, notes) */
+	VMT_EV_LOST = 5,      /* value = number of events the source dropped here */
+	VMT_EV_DEVICE = 6,    /* a device appeared: data holds a struct vmt_device_desc, encoded */
+	VMT_EV_VIOLATION = 7, /* a rule broken as seen by the source: value = rule id, data = message */
+	VMT_EV_TYPE_MAX = 7,
+};
+
+enum vmt_dir {
+	VMT_DIR_READ = 0,
+	VMT_DIR_WRITE = 1,
+};
+
+/* VMT_EV_MEM flags: who wrote or what was observed. */
+#define VMT_MEM_DRIVER_WRITE 0x1u /* the driver stored these bytes (exact) */
+#define VMT_MEM_DEVICE_WRITE 0x2u /* the device stored these bytes (exact) */
+#define VMT_MEM_SNAPSHOT 0x4u     /* bytes read by the recorder at this point */
+#define VMT_MEM_BEST_EFFORT 0x8u  /* snapshot raced a running guest: may be torn */
+#define VMT_MEM_TRUNCATED 0x10u   /* the region was longer than what was kept */
+
+/* Largest data payload of one event; longer memory regions are split into
+ * several VMT_EV_MEM events by the source. */
+#define VMT_EVENT_DATA_MAX 65536u
+
+struct vmt_event {
+	uint64_t seq;   /* assigned by the raw trace writer: 0, 1, 2, ... */
+	uint64_t ts_ns; /* source clock, nanoseconds; deterministic for the emulator */
+	uint8_t type;   /* enum vmt_event_type */
+	uint8_t source; /* enum vmt_source */
+	uint8_t dir;    /* enum vmt_dir (MMIO) */
+	uint8_t width;  /* access width in bytes 1, 2, 4, 8 (MMIO); raised flag (IRQ) */
+	uint16_t vcpu;  /* vCPU or thread index; 0 if unknown */
+	uint16_t flags; /* VMT_MEM_* for MEM; 0 otherwise */
+	uint64_t base;  /* device base address (MMIO, IRQ, DEVICE, VIOLATION) */
+	uint64_t addr;  /* MMIO: register offset from base; MEM: guest-physical address */
+	uint64_t value; /* MMIO value; IRQ status; LOST count; VIOLATION rule id */
+	uint32_t len;   /* bytes at data */
+	const uint8_t *data; /* borrowed; valid until the next event is read or emitted */
+};
+
+/* A device the source knows about (emulator config, or discovered from
+ * MagicValue/Version/DeviceID reads). */
+struct vmt_device_desc {
+	uint64_t base;
+	uint32_t size;      /* register window, usually 0x200 */
+	uint32_t device_id; /* 0 if not known yet */
+	uint32_t version;   /* 1 legacy, 2 modern, 0 not known yet */
+	uint32_t vendor_id;
+	char name[32];      /* "virtio-blk@0xfeb02e00" style label, NUL-terminated */
+};
+
+/* Encoded size of a vmt_device_desc inside a VMT_EV_DEVICE payload. */
+#define VMT_DEVICE_DESC_BYTES 56u
+void vmt_device_desc_encode(const struct vmt_device_desc *d, uint8_t out[VMT_DEVICE_DESC_BYTES]);
+/* Returns 0, or -1 if len is too short. The name is always NUL-terminated. */
+int vmt_device_desc_decode(struct vmt_device_desc *d, const uint8_t *in, size_t len);
+
+const char *vmt_source_name(uint32_t source);     /* "emu", "qemu", "kvm-bpf", "unknown" */
+const char *vmt_event_type_name(uint32_t type);   /* "mmio", "mem", ... or "unknown" */
+
+#endif

@@ -1,0 +1,49 @@
+/* Subcommands whose capability lands in a later issue: they say so, with
+ * the issue that brings them, and exit 2 so no script mistakes them for
+ * success. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static int pending(int argc, char **argv, const char *what)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: vmtrace %s ...\n\n%s\n\nNot available in this build yet.\n", argv[0], what);
+			return 0;
+		}
+	}
+	fprintf(stderr, "vmtrace %s: not available in this version yet (%s)\n", argv[0], what);
+	return EXIT_USAGE;
+}
+
+int cmd_decode(int argc, char **argv)
+{
+	return pending(argc, argv, "decoding raw traces into SQLite comes with the decoder");
+}
+
+int cmd_info(int argc, char **argv)
+{
+	return pending(argc, argv, "summaries of trace.db come with the decoder");
+}
+
+int cmd_show(int argc, char **argv)
+{
+	return pending(argc, argv, "printing decoded events comes with the decoder");
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	return pending(argc, argv, "deterministic replay comes with the replay engine");
+}
+
+int cmd_tui(int argc, char **argv)
+{
+	return pending(argc, argv, "the interactive inspector comes with the TUI");
+}
+
+int cmd_export(int argc, char **argv)
+{
+	return pending(argc, argv, "pcap and timeline export come with the exporters");
+}

@@ -1,0 +1,78 @@
+/* vmtrace: record, decode, replay and inspect virtio-mmio traces. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "config.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "record", cmd_record, "record a virtio-mmio session (built-in emulator, QEMU, or KVM via BPF)" },
+	{ "dump", cmd_dump, "print the events of a raw trace, one per line" },
+	{ "decode", cmd_decode, "decode a raw trace into a SQLite trace.db" },
+	{ "info", cmd_info, "summarize a trace.db" },
+	{ "show", cmd_show, "print decoded events of a trace.db" },
+	{ "replay", cmd_replay, "replay a trace against the emulator and report divergences" },
+	{ "tui", cmd_tui, "browse a trace.db interactively" },
+	{ "export", cmd_export, "export a trace.db (pcap for Wireshark, timeline JSON)" },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmtrace <command> [options] [args]\n"
+		"\n"
+		"Record every access a driver makes to a virtio-mmio device, decode what it\n"
+		"meant, replay it and inspect it.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"  %-8s %s\n  %-8s %s\n"
+		"\n"
+		"Run 'vmtrace <command> --help' for the options of a command.\n"
+		"Example: vmtrace record --emu blk,net,console,rng -o t.vmt && vmtrace dump t.vmt\n",
+		"help", "show this help, or a command's help: vmtrace help record",
+		"version", "print the version");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(name, "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		char *args[] = { argv[2], "--help", NULL };
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			if (!strcmp(argv[2], commands[i].name))
+				return commands[i].run(2, args);
+		fprintf(stderr, "vmtrace: unknown command '%s'\n", argv[2]);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(name, "version") || !strcmp(name, "--version")) {
+		printf("vmtrace %s\n", VMTRACE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "vmtrace: unknown command '%s' (see 'vmtrace --help')\n", name);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,28 @@
+/* Small helpers for the command-line front end. */
+#ifndef VMTRACE_CLI_UTIL_H
+#define VMTRACE_CLI_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Print "vmtrace: <message>" to stderr; returns -1 so callers can
+ * `return error(...)`. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same, prefixed "vmtrace: warning: ", returns 0. */
+int warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse an unsigned number (decimal, or hex with 0x) that must lie in
+ * [min, max]. Returns 0 or -1 (nothing printed). */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Parse a size with optional K/M/G suffix (powers of 1024). */
+int parse_size(const char *s, uint64_t *out);
+
+/* True if stderr is a terminal (progress output goes there only then). */
+bool stderr_is_tty(void);
+
+/* Move an existing path aside to path.old (perf-style) unless force.
+ * Returns 0 or -1 with a message printed. */
+int rotate_old_output(const char *path, bool force);
+
+#endif
