@@ -1,0 +1,28 @@
+/* virtio-net loopback model extras: limits and counters for tests and
+ * workload checks. */
+#ifndef VMTRACE_EMU_DEV_NET_H
+#define VMTRACE_EMU_DEV_NET_H
+
+#include <stdint.h>
+
+struct emu_device;
+
+/* Frames transmitted while no receive buffer is posted wait here; beyond
+ * this many the oldest is dropped (and counted). */
+#define DEV_NET_BACKLOG_MAX 64u
+#define DEV_NET_FRAME_MIN 14u /* an Ethernet header */
+#define DEV_NET_MTU_DEFAULT 1500u
+#define DEV_NET_MAC_DEFAULT { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }
+
+struct dev_net_stats {
+	uint64_t tx_frames;   /* well-formed frames taken from the transmit queue */
+	uint64_t rx_frames;   /* frames delivered into receive buffers */
+	uint64_t dropped;     /* backlog overflow, or a receive buffer too small */
+	uint64_t malformed;   /* RULE_REQUEST_MALFORMED reports */
+	uint32_t backlog;     /* frames waiting for a receive buffer now */
+};
+
+/* Counters of a net device (NULL if d is not an initialised net device). */
+const struct dev_net_stats *dev_net_stats(const struct emu_device *d);
+
+#endif

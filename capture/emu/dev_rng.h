@@ -1,0 +1,26 @@
+/* virtio-rng (entropy device) model extras: the generator, for tests that
+ * predict the device's bytes. */
+#ifndef VMTRACE_EMU_DEV_RNG_H
+#define VMTRACE_EMU_DEV_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Seed used when opts->rng_seed is 0: "vmtrace" in ASCII. */
+#define DEV_RNG_SEED_DEFAULT UINT64_C(0x766d7472616365)
+/* At most this many bytes go into one chain (the spec lets the device
+ * use less than the whole buffer); bounds the work per request. */
+#define DEV_RNG_CHAIN_MAX 65536u
+
+/* The device's byte stream: splitmix64 outputs, little-endian, in order,
+ * with no bytes skipped between chains.  Reset restarts it from the seed. */
+struct dev_rng_gen {
+	uint64_t state;
+	uint8_t spare[8]; /* bytes of the last output not yet handed out */
+	unsigned n_spare;
+};
+
+void dev_rng_gen_seed(struct dev_rng_gen *g, uint64_t seed); /* 0 = default */
+void dev_rng_gen_fill(struct dev_rng_gen *g, uint8_t *out, size_t len);
+
+#endif
