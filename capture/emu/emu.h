@@ -106,6 +106,7 @@ void emu_mmio_write(struct emu_device *d, uint32_t offset, unsigned width, uint6
 uint64_t emu_device_base(const struct emu_device *d);
 uint32_t emu_device_version(const struct emu_device *d);
 const struct emu_model *emu_device_model(const struct emu_device *d);
+uint32_t emu_device_vendor_id(const struct emu_device *d);
 uint32_t emu_device_status(const struct emu_device *d);
 uint32_t emu_interrupt_status(const struct emu_device *d);
 uint64_t emu_device_features(const struct emu_device *d);   /* offered (after layout filtering) */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "capture/emu/emu.h"
+#include "capture/event.h"
 
 struct rawtrace_writer;
 struct machine;
@@ -35,6 +36,9 @@ struct guest_mem *machine_mem(struct machine *m);
 unsigned machine_device_count(const struct machine *m);
 struct emu_device *machine_device(const struct machine *m, unsigned i);
 struct emu_device *machine_device_at(const struct machine *m, uint64_t base);
+
+/* Describe device i for a trace's device table ("virtio-blk@0x10000000"). */
+void machine_device_desc(const struct machine *m, unsigned i, struct vmt_device_desc *out);
 
 /* Driver-side access. An MMIO access outside every device window reads
  * as 0 / is dropped (and is recorded with base 0 so it is not lost). */

@@ -24,8 +24,8 @@ struct vq_buf {
  * scratch array and is valid until the next vq_pop on the same queue. */
 struct vq_chain {
 	uint16_t head;       /* descriptor index to return in the used ring */
-	uint16_t n;          /* buffers in bufs: readable ones first */
-	uint16_t n_readable;
+	uint32_t n;          /* buffers in bufs: readable ones first */
+	uint32_t n_readable;
 	bool indirect;       /* the chain went through an indirect table */
 	uint64_t readable_len;
 	uint64_t writable_len;
@@ -49,7 +49,9 @@ struct virtqueue {
 	uint16_t used_idx;   /* device's used index */
 	uint16_t signalled_used; /* used_idx at the last interrupt (event idx) */
 	bool signalled_valid;
-	struct vq_buf *scratch; /* num entries; owned (vq_setup / vq_release) */
+	bool pushed;         /* used entries added since the last interrupt decision */
+	struct vq_buf *scratch; /* 2 * num entries (a direct chain plus one indirect
+				 * table); owned (vq_setup / vq_release) */
 };
 
 /* Check the layout (num a power of two in [1, VIRTQ_SIZE_MAX], areas aligned
