@@ -76,7 +76,9 @@ int rawtrace_writer_open(struct rawtrace_writer **out, const char *path,
 /* Append one event; ev->seq is ignored and the assigned sequence number is
  * returned in *seq (may be NULL).  ev->len must be <= VMT_EVENT_DATA_MAX.
  * Returns 0 or a negative errno (the writer is then unusable: the error
- * sticks and close reports it). */
+ * sticks and close reports it).  Exception: -EINVAL for a bad event (type 0
+ * or above VMT_EV_TYPE_MAX, len too large, data NULL with len > 0) refuses
+ * only that event and does not stick. */
 int rawtrace_writer_append(struct rawtrace_writer *w, const struct vmt_event *ev, uint64_t *seq);
 
 /* Write the buffered partial block now (and fsync if asked). */
@@ -115,6 +117,7 @@ struct rawtrace_status {
 	uint64_t footer_events; /* from the footer, if complete */
 	uint64_t lost;        /* from the footer plus VMT_EV_LOST events seen */
 	char end_reason[128]; /* from the footer, if complete */
+	uint64_t blocks;      /* data blocks read (added with the first writer) */
 };
 void rawtrace_reader_status(const struct rawtrace_reader *r, struct rawtrace_status *st);
 
