@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine for vmtrace, build it, and run it.
+#
+#   scripts/setup.sh run    install what is missing, build, record the default
+#                           workload on the built-in emulator, print a summary
+#   scripts/setup.sh test   install what is missing, build (plain and with
+#                           ASan/UBSan), run the whole test suite
+#   scripts/setup.sh bench  install, build, run the benchmarks
+#
+# Packages come from Debian's archive through apt-get (as root; sudo is used
+# when not root).  Nothing is installed when everything is already present.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+packages=(
+	build-essential meson ninja-build pkg-config
+	libsqlite3-dev sqlite3
+	libncurses-dev libpcap-dev libbpf-dev
+)
+
+say() { printf '== %s\n' "$*" >&2; }
+
+install_missing() {
+	local missing=() p
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing: ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -qq
+	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [meson options...]: configure once, then build.
+build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	say "building $dir"
+	ninja -C "$dir" >/dev/null
+}
+
+cmd=${1:-}
+case "$cmd" in
+run)
+	install_missing
+	build build
+	out=${VMTRACE_DEMO_OUT:-demo.vmt}
+	say "recording the default workload on the built-in emulator"
+	build/cli/vmtrace record --emu blk,net,console,rng -f -o "$out"
+	say "first events (all of them: build/cli/vmtrace dump $out)"
+	build/cli/vmtrace dump "$out" | head -n 25
+	;;
+test)
+	install_missing
+	build build
+	# The emulator and decoder face untrusted input: their tests also run
+	# under AddressSanitizer and UndefinedBehaviorSanitizer.
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	say "unit tests under ASan/UBSan"
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-asan --suite unit --print-errorlogs --num-processes 2
+	say "whole test suite"
+	meson test -C build --print-errorlogs --num-processes 2
+	;;
+bench)
+	install_missing
+	build build
+	meson test -C build --benchmark --print-errorlogs --verbose
+	;;
+*)
+	echo "usage: scripts/setup.sh run|test|bench" >&2
+	exit 2
+	;;
+esac
