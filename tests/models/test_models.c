@@ -1,0 +1,5 @@
+#include "tests/harness.h"
+int main(void)
+{
+	return harness_finish("test_models");
+}
