@@ -1,0 +1,151 @@
+/* Creating and safely opening trace.db files. */
+#include "decoder/db.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Tables a reader relies on; each must exist as a real table. */
+static const char *const required_tables[] = {
+	"meta", "devices", "events", "memory", "reg_changes", "status_changes", "features",
+	"queues", "chains", "descriptors", "used", "requests", "net_frames", "interrupts",
+	"violations", "lost",
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int trace_db_create(sqlite3 **out, const char *path, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	char version[32];
+
+	*out = NULL;
+	if (access(path, F_OK) == 0)
+		return fail(err, errlen, "'%s' already exists", path);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		fail(err, errlen, "unable to create '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	/* WAL keeps committed batches safe if the decoder or recorder dies;
+	 * the file is switched back to a single-file journal at the end. */
+	snprintf(version, sizeof(version), "%d", TRACE_DB_SCHEMA_VERSION);
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+			 "BEGIN;", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, trace_db_schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fail(err, errlen, "unable to create the schema in '%s': %s", path, msg);
+		goto error;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES ('schema_version', ?1), ('format', 'vmtrace')",
+			       -1, &st, NULL) != SQLITE_OK) {
+		fail(err, errlen, "unable to write '%s': %s", path, sqlite3_errmsg(db));
+		goto error;
+	}
+	sqlite3_bind_text(st, 1, version, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE || sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		fail(err, errlen, "unable to write '%s': %s", path, msg ? msg : sqlite3_errmsg(db));
+		goto error;
+	}
+	*out = db;
+	return 0;
+error:
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	unlink(path);
+	return -1;
+}
+
+/* Run a statement returning one text value into buf. Returns SQLite's rc. */
+static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	buf[0] = '\0';
+	if (rc != SQLITE_OK)
+		return rc;
+	if (param)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+		if (t && n >= 0 && (size_t)n < len) {
+			memcpy(buf, t, (size_t)n);
+			buf[n] = '\0';
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	char buf[64];
+	int rc;
+
+	*out = NULL;
+	if (access(path, R_OK) != 0)
+		return fail(err, errlen, "unable to read '%s'", path);
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		fail(err, errlen, "unable to open '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	/* The file may come from anyone: no schema-defined code runs, no
+	 * triggers, no memory mapping, every cell checked. */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA cell_size_check=ON; PRAGMA query_only=ON;", NULL, NULL, NULL);
+	rc = query_text(db, "PRAGMA quick_check", NULL, buf, sizeof(buf));
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		fail(err, errlen, "'%s' is not a vmtrace trace (%s)", path, sqlite3_errstr(rc));
+		goto error;
+	}
+	if (rc != SQLITE_ROW || strcmp(buf, "ok") != 0) {
+		fail(err, errlen, "'%s' is damaged: quick_check says '%s'", path, buf[0] ? buf : sqlite3_errmsg(db));
+		goto error;
+	}
+	for (size_t i = 0; i < sizeof(required_tables) / sizeof(required_tables[0]); i++) {
+		rc = query_text(db, "SELECT type FROM sqlite_schema WHERE name = ?1", required_tables[i], buf, sizeof(buf));
+		if (rc != SQLITE_ROW || strcmp(buf, "table") != 0) {
+			fail(err, errlen, "'%s' is not a vmtrace trace (no table '%s')", path, required_tables[i]);
+			goto error;
+		}
+	}
+	rc = query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", NULL, buf, sizeof(buf));
+	if (rc != SQLITE_ROW) {
+		fail(err, errlen, "'%s' is not a vmtrace trace (no schema version)", path);
+		goto error;
+	}
+	if (strcmp(buf, "1") != 0) {
+		char detail[96];
+		snprintf(detail, sizeof(detail), "%.32s; this vmtrace reads version %d", buf, TRACE_DB_SCHEMA_VERSION);
+		fail(err, errlen, "'%s' has trace.db schema version %s", path, detail);
+		goto error;
+	}
+	*out = db;
+	return 0;
+error:
+	sqlite3_close(db);
+	return -1;
+}

@@ -1,0 +1,28 @@
+/* trace.db: creating it for the decoder, and opening one made by someone
+ * else safely (read-only, SQLite's defensive settings, schema checked). */
+#ifndef VMTRACE_DECODER_DB_H
+#define VMTRACE_DECODER_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+
+#define TRACE_DB_SCHEMA_VERSION 1
+/* The decoder commits at least this often (rows), and at least once a second. */
+#define TRACE_DB_COMMIT_ROWS 65536u
+
+/* Create path (which must not exist: callers rotate or remove it first)
+ * with the schema. Returns 0 or -1 with a message in err. */
+int trace_db_create(struct sqlite3 **out, const char *path, char *err, size_t errlen);
+
+/* Open an existing trace.db read-only and defensively: defensive mode,
+ * trusted_schema off, no mmap, cell size checks, quick_check, then the
+ * meta table's schema version and the expected tables are checked.
+ * Returns 0, or -1 with a message naming the file in err. */
+int trace_db_open_readonly(struct sqlite3 **out, const char *path, char *err, size_t errlen);
+
+/* The schema text (decoder/schema.sql), for documentation and tests. */
+extern const char trace_db_schema_sql[];
+
+#endif

@@ -1,0 +1,50 @@
+/* The decoder: a streaming, source-blind consumer of events that writes
+ * what they meant into trace.db.  Memory use depends on the number of
+ * devices, queues and guest pages touched, never on the trace length. */
+#ifndef VMTRACE_DECODER_DECODER_H
+#define VMTRACE_DECODER_DECODER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/event.h"
+
+struct sqlite3;
+struct rawtrace_meta;
+struct decoder;
+
+struct decoder_opts {
+	bool store_memory;    /* keep guest-memory payloads in the memory table */
+	uint32_t payload_cap; /* bytes of request data kept per request; 0 = default */
+};
+#define DECODER_PAYLOAD_CAP_DEFAULT 2048u
+
+struct decoder_stats {
+	uint64_t events;
+	uint64_t rows;
+	uint64_t lost;
+	uint64_t violations;
+	uint64_t requests;
+	unsigned devices;
+};
+
+/* Start decoding into db (created by trace_db_create; borrowed). meta may
+ * be NULL. Returns 0 or -1 with a message in err. */
+int decoder_new(struct decoder **out, struct sqlite3 *db, const struct rawtrace_meta *meta,
+		const struct decoder_opts *opts, char *err, size_t errlen);
+
+/* Decode one event (events must come in sequence order). Returns 0, or
+ * -1 on a database error (message via decoder_error). */
+int decoder_feed(struct decoder *dec, const struct vmt_event *ev);
+
+/* Record how the input ended (complete, or where it stopped and why),
+ * write the per-device summaries, commit and compact the file into a
+ * single-file database. Returns 0 or -1. */
+int decoder_finish(struct decoder *dec, bool complete, const char *stop_reason);
+
+void decoder_get_stats(const struct decoder *dec, struct decoder_stats *st);
+const char *decoder_error(const struct decoder *dec);
+void decoder_free(struct decoder *dec); /* NULL is a no-op */
+
+#endif
