@@ -52,8 +52,10 @@ static size_t bytes_append(struct console_bytes *b, const uint8_t *p, size_t n)
 		return 0;
 	if (b->head + b->len + n > b->alloc) {
 		/* Slide the live bytes down first; grow only if still short. */
-		memmove(b->p, b->p + b->head, b->len);
-		b->head = 0;
+		if (b->head) {
+			memmove(b->p, b->p + b->head, b->len);
+			b->head = 0;
+		}
 		if (b->len + n > b->alloc) {
 			size_t want = b->alloc ? b->alloc : 4096;
 			while (want < b->len + n)
