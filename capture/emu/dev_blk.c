@@ -221,6 +221,9 @@ complete:
 	return (int64_t)moved + 1;
 }
 
+/* Serve every request available on q (at most its size per call), then
+ * interrupt once.  A broken ring or a request with no status byte fails
+ * the device and stops processing. */
 static void blk_queue_notify(struct emu_device *d, unsigned q)
 {
 	struct blk_state *s = emu_model_state(d);

@@ -181,6 +181,8 @@ static void console_output(struct console_state *s, const uint8_t *p, size_t n)
 		console_queue_input(s, p, n);
 }
 
+/* Take every available transmit chain (at most CONSOLE_CHAIN_MAX bytes
+ * each) as output; complete each with length 0. */
 static void console_tx(struct emu_device *d, struct console_state *s)
 {
 	struct virtqueue *vq = emu_queue(d, VIRTIO_CONSOLE_Q_TX);

@@ -173,6 +173,9 @@ static int net_tx_one(struct emu_device *d, struct net_state *s, const struct vq
 	return net_backlog_flush(d, s, rx_pushed);
 }
 
+/* Queue 0 (receive): buffers were posted, deliver the backlog.  Queue 1
+ * (transmit): loop every available frame back, completing each transmit
+ * chain with length 0.  Interrupts only for queues that got used entries. */
 static void net_queue_notify(struct emu_device *d, unsigned q)
 {
 	struct net_state *s = emu_model_state(d);

@@ -48,6 +48,8 @@ void dev_rng_gen_fill(struct dev_rng_gen *g, uint8_t *out, size_t len)
 	}
 }
 
+/* Fill the writable part of each available chain (up to DEV_RNG_CHAIN_MAX
+ * bytes) from the stream and complete it with the byte count. */
 static void rng_queue_notify(struct emu_device *d, unsigned q)
 {
 	struct rng_state *s = emu_model_state(d);
