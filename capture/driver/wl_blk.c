@@ -351,12 +351,10 @@ static int blk_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 	 * the wrong sector is caught, not just one that corrupts bytes. */
 	for (unsigned i = 0; i < sectors; i++)
 		drv_pattern(pat + (size_t)i * VIRTIO_BLK_SECTOR_SIZE, VIRTIO_BLK_SECTOR_SIZE, o->seed, i);
-	r = drv_mem_write(d, s->wbuf, pat, bytes);
-	if (r != 0)
-		goto out;
-
 	drv_marker(d, "blk: write %u sectors at 0 in %u requests", sectors, s->n_req);
-	r = blk_write_all(d, s);
+	r = drv_mem_write(d, s->wbuf, pat, bytes);
+	if (r == 0)
+		r = blk_write_all(d, s);
 	if (r != 0)
 		goto out;
 	drv_marker(d, "blk: read %u sectors at 0 in %u requests", sectors, s->n_req);

@@ -1,0 +1,111 @@
+#!/bin/sh
+# vmtrace record: argument errors (exit 2 with a message and a hint),
+# --help, default output name, FILE.old rotation, -f, -q, the summary line,
+# --blk-image, and a failing workload (exit 1).
+# usage: record_cli.sh VMTRACE
+set -u
+# meson passes the binary relative to the build directory; the test runs
+# elsewhere.
+case $1 in
+/*) VMTRACE=$1 ;;
+*) VMTRACE=$(pwd)/$1 ;;
+esac
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmtrace-record-cli.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+# expect STATUS PATTERN ARGS...: run vmtrace record ARGS, check the exit
+# status and that stderr (or stdout for status 0) matches PATTERN.
+expect() {
+	want=$1 pat=$2
+	shift 2
+	"$VMTRACE" record "$@" >out.txt 2>err.txt
+	got=$?
+	[ "$got" = "$want" ] || fail "record $*: exit $got, expected $want: $(cat err.txt)"
+	if [ -n "$pat" ] && ! grep -q -e "$pat" out.txt err.txt; then
+		fail "record $*: no '$pat' in output: $(cat out.txt err.txt)"
+	fi
+	if [ "$want" = 2 ] && ! grep -q -e "--help" err.txt; then
+		fail "record $*: no hint to --help"
+	fi
+}
+
+expect 2 "nothing to record"
+expect 2 "unknown device 'gpu'" --emu blk,gpu
+expect 2 "empty" --emu blk,,rng
+expect 2 "blk:sectors" --emu blk --workload blk:sectors=0
+expect 2 "unknown workload 'disk'" --emu blk --workload disk:sectors=4
+expect 2 "unknown key 'speed'" --emu blk -w blk:speed=4
+expect 2 "bad --seed 'abc'" --emu blk --seed abc
+expect 2 "bad --seed '-1'" --emu blk --seed -1
+expect 2 "bad --flush 'sometimes'" --emu blk --flush sometimes
+expect 2 "unknown option '--bogus'" --emu blk --bogus
+expect 2 "unknown option '-x'" --emu blk -x
+expect 2 "needs an argument" --emu blk -o
+expect 2 "needs an argument" --emu
+expect 2 "not available yet" -- qemu-system-x86_64 -M microvm
+expect 2 "not available yet" --emu blk -- qemu-system-x86_64
+expect 2 "not available yet" qemu-system-x86_64
+expect 2 "cannot create virtio-blk" --emu blk --blk-image "$T/missing.img"
+[ ! -e vmtrace.vmt ] || fail "a failed record left vmtrace.vmt behind"
+
+expect 0 "usage: vmtrace record" --help
+for word in --emu --legacy --workload --output --force --seed --blk-image --flush --fsync \
+	--no-indirect --no-event-idx --quiet "blk:sectors=N" "not available yet" "exit status"; do
+	grep -q -e "$word" out.txt || fail "--help does not mention '$word'"
+done
+"$VMTRACE" help record >out.txt 2>&1 || fail "vmtrace help record failed"
+grep -q "usage: vmtrace record" out.txt || fail "vmtrace help record prints no usage"
+
+# Default output name and the summary.
+expect 0 "" --emu blk,net,console,rng
+[ -s vmtrace.vmt ] || fail "no vmtrace.vmt written by default"
+grep -q -E '^\[ vmtrace record: [0-9]+ events \(0 lost\), 4 devices, [0-9]+ bytes -> vmtrace\.vmt \]$' err.txt ||
+	fail "summary line missing: $(cat err.txt)"
+size=$(wc -c <vmtrace.vmt | tr -d ' ')
+grep -q " $size bytes -> vmtrace.vmt" err.txt || fail "summary byte count is not the file size ($size)"
+for dev in virtio-blk@0x10000000 virtio-net@0x10000200 virtio-console@0x10000400 virtio-rng@0x10000600; do
+	grep -q "$dev *ok .*ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK" err.txt || fail "summary lacks '$dev ok'"
+done
+
+# Rotation: the previous trace becomes FILE.old, byte for byte.
+expect 0 "" --emu rng -o t.vmt
+cp t.vmt first.vmt
+expect 0 "moved existing 't.vmt' to 't.vmt.old'" --emu rng,blk -o t.vmt
+cmp -s first.vmt t.vmt.old || fail "t.vmt.old is not the previous t.vmt"
+cmp -s first.vmt t.vmt && fail "t.vmt was not rewritten"
+cp t.vmt second.vmt
+rm -f t.vmt.old
+expect 0 "" --emu rng -o t.vmt -f
+[ ! -e t.vmt.old ] || fail "-f still renamed the old output"
+cmp -s second.vmt t.vmt && fail "-f did not overwrite t.vmt"
+
+# -q: nothing on stderr.
+expect 0 "" --emu blk,net -q -o q.vmt -f
+[ ! -s err.txt ] || fail "-q printed: $(cat err.txt)"
+
+# Legacy devices reach ACKNOWLEDGE|DRIVER|DRIVER_OK.
+expect 0 "virtio-net@0x10000000 *ok *v1  ACKNOWLEDGE|DRIVER|DRIVER_OK" --emu net --legacy -o l.vmt
+
+# A blk image file: the workload writes the pattern into it.
+dd if=/dev/zero of=disk.img bs=1024 count=1024 2>/dev/null
+expect 0 "" --emu blk --blk-image disk.img -o img.vmt
+[ "$(od -An -tx1 -N16 disk.img | tr -d ' \n')" != "00000000000000000000000000000000" ] ||
+	fail "the blk workload did not write into disk.img"
+
+# An image smaller than the workload: the workload fails, exit 1.
+dd if=/dev/zero of=small.img bs=512 count=8 2>/dev/null
+expect 1 "capacity" --emu blk --blk-image small.img -o small.vmt
+grep -q "virtio-blk@0x10000000 *FAILED" err.txt || fail "failed device not marked FAILED in the summary"
+
+# The trace reads back.
+"$VMTRACE" dump vmtrace.vmt >dump.txt 2>&1 || fail "vmtrace dump of the recording failed"
+
+[ "$fails" = 0 ] || { echo "$fails failure(s)" >&2; exit 1; }
+exit 0
