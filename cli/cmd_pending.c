@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "config.h"
 
 static int pending(int argc, char **argv, const char *what)
 {
@@ -18,20 +19,23 @@ static int pending(int argc, char **argv, const char *what)
 	return EXIT_USAGE;
 }
 
+#if !HAVE_SQLITE
+/* Built without SQLite: the decoder is a meson feature. */
 int cmd_decode(int argc, char **argv)
 {
-	return pending(argc, argv, "decoding raw traces into SQLite comes with the decoder");
+	return pending(argc, argv, "this build has no decoder: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
 
 int cmd_info(int argc, char **argv)
 {
-	return pending(argc, argv, "summaries of trace.db come with the decoder");
+	return pending(argc, argv, "this build has no decoder: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
 
 int cmd_show(int argc, char **argv)
 {
-	return pending(argc, argv, "printing decoded events comes with the decoder");
+	return pending(argc, argv, "this build has no decoder: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
+#endif
 
 int cmd_replay(int argc, char **argv)
 {

@@ -94,3 +94,14 @@ int rotate_old_output(const char *path, bool force)
 	fprintf(stderr, "vmtrace: moved existing '%s' to '%s'\n", path, old);
 	return 0;
 }
+
+void remove_db_files(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	char buf[4096];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		if (snprintf(buf, sizeof(buf), "%s%s", path, suffixes[i]) < (int)sizeof(buf))
+			unlink(buf);
+	}
+}

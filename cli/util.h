@@ -25,4 +25,7 @@ bool stderr_is_tty(void);
  * Returns 0 or -1 with a message printed. */
 int rotate_old_output(const char *path, bool force);
 
+/* Remove a SQLite database and its -wal/-shm/-journal side files (for -f). */
+void remove_db_files(const char *path);
+
 #endif

@@ -355,6 +355,12 @@ int decoder_finish(struct decoder *dec, bool complete, const char *stop_reason)
 	return 0;
 }
 
+void decoder_note_lost(struct decoder *dec, uint64_t total)
+{
+	if (total > dec->stats.lost)
+		dec->stats.lost = total;
+}
+
 void decoder_get_stats(const struct decoder *dec, struct decoder_stats *st)
 {
 	*st = dec->stats;

@@ -38,6 +38,10 @@ int decoder_new(struct decoder **out, struct sqlite3 *db, const struct rawtrace_
  * -1 on a database error (message via decoder_error). */
 int decoder_feed(struct decoder *dec, const struct vmt_event *ev);
 
+/* The source counted total lost events (e.g. a raw trace footer): keep
+ * the larger of it and the lost-events records seen. */
+void decoder_note_lost(struct decoder *dec, uint64_t total);
+
 /* Record how the input ended (complete, or where it stopped and why),
  * write the per-device summaries, commit and compact the file into a
  * single-file database. Returns 0 or -1. */

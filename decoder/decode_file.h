@@ -1,0 +1,31 @@
+/* Decode a raw trace file into a new trace.db: the whole of `vmtrace
+ * decode`, also used by `vmtrace record` after recording. */
+#ifndef VMTRACE_DECODER_DECODE_FILE_H
+#define VMTRACE_DECODER_DECODE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decoder/decoder.h"
+
+struct decode_result {
+	struct decoder_stats stats;
+	bool complete;        /* the raw trace had its footer */
+	bool damaged;         /* reading stopped at damage */
+	uint64_t stop_offset; /* where, if damaged */
+	char stop_reason[192];
+};
+
+/* Called every so many events while decoding (for progress on a tty). */
+typedef void (*decode_progress_fn)(void *ctx, uint64_t events, uint64_t bytes_read);
+
+/* Decode raw_path into db_path, which must not exist. On a damaged raw
+ * trace everything before the damage is decoded and result->damaged says
+ * where it stopped; that is not an error. Returns 0, or -1 with a
+ * message in err (and no db_path left behind). */
+int decode_file(const char *raw_path, const char *db_path, const struct decoder_opts *opts,
+		decode_progress_fn progress, void *progress_ctx,
+		struct decode_result *result, char *err, size_t errlen);
+
+#endif
