@@ -425,8 +425,12 @@ int rawtrace_reader_next(struct rawtrace_reader *r, struct vmt_event *ev)
 		if (r->done)
 			return 0;
 		e = read_block(r, h, &len);
-		if (e < 0)
+		if (e < 0) {
+			/* The file position is unknown after a failed read:
+			 * stop here rather than resynchronize. */
+			r->done = true;
 			return e;
+		}
 		if (e == 0) {
 			/* Clean end at a block boundary, but no footer: the
 			 * writer was killed between blocks. */
