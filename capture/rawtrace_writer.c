@@ -157,12 +157,14 @@ int rawtrace_writer_open(struct rawtrace_writer **out, const char *path,
 		r = -errno;
 		goto fail;
 	}
-	w->written = RT_FILE_HEADER_SIZE;
-	r = write_all(w->fd, first, RT_FILE_HEADER_SIZE);
-	if (r == 0)
-		r = write_block(w, first + RT_FILE_HEADER_SIZE, RT_MAGIC_META, mlen, 0, 0);
+	rt_block_header_put(first + RT_FILE_HEADER_SIZE, RT_MAGIC_META, (uint32_t)mlen, 0, 0,
+			    crc32c(0, mp, mlen));
+	r = write_all(w->fd, first, RT_FILE_HEADER_SIZE + RT_BLOCK_HEADER_SIZE + mlen);
+	if (r == 0 && w->opts.fsync && fsync(w->fd) != 0)
+		r = -errno;
 	if (r < 0)
 		goto fail;
+	w->written = RT_FILE_HEADER_SIZE + RT_BLOCK_HEADER_SIZE + mlen;
 	w->last_write_ms = now_ms();
 	free(mp);
 	free(first);

@@ -342,9 +342,9 @@ static void print_mmio(struct devtab *t, const struct vmt_event *ev)
 	}
 	/* Pad the value to the common 4-byte width; no trailing blanks. */
 	if (extra[0])
-		out_printf("%c %-16s %u %-10s %s", wr ? 'W' : 'R', reg, ev->width, val, extra);
+		out_printf("%c %-17s %u %-10s %s", wr ? 'W' : 'R', reg, ev->width, val, extra);
 	else
-		out_printf("%c %-16s %u %s", wr ? 'W' : 'R', reg, ev->width, val);
+		out_printf("%c %-17s %u %s", wr ? 'W' : 'R', reg, ev->width, val);
 }
 
 static void print_mem(const struct vmt_event *ev, bool hex)
