@@ -344,14 +344,19 @@ static void print_violations(const char *path, unsigned total)
 }
 
 /* One device's lines of the summary; names are padded to width. */
-static void print_device(const struct vmt_device_desc *desc, const struct drv_report *rep, int width)
+static void print_device(const struct vmt_device_desc *desc, const struct drv_report *rep, unsigned violations,
+			 int width)
 {
 	char st[128], feat[512];
 
 	virtio_status_str(rep->status, st, sizeof(st));
 	virtio_features_str(rep->device_id, rep->features, feat, sizeof(feat));
-	fprintf(stderr, "  %-*s %-6s v%u  %s, %u used buffers, %u interrupts\n", width, desc->name,
-		rep->result == 0 ? "ok" : "FAILED", rep->version, st, rep->requests, rep->interrupts);
+	fprintf(stderr, "  %-*s %-6s v%u  %s, %u used buffers, %u interrupts", width, desc->name,
+		rep->result == 0 && !violations ? "ok" : "FAILED", rep->version, st, rep->requests,
+		rep->interrupts);
+	if (violations)
+		fprintf(stderr, ", %u violation%s", violations, violations == 1 ? "" : "s");
+	fputc('\n', stderr);
 	fprintf(stderr, "  %-*s features: %s\n", width, "", rep->features ? feat : "(none)");
 	if (rep->result != 0)
 		fprintf(stderr, "  %-*s error: %s\n", width, "", rep->msg);
@@ -438,7 +443,8 @@ int cmd_record(int argc, char **argv)
 			if ((int)strlen(meta.devices[i].name) > width)
 				width = (int)strlen(meta.devices[i].name);
 		for (unsigned i = 0; i < o.rig.n_devices; i++)
-			print_device(&meta.devices[i], &reports[i], width);
+			print_device(&meta.devices[i], &reports[i], emu_violation_count(machine_device(m, i)),
+				     width);
 		fprintf(stderr, "[ vmtrace record: %llu events (0 lost), %u device%s, %lld bytes -> %s ]\n",
 			(unsigned long long)events, o.rig.n_devices, o.rig.n_devices == 1 ? "" : "s",
 			stat(o.output, &sb) == 0 ? (long long)sb.st_size : -1LL, o.output);
