@@ -243,6 +243,7 @@ static int parse_args(int argc, char **argv, struct dump_opts *o)
 	return 0;
 }
 
+/* The device at base, or NULL. */
 static struct vmt_device_desc *dev_find(struct devtab *t, uint64_t base)
 {
 	for (size_t i = 0; i < t->n; i++)
@@ -264,6 +265,8 @@ static void dev_add(struct devtab *t, const struct vmt_device_desc *d)
 		t->d[t->n++] = *d;
 }
 
+/* The device column: the escaped name, dev@BASE if unnamed, - if the
+ * event type has no device. */
 static void print_device_col(struct devtab *t, bool has_device, uint64_t base)
 {
 	char label[4 * 32 + 1];
@@ -281,6 +284,9 @@ static void print_device_col(struct devtab *t, bool has_device, uint64_t base)
 	out_printf("%-*s ", DUMP_DEV_COL, label);
 }
 
+/* The MMIO part of a line: direction, register name for the device's
+ * layout (modern when unknown), width, value, and a short decoding of the
+ * registers whose values have names.  A Version read teaches t the layout. */
 static void print_mmio(struct devtab *t, const struct vmt_event *ev)
 {
 	struct vmt_device_desc *d = dev_find(t, ev->base);
@@ -347,6 +353,8 @@ static void print_mmio(struct devtab *t, const struct vmt_event *ev)
 		out_printf("%c %-17s %u %s", wr ? 'W' : 'R', reg, ev->width, val);
 }
 
+/* A MEM event: address, length, whose bytes, then the first bytes (all
+ * of them, 16 per line, with --hex). */
 static void print_mem(const struct vmt_event *ev, bool hex)
 {
 	static const struct { uint16_t bit; const char *name; } flags[] = {
@@ -397,6 +405,8 @@ static void print_text(const struct vmt_event *ev)
 	out_char('"');
 }
 
+/* One event as one line (MEM with --hex: several): sequence, time in
+ * microseconds, source, vCPU, device label, then the type's own part. */
 static void print_event(struct devtab *t, const struct vmt_event *ev, bool hex)
 {
 	bool has_device = ev->type == VMT_EV_MMIO || ev->type == VMT_EV_IRQ ||
@@ -459,6 +469,7 @@ static void print_event(struct devtab *t, const struct vmt_event *ev, bool hex)
 	out_char('\n');
 }
 
+/* --header: the metadata as '# ' comment lines, every string escaped. */
 static void print_header(const char *path, const struct rawtrace_meta *m)
 {
 	char ebuf[4 * 4096 + 1];
@@ -485,6 +496,8 @@ static void print_header(const char *path, const struct rawtrace_meta *m)
 	}
 }
 
+/* Exit 0 read to the end (warning if there is no footer), 1 stopped at
+ * damage, 2 bad arguments or a file that cannot be read as a trace. */
 int cmd_dump(int argc, char **argv)
 {
 	struct dump_opts o = { 0 };
