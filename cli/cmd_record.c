@@ -43,10 +43,8 @@ struct record_opts {
 static void record_usage(FILE *f)
 {
 	struct drv_wl_opts def;
-	char spec[256];
 
 	drv_wl_opts_init(&def);
-	drv_wl_opts_format(&def, spec, sizeof(spec));
 	fprintf(f,
 		"usage: vmtrace record --emu DEVICES [options]\n"
 		"       vmtrace record [options] -- COMMAND [ARGS...]   (not available yet)\n"
@@ -57,7 +55,7 @@ static void record_usage(FILE *f)
 		"device i's registers at 0x10000000 + i * 0x200, in the order given) and runs\n"
 		"its built-in driver on it: probe, initialization, queue set-up, then a\n"
 		"workload per device that checks its own results:\n"
-		"  blk      write a pattern to sectors 0..N-1, read it back, compare, flush, get-id\n"
+		"  blk      write a pattern to sectors 0..N-1, read it back, flush, get-id\n"
 		"  net      send frames to the loopback device, compare what comes back\n"
 		"  console  write lines to port 0, compare the echo\n"
 		"  rng      read random bytes, check lengths and that they are not all zero\n"
@@ -67,47 +65,48 @@ static void record_usage(FILE *f)
 		"options:\n"
 		"  -e, --emu DEVICES     devices to emulate, comma-separated, repeats allowed:\n"
 		"                        blk, net, console, rng (e.g. blk,net,console,rng)\n"
-		"      --legacy          legacy (Version 1) register layout instead of Version 2\n"
-		"  -w, --workload SPEC   workload sizes: groups 'DEV:KEY=N[,KEY=N]' joined by ';'\n"
-		"                          blk:sectors=N,requests=N  sectors written and read back\n"
-		"                                                    (1-8192), in N requests (1-256)\n"
-		"                          net:frames=N,batch=N      frames sent and received (1-4096),\n"
-		"                                                    N per notification (1-16)\n"
-		"                          console:lines=N           lines written and echoed (1-64)\n"
-		"                          rng:requests=N,bytes=N    requests (1-256) of about N bytes\n"
-		"                                                    (1-65536)\n"
-		"                          queue:size=N              queue size to ask for (1-32768;\n"
-		"                                                    capped by QueueNumMax)\n"
-		"                        e.g. 'blk:sectors=64,requests=16;net:frames=32'\n"
-		"  -o, --output FILE     trace file to write (default %s); an existing FILE\n"
-		"                        is renamed FILE.old first\n"
+		"      --legacy          legacy (Version 1) register layout, not Version 2\n"
+		"  -w, --workload SPEC   workload sizes: 'DEV:KEY=N[,KEY=N]' groups joined by\n"
+		"                        ';', e.g. 'blk:sectors=64,requests=16;net:frames=32'\n"
+		"        blk:sectors=N     sectors written and read back (1-8192, default %u)\n"
+		"        blk:requests=N    requests they are split into (1-256, default %u)\n"
+		"        net:frames=N      frames sent and received back (1-4096, default %u)\n"
+		"        net:batch=N       frames per notification (1-16, default %u)\n"
+		"        console:lines=N   lines written and echoed back (1-64, default %u)\n"
+		"        rng:requests=N    requests for random bytes (1-256, default %u)\n"
+		"        rng:bytes=N       about N bytes per request (1-65536, default %u)\n"
+		"        queue:size=N      queue size asked for, capped by QueueNumMax\n"
+		"                          (1-32768, default %u)\n"
+		"  -o, --output FILE     trace file to write (default %s);\n"
+		"                        an existing FILE is renamed FILE.old first\n"
 		"  -f, --force           overwrite FILE instead of renaming it\n"
-		"      --seed N          seed of the rng device and the data patterns (default %llu)\n"
-		"      --blk-image FILE  back blk devices with FILE (raw image) instead of 1 MiB of\n"
-		"                        memory; the workload WRITES sectors 0..N-1 of it\n"
-		"      --flush MODE      when trace blocks reach the file: 'block' (when full, the\n"
-		"                        default), 'event' (after every event), or a period in\n"
+		"      --seed N          seed of the rng device and the data patterns\n"
+		"                        (default %llu)\n"
+		"      --blk-image FILE  back blk devices with FILE (a raw image) instead of\n"
+		"                        1 MiB of memory; the workload WRITES its first sectors\n"
+		"      --flush MODE      when trace blocks reach the file: 'block' (when full,\n"
+		"                        the default), 'event' (after every event), or every N\n"
 		"                        milliseconds (block boundaries then depend on timing)\n"
 		"      --fsync           fsync(2) the trace after every block\n"
-		"      --no-indirect     do not negotiate VIRTIO_F_INDIRECT_DESC (direct chains)\n"
-		"      --no-event-idx    do not negotiate VIRTIO_F_EVENT_IDX (flag-based suppression)\n"
+		"      --no-indirect     do not negotiate VIRTIO_F_INDIRECT_DESC\n"
+		"      --no-event-idx    do not negotiate VIRTIO_F_EVENT_IDX\n"
 		"  -q, --quiet           print only errors, no summary\n"
 		"  -h, --help            show this help\n"
-		"\n"
-		"default workload: %s\n"
 		"\n"
 		"The summary on stderr shows, per device, the status reached, the features\n"
 		"negotiated and the used buffers taken back, then one line:\n"
 		"  [ vmtrace record: N events (0 lost), D devices, B bytes -> FILE ]\n"
 		"\n"
-		"exit status: 0 recorded, every workload verified; 1 a workload failed, the\n"
-		"emulator saw the built-in driver break a rule of the spec (printed), or the\n"
-		"trace could not be written; 2 bad arguments.\n"
+		"Exit status: 0 recorded, every workload verified; 1 a workload failed, the\n"
+		"emulator saw the built-in driver break a rule of the spec (they are printed),\n"
+		"or the trace could not be written; 2 bad arguments.\n"
 		"\n"
-		"examples:\n"
+		"Examples:\n"
 		"  vmtrace record --emu blk,net,console,rng -o t.vmt && vmtrace dump t.vmt\n"
 		"  vmtrace record --emu net --legacy --workload 'net:frames=100' -o net.vmt\n",
-		RECORD_DEFAULT_OUTPUT, (unsigned long long)def.seed, spec);
+		def.blk_sectors, def.blk_requests, def.net_frames, def.net_batch, def.console_lines,
+		def.rng_requests, def.rng_bytes, def.queue_size, RECORD_DEFAULT_OUTPUT,
+		(unsigned long long)def.seed);
 }
 
 /* Print "vmtrace record: <message>" and the hint; returns EXIT_USAGE. */

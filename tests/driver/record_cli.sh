@@ -57,7 +57,7 @@ expect 2 "cannot create virtio-blk" --emu blk --blk-image "$T/missing.img"
 
 expect 0 "usage: vmtrace record" --help
 for word in --emu --legacy --workload --output --force --seed --blk-image --flush --fsync \
-	--no-indirect --no-event-idx --quiet "blk:sectors=N" "not available yet" "exit status"; do
+	--no-indirect --no-event-idx --quiet "blk:sectors=N" "queue:size=N" "not available yet" "Exit status"; do
 	grep -q -e "$word" out.txt || fail "--help does not mention '$word'"
 done
 "$VMTRACE" help record >out.txt 2>&1 || fail "vmtrace help record failed"
