@@ -110,7 +110,10 @@ static inline bool drv_has(const struct drv_dev *d, unsigned bit)
 	return (d->features >> bit) & 1;
 }
 
-/* Device configuration space, each field read with its own width.  A
+/* Device configuration space, each field read with its own width (8, 16
+ * or 32 bits; 64-bit fields as two 32-bit reads) on both layouts: legacy
+ * devices allow byte-wise reads too (Linux does that), but field widths
+ * satisfy both register-layout tables and keep one code path.  A
  * group of reads that must be consistent goes between drv_config_begin
  * and drv_config_retry (ConfigGeneration on modern; legacy has none):
  *   do { g = drv_config_begin(d); ...reads... } while (drv_config_retry(d, &g, &tries)); */

@@ -63,7 +63,7 @@ static void run_rig(const char *devices, bool legacy, const struct drv_wl_opts *
 			want |= VIRTIO_BIT(VIRTIO_F_VERSION_1);
 		CHECK_EQ_U(rep.features, want);
 		CHECK_EQ_U(emu_driver_features(dev), want);
-		CHECK_EQ_U(emu_negotiated(dev), legacy ? emu_negotiated(dev) : want);
+		CHECK_EQ_U(emu_negotiated(dev), want);
 		/* The emulator offers both ring features: the default run must use them. */
 		if (o->indirect)
 			CHECK(rep.features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
