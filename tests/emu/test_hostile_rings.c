@@ -786,6 +786,12 @@ static void test_b16_queue_ready_cycle(void)
 	fx_notify(&f, 0);
 	CHECK_EQ_U(f.dev_writes, 0);
 	CHECK_EQ_U(rb_used_idx(&f.rb), 1);
+	/* Nor read it: a looping chain behind QueueReady 0 goes unnoticed. */
+	rb_set_desc(&f.rb, 0, FX_BUF_GPA, 16, W | NX, 0);
+	rb_avail_put_raw(&f.rb, 1, 0);
+	fx_notify(&f, 0);
+	CHECK(!emu_device_broken(f.d));
+	CHECK_EQ_U(fx_count(&f, RULE_RING_CHAIN_LOOP), 0);
 	fx_close(&f);
 }
 

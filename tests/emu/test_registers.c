@@ -516,6 +516,53 @@ static void test_wrong_width_and_alignment(void)
 	}
 }
 
+/* Widths other than 1, 2, 4, 8 (a trace may carry any): never a valid
+ * control register access, so reported, read as 0 and dropped. */
+static void test_odd_widths(void)
+{
+	static const unsigned widths[] = { 0, 3, 5, 16 };
+
+	for (uint32_t version = 1; version <= 2; version++) {
+		struct fx f;
+
+		if (!open_probed(&f, &emu_model_rng, version))
+			return;
+		for (size_t i = 0; i < N(widths); i++) {
+			fx_clear(&f);
+			CHECK_EQ_U(emu_mmio_read(f.d, MMIO_MAGIC_VALUE, widths[i]), 0);
+			FX_EXPECT(&f, RULE_REG_WIDTH);
+			fx_clear(&f);
+			emu_mmio_write(f.d, MMIO_STATUS, widths[i], VIRTIO_STATUS_ACKNOWLEDGE);
+			FX_EXPECT(&f, RULE_REG_WIDTH);
+			if (f.n_viol != 1)
+				fprintf(stderr, "    (width %u, version %u)\n", widths[i], version);
+		}
+		fx_clear(&f);
+		CHECK_EQ_U(fx_rd(&f, MMIO_STATUS), 0);
+		fx_close(&f);
+	}
+}
+
+/* Config space beyond what the device type defines is not described
+ * anywhere: the driver MUST NOT access it (register layout, driver
+ * requirements).  rng has no config space at all; blk's ends at 0x48. */
+static void test_config_beyond_layout(void)
+{
+	struct fx f;
+
+	if (!open_probed(&f, &emu_model_rng, 2))
+		return;
+	CHECK_EQ_U(emu_mmio_read(f.d, MMIO_CONFIG, 4), 0);
+	FX_EXPECT(&f, RULE_UNDEFINED_OFFSET);
+	fx_close(&f);
+
+	if (!open_probed(&f, &emu_model_blk, 2))
+		return;
+	CHECK_EQ_U(emu_mmio_read(f.d, MMIO_CONFIG + 0x80, 4), 0);
+	FX_EXPECT(&f, RULE_UNDEFINED_OFFSET);
+	fx_close(&f);
+}
+
 /* A two-byte write of DRIVER_OK-worthy status, one-byte InterruptACK, an
  * eight-byte QueueNotify: the device acts on none of them. */
 static void test_wrong_width_writes_ignored_live(void)
@@ -808,6 +855,8 @@ int main(void)
 	RUN(test_legacy_features);
 	RUN(test_wrong_width_and_alignment);
 	RUN(test_wrong_width_writes_ignored_live);
+	RUN(test_odd_widths);
+	RUN(test_config_beyond_layout);
 	RUN(test_write_read_only);
 	RUN(test_read_write_only);
 	RUN(test_undefined_offsets);
