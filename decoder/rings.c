@@ -1,12 +1,792 @@
-/* being written: ring and request decoding (see rings.h). Until then the
- * decoder records no chains, used entries or requests. */
+/* Split virtqueues decoded from the guest memory a trace carries: the
+ * available ring and descriptor chains (walked exactly as a device walks
+ * them, with the same bounds), the used ring, in-flight state per queue,
+ * and interrupt bookkeeping.  Request contents are left to req_*.c.
+ *
+ * Everything read from the shadow memory is untrusted: indices are checked
+ * against the queue size, walks are bounded by it, and nothing is sized
+ * from a guest value.  Missing bytes never become violations: the rows say
+ * 'missing' or 'partial' instead.  Bytes from best-effort snapshots (which
+ * may be torn) are decoded but raise no violations either. */
 #include "decoder/rings.h"
 
-int rings_init(struct decoder *dec) { (void)dec; return 0; }
-void rings_free(struct decoder *dec) { (void)dec; }
-void rings_on_mem(struct decoder *dec, const struct vmt_event *ev) { (void)dec; (void)ev; }
-struct dec_ring *rings_queue_live(struct decoder *dec, struct dec_device *d, unsigned q) { (void)dec; (void)d; (void)q; return NULL; }
-void rings_queue_end(struct decoder *dec, struct dec_device *d, unsigned q) { (void)dec; (void)d; (void)q; }
-void rings_on_notify(struct decoder *dec, struct dec_device *d, unsigned q) { (void)dec; (void)d; (void)q; }
-void rings_on_interrupt(struct decoder *dec, struct dec_device *d, uint32_t status, bool status_read) { (void)dec; (void)d; (void)status; (void)status_read; }
-void rings_finish(struct decoder *dec) { (void)dec; }
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decoder/rings_priv.h"
+#include "decoder/shadow_mem.h"
+#include "spec/virtio.h"
+
+static const char *const rings_sql[RST_COUNT] = {
+	[RST_CHAIN] = "INSERT INTO chains(chain, device, queue, generation, avail_idx, head, seq_avail, n_desc, "
+		      "indirect, readable, writable, memory) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[RST_DESC] = "INSERT INTO descriptors(chain, pos, idx, addr, len, flags, next, in_indirect) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[RST_USED] = "INSERT INTO used(seq, device, queue, generation, used_idx, id, len, chain) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[RST_REQ_INSERT] = "INSERT INTO requests(request, device, queue, chain, kind, op, sector, length, status, digest, "
+			   "seq_notify, ts_notify, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[RST_REQ_NOTIFY] = "UPDATE requests SET seq_notify = ?2, ts_notify = ?3 WHERE request = ?1 AND seq_used IS NULL",
+	[RST_REQ_USED] = "UPDATE requests SET seq_used = ?2, ts_used = ?3, op = coalesce(?4, op), "
+			 "length = coalesce(?5, length), status = coalesce(?6, status), digest = coalesce(?7, digest), "
+			 "data = coalesce(?8, data) WHERE request = ?1",
+	[RST_REQ_IRQ] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request = ?1 AND seq_irq IS NULL",
+	[RST_REQ_IRQ_RANGE] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request BETWEEN ?4 AND ?5 "
+			      "AND device = ?1 AND seq_used IS NOT NULL AND seq_irq IS NULL",
+	[RST_NET_FRAME] = "INSERT OR REPLACE INTO net_frames(request, hdr_flags, gso_type, hdr_len, gso_size, csum_start, "
+			  "csum_offset, num_buffers, frame_len, ethertype, dst_mac, src_mac) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+};
+
+static const char *const mem_names[] = { "exact", "best-effort", "partial", "missing" };
+
+struct raw_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+/* --- set-up --- */
+
+int rings_init(struct decoder *dec)
+{
+	struct dec_rings *rs = calloc(1, sizeof(*rs));
+
+	if (!rs)
+		return -1;
+	dec->rings = rs;
+	rs->sm = shadow_new(SHADOW_CAP_DEFAULT);
+	rs->payload_cap = dec->opts.payload_cap < RINGS_PAYLOAD_MAX ? dec->opts.payload_cap : RINGS_PAYLOAD_MAX;
+	rs->payload = malloc(rs->payload_cap ? rs->payload_cap : 1);
+	if (!rs->sm || !rs->payload)
+		return -1;
+	for (int i = 0; i < RST_COUNT; i++)
+		if (sqlite3_prepare_v3(dec->db, rings_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &rs->st[i], NULL) != SQLITE_OK)
+			return dec_fail(dec, "unable to prepare the ring decoder's statements");
+	return 0;
+}
+
+static void inflight_clear(struct dec_rings *rs, struct rings_inflight *f)
+{
+	if (f->wsegs)
+		rs->segs_kept -= f->n_wsegs;
+	free(f->wsegs);
+	memset(f, 0, sizeof(*f));
+}
+
+static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
+{
+	if (r->inflight)
+		for (uint32_t i = 0; i < r->size; i++)
+			inflight_clear(rs, &r->inflight[i]);
+	free(r->inflight);
+	free(r->unnotified);
+	free(r);
+}
+
+static void finalize_statements(struct dec_rings *rs)
+{
+	for (int i = 0; i < RST_COUNT; i++) {
+		sqlite3_finalize(rs->st[i]);
+		rs->st[i] = NULL;
+	}
+}
+
+void rings_free(struct decoder *dec)
+{
+	struct dec_rings *rs = dec->rings;
+
+	if (!rs)
+		return;
+	finalize_statements(rs);
+	for (unsigned i = 0; i < rs->n_live; i++) {
+		struct dec_ring *r = rs->live[i];
+		if (r->d->q[r->q].ring == r)
+			r->d->q[r->q].ring = NULL;
+		ring_destroy(rs, r);
+	}
+	free(rs->live);
+	for (unsigned i = 0; i < DEC_DEVICES_MAX; i++) {
+		if (rs->dev[i])
+			free(rs->dev[i]->irq_pending);
+		free(rs->dev[i]);
+	}
+	free(rs->scratch);
+	free(rs->payload);
+	shadow_free(rs->sm);
+	free(rs);
+	dec->rings = NULL;
+}
+
+void rings_finish(struct decoder *dec)
+{
+	/* Chains still in flight stay as they are (seq_used NULL).  The
+	 * statements go now: decoder_finish changes the journal mode next. */
+	if (dec->rings)
+		finalize_statements(dec->rings);
+}
+
+static struct rings_dev *dev_state(struct dec_rings *rs, const struct dec_device *d)
+{
+	if (d->id >= DEC_DEVICES_MAX)
+		return NULL;
+	if (!rs->dev[d->id])
+		rs->dev[d->id] = calloc(1, sizeof(struct rings_dev));
+	return rs->dev[d->id];
+}
+
+uint64_t rings_features(const struct dec_device *d)
+{
+	return d->negotiated ? d->negotiated : d->accepted;
+}
+
+static enum rings_kind queue_kind(const struct dec_device *d, unsigned q)
+{
+	uint64_t feat = rings_features(d);
+
+	if (!d->id_known)
+		return RINGS_KIND_NONE;
+	switch (d->device_id) {
+	case VIRTIO_ID_BLOCK:
+		return RINGS_KIND_BLK;
+	case VIRTIO_ID_ENTROPY:
+		return q == 0 ? RINGS_KIND_RNG : RINGS_KIND_NONE;
+	case VIRTIO_ID_NET: {
+		/* Receive queues are even, transmit odd, then the control queue. */
+		unsigned pairs = 1;
+		if ((feat & VIRTIO_BIT(VIRTIO_NET_F_MQ)) && d->config_len >= VIRTIO_NET_CFG_MAX_VQ_PAIRS + 2) {
+			pairs = le16_get(d->config + VIRTIO_NET_CFG_MAX_VQ_PAIRS);
+			if (pairs == 0)
+				pairs = 1;
+		}
+		if (q >= 2 * pairs)
+			return RINGS_KIND_NONE;
+		return q % 2 ? RINGS_KIND_NET_TX : RINGS_KIND_NET_RX;
+	}
+	case VIRTIO_ID_CONSOLE:
+		/* Port 0 on queues 0/1; with MULTIPORT, control on 2/3, ports from 4. */
+		if (q < 2 || ((feat & VIRTIO_BIT(VIRTIO_CONSOLE_F_MULTIPORT)) && q >= 4))
+			return q % 2 ? RINGS_KIND_CONSOLE_TX : RINGS_KIND_CONSOLE_RX;
+		return RINGS_KIND_NONE;
+	}
+	return RINGS_KIND_NONE;
+}
+
+struct dec_ring *rings_queue_live(struct decoder *dec, struct dec_device *d, unsigned q)
+{
+	struct dec_rings *rs = dec->rings;
+	struct dec_queue *dq = &d->q[q];
+	uint64_t feat = rings_features(d);
+
+	if (!rs || q >= DEC_QUEUES_MAX)
+		return NULL;
+	if (dq->ring)
+		rings_queue_end(dec, d, q);
+	/* Sizes a device cannot use were reported by the register checker;
+	 * packed rings have another layout this decoder does not read. */
+	if (dq->size == 0 || dq->size > VIRTQ_SIZE_MAX || (feat & VIRTIO_BIT(VIRTIO_F_RING_PACKED)))
+		return NULL;
+	if (rs->scratch_cap < 2 * dq->size) {
+		struct rings_seg *s = realloc(rs->scratch, 2u * dq->size * sizeof(*s));
+		if (!s)
+			return NULL;
+		rs->scratch = s;
+		rs->scratch_cap = 2 * dq->size;
+	}
+	if (rs->n_live == rs->cap_live) {
+		unsigned ncap = rs->cap_live ? rs->cap_live * 2 : 16;
+		struct dec_ring **nl = realloc(rs->live, ncap * sizeof(*nl));
+		if (!nl)
+			return NULL;
+		rs->live = nl;
+		rs->cap_live = ncap;
+	}
+	struct dec_ring *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->d = d;
+	r->q = q;
+	r->generation = dq->generation;
+	r->size = dq->size;
+	r->desc = dq->desc;
+	r->avail = dq->driver;
+	r->used = dq->device;
+	r->kind = queue_kind(d, q);
+	r->live_pos = rs->n_live;
+	rs->live[rs->n_live++] = r;
+	return r;
+}
+
+void rings_queue_end(struct decoder *dec, struct dec_device *d, unsigned q)
+{
+	struct dec_rings *rs = dec->rings;
+	struct dec_ring *r;
+
+	if (!rs || q >= DEC_QUEUES_MAX || !(r = d->q[q].ring))
+		return;
+	/* Swap-remove from the live list. */
+	struct dec_ring *last = rs->live[--rs->n_live];
+	rs->live[r->live_pos] = last;
+	last->live_pos = r->live_pos;
+	d->q[q].ring = NULL;
+	ring_destroy(rs, r);
+}
+
+/* --- violations --- */
+
+static void ring_violation(struct decoder *dec, struct dec_ring *r, bool exact, enum rule_id rule, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Report at the current event, unless the bytes behind the finding were
+ * best-effort (a torn snapshot is not the driver's fault). */
+static void ring_violation(struct decoder *dec, struct dec_ring *r, bool exact, enum rule_id rule, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!exact)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	dec_violation(dec, r->d, rule, "queue %u: %s", r->q, msg);
+}
+
+/* --- chains --- */
+
+/* True if [a, a + len) lies in guest RAM (when the trace says where RAM
+ * is) and does not wrap around the address space. */
+static bool ram_contains(const struct decoder *dec, uint64_t a, uint64_t len)
+{
+	if (len && a + (len - 1) < a)
+		return false;
+	if (dec->ram_size == 0)
+		return true;
+	if (a < dec->ram_base)
+		return false;
+	uint64_t off = a - dec->ram_base;
+	return off <= dec->ram_size && len <= dec->ram_size - off;
+}
+
+static unsigned read_desc(const struct dec_rings *rs, uint64_t table, uint32_t i, struct raw_desc *d)
+{
+	uint8_t b[VIRTQ_DESC_SIZE];
+	unsigned f = shadow_read(rs->sm, table + (uint64_t)i * VIRTQ_DESC_SIZE, b, sizeof(b));
+
+	d->addr = le64_get(b);
+	d->len = le32_get(b + 8);
+	d->flags = le16_get(b + 12);
+	d->next = le16_get(b + 14);
+	return f;
+}
+
+static void desc_row(struct decoder *dec, uint64_t chain, uint32_t pos, uint32_t idx,
+		     const struct raw_desc *d, bool in_indirect)
+{
+	sqlite3_stmt *st = dec->rings->st[RST_DESC];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)chain);
+	sqlite3_bind_int64(st, 2, pos);
+	sqlite3_bind_int64(st, 3, idx);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)d->addr);
+	sqlite3_bind_int64(st, 5, d->len);
+	sqlite3_bind_int(st, 6, d->flags);
+	sqlite3_bind_int(st, 7, d->next);
+	sqlite3_bind_int(st, 8, in_indirect);
+	dec_sql_step(dec, st);
+}
+
+static void raise_mem(enum rings_mem *m, enum rings_mem v)
+{
+	if (v > *m)
+		*m = v;
+}
+
+/* Walk the chain at head like a device: at most size descriptors in the
+ * ring's table, then at most one indirect table of at most size entries,
+ * each descriptor copied once.  Fills c (segments in rs->scratch, which
+ * holds 2 * size) and writes the descriptors rows; *n_desc counts them.
+ * Returns false if a broken rule stopped the walk (reported here); a walk
+ * stopped by missing memory returns true with c->complete false. */
+static bool walk_chain(struct decoder *dec, struct dec_ring *r, uint16_t head, bool exact,
+		       struct rings_chain *c, uint32_t *n_desc, bool *used_indirect)
+{
+	struct dec_rings *rs = dec->rings;
+	struct rings_seg *segs = rs->scratch;
+	uint64_t table = r->desc;
+	uint32_t table_len = r->size, idx = head, hops = 0, pos = 0;
+	bool indirect = false, seen_writable = false;
+	bool indirect_ok = rings_features(r->d) & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
+	struct raw_desc d;
+
+	c->segs = segs;
+	for (;;) {
+		if (hops++ >= table_len) {
+			ring_violation(dec, r, exact, RULE_RING_CHAIN_LOOP, "chain at head %u: more than %u descriptors%s (a loop?)",
+				       head, table_len, indirect ? " in its indirect table" : "");
+			break;
+		}
+		unsigned f = read_desc(rs, table, idx, &d);
+		if (!(f & SHADOW_HAVE_ALL)) {
+			raise_mem(&c->mem, pos == 0 ? RINGS_MEM_MISSING : RINGS_MEM_PARTIAL);
+			*n_desc = pos;
+			return true;
+		}
+		if (f & SHADOW_ROUGH) {
+			raise_mem(&c->mem, RINGS_MEM_BEST_EFFORT);
+			exact = false;
+		}
+		desc_row(dec, c->chain, pos++, idx, &d, indirect);
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			if (indirect) {
+				ring_violation(dec, r, exact, RULE_RING_INDIRECT_NESTED,
+					       "chain at head %u: indirect descriptor inside an indirect table", head);
+				break;
+			}
+			if (!indirect_ok) {
+				ring_violation(dec, r, exact, RULE_RING_INDIRECT_NOT_NEGOTIATED,
+					       "chain at head %u: descriptor %u is indirect but INDIRECT_DESC was not negotiated", head, idx);
+				break;
+			}
+			if (d.flags & VIRTQ_DESC_F_NEXT) {
+				ring_violation(dec, r, exact, RULE_RING_INDIRECT_WITH_NEXT,
+					       "chain at head %u: descriptor %u has both INDIRECT and NEXT", head, idx);
+				break;
+			}
+			if (d.len == 0 || d.len % VIRTQ_DESC_SIZE || d.len / VIRTQ_DESC_SIZE > r->size) {
+				ring_violation(dec, r, exact, RULE_RING_INDIRECT_LEN,
+					       "chain at head %u: indirect table length %u is not a multiple of 16 in 16..%u",
+					       head, d.len, r->size * VIRTQ_DESC_SIZE);
+				break;
+			}
+			if (!ram_contains(dec, d.addr, d.len)) {
+				ring_violation(dec, r, exact, RULE_RING_BUFFER_OUTSIDE_MEMORY,
+					       "chain at head %u: indirect table 0x%llx+%u outside guest RAM",
+					       head, (unsigned long long)d.addr, d.len);
+				break;
+			}
+			table = d.addr;
+			table_len = d.len / VIRTQ_DESC_SIZE;
+			idx = 0;
+			hops = 0;
+			indirect = true;
+			*used_indirect = true;
+			continue;
+		}
+		if (!ram_contains(dec, d.addr, d.len)) {
+			ring_violation(dec, r, exact, RULE_RING_BUFFER_OUTSIDE_MEMORY,
+				       "chain at head %u: buffer 0x%llx+%u outside guest RAM",
+				       head, (unsigned long long)d.addr, d.len);
+			break;
+		}
+		bool writable = d.flags & VIRTQ_DESC_F_WRITE;
+		if (!writable && seen_writable) {
+			ring_violation(dec, r, exact, RULE_RING_WRITE_BEFORE_READ,
+				       "chain at head %u: device-readable descriptor %u after a writable one", head, idx);
+			break;
+		}
+		seen_writable |= writable;
+		/* At most size direct plus size indirect buffers: scratch holds both. */
+		segs[c->n_segs++] = (struct rings_seg){ .gpa = d.addr, .len = d.len };
+		if (writable) {
+			c->writable += d.len;
+		} else {
+			c->readable += d.len;
+			c->n_readable++;
+		}
+		if (!(d.flags & VIRTQ_DESC_F_NEXT)) {
+			c->complete = true;
+			*n_desc = pos;
+			return true;
+		}
+		if (d.next >= table_len) {
+			ring_violation(dec, r, exact, RULE_RING_NEXT_RANGE, "chain at head %u: next %u of descriptor %u is outside the %u-entry %s",
+				       head, d.next, idx, table_len, indirect ? "indirect table" : "queue");
+			break;
+		}
+		idx = d.next;
+	}
+	*n_desc = pos;
+	return false;
+}
+
+static void chain_row(struct decoder *dec, struct dec_ring *r, const struct rings_chain *c, uint16_t avail_idx,
+		      uint32_t n_desc, bool indirect)
+{
+	sqlite3_stmt *st = dec->rings->st[RST_CHAIN];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)c->chain);
+	sqlite3_bind_int(st, 2, (int)r->d->id);
+	sqlite3_bind_int(st, 3, (int)r->q);
+	sqlite3_bind_int64(st, 4, r->generation);
+	sqlite3_bind_int(st, 5, avail_idx);
+	sqlite3_bind_int(st, 6, c->head);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)dec->ev->seq);
+	sqlite3_bind_int64(st, 8, n_desc);
+	sqlite3_bind_int(st, 9, indirect);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)c->readable);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)c->writable);
+	sqlite3_bind_text(st, 12, mem_names[c->mem], -1, SQLITE_STATIC);
+	dec_sql_step(dec, st);
+}
+
+/* Keep the writable segments of a complete chain for its completion, if
+ * the global budget allows. */
+static void keep_writable(struct dec_rings *rs, struct rings_inflight *f, const struct rings_chain *c)
+{
+	uint32_t n = c->n_segs - c->n_readable;
+
+	if (!c->complete || rs->segs_kept + n > RINGS_SEGS_KEPT_MAX)
+		return;
+	if (n == 0) {
+		/* An empty list still means "known": point at nothing owned. */
+		f->wsegs = malloc(sizeof(*f->wsegs));
+		f->n_wsegs = 0;
+		return;
+	}
+	f->wsegs = malloc(n * sizeof(*f->wsegs));
+	if (!f->wsegs)
+		return;
+	memcpy(f->wsegs, c->segs + c->n_readable, n * sizeof(*f->wsegs));
+	f->n_wsegs = n;
+	rs->segs_kept += n;
+}
+
+static uint64_t request_avail(struct decoder *dec, struct dec_ring *r, struct rings_chain *c, struct rings_inflight *f)
+{
+	switch (r->kind) {
+	case RINGS_KIND_BLK: return req_blk_avail(dec, r, c, f);
+	case RINGS_KIND_NET_TX:
+	case RINGS_KIND_NET_RX: return req_net_avail(dec, r, c, f);
+	case RINGS_KIND_CONSOLE_TX:
+	case RINGS_KIND_CONSOLE_RX: return req_console_avail(dec, r, c, f);
+	case RINGS_KIND_RNG: return req_rng_avail(dec, r, c, f);
+	case RINGS_KIND_NONE: break;
+	}
+	return 0;
+}
+
+static void request_used(struct decoder *dec, struct dec_ring *r, struct rings_inflight *f, uint32_t len)
+{
+	switch (r->kind) {
+	case RINGS_KIND_BLK: req_blk_used(dec, r, f, len); break;
+	case RINGS_KIND_NET_TX:
+	case RINGS_KIND_NET_RX: req_net_used(dec, r, f, len); break;
+	case RINGS_KIND_CONSOLE_TX:
+	case RINGS_KIND_CONSOLE_RX: req_console_used(dec, r, f, len); break;
+	case RINGS_KIND_RNG: req_rng_used(dec, r, f, len); break;
+	case RINGS_KIND_NONE: break;
+	}
+}
+
+/* The driver made available ring position pos: decode its chain. */
+static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bool from_notify)
+{
+	struct dec_rings *rs = dec->rings;
+	uint32_t slot = pos % r->size;
+	uint8_t b[2];
+	unsigned f = shadow_read(rs->sm, r->avail + 4 + 2ull * slot, b, sizeof(b));
+
+	if (!(f & SHADOW_HAVE_ALL)) {
+		/* Something went in flight that the trace does not show. */
+		r->uncertain = true;
+		return;
+	}
+	bool exact = !(f & SHADOW_ROUGH);
+	uint16_t head = le16_get(b);
+	if (head >= r->size) {
+		ring_violation(dec, r, exact, RULE_RING_HEAD_RANGE,
+			       "available ring slot %u holds head %u, outside the %u-entry queue", slot, head, r->size);
+		return;
+	}
+	struct rings_chain c = { .chain = ++rs->next_chain, .head = head };
+	if (!exact)
+		c.mem = RINGS_MEM_BEST_EFFORT;
+	uint32_t n_desc = 0;
+	bool indirect = false;
+	bool ok = walk_chain(dec, r, head, exact, &c, &n_desc, &indirect);
+
+	if (!r->inflight) {
+		r->inflight = calloc(r->size, sizeof(*r->inflight));
+		if (!r->inflight)
+			r->uncertain = true;
+	}
+	struct rings_inflight *fl = r->inflight ? &r->inflight[head] : NULL;
+	if (fl) {
+		/* A head reused while still in flight replaces the old chain,
+		 * as a device reading the table now would see it. */
+		if (fl->chain)
+			inflight_clear(rs, fl);
+		fl->chain = c.chain;
+		fl->writable = c.writable;
+		fl->complete = ok && c.complete;
+		if (fl->complete)
+			keep_writable(rs, fl, &c);
+	}
+	struct rings_inflight none;
+	memset(&none, 0, sizeof(none));
+	uint64_t req = 0;
+	if (ok)
+		req = request_avail(dec, r, &c, fl ? fl : &none);
+	if (fl)
+		fl->request = req;
+	chain_row(dec, r, &c, pos, n_desc, indirect);
+	if (req && !from_notify) {
+		if (!r->unnotified)
+			r->unnotified = calloc(r->size, sizeof(*r->unnotified));
+		if (r->unnotified && r->n_unnotified < r->size)
+			r->unnotified[r->n_unnotified++] = req;
+	}
+}
+
+/* Consume what the avail idx in the shadow says is new. */
+static void avail_advance(struct decoder *dec, struct dec_ring *r, bool from_notify)
+{
+	uint8_t b[2];
+	unsigned f = shadow_read(dec->rings->sm, r->avail + 2, b, sizeof(b));
+
+	if (!(f & SHADOW_HAVE_ALL))
+		return;
+	uint16_t idx = le16_get(b);
+	uint16_t n = (uint16_t)(idx - r->last_avail);
+	if (n == 0)
+		return;
+	if (n > r->size) {
+		/* Only a stream of driver stores proves the jump: snapshots may
+		 * simply have missed entries the device consumed meanwhile. */
+		bool stores = (r->avail_src & VMT_MEM_DRIVER_WRITE) && !(f & SHADOW_ROUGH);
+		ring_violation(dec, r, stores, RULE_RING_AVAIL_JUMP,
+			       "available index %u is %u entries ahead of the device (%u), more than the queue size %u",
+			       idx, n, r->last_avail, r->size);
+		r->last_avail = idx;
+		r->uncertain = true;
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		chain_take(dec, r, r->last_avail++, from_notify);
+}
+
+/* --- used ring --- */
+
+static void used_row(struct decoder *dec, struct dec_ring *r, uint16_t pos, uint32_t id, uint32_t len, uint64_t chain)
+{
+	sqlite3_stmt *st = dec->rings->st[RST_USED];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)dec->ev->seq);
+	sqlite3_bind_int(st, 2, (int)r->d->id);
+	sqlite3_bind_int(st, 3, (int)r->q);
+	sqlite3_bind_int64(st, 4, r->generation);
+	sqlite3_bind_int(st, 5, pos);
+	sqlite3_bind_int64(st, 6, id);
+	sqlite3_bind_int64(st, 7, len);
+	if (chain)
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)chain);
+	dec_sql_step(dec, st);
+}
+
+static void irq_pending_add(struct rings_dev *rd, uint64_t id)
+{
+	if (!rd->irq_pending)
+		rd->irq_pending = malloc(RINGS_IRQ_PENDING_MAX * sizeof(*rd->irq_pending));
+	if (rd->irq_pending && rd->n_irq_pending < RINGS_IRQ_PENDING_MAX) {
+		rd->irq_pending[rd->n_irq_pending++] = id;
+		return;
+	}
+	/* Beyond the list: one id range, updated with one statement. */
+	if (!rd->over_lo || id < rd->over_lo)
+		rd->over_lo = id;
+	if (id > rd->over_hi)
+		rd->over_hi = id;
+}
+
+/* The device published used ring position pos. */
+static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
+{
+	struct dec_rings *rs = dec->rings;
+	uint32_t slot = pos % r->size;
+	uint8_t b[VIRTQ_USED_ELEM_SIZE];
+	unsigned f = shadow_read(rs->sm, r->used + 4 + (uint64_t)VIRTQ_USED_ELEM_SIZE * slot, b, sizeof(b));
+
+	if (!(f & SHADOW_HAVE_ALL)) {
+		/* A chain completed that we cannot name: stop trusting absence. */
+		r->uncertain = true;
+		return;
+	}
+	bool exact = !(f & SHADOW_ROUGH);
+	uint32_t id = le32_get(b), len = le32_get(b + 4);
+	struct rings_inflight *fl = NULL;
+	if (id < r->size && r->inflight && r->inflight[id].chain)
+		fl = &r->inflight[id];
+	if (!fl)
+		ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,
+			       "used ring slot %u names id %u, which is not the head of a chain in flight", slot, id);
+	used_row(dec, r, pos, id, len, fl ? fl->chain : 0);
+	if (!fl)
+		return;
+	if (fl->complete && len > fl->writable)
+		ring_violation(dec, r, exact, RULE_DEV_USED_LEN_TOO_LONG,
+			       "used length %u for head %u exceeds the chain's %llu writable bytes",
+			       len, id, (unsigned long long)fl->writable);
+	if (fl->request) {
+		request_used(dec, r, fl, len);
+		struct rings_dev *rd = dev_state(rs, r->d);
+		if (rd)
+			irq_pending_add(rd, fl->request);
+	}
+	inflight_clear(rs, fl);
+}
+
+static void used_advance(struct decoder *dec, struct dec_ring *r)
+{
+	uint8_t b[2];
+	unsigned f = shadow_read(dec->rings->sm, r->used + 2, b, sizeof(b));
+
+	if (!(f & SHADOW_HAVE_ALL))
+		return;
+	uint16_t idx = le16_get(b);
+	uint16_t n = (uint16_t)(idx - r->last_used);
+	if (n == 0)
+		return;
+	struct rings_dev *rd = dev_state(dec->rings, r->d);
+	if (rd)
+		rd->used_events += n;
+	if (n > r->size) {
+		uint16_t back = (uint16_t)(r->last_used - idx);
+		bool exact = !(f & SHADOW_ROUGH);
+		if (back <= r->size)
+			ring_violation(dec, r, exact, RULE_DEV_USED_IDX_BACKWARDS,
+				       "used index moved backwards from %u to %u", r->last_used, idx);
+		else
+			/* Snapshots may have missed entries; device stores may not. */
+			ring_violation(dec, r, exact && (r->used_src & VMT_MEM_DEVICE_WRITE), RULE_DEV_USED_IDX_BACKWARDS,
+				       "used index jumped from %u to %u, more than the %u-entry queue (or backwards mod 2^16)",
+				       r->last_used, idx, r->size);
+		r->last_used = idx;
+		r->uncertain = true;
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		used_take(dec, r, r->last_used++);
+}
+
+/* --- hooks --- */
+
+/* Does a store [a, a + len) touch the 2-byte field at f? */
+static bool overlaps(uint64_t a, uint64_t len, uint64_t f)
+{
+	if (len == 0)
+		return false;
+	if (f >= a)
+		return f - a < len;
+	return a - f < 2;
+}
+
+void rings_on_mem(struct decoder *dec, const struct vmt_event *ev)
+{
+	struct dec_rings *rs = dec->rings;
+
+	if (!rs || !ev->data || ev->len == 0)
+		return;
+	shadow_write(rs->sm, ev->addr, ev->data, ev->len, (ev->flags & VMT_MEM_BEST_EFFORT) != 0);
+	if (ev->flags & VMT_MEM_DEVICE_WRITE)
+		rs->dev_writes_seen = true;
+	/* Decoding never ends a queue, so the live list is stable here. */
+	for (unsigned i = 0; i < rs->n_live; i++) {
+		struct dec_ring *r = rs->live[i];
+		if (overlaps(ev->addr, ev->len, r->avail + 2)) {
+			r->avail_src = ev->flags;
+			avail_advance(dec, r, false);
+		}
+		if (overlaps(ev->addr, ev->len, r->used + 2)) {
+			r->used_src = ev->flags;
+			used_advance(dec, r);
+		}
+	}
+}
+
+void rings_on_notify(struct decoder *dec, struct dec_device *d, unsigned q)
+{
+	struct dec_rings *rs = dec->rings;
+	struct dec_ring *r;
+
+	if (!rs || q >= DEC_QUEUES_MAX || !(r = d->q[q].ring))
+		return;
+	avail_advance(dec, r, true);
+	/* Requests made visible by stores since the last kick: this notify
+	 * is the one that announced them. */
+	for (uint32_t i = 0; i < r->n_unnotified; i++) {
+		sqlite3_stmt *st = rs->st[RST_REQ_NOTIFY];
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)r->unnotified[i]);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
+		dec_sql_step(dec, st);
+	}
+	r->n_unnotified = 0;
+}
+
+/* Can we tell whether a used entry was published?  Only if the source
+ * records device stores and every live queue's used idx is known exactly. */
+static bool used_memory_known(const struct decoder *dec, const struct dec_device *d)
+{
+	const struct dec_rings *rs = dec->rings;
+	unsigned live = 0;
+
+	if (!rs->dev_writes_seen)
+		return false;
+	for (unsigned q = 0; q < DEC_QUEUES_MAX; q++) {
+		const struct dec_ring *r = d->q[q].ring;
+		if (!r)
+			continue;
+		unsigned f = shadow_probe(rs->sm, r->used + 2, 2);
+		if (!(f & SHADOW_HAVE_ALL) || (f & SHADOW_ROUGH) || r->uncertain)
+			return false;
+		live++;
+	}
+	return live > 0;
+}
+
+static void irq_flush(struct decoder *dec, struct dec_device *d, struct rings_dev *rd)
+{
+	struct dec_rings *rs = dec->rings;
+	sqlite3_stmt *st = rs->st[RST_REQ_IRQ];
+
+	for (uint32_t i = 0; i < rd->n_irq_pending; i++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)rd->irq_pending[i]);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
+		dec_sql_step(dec, st);
+	}
+	rd->n_irq_pending = 0;
+	if (rd->over_lo) {
+		st = rs->st[RST_REQ_IRQ_RANGE];
+		sqlite3_bind_int(st, 1, (int)d->id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)rd->over_lo);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)rd->over_hi);
+		dec_sql_step(dec, st);
+		rd->over_lo = rd->over_hi = 0;
+	}
+}
+
+void rings_on_interrupt(struct decoder *dec, struct dec_device *d, uint32_t status, bool status_read)
+{
+	struct dec_rings *rs = dec->rings;
+	struct rings_dev *rd;
+
+	if (!rs || !(status & VIRTIO_MMIO_INT_VRING) || !(rd = dev_state(rs, d)))
+		return;
+	if (status_read) {
+		/* A raised line is followed by the driver's read of the status;
+		 * only the read is checked, against the previous read. */
+		if (rd->used_events == rd->used_at_read && used_memory_known(dec, d))
+			dec_violation(dec, d, RULE_DEV_INTERRUPT_SPURIOUS,
+				      "InterruptStatus 0x%x has the used-buffer bit set, but no queue published a used entry since the last interrupt",
+				      status);
+		rd->used_at_read = rd->used_events;
+	}
+	irq_flush(dec, d, rd);
+}

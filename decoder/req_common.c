@@ -1,0 +1,207 @@
+/* What every request decoder shares: reading a chain's payload out of the
+ * shadow memory (bounded), digests, and the requests / net_frames rows. */
+#include "decoder/rings_priv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "decoder/shadow_mem.h"
+#include "spec/virtio.h"
+
+#define FNV64_OFFSET UINT64_C(0xcbf29ce484222325)
+#define FNV64_PRIME UINT64_C(0x100000001b3)
+
+unsigned req_chain_read(const struct dec_rings *rs, const struct rings_seg *segs, uint32_t n,
+			uint64_t off, void *dst, uint64_t len)
+{
+	uint8_t *out = dst;
+	uint64_t done = 0;
+	unsigned acc = SHADOW_HAVE_ALL;
+
+	for (uint32_t i = 0; i < n && done < len; i++) {
+		if (off >= segs[i].len) {
+			off -= segs[i].len;
+			continue;
+		}
+		uint64_t k = segs[i].len - off;
+		if (k > len - done)
+			k = len - done;
+		unsigned f = shadow_read(rs->sm, segs[i].gpa + off, out + done, k);
+		acc = (acc & f & SHADOW_HAVE_ALL) | ((acc | f) & (SHADOW_ROUGH | SHADOW_HAVE_SOME));
+		done += k;
+		off = 0;
+	}
+	if (done < len) {
+		memset(out + done, 0, len - done);
+		acc &= ~SHADOW_HAVE_ALL;
+	}
+	return acc;
+}
+
+bool req_chain_digest(const struct dec_rings *rs, const struct rings_seg *segs, uint32_t n,
+		      uint64_t off, uint64_t len, uint64_t *out, bool *rough)
+{
+	uint8_t buf[4096];
+	uint64_t h = FNV64_OFFSET, done = 0;
+
+	if (len > RINGS_DIGEST_MAX)
+		return false;
+	/* Chunks never straddle segments, so each is one shadow read. */
+	for (uint32_t i = 0; i < n && done < len; i++) {
+		if (off >= segs[i].len) {
+			off -= segs[i].len;
+			continue;
+		}
+		uint64_t left = segs[i].len - off;
+		if (left > len - done)
+			left = len - done;
+		uint64_t gpa = segs[i].gpa + off;
+		while (left) {
+			uint64_t k = left < sizeof(buf) ? left : sizeof(buf);
+			unsigned f = shadow_read(rs->sm, gpa, buf, k);
+			if (!(f & SHADOW_HAVE_ALL))
+				return false;
+			if (f & SHADOW_ROUGH)
+				*rough = true;
+			for (uint64_t j = 0; j < k; j++) {
+				h ^= buf[j];
+				h *= FNV64_PRIME;
+			}
+			gpa += k;
+			left -= k;
+			done += k;
+		}
+		off = 0;
+	}
+	if (done < len)
+		return false;
+	*out = h;
+	return true;
+}
+
+uint32_t req_payload(struct decoder *dec, const struct rings_seg *segs, uint32_t n, uint64_t off,
+		     uint64_t len, unsigned *flags)
+{
+	struct dec_rings *rs = dec->rings;
+	uint32_t k = len < rs->payload_cap ? (uint32_t)len : rs->payload_cap;
+
+	*flags = req_chain_read(rs, segs, n, off, rs->payload, k);
+	return (*flags & SHADOW_HAVE_ALL) ? k : 0;
+}
+
+void req_note_mem(struct rings_chain *c, unsigned f)
+{
+	enum rings_mem m = RINGS_MEM_EXACT;
+
+	if (!(f & SHADOW_HAVE_ALL))
+		m = RINGS_MEM_PARTIAL;
+	else if (f & SHADOW_ROUGH)
+		m = RINGS_MEM_BEST_EFFORT;
+	if (m > c->mem)
+		c->mem = m;
+}
+
+void req_digest_hex(uint64_t h, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+void req_inflight_view(const struct rings_inflight *f, struct rings_chain *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->chain = f->chain;
+	c->segs = f->wsegs;
+	c->n_segs = f->wsegs ? f->n_wsegs : 0;
+	c->writable = f->writable;
+	c->complete = f->complete && f->wsegs != NULL;
+}
+
+/* Bind the nullable request fields at ?op.. in the order op, sector?, length,
+ * status, digest, data; sector_at 0 skips the sector. */
+static void bind_fields(sqlite3_stmt *st, int op_at, int sector_at, int length_at, int status_at,
+			int digest_at, int data_at, const struct req_fields *f)
+{
+	char hex[17];
+
+	if (f->op)
+		sqlite3_bind_text(st, op_at, f->op, -1, SQLITE_STATIC);
+	if (sector_at && f->has_sector)
+		sqlite3_bind_int64(st, sector_at, (sqlite3_int64)f->sector);
+	if (f->has_length)
+		sqlite3_bind_int64(st, length_at, (sqlite3_int64)f->length);
+	if (f->has_status)
+		sqlite3_bind_int(st, status_at, f->status);
+	if (f->has_digest) {
+		req_digest_hex(f->digest, hex);
+		sqlite3_bind_text(st, digest_at, hex, 16, SQLITE_TRANSIENT);
+	}
+	if (f->data)
+		sqlite3_bind_blob(st, data_at, f->data, (int)f->data_len, SQLITE_TRANSIENT);
+}
+
+uint64_t req_insert(struct decoder *dec, struct dec_ring *r, const struct rings_chain *c,
+		    const char *kind, const struct req_fields *f)
+{
+	struct dec_rings *rs = dec->rings;
+	sqlite3_stmt *st = rs->st[RST_REQ_INSERT];
+	uint64_t id = ++rs->next_request;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int(st, 2, (int)r->d->id);
+	sqlite3_bind_int(st, 3, (int)r->q);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)c->chain);
+	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
+	bind_fields(st, 6, 7, 8, 9, 10, 13, f);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)dec->ev->seq);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)dec->ev->ts_ns);
+	if (dec_sql_step(dec, st) < 0)
+		return 0;
+	dec->stats.requests++;
+	return id;
+}
+
+void req_complete(struct decoder *dec, uint64_t id, const struct req_fields *f)
+{
+	sqlite3_stmt *st = dec->rings->st[RST_REQ_USED];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
+	bind_fields(st, 4, 0, 5, 6, 7, 8, f);
+	dec_sql_step(dec, st);
+}
+
+static void mac_str(const uint8_t *m, char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+void req_net_frame(struct decoder *dec, uint64_t id, const uint8_t *hdr, uint32_t hdr_len, bool hdr_ok,
+		   const uint8_t *frame, uint32_t frame_held, uint64_t frame_len)
+{
+	sqlite3_stmt *st = dec->rings->st[RST_NET_FRAME];
+	char dst[18], src[18];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if (hdr_ok) {
+		/* struct virtio_net_hdr: flags, gso_type, then le16 fields. */
+		sqlite3_bind_int(st, 2, hdr[0]);
+		sqlite3_bind_int(st, 3, hdr[1]);
+		sqlite3_bind_int(st, 4, le16_get(hdr + 2));
+		sqlite3_bind_int(st, 5, le16_get(hdr + 4));
+		sqlite3_bind_int(st, 6, le16_get(hdr + 6));
+		sqlite3_bind_int(st, 7, le16_get(hdr + 8));
+		if (hdr_len >= 12)
+			sqlite3_bind_int(st, 8, le16_get(hdr + 10));
+	}
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)frame_len);
+	if (frame && frame_held >= 14 && frame_len >= 14)
+		sqlite3_bind_int(st, 10, frame[12] << 8 | frame[13]);
+	if (frame && frame_held >= 12 && frame_len >= 12) {
+		mac_str(frame, dst);
+		mac_str(frame + 6, src);
+		sqlite3_bind_text(st, 11, dst, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 12, src, -1, SQLITE_TRANSIENT);
+	}
+	dec_sql_step(dec, st);
+}
