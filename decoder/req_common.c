@@ -154,7 +154,7 @@ uint64_t req_insert(struct decoder *dec, struct dec_ring *r, const struct rings_
 	bind_fields(st, 6, 7, 8, 9, 10, 13, f);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)dec->ev->seq);
 	sqlite3_bind_int64(st, 12, (sqlite3_int64)dec->ev->ts_ns);
-	if (dec_sql_step(dec, st) < 0)
+	if (rings_step(dec, st) < 0)
 		return 0;
 	dec->stats.requests++;
 	return id;
@@ -168,7 +168,7 @@ void req_complete(struct decoder *dec, uint64_t id, const struct req_fields *f)
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
 	bind_fields(st, 4, 0, 5, 6, 7, 8, f);
-	dec_sql_step(dec, st);
+	rings_step(dec, st);
 }
 
 static void mac_str(const uint8_t *m, char out[18])
@@ -203,5 +203,5 @@ void req_net_frame(struct decoder *dec, uint64_t id, const uint8_t *hdr, uint32_
 		sqlite3_bind_text(st, 11, dst, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 12, src, -1, SQLITE_TRANSIENT);
 	}
-	dec_sql_step(dec, st);
+	rings_step(dec, st);
 }

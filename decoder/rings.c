@@ -51,6 +51,14 @@ struct raw_desc {
 
 /* --- set-up --- */
 
+int rings_step(struct decoder *dec, sqlite3_stmt *st)
+{
+	int r = dec_sql_step(dec, st);
+
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
 int rings_init(struct decoder *dec)
 {
 	struct dec_rings *rs = calloc(1, sizeof(*rs));
@@ -296,7 +304,7 @@ static void desc_row(struct decoder *dec, uint64_t chain, uint32_t pos, uint32_t
 	sqlite3_bind_int(st, 6, d->flags);
 	sqlite3_bind_int(st, 7, d->next);
 	sqlite3_bind_int(st, 8, in_indirect);
-	dec_sql_step(dec, st);
+	rings_step(dec, st);
 }
 
 static void raise_mem(enum rings_mem *m, enum rings_mem v)
@@ -430,7 +438,7 @@ static void chain_row(struct decoder *dec, struct dec_ring *r, const struct ring
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)c->readable);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)c->writable);
 	sqlite3_bind_text(st, 12, mem_names[c->mem], -1, SQLITE_STATIC);
-	dec_sql_step(dec, st);
+	rings_step(dec, st);
 }
 
 /* Keep the writable segments of a complete chain for its completion, if
@@ -584,7 +592,7 @@ static void used_row(struct decoder *dec, struct dec_ring *r, uint16_t pos, uint
 	sqlite3_bind_int64(st, 7, len);
 	if (chain)
 		sqlite3_bind_int64(st, 8, (sqlite3_int64)chain);
-	dec_sql_step(dec, st);
+	rings_step(dec, st);
 }
 
 static void irq_pending_add(struct rings_dev *rd, uint64_t id)
@@ -722,7 +730,7 @@ void rings_on_notify(struct decoder *dec, struct dec_device *d, unsigned q)
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)r->unnotified[i]);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
-		dec_sql_step(dec, st);
+		rings_step(dec, st);
 	}
 	r->n_unnotified = 0;
 }
@@ -757,7 +765,7 @@ static void irq_flush(struct decoder *dec, struct dec_device *d, struct rings_de
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)rd->irq_pending[i]);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
-		dec_sql_step(dec, st);
+		rings_step(dec, st);
 	}
 	rd->n_irq_pending = 0;
 	if (rd->over_lo) {
@@ -767,7 +775,7 @@ static void irq_flush(struct decoder *dec, struct dec_device *d, struct rings_de
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)rd->over_lo);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)rd->over_hi);
-		dec_sql_step(dec, st);
+		rings_step(dec, st);
 		rd->over_lo = rd->over_hi = 0;
 	}
 }

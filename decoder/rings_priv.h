@@ -121,6 +121,10 @@ struct dec_rings {
 /* Largest payload kept per request, whatever opts.payload_cap says. */
 #define RINGS_PAYLOAD_MAX (UINT32_C(16) << 20)
 
+/* rings.c: run one of our statements through dec_sql_step (so the row is
+ * counted and batched), then clear its bindings: our statements leave
+ * nullable columns unbound, which must read as NULL next time. */
+int rings_step(struct decoder *dec, sqlite3_stmt *st);
 /* rings.c: the features in force for d's rings (legacy devices negotiate
  * at DRIVER_OK, after their queues went live: what the driver accepted). */
 uint64_t rings_features(const struct dec_device *d);
