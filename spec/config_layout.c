@@ -77,3 +77,19 @@ const struct config_field *config_field_at(uint32_t device_id, uint32_t off)
 			return &f[i];
 	return NULL;
 }
+
+bool config_layout_known(uint32_t device_id)
+{
+	size_t n;
+
+	/* The entropy device has no configuration space at all. */
+	return device_id == VIRTIO_ID_ENTROPY || config_layout(device_id, &n) != NULL;
+}
+
+uint32_t config_layout_size(uint32_t device_id)
+{
+	size_t n;
+	const struct config_field *f = config_layout(device_id, &n);
+
+	return n ? (uint32_t)f[n - 1].offset + f[n - 1].size : 0;
+}

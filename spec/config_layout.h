@@ -18,6 +18,12 @@ struct config_field {
  * for device types whose layout vmtrace does not know. */
 const struct config_field *config_layout(uint32_t device_id, size_t *n);
 
+/* True if vmtrace knows device_id's layout (entropy: known and empty). */
+bool config_layout_known(uint32_t device_id);
+
+/* Bytes the known layout spans (0 for entropy or unknown types). */
+uint32_t config_layout_size(uint32_t device_id);
+
 /* The field containing byte offset off, or NULL. */
 const struct config_field *config_field_at(uint32_t device_id, uint32_t off);
 

@@ -186,18 +186,36 @@ static void check_ring_layout(struct mmio_checker *c, struct mmio_check_queue *q
 		       "queue %u: areas at desc 0x%llx driver 0x%llx device 0x%llx not aligned to 16/2/4",
 		       c->queue_sel, (unsigned long long)q->desc, (unsigned long long)q->driver,
 		       (unsigned long long)q->device);
-	if (c->ram_size == 0 || q->num == 0 || q->num > VIRTQ_SIZE_MAX)
+	if (q->num == 0 || q->num > VIRTQ_SIZE_MAX)
 		return;
 	const struct { uint64_t addr, len; const char *what; } areas[] = {
 		{ q->desc, virtq_desc_bytes(q->num), "descriptor area" },
 		{ q->driver, virtq_avail_bytes(q->num), "driver area" },
 		{ q->device, virtq_used_bytes(q->num), "device area" },
 	};
-	for (unsigned i = 0; i < 3; i++) {
+	/* One report per queue, naming every area that does not fit. */
+	char outside[160] = "";
+	size_t o = 0;
+	for (unsigned i = 0; i < 3 && c->ram_size; i++) {
 		uint64_t a = areas[i].addr, len = areas[i].len;
 		if (a < c->ram_base || a - c->ram_base > c->ram_size || len > c->ram_size - (a - c->ram_base))
-			report(c, RULE_RING_OUTSIDE_MEMORY, "queue %u: %s 0x%llx+%llu outside guest RAM",
-			       c->queue_sel, areas[i].what, (unsigned long long)a, (unsigned long long)len);
+			o += (size_t)snprintf(outside + o, sizeof(outside) - o, "%s%s 0x%llx+%llu", o ? ", " : "",
+					      areas[i].what, (unsigned long long)a, (unsigned long long)len);
+		if (o >= sizeof(outside))
+			o = sizeof(outside) - 1;
+	}
+	if (o)
+		report(c, RULE_RING_OUTSIDE_MEMORY, "queue %u: %s outside guest RAM", c->queue_sel, outside);
+	for (unsigned i = 0; i < 3; i++) {
+		for (unsigned j = i + 1; j < 3; j++) {
+			uint64_t a = areas[i].addr, b = areas[j].addr;
+			/* Overlap test that cannot overflow: compare distances. */
+			bool overlap = a <= b ? b - a < areas[i].len : a - b < areas[j].len;
+			if (overlap)
+				report(c, RULE_RING_OVERLAP, "queue %u: %s 0x%llx+%llu overlaps %s 0x%llx+%llu", c->queue_sel,
+				       areas[i].what, (unsigned long long)a, (unsigned long long)areas[i].len,
+				       areas[j].what, (unsigned long long)b, (unsigned long long)areas[j].len);
+		}
 	}
 }
 
@@ -208,7 +226,17 @@ static void queue_enable(struct mmio_checker *c, struct mmio_check_queue *q)
 		report(c, RULE_QUEUE_SEL_RANGE, "queue %u enabled although QueueNumMax read 0 (queue not available)", c->queue_sel);
 	if (q->num == 0)
 		report(c, RULE_QUEUE_NUM_ZERO, "queue %u enabled with QueueNum 0", c->queue_sel);
-	if (!legacy(c))
+	if (legacy(c) && c->page_size_set) {
+		/* The legacy layout follows from the page number (Legacy
+		 * Interfaces: A Note on Virtqueue Layout). */
+		uint64_t align = is_pow2(q->align) ? q->align : 4096;
+		q->desc = (uint64_t)q->pfn * c->page_size;
+		q->driver = q->desc + virtq_desc_bytes(q->num);
+		q->device = (q->driver + virtq_avail_bytes(q->num) + align - 1) & ~(align - 1);
+	}
+	/* An oversized queue was reported at QueueNum; its areas mean nothing. */
+	bool oversized = q->num_max_known && q->num > q->num_max;
+	if ((!legacy(c) || c->page_size_set) && !oversized)
 		check_ring_layout(c, q);
 	q->ready = true;
 }
@@ -390,12 +418,17 @@ static void config_access(struct mmio_checker *c, uint32_t offset, unsigned widt
 
 	if (is_write && !legacy(c) && !(c->status & VIRTIO_STATUS_FEATURES_OK))
 		report(c, RULE_CONFIG_WRITE_BEFORE_FEATURES_OK, "Config+0x%x written before FEATURES_OK", off);
+	const struct config_field *f = config_field_at(c->device_id, off);
+	if (!f) {
+		/* Only the device type's own fields may be accessed. */
+		if (config_layout_known(c->device_id))
+			report(c, RULE_UNDEFINED_OFFSET, "Config+0x%x: %u-byte %s outside the %u-byte configuration layout of device type %u",
+			       off, width, is_write ? "write" : "read", config_layout_size(c->device_id), c->device_id);
+		return;
+	}
 	/* Legacy drivers (Linux among them) access config byte by byte: the
 	 * width rules are those of the Version 2 interface. */
 	if (legacy(c))
-		return;
-	const struct config_field *f = config_field_at(c->device_id, off);
-	if (!f)
 		return;
 	bool ok;
 	if (f->size == 8)

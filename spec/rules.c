@@ -127,6 +127,8 @@ static const struct rule_info rules[RULE_COUNT] = {
 		"after writing 0 to QueueReady the driver must read it back" },
 	[RULE_SHM_UNEXPECTED] = { RULE_SHM_UNEXPECTED, "shm-unexpected", S_INIT_MMIO, RULE_INFO, DRV,
 		"drivers not expecting shared memory must not use the shared memory registers" },
+	[RULE_RING_OVERLAP] = { RULE_RING_OVERLAP, "ring-areas-overlap", S_SPLIT, RULE_ERROR, DRV,
+		"the descriptor, driver and device areas of a queue must not overlap" },
 };
 
 const struct rule_info *rule_lookup(uint32_t id)

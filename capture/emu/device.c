@@ -256,13 +256,21 @@ static uint64_t width_mask(unsigned width)
 	return width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * width)) - 1;
 }
 
+static bool valid_width(unsigned width)
+{
+	return width == 1 || width == 2 || width == 4 || width == 8;
+}
+
 uint64_t emu_mmio_read(struct emu_device *d, uint32_t offset, unsigned width)
 {
 	uint32_t v32 = 0;
 	uint64_t v = 0;
 
-	if (width != 1 && width != 2 && width != 4 && width != 8)
-		width = 4;
+	/* No bus makes a 3- or 16-byte access: report it, read nothing. */
+	if (!valid_width(width)) {
+		mmio_checker_access(&d->checker, offset, width, false, 0);
+		return 0;
+	}
 	if (offset >= MMIO_CONFIG) {
 		v = config_read(d, offset - MMIO_CONFIG, width);
 	} else if (width == 4 && !(offset & 3) && control_readable(d, offset)) {
@@ -277,11 +285,11 @@ uint64_t emu_mmio_read(struct emu_device *d, uint32_t offset, unsigned width)
 
 void emu_mmio_write(struct emu_device *d, uint32_t offset, unsigned width, uint64_t value)
 {
-	if (width != 1 && width != 2 && width != 4 && width != 8)
-		width = 4;
 	value &= width_mask(width);
 	/* Check first: the checker must see the state before the write. */
 	mmio_checker_access(&d->checker, offset, width, true, value);
+	if (!valid_width(width))
+		return;
 	if (offset >= MMIO_CONFIG) {
 		config_write(d, offset - MMIO_CONFIG, width, value);
 		return;
@@ -296,6 +304,7 @@ uint64_t emu_device_base(const struct emu_device *d) { return d->base; }
 uint32_t emu_device_version(const struct emu_device *d) { return d->tp->version; }
 const struct emu_model *emu_device_model(const struct emu_device *d) { return d->model; }
 uint32_t emu_device_vendor_id(const struct emu_device *d) { return d->vendor_id; }
+uint16_t emu_device_queue_num_max(const struct emu_device *d) { return d->queue_num_max; }
 uint32_t emu_device_status(const struct emu_device *d) { return d->status; }
 uint32_t emu_interrupt_status(const struct emu_device *d) { return d->int_status; }
 uint64_t emu_device_features(const struct emu_device *d) { return d->offered; }
@@ -328,6 +337,8 @@ struct virtqueue *emu_queue(struct emu_device *d, unsigned idx)
 	return &d->q[idx].vq;
 }
 
+/* Every notification is reported, also while the line is still asserted
+ * for an earlier one: a trace shows each used-buffer notification. */
 static void raise_irq(struct emu_device *d, uint32_t bits)
 {
 	d->int_status |= bits;

@@ -107,6 +107,7 @@ uint64_t emu_device_base(const struct emu_device *d);
 uint32_t emu_device_version(const struct emu_device *d);
 const struct emu_model *emu_device_model(const struct emu_device *d);
 uint32_t emu_device_vendor_id(const struct emu_device *d);
+uint16_t emu_device_queue_num_max(const struct emu_device *d);
 uint32_t emu_device_status(const struct emu_device *d);
 uint32_t emu_interrupt_status(const struct emu_device *d);
 uint64_t emu_device_features(const struct emu_device *d);   /* offered (after layout filtering) */

@@ -51,6 +51,10 @@ int vq_setup(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
 	vq->used = used;
 	vq->indirect_ok = indirect_ok;
 	vq->event_idx = event_idx;
+	/* Start from "interrupted at used index 0", so even the first used
+	 * buffer interrupts only if used_event asks for it (the spec's SHOULD
+	 * NOT, where vhost and QEMU interrupt unconditionally the first time). */
+	vq->signalled_valid = true;
 	return 0;
 }
 
