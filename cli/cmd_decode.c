@@ -80,7 +80,7 @@ int cmd_decode(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *raw = argv[optind];
-	if (rotate_old_output(out, force) < 0)
+	if (rotate_old_output(out, force, quiet) < 0)
 		return EXIT_USAGE;
 	if (force)
 		remove_db_files(out);

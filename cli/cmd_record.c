@@ -395,7 +395,7 @@ int cmd_record(int argc, char **argv)
 		error("cannot build the trace metadata");
 		goto out;
 	}
-	if (rotate_old_output(o.output, o.force) != 0)
+	if (rotate_old_output(o.output, o.force, o.quiet) != 0)
 		goto out;
 	r = rawtrace_writer_open(&w, o.output, &meta, &o.wopts);
 	if (r < 0) {

@@ -79,7 +79,7 @@ bool stderr_is_tty(void)
 	return isatty(STDERR_FILENO) == 1;
 }
 
-int rotate_old_output(const char *path, bool force)
+int rotate_old_output(const char *path, bool force, bool quiet)
 {
 	char old[4096];
 
@@ -91,7 +91,8 @@ int rotate_old_output(const char *path, bool force)
 		return error("output path '%s' is too long", path);
 	if (rename(path, old) != 0)
 		return error("unable to move '%s' to '%s': %s", path, old, strerror(errno));
-	fprintf(stderr, "vmtrace: moved existing '%s' to '%s'\n", path, old);
+	if (!quiet)
+		fprintf(stderr, "vmtrace: moved existing '%s' to '%s'\n", path, old);
 	return 0;
 }
 

@@ -23,7 +23,7 @@ bool stderr_is_tty(void);
 
 /* Move an existing path aside to path.old (perf-style) unless force.
  * Returns 0 or -1 with a message printed. */
-int rotate_old_output(const char *path, bool force);
+int rotate_old_output(const char *path, bool force, bool quiet);
 
 /* Remove a SQLite database and its -wal/-shm/-journal side files (for -f). */
 void remove_db_files(const char *path);

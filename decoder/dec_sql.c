@@ -54,8 +54,9 @@ int dec_sql_step(struct decoder *dec, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
+	/* Bindings are cleared only where a caller leaves columns unbound
+	 * (see dec_sql_run); most statements bind every column each time. */
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return dec_fail(dec, "unable to write trace.db");
 	dec->rows_in_txn++;
@@ -65,7 +66,13 @@ int dec_sql_step(struct decoder *dec, sqlite3_stmt *st)
 
 int dec_sql_run(struct decoder *dec, enum dec_stmt which)
 {
-	return dec_sql_step(dec, dec->st[which]);
+	int r = dec_sql_step(dec, dec->st[which]);
+
+	/* These leave optional columns unbound, which must read as NULL. */
+	if (which == ST_EVENT || which == ST_VIOLATION || which == ST_QUEUE_UPDATE ||
+	    which == ST_FEATURE || which == ST_DEVICE_UPSERT)
+		sqlite3_clear_bindings(dec->st[which]);
+	return r;
 }
 
 int dec_sql_commit(struct decoder *dec, bool reopen)
