@@ -1,0 +1,214 @@
+/* Hand-built event streams for the ring decoder tests; see dec_fixture.h. */
+#include "tests/decoder/dec_fixture.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/rawtrace.h"
+#include "decoder/db.h"
+#include "decoder/decoder.h"
+#include "spec/mmio_regs.h"
+#include "spec/virtio.h"
+#include "tests/harness.h"
+
+static uint64_t feed(struct fx *fx, struct vmt_event *ev)
+{
+	ev->seq = fx->seq++;
+	ev->ts_ns = ev->seq * 10;
+	ev->source = VMT_SRC_EMU;
+	if (decoder_feed(fx->dec, ev) != 0) {
+		fprintf(stderr, "decoder_feed failed at seq %llu: %s\n", (unsigned long long)ev->seq,
+			decoder_error(fx->dec));
+		harness_failures++;
+	}
+	return ev->seq;
+}
+
+void fx_open(struct fx *fx, const char *name)
+{
+	char err[256];
+	struct rawtrace_meta meta;
+	struct decoder_opts opts = { .store_memory = false, .payload_cap = 0 };
+
+	memset(fx, 0, sizeof(*fx));
+	fx->qsize = 8;
+	snprintf(fx->path, sizeof(fx->path), "%s", harness_tmpfile(name));
+	unlink(fx->path);
+	if (trace_db_create(&fx->db, fx->path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "trace_db_create: %s\n", err);
+		exit(1);
+	}
+	memset(&meta, 0, sizeof(meta));
+	meta.source = VMT_SRC_EMU;
+	meta.ram_base = FX_RAM_BASE;
+	meta.ram_size = FX_RAM_SIZE;
+	if (decoder_new(&fx->dec, fx->db, &meta, &opts, err, sizeof(err)) != 0) {
+		fprintf(stderr, "decoder_new: %s\n", err);
+		exit(1);
+	}
+}
+
+void fx_finish(struct fx *fx)
+{
+	CHECK(decoder_finish(fx->dec, true, NULL) == 0);
+	decoder_free(fx->dec);
+	fx->dec = NULL;
+}
+
+void fx_close(struct fx *fx)
+{
+	if (fx->dec)
+		fx_finish(fx);
+	sqlite3_close(fx->db);
+	unlink(fx->path);
+}
+
+uint64_t fx_mmio(struct fx *fx, bool write, uint32_t off, uint32_t value)
+{
+	struct vmt_event ev = { .type = VMT_EV_MMIO, .dir = write ? VMT_DIR_WRITE : VMT_DIR_READ, .width = 4,
+				.base = FX_BASE, .addr = off, .value = value };
+	return feed(fx, &ev);
+}
+
+uint64_t fx_mem(struct fx *fx, uint64_t gpa, const void *data, uint32_t len, uint16_t flags)
+{
+	struct vmt_event ev = { .type = VMT_EV_MEM, .flags = flags, .addr = gpa, .len = len, .data = data };
+	return feed(fx, &ev);
+}
+
+uint64_t fx_drv(struct fx *fx, uint64_t gpa, const void *data, uint32_t len)
+{
+	return fx_mem(fx, gpa, data, len, VMT_MEM_DRIVER_WRITE);
+}
+
+uint64_t fx_dev(struct fx *fx, uint64_t gpa, const void *data, uint32_t len)
+{
+	return fx_mem(fx, gpa, data, len, VMT_MEM_DEVICE_WRITE);
+}
+
+uint64_t fx_irq(struct fx *fx, uint32_t status)
+{
+	struct vmt_event ev = { .type = VMT_EV_IRQ, .width = 1, .base = FX_BASE, .value = status };
+	return feed(fx, &ev);
+}
+
+void fx_init_device(struct fx *fx, uint32_t device_id, uint64_t features, unsigned n_queues)
+{
+	static uint8_t zeros[0x1000];
+
+	fx_mmio(fx, false, MMIO_MAGIC_VALUE, VIRTIO_MMIO_MAGIC);
+	fx_mmio(fx, false, MMIO_VERSION, 2);
+	fx_mmio(fx, false, MMIO_DEVICE_ID, device_id);
+	fx_mmio(fx, false, MMIO_VENDOR_ID, 0x554d4551);
+	fx_mmio(fx, true, MMIO_STATUS, 0);
+	fx_mmio(fx, true, MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	fx_mmio(fx, true, MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	for (uint32_t w = 0; w < 2; w++) {
+		fx_mmio(fx, true, MMIO_DEVICE_FEATURES_SEL, w);
+		fx_mmio(fx, false, MMIO_DEVICE_FEATURES, (uint32_t)(features >> (32 * w)));
+	}
+	for (uint32_t w = 0; w < 2; w++) {
+		fx_mmio(fx, true, MMIO_DRIVER_FEATURES_SEL, w);
+		fx_mmio(fx, true, MMIO_DRIVER_FEATURES, (uint32_t)(features >> (32 * w)));
+	}
+	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+	fx_mmio(fx, true, MMIO_STATUS, st);
+	fx_mmio(fx, false, MMIO_STATUS, st);
+	for (unsigned q = 0; q < n_queues; q++) {
+		/* A careful driver zeroes its rings before handing them over. */
+		fx_drv(fx, FX_DESC(q), zeros, sizeof(zeros));
+		fx_mmio(fx, true, MMIO_QUEUE_SEL, q);
+		fx_mmio(fx, false, MMIO_QUEUE_READY, 0);
+		fx_mmio(fx, false, MMIO_QUEUE_NUM_MAX, 256);
+		fx_mmio(fx, true, MMIO_QUEUE_NUM, fx->qsize);
+		fx_mmio(fx, true, MMIO_QUEUE_DESC_LOW, (uint32_t)FX_DESC(q));
+		fx_mmio(fx, true, MMIO_QUEUE_DESC_HIGH, (uint32_t)(FX_DESC(q) >> 32));
+		fx_mmio(fx, true, MMIO_QUEUE_DRIVER_LOW, (uint32_t)FX_AVAIL(q));
+		fx_mmio(fx, true, MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(FX_AVAIL(q) >> 32));
+		fx_mmio(fx, true, MMIO_QUEUE_DEVICE_LOW, (uint32_t)FX_USED(q));
+		fx_mmio(fx, true, MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(FX_USED(q) >> 32));
+		fx_mmio(fx, true, MMIO_QUEUE_READY, 1);
+	}
+	fx_mmio(fx, true, MMIO_STATUS, st | VIRTIO_STATUS_DRIVER_OK);
+}
+
+uint64_t fx_desc(struct fx *fx, uint64_t table, uint32_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint8_t b[16];
+
+	le64_put(b, addr);
+	le32_put(b + 8, len);
+	le16_put(b + 12, flags);
+	le16_put(b + 14, next);
+	return fx_drv(fx, table + 16ull * i, b, sizeof(b));
+}
+
+uint64_t fx_publish(struct fx *fx, unsigned q, uint16_t head)
+{
+	uint8_t b[2];
+
+	le16_put(b, head);
+	fx_drv(fx, FX_AVAIL(q) + 4 + 2ull * (fx->avail_idx[q] % fx->qsize), b, 2);
+	le16_put(b, ++fx->avail_idx[q]);
+	return fx_drv(fx, FX_AVAIL(q) + 2, b, 2);
+}
+
+uint64_t fx_used(struct fx *fx, unsigned q, uint32_t id, uint32_t len)
+{
+	uint8_t b[8];
+
+	le32_put(b, id);
+	le32_put(b + 4, len);
+	fx_dev(fx, FX_USED(q) + 4 + 8ull * (fx->used_idx[q] % fx->qsize), b, 8);
+	le16_put(b, ++fx->used_idx[q]);
+	return fx_dev(fx, FX_USED(q) + 2, b, 2);
+}
+
+int64_t fx_int(struct fx *fx, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(fx->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bad query '%s': %s\n", sql, sqlite3_errmsg(fx->db));
+		harness_failures++;
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+const char *fx_text(struct fx *fx, const char *sql)
+{
+	static char buf[4][512];
+	static unsigned next;
+	char *out = buf[next++ % 4];
+	sqlite3_stmt *st;
+
+	snprintf(out, sizeof(buf[0]), "(null)");
+	if (sqlite3_prepare_v2(fx->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bad query '%s': %s\n", sql, sqlite3_errmsg(fx->db));
+		harness_failures++;
+		return out;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		snprintf(out, sizeof(buf[0]), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+uint64_t fx_fnv(const void *data, uint64_t len)
+{
+	const uint8_t *p = data;
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (uint64_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}

@@ -1,0 +1,61 @@
+/* Test fixture for the ring decoder: a decoder over a scratch trace.db fed
+ * hand-built events (MMIO accesses of a driver, guest-memory stores of the
+ * driver and the device, interrupts), then queried with SQL. */
+#ifndef VMTRACE_TESTS_DEC_FIXTURE_H
+#define VMTRACE_TESTS_DEC_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sqlite3;
+struct decoder;
+
+#define FX_RAM_BASE UINT64_C(0x40000000)
+#define FX_RAM_SIZE (UINT64_C(1) << 20)
+#define FX_BASE UINT64_C(0x10000000)
+/* Ring of queue q: descriptors, avail and used areas. */
+#define FX_DESC(q) (FX_RAM_BASE + 0x1000 + 0x1000 * (uint64_t)(q))
+#define FX_AVAIL(q) (FX_DESC(q) + 0x400)
+#define FX_USED(q) (FX_DESC(q) + 0x800)
+
+struct fx {
+	struct sqlite3 *db;
+	struct decoder *dec;
+	uint64_t seq;
+	uint32_t qsize;
+	uint16_t avail_idx[4], used_idx[4];
+	char path[512];
+};
+
+/* Start a decoder over a fresh db named name; RAM known to the decoder. */
+void fx_open(struct fx *fx, const char *name);
+/* decoder_finish and free; fx->db stays open for queries. */
+void fx_finish(struct fx *fx);
+void fx_close(struct fx *fx); /* close the db and remove the file */
+
+/* Bring up a modern device of type device_id with features and n_queues
+ * queues of fx->qsize entries at FX_DESC/FX_AVAIL/FX_USED, ready. */
+void fx_init_device(struct fx *fx, uint32_t device_id, uint64_t features, unsigned n_queues);
+
+uint64_t fx_mmio(struct fx *fx, bool write, uint32_t off, uint32_t value);
+uint64_t fx_mem(struct fx *fx, uint64_t gpa, const void *data, uint32_t len, uint16_t flags);
+uint64_t fx_drv(struct fx *fx, uint64_t gpa, const void *data, uint32_t len);
+uint64_t fx_dev(struct fx *fx, uint64_t gpa, const void *data, uint32_t len);
+uint64_t fx_irq(struct fx *fx, uint32_t status);
+
+/* Driver writes descriptor i of table at gpa. */
+uint64_t fx_desc(struct fx *fx, uint64_t table, uint32_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next);
+/* Driver puts head in the next avail slot of queue q and publishes the idx;
+ * returns the seq of the idx store. */
+uint64_t fx_publish(struct fx *fx, unsigned q, uint16_t head);
+/* Device publishes used entry (id, len) on queue q; returns the seq of the idx store. */
+uint64_t fx_used(struct fx *fx, unsigned q, uint32_t id, uint32_t len);
+
+/* First column of the first row of sql as an integer; -1 if no row or NULL. */
+int64_t fx_int(struct fx *fx, const char *sql);
+/* ... as text (static buffer); "(null)" if no row or NULL. */
+const char *fx_text(struct fx *fx, const char *sql);
+
+uint64_t fx_fnv(const void *data, uint64_t len);
+
+#endif
