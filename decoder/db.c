@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,38 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* Run the table part of the schema (before the "-- @indexes" line) or the
+ * index part (after it). */
+static int exec_schema_part(sqlite3 *db, bool indexes, char **msg)
+{
+	const char *mark = strstr(trace_db_schema_sql, "-- @indexes");
+	size_t split = mark ? (size_t)(mark - trace_db_schema_sql) : strlen(trace_db_schema_sql);
+	char *sql;
+	int rc;
+
+	if (indexes)
+		return sqlite3_exec(db, trace_db_schema_sql + split, NULL, NULL, msg);
+	sql = sqlite3_mprintf("%.*s", (int)split, trace_db_schema_sql);
+	if (!sql)
+		return SQLITE_NOMEM;
+	rc = sqlite3_exec(db, sql, NULL, NULL, msg);
+	sqlite3_free(sql);
+	return rc;
+}
+
+int trace_db_finish(sqlite3 *db, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (exec_schema_part(db, true, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "unable to finish trace.db: %s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
 int trace_db_create(sqlite3 **out, const char *path, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -41,14 +74,14 @@ int trace_db_create(sqlite3 **out, const char *path, char *err, size_t errlen)
 		sqlite3_close(db);
 		return -1;
 	}
-	/* WAL keeps committed batches consistent if the decoder dies; the
-	 * file is switched back to a single-file journal at the end. Batches
-	 * are not fsynced (synchronous=OFF): the raw trace they come from is
-	 * the durable copy, and a power loss mid-decode means decoding again. */
+	/* Bulk load: no journal and no fsync while decoding. The raw trace is
+	 * the durable copy; a decode that dies leaves a file to delete and
+	 * decode again. trace_db_finish_indexes switches to a rollback
+	 * journal once the file is complete. */
 	snprintf(version, sizeof(version), "%d", TRACE_DB_SCHEMA_VERSION);
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536; PRAGMA foreign_keys=OFF;"
-			 "BEGIN;", NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, trace_db_schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+			 "PRAGMA cache_size=-65536; PRAGMA foreign_keys=OFF; PRAGMA locking_mode=EXCLUSIVE; BEGIN;", NULL, NULL, &msg) != SQLITE_OK ||
+	    exec_schema_part(db, false, &msg) != SQLITE_OK) {
 		fail(err, errlen, "unable to create the schema in '%s': %s", path, msg);
 		goto error;
 	}

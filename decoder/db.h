@@ -16,6 +16,11 @@ struct sqlite3;
  * with the schema. Returns 0 or -1 with a message in err. */
 int trace_db_create(struct sqlite3 **out, const char *path, char *err, size_t errlen);
 
+/* Complete a file made by trace_db_create once all rows are in (outside
+ * any transaction): create the secondary indexes, switch to a rollback
+ * journal. Returns 0 or -1 with a message in err. */
+int trace_db_finish(struct sqlite3 *db, char *err, size_t errlen);
+
 /* Open an existing trace.db read-only and defensively: defensive mode,
  * trusted_schema off, no mmap, cell size checks, quick_check, then the
  * meta table's schema version and the expected tables are checked.

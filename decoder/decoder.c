@@ -10,6 +10,7 @@
 
 #include "capture/rawtrace.h"
 #include "config.h"
+#include "decoder/db.h"
 #include "decoder/rings.h"
 #include "spec/mmio_regs.h"
 #include "spec/names.h"
@@ -349,9 +350,10 @@ int decoder_finish(struct decoder *dec, bool complete, const char *stop_reason)
 	if (dec->failed || dec_sql_commit(dec, false) < 0)
 		return -1;
 	dec_sql_finalize(dec);
-	/* One self-contained file for sharing: leave WAL mode. */
-	if (sqlite3_exec(dec->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
-		return dec_fail(dec, "unable to finish trace.db");
+	if (trace_db_finish(dec->db, dec->err, sizeof(dec->err)) < 0) {
+		dec->failed = true;
+		return -1;
+	}
 	return 0;
 }
 

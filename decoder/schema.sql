@@ -43,7 +43,6 @@ CREATE TABLE events (
   len     INTEGER,            -- payload bytes (mem, marker)
   text    TEXT                -- marker text, violation message from the source
 );
-CREATE INDEX events_device ON events(device, seq);
 
 -- Guest memory payloads (driver stores, device stores, snapshots).
 CREATE TABLE memory (
@@ -64,7 +63,6 @@ CREATE TABLE reg_changes (
   seq    INTEGER NOT NULL,
   value  INTEGER NOT NULL
 );
-CREATE INDEX reg_changes_at ON reg_changes(device, reg, queue, seq);
 
 -- Device status transitions.
 CREATE TABLE status_changes (
@@ -123,7 +121,6 @@ CREATE TABLE chains (
   writable    INTEGER NOT NULL,    -- bytes the device may write
   memory      TEXT NOT NULL        -- exact, best-effort, missing, partial
 );
-CREATE INDEX chains_queue ON chains(device, queue, generation, avail_idx);
 
 CREATE TABLE descriptors (
   chain     INTEGER NOT NULL,
@@ -169,7 +166,6 @@ CREATE TABLE requests (
   ts_irq      INTEGER,
   data        BLOB                 -- payload (capped; net frame, console bytes)
 );
-CREATE INDEX requests_device ON requests(device, request);
 
 CREATE TABLE net_frames (
   request     INTEGER PRIMARY KEY REFERENCES requests(request),
@@ -188,7 +184,6 @@ CREATE TABLE interrupts (
   kind    TEXT NOT NULL,    -- raised, status-read, ack, config-change
   value   INTEGER NOT NULL
 );
-CREATE INDEX interrupts_seq ON interrupts(seq);
 
 -- One row per broken rule.
 CREATE TABLE violations (
@@ -200,7 +195,6 @@ CREATE TABLE violations (
   actor     TEXT NOT NULL,    -- driver, device
   message   TEXT NOT NULL
 );
-CREATE INDEX violations_seq ON violations(seq);
 
 -- Events the source dropped.
 CREATE TABLE lost (
@@ -226,3 +220,11 @@ CREATE VIEW violations_in_order AS
   SELECT v.seq, d.name AS device, v.severity, v.rule, v.message, v.section
   FROM violations v LEFT JOIN devices d USING (device)
   ORDER BY v.seq;
+
+-- @indexes: created when decoding ends (one sort instead of a b-tree update per row).
+CREATE INDEX events_device ON events(device, seq);
+CREATE INDEX reg_changes_at ON reg_changes(device, reg, queue, seq);
+CREATE INDEX chains_queue ON chains(device, queue, generation, avail_idx);
+CREATE INDEX requests_device ON requests(device, request);
+CREATE INDEX interrupts_seq ON interrupts(seq);
+CREATE INDEX violations_seq ON violations(seq);

@@ -4,6 +4,7 @@
  * of the baseline (issue: decoder). Also reports trace.db bytes per event. */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,7 +60,7 @@ int main(void)
 	const char *raw = bench_tmp("decode.vmt");
 	const char *db = bench_tmp("decode.db");
 	const char *base_db = bench_tmp("baseline.db");
-	struct decoder_opts opts = { .store_memory = true };
+	struct decoder_opts opts = { .store_memory = getenv("BENCH_NO_MEMORY") == NULL };
 	struct decode_result res;
 	uint64_t events = 0;
 	double best_dec = 1e9, best_base = 1e9;
