@@ -74,9 +74,7 @@ struct dec_ring {
 	uint32_t generation;
 	uint32_t size;
 	uint64_t desc, avail, used;
-	bool event_idx, indirect_ok;
 	enum rings_kind kind;
-	uint32_t net_hdr; /* virtio-net header bytes (10 or 12) */
 	uint16_t last_avail, last_used;
 	uint16_t avail_src, used_src; /* VMT_MEM_* flags of the last store of each idx */
 	/* Entries may be in flight that the trace did not show (missing ring
