@@ -2,7 +2,8 @@
 # Set up a fresh Debian 12 machine for vmtrace, build it, and run it.
 #
 #   scripts/setup.sh run    install what is missing, build, record the default
-#                           workload on the built-in emulator, print a summary
+#                           workload on the built-in emulator, decode it, print
+#                           a summary
 #   scripts/setup.sh test   install what is missing, build (plain and with
 #                           ASan/UBSan), run the whole test suite
 #   scripts/setup.sh bench  install, build, run the benchmarks
@@ -52,11 +53,14 @@ case "$cmd" in
 run)
 	install_missing
 	build build
-	out=${VMTRACE_DEMO_OUT:-demo.vmt}
 	say "recording the default workload on the built-in emulator"
-	build/cli/vmtrace record --emu blk,net,console,rng -f -o "$out"
-	say "first events (all of them: build/cli/vmtrace dump $out)"
-	build/cli/vmtrace dump "$out" | head -n 25
+	build/cli/vmtrace record --emu blk,net,console,rng -f -o demo.vmt
+	say "decoding it into demo.db"
+	build/cli/vmtrace decode -f demo.vmt -o demo.db
+	build/cli/vmtrace info demo.db
+	say "next: build/cli/vmtrace dump demo.vmt | less    (every event, one per line)"
+	say "      build/cli/vmtrace show demo.db | less     (decoded events and violations)"
+	say "      sqlite3 demo.db 'SELECT * FROM request_latency'   (docs/schema.md)"
 	;;
 test)
 	install_missing
@@ -64,9 +68,9 @@ test)
 	# The emulator and decoder face untrusted input: their tests also run
 	# under AddressSanitizer and UndefinedBehaviorSanitizer.
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
-	say "unit tests under ASan/UBSan"
+	say "emulator, raw trace and decoder tests under ASan/UBSan"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --suite unit --print-errorlogs --num-processes 2
+		meson test -C build-asan --suite unit --suite decoder --print-errorlogs --num-processes 2
 	say "whole test suite"
 	meson test -C build --print-errorlogs --num-processes 2
 	;;
