@@ -302,7 +302,10 @@ static void control_write(struct decoder *dec, struct dec_device *d, uint32_t of
 	case MMIO_GUEST_PAGE_SIZE: d->page_size = v; break;
 	case MMIO_QUEUE_SEL: d->queue_sel = v; break;
 	case MMIO_STATUS: status_write(dec, d, v); break;
-	case MMIO_INTERRUPT_ACK: dec_interrupt_row(dec, d, "ack", v); break;
+	case MMIO_INTERRUPT_ACK:
+		dec_interrupt_row(dec, d, "ack", v);
+		rings_on_ack(dec, d, v);
+		break;
 	case MMIO_QUEUE_NUM:
 	case MMIO_QUEUE_DESC_LOW: case MMIO_QUEUE_DESC_HIGH:
 	case MMIO_QUEUE_DRIVER_LOW: case MMIO_QUEUE_DRIVER_HIGH:

@@ -81,9 +81,11 @@ struct decoder {
 /* dec_sql.c */
 int dec_sql_prepare(struct decoder *dec);
 void dec_sql_finalize(struct decoder *dec);
-/* Step a bound statement and reset it; counts a row. Returns 0 or -1. */
+/* Step one of the decoder's statements, reset it and clear its bindings
+ * where columns may stay unbound; counts a row. Returns 0 or -1. */
 int dec_sql_run(struct decoder *dec, enum dec_stmt which);
-/* Same for a statement prepared elsewhere (rings.c keeps its own). */
+/* Step and reset a statement prepared elsewhere (rings.c keeps its own),
+ * without clearing its bindings; counts a row. Returns 0 or -1. */
 int dec_sql_step(struct decoder *dec, sqlite3_stmt *st);
 /* Commit the running transaction if enough rows or time passed. */
 int dec_sql_maybe_commit(struct decoder *dec);

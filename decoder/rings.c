@@ -787,14 +787,21 @@ void rings_on_interrupt(struct decoder *dec, struct dec_device *d, uint32_t stat
 
 	if (!rs || !(status & VIRTIO_MMIO_INT_VRING) || !(rd = dev_state(rs, d)))
 		return;
-	if (status_read) {
-		/* A raised line is followed by the driver's read of the status;
-		 * only the read is checked, against the previous read. */
-		if (rd->used_events == rd->used_at_read && used_memory_known(dec, d))
-			dec_violation(dec, d, RULE_DEV_INTERRUPT_SPURIOUS,
-				      "InterruptStatus 0x%x has the used-buffer bit set, but no queue published a used entry since the last interrupt",
-				      status);
-		rd->used_at_read = rd->used_events;
-	}
+	/* Bit 0 stays set from a used entry until the driver acknowledges it,
+	 * so a read is checked against the last ACK, not the last read. */
+	if (status_read && rd->used_events == rd->used_at_ack && used_memory_known(dec, d))
+		dec_violation(dec, d, RULE_DEV_INTERRUPT_SPURIOUS,
+			      "InterruptStatus 0x%x has the used-buffer bit set, but no queue published a used entry since the last acknowledgement",
+			      status);
 	irq_flush(dec, d, rd);
+}
+
+void rings_on_ack(struct decoder *dec, struct dec_device *d, uint32_t value)
+{
+	struct dec_rings *rs = dec->rings;
+	struct rings_dev *rd;
+
+	if (!rs || !(value & VIRTIO_MMIO_INT_VRING) || !(rd = dev_state(rs, d)))
+		return;
+	rd->used_at_ack = rd->used_events;
 }

@@ -19,7 +19,9 @@ void rings_free(struct decoder *dec);
 void rings_on_mem(struct decoder *dec, const struct vmt_event *ev);
 
 /* Queue q of d went live with the layout in d->q[q] (size, desc, driver,
- * device; generation d->q[q].generation) and d->negotiated features.
+ * device; generation d->q[q].generation) and d->negotiated features (a
+ * legacy device negotiates at DRIVER_OK, after its queues are set up:
+ * until then d->accepted is what the driver chose).
  * Returns the ring state to keep in d->q[q].ring, or NULL. */
 struct dec_ring *rings_queue_live(struct decoder *dec, struct dec_device *d, unsigned q);
 /* The generation ended (reset, QueueReady 0, QueuePFN 0, QueueReset). */
@@ -30,6 +32,9 @@ void rings_on_notify(struct decoder *dec, struct dec_device *d, unsigned q);
 /* An interrupt was raised (irq event) or InterruptStatus was read with
  * value status. */
 void rings_on_interrupt(struct decoder *dec, struct dec_device *d, uint32_t status, bool status_read);
+
+/* The driver wrote InterruptACK with value. */
+void rings_on_ack(struct decoder *dec, struct dec_device *d, uint32_t value);
 
 /* End of input: flush what is still in flight. */
 void rings_finish(struct decoder *dec);

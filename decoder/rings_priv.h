@@ -89,7 +89,7 @@ struct dec_ring {
 /* Per device: interrupt bookkeeping. */
 struct rings_dev {
 	uint64_t used_events;  /* used entries published, all queues */
-	uint64_t used_at_read; /* used_events at the last InterruptStatus read with bit 0 */
+	uint64_t used_at_ack;  /* used_events when the driver last acknowledged bit 0 */
 	uint64_t *irq_pending; /* completed requests awaiting an interrupt; owned */
 	uint32_t n_irq_pending;
 	uint64_t over_lo, over_hi; /* ids beyond the list (0 if none) */

@@ -31,32 +31,6 @@ struct blk_state {
 	uint8_t bounce[BLK_BOUNCE];
 };
 
-static const struct emu_config_field blk_fields[] = {
-	{ 0, 8, false, "capacity" },
-	{ 8, 4, false, "size_max" },
-	{ 12, 4, false, "seg_max" },
-	{ 16, 2, false, "geometry.cylinders" },
-	{ 18, 1, false, "geometry.heads" },
-	{ 19, 1, false, "geometry.sectors" },
-	{ 20, 4, false, "blk_size" },
-	{ 24, 1, false, "topology.physical_block_exp" },
-	{ 25, 1, false, "topology.alignment_offset" },
-	{ 26, 2, false, "topology.min_io_size" },
-	{ 28, 4, false, "topology.opt_io_size" },
-	{ 32, 1, true, "writeback" },
-	{ 33, 1, false, "unused0" },
-	{ 34, 2, false, "num_queues" },
-	{ 36, 4, false, "max_discard_sectors" },
-	{ 40, 4, false, "max_discard_seg" },
-	{ 44, 4, false, "discard_sector_alignment" },
-	{ 48, 4, false, "max_write_zeroes_sectors" },
-	{ 52, 4, false, "max_write_zeroes_seg" },
-	{ 56, 1, false, "write_zeroes_may_unmap" },
-	{ 60, 4, false, "max_secure_erase_sectors" },
-	{ 64, 4, false, "max_secure_erase_seg" },
-	{ 68, 4, false, "secure_erase_sector_alignment" },
-};
-
 /* Move len bytes at image byte offset pos to/from buf. Returns 0 or -errno. */
 static int blk_io(struct blk_state *s, bool write, uint64_t pos, uint8_t *buf, size_t len)
 {
@@ -344,8 +318,6 @@ const struct emu_model emu_model_blk = {
 	.num_queues = 1,
 	.features = BLK_FEATURES,
 	.config_size = BLK_CONFIG_SIZE,
-	.config_fields = blk_fields,
-	.n_config_fields = sizeof(blk_fields) / sizeof(blk_fields[0]),
 	.init = blk_init,
 	.destroy = blk_destroy,
 	.reset = blk_reset,
@@ -368,8 +340,6 @@ const struct emu_model emu_model_blk_ro = {
 	.num_queues = 1,
 	.features = BLK_FEATURES | VIRTIO_BIT(VIRTIO_BLK_F_RO),
 	.config_size = BLK_CONFIG_SIZE,
-	.config_fields = blk_fields,
-	.n_config_fields = sizeof(blk_fields) / sizeof(blk_fields[0]),
 	.init = blk_ro_init,
 	.destroy = blk_destroy,
 	.reset = blk_reset,

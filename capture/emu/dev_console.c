@@ -36,13 +36,6 @@ struct console_state {
 	uint8_t bounce[CONSOLE_BOUNCE];
 };
 
-static const struct emu_config_field console_fields[] = {
-	{ 0, 2, false, "cols" },
-	{ 2, 2, false, "rows" },
-	{ 4, 4, false, "max_nr_ports" },
-	{ 8, 4, true, "emerg_wr" },
-};
-
 /* Append up to n bytes within the FIFO's limit; returns the bytes taken. */
 static size_t bytes_append(struct console_bytes *b, const uint8_t *p, size_t n)
 {
@@ -355,8 +348,6 @@ const struct emu_model emu_model_console = {
 		    VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
 		    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_RESET),
 	.config_size = CONSOLE_CONFIG_SIZE,
-	.config_fields = console_fields,
-	.n_config_fields = sizeof(console_fields) / sizeof(console_fields[0]),
 	.init = console_init,
 	.destroy = console_destroy,
 	.reset = console_reset,

@@ -27,18 +27,6 @@ struct net_state {
 	uint8_t frame[VIRTIO_NET_FRAME_MAX];
 };
 
-static const struct emu_config_field net_fields[] = {
-	{ 0, 1, false, "mac[0]" },
-	{ 1, 1, false, "mac[1]" },
-	{ 2, 1, false, "mac[2]" },
-	{ 3, 1, false, "mac[3]" },
-	{ 4, 1, false, "mac[4]" },
-	{ 5, 1, false, "mac[5]" },
-	{ 6, 2, false, "status" },
-	{ 8, 2, false, "max_virtqueue_pairs" },
-	{ 10, 2, false, "mtu" },
-};
-
 /* The header in front of every frame: 12 bytes (with num_buffers) once
  * VERSION_1 or MRG_RXBUF is negotiated, 10 for a legacy driver. */
 static uint32_t net_hdr_size(const struct emu_device *d)
@@ -277,8 +265,6 @@ const struct emu_model emu_model_net = {
 		    VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
 		    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_RESET),
 	.config_size = NET_CONFIG_SIZE,
-	.config_fields = net_fields,
-	.n_config_fields = sizeof(net_fields) / sizeof(net_fields[0]),
 	.init = net_init,
 	.destroy = net_destroy,
 	.reset = net_reset,

@@ -126,8 +126,6 @@ const struct emu_model emu_model_rng = {
 	.features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
 		    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_RESET),
 	.config_size = 0,
-	.config_fields = NULL,
-	.n_config_fields = 0,
 	.init = rng_init,
 	.destroy = rng_destroy,
 	.reset = rng_reset,

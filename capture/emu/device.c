@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spec/config_layout.h"
 #include "spec/mmio_regs.h"
 #include "spec/virtio.h"
 
@@ -164,19 +165,14 @@ static void config_write(struct emu_device *d, uint32_t off, unsigned width, uin
 {
 	if (off >= d->model->config_size || width > d->model->config_size - off)
 		return;
-	/* Only fields the model marks writable take the bytes. */
-	for (size_t i = 0; i < d->model->n_config_fields; i++) {
-		const struct emu_config_field *f = &d->model->config_fields[i];
-		if (off >= f->offset && off + width <= (uint32_t)f->offset + f->size) {
-			if (!f->writable)
-				return;
-			for (unsigned b = 0; b < width; b++)
-				d->config[off + b] = (uint8_t)(v >> (8 * b));
-			if (d->model->config_write)
-				d->model->config_write(d, off, width);
-			return;
-		}
-	}
+	/* Only fields the spec lets the driver write take the bytes. */
+	const struct config_field *f = config_field_at(d->model->device_id, off);
+	if (!f || !f->writable || off + width > (uint32_t)f->offset + f->size)
+		return;
+	for (unsigned b = 0; b < width; b++)
+		d->config[off + b] = (uint8_t)(v >> (8 * b));
+	if (d->model->config_write)
+		d->model->config_write(d, off, width);
 }
 
 /* Registers both layouts share. Returns false if the offset is not one. */

@@ -26,14 +26,6 @@ struct emu_hooks {
 	void (*violation)(void *ctx, struct emu_device *d, enum rule_id rule, const char *msg);
 };
 
-/* One field of a device's configuration space, for the width rules. */
-struct emu_config_field {
-	uint16_t offset;
-	uint8_t size; /* 1, 2, 4 or 8 bytes */
-	bool writable;
-	const char *name;
-};
-
 /* Options for every device model; each model reads the ones it needs. */
 struct emu_model_opts {
 	const char *blk_image;     /* backing file; NULL = in-memory image */
@@ -55,9 +47,7 @@ struct emu_model {
 	uint32_t device_id;
 	uint16_t num_queues;
 	uint64_t features;  /* device and transport feature bits offered */
-	uint32_t config_size;
-	const struct emu_config_field *config_fields;
-	size_t n_config_fields;
+	uint32_t config_size; /* the field layout is the spec's (spec/config_layout.c) */
 	/* Allocate state, fill config space. Returns 0 or negative errno. */
 	int (*init)(struct emu_device *d, const struct emu_model_opts *opts);
 	void (*destroy)(struct emu_device *d);
