@@ -56,24 +56,6 @@ static void meta_text(sqlite3 *db, const char *key, char *buf, size_t len)
 	sqlite3_finalize(st);
 }
 
-/* Copy text for the terminal, replacing control bytes (the file may come
- * from anyone). */
-static const char *safe(const unsigned char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	if (!s)
-		s = (const unsigned char *)"";
-	for (; *s && o + 5 < len; s++) {
-		if (*s < 0x20 || *s == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *s);
-		else
-			buf[o++] = (char)*s;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 struct device_row {
 	int id;
 	uint64_t base;
@@ -93,9 +75,9 @@ static int read_device(sqlite3_stmt *st, struct device_row *d)
 	memset(d, 0, sizeof(*d));
 	d->id = sqlite3_column_int(st, 0);
 	d->base = (uint64_t)sqlite3_column_int64(st, 1);
-	snprintf(d->name, sizeof(d->name), "%s", safe(sqlite3_column_text(st, 2), tmp, sizeof(tmp)));
+	snprintf(d->name, sizeof(d->name), "%s", term_escape(sqlite3_column_text(st, 2), tmp, sizeof(tmp)));
 	d->device_id = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
-	snprintf(d->type, sizeof(d->type), "%s", safe(sqlite3_column_text(st, 4), tmp, sizeof(tmp)));
+	snprintf(d->type, sizeof(d->type), "%s", term_escape(sqlite3_column_text(st, 4), tmp, sizeof(tmp)));
 	d->version = sqlite3_column_int(st, 5);
 	d->status = (uint32_t)sqlite3_column_int64(st, 6);
 	d->offered = (uint64_t)sqlite3_column_int64(st, 7);
@@ -184,7 +166,7 @@ static void print_text(sqlite3 *db, const char *path)
 	char lost[32];
 	meta_text(db, "lost", lost, sizeof(lost));
 	printf("%s: %lld events (%s lost) from %s, %s\n", path, (long long)events, lost[0] ? lost : "0",
-	       src[0] ? src : "unknown source", safe((const unsigned char *)buf, tmp, sizeof(tmp)));
+	       src[0] ? src : "unknown source", term_escape((const unsigned char *)buf, tmp, sizeof(tmp)));
 	if (sqlite3_prepare_v2(db, device_sql, -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, queues_sql, -1, &qs, NULL) != SQLITE_OK)
 		return;
@@ -218,9 +200,9 @@ static void print_text(sqlite3 *db, const char *path)
 		while (sqlite3_step(vs) == SQLITE_ROW) {
 			char dev[128], msg[512];
 			printf("  #%-8lld %-28s %-7s %s: %s\n", (long long)sqlite3_column_int64(vs, 0),
-			       safe(sqlite3_column_text(vs, 1), dev, sizeof(dev)),
-			       (const char *)sqlite3_column_text(vs, 2), safe(sqlite3_column_text(vs, 3), tmp, sizeof(tmp)),
-			       safe(sqlite3_column_text(vs, 4), msg, sizeof(msg)));
+			       term_escape(sqlite3_column_text(vs, 1), dev, sizeof(dev)),
+			       (const char *)sqlite3_column_text(vs, 2), term_escape(sqlite3_column_text(vs, 3), tmp, sizeof(tmp)),
+			       term_escape(sqlite3_column_text(vs, 4), msg, sizeof(msg)));
 		}
 		sqlite3_finalize(vs);
 		if (viol > 10)

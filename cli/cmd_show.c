@@ -25,23 +25,6 @@ static void usage(FILE *f)
 		"  -h, --help       this help\n");
 }
 
-/* Escape control bytes of text that came from the trace file. */
-static const char *safe(const unsigned char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	if (!s)
-		s = (const unsigned char *)"";
-	for (; *s && o + 5 < len; s++) {
-		if (*s < 0x20 || *s == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *s);
-		else
-			buf[o++] = (char)*s;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static const char events_sql[] =
 	"SELECT e.seq, e.ts_ns, e.type, coalesce(d.name, ''), e.reg, e.dir, e.width, e.value, e.addr, e.len, e.text, "
 	"       d.device_id, e.offset "
@@ -135,12 +118,12 @@ int cmd_show(int argc, char **argv)
 		int64_t seq = sqlite3_column_int64(st, 0);
 		double us = (double)sqlite3_column_int64(st, 1) / 1000.0;
 		const char *type = (const char *)sqlite3_column_text(st, 2);
-		safe(sqlite3_column_text(st, 3), dev, sizeof(dev));
+		term_escape(sqlite3_column_text(st, 3), dev, sizeof(dev));
 
 		if (type && !strcmp(type, "mmio")) {
 			meaning(st, mean, sizeof(mean));
 			snprintf(what, sizeof(what), "%s %-18s %d 0x%08llx %s", (const char *)sqlite3_column_text(st, 5),
-				 safe(sqlite3_column_text(st, 4), text, sizeof(text)), sqlite3_column_int(st, 6),
+				 term_escape(sqlite3_column_text(st, 4), text, sizeof(text)), sqlite3_column_int(st, 6),
 				 (unsigned long long)sqlite3_column_int64(st, 7), mean);
 		} else if (type && !strcmp(type, "mem")) {
 			snprintf(what, sizeof(what), "memory %lld bytes at 0x%llx", (long long)sqlite3_column_int64(st, 9),
@@ -148,7 +131,7 @@ int cmd_show(int argc, char **argv)
 		} else if (type && !strcmp(type, "irq")) {
 			snprintf(what, sizeof(what), "interrupt raised, InterruptStatus 0x%llx", (unsigned long long)sqlite3_column_int64(st, 7));
 		} else if (type && (!strcmp(type, "marker") || !strcmp(type, "violation"))) {
-			snprintf(what, sizeof(what), "%s: %s", type, safe(sqlite3_column_text(st, 10), text, sizeof(text)));
+			snprintf(what, sizeof(what), "%s: %s", type, term_escape(sqlite3_column_text(st, 10), text, sizeof(text)));
 		} else {
 			snprintf(what, sizeof(what), "%s %lld", type ? type : "?", (long long)sqlite3_column_int64(st, 7));
 		}
@@ -158,9 +141,9 @@ int cmd_show(int argc, char **argv)
 		while (sqlite3_step(vs) == SQLITE_ROW) {
 			char rule[96], msg[512], sec[256];
 			printf("%8s ! %s %s: %s  [%s]\n", "", (const char *)sqlite3_column_text(vs, 0),
-			       safe(sqlite3_column_text(vs, 1), rule, sizeof(rule)),
-			       safe(sqlite3_column_text(vs, 2), msg, sizeof(msg)),
-			       safe(sqlite3_column_text(vs, 3), sec, sizeof(sec)));
+			       term_escape(sqlite3_column_text(vs, 1), rule, sizeof(rule)),
+			       term_escape(sqlite3_column_text(vs, 2), msg, sizeof(msg)),
+			       term_escape(sqlite3_column_text(vs, 3), sec, sizeof(sec)));
 		}
 		sqlite3_reset(vs);
 	}

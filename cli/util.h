@@ -3,6 +3,7 @@
 #define VMTRACE_CLI_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Print "vmtrace: <message>" to stderr; returns -1 so callers can
@@ -24,6 +25,11 @@ bool stderr_is_tty(void);
 /* Move an existing path aside to path.old (perf-style) unless force.
  * Returns 0 or -1 with a message printed. */
 int rotate_old_output(const char *path, bool force, bool quiet);
+
+/* Copy text that came from a trace file into buf for the terminal, with
+ * control bytes as \xHH so no escape sequence reaches the screen. NULL
+ * reads as "". Returns buf. */
+const char *term_escape(const unsigned char *s, char *buf, size_t len);
 
 /* Remove a SQLite database and its -wal/-shm/-journal side files (for -f). */
 void remove_db_files(const char *path);
