@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture/driver/driver.h"
 #include "capture/driver/rig.h"
@@ -23,16 +24,25 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "config.h"
+#if HAVE_SQLITE
+#include "decoder/decode_file.h"
+#endif
 #include "spec/names.h"
 #include "spec/rules.h"
 
+#if HAVE_SQLITE
+#define RECORD_DEFAULT_OUTPUT "vmtrace.db"
+#else
+/* Without the decoder (no SQLite) only raw traces can be written. */
 #define RECORD_DEFAULT_OUTPUT "vmtrace.vmt"
+#endif
 /* Violations printed in full; the rest are only counted. */
 #define RECORD_VIOLATIONS_SHOWN 20
 
 struct record_opts {
 	const char *emu;    /* device list, NULL without --emu */
-	const char *output;
+	const char *output; /* trace.db, or a raw trace if it ends in ".vmt" */
+	const char *raw;    /* --raw: keep the raw trace here too */
 	bool force;
 	bool quiet;
 	struct rig_cfg rig;
@@ -49,7 +59,8 @@ static void record_usage(FILE *f)
 		"usage: vmtrace record --emu DEVICES [options]\n"
 		"       vmtrace record [options] -- COMMAND [ARGS...]   (not available yet)\n"
 		"\n"
-		"Record every access a driver makes to virtio-mmio devices into a raw trace.\n"
+		"Record every access a driver makes to virtio-mmio devices, then decode it\n"
+		"into a SQLite trace.db (see 'vmtrace info', 'vmtrace show', docs/schema.md).\n"
 		"\n"
 		"With --emu, vmtrace builds an emulated machine (64 MiB of RAM at 0x40000000;\n"
 		"device i's registers at 0x10000000 + i * 0x200, in the order given) and runs\n"
@@ -77,8 +88,12 @@ static void record_usage(FILE *f)
 		"        rng:bytes=N       about N bytes per request (1-65536, default %u)\n"
 		"        queue:size=N      queue size asked for, capped by QueueNumMax\n"
 		"                          (1-32768, default %u)\n"
-		"  -o, --output FILE     trace file to write (default %s);\n"
+		"  -o, --output FILE     trace.db to write (default %s); a name ending in\n"
+		"                        .vmt writes the raw trace only (vmtrace dump reads\n"
+		"                        it, vmtrace decode turns it into a trace.db);\n"
 		"                        an existing FILE is renamed FILE.old first\n"
+		"      --raw FILE        also keep the raw trace in FILE (the decoded file\n"
+		"                        is made from it after recording)\n"
 		"  -f, --force           overwrite FILE instead of renaming it\n"
 		"      --seed N          seed of the rng device and the data patterns\n"
 		"                        (default %llu)\n"
@@ -132,6 +147,7 @@ enum {
 	OPT_FSYNC,
 	OPT_NO_INDIRECT,
 	OPT_NO_EVENT_IDX,
+	OPT_RAW,
 };
 
 static const struct option record_longopts[] = {
@@ -139,6 +155,7 @@ static const struct option record_longopts[] = {
 	{ "legacy", no_argument, NULL, OPT_LEGACY },
 	{ "workload", required_argument, NULL, 'w' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "raw", required_argument, NULL, OPT_RAW },
 	{ "force", no_argument, NULL, 'f' },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "blk-image", required_argument, NULL, OPT_BLK_IMAGE },
@@ -183,6 +200,11 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 			if (!*optarg)
 				return usage_error("empty output file name");
 			o->output = optarg;
+			break;
+		case OPT_RAW:
+			if (!*optarg)
+				return usage_error("empty --raw file name");
+			o->raw = optarg;
 			break;
 		case 'f':
 			o->force = true;
@@ -362,6 +384,39 @@ static void print_device(const struct vmt_device_desc *desc, const struct drv_re
 		fprintf(stderr, "  %-*s error: %s\n", width, "", rep->msg);
 }
 
+static bool is_raw_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n >= 4 && strcmp(path + n - 4, ".vmt") == 0;
+}
+
+/* Decode the finished raw trace into db_path. A temporary raw trace is
+ * removed once decoded; if decoding fails it is kept and named, so nothing
+ * recorded is lost. Returns 0 or -1 after a message. */
+static int decode_to_db(const char *raw_path, const char *db_path, bool raw_is_temporary)
+{
+#if HAVE_SQLITE
+	struct decoder_opts dopts = { .store_memory = true };
+	struct decode_result res;
+	char err[512];
+
+	if (decode_file(raw_path, db_path, &dopts, NULL, NULL, &res, err, sizeof(err)) < 0) {
+		error("%s", err);
+		error("the raw trace is kept in '%s': 'vmtrace decode %s -o FILE' decodes it", raw_path, raw_path);
+		return -1;
+	}
+	if (raw_is_temporary)
+		unlink(raw_path);
+	return 0;
+#else
+	(void)db_path;
+	(void)raw_is_temporary;
+	error("this vmtrace has no decoder (built without SQLite): the raw trace is in '%s'", raw_path);
+	return -1;
+#endif
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
@@ -395,11 +450,26 @@ int cmd_record(int argc, char **argv)
 		error("cannot build the trace metadata");
 		goto out;
 	}
-	if (rotate_old_output(o.output, o.force, o.quiet) != 0)
+	/* The raw trace is written first (it survives a crash); the
+	 * trace.db is decoded from it at the end. */
+	const char *db_path = is_raw_name(o.output) ? NULL : o.output;
+	char tmp_raw[4096];
+	const char *raw_path = db_path ? o.raw : o.output;
+	if (!raw_path) {
+		if (snprintf(tmp_raw, sizeof(tmp_raw), "%s.recording.vmt", db_path) >= (int)sizeof(tmp_raw)) {
+			error("output name '%s' is too long", db_path);
+			goto out;
+		}
+		raw_path = tmp_raw;
+	}
+	if (rotate_old_output(o.output, o.force, o.quiet) != 0 ||
+	    (db_path && o.raw && rotate_old_output(o.raw, o.force, o.quiet) != 0))
 		goto out;
-	r = rawtrace_writer_open(&w, o.output, &meta, &o.wopts);
+	if (db_path && o.force)
+		remove_db_files(db_path);
+	r = rawtrace_writer_open(&w, raw_path, &meta, &o.wopts);
 	if (r < 0) {
-		error("unable to create '%s': %s", o.output, strerror(-r));
+		error("unable to create '%s': %s", raw_path, strerror(-r));
 		goto out;
 	}
 	machine_set_recorder(m, w);
@@ -424,12 +494,14 @@ int cmd_record(int argc, char **argv)
 	}
 	w = NULL;
 	if (r < 0) {
-		error("unable to write '%s': %s", o.output, strerror(-r));
+		error("unable to write '%s': %s", raw_path, strerror(-r));
 		goto out;
 	}
 
 	if (violations)
-		print_violations(o.output, violations);
+		print_violations(raw_path, violations);
+	if (db_path && decode_to_db(raw_path, db_path, raw_path == tmp_raw) != 0)
+		goto out;
 	for (unsigned i = 0; i < o.rig.n_devices; i++)
 		if (reports[i].result != 0)
 			error("%s: workload failed: %s", meta.devices[i].name, reports[i].msg);
@@ -445,9 +517,10 @@ int cmd_record(int argc, char **argv)
 		for (unsigned i = 0; i < o.rig.n_devices; i++)
 			print_device(&meta.devices[i], &reports[i], emu_violation_count(machine_device(m, i)),
 				     width);
-		fprintf(stderr, "[ vmtrace record: %llu events (0 lost), %u device%s, %lld bytes -> %s ]\n",
+		fprintf(stderr, "[ vmtrace record: %llu events (0 lost), %u device%s, %lld bytes -> %s%s%s%s ]\n",
 			(unsigned long long)events, o.rig.n_devices, o.rig.n_devices == 1 ? "" : "s",
-			stat(o.output, &sb) == 0 ? (long long)sb.st_size : -1LL, o.output);
+			stat(o.output, &sb) == 0 ? (long long)sb.st_size : -1LL, o.output,
+			db_path && o.raw ? " (raw trace: " : "", db_path && o.raw ? o.raw : "", db_path && o.raw ? ")" : "");
 	}
 	status = failed || violations ? 1 : 0;
 out:

@@ -53,10 +53,8 @@ case "$cmd" in
 run)
 	install_missing
 	build build
-	say "recording the default workload on the built-in emulator"
-	build/cli/vmtrace record --emu blk,net,console,rng -f -o demo.vmt
-	say "decoding it into demo.db"
-	build/cli/vmtrace decode -f demo.vmt -o demo.db
+	say "recording the default workload on the built-in emulator into demo.db (raw trace: demo.vmt)"
+	build/cli/vmtrace record --emu blk,net,console,rng -f -o demo.db --raw demo.vmt
 	build/cli/vmtrace info demo.db
 	say "next: build/cli/vmtrace dump demo.vmt | less    (every event, one per line)"
 	say "      build/cli/vmtrace show demo.db | less     (decoded events and violations)"

@@ -53,26 +53,35 @@ expect 2 "not available yet" -- qemu-system-x86_64 -M microvm
 expect 2 "not available yet" --emu blk -- qemu-system-x86_64
 expect 2 "not available yet" qemu-system-x86_64
 expect 2 "cannot create virtio-blk" --emu blk --blk-image "$T/missing.img"
-[ ! -e vmtrace.vmt ] || fail "a failed record left vmtrace.vmt behind"
+[ ! -e vmtrace.vmt ] && [ ! -e vmtrace.db ] || fail "a failed record left an output behind"
 
 expect 0 "usage: vmtrace record" --help
-for word in --emu --legacy --workload --output --force --seed --blk-image --flush --fsync \
+for word in --emu --legacy --workload --output --raw --force --seed --blk-image --flush --fsync \
 	--no-indirect --no-event-idx --quiet "blk:sectors=N" "queue:size=N" "not available yet" "Exit status"; do
 	grep -q -e "$word" out.txt || fail "--help does not mention '$word'"
 done
 "$VMTRACE" help record >out.txt 2>&1 || fail "vmtrace help record failed"
 grep -q "usage: vmtrace record" out.txt || fail "vmtrace help record prints no usage"
 
-# Default output name and the summary.
+# Default output: the decoded vmtrace.db, no raw trace left behind.
 expect 0 "" --emu blk,net,console,rng
-[ -s vmtrace.vmt ] || fail "no vmtrace.vmt written by default"
-grep -q -E '^\[ vmtrace record: [0-9]+ events \(0 lost\), 4 devices, [0-9]+ bytes -> vmtrace\.vmt \]$' err.txt ||
+[ -s vmtrace.db ] || fail "no vmtrace.db written by default"
+ls ./*.vmt >/dev/null 2>&1 && fail "a raw trace was left behind: $(ls ./*.vmt)"
+grep -q -E '^\[ vmtrace record: [0-9]+ events \(0 lost\), 4 devices, [0-9]+ bytes -> vmtrace\.db \]$' err.txt ||
 	fail "summary line missing: $(cat err.txt)"
-size=$(wc -c <vmtrace.vmt | tr -d ' ')
-grep -q " $size bytes -> vmtrace.vmt" err.txt || fail "summary byte count is not the file size ($size)"
 for dev in virtio-blk@0x10000000 virtio-net@0x10000200 virtio-console@0x10000400 virtio-rng@0x10000600; do
 	grep -q "$dev *ok .*ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK" err.txt || fail "summary lacks '$dev ok'"
 done
+"$VMTRACE" info vmtrace.db >info.txt 2>&1 || fail "vmtrace info cannot read the recorded vmtrace.db"
+grep -q "0 violations" info.txt || fail "the recorded vmtrace.db does not decode cleanly: $(cat info.txt)"
+# --raw keeps the raw trace next to the decoded one.
+expect 0 "raw trace: kept.vmt" --emu rng -o r.db --raw kept.vmt
+[ -s kept.vmt ] && [ -s r.db ] || fail "--raw did not keep both files"
+"$VMTRACE" dump kept.vmt >/dev/null || fail "the kept raw trace does not dump"
+# A name ending in .vmt writes the raw trace only.
+expect 0 "" --emu blk -o only.vmt
+size=$(wc -c <only.vmt | tr -d ' ')
+grep -q " $size bytes -> only.vmt" err.txt || fail "summary byte count is not the file size ($size)"
 
 # Rotation: the previous trace becomes FILE.old, byte for byte.
 expect 0 "" --emu rng -o t.vmt
@@ -105,7 +114,7 @@ expect 1 "capacity" --emu blk --blk-image small.img -o small.vmt
 grep -q "virtio-blk@0x10000000 *FAILED" err.txt || fail "failed device not marked FAILED in the summary"
 
 # The trace reads back.
-"$VMTRACE" dump vmtrace.vmt >dump.txt 2>&1 || fail "vmtrace dump of the recording failed"
+"$VMTRACE" dump only.vmt >dump.txt 2>&1 || fail "vmtrace dump of the recording failed"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)" >&2; exit 1; }
 exit 0
