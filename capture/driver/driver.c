@@ -295,3 +295,17 @@ int drv_transact(struct drv_dev *d, unsigned q, const struct drv_sg *sg, unsigne
 		return drv_error(d, DRV_E_REFUSED, "queue %u: used buffer vanished", q);
 	return r == 1 ? 0 : r;
 }
+
+int drv_queue_size(struct drv_dev *d, unsigned q, uint32_t num_pref, uint32_t *num)
+{
+	uint32_t max = drv_reg_read(d, MMIO_QUEUE_NUM_MAX);
+
+	if (max == 0)
+		return drv_error(d, DRV_E_REFUSED, "queue %u is not available (QueueNumMax 0)", q);
+	if (max > num_pref)
+		max = num_pref;
+	if (max > VIRTQ_SIZE_MAX)
+		max = VIRTQ_SIZE_MAX;
+	*num = drv_pow2_floor(max);
+	return 0;
+}

@@ -18,7 +18,7 @@ static int legacy_features_done(struct drv_dev *d)
 static int legacy_queue_setup(struct drv_dev *d, unsigned q, uint32_t num_pref)
 {
 	struct drv_vring *vq = &d->vq[q];
-	uint32_t pfn, max, num;
+	uint32_t pfn, num;
 	uint64_t page;
 	int r;
 
@@ -30,12 +30,9 @@ static int legacy_queue_setup(struct drv_dev *d, unsigned q, uint32_t num_pref)
 	pfn = drv_reg_read(d, MMIO_QUEUE_PFN);
 	if (pfn != 0)
 		return drv_error(d, DRV_E_REFUSED, "queue %u already in use (QueuePFN 0x%x)", q, pfn);
-	max = drv_reg_read(d, MMIO_QUEUE_NUM_MAX);
-	if (max == 0)
-		return drv_error(d, DRV_E_REFUSED, "queue %u is not available (QueueNumMax 0)", q);
-	num = drv_pow2_floor(max < num_pref ? max : num_pref);
-	if (num > VIRTQ_SIZE_MAX)
-		num = VIRTQ_SIZE_MAX;
+	r = drv_queue_size(d, q, num_pref, &num);
+	if (r != 0)
+		return r;
 	r = drv_vring_alloc(vq, d->bus, q, num, DRV_LEGACY_PAGE, d->use_indirect,
 			    drv_has(d, VIRTIO_F_EVENT_IDX));
 	if (r < 0)

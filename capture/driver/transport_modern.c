@@ -35,19 +35,16 @@ static void write_addr(struct drv_dev *d, uint32_t low_reg, uint64_t gpa)
 static int modern_queue_setup(struct drv_dev *d, unsigned q, uint32_t num_pref)
 {
 	struct drv_vring *vq = &d->vq[q];
-	uint32_t ready, max, num;
+	uint32_t ready, num;
 	int r;
 
 	drv_reg_write(d, MMIO_QUEUE_SEL, q);
 	ready = drv_reg_read(d, MMIO_QUEUE_READY);
 	if (ready != 0)
 		return drv_error(d, DRV_E_REFUSED, "queue %u already in use (QueueReady %u)", q, ready);
-	max = drv_reg_read(d, MMIO_QUEUE_NUM_MAX);
-	if (max == 0)
-		return drv_error(d, DRV_E_REFUSED, "queue %u is not available (QueueNumMax 0)", q);
-	num = drv_pow2_floor(max < num_pref ? max : num_pref);
-	if (num > VIRTQ_SIZE_MAX)
-		num = VIRTQ_SIZE_MAX;
+	r = drv_queue_size(d, q, num_pref, &num);
+	if (r != 0)
+		return r;
 	r = drv_vring_alloc(vq, d->bus, q, num, 0, d->use_indirect, drv_has(d, VIRTIO_F_EVENT_IDX));
 	if (r < 0)
 		return drv_error(d, r, "queue %u: cannot allocate a ring of %u entries", q, num);
