@@ -1,0 +1,170 @@
+/* Parser for QEMU's memory_region_ops_* trace lines (see qemu_line.h). */
+#include "capture/qemu/qemu_line.h"
+
+#include <string.h>
+
+#define EV_READ "memory_region_ops_read"
+#define EV_WRITE "memory_region_ops_write"
+
+struct cursor {
+	const char *p;
+	const char *end;
+};
+
+static bool at_end(const struct cursor *c)
+{
+	return c->p >= c->end;
+}
+
+static void skip_spaces(struct cursor *c)
+{
+	while (!at_end(c) && *c->p == ' ')
+		c->p++;
+}
+
+/* Consume word if it comes next, followed by a space or the end. */
+static bool take_word(struct cursor *c, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
+		return false;
+	if (c->p + n < c->end && c->p[n] != ' ')
+		return false;
+	c->p += n;
+	skip_spaces(c);
+	return true;
+}
+
+/* A decimal or 0x-prefixed hexadecimal number that fits in 64 bits. */
+static bool take_number(struct cursor *c, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned digits = 0;
+	bool hex = false;
+
+	if (c->end - c->p > 2 && c->p[0] == '0' && (c->p[1] == 'x' || c->p[1] == 'X')) {
+		hex = true;
+		c->p += 2;
+	}
+	for (; !at_end(c); c->p++, digits++) {
+		unsigned d;
+		char ch = *c->p;
+
+		if (ch >= '0' && ch <= '9')
+			d = (unsigned)(ch - '0');
+		else if (hex && ch >= 'a' && ch <= 'f')
+			d = (unsigned)(ch - 'a' + 10);
+		else if (hex && ch >= 'A' && ch <= 'F')
+			d = (unsigned)(ch - 'A' + 10);
+		else
+			break;
+		if (hex ? v >> 60 : v > (UINT64_MAX - d) / 10)
+			return false; /* overflow */
+		v = hex ? v << 4 | d : v * 10 + d;
+	}
+	if (digits == 0 || (!at_end(c) && *c->p != ' ' && *c->p != '.' && *c->p != ':' && *c->p != '@'))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "PID@SEC.USEC:" as printed with -msg timestamp=on. */
+static void take_prefix(struct cursor *c, struct qemu_access *a)
+{
+	struct cursor t = *c;
+	uint64_t pid, sec, usec;
+
+	if (!take_number(&t, &pid) || at_end(&t) || *t.p++ != '@')
+		return;
+	if (!take_number(&t, &sec) || at_end(&t) || *t.p++ != '.')
+		return;
+	if (!take_number(&t, &usec) || at_end(&t) || *t.p++ != ':')
+		return;
+	if (sec > UINT64_MAX / 1000000000u - 1 || usec >= 1000000u)
+		return;
+	a->has_time = true;
+	a->time_ns = sec * 1000000000u + usec * 1000u;
+	*c = t;
+}
+
+/* "key NUMBER" */
+static bool field(struct cursor *c, const char *key, uint64_t *out)
+{
+	if (!take_word(c, key) || !take_number(c, out))
+		return false;
+	skip_spaces(c);
+	return true;
+}
+
+enum qemu_line_kind qemu_line_parse(const char *line, size_t len, struct qemu_access *out, const char **why)
+{
+	struct cursor c = { line, line + len };
+	uint64_t cpu, mr, addr, value, size;
+	const char *name, *close;
+
+	memset(out, 0, sizeof(*out));
+	*why = NULL;
+	take_prefix(&c, out);
+	if (take_word(&c, EV_READ))
+		out->write = false;
+	else if (take_word(&c, EV_WRITE))
+		out->write = true;
+	else
+		return QEMU_LINE_OTHER;
+
+	/* QEMU prints cpu -1 for accesses made outside a vCPU thread. */
+	if (!take_word(&c, "cpu"))
+		return *why = "no 'cpu' field", QEMU_LINE_BAD;
+	if (!at_end(&c) && *c.p == '-') {
+		c.p++;
+		if (!take_number(&c, &cpu))
+			return *why = "bad 'cpu' field", QEMU_LINE_BAD;
+		cpu = UINT32_MAX;
+	} else if (!take_number(&c, &cpu)) {
+		return *why = "bad 'cpu' field", QEMU_LINE_BAD;
+	}
+	skip_spaces(&c);
+	/* QEMU prints the region pointer with %p: "0x..." or "(nil)". */
+	if (take_word(&c, "mr")) {
+		if (take_word(&c, "(nil)"))
+			mr = 0;
+		else if (!take_number(&c, &mr))
+			return *why = "bad 'mr' field", QEMU_LINE_BAD;
+		skip_spaces(&c);
+	}
+	if (!field(&c, "addr", &addr))
+		return *why = "no 'addr' field", QEMU_LINE_BAD;
+	if (!field(&c, "value", &value))
+		return *why = "no 'value' field", QEMU_LINE_BAD;
+	if (!field(&c, "size", &size))
+		return *why = "no 'size' field", QEMU_LINE_BAD;
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return *why = "size is not 1, 2, 4 or 8", QEMU_LINE_BAD;
+	if (!take_word(&c, "name") || at_end(&c) || *c.p != '\'')
+		return *why = "no 'name' field", QEMU_LINE_BAD;
+	name = c.p + 1;
+	/* The name runs to the last quote: names may hold spaces. */
+	for (close = c.end - 1; close > name && *close != '\''; close--)
+		;
+	if (close < name || *close != '\'')
+		return *why = "unterminated region name (line cut short?)", QEMU_LINE_BAD;
+	if ((size_t)(close - name) >= sizeof(out->name))
+		return *why = "region name too long", QEMU_LINE_BAD;
+	for (const char *p = close + 1; p < c.end; p++)
+		if (*p != ' ' && *p != '\r')
+			return *why = "text after the region name", QEMU_LINE_BAD;
+	memcpy(out->name, name, (size_t)(close - name));
+	out->name[close - name] = '\0';
+	if (memchr(out->name, '\0', (size_t)(close - name)))
+		return *why = "NUL byte in the region name", QEMU_LINE_BAD;
+
+	out->cpu = cpu > UINT32_MAX ? UINT32_MAX : (uint32_t)cpu;
+	out->addr = addr;
+	out->size = (uint32_t)size;
+	/* QEMU can print more bits than the access has (seen: a 4-byte read
+	 * printed as 0x10130006e54): keep only the access width. */
+	out->value = size == 8 ? value : value & ((UINT64_C(1) << (8 * size)) - 1);
+	(void)mr;
+	return QEMU_LINE_ACCESS;
+}

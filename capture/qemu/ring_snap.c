@@ -1,0 +1,450 @@
+/* Best-effort virtqueue snapshots out of a running guest's RAM (ring_snap.h). */
+#include "capture/qemu/ring_snap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/qemu/guest_ram.h"
+#include "spec/mmio_regs.h"
+#include "spec/virtio.h"
+
+#define LEGACY_PAGE_DEFAULT 4096u  /* what Linux writes to GuestPageSize */
+#define LEGACY_ALIGN_DEFAULT 4096u /* QueueAlign's value if never written */
+
+struct snap_queue {
+	uint32_t num;
+	uint64_t desc, avail, used; /* Version 2 addresses, as written */
+	uint32_t pfn, align;        /* Version 1 */
+	bool ready;
+	uint16_t seen_avail; /* avail idx as of the last snapshot */
+	uint16_t seen_used;  /* used idx as of the last snapshot */
+};
+
+struct snap_dev {
+	uint64_t base;
+	uint32_t version; /* as read from Version; 0 until then */
+	uint32_t page_size;
+	uint32_t sel;
+	struct snap_queue q[RING_SNAP_QUEUES_MAX];
+};
+
+struct ring_snap {
+	const struct guest_ram *ram;
+	ring_snap_emit_fn emit;
+	void *ctx;
+	struct snap_dev *dev[RING_SNAP_DEVICES_MAX];
+	unsigned n_dev;
+	uint64_t ts_ns;  /* of the access being handled */
+	uint64_t budget; /* bytes left for this trigger */
+	uint8_t *ring;   /* copy of an avail or used ring */
+	uint8_t *table;  /* copy of a descriptor table */
+	uint8_t *indirect; /* copy of an indirect table */
+	uint8_t *buf;    /* copy of one buffer */
+	struct ring_snap_stats stats;
+};
+
+/* Largest copies, sized for the largest split ring (2^15 entries). */
+#define RING_COPY_MAX (6u + 8u * VIRTQ_SIZE_MAX)
+#define TABLE_COPY_MAX (VIRTQ_DESC_SIZE * VIRTQ_SIZE_MAX)
+
+int ring_snap_new(struct ring_snap **out, const struct guest_ram *ram, ring_snap_emit_fn emit, void *ctx)
+{
+	struct ring_snap *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->ram = ram;
+	s->emit = emit;
+	s->ctx = ctx;
+	s->ring = malloc(RING_COPY_MAX);
+	s->table = malloc(TABLE_COPY_MAX);
+	s->indirect = malloc(TABLE_COPY_MAX);
+	s->buf = malloc(RING_SNAP_BUFFER_MAX);
+	if (!s->ring || !s->table || !s->indirect || !s->buf) {
+		ring_snap_free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void ring_snap_free(struct ring_snap *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->n_dev; i++)
+		free(s->dev[i]);
+	free(s->ring);
+	free(s->table);
+	free(s->indirect);
+	free(s->buf);
+	free(s);
+}
+
+void ring_snap_get_stats(const struct ring_snap *s, struct ring_snap_stats *st)
+{
+	*st = s->stats;
+}
+
+static struct snap_dev *dev_get(struct ring_snap *s, uint64_t base)
+{
+	struct snap_dev *d;
+
+	for (unsigned i = 0; i < s->n_dev; i++)
+		if (s->dev[i]->base == base)
+			return s->dev[i];
+	if (s->n_dev == RING_SNAP_DEVICES_MAX || !(d = calloc(1, sizeof(*d))))
+		return NULL; /* more devices than any machine has: not followed */
+	d->base = base;
+	s->dev[s->n_dev++] = d;
+	return d;
+}
+
+static void queue_clear(struct snap_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+}
+
+/* --- reading guest RAM within the trigger's budget --- */
+
+/* Copy len bytes at gpa into out if they are in RAM and the budget allows.
+ * Copies that fail are counted, never retried. */
+static bool ram_copy(struct ring_snap *s, uint64_t gpa, void *out, uint64_t len)
+{
+	if (len > s->budget) {
+		s->stats.truncated++;
+		return false;
+	}
+	if (!guest_ram_read(s->ram, gpa, out, len)) {
+		s->stats.unreadable++;
+		return false;
+	}
+	s->budget -= len;
+	s->stats.bytes += len;
+	return true;
+}
+
+/* Emit data (a copy of guest RAM at gpa) as snapshot events of at most
+ * VMT_EVENT_DATA_MAX bytes each. */
+static int emit_mem(struct ring_snap *s, uint64_t gpa, const uint8_t *data, uint64_t len, uint16_t extra_flags)
+{
+	while (len) {
+		uint32_t n = len > VMT_EVENT_DATA_MAX ? VMT_EVENT_DATA_MAX : (uint32_t)len;
+		struct vmt_event ev = {
+			.ts_ns = s->ts_ns,
+			.type = VMT_EV_MEM,
+			.source = VMT_SRC_QEMU,
+			.flags = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT | extra_flags,
+			.addr = gpa,
+			.len = n,
+			.data = data,
+		};
+		int r = s->emit(s->ctx, &ev);
+		if (r < 0)
+			return r;
+		s->stats.events++;
+		gpa += n;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Copy and emit one buffer, at most RING_SNAP_BUFFER_MAX bytes of it. */
+static int snap_buffer(struct ring_snap *s, uint64_t addr, uint64_t len)
+{
+	uint64_t n = len > RING_SNAP_BUFFER_MAX ? RING_SNAP_BUFFER_MAX : len;
+	uint16_t flags = 0;
+
+	if (n > s->budget)
+		n = s->budget;
+	if (n < len) {
+		flags = VMT_MEM_TRUNCATED;
+		s->stats.truncated++;
+	}
+	if (n == 0 || !ram_copy(s, addr, s->buf, n))
+		return 0;
+	return emit_mem(s, addr, s->buf, n, flags);
+}
+
+/* --- chains --- */
+
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+static void desc_at(const uint8_t *table, uint32_t i, struct desc *d)
+{
+	const uint8_t *p = table + (size_t)i * VIRTQ_DESC_SIZE;
+
+	d->addr = le64_get(p);
+	d->len = le32_get(p + 8);
+	d->flags = le16_get(p + 12);
+	d->next = le16_get(p + 14);
+}
+
+/* Emit the buffers of the chain at head in table (num entries) that the
+ * driver filled (want_write false) or the device filled (want_write true,
+ * at most used_len bytes in all).  An indirect table is copied once,
+ * emitted (the decoder walks it) and followed.  At most num hops in each
+ * table: a loop cannot keep us here. */
+static int walk_chain(struct ring_snap *s, uint32_t num, uint16_t head, bool want_write, uint64_t used_len)
+{
+	const uint8_t *table = s->table;
+	uint32_t size = num, i = head, hops = 0;
+	bool indirect = false;
+	struct desc d;
+	int r;
+
+	while (i < size && hops++ < size) {
+		desc_at(table, i, &d);
+		if ((d.flags & VIRTQ_DESC_F_INDIRECT) && !indirect) {
+			uint64_t n = d.len / VIRTQ_DESC_SIZE;
+			if (n == 0)
+				return 0;
+			if (n > num)
+				n = num; /* a chain is never longer than the queue */
+			if (!ram_copy(s, d.addr, s->indirect, n * VIRTQ_DESC_SIZE))
+				return 0;
+			if ((r = emit_mem(s, d.addr, s->indirect, n * VIRTQ_DESC_SIZE, 0)) < 0)
+				return r;
+			table = s->indirect;
+			size = (uint32_t)n;
+			i = 0;
+			hops = 0;
+			indirect = true;
+			continue;
+		}
+		if (d.flags & VIRTQ_DESC_F_INDIRECT)
+			return 0; /* nested indirect: the decoder reports it */
+		bool is_write = (d.flags & VIRTQ_DESC_F_WRITE) != 0;
+		if (is_write == want_write && d.len) {
+			uint64_t len = d.len;
+			if (want_write) {
+				if (used_len == 0)
+					return 0;
+				if (len > used_len)
+					len = used_len;
+				used_len -= len;
+			}
+			if ((r = snap_buffer(s, d.addr, len)) < 0)
+				return r;
+		}
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			return 0;
+		i = d.next;
+	}
+	return 0;
+}
+
+/* --- queues --- */
+
+static bool is_legacy(const struct snap_dev *d, const struct snap_queue *q)
+{
+	return d->version == VIRTIO_MMIO_VERSION_LEGACY || (d->version == 0 && q->pfn != 0);
+}
+
+/* Where the three areas of a live queue are. False if it is not live or
+ * its layout makes no sense (the decoder says why). */
+static bool queue_areas(const struct snap_dev *d, const struct snap_queue *q, uint64_t *desc, uint64_t *avail,
+			uint64_t *used)
+{
+	if (q->num == 0 || q->num > VIRTQ_SIZE_MAX)
+		return false;
+	if (is_legacy(d, q)) {
+		uint64_t page = d->page_size ? d->page_size : LEGACY_PAGE_DEFAULT;
+		uint64_t align = q->align ? q->align : LEGACY_ALIGN_DEFAULT;
+		if (!q->pfn || (align & (align - 1)) != 0)
+			return false;
+		*desc = (uint64_t)q->pfn * page;
+		*avail = *desc + virtq_desc_bytes(q->num);
+		*used = (*avail + virtq_avail_bytes(q->num) + align - 1) & ~(align - 1);
+		return true;
+	}
+	if (!q->ready)
+		return false;
+	*desc = q->desc;
+	*avail = q->avail;
+	*used = q->used;
+	return true;
+}
+
+/* The chains the driver made available since the last snapshot, then the
+ * avail ring itself: the decoder walks chains when the ring's idx lands. */
+static int snap_avail(struct ring_snap *s, struct snap_queue *q, uint64_t desc, uint64_t avail)
+{
+	uint64_t ring_len = virtq_avail_bytes(q->num);
+	uint16_t idx, fresh;
+	int r;
+
+	/* The ring first: the driver writes descriptors before it publishes
+	 * them, so a table read after the ring holds what idx points to. */
+	if (!ram_copy(s, avail, s->ring, ring_len))
+		return 0;
+	idx = le16_get(s->ring + 2);
+	fresh = (uint16_t)(idx - q->seen_avail);
+	if (fresh == 0)
+		return 0;
+	if (fresh > q->num)
+		fresh = (uint16_t)q->num;
+	if (!ram_copy(s, desc, s->table, virtq_desc_bytes(q->num)))
+		return 0;
+	if ((r = emit_mem(s, desc, s->table, virtq_desc_bytes(q->num), 0)) < 0)
+		return r;
+	for (uint16_t k = (uint16_t)(idx - fresh); k != idx; k++) {
+		uint16_t head = le16_get(s->ring + 4 + 2u * (k % q->num));
+		if (head < q->num && (r = walk_chain(s, q->num, head, false, 0)) < 0)
+			return r;
+	}
+	q->seen_avail = idx;
+	return emit_mem(s, avail, s->ring, ring_len, 0);
+}
+
+/* What the device wrote into the chains it used since the last snapshot,
+ * then the used ring. */
+static int snap_used(struct ring_snap *s, struct snap_queue *q, uint64_t desc, uint64_t used)
+{
+	uint64_t ring_len = virtq_used_bytes(q->num);
+	uint16_t idx, fresh;
+	int r;
+
+	if (!ram_copy(s, used, s->ring, ring_len))
+		return 0;
+	idx = le16_get(s->ring + 2);
+	fresh = (uint16_t)(idx - q->seen_used);
+	if (fresh == 0)
+		return 0;
+	if (fresh > q->num)
+		fresh = (uint16_t)q->num;
+	if (ram_copy(s, desc, s->table, virtq_desc_bytes(q->num))) {
+		for (uint16_t k = (uint16_t)(idx - fresh); k != idx; k++) {
+			const uint8_t *e = s->ring + 4 + (size_t)VIRTQ_USED_ELEM_SIZE * (k % q->num);
+			uint32_t id = le32_get(e), len = le32_get(e + 4);
+			if (id < q->num && (r = walk_chain(s, q->num, (uint16_t)id, true, len)) < 0)
+				return r;
+		}
+	}
+	q->seen_used = idx;
+	return emit_mem(s, used, s->ring, ring_len, 0);
+}
+
+static int snap_queue(struct ring_snap *s, struct snap_dev *d, struct snap_queue *q)
+{
+	uint64_t desc, avail, used;
+	int r;
+
+	if (!queue_areas(d, q, &desc, &avail, &used))
+		return 0;
+	if ((r = snap_avail(s, q, desc, avail)) < 0)
+		return r;
+	return snap_used(s, q, desc, used);
+}
+
+/* --- register accesses --- */
+
+static void set_low(uint64_t *v, uint64_t low)
+{
+	*v = (*v & ~UINT64_C(0xffffffff)) | (low & 0xffffffffu);
+}
+
+static void set_high(uint64_t *v, uint64_t high)
+{
+	*v = (*v & 0xffffffffu) | (high & 0xffffffffu) << 32;
+}
+
+/* Follow the queue set-up the driver writes (the device accepts or
+ * refuses it; either way the decoder reports problems, not us). */
+static void on_write(struct snap_dev *d, uint32_t off, uint64_t v)
+{
+	struct snap_queue *q = d->sel < RING_SNAP_QUEUES_MAX ? &d->q[d->sel] : NULL;
+
+	switch (off) {
+	case MMIO_STATUS:
+		if (v == 0)
+			for (unsigned i = 0; i < RING_SNAP_QUEUES_MAX; i++)
+				queue_clear(&d->q[i]);
+		return;
+	case MMIO_GUEST_PAGE_SIZE:
+		d->page_size = (uint32_t)v;
+		return;
+	case MMIO_QUEUE_SEL:
+		d->sel = (uint32_t)v;
+		return;
+	}
+	if (!q)
+		return;
+	switch (off) {
+	case MMIO_QUEUE_NUM:
+		q->num = (uint32_t)v;
+		break;
+	case MMIO_QUEUE_ALIGN:
+		q->align = (uint32_t)v;
+		break;
+	case MMIO_QUEUE_PFN:
+		q->pfn = (uint32_t)v;
+		q->seen_avail = q->seen_used = 0;
+		break;
+	case MMIO_QUEUE_READY:
+		if ((v & 1) && !q->ready)
+			q->seen_avail = q->seen_used = 0;
+		q->ready = (v & 1) != 0;
+		break;
+	case MMIO_QUEUE_RESET:
+		if (v & 1)
+			queue_clear(q);
+		break;
+	case MMIO_QUEUE_DESC_LOW:
+		set_low(&q->desc, v);
+		break;
+	case MMIO_QUEUE_DESC_HIGH:
+		set_high(&q->desc, v);
+		break;
+	case MMIO_QUEUE_DRIVER_LOW:
+		set_low(&q->avail, v);
+		break;
+	case MMIO_QUEUE_DRIVER_HIGH:
+		set_high(&q->avail, v);
+		break;
+	case MMIO_QUEUE_DEVICE_LOW:
+		set_low(&q->used, v);
+		break;
+	case MMIO_QUEUE_DEVICE_HIGH:
+		set_high(&q->used, v);
+		break;
+	}
+}
+
+int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool write, uint32_t width,
+		     uint64_t value, uint64_t ts_ns)
+{
+	struct snap_dev *d;
+	int r = 0;
+
+	/* Control registers are 32 bits wide; other widths do nothing. */
+	if (width != 4 || off >= MMIO_CONFIG || !(d = dev_get(s, base)))
+		return 0;
+	s->ts_ns = ts_ns;
+	s->budget = RING_SNAP_TRIGGER_MAX;
+	if (write && off == MMIO_QUEUE_NOTIFY) {
+		/* With VIRTIO_F_NOTIFICATION_DATA the queue is the low 16 bits. */
+		uint32_t qi = (uint32_t)value & 0xffffu;
+		if (qi < RING_SNAP_QUEUES_MAX) {
+			s->stats.triggers++;
+			r = snap_queue(s, d, &d->q[qi]);
+		}
+	} else if (write) {
+		on_write(d, off, value);
+	} else if (off == MMIO_VERSION) {
+		if (value == VIRTIO_MMIO_VERSION_LEGACY || value == VIRTIO_MMIO_VERSION_MODERN)
+			d->version = (uint32_t)value;
+	} else if (off == MMIO_INTERRUPT_STATUS) {
+		s->stats.triggers++;
+		for (unsigned i = 0; i < RING_SNAP_QUEUES_MAX && r == 0; i++)
+			r = snap_queue(s, d, &d->q[i]);
+	}
+	return r;
+}

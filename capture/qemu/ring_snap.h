@@ -1,0 +1,57 @@
+/* Snapshots of split virtqueues in a running guest's RAM, taken when the
+ * trace shows the driver kicking a queue (QueueNotify write) or looking at
+ * an interrupt (InterruptStatus read).  They become VMT_EV_MEM events,
+ * flagged SNAPSHOT | BEST_EFFORT, emitted just before the register access
+ * that triggered them, so the decoder finds the rings and buffers in its
+ * shadow memory when it reaches that access.
+ *
+ * The snapshotter follows each device's queue set-up from the register
+ * writes it is shown.  Everything it reads is guest-controlled and read
+ * while the guest runs: indices are reduced modulo the queue size, chain
+ * walks stop after queue-size hops, every buffer copy and every trigger
+ * has a byte budget, and nothing is allocated from a guest value. */
+#ifndef VMTRACE_QEMU_RING_SNAP_H
+#define VMTRACE_QEMU_RING_SNAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/event.h"
+
+struct guest_ram;
+
+#define RING_SNAP_DEVICES_MAX 64
+#define RING_SNAP_QUEUES_MAX 64
+/* Bytes kept of one buffer (a blk request's data, a frame): the decoder
+ * keeps 2 KiB of payload and digests what it is given. */
+#define RING_SNAP_BUFFER_MAX (64u * 1024u)
+/* Bytes copied for one trigger, rings included. */
+#define RING_SNAP_TRIGGER_MAX (4u * 1024u * 1024u)
+
+/* Receives each snapshot event; a negative return stops the snapshot and
+ * is passed back to the caller. */
+typedef int (*ring_snap_emit_fn)(void *ctx, const struct vmt_event *ev);
+
+struct ring_snap_stats {
+	uint64_t triggers;  /* notifies and status reads that took a snapshot */
+	uint64_t events;    /* VMT_EV_MEM events emitted */
+	uint64_t bytes;     /* bytes copied out of guest RAM */
+	uint64_t truncated; /* buffers or triggers cut short by a budget */
+	uint64_t unreadable; /* ring or buffer addresses outside guest RAM */
+};
+
+struct ring_snap;
+
+/* ram is borrowed and must outlive the snapshotter. Returns 0 or -ENOMEM. */
+int ring_snap_new(struct ring_snap **out, const struct guest_ram *ram, ring_snap_emit_fn emit, void *ctx);
+
+/* Show the snapshotter one register access at device base (offset off)
+ * before it is emitted; it may emit snapshot events first.  Returns 0 or
+ * the emit callback's negative error. */
+int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool write, uint32_t width,
+		     uint64_t value, uint64_t ts_ns);
+
+void ring_snap_get_stats(const struct ring_snap *s, struct ring_snap_stats *st);
+void ring_snap_free(struct ring_snap *s); /* NULL is a no-op */
+
+#endif
