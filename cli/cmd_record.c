@@ -22,11 +22,10 @@
 #include "capture/emu/machine.h"
 #include "capture/rawtrace.h"
 #include "cli/commands.h"
+#include "cli/record_out.h"
+#include "cli/record_qemu.h"
 #include "cli/util.h"
 #include "config.h"
-#if HAVE_SQLITE
-#include "decoder/decode_file.h"
-#endif
 #include "spec/names.h"
 #include "spec/rules.h"
 
@@ -41,6 +40,11 @@
 
 struct record_opts {
 	const char *emu;    /* device list, NULL without --emu */
+	int cmd_at;         /* argv index of the command to record, 0 if none */
+	const char *qemu_log;
+	bool no_snapshots;
+	bool flush_given;
+	const char *emu_only; /* an --emu option given, for the error with a command */
 	const char *output; /* trace.db, or a raw trace if it ends in ".vmt" */
 	const char *raw;    /* --raw: keep the raw trace here too */
 	bool force;
@@ -148,6 +152,8 @@ enum {
 	OPT_NO_INDIRECT,
 	OPT_NO_EVENT_IDX,
 	OPT_RAW,
+	OPT_QEMU_LOG,
+	OPT_NO_SNAPSHOTS,
 };
 
 static const struct option record_longopts[] = {
@@ -156,6 +162,8 @@ static const struct option record_longopts[] = {
 	{ "workload", required_argument, NULL, 'w' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "raw", required_argument, NULL, OPT_RAW },
+	{ "qemu-log", required_argument, NULL, OPT_QEMU_LOG },
+	{ "no-snapshots", no_argument, NULL, OPT_NO_SNAPSHOTS },
 	{ "force", no_argument, NULL, 'f' },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "blk-image", required_argument, NULL, OPT_BLK_IMAGE },
@@ -192,9 +200,19 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 			break;
 		case OPT_LEGACY:
 			o->rig.legacy = true;
+			o->emu_only = "--legacy";
 			break;
 		case 'w':
 			workload = optarg;
+			o->emu_only = "--workload";
+			break;
+		case OPT_QEMU_LOG:
+			if (!*optarg)
+				return usage_error("empty --qemu-log file name");
+			o->qemu_log = optarg;
+			break;
+		case OPT_NO_SNAPSHOTS:
+			o->no_snapshots = true;
 			break;
 		case 'o':
 			if (!*optarg)
@@ -212,24 +230,29 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 		case OPT_SEED:
 			if (parse_u64(optarg, 0, UINT64_MAX, &o->wl.seed) != 0)
 				return usage_error("bad --seed '%s' (expected a number)", optarg);
+			o->emu_only = "--seed";
 			break;
 		case OPT_BLK_IMAGE:
 			if (!*optarg)
 				return usage_error("empty --blk-image file name");
 			o->rig.blk_image = optarg;
+			o->emu_only = "--blk-image";
 			break;
 		case OPT_FLUSH:
 			if (rawtrace_parse_flush(optarg, &o->wopts) != 0)
 				return usage_error("bad --flush '%s' (expected block, event or milliseconds)", optarg);
+			o->flush_given = true;
 			break;
 		case OPT_FSYNC:
 			o->wopts.fsync = true;
 			break;
 		case OPT_NO_INDIRECT:
 			o->wl.indirect = false;
+			o->emu_only = "--no-indirect";
 			break;
 		case OPT_NO_EVENT_IDX:
 			o->wl.event_idx = false;
+			o->emu_only = "--no-event-idx";
 			break;
 		case 'q':
 			o->quiet = true;
@@ -243,47 +266,31 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return usage_error("recording a command ('%s') is not available yet; use --emu DEVICES", argv[optind]);
+	if (optind < argc) {
+		if (o->emu)
+			return usage_error("give either --emu DEVICES or a command to record, not both");
+		if (o->emu_only)
+			return usage_error("%s is for the built-in emulator (--emu), not for a command", o->emu_only);
+		o->cmd_at = optind;
+		/* A live source: blocks reach the file every second, so a
+		 * crash loses at most the last second. */
+		if (!o->flush_given) {
+			o->wopts.flush = RAWTRACE_FLUSH_INTERVAL;
+			o->wopts.interval_ms = 1000;
+		}
+		return 0;
+	}
+	if (o->qemu_log || o->no_snapshots)
+		return usage_error("%s is for recording a QEMU command", o->qemu_log ? "--qemu-log" : "--no-snapshots");
 	if (!o->emu)
-		return usage_error("nothing to record: give --emu DEVICES (e.g. --emu blk,net,console,rng)");
+		return usage_error("nothing to record: give a QEMU command after '--' or --emu DEVICES "
+				   "(e.g. --emu blk,net,console,rng)");
 	if (rig_parse_devices(&o->rig, o->emu, err, sizeof(err)) != 0)
 		return usage_error("--emu: %s", err);
 	if (workload && drv_wl_opts_parse(&o->wl, workload, err, sizeof(err)) != 0)
 		return usage_error("--workload: %s", err);
 	o->rig.seed = o->wl.seed;
 	return 0;
-}
-
-/* The command line as typed ("vmtrace record --emu blk ..."), single-quoting
- * words that a shell would split or expand. */
-static void join_args(char *buf, size_t len, int argc, char **argv)
-{
-	size_t used = (size_t)snprintf(buf, len, "vmtrace");
-
-	for (int i = 0; i < argc && used < len; i++) {
-		const char *a = argv[i];
-		bool quote = !*a || strpbrk(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") != NULL;
-		int n;
-
-		if (!quote) {
-			n = snprintf(buf + used, len - used, " %s", a);
-		} else {
-			n = snprintf(buf + used, len - used, " '");
-			for (; n >= 0 && *a && used + (size_t)n < len; a++) {
-				int k = *a == '\'' ? snprintf(buf + used + n, len - used - n, "'\\''")
-						   : snprintf(buf + used + n, len - used - n, "%c", *a);
-				n += k;
-			}
-			if (n >= 0 && used + (size_t)n < len)
-				n += snprintf(buf + used + n, len - used - n, "'");
-		}
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	if (used >= len && len > 4)
-		memcpy(buf + len - 4, "...", 4);
 }
 
 static int meta_fill(struct rawtrace_meta *meta, struct machine *m, const struct record_opts *o, int argc,
@@ -303,7 +310,7 @@ static int meta_fill(struct rawtrace_meta *meta, struct machine *m, const struct
 	}
 	if (r == 0)
 		r = rawtrace_meta_set(meta, "vmtrace-version", VMTRACE_VERSION);
-	join_args(buf, sizeof(buf), argc, argv);
+	record_join_args(buf, sizeof(buf), "vmtrace", argc, argv);
 	if (r == 0)
 		r = rawtrace_meta_set(meta, "command", buf);
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->wl.seed);
@@ -384,39 +391,6 @@ static void print_device(const struct vmt_device_desc *desc, const struct drv_re
 		fprintf(stderr, "  %-*s error: %s\n", width, "", rep->msg);
 }
 
-static bool is_raw_name(const char *path)
-{
-	size_t n = strlen(path);
-
-	return n >= 4 && strcmp(path + n - 4, ".vmt") == 0;
-}
-
-/* Decode the finished raw trace into db_path. A temporary raw trace is
- * removed once decoded; if decoding fails it is kept and named, so nothing
- * recorded is lost. Returns 0 or -1 after a message. */
-static int decode_to_db(const char *raw_path, const char *db_path, bool raw_is_temporary)
-{
-#if HAVE_SQLITE
-	struct decoder_opts dopts = { .store_memory = true };
-	struct decode_result res;
-	char err[512];
-
-	if (decode_file(raw_path, db_path, &dopts, NULL, NULL, &res, err, sizeof(err)) < 0) {
-		error("%s", err);
-		error("the raw trace is kept in '%s': 'vmtrace decode %s -o FILE' decodes it", raw_path, raw_path);
-		return -1;
-	}
-	if (raw_is_temporary)
-		unlink(raw_path);
-	return 0;
-#else
-	(void)db_path;
-	(void)raw_is_temporary;
-	error("this vmtrace has no decoder (built without SQLite): the raw trace is in '%s'", raw_path);
-	return -1;
-#endif
-}
-
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
@@ -428,6 +402,8 @@ int cmd_record(int argc, char **argv)
 	char err[256], end_reason[128] = "normal";
 	unsigned failed = 0, violations = 0;
 	uint64_t events = 0;
+	struct record_out ro;
+	const char *raw_path;
 	struct stat sb;
 	int r, status = 1;
 	bool progress;
@@ -436,6 +412,18 @@ int cmd_record(int argc, char **argv)
 	r = record_parse(&o, argc, argv);
 	if (r != 0)
 		return r < 0 ? 0 : r;
+	if (o.cmd_at) {
+		struct record_qemu_opts qo = {
+			.output = o.output,
+			.raw = o.raw,
+			.qemu_log = o.qemu_log,
+			.force = o.force,
+			.quiet = o.quiet,
+			.no_ram = o.no_snapshots,
+			.wopts = o.wopts,
+		};
+		return record_qemu(&qo, argc - o.cmd_at, argv + o.cmd_at, argc, argv);
+	}
 	progress = !o.quiet && stderr_is_tty();
 
 	r = rig_build(&m, &o.rig, err, sizeof(err));
@@ -450,23 +438,9 @@ int cmd_record(int argc, char **argv)
 		error("cannot build the trace metadata");
 		goto out;
 	}
-	/* The raw trace is written first (it survives a crash); the
-	 * trace.db is decoded from it at the end. */
-	const char *db_path = is_raw_name(o.output) ? NULL : o.output;
-	char tmp_raw[4096];
-	const char *raw_path = db_path ? o.raw : o.output;
-	if (!raw_path) {
-		if (snprintf(tmp_raw, sizeof(tmp_raw), "%s.recording.vmt", db_path) >= (int)sizeof(tmp_raw)) {
-			error("output name '%s' is too long", db_path);
-			goto out;
-		}
-		raw_path = tmp_raw;
-	}
-	if (rotate_old_output(o.output, o.force, o.quiet) != 0 ||
-	    (db_path && o.raw && rotate_old_output(o.raw, o.force, o.quiet) != 0))
+	if (record_out_prepare(&ro, o.output, o.raw, o.force, o.quiet) != 0)
 		goto out;
-	if (db_path && o.force)
-		remove_db_files(db_path);
+	raw_path = ro.raw_path;
 	r = rawtrace_writer_open(&w, raw_path, &meta, &o.wopts);
 	if (r < 0) {
 		error("unable to create '%s': %s", raw_path, strerror(-r));
@@ -500,7 +474,7 @@ int cmd_record(int argc, char **argv)
 
 	if (violations)
 		print_violations(raw_path, violations);
-	if (db_path && decode_to_db(raw_path, db_path, raw_path == tmp_raw) != 0)
+	if (record_out_decode(&ro, progress) != 0)
 		goto out;
 	for (unsigned i = 0; i < o.rig.n_devices; i++)
 		if (reports[i].result != 0)
@@ -520,7 +494,8 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "[ vmtrace record: %llu events (0 lost), %u device%s, %lld bytes -> %s%s%s%s ]\n",
 			(unsigned long long)events, o.rig.n_devices, o.rig.n_devices == 1 ? "" : "s",
 			stat(o.output, &sb) == 0 ? (long long)sb.st_size : -1LL, o.output,
-			db_path && o.raw ? " (raw trace: " : "", db_path && o.raw ? o.raw : "", db_path && o.raw ? ")" : "");
+			ro.db_path && o.raw ? " (raw trace: " : "", ro.db_path && o.raw ? o.raw : "",
+			ro.db_path && o.raw ? ")" : "");
 	}
 	status = failed || violations ? 1 : 0;
 out:

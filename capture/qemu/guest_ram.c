@@ -21,9 +21,9 @@ int guest_ram_create(struct guest_ram *g, uint64_t size, uint64_t low, char *err
 		snprintf(err, errlen, "guest RAM size %llu is out of range", (unsigned long long)size);
 		return -EINVAL;
 	}
-	/* No MFD_CLOEXEC: the VMM inherits the descriptor and opens it
-	 * as /dev/fd/N. */
-	fd = memfd_create("vmtrace-guest-ram", 0);
+	/* Close-on-exec like every descriptor of ours: the caller clears
+	 * it in the VMM's process only, which opens it as /dev/fd/N. */
+	fd = memfd_create("vmtrace-guest-ram", MFD_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "unable to create the guest RAM file: %s", strerror(errno));

@@ -25,9 +25,9 @@ struct guest_ram {
 };
 
 /* Create an anonymous memory file of size bytes (memfd) for the VMM to use
- * as guest RAM, and map it read-only.  g->fd is left open without
- * FD_CLOEXEC so the VMM can inherit it.  Returns 0 or a negative errno
- * with a message in err. */
+ * as guest RAM, and map it read-only.  g->fd has FD_CLOEXEC set: clear it
+ * in the VMM's process (between fork and exec) so the VMM inherits it.
+ * Returns 0 or a negative errno with a message in err. */
 int guest_ram_create(struct guest_ram *g, uint64_t size, uint64_t low, char *err, size_t errlen);
 
 /* View size bytes at buf as guest RAM (tests). */

@@ -16,6 +16,7 @@ struct qemu_source {
 	char line[QEMU_LINE_MAX];
 	size_t len;
 	bool overlong; /* the current line outgrew line[]: skip to its end */
+	uint64_t bases[64]; /* device windows seen, for the summary */
 	struct qemu_source_stats st;
 };
 
@@ -87,6 +88,15 @@ static int bad_line(struct qemu_source *s, const char *line, size_t len, const c
 	return s->cfg.emit(s->cfg.ctx, &lost);
 }
 
+static void count_device(struct qemu_source *s, uint64_t base)
+{
+	for (unsigned i = 0; i < s->st.devices; i++)
+		if (s->bases[i] == base)
+			return;
+	if (s->st.devices < 64) /* more than that: the count stops at 64 */
+		s->bases[s->st.devices++] = base;
+}
+
 static int access_event(struct qemu_source *s, const struct qemu_access *a, uint64_t now_ns)
 {
 	uint64_t base = a->addr & ~(uint64_t)(VIRTIO_MMIO_REGION_SIZE - 1);
@@ -108,6 +118,7 @@ static int access_event(struct qemu_source *s, const struct qemu_access *a, uint
 		.value = a->value,
 	};
 	s->st.accesses++;
+	count_device(s, base);
 	return s->cfg.emit(s->cfg.ctx, &ev);
 }
 

@@ -39,6 +39,7 @@ struct qemu_source_stats {
 	uint64_t lost;      /* of those, lines naming a virtio-mmio region */
 	uint64_t first_bad_line; /* 1-based line number, 0 if none */
 	char first_bad_why[96];
+	unsigned devices;   /* distinct virtio-mmio windows accessed */
 	uint64_t snapshots; /* snapshot triggers */
 	uint64_t snapshot_bytes;
 };
