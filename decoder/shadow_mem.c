@@ -5,14 +5,14 @@
 #include <string.h>
 
 #define PAGE_BITS 12
-#define MAP_BYTES (SHADOW_PAGE_SIZE / 8)
+#define MAP_WORDS (SHADOW_PAGE_SIZE / 64)
 
 struct shadow_page {
 	uint64_t pfn;
 	uint32_t n_have;  /* bits set in have */
 	uint32_t n_rough; /* bits set in rough */
-	uint8_t have[MAP_BYTES];  /* bit i: byte i is known */
-	uint8_t rough[MAP_BYTES]; /* bit i: byte i came from a best-effort snapshot */
+	uint64_t have[MAP_WORDS];  /* bit i % 64 of word i / 64: byte i is known */
+	uint64_t rough[MAP_WORDS]; /* same layout: byte i came from a best-effort snapshot */
 	uint8_t data[SHADOW_PAGE_SIZE];
 };
 
@@ -109,34 +109,61 @@ static struct shadow_page *page_get(struct shadow_mem *sm, uint64_t pfn)
 	return p;
 }
 
-static unsigned popcount_range(const uint8_t *map, uint32_t a, uint32_t b)
+/* Bits set in x (no popcnt instruction assumed). */
+static unsigned popcount64(uint64_t x)
 {
-	unsigned n = 0;
+	x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
 
-	for (uint32_t i = a; i < b; i++)
-		n += (unsigned)__builtin_popcount(map[i]);
-	return n;
+/* The bit-map operations below work on the bits [from, to) of a page map,
+ * one 64-bit word at a time; from < to <= SHADOW_PAGE_SIZE. This is the
+ * mask of the bits of word w inside the range. */
+static uint64_t range_mask(uint32_t w, uint32_t from, uint32_t to)
+{
+	uint32_t lo = w == from / 64 ? from % 64 : 0;
+	uint32_t hi = w == (to - 1) / 64 ? (to - 1) % 64 + 1 : 64;
+	uint64_t below_hi = hi == 64 ? UINT64_MAX : (UINT64_C(1) << hi) - 1;
+
+	return below_hi & ~((UINT64_C(1) << lo) - 1);
 }
 
 /* Set (or clear) bits [from, to) of map; returns the change in set bits. */
-static int map_update(uint8_t *map, uint32_t from, uint32_t to, bool set)
+static int map_update(uint64_t *map, uint32_t from, uint32_t to, bool set)
 {
-	uint32_t a = from / 8, b = (to + 7) / 8;
-	int before = (int)popcount_range(map, a, b);
+	int delta = 0;
 
-	for (uint32_t i = from; i < to;) {
-		if ((i & 7) == 0 && to - i >= 8) {
-			map[i / 8] = set ? 0xff : 0;
-			i += 8;
-			continue;
+	for (uint32_t w = from / 64; w <= (to - 1) / 64; w++) {
+		uint64_t m = range_mask(w, from, to);
+		if (set) {
+			delta += (int)popcount64(m & ~map[w]);
+			map[w] |= m;
+		} else {
+			delta -= (int)popcount64(m & map[w]);
+			map[w] &= ~m;
 		}
-		if (set)
-			map[i / 8] |= (uint8_t)(1u << (i & 7));
-		else
-			map[i / 8] &= (uint8_t)~(1u << (i & 7));
-		i++;
 	}
-	return (int)popcount_range(map, a, b) - before;
+	return delta;
+}
+
+/* Are all (all true) or any (all false) of bits [from, to) of map set? */
+static bool map_test(const uint64_t *map, uint32_t from, uint32_t to, bool all)
+{
+	for (uint32_t w = from / 64; w <= (to - 1) / 64; w++) {
+		uint64_t m = range_mask(w, from, to);
+		if (all && (map[w] & m) != m)
+			return false;
+		if (!all && (map[w] & m))
+			return true;
+	}
+	return all;
+}
+
+static bool map_bit(const uint64_t *map, uint32_t i)
+{
+	return (map[i / 64] >> (i % 64)) & 1;
 }
 
 /* Bytes from gpa to the end of the address space, capped at len. */
@@ -160,7 +187,9 @@ void shadow_write(struct shadow_mem *sm, uint64_t gpa, const uint8_t *data, uint
 			sm->dropped += n;
 		} else {
 			memcpy(p->data + off, data, n);
-			p->n_have = (uint32_t)((int)p->n_have + map_update(p->have, off, off + n, true));
+			/* A complete page stays complete: no map to update. */
+			if (p->n_have != SHADOW_PAGE_SIZE)
+				p->n_have = (uint32_t)((int)p->n_have + map_update(p->have, off, off + n, true));
 			if (rough || p->n_rough)
 				p->n_rough = (uint32_t)((int)p->n_rough + map_update(p->rough, off, off + n, rough));
 		}
@@ -173,30 +202,16 @@ void shadow_write(struct shadow_mem *sm, uint64_t gpa, const uint8_t *data, uint
 /* Flags for bytes [off, off + n) of p (p may be NULL). */
 static unsigned page_flags(const struct shadow_page *p, uint32_t off, uint32_t n)
 {
-	unsigned f = 0;
-	bool all = true;
+	unsigned f;
 
 	if (!p || n == 0)
 		return n == 0 ? SHADOW_HAVE_ALL : 0;
-	if (p->n_have == SHADOW_PAGE_SIZE) {
+	if (p->n_have == SHADOW_PAGE_SIZE || map_test(p->have, off, off + n, true))
 		f = SHADOW_HAVE_ALL | SHADOW_HAVE_SOME;
-	} else {
-		bool some = false;
-		for (uint32_t i = off; i < off + n; i++) {
-			if (p->have[i / 8] & (1u << (i & 7)))
-				some = true;
-			else
-				all = false;
-		}
-		f = (all ? SHADOW_HAVE_ALL : 0) | (some ? SHADOW_HAVE_SOME : 0);
-	}
-	if (p->n_rough) {
-		for (uint32_t i = off; i < off + n; i++)
-			if (p->rough[i / 8] & (1u << (i & 7))) {
-				f |= SHADOW_ROUGH;
-				break;
-			}
-	}
+	else
+		f = map_test(p->have, off, off + n, false) ? SHADOW_HAVE_SOME : 0;
+	if (p->n_rough && map_test(p->rough, off, off + n, false))
+		f |= SHADOW_ROUGH;
 	return f;
 }
 
@@ -225,7 +240,7 @@ static unsigned walk(const struct shadow_mem *sm, uint64_t gpa, uint8_t *dst, ui
 				memcpy(dst, p->data + off, n);
 				if (!(f & SHADOW_HAVE_ALL))
 					for (uint32_t i = 0; i < n; i++)
-						if (!(p->have[(off + i) / 8] & (1u << ((off + i) & 7))))
+						if (!map_bit(p->have, off + i))
 							dst[i] = 0;
 			} else {
 				memset(dst, 0, n);
