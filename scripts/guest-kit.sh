@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Build the Linux guest used by the real-guest tests.
+#
+#   scripts/guest-kit.sh OUTDIR
+#
+# Produces, in OUTDIR:
+#   vmlinuz          Debian's current amd64 kernel (the package that the
+#                    metapackage linux-image-amd64 depends on)
+#   modules/         the virtio modules, uncompressed, plus modules/order
+#                    (load order, one file name per line)
+#   initrd.gz        busybox-static initramfs (cpio newc, gzip) whose /init
+#                    is tests/qemu/guest-init.sh and which holds modules/
+#   kernel.txt       "PACKAGE DEB-FILE" of the kernel in use
+#   cache/           the downloaded .deb
+#
+# Cached: the kernel package is resolved again only when apt's package lists
+# change, downloaded only when its .deb is not in cache/, unpacked only when
+# it differs from the one in use, and initrd.gz is rebuilt only when one of
+# its inputs is newer.  When nothing changed it takes well under a second.
+# When the package cannot be resolved or downloaded but a complete kit is
+# already there, that kit is kept (with a warning).
+#
+# Needs (Debian packages): apt, dpkg (apt-get, apt-cache, dpkg-deb), tar,
+# gzip, cpio, busybox-static; xz-utils or zstd only if the kernel's modules
+# are compressed.  Downloads with "apt-get download"; needs no root.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+init_src=$top/tests/qemu/guest-init.sh
+self=$top/scripts/guest-kit.sh
+meta=linux-image-amd64
+busybox=/bin/busybox
+apt_lists=/var/lib/apt/lists
+
+# The virtio modules in load order.  Those the kernel has built in (listed
+# in modules.builtin) are skipped; rng-core is built in on Debian 12.
+modules=(virtio_ring virtio virtio_mmio virtio_blk rng-core virtio-rng
+	failover net_failover virtio_net virtio_console)
+
+say() { printf 'guest-kit: %s\n' "$*"; }
+warn() { printf 'guest-kit: warning: %s\n' "$*" >&2; }
+die() { printf 'guest-kit: error: %s\n' "$*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: $0 OUTDIR"
+out=$1
+mkdir -p "$out/cache" || die "cannot create '$out/cache'"
+out=$(cd "$out" && pwd)
+
+tmp=
+cleanup() { [ -z "$tmp" ] || rm -rf "$tmp"; }
+trap cleanup EXIT
+
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 || die "'$1' not found (install the Debian package $2)"
+}
+
+kit_complete() {
+	[ -s "$out/vmlinuz" ] && [ -s "$out/modules/order" ] && [ -s "$out/kernel.txt" ]
+}
+
+# --- 1. which kernel package ------------------------------------------------
+# resolved.txt holds "PACKAGE DEB-FILE SIZE SHA256"; it stays valid until a
+# file in apt's lists directory is newer (apt-get update ran).
+resolved=$out/resolved.txt
+
+resolve_kernel() {
+	local deps pkg uri
+	deps=$(apt-cache depends "$meta" 2>&1) ||
+		{ printf '%s\n' "$deps" >&2; return 1; }
+	pkg=$(printf '%s\n' "$deps" |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+	[ -n "$pkg" ] || {
+		printf '%s\n' "$deps" >&2
+		warn "'$meta' depends on no linux-image-*-amd64 package"
+		return 1
+	}
+	uri=$(apt-get download --print-uris "$pkg" 2>&1) ||
+		{ printf '%s\n' "$uri" >&2; return 1; }
+	# 'URI' FILE SIZE SHA256:HEX
+	printf '%s\n' "$uri" | awk -v pkg="$pkg" \
+		'$2 ~ /\.deb$/ { sub(/^SHA256:/, "", $4); print pkg, $2, $3, $4; found = 1 }
+		 END { exit !found }' > "$resolved.new" ||
+		{ printf '%s\n' "$uri" >&2; return 1; }
+	mv "$resolved.new" "$resolved"
+}
+
+if [ -s "$resolved" ] && [ -z "$(find "$apt_lists" -maxdepth 1 -newer "$resolved" -print -quit 2>/dev/null)" ]; then
+	read -r pkg deb size sha < "$resolved"
+	say "kernel package $pkg ($deb, resolved before)"
+else
+	need_cmd apt-cache apt
+	need_cmd apt-get apt
+	if resolve_kernel; then
+		read -r pkg deb size sha < "$resolved"
+		say "kernel package $pkg ($deb)"
+	elif kit_complete; then
+		read -r pkg deb < "$out/kernel.txt"
+		warn "cannot resolve '$meta' with apt-cache/apt-get (apt-get update needed?); keeping the kernel in use, $deb"
+		size='' sha=''
+	else
+		die "cannot resolve '$meta' to a kernel package with apt-cache/apt-get (run 'apt-get update' as root?)"
+	fi
+fi
+
+# --- 2. download --------------------------------------------------------
+debpath=$out/cache/$deb
+# A partial file (an interrupted download) does not count as cached.
+if [ -s "$debpath" ] && { [ -z "${size:-}" ] || [ "$(stat -c %s "$debpath")" = "$size" ]; }; then
+	say "download: $deb already in cache"
+else
+	need_cmd apt-get apt
+	say "download: apt-get download $pkg"
+	rm -f "$debpath"
+	# apt falls back to downloading as root (with a warning) when its
+	# sandbox user cannot write here; the log is shown only on failure.
+	if ! log=$(cd "$out/cache" && apt-get download "$pkg" 2>&1) || [ ! -s "$debpath" ]; then
+		printf '%s\n' "$log" >&2
+		rm -f "$debpath"
+		if kit_complete; then
+			read -r pkg deb < "$out/kernel.txt"
+			debpath=$out/cache/$deb
+			warn "apt-get download $pkg failed; keeping the kernel in use, $deb"
+		else
+			die "apt-get download $pkg failed (no network or apt source for Debian's archive?)"
+		fi
+	elif [ -n "${sha:-}" ]; then
+		need_cmd sha256sum coreutils
+		got=$(sha256sum < "$debpath" | cut -d' ' -f1)
+		if [ "$got" != "$sha" ]; then
+			rm -f "$debpath"
+			die "$deb: SHA256 $got, apt expected $sha"
+		fi
+	fi
+fi
+
+# --- 3. unpack vmlinuz and the modules -----------------------------------
+# ko_uncompress SRC DST: copy a module, uncompressing .ko.xz/.ko.zst/.ko.gz
+# (busybox insmod loads only plain .ko files).
+ko_uncompress() {
+	case $1 in
+	*.ko) cp "$1" "$2" ;;
+	*.ko.xz) need_cmd xz xz-utils; xz -dc "$1" > "$2" ;;
+	*.ko.zst) need_cmd zstd zstd; zstd -q -dc "$1" > "$2" ;;
+	*.ko.gz) gzip -dc "$1" > "$2" ;;
+	*) die "unknown module format '$1'" ;;
+	esac
+}
+
+unpack_kernel() {
+	local root=$tmp/root m f name kver pats=()
+	need_cmd dpkg-deb dpkg
+	need_cmd tar tar
+	mkdir -p "$root" "$tmp/modules"
+	# Only the files needed (like dpkg -x, without writing the whole
+	# 400 MB tree).  A '*' in a tar pattern also matches '/'.  tar fails
+	# on a pattern that matches nothing (a built-in module): what is
+	# really missing is found below.
+	for m in "${modules[@]}"; do
+		pats+=("*/$m.ko" "*/$m.ko.*")
+	done
+	dpkg-deb --fsys-tarfile "$debpath" |
+		tar -x -C "$root" --wildcards './boot/vmlinuz-*' \
+			'*/modules.builtin' "${pats[@]}" 2>/dev/null || true
+	f=$(find "$root/boot" -name 'vmlinuz-*' 2>/dev/null | head -n 1)
+	[ -n "$f" ] || die "$deb holds no /boot/vmlinuz-*"
+	kver=${f##*/vmlinuz-}
+	cp "$f" "$tmp/vmlinuz"
+	: > "$tmp/modules/order"
+	for m in "${modules[@]}"; do
+		f=$(find "$root/lib/modules/$kver" -type f \
+			\( -name "$m.ko" -o -name "$m.ko.*" \) 2>/dev/null | head -n 1)
+		if [ -z "$f" ]; then
+			name=${m//-/_}
+			if grep -qE "/($m|$name)\.ko" "$root/lib/modules/$kver/modules.builtin" 2>/dev/null; then
+				say "module $m is built in"
+				continue
+			fi
+			die "$deb has no module $m (neither a .ko file nor in modules.builtin)"
+		fi
+		ko_uncompress "$f" "$tmp/modules/$m.ko"
+		echo "$m.ko" >> "$tmp/modules/order"
+	done
+	rm -rf "$out/modules.old"
+	[ ! -e "$out/modules" ] || mv "$out/modules" "$out/modules.old"
+	mv "$tmp/modules" "$out/modules"
+	mv "$tmp/vmlinuz" "$out/vmlinuz"
+	rm -rf "$out/modules.old" "$root"
+	say "unpacked kernel $kver: vmlinuz, $(wc -l < "$out/modules/order") modules"
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmt-guest-kit.XXXXXX")
+if kit_complete && [ "$(cat "$out/kernel.txt")" = "$pkg $deb" ]; then
+	say "kernel: $deb already unpacked"
+else
+	say "unpack: $deb"
+	unpack_kernel
+	echo "$pkg $deb" > "$out/kernel.txt"
+fi
+
+# --- 4. initramfs ------------------------------------------------------------
+build_initrd() {
+	local r=$tmp/initramfs a
+	need_cmd cpio cpio
+	need_cmd gzip gzip
+	[ -x "$busybox" ] || die "$busybox not found (install the Debian package busybox-static)"
+	# The initramfs has no C library: busybox must be the static build.
+	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' ||
+		die "busybox-static is not installed (apt-get install busybox-static); $busybox may need a C library"
+	mkdir -p "$r/bin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/lib/modules" "$r/etc"
+	cp "$busybox" "$r/bin/busybox"
+	for a in $("$busybox" --list); do
+		[ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
+	done
+	cp "$init_src" "$r/init"
+	chmod 755 "$r/init"
+	cp "$out/modules/"* "$r/lib/modules/"
+	# Same inputs, same bytes: fixed times, sorted names, no gzip name/time.
+	find "$r" -exec touch -h -d @0 {} +
+	(cd "$r" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -9 -n > "$out/initrd.gz.new"
+	mv "$out/initrd.gz.new" "$out/initrd.gz"
+}
+
+[ -r "$init_src" ] || die "$init_src not found"
+stale=
+if [ ! -s "$out/initrd.gz" ]; then
+	stale="absent"
+else
+	for f in "$init_src" "$self" "$out/modules/order" "$busybox"; do
+		if [ "$f" -nt "$out/initrd.gz" ]; then
+			stale="${f##*/} is newer"
+			break
+		fi
+	done
+fi
+if [ -n "$stale" ]; then
+	say "initrd: building ($stale)"
+	build_initrd
+	say "initrd: $(wc -c < "$out/initrd.gz") bytes"
+else
+	say "initrd: up to date"
+fi
+say "ready: $out"

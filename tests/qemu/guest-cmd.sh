@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The QEMU command line that boots the test guest: one definition for tests
+# and benchmarks.
+#
+#   tests/qemu/guest-cmd.sh [--exec|--argv] [--timeout SECS] \
+#       KIT_DIR WORK_DIR [legacy|modern] [extra qemu args...]
+#
+# KIT_DIR is what scripts/guest-kit.sh built (vmlinuz, initrd.gz).  WORK_DIR
+# receives the guest's files, created afresh on every call:
+#   disk.img      8 MiB raw image behind virtio-blk (all zeros before the
+#                 boot; the guest writes its pattern at sector 2048)
+#   console.out   what the guest wrote to /dev/hvc0 (virtconsole)
+# The guest's report ("VMTGUEST ..." lines, see guest-init.sh) comes on
+# QEMU's stdout (-serial stdio).
+#
+# The machine: microvm under TCG, four virtio-mmio devices (blk, rng, net
+# on QEMU's user-mode network, console on virtio-serial).  legacy (the
+# default; what microvm presents in QEMU 7.2) gives Version 1 devices,
+# modern gives Version 2 ones.  -icount shift=auto,sleep=off keeps the
+# guest's clock calibration from hanging under TCG.
+#
+# Output modes:
+#   (default)  print the command as one shell-quoted line (for eval)
+#   --argv     print one argument per line
+#   --exec     run it, stdin from /dev/null, under timeout(1) (default
+#              300 s; --timeout changes it); the exit status is QEMU's
+#              (124 when the time limit hit)
+set -euo pipefail
+
+die() { printf 'guest-cmd: error: %s\n' "$*" >&2; exit 2; }
+usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
+
+mode=print
+limit=300
+while [ $# -gt 0 ]; do
+	case $1 in
+	--exec) mode='exec'; shift ;;
+	--argv) mode='argv'; shift ;;
+	--timeout)
+		[ $# -ge 2 ] || usage
+		limit=$2
+		[[ $limit =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, not '$limit'"
+		shift 2
+		;;
+	--) shift; break ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 2 ] || usage
+kit=$1 work=$2
+shift 2
+layout=legacy
+if [ $# -gt 0 ]; then
+	case $1 in
+	legacy|modern) layout=$1; shift ;;
+	-*) ;;
+	*) die "layout must be legacy or modern, not '$1'" ;;
+	esac
+fi
+
+for f in vmlinuz initrd.gz; do
+	[ -s "$kit/$f" ] || die "'$kit/$f' missing (build it with scripts/guest-kit.sh $kit)"
+done
+qemu=${QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null 2>&1 || die "'$qemu' not found (install the Debian package qemu-system-x86)"
+
+mkdir -p "$work" || die "cannot create '$work'"
+kit=$(cd "$kit" && pwd)
+work=$(cd "$work" && pwd)
+rm -f "$work/disk.img" "$work/console.out"
+truncate -s 8M "$work/disk.img"
+: > "$work/console.out"
+
+# panic=-1: if /init dies the kernel reboots at once, and -no-reboot turns
+# that into QEMU exiting instead of a hang.
+# shellcheck disable=SC2054 # commas inside QEMU option values
+cmd=("$qemu"
+	-M microvm,acpi=on,pit=on,pic=on,rtc=on -accel tcg -m 256
+	-nodefaults -no-user-config -nographic -serial stdio -no-reboot
+	-kernel "$kit/vmlinuz" -initrd "$kit/initrd.gz"
+	-append "console=ttyS0 quiet lpj=4000000 tsc=reliable no_timer_check panic=-1"
+	-icount shift=auto,sleep=off
+	-drive "id=d0,file=$work/disk.img,format=raw,if=none"
+	-device virtio-blk-device,drive=d0
+	-device virtio-rng-device
+	-netdev user,id=n0 -device virtio-net-device,netdev=n0
+	-chardev "file,id=c0,path=$work/console.out"
+	-device virtio-serial-device -device virtconsole,chardev=c0)
+[ "$layout" = modern ] && cmd+=(-global virtio-mmio.force-legacy=false)
+cmd+=("$@")
+
+case $mode in
+print) printf '%q ' "${cmd[@]}" | sed 's/ $//'; echo ;;
+argv) printf '%s\n' "${cmd[@]}" ;;
+exec) exec timeout -k 5 "$limit" "${cmd[@]}" < /dev/null ;;
+esac

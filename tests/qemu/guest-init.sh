@@ -1,0 +1,223 @@
+#!/bin/sh
+# /init of the vmtrace test guest (busybox-static initramfs built by
+# scripts/guest-kit.sh; booted by tests/qemu/guest-cmd.sh).
+#
+# It loads the virtio modules, exercises each virtio-mmio device once and
+# reports on the serial console (QEMU's stdout with -serial stdio).  Every
+# line meant for a test starts with "VMTGUEST "; the last one is
+# "VMTGUEST done", then the guest powers off.  Each step stands alone: a
+# device that is not there prints "VMTGUEST <dev> absent" and the script
+# carries on.  Nothing here uses "set -e": a failing step must not stop the
+# ones after it (and /init exiting would panic the kernel).
+#
+# Lines printed (fields are key=value, values have no spaces):
+#   VMTGUEST begin kernel=<uname -r>
+#   VMTGUEST module <name> ok|FAIL|missing
+#   VMTGUEST dev <virtioN> device=0x.. vendor=0x.. features=<64 bits>
+#            status=0x.. driver=<name> base=0x<mmio base> platform=<name>
+#   VMTGUEST blk pattern sha256=<hex of the 4096-byte pattern below>
+#   VMTGUEST blk write sector=2048 len=4096 direct=1|0 ok|FAIL
+#   VMTGUEST blk read sector=2048 len=4096 direct=1|0 ok|FAIL
+#   VMTGUEST rng current=<rng_current> read=64 ok|FAIL
+#   VMTGUEST net ping=<replies>/3 tx=<packets> rx=<packets> ok|FAIL
+#   VMTGUEST console wrote=<bytes> ok|FAIL
+#   VMTGUEST done
+#
+# The blk pattern (the host test reproduces it byte for byte): 64 lines of
+# 64 bytes, line k (k = 0..63) being
+#   printf 'vmtrace blk line %02d 0123456789abcdefghijklmnopqrstuvwxyzABCDEFG\n' k
+# i.e. "vmtrace blk line 00 0123…EFG\n" … "vmtrace blk line 63 0123…EFG\n",
+# 4096 bytes in all, written to sector 2048 (byte offset 1 MiB) of /dev/vda.
+#
+# The console line is CONSOLE_LINE below (with its newline), written to
+# /dev/hvc0 with output post-processing off, so the host's chardev file gets
+# exactly those bytes.
+
+PATH=/bin
+export PATH
+
+BLK_SECTOR=2048
+BLK_LEN=4096
+CONSOLE_LINE='vmtrace console line'
+
+say() { echo "VMTGUEST $*"; }
+
+# wait_for PATH: up to about 5 s (guest time) for a device node to appear.
+wait_for() {
+	n=0
+	while [ ! -e "$1" ] && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ -e "$1" ]
+}
+
+blk_pattern() {
+	k=0
+	while [ $k -lt 64 ]; do
+		printf 'vmtrace blk line %02d 0123456789abcdefghijklmnopqrstuvwxyzABCDEFG\n' $k
+		k=$((k + 1))
+	done
+}
+
+mount_all() {
+	mkdir -p /proc /sys /dev /tmp
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mount -t devtmpfs devtmpfs /dev
+}
+
+# Modules in load order, one file name per line (written by guest-kit.sh).
+load_modules() {
+	[ -r /lib/modules/order ] || { say "module order-file missing"; return; }
+	while read -r m; do
+		[ -n "$m" ] || continue
+		name=${m%.ko}
+		if [ ! -e "/lib/modules/$m" ]; then
+			say "module $name missing"
+		elif insmod "/lib/modules/$m" 2>/dev/null; then
+			say "module $name ok"
+		else
+			say "module $name FAIL"
+		fi
+	done < /lib/modules/order
+}
+
+# mmio_base PLATFORM_NAME: the start of that device's range in /proc/iomem
+# (ACPI names the devices LNRO0005:NN, which do not carry the address).
+mmio_base() {
+	sed -n "s/^ *\([0-9a-f]*\)-[0-9a-f]* : $1\$/0x\1/p" /proc/iomem | head -n 1
+}
+
+list_devices() {
+	found=0
+	for d in /sys/bus/virtio/devices/*; do
+		[ -e "$d/device" ] || continue
+		found=1
+		name=${d##*/}
+		real=$(realpath "$d")
+		plat=${real%/*}
+		plat=${plat##*/}
+		status=$(cat "$d/status" 2>/dev/null)
+		driver=none
+		[ -e "$d/driver" ] && driver=$(basename "$(readlink "$d/driver")")
+		base=$(mmio_base "$plat")
+		say "dev $name device=$(cat "$d/device") vendor=$(cat "$d/vendor")" \
+			"features=$(cat "$d/features")" \
+			"status=${status:-unreadable} driver=$driver" \
+			"base=${base:-unknown} platform=$plat"
+	done
+	[ $found = 1 ] || say "dev none"
+}
+
+step_blk() {
+	if ! wait_for /dev/vda; then
+		say "blk absent"
+		return
+	fi
+	blk_pattern > /tmp/pattern
+	say "blk pattern sha256=$(sha256sum < /tmp/pattern | cut -d' ' -f1)"
+	blocks=$((BLK_SECTOR * 512 / BLK_LEN))
+	# Direct I/O makes both the write and the read reach the device
+	# instead of the page cache.  Fall back to write + sync + drop caches
+	# if this dd cannot do it.
+	direct=1
+	if dd if=/tmp/pattern of=/dev/vda bs=$BLK_LEN seek=$blocks count=1 \
+		oflag=direct conv=notrunc 2>/dev/null; then
+		w=ok
+	else
+		direct=0
+		if dd if=/tmp/pattern of=/dev/vda bs=$BLK_LEN seek=$blocks count=1 \
+			conv=notrunc,fsync 2>/dev/null; then
+			w=ok
+		else
+			w=FAIL
+		fi
+		sync
+		echo 3 > /proc/sys/vm/drop_caches
+	fi
+	say "blk write sector=$BLK_SECTOR len=$BLK_LEN direct=$direct $w"
+	rm -f /tmp/back
+	if [ $direct = 1 ]; then
+		dd if=/dev/vda of=/tmp/back bs=$BLK_LEN skip=$blocks count=1 \
+			iflag=direct 2>/dev/null
+	else
+		dd if=/dev/vda of=/tmp/back bs=$BLK_LEN skip=$blocks count=1 \
+			2>/dev/null
+	fi
+	r=FAIL
+	cmp -s /tmp/pattern /tmp/back && r=ok
+	say "blk read sector=$BLK_SECTOR len=$BLK_LEN direct=$direct $r"
+}
+
+step_rng() {
+	cur=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)
+	case $cur in
+	virtio*) ;;
+	*)
+		say "rng absent current=${cur:-none}"
+		return
+		;;
+	esac
+	n=$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | wc -c)
+	r=FAIL
+	[ "$n" -eq 64 ] && r=ok
+	say "rng current=$cur read=$n $r"
+}
+
+# QEMU's user-mode network (slirp): guest 10.0.2.15/24, gateway 10.0.2.2,
+# which answers ARP and ICMP echo.
+step_net() {
+	if [ ! -e /sys/class/net/eth0 ]; then
+		say "net absent"
+		return
+	fi
+	ip link set eth0 up
+	ip addr add 10.0.2.15/24 dev eth0
+	ip route add default via 10.0.2.2
+	replies=$(ping -c 3 -W 2 10.0.2.2 2>/dev/null |
+		sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+	replies=${replies:-0}
+	st=/sys/class/net/eth0/statistics
+	r=FAIL
+	[ "$replies" -gt 0 ] && r=ok
+	say "net ping=$replies/3 tx=$(cat $st/tx_packets) rx=$(cat $st/rx_packets) $r"
+}
+
+step_console() {
+	if ! wait_for /dev/hvc0; then
+		say "console absent"
+		return
+	fi
+	# Raw output: no \n -> \r\n translation, so the host file holds
+	# exactly CONSOLE_LINE and a newline.  hvc resets the terminal
+	# settings on the last close, so stty and the write share one open
+	# file.  The subshell (not a session leader) keeps hvc0 from becoming
+	# init's controlling terminal.
+	n=$( (
+		exec 3<>/dev/hvc0 || exit 1
+		stty raw -echo <&3 2>/dev/null
+		printf '%s\n' "$CONSOLE_LINE" >&3 &&
+			printf '%s\n' "$CONSOLE_LINE" | wc -c
+	) < /dev/null)
+	r=FAIL
+	[ -n "$n" ] && [ "$n" -gt 0 ] && r=ok
+	say "console wrote=${n:-0} $r"
+}
+
+mount_all
+say "begin kernel=$(uname -r)"
+load_modules
+list_devices
+step_blk
+step_rng
+step_net
+step_console
+sync
+say "done"
+poweroff -f
+# Not reached when power-off works; otherwise leave through a panic, which
+# the kernel turns into a reboot (panic=-1), which QEMU turns into an exit
+# (-no-reboot).
+sleep 2
+exit 1
