@@ -12,8 +12,23 @@
 #define LEGACY_PAGE_DEFAULT 4096u  /* what Linux writes to GuestPageSize */
 #define LEGACY_ALIGN_DEFAULT 4096u /* QueueAlign's value if never written */
 
+/* Writable buffers of a chain, as its descriptors said when it was made
+ * available.  The driver may free and reuse an indirect table as soon as
+ * it has seen the used entry, often before vmtrace gets to look, so the
+ * device's output is fetched from where the chain pointed at notify time. */
+#define SEGS_PER_HEAD 8
+#define SEGS_UNKNOWN 0xffu /* not recorded, or more than SEGS_PER_HEAD */
+
+struct snap_seg {
+	uint64_t addr;
+	uint32_t len;
+};
+
 struct snap_queue {
 	uint32_t num;
+	struct snap_seg *segs; /* num * SEGS_PER_HEAD, allocated at the first snapshot */
+	uint8_t *n_segs;       /* per head: count, or SEGS_UNKNOWN */
+	uint32_t segs_num;     /* num the arrays were sized for */
 	uint64_t desc, avail, used; /* Version 2 addresses, as written */
 	uint32_t pfn, align;        /* Version 1 */
 	bool ready;
@@ -48,6 +63,44 @@ struct ring_snap {
 #define RING_COPY_MAX (6u + 8u * VIRTQ_SIZE_MAX)
 #define TABLE_COPY_MAX (VIRTQ_DESC_SIZE * VIRTQ_SIZE_MAX)
 
+static void queue_clear(struct snap_queue *q)
+{
+	free(q->segs);
+	free(q->n_segs);
+	memset(q, 0, sizeof(*q));
+}
+
+/* A new ring: nothing seen of it yet. */
+static void queue_restart(struct snap_queue *q)
+{
+	q->seen_avail = q->seen_used = 0;
+	if (q->n_segs)
+		memset(q->n_segs, SEGS_UNKNOWN, q->segs_num);
+}
+
+/* The per-head records for q's size; false if memory is short (the
+ * snapshot then falls back to walking the chain again at used time). */
+static bool queue_segs(struct snap_queue *q)
+{
+	if (q->segs && q->segs_num == q->num)
+		return true;
+	free(q->segs);
+	free(q->n_segs);
+	q->segs = malloc((size_t)q->num * SEGS_PER_HEAD * sizeof(*q->segs));
+	q->n_segs = malloc(q->num);
+	if (!q->segs || !q->n_segs) {
+		free(q->segs);
+		free(q->n_segs);
+		q->segs = NULL;
+		q->n_segs = NULL;
+		q->segs_num = 0;
+		return false;
+	}
+	memset(q->n_segs, SEGS_UNKNOWN, q->num);
+	q->segs_num = q->num;
+	return true;
+}
+
 int ring_snap_new(struct ring_snap **out, const struct guest_ram *ram, ring_snap_emit_fn emit, void *ctx)
 {
 	struct ring_snap *s = calloc(1, sizeof(*s));
@@ -73,8 +126,11 @@ void ring_snap_free(struct ring_snap *s)
 {
 	if (!s)
 		return;
-	for (unsigned i = 0; i < s->n_dev; i++)
+	for (unsigned i = 0; i < s->n_dev; i++) {
+		for (unsigned q = 0; q < RING_SNAP_QUEUES_MAX; q++)
+			queue_clear(&s->dev[i]->q[q]);
 		free(s->dev[i]);
+	}
 	free(s->ring);
 	free(s->table);
 	free(s->indirect);
@@ -99,11 +155,6 @@ static struct snap_dev *dev_get(struct ring_snap *s, uint64_t base)
 	d->base = base;
 	s->dev[s->n_dev++] = d;
 	return d;
-}
-
-static void queue_clear(struct snap_queue *q)
-{
-	memset(q, 0, sizeof(*q));
 }
 
 /* --- reading guest RAM within the trigger's budget --- */
@@ -191,8 +242,10 @@ static void desc_at(const uint8_t *table, uint32_t i, struct desc *d)
  * driver filled (want_write false) or the device filled (want_write true,
  * at most used_len bytes in all).  An indirect table is copied once,
  * emitted (the decoder walks it) and followed.  At most num hops in each
- * table: a loop cannot keep us here. */
-static int walk_chain(struct ring_snap *s, uint32_t num, uint16_t head, bool want_write, uint64_t used_len)
+ * table: a loop cannot keep us here.  With rec (driver side only), the
+ * chain's writable buffers are noted there for its used entry. */
+static int walk_chain(struct ring_snap *s, uint32_t num, uint16_t head, bool want_write, uint64_t used_len,
+		      struct snap_seg *rec, uint8_t *n_rec)
 {
 	const uint8_t *table = s->table;
 	uint32_t size = num, i = head, hops = 0;
@@ -222,6 +275,12 @@ static int walk_chain(struct ring_snap *s, uint32_t num, uint16_t head, bool wan
 		if (d.flags & VIRTQ_DESC_F_INDIRECT)
 			return 0; /* nested indirect: the decoder reports it */
 		bool is_write = (d.flags & VIRTQ_DESC_F_WRITE) != 0;
+		if (rec && is_write && d.len && *n_rec != SEGS_UNKNOWN) {
+			if (*n_rec < SEGS_PER_HEAD)
+				rec[(*n_rec)++] = (struct snap_seg){ d.addr, d.len };
+			else
+				*n_rec = SEGS_UNKNOWN;
+		}
 		if (is_write == want_write && d.len) {
 			uint64_t len = d.len;
 			if (want_write) {
@@ -297,11 +356,34 @@ static int snap_avail(struct ring_snap *s, struct snap_queue *q, uint64_t desc, 
 		return r;
 	for (uint16_t k = (uint16_t)(idx - fresh); k != idx; k++) {
 		uint16_t head = le16_get(s->ring + 4 + 2u * (k % q->num));
-		if (head < q->num && (r = walk_chain(s, q->num, head, false, 0)) < 0)
+		struct snap_seg *rec = NULL;
+		uint8_t *n_rec = NULL;
+
+		if (head >= q->num)
+			continue;
+		if (queue_segs(q)) {
+			rec = q->segs + (size_t)head * SEGS_PER_HEAD;
+			n_rec = &q->n_segs[head];
+			*n_rec = 0;
+		}
+		if ((r = walk_chain(s, q->num, head, false, 0, rec, n_rec)) < 0)
 			return r;
 	}
 	q->seen_avail = idx;
 	return emit_mem(s, avail, s->ring, ring_len, 0);
+}
+
+/* Copy the first used_len bytes of the recorded writable buffers. */
+static int used_segs(struct ring_snap *s, const struct snap_seg *seg, unsigned n, uint64_t used_len)
+{
+	for (unsigned i = 0; i < n && used_len; i++) {
+		uint64_t len = seg[i].len < used_len ? seg[i].len : used_len;
+		int r = snap_buffer(s, seg[i].addr, len);
+		if (r < 0)
+			return r;
+		used_len -= len;
+	}
+	return 0;
 }
 
 /* What the device wrote into the chains it used since the last snapshot,
@@ -310,6 +392,7 @@ static int snap_used(struct ring_snap *s, struct snap_queue *q, uint64_t desc, u
 {
 	uint64_t ring_len = virtq_used_bytes(q->num);
 	uint16_t idx, fresh;
+	bool have_table = false;
 	int r;
 
 	if (!ram_copy(s, used, s->ring, ring_len))
@@ -320,13 +403,23 @@ static int snap_used(struct ring_snap *s, struct snap_queue *q, uint64_t desc, u
 		return 0;
 	if (fresh > q->num)
 		fresh = (uint16_t)q->num;
-	if (ram_copy(s, desc, s->table, virtq_desc_bytes(q->num))) {
-		for (uint16_t k = (uint16_t)(idx - fresh); k != idx; k++) {
-			const uint8_t *e = s->ring + 4 + (size_t)VIRTQ_USED_ELEM_SIZE * (k % q->num);
-			uint32_t id = le32_get(e), len = le32_get(e + 4);
-			if (id < q->num && (r = walk_chain(s, q->num, (uint16_t)id, true, len)) < 0)
-				return r;
+	for (uint16_t k = (uint16_t)(idx - fresh); k != idx; k++) {
+		const uint8_t *e = s->ring + 4 + (size_t)VIRTQ_USED_ELEM_SIZE * (k % q->num);
+		uint32_t id = le32_get(e), len = le32_get(e + 4);
+
+		if (id >= q->num)
+			continue;
+		if (q->n_segs && q->segs_num == q->num && q->n_segs[id] != SEGS_UNKNOWN) {
+			r = used_segs(s, q->segs + (size_t)id * SEGS_PER_HEAD, q->n_segs[id], len);
+			q->n_segs[id] = SEGS_UNKNOWN;
+		} else {
+			/* Not seen made available: walk what the table says now. */
+			if (!have_table && !(have_table = ram_copy(s, desc, s->table, virtq_desc_bytes(q->num))))
+				continue;
+			r = walk_chain(s, q->num, (uint16_t)id, true, len, NULL, NULL);
 		}
+		if (r < 0)
+			return r;
 	}
 	q->seen_used = idx;
 	return emit_mem(s, used, s->ring, ring_len, 0);
@@ -386,11 +479,11 @@ static void on_write(struct snap_dev *d, uint32_t off, uint64_t v)
 		break;
 	case MMIO_QUEUE_PFN:
 		q->pfn = (uint32_t)v;
-		q->seen_avail = q->seen_used = 0;
+		queue_restart(q);
 		break;
 	case MMIO_QUEUE_READY:
 		if ((v & 1) && !q->ready)
-			q->seen_avail = q->seen_used = 0;
+			queue_restart(q);
 		q->ready = (v & 1) != 0;
 		break;
 	case MMIO_QUEUE_RESET:
