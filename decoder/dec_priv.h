@@ -54,16 +54,51 @@ struct dec_device {
 };
 
 enum dec_stmt {
-	ST_EVENT, ST_MEMORY, ST_REG_CHANGE, ST_STATUS_CHANGE, ST_FEATURE,
-	ST_QUEUE_OPEN, ST_QUEUE_UPDATE, ST_QUEUE_END, ST_INTERRUPT, ST_VIOLATION, ST_LOST,
+	ST_REG_CHANGE, ST_STATUS_CHANGE, ST_FEATURE,
+	ST_QUEUE_OPEN, ST_QUEUE_UPDATE, ST_QUEUE_END, ST_VIOLATION, ST_LOST,
 	ST_DEVICE_UPSERT, ST_META,
 	ST_COUNT
+};
+
+/* Tables whose rows are buffered and written DEC_BATCH_ROWS at a time with
+ * one multi-row INSERT: the bulk of a trace.db.  Nothing reads or updates
+ * them while decoding, so they only need writing before a commit. */
+enum dec_batch_id {
+	DB_EVENTS, DB_MEMORY, DB_INTERRUPTS, DB_CHAINS, DB_DESCRIPTORS, DB_USED,
+	DB_COUNT
+};
+
+/* Rows per multi-row INSERT: the per-statement work of SQLite (cursor,
+ * record buffer, halt) is paid once per batch instead of once per row. */
+#define DEC_BATCH_ROWS 32u
+/* Text and blob bytes a batch copies before it is written out early. */
+#define DEC_BATCH_BYTES (256u << 10)
+
+/* One column value of a buffered row.  Text and blobs are either static
+ * (p, len) or copied into the batch's arena (offset in i, len). */
+struct dec_val {
+	enum { DEC_VAL_NULL = 0, DEC_VAL_INT, DEC_VAL_TEXT, DEC_VAL_BLOB } type;
+	bool copied;
+	int len;
+	sqlite3_int64 i;
+	const void *p;
+};
+
+struct dec_batch {
+	sqlite3_stmt *one;  /* single-row INSERT (rows left at a commit) */
+	sqlite3_stmt *many; /* DEC_BATCH_ROWS-row INSERT */
+	unsigned ncol;
+	unsigned n;         /* complete rows buffered */
+	struct dec_val *vals; /* DEC_BATCH_ROWS * ncol; owned */
+	uint8_t *arena;     /* copied text and blobs; owned */
+	size_t used, cap;
 };
 
 struct decoder {
 	sqlite3 *db;
 	struct decoder_opts opts;
 	sqlite3_stmt *st[ST_COUNT];
+	struct dec_batch batch[DB_COUNT];
 	struct dec_device *dev[DEC_DEVICES_MAX];
 	unsigned n_dev;
 	/* The event being decoded: every row links back to it. */
@@ -87,8 +122,33 @@ int dec_sql_run(struct decoder *dec, enum dec_stmt which);
 /* Step and reset a statement prepared elsewhere (rings.c keeps its own),
  * without clearing its bindings; counts a row. Returns 0 or -1. */
 int dec_sql_step(struct decoder *dec, sqlite3_stmt *st);
+/* Start a row of batch b: returns its ncol values, all NULL; fill them with
+ * dec_val_* and finish with dec_batch_add.  There is always room. */
+struct dec_val *dec_batch_row(struct decoder *dec, enum dec_batch_id b);
+/* The row started last is complete (counts a row); writes the batch out
+ * when it is full or holds DEC_BATCH_BYTES of copies. */
+void dec_batch_add(struct decoder *dec, enum dec_batch_id b);
+/* Copy len bytes of text or blob into batch b's arena as value v (NULL if
+ * p is NULL). */
+void dec_val_copy(struct decoder *dec, enum dec_batch_id b, struct dec_val *v, const void *p, int len, bool blob);
+
+static inline void dec_val_int(struct dec_val *v, sqlite3_int64 i)
+{
+	v->type = DEC_VAL_INT;
+	v->i = i;
+}
+
+/* Text that outlives the decoder (a string constant). */
+static inline void dec_val_static_text(struct dec_val *v, const char *s)
+{
+	v->type = DEC_VAL_TEXT;
+	v->p = s;
+	v->len = -1;
+}
+
 /* Commit the running transaction if enough rows or time passed. */
 int dec_sql_maybe_commit(struct decoder *dec);
+/* Write out every batch, then commit (and begin again if reopen). */
 int dec_sql_commit(struct decoder *dec, bool reopen);
 /* Record a database error once; returns -1. */
 int dec_fail(struct decoder *dec, const char *what);

@@ -171,69 +171,86 @@ static const char *dir_name(const struct vmt_event *ev)
 	return ev->dir == VMT_DIR_WRITE ? "W" : "R";
 }
 
+/* The name of the register at offset for the events table when it is a
+ * constant (an aligned register of the layout), else NULL. */
+static const char *reg_name_const(uint32_t offset, uint32_t version)
+{
+	const struct mmio_reg_info *r;
+
+	if (offset >= MMIO_CONFIG || (offset & 3u) || !(r = mmio_reg_lookup(offset, version)))
+		return NULL;
+	return version == 1 && r->legacy_name ? r->legacy_name : r->name;
+}
+
 /* The events row of ev; every event gets one. */
 static void event_row(struct decoder *dec, const struct vmt_event *ev, struct dec_device *d)
 {
-	sqlite3_stmt *st = dec->st[ST_EVENT];
-	char reg[48];
+	struct dec_val *v = dec_batch_row(dec, DB_EVENTS);
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->seq);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->ts_ns);
-	sqlite3_bind_text(st, 3, vmt_event_type_name(ev->type), -1, SQLITE_STATIC);
+	dec_val_int(&v[0], (sqlite3_int64)ev->seq);
+	dec_val_int(&v[1], (sqlite3_int64)ev->ts_ns);
+	dec_val_static_text(&v[2], vmt_event_type_name(ev->type));
 	if (d)
-		sqlite3_bind_int(st, 4, (int)d->id);
+		dec_val_int(&v[3], d->id);
 	switch (ev->type) {
 	case VMT_EV_MMIO:
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)ev->addr);
+		dec_val_int(&v[4], (sqlite3_int64)ev->addr);
 		if (ev->addr <= UINT32_MAX) {
-			mmio_reg_describe((uint32_t)ev->addr, d && d->version == 1 ? 1 : 2, reg, sizeof(reg));
-			sqlite3_bind_text(st, 6, reg, -1, SQLITE_TRANSIENT);
+			uint32_t version = d && d->version == 1 ? 1 : 2;
+			const char *name = reg_name_const((uint32_t)ev->addr, version);
+			if (name) {
+				dec_val_static_text(&v[5], name);
+			} else {
+				char reg[48];
+				mmio_reg_describe((uint32_t)ev->addr, version, reg, sizeof(reg));
+				dec_val_copy(dec, DB_EVENTS, &v[5], reg, (int)strlen(reg), false);
+			}
 		}
-		sqlite3_bind_text(st, 7, dir_name(ev), -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 8, ev->width);
-		sqlite3_bind_int64(st, 9, (sqlite3_int64)ev->value);
+		dec_val_static_text(&v[6], dir_name(ev));
+		dec_val_int(&v[7], ev->width);
+		dec_val_int(&v[8], (sqlite3_int64)ev->value);
 		break;
 	case VMT_EV_MEM:
-		sqlite3_bind_int64(st, 11, (sqlite3_int64)ev->addr);
-		sqlite3_bind_int64(st, 12, ev->len);
+		dec_val_int(&v[10], (sqlite3_int64)ev->addr);
+		dec_val_int(&v[11], ev->len);
 		break;
 	case VMT_EV_MARKER:
 	case VMT_EV_VIOLATION:
-		sqlite3_bind_int64(st, 9, (sqlite3_int64)ev->value);
-		sqlite3_bind_int64(st, 12, ev->len);
-		sqlite3_bind_text(st, 13, (const char *)ev->data, (int)ev->len, SQLITE_TRANSIENT);
+		dec_val_int(&v[8], (sqlite3_int64)ev->value);
+		dec_val_int(&v[11], ev->len);
+		dec_val_copy(dec, DB_EVENTS, &v[12], ev->data, (int)ev->len, false);
 		break;
 	default:
-		sqlite3_bind_int64(st, 9, (sqlite3_int64)ev->value);
+		dec_val_int(&v[8], (sqlite3_int64)ev->value);
 		break;
 	}
-	sqlite3_bind_int(st, 10, ev->vcpu);
-	dec_sql_run(dec, ST_EVENT);
+	dec_val_int(&v[9], ev->vcpu);
+	dec_batch_add(dec, DB_EVENTS);
 }
 
 static void memory_row(struct decoder *dec, const struct vmt_event *ev)
 {
-	sqlite3_stmt *st = dec->st[ST_MEMORY];
+	struct dec_val *v = dec_batch_row(dec, DB_MEMORY);
 	const char *kind = (ev->flags & VMT_MEM_DEVICE_WRITE) ? "device-write" :
 			   (ev->flags & VMT_MEM_DRIVER_WRITE) ? "driver-write" : "snapshot";
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->seq);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->addr);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, !(ev->flags & VMT_MEM_BEST_EFFORT));
-	sqlite3_bind_blob(st, 5, ev->data ? (const void *)ev->data : "", (int)ev->len, SQLITE_STATIC);
-	dec_sql_run(dec, ST_MEMORY);
+	dec_val_int(&v[0], (sqlite3_int64)ev->seq);
+	dec_val_int(&v[1], (sqlite3_int64)ev->addr);
+	dec_val_static_text(&v[2], kind);
+	dec_val_int(&v[3], !(ev->flags & VMT_MEM_BEST_EFFORT));
+	dec_val_copy(dec, DB_MEMORY, &v[4], ev->data ? (const void *)ev->data : "", (int)ev->len, true);
+	dec_batch_add(dec, DB_MEMORY);
 }
 
 static void interrupt_row(struct decoder *dec, struct dec_device *d, const char *kind, uint64_t value)
 {
-	sqlite3_stmt *st = dec->st[ST_INTERRUPT];
+	struct dec_val *v = dec_batch_row(dec, DB_INTERRUPTS);
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)dec->ev->seq);
-	sqlite3_bind_int(st, 2, (int)d->id);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)value);
-	dec_sql_run(dec, ST_INTERRUPT);
+	dec_val_int(&v[0], (sqlite3_int64)dec->ev->seq);
+	dec_val_int(&v[1], d->id);
+	dec_val_static_text(&v[2], kind);
+	dec_val_int(&v[3], (sqlite3_int64)value);
+	dec_batch_add(dec, DB_INTERRUPTS);
 }
 
 int decoder_feed(struct decoder *dec, const struct vmt_event *ev)

@@ -20,12 +20,6 @@
 #include "spec/virtio.h"
 
 static const char *const rings_sql[RST_COUNT] = {
-	[RST_CHAIN] = "INSERT INTO chains(chain, device, queue, generation, avail_idx, head, seq_avail, n_desc, "
-		      "indirect, readable, writable, memory) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[RST_DESC] = "INSERT INTO descriptors(chain, pos, idx, addr, len, flags, next, in_indirect) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[RST_USED] = "INSERT INTO used(seq, device, queue, generation, used_idx, id, len, chain) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[RST_REQ_INSERT] = "INSERT INTO requests(request, device, queue, chain, kind, op, sector, length, status, digest, "
 			   "seq_notify, ts_notify, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[RST_REQ_NOTIFY] = "UPDATE requests SET seq_notify = ?2, ts_notify = ?3 WHERE request = ?1 AND seq_used IS NULL",
@@ -294,17 +288,17 @@ static unsigned read_desc(const struct dec_rings *rs, uint64_t table, uint32_t i
 static void desc_row(struct decoder *dec, uint64_t chain, uint32_t pos, uint32_t idx,
 		     const struct raw_desc *d, bool in_indirect)
 {
-	sqlite3_stmt *st = dec->rings->st[RST_DESC];
+	struct dec_val *v = dec_batch_row(dec, DB_DESCRIPTORS);
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)chain);
-	sqlite3_bind_int64(st, 2, pos);
-	sqlite3_bind_int64(st, 3, idx);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)d->addr);
-	sqlite3_bind_int64(st, 5, d->len);
-	sqlite3_bind_int(st, 6, d->flags);
-	sqlite3_bind_int(st, 7, d->next);
-	sqlite3_bind_int(st, 8, in_indirect);
-	rings_step(dec, st);
+	dec_val_int(&v[0], (sqlite3_int64)chain);
+	dec_val_int(&v[1], pos);
+	dec_val_int(&v[2], idx);
+	dec_val_int(&v[3], (sqlite3_int64)d->addr);
+	dec_val_int(&v[4], d->len);
+	dec_val_int(&v[5], d->flags);
+	dec_val_int(&v[6], d->next);
+	dec_val_int(&v[7], in_indirect);
+	dec_batch_add(dec, DB_DESCRIPTORS);
 }
 
 static void raise_mem(enum rings_mem *m, enum rings_mem v)
@@ -424,21 +418,21 @@ static bool walk_chain(struct decoder *dec, struct dec_ring *r, uint16_t head, b
 static void chain_row(struct decoder *dec, struct dec_ring *r, const struct rings_chain *c, uint16_t avail_idx,
 		      uint32_t n_desc, bool indirect)
 {
-	sqlite3_stmt *st = dec->rings->st[RST_CHAIN];
+	struct dec_val *v = dec_batch_row(dec, DB_CHAINS);
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)c->chain);
-	sqlite3_bind_int(st, 2, (int)r->d->id);
-	sqlite3_bind_int(st, 3, (int)r->q);
-	sqlite3_bind_int64(st, 4, r->generation);
-	sqlite3_bind_int(st, 5, avail_idx);
-	sqlite3_bind_int(st, 6, c->head);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)dec->ev->seq);
-	sqlite3_bind_int64(st, 8, n_desc);
-	sqlite3_bind_int(st, 9, indirect);
-	sqlite3_bind_int64(st, 10, (sqlite3_int64)c->readable);
-	sqlite3_bind_int64(st, 11, (sqlite3_int64)c->writable);
-	sqlite3_bind_text(st, 12, mem_names[c->mem], -1, SQLITE_STATIC);
-	rings_step(dec, st);
+	dec_val_int(&v[0], (sqlite3_int64)c->chain);
+	dec_val_int(&v[1], r->d->id);
+	dec_val_int(&v[2], r->q);
+	dec_val_int(&v[3], r->generation);
+	dec_val_int(&v[4], avail_idx);
+	dec_val_int(&v[5], c->head);
+	dec_val_int(&v[6], (sqlite3_int64)dec->ev->seq);
+	dec_val_int(&v[7], n_desc);
+	dec_val_int(&v[8], indirect);
+	dec_val_int(&v[9], (sqlite3_int64)c->readable);
+	dec_val_int(&v[10], (sqlite3_int64)c->writable);
+	dec_val_static_text(&v[11], mem_names[c->mem]);
+	dec_batch_add(dec, DB_CHAINS);
 }
 
 /* Keep the writable segments of a complete chain for its completion, if
@@ -581,18 +575,18 @@ static void avail_advance(struct decoder *dec, struct dec_ring *r, bool from_not
 
 static void used_row(struct decoder *dec, struct dec_ring *r, uint16_t pos, uint32_t id, uint32_t len, uint64_t chain)
 {
-	sqlite3_stmt *st = dec->rings->st[RST_USED];
+	struct dec_val *v = dec_batch_row(dec, DB_USED);
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)dec->ev->seq);
-	sqlite3_bind_int(st, 2, (int)r->d->id);
-	sqlite3_bind_int(st, 3, (int)r->q);
-	sqlite3_bind_int64(st, 4, r->generation);
-	sqlite3_bind_int(st, 5, pos);
-	sqlite3_bind_int64(st, 6, id);
-	sqlite3_bind_int64(st, 7, len);
+	dec_val_int(&v[0], (sqlite3_int64)dec->ev->seq);
+	dec_val_int(&v[1], r->d->id);
+	dec_val_int(&v[2], r->q);
+	dec_val_int(&v[3], r->generation);
+	dec_val_int(&v[4], pos);
+	dec_val_int(&v[5], id);
+	dec_val_int(&v[6], len);
 	if (chain)
-		sqlite3_bind_int64(st, 8, (sqlite3_int64)chain);
-	rings_step(dec, st);
+		dec_val_int(&v[7], (sqlite3_int64)chain);
+	dec_batch_add(dec, DB_USED);
 }
 
 static void irq_pending_add(struct rings_dev *rd, uint64_t id)
