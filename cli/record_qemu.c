@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,9 +28,10 @@
 
 /* How long a check of the QEMU binary (-trace help, -version) may take. */
 #define CHECK_TIMEOUT_MS 20000
-/* After QEMU exits, how long to wait for the end of its trace output if
- * something it started still holds the pipe open. */
-#define DRAIN_AFTER_EXIT_NS (2ull * 1000000000ull)
+/* How long poll waits; once QEMU has exited, the first wait that brings
+ * nothing ends the recording even if something QEMU started still holds
+ * the pipe open (QEMU's own lines are all in the pipe by then). */
+#define POLL_MS 200
 #define READ_CHUNK (256u * 1024u)
 
 static volatile pid_t child_pid;
@@ -246,13 +248,13 @@ static int pump(int fd, pid_t pid, struct qemu_source *src, struct session *ss, 
 		const struct record_qemu_opts *o, uint64_t t0)
 {
 	static char buf[READ_CHUNK];
-	uint64_t last_flush = 0, exited_at = 0;
+	uint64_t last_flush = 0;
 	bool exited = false, killed = false;
 	int status = 0;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int n = poll(&pfd, 1, 200);
+		int n = poll(&pfd, 1, POLL_MS);
 		uint64_t now = mono_ns() - t0;
 
 		if (n > 0) {
@@ -283,12 +285,10 @@ static int pump(int fd, pid_t pid, struct qemu_source *src, struct session *ss, 
 				ss->write_error = r;
 			last_flush = now;
 		}
-		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+		if (exited && n == 0)
+			break; /* drained; a process QEMU started holds the pipe */
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
 			exited = true;
-			exited_at = now;
-		}
-		if (exited && now - exited_at > DRAIN_AFTER_EXIT_NS)
-			break; /* a process QEMU started still holds the pipe */
 	}
 	if (!exited)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -474,6 +474,9 @@ out:
 	}
 	/* Die the way QEMU died (rr, perf): shells and CI see the signal. */
 	if (WIFSIGNALED(status) && ret == 128 + WTERMSIG(status)) {
+		/* QEMU's crash, not ours: no core file of vmtrace. */
+		struct rlimit no_core = { 0, 0 };
+		setrlimit(RLIMIT_CORE, &no_core);
 		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));
 	}

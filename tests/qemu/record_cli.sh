@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# vmtrace record -- COMMAND, with a stand-in QEMU (fake-qemu.sh): the
+# checks made before anything starts, the words added to QEMU's command
+# line, trace text to events, exit status and signals passed through, and
+# what survives kill -9.
+#
+#   record_cli.sh VMTRACE
+set -uo pipefail
+
+vmtrace=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+mkdir "$work/bin"
+cp "$here/fake-qemu.sh" "$work/bin/qemu-system-fake"
+export PATH="$work/bin:$PATH"
+cd "$work" || exit 1
+
+# expect STATUS PATTERN CMD...: exit status and a message on stderr.
+expect() {
+	local want=$1 pattern=$2 got
+	shift 2
+	"$@" >out.txt 2>err.txt </dev/null
+	got=$?
+	if [ "$got" != "$want" ]; then
+		fail "'$*' exited $got, expected $want: $(cat err.txt)"
+	elif ! grep -q -- "$pattern" err.txt; then
+		fail "'$*': stderr lacks '$pattern': $(cat err.txt)"
+	else
+		ok "'$*' -> $want ($(head -1 err.txt))"
+	fi
+}
+
+# --- refused before anything starts ---
+expect 2 "is not QEMU" "$vmtrace" record -o a.db -- /bin/true
+[ ! -e a.db ] && [ ! -e a.db.recording.vmt ] || fail "a refused command left files behind"
+expect 69 "cannot run 'qemu-system-nonexistent'" "$vmtrace" record -o a.db -- qemu-system-nonexistent
+expect 69 "cannot trace MMIO" env FAKE_NO_EVENTS=1 "$vmtrace" record -o a.db -- qemu-system-fake
+expect 2 "\-D" "$vmtrace" record -o a.db -- qemu-system-fake -D log.txt
+expect 2 "daemonize" "$vmtrace" record -o a.db -- qemu-system-fake -daemonize
+expect 2 "file=" "$vmtrace" record -o a.db -- qemu-system-fake -trace 'virtio_*,file=x.log'
+expect 2 "\-m lots" "$vmtrace" record -o a.db -- qemu-system-fake -m lots
+expect 2 "not both" "$vmtrace" record --emu blk -- qemu-system-fake
+expect 2 "built-in emulator" "$vmtrace" record --legacy -- qemu-system-fake
+[ ! -e a.db ] || fail "a refused command created a.db"
+
+# --- the command line QEMU gets ---
+before=$fails
+FAKE_ARGS=args.txt "$vmtrace" record -q -o b.db -- qemu-system-fake -M microvm,acpi=on -m 256 -nographic </dev/null
+mapfile -t args <args.txt
+want_start=(-M microvm,acpi=on -m 256 -nographic -trace memory_region_ops_read -trace)
+[ "${args[*]:0:${#want_start[@]}}" = "${want_start[*]}" ] || fail "QEMU's arguments start '${args[*]:0:8}'"
+[[ ${args[8]} =~ ^memory_region_ops_write,file=/dev/fd/[0-9]+$ ]] || fail "trace file argument is '${args[8]}'"
+[ "${args[9]}" = -object ] || fail "expected -object, got '${args[9]}'"
+[[ ${args[10]} =~ ^memory-backend-file,id=vmtrace-ram,size=268435456,mem-path=/dev/fd/[0-9]+,share=on$ ]] ||
+	fail "memory backend argument is '${args[10]}'"
+[ "${args[*]:11}" = "-machine memory-backend=vmtrace-ram -global virtio-mmio.ioeventfd=off" ] ||
+	fail "QEMU's arguments end '${args[*]:11}'"
+[ $fails = "$before" ] && ok "QEMU gets the user's words, then the trace, shared RAM and ioeventfd options"
+
+FAKE_ARGS=args2.txt "$vmtrace" record -o c.db -- qemu-system-fake -machine memory-backend=mine \
+	-global virtio-mmio.ioeventfd=on </dev/null 2>err.txt
+grep -q "memory-backend\|sets up guest memory" err.txt || fail "no note about the user's memory backend: $(cat err.txt)"
+grep -q "vmtrace-ram\|ioeventfd=off" args2.txt && fail "vmtrace overrode the user's memory or ioeventfd choice"
+ok "the user's own memory backend and ioeventfd setting are kept, with a note"
+
+# --- trace text to events; QEMU's exit status ---
+cat >trace.txt <<'T'
+memory_region_ops_read cpu 0 mr 0x5581e0f3c2d0 addr 0xfeb02e00 value 0x74726976 size 4 name 'virtio-mmio'
+memory_region_ops_read cpu 0 mr 0x5581e0f3c2d0 addr 0x40 value 0x3 size 1 name 'pit'
+memory_region_ops_read cpu 0 mr 0x5581e0f3c2d0 addr 0xfeb02e04 value 0x2 size 4 name 'virtio-mmio'
+memory_region_ops_read cpu 0 mr 0x5581e0f3c2d0 addr 0xfeb02e08 value 0x2 size 4 name 'virtio-mmio'
+memory_region_ops_read cpu 0 mr 0x5581e0f3c2d0 addr 0xfeb02e0c value 0x554d4551 size 4 name 'virtio-mmio'
+memory_region_ops_write cpu 0 mr 0x5581e0f3c2d0 addr 0xfeb02e70 value 0x1 size 4 name 'virtio-mmio'
+memory_region_ops_read cpu 0 mr 0x5581e0f3c2d0 addr 0xfeb02e10 value 0x10130006e54 size 4 name 'virtio-mmio'
+memory_region_ops_read cpu 0 mr 0x5581e0f3c2d0 addr 0xfeb02e10 value 0x1 size 3 name 'virtio-mmio'
+some other line QEMU printed
+memory_region_ops_write cpu 0 mr 0x5581e0f3c2d0 addr 0xfeb02e70 value 0x0 size 4 name 'virtio-mmio'
+T
+FAKE_TRACE=trace.txt FAKE_EXIT=3 "$vmtrace" record -o d.db -- qemu-system-fake </dev/null >out.txt 2>err.txt
+st=$?
+[ $st = 3 ] || fail "vmtrace exited $st, QEMU exited 3"
+grep -q "line 8" err.txt || fail "no warning naming the bad line 8: $(cat err.txt)"
+grep -q "7 events\? (1 lost)\|events (1 lost)" err.txt || fail "summary does not count the lost line: $(tail -1 err.txt)"
+mmio=$(sqlite3 d.db "SELECT count(*) FROM events WHERE type = 'mmio'")
+[ "$mmio" = 7 ] || fail "$mmio MMIO events decoded, expected 7"
+name=$(sqlite3 d.db "SELECT name FROM devices")
+[ "$name" = "virtio-blk@0xfeb02e00" ] || fail "device named '$name'"
+val=$(sqlite3 d.db "SELECT printf('0x%x', value) FROM events WHERE reg = 'DeviceFeatures'")
+[ "$val" = 0x30006e54 ] || fail "a 4-byte read printed as 0x10130006e54 decoded as $val"
+lost=$(sqlite3 d.db "SELECT value FROM meta WHERE key = 'lost'")
+[ "$lost" = 1 ] || fail "meta says $lost lost"
+marker=$(sqlite3 d.db "SELECT text FROM events WHERE type = 'marker'")
+[[ $marker == "qemu trace line 8: size is not 1, 2, 4 or 8" ]] || fail "marker says '$marker'"
+reason=$(sqlite3 d.db "SELECT value FROM meta WHERE key = 'stop_reason' OR key = 'raw.end_reason'" | head -1)
+ok "7 accesses decoded, 1 lost and shown where, exit status 3 passed on ($reason)"
+
+# --- signals: SIGTERM to vmtrace reaches QEMU; a clean finish ---
+FAKE_TRACE=trace.txt FAKE_SLEEP=30 "$vmtrace" record -q -o e.db -- qemu-system-fake </dev/null 2>err.txt &
+pid=$!
+for _ in $(seq 50); do [ -s e.db.recording.vmt ] && break; sleep 0.1; done
+sleep 0.3
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+st=$?
+t1=$(date +%s%N)
+[ $st = 143 ] || fail "after SIGTERM vmtrace exited $st (QEMU's trap exits 143)"
+[ $(((t1 - t0) / 1000000)) -lt 2000 ] || fail "SIGTERM took $(((t1 - t0) / 1000000)) ms to finish"
+[ "$(sqlite3 e.db "SELECT count(*) FROM events WHERE type = 'mmio'")" = 7 ] || fail "e.db lacks the events"
+ok "SIGTERM passed on to QEMU, trace decoded, exit $st in $(((t1 - t0) / 1000000)) ms"
+
+# --- QEMU dies of a signal: vmtrace writes everything, then dies the same way ---
+FAKE_TRACE=trace.txt FAKE_SIGNAL=SEGV "$vmtrace" record -q -o f.db -- qemu-system-fake </dev/null 2>err.txt
+st=$?
+[ $st = 139 ] || fail "QEMU died of SIGSEGV, vmtrace exited $st (expected 139: the same signal)"
+end=$(sqlite3 f.db "SELECT value FROM meta WHERE value LIKE '%signal 11%'" | head -1)
+[ -n "$end" ] || fail "f.db does not say QEMU was killed by signal 11"
+ok "QEMU's fatal signal re-raised after decoding ($end)"
+
+# --- kill -9 of vmtrace: the raw trace keeps what was flushed, QEMU goes too ---
+FAKE_TRACE=trace.txt FAKE_SLEEP=30 FAKE_ARGS=args3.txt "$vmtrace" record -q -o g.db -- qemu-system-fake </dev/null 2>err.txt &
+pid=$!
+for _ in $(seq 50); do [ -s args3.txt ] && break; sleep 0.1; done
+sleep 1.6 # past the 1 s flush interval
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 0.5
+pgrep -f "qemu-system-fake" >/dev/null && fail "QEMU outlived vmtrace's kill -9"
+[ -s g.db.recording.vmt ] || fail "no raw trace left after kill -9"
+"$vmtrace" decode g.db.recording.vmt -o g.db 2>err.txt
+st=$?
+[ $st = 0 ] || fail "decoding the killed recording exited $st: $(cat err.txt)"
+grep -q "incomplete" err.txt || fail "decode does not say the killed recording is incomplete: $(cat err.txt)"
+[ "$(sqlite3 g.db "SELECT count(*) FROM events WHERE type = 'mmio'")" = 7 ] || fail "flushed events missing after kill -9"
+ok "after kill -9: QEMU stopped, raw trace readable and decoded"
+
+[ $fails = 0 ] || { echo "$fails check(s) failed"; exit 1; }
