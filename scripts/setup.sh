@@ -19,6 +19,8 @@ packages=(
 	build-essential meson ninja-build pkg-config
 	libsqlite3-dev sqlite3
 	libncurses-dev libpcap-dev libbpf-dev
+	# recording a real guest: QEMU, and the test guest's initramfs
+	qemu-system-x86 busybox-static cpio
 )
 
 say() { printf '== %s\n' "$*" >&2; }
@@ -66,6 +68,8 @@ test)
 	# The emulator and decoder face untrusted input: their tests also run
 	# under AddressSanitizer and UndefinedBehaviorSanitizer.
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	say "guest kit for the real-guest tests (Debian's kernel, busybox initramfs)"
+	scripts/guest-kit.sh build/guest-kit >/dev/null
 	say "emulator, raw trace and decoder tests under ASan/UBSan"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-asan --suite unit --suite decoder --print-errorlogs --num-processes 2
@@ -75,6 +79,7 @@ test)
 bench)
 	install_missing
 	build build
+	scripts/guest-kit.sh build/guest-kit >/dev/null
 	meson test -C build --benchmark --print-errorlogs --verbose
 	;;
 *)
