@@ -64,7 +64,7 @@ enum dec_stmt {
  * one multi-row INSERT: the bulk of a trace.db.  Nothing reads or updates
  * them while decoding, so they only need writing before a commit. */
 enum dec_batch_id {
-	DB_EVENTS, DB_MEMORY, DB_INTERRUPTS, DB_CHAINS, DB_DESCRIPTORS, DB_USED,
+	DB_EVENTS, DB_MEMORY, DB_INTERRUPTS, DB_CHAINS, DB_DESCRIPTORS, DB_USED, DB_NET_FRAMES,
 	DB_COUNT
 };
 
@@ -73,6 +73,8 @@ enum dec_batch_id {
 #define DEC_BATCH_ROWS 32u
 /* Text and blob bytes a batch copies before it is written out early. */
 #define DEC_BATCH_BYTES (256u << 10)
+/* Most columns of a batched table. */
+#define DEC_BATCH_COLS_MAX 16u
 
 /* One column value of a buffered row.  Text and blobs are either static
  * (p, len) or copied into the batch's arena (offset in i, len). */
@@ -89,6 +91,11 @@ struct dec_batch {
 	sqlite3_stmt *many; /* DEC_BATCH_ROWS-row INSERT */
 	unsigned ncol;
 	unsigned n;         /* complete rows buffered */
+	/* Parameters bound to NULL now, bit i for parameter i + 1 of one
+	 * (one_null) and of many (many_null): a NULL is bound only when the
+	 * parameter held a value, since bindings survive a reset. */
+	uint64_t one_null;
+	uint64_t many_null[(DEC_BATCH_ROWS * DEC_BATCH_COLS_MAX + 63) / 64];
 	struct dec_val *vals; /* DEC_BATCH_ROWS * ncol; owned */
 	uint8_t *arena;     /* copied text and blobs; owned */
 	size_t used, cap;

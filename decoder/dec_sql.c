@@ -26,6 +26,7 @@ static const char *const sql[ST_COUNT] = {
 static const struct {
 	const char *table;
 	unsigned ncol;
+	bool replace;
 } batch_def[DB_COUNT] = {
 	[DB_EVENTS] = { "events(seq, ts_ns, type, device, offset, reg, dir, width, value, vcpu, addr, len, text)", 13 },
 	[DB_MEMORY] = { "memory(seq, gpa, kind, exact, data)", 5 },
@@ -34,7 +35,11 @@ static const struct {
 			"indirect, readable, writable, memory)", 12 },
 	[DB_DESCRIPTORS] = { "descriptors(chain, pos, idx, addr, len, flags, next, in_indirect)", 8 },
 	[DB_USED] = { "used(seq, device, queue, generation, used_idx, id, len, chain)", 8 },
+	[DB_NET_FRAMES] = { "net_frames(request, hdr_flags, gso_type, hdr_len, gso_size, csum_start, "
+			    "csum_offset, num_buffers, frame_len, ethertype, dst_mac, src_mac)", 12, true },
 };
+
+_Static_assert(DEC_BATCH_COLS_MAX <= 64, "one_null holds the parameters of a row");
 
 int dec_fail(struct decoder *dec, const char *what)
 {
@@ -53,16 +58,17 @@ static void out_of_memory(struct decoder *dec)
 	}
 }
 
-/* "INSERT INTO table(cols) VALUES (?, ...), ..." with rows rows.  Returns
- * SQLite's rc; *st is NULL unless it is SQLITE_OK. */
-static int prepare_insert(sqlite3 *db, const char *table, unsigned ncol, unsigned rows, sqlite3_stmt **st)
+/* "INSERT [OR REPLACE] INTO table(cols) VALUES (?, ...), ..." with rows
+ * rows.  Returns SQLite's rc; *st is NULL unless it is SQLITE_OK. */
+static int prepare_insert(sqlite3 *db, const char *table, bool replace, unsigned ncol, unsigned rows,
+			  sqlite3_stmt **st)
 {
 	sqlite3_str *q = sqlite3_str_new(db);
 	char *text;
 	int rc;
 
 	*st = NULL;
-	sqlite3_str_appendf(q, "INSERT INTO %s VALUES ", table);
+	sqlite3_str_appendf(q, "INSERT %sINTO %s VALUES ", replace ? "OR REPLACE " : "", table);
 	for (unsigned r = 0; r < rows; r++) {
 		sqlite3_str_appendall(q, r ? ", (" : "(");
 		for (unsigned c = 0; c < ncol; c++)
@@ -85,9 +91,15 @@ int dec_sql_prepare(struct decoder *dec)
 	for (int i = 0; i < DB_COUNT; i++) {
 		struct dec_batch *b = &dec->batch[i];
 		b->ncol = batch_def[i].ncol;
-		if (prepare_insert(dec->db, batch_def[i].table, b->ncol, 1, &b->one) != SQLITE_OK ||
-		    prepare_insert(dec->db, batch_def[i].table, b->ncol, DEC_BATCH_ROWS, &b->many) != SQLITE_OK)
+		if (b->ncol > DEC_BATCH_COLS_MAX) /* a programming error: null maps too small */
+			return dec_fail(dec, "too many columns in a batched table");
+		if (prepare_insert(dec->db, batch_def[i].table, batch_def[i].replace, b->ncol, 1, &b->one) != SQLITE_OK ||
+		    prepare_insert(dec->db, batch_def[i].table, batch_def[i].replace, b->ncol, DEC_BATCH_ROWS,
+				   &b->many) != SQLITE_OK)
 			return dec_fail(dec, "unable to prepare the decoder's statements");
+		/* Fresh statements have every parameter NULL. */
+		b->one_null = UINT64_MAX;
+		memset(b->many_null, 0xff, sizeof(b->many_null));
 		b->vals = calloc(DEC_BATCH_ROWS * b->ncol, sizeof(*b->vals));
 		if (!b->vals) {
 			out_of_memory(dec);
@@ -113,16 +125,26 @@ void dec_sql_finalize(struct decoder *dec)
 	}
 }
 
-/* Bind one buffered row to parameters first.. of st. */
-static void bind_row(sqlite3_stmt *st, int first, const struct dec_batch *b, const struct dec_val *v)
+/* Bind one buffered row to parameters first.. of st.  Bit i of null says
+ * parameter i + 1 is bound to NULL now; it is kept up to date. */
+static void bind_row(sqlite3_stmt *st, int first, const struct dec_batch *b, const struct dec_val *v, uint64_t *null)
 {
 	for (unsigned c = 0; c < b->ncol; c++, v++) {
 		int at = first + (int)c;
+		uint64_t *word = null + (unsigned)(at - 1) / 64;
+		uint64_t m = UINT64_C(1) << ((unsigned)(at - 1) % 64);
 		/* An empty text or blob is not NULL: never hand SQLite a NULL pointer. */
 		const void *p = v->copied ? (v->len ? (const void *)(b->arena + v->i) : "") : v->p;
 
+		if (v->type == DEC_VAL_NULL) {
+			if (!(*word & m))
+				sqlite3_bind_null(st, at);
+			*word |= m;
+			continue;
+		}
+		*word &= ~m;
 		switch (v->type) {
-		case DEC_VAL_NULL: sqlite3_bind_null(st, at); break;
+		case DEC_VAL_NULL: break;
 		case DEC_VAL_INT: sqlite3_bind_int64(st, at, v->i); break;
 		case DEC_VAL_TEXT: sqlite3_bind_text(st, at, p, v->len, SQLITE_STATIC); break;
 		case DEC_VAL_BLOB: sqlite3_bind_blob(st, at, p, v->len, SQLITE_STATIC); break;
@@ -148,11 +170,11 @@ static int batch_flush(struct decoder *dec, struct dec_batch *b)
 
 	if (b->n == DEC_BATCH_ROWS) {
 		for (unsigned i = 0; i < b->n; i++)
-			bind_row(b->many, (int)(i * b->ncol) + 1, b, b->vals + i * b->ncol);
+			bind_row(b->many, (int)(i * b->ncol) + 1, b, b->vals + i * b->ncol, b->many_null);
 		r = run(dec, b->many);
 	} else {
 		for (unsigned i = 0; i < b->n && r == 0; i++) {
-			bind_row(b->one, 1, b, b->vals + i * b->ncol);
+			bind_row(b->one, 1, b, b->vals + i * b->ncol, &b->one_null);
 			r = run(dec, b->one);
 		}
 	}

@@ -171,37 +171,44 @@ void req_complete(struct decoder *dec, uint64_t id, const struct req_fields *f)
 	rings_step(dec, st);
 }
 
+/* "aa:bb:cc:dd:ee:ff", lowercase, NUL-terminated. */
 static void mac_str(const uint8_t *m, char out[18])
 {
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 6; i++) {
+		out[3 * i] = hex[m[i] >> 4];
+		out[3 * i + 1] = hex[m[i] & 15];
+		out[3 * i + 2] = i < 5 ? ':' : '\0';
+	}
 }
 
 void req_net_frame(struct decoder *dec, uint64_t id, const uint8_t *hdr, uint32_t hdr_len, bool hdr_ok,
 		   const uint8_t *frame, uint32_t frame_held, uint64_t frame_len)
 {
-	sqlite3_stmt *st = dec->rings->st[RST_NET_FRAME];
-	char dst[18], src[18];
+	struct dec_val *v = dec_batch_row(dec, DB_NET_FRAMES);
+	char mac[18];
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	dec_val_int(&v[0], (sqlite3_int64)id);
 	if (hdr_ok) {
 		/* struct virtio_net_hdr: flags, gso_type, then le16 fields. */
-		sqlite3_bind_int(st, 2, hdr[0]);
-		sqlite3_bind_int(st, 3, hdr[1]);
-		sqlite3_bind_int(st, 4, le16_get(hdr + 2));
-		sqlite3_bind_int(st, 5, le16_get(hdr + 4));
-		sqlite3_bind_int(st, 6, le16_get(hdr + 6));
-		sqlite3_bind_int(st, 7, le16_get(hdr + 8));
+		dec_val_int(&v[1], hdr[0]);
+		dec_val_int(&v[2], hdr[1]);
+		dec_val_int(&v[3], le16_get(hdr + 2));
+		dec_val_int(&v[4], le16_get(hdr + 4));
+		dec_val_int(&v[5], le16_get(hdr + 6));
+		dec_val_int(&v[6], le16_get(hdr + 8));
 		if (hdr_len >= 12)
-			sqlite3_bind_int(st, 8, le16_get(hdr + 10));
+			dec_val_int(&v[7], le16_get(hdr + 10));
 	}
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)frame_len);
+	dec_val_int(&v[8], (sqlite3_int64)frame_len);
 	if (frame && frame_held >= 14 && frame_len >= 14)
-		sqlite3_bind_int(st, 10, frame[12] << 8 | frame[13]);
+		dec_val_int(&v[9], frame[12] << 8 | frame[13]);
 	if (frame && frame_held >= 12 && frame_len >= 12) {
-		mac_str(frame, dst);
-		mac_str(frame + 6, src);
-		sqlite3_bind_text(st, 11, dst, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 12, src, -1, SQLITE_TRANSIENT);
+		mac_str(frame, mac);
+		dec_val_copy(dec, DB_NET_FRAMES, &v[10], mac, 17, false);
+		mac_str(frame + 6, mac);
+		dec_val_copy(dec, DB_NET_FRAMES, &v[11], mac, 17, false);
 	}
-	rings_step(dec, st);
+	dec_batch_add(dec, DB_NET_FRAMES);
 }

@@ -29,9 +29,6 @@ static const char *const rings_sql[RST_COUNT] = {
 	[RST_REQ_IRQ] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request = ?1 AND seq_irq IS NULL",
 	[RST_REQ_IRQ_RANGE] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request BETWEEN ?4 AND ?5 "
 			      "AND device = ?1 AND seq_used IS NOT NULL AND seq_irq IS NULL",
-	[RST_NET_FRAME] = "INSERT OR REPLACE INTO net_frames(request, hdr_flags, gso_type, hdr_len, gso_size, csum_start, "
-			  "csum_offset, num_buffers, frame_len, ethertype, dst_mac, src_mac) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 };
 
 static const char *const mem_names[] = { "exact", "best-effort", "partial", "missing" };
