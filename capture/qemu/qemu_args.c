@@ -100,7 +100,7 @@ static void note_machine(struct qemu_plan *p, const char *arg)
 
 	if (opt_has(arg, "type", &v))
 		item_copy(p->machine, sizeof(p->machine), v);
-	else if (*arg && *arg != ',' && strcspn(arg, "=") > strcspn(arg, ","))
+	else if (*arg && *arg != ',' && strcspn(arg, "=") >= strcspn(arg, ",")) /* equal: neither is there */
 		item_copy(p->machine, sizeof(p->machine), arg);
 	if (opt_has(arg, "accel", &v) && strncmp(v, "kvm", 3) == 0)
 		p->kvm = true;

@@ -69,23 +69,28 @@ static bool take_number(struct cursor *c, uint64_t *out)
 	return true;
 }
 
-/* "PID@SEC.USEC:" as printed with -msg timestamp=on. */
-static void take_prefix(struct cursor *c, struct qemu_access *a)
+/* "PID@SEC.USEC:" as printed with -msg timestamp=on.  Returns 1 if taken,
+ * 0 if the line does not start with a digit, -1 if it does but no valid
+ * prefix follows. */
+static int take_prefix(struct cursor *c, struct qemu_access *a)
 {
 	struct cursor t = *c;
 	uint64_t pid, sec, usec;
 
+	if (at_end(c) || *c->p < '0' || *c->p > '9')
+		return 0;
 	if (!take_number(&t, &pid) || at_end(&t) || *t.p++ != '@')
-		return;
+		return -1;
 	if (!take_number(&t, &sec) || at_end(&t) || *t.p++ != '.')
-		return;
+		return -1;
 	if (!take_number(&t, &usec) || at_end(&t) || *t.p++ != ':')
-		return;
+		return -1;
 	if (sec > UINT64_MAX / 1000000000u - 1 || usec >= 1000000u)
-		return;
+		return -1;
 	a->has_time = true;
 	a->time_ns = sec * 1000000000u + usec * 1000u;
 	*c = t;
+	return 1;
 }
 
 /* "key NUMBER" */
@@ -105,7 +110,15 @@ enum qemu_line_kind qemu_line_parse(const char *line, size_t len, struct qemu_ac
 
 	memset(out, 0, sizeof(*out));
 	*why = NULL;
-	take_prefix(&c, out);
+	if (take_prefix(&c, out) < 0) {
+		/* One of our events behind a garbled timestamp is an event lost
+		 * (counted), not other text (skipped). */
+		const char *colon = memchr(c.p, ':', (size_t)(c.end - c.p));
+		struct cursor t = { colon ? colon + 1 : c.end, c.end };
+		if (take_word(&t, EV_READ) || take_word(&t, EV_WRITE))
+			return *why = "bad timestamp prefix", QEMU_LINE_BAD;
+		return QEMU_LINE_OTHER;
+	}
 	if (take_word(&c, EV_READ))
 		out->write = false;
 	else if (take_word(&c, EV_WRITE))

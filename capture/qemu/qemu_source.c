@@ -176,13 +176,18 @@ int qemu_source_feed(struct qemu_source *s, const char *buf, size_t len, uint64_
 int qemu_source_end(struct qemu_source *s, uint64_t now_ns)
 {
 	struct qemu_access a;
+	enum qemu_line_kind kind;
 	const char *why;
 	int r = 0;
 
 	if (s->len == 0 && !s->overlong)
 		return 0;
-	/* A last line without its newline: QEMU was cut off mid-write. */
-	if (s->overlong || qemu_line_parse(s->line, s->len, &a, &why) != QEMU_LINE_OTHER) {
+	kind = s->overlong ? QEMU_LINE_BAD : qemu_line_parse(s->line, s->len, &a, &why);
+	if (kind == QEMU_LINE_ACCESS) {
+		/* Complete up to its closing quote: only the newline is missing. */
+		r = one_line(s, s->line, s->len, now_ns);
+	} else if (kind == QEMU_LINE_BAD) {
+		/* A last line without its newline: QEMU was cut off mid-write. */
 		s->st.lines++;
 		r = bad_line(s, s->line, s->len, "last line cut short (no newline)", now_ns);
 	}

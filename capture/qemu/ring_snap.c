@@ -261,8 +261,11 @@ static int walk_chain(struct ring_snap *s, uint32_t num, uint16_t head, bool wan
 				return 0;
 			if (n > num)
 				n = num; /* a chain is never longer than the queue */
-			if (!ram_copy(s, d.addr, s->indirect, n * VIRTQ_DESC_SIZE))
+			if (!ram_copy(s, d.addr, s->indirect, n * VIRTQ_DESC_SIZE)) {
+				if (n_rec) /* out of budget or RAM: buffers unknown, not absent */
+					*n_rec = SEGS_UNKNOWN;
 				return 0;
+			}
 			if ((r = emit_mem(s, d.addr, s->indirect, n * VIRTQ_DESC_SIZE, 0)) < 0)
 				return r;
 			table = s->indirect;
