@@ -56,6 +56,7 @@ struct ring_snap {
 	uint8_t *table;  /* copy of a descriptor table */
 	uint8_t *indirect; /* copy of an indirect table */
 	uint8_t *buf;    /* copy of one buffer */
+	uint64_t segs_total; /* bytes of per-head records, all queues */
 	struct ring_snap_stats stats;
 };
 
@@ -63,8 +64,15 @@ struct ring_snap {
 #define RING_COPY_MAX (6u + 8u * VIRTQ_SIZE_MAX)
 #define TABLE_COPY_MAX (VIRTQ_DESC_SIZE * VIRTQ_SIZE_MAX)
 
-static void queue_clear(struct snap_queue *q)
+/* Bytes the per-head records of a queue of num entries take. */
+static uint64_t segs_bytes(uint32_t num)
 {
+	return (uint64_t)num * (SEGS_PER_HEAD * sizeof(struct snap_seg) + 1);
+}
+
+static void queue_clear(struct ring_snap *s, struct snap_queue *q)
+{
+	s->segs_total -= segs_bytes(q->segs_num);
 	free(q->segs);
 	free(q->n_segs);
 	memset(q, 0, sizeof(*q));
@@ -80,12 +88,20 @@ static void queue_restart(struct snap_queue *q)
 
 /* The per-head records for q's size; false if memory is short (the
  * snapshot then falls back to walking the chain again at used time). */
-static bool queue_segs(struct snap_queue *q)
+static bool queue_segs(struct ring_snap *s, struct snap_queue *q)
 {
 	if (q->segs && q->segs_num == q->num)
 		return true;
+	s->segs_total -= segs_bytes(q->segs_num);
 	free(q->segs);
 	free(q->n_segs);
+	q->segs = NULL;
+	q->n_segs = NULL;
+	q->segs_num = 0;
+	/* Queue sizes are the guest's choice: the records of all queues
+	 * together have a ceiling. */
+	if (s->segs_total + segs_bytes(q->num) > RING_SNAP_RECORDS_MAX)
+		return false;
 	q->segs = malloc((size_t)q->num * SEGS_PER_HEAD * sizeof(*q->segs));
 	q->n_segs = malloc(q->num);
 	if (!q->segs || !q->n_segs) {
@@ -98,6 +114,7 @@ static bool queue_segs(struct snap_queue *q)
 	}
 	memset(q->n_segs, SEGS_UNKNOWN, q->num);
 	q->segs_num = q->num;
+	s->segs_total += segs_bytes(q->num);
 	return true;
 }
 
@@ -128,7 +145,7 @@ void ring_snap_free(struct ring_snap *s)
 		return;
 	for (unsigned i = 0; i < s->n_dev; i++) {
 		for (unsigned q = 0; q < RING_SNAP_QUEUES_MAX; q++)
-			queue_clear(&s->dev[i]->q[q]);
+			queue_clear(s, &s->dev[i]->q[q]);
 		free(s->dev[i]);
 	}
 	free(s->ring);
@@ -364,7 +381,7 @@ static int snap_avail(struct ring_snap *s, struct snap_queue *q, uint64_t desc, 
 
 		if (head >= q->num)
 			continue;
-		if (queue_segs(q)) {
+		if (queue_segs(s, q)) {
 			rec = q->segs + (size_t)head * SEGS_PER_HEAD;
 			n_rec = &q->n_segs[head];
 			*n_rec = 0;
@@ -454,7 +471,7 @@ static void set_high(uint64_t *v, uint64_t high)
 
 /* Follow the queue set-up the driver writes (the device accepts or
  * refuses it; either way the decoder reports problems, not us). */
-static void on_write(struct snap_dev *d, uint32_t off, uint64_t v)
+static void on_write(struct ring_snap *s, struct snap_dev *d, uint32_t off, uint64_t v)
 {
 	struct snap_queue *q = d->sel < RING_SNAP_QUEUES_MAX ? &d->q[d->sel] : NULL;
 
@@ -462,7 +479,7 @@ static void on_write(struct snap_dev *d, uint32_t off, uint64_t v)
 	case MMIO_STATUS:
 		if (v == 0)
 			for (unsigned i = 0; i < RING_SNAP_QUEUES_MAX; i++)
-				queue_clear(&d->q[i]);
+				queue_clear(s, &d->q[i]);
 		return;
 	case MMIO_GUEST_PAGE_SIZE:
 		d->page_size = (uint32_t)v;
@@ -491,7 +508,7 @@ static void on_write(struct snap_dev *d, uint32_t off, uint64_t v)
 		break;
 	case MMIO_QUEUE_RESET:
 		if (v & 1)
-			queue_clear(q);
+			queue_clear(s, q);
 		break;
 	case MMIO_QUEUE_DESC_LOW:
 		set_low(&q->desc, v);
@@ -533,7 +550,7 @@ int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool writ
 			r = snap_queue(s, d, &d->q[qi]);
 		}
 	} else if (write) {
-		on_write(d, off, value);
+		on_write(s, d, off, value);
 	} else if (off == MMIO_VERSION) {
 		if (value == VIRTIO_MMIO_VERSION_LEGACY || value == VIRTIO_MMIO_VERSION_MODERN)
 			d->version = (uint32_t)value;

@@ -25,6 +25,9 @@ struct guest_ram;
 /* Bytes kept of one buffer (a blk request's data, a frame): the decoder
  * keeps 2 KiB of payload and digests what it is given. */
 #define RING_SNAP_BUFFER_MAX (64u * 1024u)
+/* Memory for remembering where in-flight chains want the device's output
+ * (all queues together; past it, chains are walked again at used time). */
+#define RING_SNAP_RECORDS_MAX (16u * 1024u * 1024u)
 /* Bytes copied for one trigger, rings included. */
 #define RING_SNAP_TRIGGER_MAX (4u * 1024u * 1024u)
 

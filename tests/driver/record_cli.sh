@@ -49,15 +49,15 @@ expect 2 "unknown option '--bogus'" --emu blk --bogus
 expect 2 "unknown option '-x'" --emu blk -x
 expect 2 "needs an argument" --emu blk -o
 expect 2 "needs an argument" --emu
-expect 2 "not available yet" -- qemu-system-x86_64 -M microvm
-expect 2 "not available yet" --emu blk -- qemu-system-x86_64
-expect 2 "not available yet" qemu-system-x86_64
+expect 2 "not both" --emu blk -- qemu-system-x86_64
+expect 2 "is not QEMU" -- /bin/true
+expect 2 "is for recording a QEMU command" --emu blk --qemu-log q.log
 expect 2 "cannot create virtio-blk" --emu blk --blk-image "$T/missing.img"
 [ ! -e vmtrace.vmt ] && [ ! -e vmtrace.db ] || fail "a failed record left an output behind"
 
 expect 0 "usage: vmtrace record" --help
 for word in --emu --legacy --workload --output --raw --force --seed --blk-image --flush --fsync \
-	--no-indirect --no-event-idx --quiet "blk:sectors=N" "queue:size=N" "not available yet" "Exit status"; do
+	--no-indirect --no-event-idx --quiet "blk:sectors=N" "queue:size=N" "qemu-system-ARCH" "Exit status"; do
 	grep -q -e "$word" out.txt || fail "--help does not mention '$word'"
 done
 "$VMTRACE" help record >out.txt 2>&1 || fail "vmtrace help record failed"
