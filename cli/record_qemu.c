@@ -323,6 +323,7 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	if (r != 0) {
 		if (r > 0) {
 			error("%s", err);
+			fputs("Try 'vmtrace record --help' for more information.\n", stderr);
 			return EXIT_USAGE;
 		}
 		error("out of memory");
