@@ -61,10 +61,12 @@ enum dec_stmt {
 };
 
 /* Tables whose rows are buffered and written DEC_BATCH_ROWS at a time with
- * one multi-row INSERT: the bulk of a trace.db.  Nothing reads or updates
- * them while decoding, so they only need writing before a commit. */
+ * one multi-row INSERT: the bulk of a trace.db.  Nothing reads them while
+ * decoding, so they need writing before a commit, or before an UPDATE of
+ * the table (only requests has any). */
 enum dec_batch_id {
 	DB_EVENTS, DB_MEMORY, DB_INTERRUPTS, DB_CHAINS, DB_DESCRIPTORS, DB_USED, DB_NET_FRAMES,
+	DB_REQUESTS, /* updated while decoding: dec_batch_flush before an UPDATE */
 	DB_COUNT
 };
 
@@ -74,7 +76,7 @@ enum dec_batch_id {
 /* Text and blob bytes a batch copies before it is written out early. */
 #define DEC_BATCH_BYTES (256u << 10)
 /* Most columns of a batched table. */
-#define DEC_BATCH_COLS_MAX 16u
+#define DEC_BATCH_COLS_MAX 24u
 
 /* One column value of a buffered row.  Text and blobs are either static
  * (p, len) or copied into the batch's arena (offset in i, len). */
@@ -135,6 +137,8 @@ struct dec_val *dec_batch_row(struct decoder *dec, enum dec_batch_id b);
 /* The row started last is complete (counts a row); writes the batch out
  * when it is full or holds DEC_BATCH_BYTES of copies. */
 void dec_batch_add(struct decoder *dec, enum dec_batch_id b);
+/* Write the rows batch b holds now. Returns 0 or -1. */
+int dec_batch_flush(struct decoder *dec, enum dec_batch_id b);
 /* Copy len bytes of text or blob into batch b's arena as value v (NULL if
  * p is NULL). */
 void dec_val_copy(struct decoder *dec, enum dec_batch_id b, struct dec_val *v, const void *p, int len, bool blob);

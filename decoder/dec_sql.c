@@ -37,6 +37,8 @@ static const struct {
 	[DB_USED] = { "used(seq, device, queue, generation, used_idx, id, len, chain)", 8 },
 	[DB_NET_FRAMES] = { "net_frames(request, hdr_flags, gso_type, hdr_len, gso_size, csum_start, "
 			    "csum_offset, num_buffers, frame_len, ethertype, dst_mac, src_mac)", 12, true },
+	[DB_REQUESTS] = { "requests(request, device, queue, chain, kind, op, sector, length, status, digest, "
+			  "seq_notify, seq_used, seq_irq, ts_notify, ts_used, ts_irq, data)", 17 },
 };
 
 _Static_assert(DEC_BATCH_COLS_MAX <= 64, "one_null holds the parameters of a row");
@@ -181,6 +183,11 @@ static int batch_flush(struct decoder *dec, struct dec_batch *b)
 	b->n = 0;
 	b->used = 0;
 	return r;
+}
+
+int dec_batch_flush(struct decoder *dec, enum dec_batch_id id)
+{
+	return batch_flush(dec, &dec->batch[id]);
 }
 
 struct dec_val *dec_batch_row(struct decoder *dec, enum dec_batch_id id)

@@ -3,6 +3,7 @@
 #include "decoder/rings_priv.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decoder/shadow_mem.h"
@@ -139,36 +140,260 @@ static void bind_fields(sqlite3_stmt *st, int op_at, int sector_at, int length_a
 		sqlite3_bind_blob(st, data_at, f->data, (int)f->data_len, SQLITE_TRANSIENT);
 }
 
+/* --- requests rows: held in memory until final, see REQ_PENDING_ROWS --- */
+
+static struct req_row *pending_at(struct req_pending *p, uint32_t i)
+{
+	return &p->rows[(p->head + i) % REQ_PENDING_ROWS];
+}
+
+/* The row of request id if it is still in memory, else NULL. */
+static struct req_row *pending_find(struct dec_rings *rs, uint64_t id)
+{
+	struct req_pending *p = &rs->pending;
+
+	if (!p->n || id < p->first || id - p->first >= p->n)
+		return NULL;
+	return pending_at(p, (uint32_t)(id - p->first));
+}
+
+static void row_set_data(struct req_pending *p, struct req_row *row, const uint8_t *data, uint32_t len)
+{
+	p->bytes -= row->data_len;
+	free(row->data);
+	row->data = NULL;
+	row->data_len = 0;
+	row->has_data = true;
+	if (len == 0)
+		return;
+	row->data = malloc(len);
+	if (!row->data) {
+		row->has_data = false; /* as if the bytes were not held */
+		return;
+	}
+	memcpy(row->data, data, len);
+	row->data_len = len;
+	p->bytes += len;
+}
+
+static void row_apply(struct req_pending *p, struct req_row *row, const struct req_fields *f)
+{
+	if (f->op)
+		row->op = f->op;
+	if (f->has_sector) {
+		row->has_sector = true;
+		row->sector = f->sector;
+	}
+	if (f->has_length) {
+		row->has_length = true;
+		row->length = f->length;
+	}
+	if (f->has_status) {
+		row->has_status = true;
+		row->status = f->status;
+	}
+	if (f->has_digest) {
+		row->has_digest = true;
+		row->digest = f->digest;
+	}
+	if (f->data)
+		row_set_data(p, row, f->data, f->data_len);
+}
+
+static void put_opt(struct dec_val *v, bool has, uint64_t x)
+{
+	if (has)
+		dec_val_int(v, (sqlite3_int64)x);
+}
+
+/* Write the oldest row in memory (an INSERT, batched) and drop it. */
+static void pending_write_oldest(struct decoder *dec)
+{
+	struct req_pending *p = &dec->rings->pending;
+	struct req_row *row = pending_at(p, 0);
+	struct dec_val *v = dec_batch_row(dec, DB_REQUESTS);
+	char hex[17];
+
+	dec_val_int(&v[0], (sqlite3_int64)row->id);
+	dec_val_int(&v[1], row->device);
+	dec_val_int(&v[2], row->queue);
+	dec_val_int(&v[3], (sqlite3_int64)row->chain);
+	dec_val_static_text(&v[4], row->kind);
+	if (row->op)
+		dec_val_static_text(&v[5], row->op);
+	put_opt(&v[6], row->has_sector, row->sector);
+	put_opt(&v[7], row->has_length, row->length);
+	put_opt(&v[8], row->has_status, row->status);
+	if (row->has_digest) {
+		req_digest_hex(row->digest, hex);
+		dec_val_copy(dec, DB_REQUESTS, &v[9], hex, 16, false);
+	}
+	dec_val_int(&v[10], (sqlite3_int64)row->seq_notify);
+	put_opt(&v[11], row->has_used, row->seq_used);
+	put_opt(&v[12], row->has_irq, row->seq_irq);
+	dec_val_int(&v[13], (sqlite3_int64)row->ts_notify);
+	put_opt(&v[14], row->has_used, row->ts_used);
+	put_opt(&v[15], row->has_irq, row->ts_irq);
+	if (row->has_data)
+		dec_val_copy(dec, DB_REQUESTS, &v[16], row->data ? row->data : (const uint8_t *)"", (int)row->data_len, true);
+	dec_batch_add(dec, DB_REQUESTS);
+	p->bytes -= row->data_len;
+	free(row->data);
+	memset(row, 0, sizeof(*row));
+	p->head = (p->head + 1) % REQ_PENDING_ROWS;
+	p->first++;
+	p->n--;
+}
+
+/* Write the oldest rows while nothing can change them any more: an
+ * interrupt followed their completion (notify, used entry and interrupt
+ * each change a row once, in that order). */
+static void pending_retire(struct decoder *dec)
+{
+	struct req_pending *p = &dec->rings->pending;
+
+	while (p->n && pending_at(p, 0)->has_irq)
+		pending_write_oldest(dec);
+}
+
+void req_pending_free(struct req_pending *p)
+{
+	for (uint32_t i = 0; i < p->n; i++)
+		free(pending_at(p, i)->data);
+	free(p->rows);
+	memset(p, 0, sizeof(*p));
+}
+
+void req_write_all(struct decoder *dec)
+{
+	if (!dec->rings)
+		return;
+	while (dec->rings->pending.n)
+		pending_write_oldest(dec);
+}
+
 uint64_t req_insert(struct decoder *dec, struct dec_ring *r, const struct rings_chain *c,
 		    const char *kind, const struct req_fields *f)
 {
 	struct dec_rings *rs = dec->rings;
-	sqlite3_stmt *st = rs->st[RST_REQ_INSERT];
-	uint64_t id = ++rs->next_request;
+	struct req_pending *p = &rs->pending;
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	sqlite3_bind_int(st, 2, (int)r->d->id);
-	sqlite3_bind_int(st, 3, (int)r->q);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)c->chain);
-	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
-	bind_fields(st, 6, 7, 8, 9, 10, 13, f);
-	sqlite3_bind_int64(st, 11, (sqlite3_int64)dec->ev->seq);
-	sqlite3_bind_int64(st, 12, (sqlite3_int64)dec->ev->ts_ns);
-	if (rings_step(dec, st) < 0)
-		return 0;
+	if (!p->rows) {
+		p->rows = calloc(REQ_PENDING_ROWS, sizeof(*p->rows));
+		if (!p->rows) {
+			dec->failed = true;
+			snprintf(dec->err, sizeof(dec->err), "out of memory");
+			return 0;
+		}
+	}
+	while (p->n && (p->n == REQ_PENDING_ROWS || p->bytes > REQ_PENDING_BYTES))
+		pending_write_oldest(dec);
+	/* Ids are consecutive: the new row goes right after the last one held. */
+	uint64_t id = ++rs->next_request;
+	if (!p->n)
+		p->first = id;
+	struct req_row *row = pending_at(p, p->n++);
+	memset(row, 0, sizeof(*row));
+	row->id = id;
+	row->device = r->d->id;
+	row->queue = r->q;
+	row->chain = c->chain;
+	row->kind = kind;
+	row->seq_notify = dec->ev->seq;
+	row->ts_notify = dec->ev->ts_ns;
+	row_apply(p, row, f);
 	dec->stats.requests++;
 	return id;
 }
 
 void req_complete(struct decoder *dec, uint64_t id, const struct req_fields *f)
 {
-	sqlite3_stmt *st = dec->rings->st[RST_REQ_USED];
+	struct dec_rings *rs = dec->rings;
+	struct req_row *row = pending_find(rs, id);
 
+	if (row) {
+		row->has_used = true;
+		row->seq_used = dec->ev->seq;
+		row->ts_used = dec->ev->ts_ns;
+		row_apply(&rs->pending, row, f);
+		return;
+	}
+	sqlite3_stmt *st = rs->st[RST_REQ_USED];
+	dec_batch_flush(dec, DB_REQUESTS);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
 	bind_fields(st, 4, 0, 5, 6, 7, 8, f);
 	rings_step(dec, st);
+}
+
+void req_notified(struct decoder *dec, uint64_t id)
+{
+	struct dec_rings *rs = dec->rings;
+	struct req_row *row = pending_find(rs, id);
+
+	if (row) {
+		if (!row->has_used) {
+			row->seq_notify = dec->ev->seq;
+			row->ts_notify = dec->ev->ts_ns;
+		}
+		return;
+	}
+	sqlite3_stmt *st = rs->st[RST_REQ_NOTIFY];
+	dec_batch_flush(dec, DB_REQUESTS);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
+	rings_step(dec, st);
+}
+
+void req_interrupted(struct decoder *dec, uint64_t id)
+{
+	struct dec_rings *rs = dec->rings;
+	struct req_row *row = pending_find(rs, id);
+
+	if (row) {
+		if (!row->has_irq) {
+			row->has_irq = true;
+			row->seq_irq = dec->ev->seq;
+			row->ts_irq = dec->ev->ts_ns;
+		}
+		pending_retire(dec);
+		return;
+	}
+	sqlite3_stmt *st = rs->st[RST_REQ_IRQ];
+	dec_batch_flush(dec, DB_REQUESTS);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
+	rings_step(dec, st);
+}
+
+void req_interrupted_range(struct decoder *dec, unsigned dev, uint64_t lo, uint64_t hi)
+{
+	struct dec_rings *rs = dec->rings;
+	struct req_pending *p = &rs->pending;
+
+	/* The rows in memory, then the ones written already. */
+	for (uint32_t i = 0; i < p->n; i++) {
+		struct req_row *row = pending_at(p, i);
+		if (row->id >= lo && row->id <= hi && row->device == dev && row->has_used && !row->has_irq) {
+			row->has_irq = true;
+			row->seq_irq = dec->ev->seq;
+			row->ts_irq = dec->ev->ts_ns;
+		}
+	}
+	if (!p->n || lo < p->first) {
+		sqlite3_stmt *st = rs->st[RST_REQ_IRQ_RANGE];
+		dec_batch_flush(dec, DB_REQUESTS);
+		sqlite3_bind_int(st, 1, (int)dev);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)lo);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)hi);
+		rings_step(dec, st);
+	}
+	pending_retire(dec);
 }
 
 /* "aa:bb:cc:dd:ee:ff", lowercase, NUL-terminated. */

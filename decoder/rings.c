@@ -20,8 +20,6 @@
 #include "spec/virtio.h"
 
 static const char *const rings_sql[RST_COUNT] = {
-	[RST_REQ_INSERT] = "INSERT INTO requests(request, device, queue, chain, kind, op, sector, length, status, digest, "
-			   "seq_notify, ts_notify, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[RST_REQ_NOTIFY] = "UPDATE requests SET seq_notify = ?2, ts_notify = ?3 WHERE request = ?1 AND seq_used IS NULL",
 	[RST_REQ_USED] = "UPDATE requests SET seq_used = ?2, ts_used = ?3, op = coalesce(?4, op), "
 			 "length = coalesce(?5, length), status = coalesce(?6, status), digest = coalesce(?7, digest), "
@@ -113,6 +111,7 @@ void rings_free(struct decoder *dec)
 			free(rs->dev[i]->irq_pending);
 		free(rs->dev[i]);
 	}
+	req_pending_free(&rs->pending);
 	free(rs->scratch);
 	free(rs->payload);
 	shadow_free(rs->sm);
@@ -124,8 +123,10 @@ void rings_finish(struct decoder *dec)
 {
 	/* Chains still in flight stay as they are (seq_used NULL).  The
 	 * statements go now: decoder_finish changes the journal mode next. */
-	if (dec->rings)
+	if (dec->rings) {
+		req_write_all(dec);
 		finalize_statements(dec->rings);
+	}
 }
 
 static struct rings_dev *dev_state(struct dec_rings *rs, const struct dec_device *d)
@@ -716,13 +717,8 @@ void rings_on_notify(struct decoder *dec, struct dec_device *d, unsigned q)
 	avail_advance(dec, r, true);
 	/* Requests made visible by stores since the last kick: this notify
 	 * is the one that announced them. */
-	for (uint32_t i = 0; i < r->n_unnotified; i++) {
-		sqlite3_stmt *st = rs->st[RST_REQ_NOTIFY];
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)r->unnotified[i]);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
-		rings_step(dec, st);
-	}
+	for (uint32_t i = 0; i < r->n_unnotified; i++)
+		req_notified(dec, r->unnotified[i]);
 	r->n_unnotified = 0;
 }
 
@@ -749,24 +745,11 @@ static bool used_memory_known(const struct decoder *dec, const struct dec_device
 
 static void irq_flush(struct decoder *dec, struct dec_device *d, struct rings_dev *rd)
 {
-	struct dec_rings *rs = dec->rings;
-	sqlite3_stmt *st = rs->st[RST_REQ_IRQ];
-
-	for (uint32_t i = 0; i < rd->n_irq_pending; i++) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)rd->irq_pending[i]);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
-		rings_step(dec, st);
-	}
+	for (uint32_t i = 0; i < rd->n_irq_pending; i++)
+		req_interrupted(dec, rd->irq_pending[i]);
 	rd->n_irq_pending = 0;
 	if (rd->over_lo) {
-		st = rs->st[RST_REQ_IRQ_RANGE];
-		sqlite3_bind_int(st, 1, (int)d->id);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)rd->over_lo);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)rd->over_hi);
-		rings_step(dec, st);
+		req_interrupted_range(dec, d->id, rd->over_lo, rd->over_hi);
 		rd->over_lo = rd->over_hi = 0;
 	}
 }

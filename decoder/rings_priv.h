@@ -96,13 +96,44 @@ struct rings_dev {
 };
 
 enum rings_stmt {
-	RST_REQ_INSERT, RST_REQ_NOTIFY, RST_REQ_USED,
+	RST_REQ_NOTIFY, RST_REQ_USED,
 	RST_REQ_IRQ, RST_REQ_IRQ_RANGE,
 	RST_COUNT
 };
 
+/* Requests rows are kept in memory until nothing can change them any more
+ * (their interrupt was seen), so a request is written by one INSERT instead
+ * of an INSERT and an UPDATE each for its notify, its used entry and its
+ * interrupt.  Rows leave in request order; when either limit is reached the
+ * oldest row is written as it stands, and what changes later is an UPDATE. */
+#define REQ_PENDING_ROWS 4096u
+#define REQ_PENDING_BYTES (UINT64_C(8) << 20) /* payload bytes held */
+
+/* A requests row not written yet (columns as in schema.sql). */
+struct req_row {
+	uint64_t id;
+	unsigned device, queue;
+	uint64_t chain;
+	const char *kind, *op; /* constants; op NULL if unknown */
+	bool has_sector, has_length, has_status, has_digest, has_used, has_irq, has_data;
+	uint8_t status;
+	uint64_t sector, length, digest;
+	uint64_t seq_notify, ts_notify, seq_used, ts_used, seq_irq, ts_irq;
+	uint8_t *data;     /* data_len bytes (has_data); owned, NULL if empty */
+	uint32_t data_len;
+};
+
+/* The rows of requests first .. first + n - 1, oldest at rows[head]. */
+struct req_pending {
+	struct req_row *rows; /* REQ_PENDING_ROWS, allocated on first use; owned */
+	uint64_t first;
+	uint32_t head, n;
+	uint64_t bytes;       /* data bytes held */
+};
+
 struct dec_rings {
 	struct shadow_mem *sm; /* owned */
+	struct req_pending pending;
 	sqlite3_stmt *st[RST_COUNT];
 	struct dec_ring **live; /* owned array; rings owned */
 	unsigned n_live, cap_live;
@@ -150,12 +181,26 @@ bool req_chain_digest(const struct dec_rings *rs, const struct rings_seg *segs, 
 		      uint64_t off, uint64_t len, uint64_t *out, bool *rough);
 /* Raise c->mem after reading payload with result flags f. */
 void req_note_mem(struct rings_chain *c, unsigned f);
-/* Insert a requests row for chain c of ring r at the current event (which
- * is its seq_notify).  Returns the new request id, 0 on error. */
+/* A new requests row for chain c of ring r at the current event (which is
+ * its seq_notify).  Returns the new request id, 0 on error. */
 uint64_t req_insert(struct decoder *dec, struct dec_ring *r, const struct rings_chain *c,
 		    const char *kind, const struct req_fields *f);
-/* Fill the completion of request id at the current event. */
+/* Fill the completion of request id at the current event (fields of f
+ * that are set replace the row's). */
 void req_complete(struct decoder *dec, uint64_t id, const struct req_fields *f);
+/* Request id was announced by the notify being decoded, unless it was
+ * completed already. */
+void req_notified(struct decoder *dec, uint64_t id);
+/* The interrupt being decoded followed completed request id (unless an
+ * earlier one did). */
+void req_interrupted(struct decoder *dec, uint64_t id);
+/* Same for every completed request of device dev among ids lo..hi that
+ * has no interrupt yet. */
+void req_interrupted_range(struct decoder *dec, unsigned dev, uint64_t lo, uint64_t hi);
+/* Write every requests row still in memory (end of input). */
+void req_write_all(struct decoder *dec);
+/* Free the rows in memory without writing them. */
+void req_pending_free(struct req_pending *p);
 /* A net_frames row for request id from the header and frame bytes held. */
 void req_net_frame(struct decoder *dec, uint64_t id, const uint8_t *hdr, uint32_t hdr_len, bool hdr_ok,
 		   const uint8_t *frame, uint32_t frame_held, uint64_t frame_len);
