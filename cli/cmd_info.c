@@ -21,7 +21,8 @@ static void usage(FILE *f)
 		"\n"
 		"  --json      print one JSON object (stable keys: events, lost, violations,\n"
 		"              complete, devices[] with base, name, device_id, type, version,\n"
-		"              status, features_offered, features_negotiated, queues[], requests,\n"
+		"              status (as last written), status_reached (every bit set at some\n"
+		"              point), features_offered, features_negotiated, queues[], requests,\n"
 		"              violations)\n"
 		"  -h, --help  this help\n");
 }
@@ -64,6 +65,7 @@ struct device_row {
 	char type[48];
 	int version;
 	uint32_t status;
+	uint32_t reached; /* every status bit set at some point */
 	uint64_t offered, negotiated;
 	int64_t requests, violations, events;
 };
@@ -83,12 +85,18 @@ static int read_device(sqlite3_stmt *st, struct device_row *d)
 	d->offered = (uint64_t)sqlite3_column_int64(st, 7);
 	d->negotiated = (uint64_t)sqlite3_column_int64(st, 8);
 	d->events = sqlite3_column_int64(st, 9);
+	d->reached = (uint32_t)sqlite3_column_int64(st, 10);
 	return 0;
 }
 
 static const char device_sql[] =
 	"SELECT device, base, name, device_id, type, version, status, features_offered, "
-	"features_negotiated, events FROM devices ORDER BY base";
+	"features_negotiated, events, "
+	/* SQLite has no bitwise-OR aggregate: OR the bits one by one. */
+	"(SELECT coalesce(max(new & 1) | max(new & 2) | max(new & 4) | max(new & 8) | max(new & 32) | "
+	"max(new & 64) | max(new & 128), 0) FROM status_changes s "
+	" WHERE s.device = d.device AND s.kind IN ('set', 'failed', 'needs-reset', 'device')) "
+	"FROM devices d ORDER BY base";
 
 /* Latest generation of each queue that was set up. */
 static const char queues_sql[] =
@@ -128,6 +136,7 @@ static void print_json(sqlite3 *db)
 			json_string(&j, "type", d.type[0] ? d.type : NULL);
 			json_u64(&j, "version", (uint64_t)d.version);
 			json_string(&j, "status", virtio_status_str(d.status, status, sizeof(status)));
+			json_string(&j, "status_reached", virtio_status_str(d.reached, status, sizeof(status)));
 			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)d.offered);
 			json_string(&j, "features_offered", buf);
 			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)d.negotiated);
@@ -176,7 +185,10 @@ static void print_text(sqlite3 *db, const char *path)
 		printf("\n%s  (%s, %s, device id %lld)\n", d.name, d.type[0] ? d.type : "unknown type",
 		       d.version == 1 ? "legacy v1" : d.version == 2 ? "modern v2" : "version unknown",
 		       (long long)d.device_id);
-		printf("  status      %s\n", virtio_status_str(d.status, status, sizeof(status)));
+		printf("  status      %s", virtio_status_str(d.status, status, sizeof(status)));
+		if (d.reached != d.status)
+			printf(" (reached %s)", virtio_status_str(d.reached, status, sizeof(status)));
+		putchar('\n');
 		printf("  offered     %s\n", virtio_features_str((uint32_t)d.device_id, d.offered, names, sizeof(names)));
 		printf("  negotiated  %s\n", virtio_features_str((uint32_t)d.device_id, d.negotiated, names, sizeof(names)));
 		printf("  queues     ");

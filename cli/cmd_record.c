@@ -82,7 +82,8 @@ static void record_usage(FILE *f)
 		"The guest's console stays on the terminal; Ctrl-C and SIGTERM go to QEMU;\n"
 		"the raw trace reaches the disk every second, so a crash loses at most\n"
 		"the last second; vmtrace exits with QEMU's status (or dies of its signal).\n"
-		"\n"
+		"\n");
+	fprintf(f,
 		"With --emu, vmtrace builds an emulated machine (64 MiB of RAM at 0x40000000;\n"
 		"device i's registers at 0x10000000 + i * 0x200, in the order given) and runs\n"
 		"its built-in driver on it: probe, initialization, queue set-up, then a\n"
