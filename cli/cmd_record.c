@@ -22,6 +22,7 @@
 #include "capture/emu/machine.h"
 #include "capture/rawtrace.h"
 #include "cli/commands.h"
+#include "cli/record_bpf.h"
 #include "cli/record_out.h"
 #include "cli/record_qemu.h"
 #include "cli/util.h"
@@ -49,6 +50,9 @@ struct record_opts {
 	const char *raw;    /* --raw: keep the raw trace here too */
 	bool force;
 	bool quiet;
+	bool bpf;           /* --bpf: KVM MMIO exits through BPF */
+	const char *bpf_only; /* an option given that needs --bpf */
+	struct record_bpf_opts bo; /* --pid, --window, ... */
 	struct rig_cfg rig;
 	struct drv_wl_opts wl;
 	struct rawtrace_write_opts wopts;
@@ -61,6 +65,8 @@ static void record_usage(FILE *f)
 	drv_wl_opts_init(&def);
 	fprintf(f,
 		"usage: vmtrace record [options] -- qemu-system-ARCH [QEMU ARGS...]\n"
+		"       vmtrace record --bpf [options] -- VMM [ARGS...]\n"
+		"       vmtrace record --bpf [options] --pid PID\n"
 		"       vmtrace record --emu DEVICES [options]\n"
 		"\n"
 		"Record every access a driver makes to virtio-mmio devices, then decode it\n"
@@ -83,6 +89,17 @@ static void record_usage(FILE *f)
 		"the raw trace reaches the disk every second, so a crash loses at most\n"
 		"the last second; vmtrace exits with QEMU's status (or dies of its signal).\n"
 		"\n");
+	fputs("With --bpf, vmtrace loads a BPF program on KVM's tracepoints (kvm:kvm_mmio,\n"
+		"kvm:kvm_fast_mmio) for the command's process (and its children), or for\n"
+		"process PID; the VMM runs unchanged. Every MMIO exit of its guest is seen,\n"
+		"reads with the value the guest got, writes an ioeventfd takes in the kernel\n"
+		"included. Accesses are kept for the 0x200-byte windows where a MagicValue\n"
+		"read returned 0x74726976 (and those named with --window); accesses to a\n"
+		"window before that read are held back until it is seen. Records the BPF\n"
+		"ring buffer had no room for are counted as lost in the trace. Needs root,\n"
+		"or CAP_BPF and CAP_PERFMON. With --pid, Ctrl-C or SIGTERM detaches: the\n"
+		"trace is complete up to then and vmtrace exits 0.\n"
+		"\n", f);
 	fprintf(f,
 		"With --emu, vmtrace builds an emulated machine (64 MiB of RAM at 0x40000000;\n"
 		"device i's registers at 0x10000000 + i * 0x200, in the order given) and runs\n"
@@ -130,7 +147,20 @@ static void record_usage(FILE *f)
 		"      --no-event-idx    do not negotiate VIRTIO_F_EVENT_IDX\n"
 		"      --qemu-log FILE   (QEMU) also copy everything QEMU wrote to its trace\n"
 		"                        output into FILE\n"
-		"      --no-snapshots    (QEMU) do not share guest RAM: register accesses only\n"
+		"      --no-snapshots    (QEMU) do not share guest RAM: register accesses only\n",
+		def.blk_sectors, def.blk_requests, def.net_frames, def.net_batch, def.console_lines,
+		def.rng_requests, def.rng_bytes, def.queue_size, RECORD_DEFAULT_OUTPUT,
+		(unsigned long long)def.seed);
+	fprintf(f,
+		"      --bpf             record a KVM VMM's MMIO exits with BPF (see above)\n"
+		"      --pid PID         (--bpf) attach to running process PID instead of a command\n"
+		"      --window BASE[+SIZE]  (--bpf) keep accesses to this guest-physical range\n"
+		"                        (SIZE 0x200 if left out) without waiting for its\n"
+		"                        MagicValue read; repeat for more (at most %d)\n"
+		"      --only-windows    (--bpf) record nothing but the --window ranges\n"
+		"                        (filtered in the kernel: cheapest)\n"
+		"      --ring-size SIZE  (--bpf) BPF ring buffer, a power of two (default %uM)\n"
+		"  -v, --verbose         (--bpf) show libbpf's debug messages\n"
 		"  -q, --quiet           print only errors, no summary\n"
 		"  -h, --help            show this help\n"
 		"\n"
@@ -140,6 +170,9 @@ static void record_usage(FILE *f)
 		"\n"
 		"Exit status with a command: QEMU's; 69 if it could not be started or lacks\n"
 		"the trace events; 1 if the trace could not be written; 2 bad arguments.\n"
+		"With --bpf: the command's status; 69 if it could not be started or the BPF\n"
+		"program could not be loaded (the missing privilege is named); with --pid, 0\n"
+		"once detached or the process ended, 1 if recording failed.\n"
 		"With --emu: 0 recorded, every workload verified; 1 a workload failed, the\n"
 		"emulator saw the built-in driver break a rule of the spec (they are printed),\n"
 		"or the trace could not be written; 2 bad arguments.\n"
@@ -147,11 +180,11 @@ static void record_usage(FILE *f)
 		"Examples:\n"
 		"  vmtrace record -o boot.db -- qemu-system-x86_64 -M microvm -nographic \\\n"
 		"      -kernel bzImage -append console=ttyS0 -device virtio-rng-device\n"
+		"  vmtrace record --bpf -o vm.db -- qemu-system-x86_64 -enable-kvm -M microvm ...\n"
+		"  sudo vmtrace record --bpf --pid \"$(pidof qemu-system-x86_64)\" -o vm.db\n"
 		"  vmtrace record --emu blk,net,console,rng -o t.vmt && vmtrace dump t.vmt\n"
 		"  vmtrace record --emu net --legacy --workload 'net:frames=100' -o net.vmt\n",
-		def.blk_sectors, def.blk_requests, def.net_frames, def.net_batch, def.console_lines,
-		def.rng_requests, def.rng_bytes, def.queue_size, RECORD_DEFAULT_OUTPUT,
-		(unsigned long long)def.seed);
+		RECORD_BPF_WINDOWS_MAX, MMIO_RING_DEFAULT >> 20);
 }
 
 /* Print "vmtrace record: <message>" and the hint; returns EXIT_USAGE. */
@@ -179,6 +212,11 @@ enum {
 	OPT_RAW,
 	OPT_QEMU_LOG,
 	OPT_NO_SNAPSHOTS,
+	OPT_BPF,
+	OPT_PID,
+	OPT_WINDOW,
+	OPT_ONLY_WINDOWS,
+	OPT_RING_SIZE,
 };
 
 static const struct option record_longopts[] = {
@@ -196,6 +234,12 @@ static const struct option record_longopts[] = {
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "no-indirect", no_argument, NULL, OPT_NO_INDIRECT },
 	{ "no-event-idx", no_argument, NULL, OPT_NO_EVENT_IDX },
+	{ "bpf", no_argument, NULL, OPT_BPF },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "only-windows", no_argument, NULL, OPT_ONLY_WINDOWS },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -218,8 +262,43 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 	 * trace); ':': report a missing argument ourselves. */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:e:w:o:fqh", record_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:o:fvqh", record_longopts, NULL)) != -1) {
+		uint64_t num;
+
 		switch (c) {
+		case OPT_BPF:
+			o->bpf = true;
+			break;
+		case OPT_PID:
+			if (parse_u64(optarg, 1, INT32_MAX, &num) != 0)
+				return usage_error("bad --pid '%s' (expected a process id)", optarg);
+			o->bo.pid = (pid_t)num;
+			o->bpf_only = "--pid";
+			break;
+		case OPT_WINDOW:
+			if (o->bo.n_windows == RECORD_BPF_WINDOWS_MAX)
+				return usage_error("at most %d --window options", RECORD_BPF_WINDOWS_MAX);
+			if (kvm_window_parse(optarg, &o->bo.windows[o->bo.n_windows]) != 0)
+				return usage_error("bad --window '%s' (expected BASE[+SIZE], multiples of 0x200, "
+						   "e.g. 0xd0000000+0x400)", optarg);
+			o->bo.n_windows++;
+			o->bpf_only = "--window";
+			break;
+		case OPT_ONLY_WINDOWS:
+			o->bo.only_windows = true;
+			o->bpf_only = "--only-windows";
+			break;
+		case OPT_RING_SIZE:
+			if (parse_size(optarg, &num) != 0 || num < MMIO_RING_MIN || num > MMIO_RING_MAX ||
+			    (num & (num - 1)))
+				return usage_error("bad --ring-size '%s' (a power of two from 64K to 1G)", optarg);
+			o->bo.ring_bytes = (uint32_t)num;
+			o->bpf_only = "--ring-size";
+			break;
+		case 'v':
+			o->bo.verbose = true;
+			o->bpf_only = "--verbose";
+			break;
 		case 'e':
 			o->emu = optarg;
 			break;
@@ -290,6 +369,26 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 		default:
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
+	}
+	if (o->bpf_only && !o->bpf)
+		return usage_error("%s is for recording with --bpf", o->bpf_only);
+	if (o->bpf) {
+		if (o->emu || o->emu_only)
+			return usage_error("%s is for the built-in emulator, not for --bpf", o->emu ? "--emu" : o->emu_only);
+		if (o->qemu_log)
+			return usage_error("--qemu-log is for recording QEMU's trace events, not for --bpf");
+		if (o->bo.pid && optind < argc)
+			return usage_error("give either --pid PID or a command to record, not both");
+		if (!o->bo.pid && optind >= argc)
+			return usage_error("--bpf needs a command to run after '--' or --pid PID");
+		if (o->bo.only_windows && !o->bo.n_windows)
+			return usage_error("--only-windows needs at least one --window");
+		o->cmd_at = o->bo.pid ? 0 : optind;
+		if (!o->flush_given) {
+			o->wopts.flush = RAWTRACE_FLUSH_INTERVAL;
+			o->wopts.interval_ms = 1000;
+		}
+		return 0;
 	}
 	if (optind < argc) {
 		if (o->emu)
@@ -437,6 +536,15 @@ int cmd_record(int argc, char **argv)
 	r = record_parse(&o, argc, argv);
 	if (r != 0)
 		return r < 0 ? 0 : r;
+	if (o.bpf) {
+		o.bo.output = o.output;
+		o.bo.raw = o.raw;
+		o.bo.force = o.force;
+		o.bo.quiet = o.quiet;
+		o.bo.no_snapshots = o.no_snapshots;
+		o.bo.wopts = o.wopts;
+		return record_bpf(&o.bo, o.cmd_at ? argc - o.cmd_at : 0, o.cmd_at ? argv + o.cmd_at : NULL, argc, argv);
+	}
 	if (o.cmd_at) {
 		struct record_qemu_opts qo = {
 			.output = o.output,
