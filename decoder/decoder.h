@@ -1,6 +1,9 @@
 /* The decoder: a streaming, source-blind consumer of events that writes
  * what they meant into trace.db.  Memory use depends on the number of
- * devices, queues and guest pages touched, never on the trace length. */
+ * devices, queues and guest pages touched (capped), never on the trace
+ * length: rows wait in fixed-size batches and the requests window
+ * (rings_priv.h), and SQLite's page cache is bounded by cache_size (db.c).
+ * tests/tracedb/test_memory_flat.c checks it. */
 #ifndef VMTRACE_DECODER_DECODER_H
 #define VMTRACE_DECODER_DECODER_H
 
@@ -22,7 +25,7 @@ struct decoder_opts {
 
 struct decoder_stats {
 	uint64_t events;
-	uint64_t rows;
+	uint64_t rows;      /* rows inserted plus UPDATE statements run */
 	uint64_t lost;
 	uint64_t violations;
 	uint64_t requests;
