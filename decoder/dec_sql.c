@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decoder/db.h"
+
 static const char *const sql[ST_COUNT] = {
 	[ST_REG_CHANGE] = "INSERT INTO reg_changes(device, reg, queue, seq, value) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_STATUS_CHANGE] = "INSERT OR REPLACE INTO status_changes(seq, device, old, new, kind, names) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -283,12 +285,13 @@ int dec_sql_commit(struct decoder *dec, bool reopen)
 }
 
 /* Commit every TRACE_DB_COMMIT_ROWS rows and at least once a second, so a
- * crash loses at most the batch in flight. */
+ * crash loses at most the transaction in flight and the rows still held in
+ * memory (row batches, the requests window of rings_priv.h). */
 int dec_sql_maybe_commit(struct decoder *dec)
 {
 	struct timespec now;
 
-	if (dec->rows_in_txn >= 65536)
+	if (dec->rows_in_txn >= TRACE_DB_COMMIT_ROWS)
 		return dec_sql_commit(dec, true);
 	if ((dec->stats.events & 1023) != 0)
 		return 0;
