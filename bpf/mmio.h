@@ -22,6 +22,10 @@
 #define MMIO_REC_READ_UNDONE 3  /* a read went out to the VMM, its completion was never seen */
 #define MMIO_REC_FAST_WRITE 4   /* kvm:kvm_fast_mmio: a write an ioeventfd took
 				 * without decoding it (width and value unknown) */
+#define MMIO_REC_MEM 5          /* guest memory copied at a trigger (struct mem_rec) */
+#define MMIO_REC_MEMSLOT 6      /* the VMM set a guest memory slot (struct memslot_rec) */
+#define MMIO_REC_SNAP_FAIL 7    /* a snapshot was cut short: val = MMIO_SNAP_*, gpa = the
+				 * trigger register, len = 0 */
 
 /* struct mmio_rec flags */
 #define MMIO_F_IN_KERNEL 0x1    /* the kernel answered the access (no exit to the VMM) */
@@ -39,6 +43,88 @@ struct mmio_rec {
 
 /* Largest window list the program filters on (--window). */
 #define MMIO_WINDOWS_MAX 16
+
+/* ---- Ring snapshots ----
+ * At a QueueNotify write and at an InterruptStatus read the vCPU thread
+ * is inside KVM, the guest stopped: the program copies the
+ * queue's rings and buffers out of the VMM's memory then (the VMM's
+ * KVM_SET_USER_MEMORY_REGION calls, seen at sys_enter, give the
+ * guest-physical to host-virtual map).  At a notify: the descriptor table,
+ * indirect tables and driver-readable buffers of the chains made available
+ * since the last snapshot, then the available ring.  At the completion of
+ * an InterruptStatus read (the VMM has served it, the guest has not run
+ * yet), for every queue: the device-written buffers of the chains used
+ * since the last one, then the used ring.  Bounded: see the limits below;
+ * what a limit cut is flagged MMIO_MEM_TRUNCATED. */
+
+/* Memory slots remembered (all traced processes together). */
+#define MMIO_MEMSLOTS_MAX 32
+/* A memory slot as the program remembers it (a global array in the
+ * program: the skeleton shows it to user space too). */
+struct mmio_memslot {
+	__u32 tgid; /* 0: free */
+	__u32 slot;
+	__u64 gpa;
+	__u64 size;
+	__u64 hva;
+};
+
+/* Devices (0x200 windows with a MagicValue read) and queues per device
+ * whose set-up the program follows. */
+#define MMIO_DEVICES_MAX 64
+#define MMIO_QUEUES_MAX 8
+/* Bytes of guest memory in one MMIO_REC_MEM record. */
+#define MMIO_MEM_CHUNK 4096u
+/* One region (ring, table, buffer) is copied up to this many chunks. */
+#define MMIO_REGION_CHUNKS_MAX 16u
+/* Descriptors followed per snapshot of one queue. */
+#define MMIO_SNAP_DESCS_MAX 256u
+/* Bytes of one buffer copied. */
+#define MMIO_SNAP_BUF_MAX (16u * 1024u)
+/* Bytes copied for one trigger, rings included. */
+#define MMIO_SNAP_BYTES_MAX (1u << 20)
+
+/* mem_rec flags */
+#define MMIO_MEM_TRUNCATED 0x1  /* a limit cut the region */
+#define MMIO_MEM_BEST_EFFORT 0x2 /* the ring's index moved while it was copied */
+#define MMIO_MEM_AT_NOTIFY 0x4  /* taken at a QueueNotify write (else at InterruptStatus) */
+
+/* MMIO_REC_MEM: this header, then len bytes of guest memory at gpa. */
+struct mem_rec {
+	__u64 ts_ns;
+	__u64 gpa;
+	__u64 trigger_gpa; /* the register whose access took the snapshot */
+	__u32 tid;
+	__u8 kind;         /* MMIO_REC_MEM */
+	__u8 pad;
+	__u16 flags;       /* MMIO_MEM_* */
+	__u32 len;         /* bytes following the header, <= MMIO_MEM_CHUNK */
+	__u32 pad2;
+	__u8 data[MMIO_MEM_CHUNK];
+};
+#define MEM_REC_HEADER 40u /* offsetof(struct mem_rec, data) */
+
+/* MMIO_REC_MEMSLOT: KVM_SET_USER_MEMORY_REGION(2) seen (size 0 deletes). */
+struct memslot_rec {
+	__u64 ts_ns;
+	__u64 gpa;
+	__u64 size;
+	__u32 tid;
+	__u8 kind;  /* MMIO_REC_MEMSLOT */
+	__u8 full;  /* 1: MMIO_MEMSLOTS_MAX slots are remembered already, not this one */
+	__u16 pad2;
+	__u64 hva;
+	__u32 slot;
+	__u32 flags; /* the region's KVM_MEM_* flags */
+};
+
+/* Why a snapshot was cut short (MMIO_REC_SNAP_FAIL val). */
+#define MMIO_SNAP_NO_SLOT 1    /* guest memory outside every memory slot seen */
+#define MMIO_SNAP_FAULT 2      /* the VMM's memory could not be read (not resident) */
+#define MMIO_SNAP_NO_QUEUE 3   /* the queue's set-up was not seen (or index >= MMIO_QUEUES_MAX) */
+#define MMIO_SNAP_RING_FULL 4  /* the ring buffer had no room */
+#define MMIO_SNAP_NO_DEVICE 5  /* more devices than MMIO_DEVICES_MAX */
+#define MMIO_SNAP_LIMIT 6      /* more descriptors or bytes than one snapshot takes */
 
 /* Ring buffer default and bounds (bytes, a power of two). */
 #define MMIO_RING_DEFAULT (8u << 20)

@@ -147,7 +147,7 @@ static void record_usage(FILE *f)
 		"      --no-event-idx    do not negotiate VIRTIO_F_EVENT_IDX\n"
 		"      --qemu-log FILE   (QEMU) also copy everything QEMU wrote to its trace\n"
 		"                        output into FILE\n"
-		"      --no-snapshots    (QEMU) do not share guest RAM: register accesses only\n",
+		"      --no-snapshots    (QEMU, --bpf) no ring contents: register accesses only\n",
 		def.blk_sectors, def.blk_requests, def.net_frames, def.net_batch, def.console_lines,
 		def.rng_requests, def.rng_bytes, def.queue_size, RECORD_DEFAULT_OUTPUT,
 		(unsigned long long)def.seed);

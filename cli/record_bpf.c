@@ -264,7 +264,13 @@ static int meta_fill(struct rawtrace_meta *meta, const struct record_bpf_opts *o
 	if (r == 0)
 		r = rawtrace_meta_set(meta, "windows", buf);
 	if (r == 0)
-		r = rawtrace_meta_set(meta, "ring-snapshots", "none (register accesses only)");
+		r = rawtrace_meta_set(meta, "ring-snapshots",
+				      o->no_snapshots ? "none (--no-snapshots): register accesses only"
+						      : "exact: copied by the BPF program with the vCPU stopped in KVM, at "
+							"every QueueNotify write (descriptor table, new chains' driver "
+							"buffers, available ring) and InterruptStatus read (used chains' "
+							"device buffers, used ring); needs the VMM's memory slots, seen "
+							"when it sets them (not with --pid)");
 	return r;
 }
 
@@ -340,6 +346,15 @@ static void print_summary(const struct session *ss, const struct record_bpf_opts
 		"%llu other MMIO accesses skipped\n",
 		end_reason, (unsigned long long)st.accesses, st.devices, st.devices == 1 ? "" : "s",
 		(unsigned long long)st.reads_in_kernel, (unsigned long long)(st.other + st.dropped_undecided));
+	if (!o->no_snapshots)
+		fprintf(stderr, "vmtrace: ring snapshots: %llu memory events (%.1f KB)%s%s, %llu memory slot%s seen\n",
+			(unsigned long long)st.snapshot_events, st.snapshot_bytes / 1e3,
+			st.snapshot_best_effort ? ", some taken while the device moved a ring index (best-effort)" : "",
+			st.snapshot_failed ? ", some incomplete (see the markers)" : "",
+			(unsigned long long)st.memslots, st.memslots == 1 ? "" : "s");
+	if (!o->no_snapshots && st.snapshot_failed && !st.memslots)
+		warning("no ring contents were recorded: vmtrace did not see the VMM set its guest memory "
+			"(KVM_SET_USER_MEMORY_REGION)%s", o->pid ? ", which it did before vmtrace attached" : "");
 	if (st.ring_lost)
 		warning("the BPF ring buffer overflowed: %llu records lost (a bigger --ring-size helps)",
 			(unsigned long long)st.ring_lost);
@@ -364,6 +379,7 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		.n_windows = o->n_windows,
 		.only_windows = o->only_windows,
 		.follow_forks = true,
+		.snapshots = !o->no_snapshots,
 		.ring_bytes = o->ring_bytes,
 		.verbose = o->verbose,
 	};

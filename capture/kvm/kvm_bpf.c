@@ -87,7 +87,14 @@ static bool raise_memlock(void)
 {
 	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
 
-	return setrlimit(RLIMIT_MEMLOCK, &r) == 0;
+	if (setrlimit(RLIMIT_MEMLOCK, &r) == 0)
+		return true;
+	/* Without CAP_SYS_RESOURCE: as far as the hard limit allows. */
+	if (getrlimit(RLIMIT_MEMLOCK, &r) == 0 && r.rlim_cur != r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_MEMLOCK, &r);
+	}
+	return false;
 }
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -107,7 +114,12 @@ static void explain(char *err, size_t errlen, const char *what, int r, bool meml
 {
 	struct rlimit lim;
 
-	if (r == -EPERM || r == -EACCES) {
+	if (r == -EACCES) {
+		snprintf(err, errlen, "%s: the kernel's verifier refused it (%s; its log is above): a vmtrace bug "
+			 "or a kernel too different from the one it was built for", what, strerror(-r));
+		return;
+	}
+	if (r == -EPERM) {
 		if (!memlock_raised && getrlimit(RLIMIT_MEMLOCK, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
 			snprintf(err, errlen,
 				 "%s: %s; RLIMIT_MEMLOCK is %llu KiB and could not be raised (older kernels "
@@ -173,6 +185,7 @@ int kvm_bpf_open(struct kvm_bpf **out, const struct kvm_bpf_cfg *cfg, kvm_bpf_re
 		goto fail;
 	}
 	k->skel->rodata->follow_forks = cfg->follow_forks;
+	k->skel->rodata->snapshots = cfg->snapshots;
 	k->skel->rodata->wake_bytes = ring / 4;
 	if (cfg->only_windows) {
 		k->skel->rodata->n_windows = (uint32_t)cfg->n_windows;
@@ -183,6 +196,10 @@ int kvm_bpf_open(struct kvm_bpf **out, const struct kvm_bpf_cfg *cfg, kvm_bpf_re
 	}
 	if (!cfg->follow_forks)
 		bpf_program__set_autoload(k->skel->progs.on_fork, false);
+	/* Without snapshots no syscall needs watching (sys_enter slows every
+	 * system call of every process a little). */
+	if (!cfg->snapshots)
+		bpf_program__set_autoload(k->skel->progs.on_sys_enter, false);
 	bpf_map__set_max_entries(k->skel->maps.events, ring);
 	r = mmio_bpf__load(k->skel);
 	if (r < 0) {

@@ -21,6 +21,7 @@ struct kvm_bpf_cfg {
 	size_t n_windows;
 	bool only_windows;
 	bool follow_forks;   /* children of the traced process too */
+	bool snapshots;      /* copy rings and buffers at QueueNotify / InterruptStatus */
 	uint32_t ring_bytes; /* 0: MMIO_RING_DEFAULT; a power of two */
 	bool verbose;        /* libbpf's debug output */
 };

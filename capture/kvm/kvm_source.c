@@ -32,14 +32,15 @@ struct window {
 };
 
 enum held_kind {
-	HELD_ACCESS,     /* an MMIO event */
+	HELD_ACCESS,     /* an MMIO event, or guest memory (data owned) */
 	HELD_INCOMPLETE, /* an access whose value is unknown: marker + lost */
 	HELD_LOST,       /* records the ring had no room for: ev.value of them */
+	HELD_MARKER,     /* a note (data owned), written whatever the windows */
 };
 
 /* An event waiting for its window to be decided, or behind one that is. */
 struct held {
-	struct vmt_event ev; /* no data */
+	struct vmt_event ev; /* data: NULL, or owned (malloc) while held */
 	uint64_t rec_ns;     /* record time, for the hold limit */
 	uint32_t win;        /* index in windows[], NO_WINDOW for HELD_LOST */
 	uint8_t kind;        /* enum held_kind */
@@ -67,6 +68,9 @@ struct kvm_source {
 	uint32_t n_vcpus;
 	uint32_t last_vcpu;   /* index of the last hit */
 	uint16_t next_unnamed;
+
+	uint64_t held_bytes;  /* data bytes of held events */
+	uint16_t snap_failed[8]; /* MMIO_SNAP_* reasons already explained by a marker */
 
 	struct kvm_source_stats st;
 };
@@ -219,6 +223,8 @@ static int write_held(struct kvm_source *s, const struct held *h)
 	char why[200];
 	int r;
 
+	if (h->kind == HELD_MARKER)
+		return s->cfg.emit(s->cfg.ctx, &h->ev);
 	if (h->kind == HELD_LOST) {
 		snprintf(why, sizeof(why), "kvm-bpf: the BPF ring buffer was full: %llu record%s lost",
 			 (unsigned long long)h->ev.value, h->ev.value == 1 ? "" : "s");
@@ -250,14 +256,34 @@ static int write_held(struct kvm_source *s, const struct held *h)
 				 h->ev.width, (unsigned long long)w->base, (unsigned long long)h->ev.addr);
 		return emit_lost(s, h->ev.ts_ns, w->base, 1, why);
 	}
-	s->st.accesses++;
+	if (h->ev.type == VMT_EV_MEM) {
+		s->st.snapshot_events++;
+		s->st.snapshot_bytes += h->ev.len;
+		if (h->ev.flags & VMT_MEM_BEST_EFFORT)
+			s->st.snapshot_best_effort++;
+	} else if (h->ev.type == VMT_EV_MMIO) {
+		s->st.accesses++;
+	}
 	return s->cfg.emit(s->cfg.ctx, &h->ev);
+}
+
+static void held_release(struct kvm_source *s, struct held *h)
+{
+	if (h->ev.data) {
+		s->held_bytes -= h->ev.len;
+		free((void *)h->ev.data);
+		h->ev.data = NULL;
+	}
 }
 
 static void drop_held(struct kvm_source *s, const struct held *h)
 {
 	struct window *w = &s->wins[h->win];
 
+	if (h->ev.type == VMT_EV_MEM) {
+		s->st.snapshot_dropped++;
+		return;
+	}
 	if (w->state == WIN_OTHER) {
 		w->dropped_other++;
 		s->st.other++;
@@ -276,7 +302,7 @@ static int drain(struct kvm_source *s, uint64_t now_ns, bool force)
 		struct held *h = &s->fifo[s->fifo_head];
 		int r = 0;
 
-		if (h->kind != HELD_LOST) {
+		if (h->win != NO_WINDOW) {
 			struct window *w = &s->wins[h->win];
 			if (w->state == WIN_UNKNOWN) {
 				bool old = now_ns > h->rec_ns && now_ns - h->rec_ns >= s->cfg.hold_ns;
@@ -292,6 +318,7 @@ static int drain(struct kvm_source *s, uint64_t now_ns, bool force)
 			r = write_held(s, h);
 		}
 		force = false;
+		held_release(s, h);
 		s->fifo_head = (s->fifo_head + 1) % s->fifo_cap;
 		s->fifo_len--;
 		if (r < 0)
@@ -304,8 +331,9 @@ static int push(struct kvm_source *s, const struct held *h, uint64_t now_ns)
 {
 	int r;
 
-	if (s->fifo_len == s->cfg.hold_max && (r = drain(s, now_ns, true)) < 0)
-		return r;
+	while ((s->fifo_len == s->cfg.hold_max || s->held_bytes > KVM_SOURCE_HOLD_BYTES_MAX) && s->fifo_len)
+		if ((r = drain(s, now_ns, true)) < 0)
+			return r;
 	if (s->fifo_len == s->fifo_cap) {
 		uint32_t cap = s->fifo_cap ? s->fifo_cap * 2 : 256;
 		struct held *f;
@@ -322,7 +350,17 @@ static int push(struct kvm_source *s, const struct held *h, uint64_t now_ns)
 		s->fifo_cap = cap;
 		s->fifo_head = 0;
 	}
-	s->fifo[(s->fifo_head + s->fifo_len) % s->fifo_cap] = *h;
+	struct held *slot = &s->fifo[(s->fifo_head + s->fifo_len) % s->fifo_cap];
+	*slot = *h;
+	if (h->ev.len && h->ev.data) {
+		/* The caller's bytes are borrowed: keep a copy while held. */
+		uint8_t *copy = malloc(h->ev.len);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, h->ev.data, h->ev.len);
+		slot->ev.data = copy;
+		s->held_bytes += h->ev.len;
+	}
 	s->fifo_len++;
 	if (s->fifo_len > s->st.held_max)
 		s->st.held_max = s->fifo_len;
@@ -390,6 +428,105 @@ static int one_access(struct kvm_source *s, const struct mmio_rec *rec, uint64_t
 	return r < 0 ? r : drain(s, now_ns, false);
 }
 
+/* Guest memory the program copied at a trigger: a VMT_EV_MEM snapshot,
+ * in order with the trigger's window (it comes just before the access). */
+static int one_mem(struct kvm_source *s, const uint8_t *data, size_t len, uint64_t now_ns)
+{
+	struct mem_rec hdr;
+	struct held h;
+	int64_t wi;
+
+	if (len < MEM_REC_HEADER) {
+		s->st.bad++;
+		return 0;
+	}
+	memcpy(&hdr, data, MEM_REC_HEADER);
+	if (hdr.len == 0 || hdr.len > MMIO_MEM_CHUNK || len < MEM_REC_HEADER + (size_t)hdr.len) {
+		s->st.bad++;
+		return 0;
+	}
+	wi = window_get(s, hdr.trigger_gpa & ~WIN_MASK);
+	if (wi < 0)
+		return (int)wi;
+	if (wi == NO_WINDOW || s->wins[wi].state == WIN_OTHER || s->wins[wi].state == WIN_AGED) {
+		s->st.snapshot_dropped++;
+		return 0;
+	}
+	memset(&h, 0, sizeof(h));
+	h.ev = (struct vmt_event){
+		.ts_ns = hdr.ts_ns > s->cfg.t0_ns ? hdr.ts_ns - s->cfg.t0_ns : 0,
+		.type = VMT_EV_MEM,
+		.source = VMT_SRC_KVM_BPF,
+		.vcpu = vcpu_of(s, hdr.tid),
+		/* Exact unless a ring index moved while it was copied. */
+		.flags = (uint16_t)(VMT_MEM_SNAPSHOT | (hdr.flags & MMIO_MEM_BEST_EFFORT ? VMT_MEM_BEST_EFFORT : 0) |
+				    (hdr.flags & MMIO_MEM_TRUNCATED ? VMT_MEM_TRUNCATED : 0)),
+		.addr = hdr.gpa,
+		.len = hdr.len,
+		.data = data + MEM_REC_HEADER,
+	};
+	h.rec_ns = hdr.ts_ns;
+	h.win = (uint32_t)wi;
+	h.kind = HELD_ACCESS;
+	if (s->fifo_len == 0 && s->wins[wi].state == WIN_VIRTIO)
+		return write_held(s, &h);
+	int r = push(s, &h, now_ns);
+	return r < 0 ? r : drain(s, now_ns, false);
+}
+
+static const char *snap_why(uint64_t why)
+{
+	switch (why) {
+	case MMIO_SNAP_NO_SLOT:
+		return "guest memory outside every memory slot vmtrace saw the VMM set (KVM_SET_USER_MEMORY_REGION "
+		       "before vmtrace attached?)";
+	case MMIO_SNAP_FAULT:
+		return "the VMM's memory could not be read from the BPF program (not resident)";
+	case MMIO_SNAP_NO_QUEUE:
+		return "the queue's set-up was not seen (or its index is beyond what the program follows)";
+	case MMIO_SNAP_RING_FULL:
+		return "the BPF ring buffer was full";
+	case MMIO_SNAP_LIMIT:
+		return "more descriptors or bytes than one snapshot takes";
+	default:
+		return "unknown reason";
+	}
+}
+
+/* A snapshot cut short: counted; the first of each reason is explained
+ * by a marker in the trace. */
+static int one_snap_fail(struct kvm_source *s, const struct mmio_rec *rec, uint64_t now_ns)
+{
+	char text[256];
+	uint64_t base = rec->gpa & ~WIN_MASK;
+	unsigned why = rec->val < 8 ? (unsigned)rec->val : 0;
+	int n;
+
+	s->st.snapshot_failed++;
+	if (s->snap_failed[why]++)
+		return 0;
+	n = snprintf(text, sizeof(text), "kvm-bpf: ring snapshot at 0x%llx+0x%llx incomplete: %s (later ones "
+		     "for this reason are only counted)",
+		     (unsigned long long)base, (unsigned long long)(rec->gpa & WIN_MASK), snap_why(rec->val));
+	struct held h = {
+		.ev = {
+			.ts_ns = rec->ts_ns > s->cfg.t0_ns ? rec->ts_ns - s->cfg.t0_ns : 0,
+			.type = VMT_EV_MARKER,
+			.source = VMT_SRC_KVM_BPF,
+			.base = base,
+			.len = (uint32_t)(n < (int)sizeof(text) ? n : (int)sizeof(text) - 1),
+			.data = (const uint8_t *)text,
+		},
+		.rec_ns = rec->ts_ns,
+		.win = NO_WINDOW,
+		.kind = HELD_MARKER,
+	};
+	if (s->fifo_len == 0)
+		return s->cfg.emit(s->cfg.ctx, &h.ev);
+	int r = push(s, &h, now_ns);
+	return r < 0 ? r : drain(s, now_ns, false);
+}
+
 int kvm_source_record(struct kvm_source *s, const void *data, size_t len, uint64_t now_ns)
 {
 	struct mmio_rec rec;
@@ -401,6 +538,20 @@ int kvm_source_record(struct kvm_source *s, const void *data, size_t len, uint64
 	}
 	memcpy(&rec, data, sizeof(rec));
 	switch (rec.kind) {
+	case MMIO_REC_MEM:
+		return one_mem(s, data, len, now_ns);
+	case MMIO_REC_MEMSLOT: {
+		struct memslot_rec ms;
+		if (len < sizeof(ms))
+			break;
+		memcpy(&ms, data, sizeof(ms));
+		s->st.memslots++;
+		if (ms.full)
+			s->st.memslots_unkept++;
+		return 0;
+	}
+	case MMIO_REC_SNAP_FAIL:
+		return one_snap_fail(s, &rec, now_ns);
 	case MMIO_REC_READ:
 	case MMIO_REC_WRITE:
 		if (rec.len != 1 && rec.len != 2 && rec.len != 4 && rec.len != 8)
@@ -499,6 +650,8 @@ void kvm_source_free(struct kvm_source *s)
 {
 	if (!s)
 		return;
+	for (uint32_t i = 0; i < s->fifo_len; i++)
+		held_release(s, &s->fifo[(s->fifo_head + i) % s->fifo_cap]);
 	free(s->user_windows);
 	free(s->wins);
 	free(s->hash);

@@ -16,6 +16,13 @@
  * as a VMT_EV_LOST event (with a marker saying why) before its next
  * access.  Nothing is dropped silently: the statistics count it all.
  *
+ * Guest memory the BPF program copied at a QueueNotify write or an
+ * InterruptStatus read (bpf/mmio.h) becomes VMT_EV_MEM events flagged
+ * VMT_MEM_SNAPSHOT, exact: the vCPU was stopped in KVM while they were
+ * taken (VMT_MEM_BEST_EFFORT only when a ring's index moved meanwhile,
+ * i.e. another VMM thread was working on it); they keep their place just
+ * before the access that triggered them.
+ *
  * Event fields: base = gpa & ~0x1ff, addr = offset in the window, width,
  * dir, value (masked to the width), vcpu (a thread named "CPU n/KVM" is
  * vCPU n, other threads are numbered in the order they first appear),
@@ -39,6 +46,7 @@ struct kvm_window {
 #define KVM_SOURCE_HOLD_DEFAULT_NS 2000000000ull
 #define KVM_SOURCE_HOLD_MAX_DEFAULT 65536u /* accesses held back at most */
 #define KVM_SOURCE_VCPUS_MAX 1024u
+#define KVM_SOURCE_HOLD_BYTES_MAX (64u << 20) /* snapshot bytes held back at most */
 
 /* Receives each event (borrowed data); a negative return is passed back. */
 typedef int (*kvm_source_emit_fn)(void *ctx, const struct vmt_event *ev);
@@ -65,6 +73,13 @@ struct kvm_source_stats {
 	uint64_t incomplete; /* reads never completed, fast-path writes without a value */
 	uint64_t bad;        /* records that were too short or of an unknown kind */
 	uint64_t held_max;   /* most accesses held back at once */
+	uint64_t snapshot_events; /* VMT_EV_MEM snapshots written */
+	uint64_t snapshot_bytes;
+	uint64_t snapshot_best_effort; /* of those, taken while the device moved a ring index */
+	uint64_t snapshot_failed;  /* snapshots cut short (markers say why) */
+	uint64_t snapshot_dropped; /* snapshot records of windows that are not virtio */
+	uint64_t memslots;   /* KVM_SET_USER_MEMORY_REGION calls seen */
+	uint64_t memslots_unkept; /* ... the program had no room to remember */
 	unsigned devices;    /* windows proven virtio-mmio */
 	unsigned undecided;  /* windows with accesses that never proved anything */
 	unsigned vcpus;      /* vCPU threads seen */
