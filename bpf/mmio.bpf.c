@@ -678,11 +678,9 @@ static __always_inline void snap_access(int type, int len, __u64 gpa, __u64 val)
 	__u32 off = gpa & (WIN_SIZE - 1);
 	struct dev_state *d;
 
-	if (type == MMIO_TP_READ) {
-		if (off == 0 && len == 4 && val == VIRTIO_MMIO_MAGIC) {
-			struct dev_state fresh = {};
-			bpf_map_update_elem(&devs, &key, &fresh, BPF_NOEXIST);
-		}
+	if (type == MMIO_TP_READ && off == 0 && len == 4 && val == VIRTIO_MMIO_MAGIC) {
+		struct dev_state fresh = {};
+		bpf_map_update_elem(&devs, &key, &fresh, BPF_NOEXIST);
 		return;
 	}
 	d = bpf_map_lookup_elem(&devs, &key);
