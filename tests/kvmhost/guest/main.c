@@ -70,8 +70,23 @@ uint32_t guest_main(void)
 	if (boot->loop) {
 		uint32_t addr = boot->base[0] + MMIO_STATUS;
 
+		uint32_t k = boot->loop;
+
+		/* Eight reads per round: the loop's own instructions go through
+		 * KVM's instruction emulator too, and would otherwise cost about
+		 * a tenth of the exit rate. */
 		port_out32(KH_PORT_PHASE, KH_PHASE_LOOP_START);
-		for (uint32_t k = boot->loop; k; k--)
+		for (; k >= 8; k -= 8) {
+			(void)mmio_read32(addr);
+			(void)mmio_read32(addr);
+			(void)mmio_read32(addr);
+			(void)mmio_read32(addr);
+			(void)mmio_read32(addr);
+			(void)mmio_read32(addr);
+			(void)mmio_read32(addr);
+			(void)mmio_read32(addr);
+		}
+		for (; k; k--)
 			(void)mmio_read32(addr);
 		port_out32(KH_PORT_PHASE, KH_PHASE_LOOP_END);
 		return KH_RESULT_PASS;
