@@ -136,7 +136,7 @@ int main(void)
 	unlink(raw);
 	double dec_rate = rows / best_dec, base_rate = rows / best_base;
 	printf("trace: %llu events (emulator, all four device types), %llu rows in trace.db "
-	       "(%llu statements wrote rows)\n", (unsigned long long)res.stats.events, (unsigned long long)rows,
+	       "(%llu rows inserted or updated)\n", (unsigned long long)res.stats.events, (unsigned long long)rows,
 	       (unsigned long long)res.stats.rows);
 	printf("decoder:  %.0f rows/s, %.0f events/s (%.3f s)\n", dec_rate, res.stats.events / best_dec, best_dec);
 	printf("baseline: %.0f rows/s (narrow rows, one prepared statement, one transaction, the decoder's pragmas; %.3f s)\n",
