@@ -75,6 +75,23 @@ image outside "a100000020e7f4f4"
 expect 0 "1 MMIO exits \(1 reads" --guest "$work/outside.bin" --truth "$work/outside.vmt"
 "$vmtrace" dump "$work/outside.vmt" | grep -q "R .* 4 0x00000000" || fail "the outside read is not in the truth trace"
 
+# A hostile driver: rings outside RAM and misaligned, notifies of absent
+# queues, with ioeventfds.  The devices report violations, nothing
+# crashes (this runs under ASan too), and eventfd signals that no queue
+# accounts for become a marker.
+le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+wr() { echo -n "c705$(le32 $((0x10000000 + $1)))$(le32 $2)"; } # mov dword [0x10000000 + off], imm32
+rd() { echo -n "a1$(le32 $((0x10000000 + $1)))"; }              # mov eax, [0x10000000 + off]
+image hostile "$(wr 0x70 0)$(wr 0x70 1)$(wr 0x70 3)$(wr 0x24 1)$(wr 0x20 1)$(wr 0x70 11)$(wr 0x30 0)\
+$(wr 0x38 16)$(wr 0x80 0xfffff000)$(wr 0x90 0x03fffffe)$(wr 0xa0 0x7fffffff)$(wr 0x44 1)$(wr 0x70 15)\
+$(wr 0x50 0)$(rd 0x60)$(wr 0x50 7)$(wr 0x50 0xffffffff)$(rd 0x60)31c0e7f4f4"
+expect 0 "pass: .* [1-9][0-9]* violation" --guest "$work/hostile.bin" --truth "$work/hostile.vmt"
+for layout in "" --legacy; do
+	expect 0 "pass: .* [1-9][0-9]* violation" $layout --ioeventfd --guest "$work/hostile.bin" --truth "$work/hostile.vmt"
+	"$vmtrace" dump "$work/hostile.vmt" | grep -q 'marker "ioeventfd at 0x10000050: 2 QueueNotify write(s) but 0 queue(s)' ||
+		fail "no marker for eventfd signals without new buffers ($layout)"
+done
+
 # SIGTERM: the run stops within a second or two, the truth trace is closed.
 "$kvmhost" --guest "$work/spin.bin" --truth "$work/term.vmt" 2>"$work/err" &
 pid=$!

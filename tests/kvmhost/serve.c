@@ -279,8 +279,9 @@ static void deliver_notifies(struct serve *s, unsigned i, uint64_t count)
 
 		s->stats.eventfd_unclear++;
 		snprintf(text, sizeof(text),
-			 "ioeventfd at 0x%llx: %llu QueueNotify write(s), %u queue(s) with new buffers; the notifies recorded here are those queues",
-			 (unsigned long long)(base + MMIO_QUEUE_NOTIFY), (unsigned long long)count, n_moved);
+			 "ioeventfd at 0x%llx: %llu QueueNotify write(s) but %u queue(s) with new buffers; %s",
+			 (unsigned long long)(base + MMIO_QUEUE_NOTIFY), (unsigned long long)count, n_moved,
+			 n_moved ? "recorded as notifies of those queues" : "none recorded");
 		serve_marker(s, text);
 	}
 	for (unsigned k = 0; k < n_moved; k++) {
