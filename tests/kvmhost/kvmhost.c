@@ -23,6 +23,7 @@
 
 #include "capture/driver/rig.h"
 #include "capture/emu/machine.h"
+#include "spec/mmio_regs.h"
 #include "spec/virtio.h"
 #include "tests/kvmhost/kh_abi.h"
 #include "tests/kvmhost/kvm_vm.h"
@@ -477,7 +478,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; op.ioeventfd && i < op.devices.n_devices; i++) {
 		int fd;
 
-		r = kvm_vm_add_ioeventfd(&vm, rig_device_base(i) + 0x50 /* QueueNotify */, 4, &fd, err, sizeof(err));
+		r = kvm_vm_add_ioeventfd(&vm, rig_device_base(i) + MMIO_QUEUE_NOTIFY, 4, &fd, err, sizeof(err));
 		if (r == KVM_VM_UNUSABLE) {
 			error("SKIP: %s", err);
 			status = EXIT_SKIP;

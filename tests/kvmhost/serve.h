@@ -85,8 +85,9 @@ void serve_get_stats(const struct serve *s, struct serve_stats *st);
  * error the trace had (negative errno) with a message in err. */
 int serve_finish(struct serve *s, const char *end_reason, char *err, size_t errlen);
 
-/* Free everything (closes the truth trace without a footer reason if
- * serve_finish was not called).  NULL is a no-op. */
+/* Free everything; if serve_finish was not called, the truth trace is
+ * closed with the end reason "kvmhost stopped before the end".  NULL is a
+ * no-op. */
 void serve_free(struct serve *s);
 
 #endif

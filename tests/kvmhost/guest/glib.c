@@ -3,8 +3,9 @@
 
 #include "tests/kvmhost/kh_abi.h"
 
-/* gcc may turn these loops into calls to themselves: guest.c is built
- * with -fno-tree-loop-distribute-patterns for that reason. */
+/* A compiler may turn these loops into calls to themselves: the guest is
+ * built with -fno-tree-loop-distribute-patterns (gcc) or -fno-builtin
+ * (clang) for that reason. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;
