@@ -21,6 +21,9 @@ packages=(
 	libncurses-dev libpcap-dev libbpf-dev
 	# recording a real guest: QEMU, and the test guest's initramfs
 	qemu-system-x86 busybox-static cpio
+	# eBPF capture of KVM exits: the CO-RE program, its skeleton, and the
+	# benchmark's common alternative
+	clang llvm bpftool bpftrace
 )
 
 say() { printf '== %s\n' "$*" >&2; }
