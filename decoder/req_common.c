@@ -245,6 +245,16 @@ static void pending_write_oldest(struct decoder *dec)
 	p->n--;
 }
 
+/* Keep the payload held under REQ_PENDING_BYTES: a completion can add up
+ * to the payload cap to a row, an insert too. */
+static void pending_trim(struct decoder *dec)
+{
+	struct req_pending *p = &dec->rings->pending;
+
+	while (p->n && p->bytes > REQ_PENDING_BYTES)
+		pending_write_oldest(dec);
+}
+
 /* Write the oldest rows while nothing can change them any more: an
  * interrupt followed their completion (notify, used entry and interrupt
  * each change a row once, in that order). */
@@ -286,7 +296,7 @@ uint64_t req_insert(struct decoder *dec, struct dec_ring *r, const struct rings_
 			return 0;
 		}
 	}
-	while (p->n && (p->n == REQ_PENDING_ROWS || p->bytes > REQ_PENDING_BYTES))
+	if (p->n == REQ_PENDING_ROWS)
 		pending_write_oldest(dec);
 	/* Ids are consecutive: the new row goes right after the last one held. */
 	uint64_t id = ++rs->next_request;
@@ -303,6 +313,7 @@ uint64_t req_insert(struct decoder *dec, struct dec_ring *r, const struct rings_
 	row->ts_notify = dec->ev->ts_ns;
 	row_apply(p, row, f);
 	dec->stats.requests++;
+	pending_trim(dec);
 	return id;
 }
 
@@ -316,6 +327,7 @@ void req_complete(struct decoder *dec, uint64_t id, const struct req_fields *f)
 		row->seq_used = dec->ev->seq;
 		row->ts_used = dec->ev->ts_ns;
 		row_apply(&rs->pending, row, f);
+		pending_trim(dec);
 		return;
 	}
 	sqlite3_stmt *st = rs->st[RST_REQ_USED];
