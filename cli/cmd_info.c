@@ -20,6 +20,7 @@ static void usage(FILE *f)
 		"queues, requests and violations. Reads vmtrace.db when no file is named.\n"
 		"\n"
 		"  --json      print one JSON object (stable keys: events, lost, violations,\n"
+		"              anomalies,\n"
 		"              complete, devices[] with base, name, device_id, type, version,\n"
 		"              status (as last written), status_reached (every bit set at some\n"
 		"              point), features_offered, features_negotiated, queues[], requests,\n"
@@ -115,6 +116,8 @@ static void print_json(sqlite3 *db)
 	meta_text(db, "lost", buf, sizeof(buf));
 	json_u64(&j, "lost", strtoull(buf, NULL, 10));
 	json_u64(&j, "violations", (uint64_t)scalar(db, "SELECT count(*) FROM violations", 0));
+	/* Files written before the table existed read as 0. */
+	json_u64(&j, "anomalies", (uint64_t)scalar(db, "SELECT count(*) FROM anomalies", 0));
 	meta_text(db, "complete", buf, sizeof(buf));
 	json_bool(&j, "complete", strcmp(buf, "1") == 0);
 	meta_text(db, "source", buf, sizeof(buf));
@@ -206,7 +209,13 @@ static void print_text(sqlite3 *db, const char *path)
 	}
 	sqlite3_finalize(qs);
 	sqlite3_finalize(st);
-	printf("\n%lld violation%s\n", (long long)viol, viol == 1 ? "" : "s");
+	int64_t anomalies = scalar(db, "SELECT count(*) FROM anomalies", 0);
+	printf("\n%lld violation%s", (long long)viol, viol == 1 ? "" : "s");
+	if (anomalies)
+		printf("; %lld anomal%s in best-effort ring snapshots (torn by the running guest, not counted as "
+		       "violations: SELECT * FROM anomalies)",
+		       (long long)anomalies, anomalies == 1 ? "y" : "ies");
+	putchar('\n');
 	if (viol && sqlite3_prepare_v2(db, "SELECT seq, device, severity, rule, message FROM violations_in_order LIMIT 10",
 				       -1, &vs, NULL) == SQLITE_OK) {
 		while (sqlite3_step(vs) == SQLITE_ROW) {

@@ -55,7 +55,7 @@ struct dec_device {
 
 enum dec_stmt {
 	ST_REG_CHANGE, ST_STATUS_CHANGE, ST_FEATURE,
-	ST_QUEUE_OPEN, ST_QUEUE_UPDATE, ST_QUEUE_END, ST_VIOLATION, ST_LOST,
+	ST_QUEUE_OPEN, ST_QUEUE_UPDATE, ST_QUEUE_END, ST_VIOLATION, ST_ANOMALY, ST_LOST,
 	ST_DEVICE_UPSERT, ST_META,
 	ST_COUNT
 };
@@ -167,6 +167,10 @@ int dec_fail(struct decoder *dec, const char *what);
 /* Report a broken rule at the current event. dev may be NULL. */
 void dec_violation(struct decoder *dec, struct dec_device *d, enum rule_id rule, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Report what would have broken rule in best-effort bytes (a snapshot
+ * that raced the guest): an anomaly, not a violation. dev may be NULL. */
+void dec_anomaly(struct decoder *dec, struct dec_device *d, int queue, enum rule_id rule, const char *msg);
 
 /* dec_mmio.c: one register access of device d. */
 void dec_mmio(struct decoder *dec, struct dec_device *d, const struct vmt_event *ev);

@@ -17,6 +17,7 @@ static const char *const sql[ST_COUNT] = {
 			    "WHERE device = ?1 AND queue = ?2 AND generation = ?3",
 	[ST_QUEUE_END] = "UPDATE queues SET seq_end = ?4, end_reason = ?5 WHERE device = ?1 AND queue = ?2 AND generation = ?3",
 	[ST_VIOLATION] = "INSERT INTO violations(seq, device, rule, section, severity, actor, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_ANOMALY] = "INSERT INTO anomalies(seq, device, queue, rule, message) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_LOST] = "INSERT OR REPLACE INTO lost(seq, count) VALUES (?1, ?2)",
 	[ST_DEVICE_UPSERT] = "INSERT OR REPLACE INTO devices(device, base, name, device_id, type, version, vendor_id, status, "
 			     "features_offered, features_accepted, features_negotiated, first_seq, last_seq, events, config) "
@@ -265,7 +266,7 @@ int dec_sql_run(struct decoder *dec, enum dec_stmt which)
 	int r = dec_sql_step(dec, dec->st[which]);
 
 	/* These leave optional columns unbound, which must read as NULL. */
-	if (which == ST_VIOLATION || which == ST_QUEUE_UPDATE ||
+	if (which == ST_VIOLATION || which == ST_ANOMALY || which == ST_QUEUE_UPDATE ||
 	    which == ST_FEATURE || which == ST_DEVICE_UPSERT)
 		sqlite3_clear_bindings(dec->st[which]);
 	return r;

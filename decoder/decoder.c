@@ -90,6 +90,21 @@ void dec_violation(struct decoder *dec, struct dec_device *d, enum rule_id rule,
 	dec->stats.violations++;
 }
 
+void dec_anomaly(struct decoder *dec, struct dec_device *d, int queue, enum rule_id rule, const char *msg)
+{
+	sqlite3_stmt *st = dec->st[ST_ANOMALY];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(dec->ev ? dec->ev->seq : 0));
+	if (d)
+		sqlite3_bind_int(st, 2, (int)d->id);
+	if (queue >= 0)
+		sqlite3_bind_int(st, 3, queue);
+	sqlite3_bind_text(st, 4, rule_lookup(rule)->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, msg, -1, SQLITE_TRANSIENT);
+	dec_sql_run(dec, ST_ANOMALY);
+	dec->stats.anomalies++;
+}
+
 static int meta_put(struct decoder *dec, const char *key, const char *value)
 {
 	sqlite3_bind_text(dec->st[ST_META], 1, key, -1, SQLITE_TRANSIENT);

@@ -28,6 +28,7 @@ struct decoder_stats {
 	uint64_t rows;      /* rows inserted plus UPDATE statements run */
 	uint64_t lost;
 	uint64_t violations;
+	uint64_t anomalies; /* inconsistencies in best-effort snapshots */
 	uint64_t requests;
 	unsigned devices;
 };

@@ -240,18 +240,21 @@ void rings_queue_end(struct decoder *dec, struct dec_device *d, unsigned q)
 static void ring_violation(struct decoder *dec, struct dec_ring *r, bool exact, enum rule_id rule, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* Report at the current event, unless the bytes behind the finding were
- * best-effort (a torn snapshot is not the driver's fault). */
+/* Report at the current event.  If the bytes behind the finding were
+ * best-effort, a torn snapshot may be to blame rather than the driver:
+ * it becomes an anomaly row, not a violation. */
 static void ring_violation(struct decoder *dec, struct dec_ring *r, bool exact, enum rule_id rule, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
 
-	if (!exact)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (!exact) {
+		dec_anomaly(dec, r->d, (int)r->q, rule, msg);
+		return;
+	}
 	dec_violation(dec, r->d, rule, "queue %u: %s", r->q, msg);
 }
 

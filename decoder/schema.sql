@@ -196,6 +196,16 @@ CREATE TABLE violations (
   message   TEXT NOT NULL
 );
 
+-- Findings in best-effort memory (snapshots that raced a running guest):
+-- what would have been a violation had the bytes been exact.
+CREATE TABLE anomalies (
+  seq      INTEGER NOT NULL,
+  device   INTEGER,
+  queue    INTEGER,
+  rule     TEXT NOT NULL,    -- the rule the bytes seemed to break
+  message  TEXT NOT NULL
+);
+
 -- Events the source dropped.
 CREATE TABLE lost (
   seq    INTEGER PRIMARY KEY,
