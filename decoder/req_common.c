@@ -104,7 +104,11 @@ void req_note_mem(struct rings_chain *c, unsigned f)
 
 void req_digest_hex(uint64_t h, char out[17])
 {
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 15; i >= 0; i--, h >>= 4)
+		out[i] = hex[h & 15];
+	out[16] = '\0';
 }
 
 void req_inflight_view(const struct rings_inflight *f, struct rings_chain *c)
