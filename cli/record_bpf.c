@@ -486,7 +486,9 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	status = pump(&ss, o, pid, end_reason, sizeof(end_reason));
 	child_pid = 0;
 	events = rawtrace_writer_events(ss.w);
-	r = rawtrace_writer_close(ss.w, ss.ring_lost, ss.write_error ? "write error" : end_reason);
+	/* Every loss is a VMT_EV_LOST event where it happened: the footer's
+	 * count (losses without such an event) stays 0. */
+	r = rawtrace_writer_close(ss.w, 0, ss.write_error ? "write error" : end_reason);
 	ss.w = NULL;
 	if (ss.write_error || r < 0) {
 		error("unable to write '%s': %s; %s, what was written before is kept", ro.raw_path,
@@ -518,7 +520,7 @@ out:
 		child_pid = 0;
 	}
 	if (ss.w)
-		rawtrace_writer_close(ss.w, ss.ring_lost, end_reason);
+		rawtrace_writer_close(ss.w, 0, end_reason);
 	kvm_source_free(ss.src);
 	kvm_bpf_free(ss.bpf);
 	rawtrace_meta_clear(&meta);

@@ -75,10 +75,12 @@ int kvm_bpf_check(char *err, size_t errlen)
 		return 0;
 	snprintf(err, errlen,
 		 "--bpf needs the capabilities CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load a BPF program "
-		 "on KVM's tracepoints; this process (uid %u) lacks %s%s%s: run vmtrace as root, or give it "
-		 "those capabilities (setcap cap_bpf,cap_perfmon+ep)",
+		 "on KVM's tracepoints; this process (uid %u) lacks %s%s%s: %s",
 		 (unsigned)geteuid(), bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
-		 perfmon ? "" : "CAP_PERFMON");
+		 perfmon ? "" : "CAP_PERFMON",
+		 geteuid() == 0 ? "it runs as root, but with a reduced capability set (container, capability "
+				  "bounding set): give it those capabilities back"
+				: "run vmtrace as root, or give it those capabilities (setcap cap_bpf,cap_perfmon+ep)");
 	return -EPERM;
 }
 
