@@ -34,11 +34,15 @@ const volatile __u32 snapshots = 0;
 const volatile __u32 n_windows = 0; /* 0: every address */
 const volatile __u64 win_base[MMIO_WINDOWS_MAX] = {};
 const volatile __u64 win_size[MMIO_WINDOWS_MAX] = {};
-/* Wake the consumer only once this many bytes wait (it polls anyway). */
-const volatile __u64 wake_bytes = 1u << 20;
+/* Wake the consumer every this many records (a power of two; it polls
+ * anyway, this only bounds how full the ring gets between polls). */
+const volatile __u32 wake_every = 8192;
 
 /* Set after load, before attach: the process traced. */
 __u32 targ_tgid = 0;
+
+/* Records emitted, all CPUs together; racy on purpose (only paces wake-ups). */
+__u32 n_emitted = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -61,23 +65,9 @@ struct {
 	__type(value, __u8);
 } tgids SEC(".maps");
 
-/* A read that went out to the VMM, per vCPU thread, until its completion. */
-struct pending_read {
-	__u64 gpa;
-	__u32 len;
-	__u32 valid;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct pending_read);
-} pending SEC(".maps");
-
-static __always_inline bool traced(void)
+static __always_inline bool traced(__u64 pid_tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = pid_tgid >> 32;
 
 	if (tgid == targ_tgid)
 		return true;
@@ -103,7 +93,7 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
-static __always_inline void emit(__u8 kind, __u8 len, __u16 flags, __u64 gpa, __u64 val)
+static __always_inline void emit(__u64 pid_tgid, __u8 kind, __u8 len, __u16 flags, __u64 gpa, __u64 val)
 {
 	struct mmio_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 
@@ -114,13 +104,13 @@ static __always_inline void emit(__u8 kind, __u8 len, __u16 flags, __u64 gpa, __
 	r->ts_ns = bpf_ktime_get_ns();
 	r->gpa = gpa;
 	r->val = val;
-	r->tid = (__u32)bpf_get_current_pid_tgid();
+	r->tid = (__u32)pid_tgid;
 	r->kind = kind;
 	r->len = len;
 	r->flags = flags;
-	/* The consumer polls; wake it only when the ring fills up. */
-	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP
-											     : BPF_RB_NO_WAKEUP);
+	/* The consumer polls; a wake-up now and then keeps a fast guest
+	 * from filling the ring between two polls. */
+	bpf_ringbuf_submit(r, (++n_emitted & (wake_every - 1)) ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
 }
 
 /* ---- Ring snapshots (mmio.h) ---- */
@@ -671,41 +661,49 @@ static __always_inline void dev_write(struct dev_state *d, __u32 off, __u64 val)
 	}
 }
 
-/* Before an access is recorded: follow set-up, take snapshots. */
-static __always_inline void snap_access(int type, int len, __u64 gpa, __u64 val)
+/* Before an access is recorded: follow set-up, take snapshots.  Only
+ * the accesses that matter look the device up (not a driver's polling of
+ * Status, say). */
+static __always_inline void snap_access(__u64 pid_tgid, int type, int len, __u64 gpa, __u64 val)
 {
-	struct dev_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .base = gpa & ~(__u64)(WIN_SIZE - 1) };
+	struct dev_key key = { .tgid = pid_tgid >> 32, .base = gpa & ~(__u64)(WIN_SIZE - 1) };
 	__u32 off = gpa & (WIN_SIZE - 1);
 	struct dev_state *d;
 
-	if (type == MMIO_TP_READ && off == 0 && len == 4 && val == VIRTIO_MMIO_MAGIC) {
-		struct dev_state fresh = {};
-		bpf_map_update_elem(&devs, &key, &fresh, BPF_NOEXIST);
+	if (type == MMIO_TP_READ) {
+		if (off == 0 && len == 4 && val == VIRTIO_MMIO_MAGIC) {
+			struct dev_state fresh = {};
+			bpf_map_update_elem(&devs, &key, &fresh, BPF_NOEXIST);
+		} else if (off == REG_INTERRUPT_STATUS && bpf_map_lookup_elem(&devs, &key)) {
+			/* At the read's completion, not at its exit: the VMM
+			 * may do the device's work while serving the exit (an
+			 * ioeventfd's queue, say); the guest is still stopped
+			 * here. */
+			snap_used(&key, gpa);
+		}
 		return;
 	}
+	if (type != MMIO_TP_WRITE)
+		return;
 	d = bpf_map_lookup_elem(&devs, &key);
 	if (!d)
 		return;
-	if (type == MMIO_TP_WRITE) {
-		if (off == REG_QUEUE_NOTIFY)
-			snap_notify(&key, gpa, (__u32)val & 0xffff);
-		else if (len == 4)
-			dev_write(d, off, val);
-	} else if (type == MMIO_TP_READ && off == REG_INTERRUPT_STATUS) {
-		/* At the read's completion, not at its exit: the VMM may do
-		 * the device's work while serving the exit (an ioeventfd's
-		 * queue, say); the guest is still stopped here. */
-		snap_used(&key, gpa);
-	}
+	if (off == REG_QUEUE_NOTIFY)
+		snap_notify(&key, gpa, (__u32)val & 0xffff);
+	else if (len == 4)
+		dev_write(d, off, val);
 }
 
 SEC("tp_btf/kvm_mmio")
 int BPF_PROG(on_kvm_mmio, int type, int len, __u64 gpa, void *valp)
 {
-	struct pending_read *p;
-	__u64 val = 0;
+	__u64 pid_tgid, val = 0;
 
-	if (!traced() || !in_windows(gpa))
+	/* A read's exit: its completion (type 1) will tell everything. */
+	if (type == MMIO_TP_UNSATISFIED_READ)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (!traced(pid_tgid) || !in_windows(gpa))
 		return 0;
 	/* val points at the access's bytes (at most 8 of them per event). */
 	if (valp && len > 0) {
@@ -714,40 +712,18 @@ int BPF_PROG(on_kvm_mmio, int type, int len, __u64 gpa, void *valp)
 			val &= (1ull << (len * 8)) - 1;
 	}
 	if (snapshots)
-		snap_access(type, len, gpa, val);
-	switch (type) {
-	case MMIO_TP_WRITE:
-		emit(MMIO_REC_WRITE, (__u8)len, 0, gpa, val);
-		return 0;
-	case MMIO_TP_UNSATISFIED_READ:
-		p = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (!p)
-			return 0;
-		/* The previous read's completion never came: say so. */
-		if (p->valid)
-			emit(MMIO_REC_READ_UNDONE, (__u8)p->len, 0, p->gpa, 0);
-		p->gpa = gpa;
-		p->len = (__u32)len;
-		p->valid = 1;
-		return 0;
-	case MMIO_TP_READ:
-		p = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), NULL, 0);
-		if (p && p->valid && p->gpa == gpa) {
-			p->valid = 0;
-			emit(MMIO_REC_READ, (__u8)len, 0, gpa, val);
-		} else {
-			emit(MMIO_REC_READ, (__u8)len, MMIO_F_IN_KERNEL, gpa, val);
-		}
-		return 0;
-	}
+		snap_access(pid_tgid, type, len, gpa, val);
+	emit(pid_tgid, type == MMIO_TP_WRITE ? MMIO_REC_WRITE : MMIO_REC_READ, (__u8)len, 0, gpa, val);
 	return 0;
 }
 
 SEC("tp_btf/kvm_fast_mmio")
 int BPF_PROG(on_kvm_fast_mmio, __u64 gpa)
 {
-	if (traced() && in_windows(gpa))
-		emit(MMIO_REC_FAST_WRITE, 0, 0, gpa, 0);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (traced(pid_tgid) && in_windows(gpa))
+		emit(pid_tgid, MMIO_REC_FAST_WRITE, 0, 0, gpa, 0);
 	return 0;
 }
 
@@ -774,7 +750,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	__u32 tgid, cmd;
 	__u64 arg;
 
-	if (id != NR_IOCTL || !traced())
+	if (id != NR_IOCTL || !traced(bpf_get_current_pid_tgid()))
 		return 0;
 	cmd = (__u32)PT_REGS_PARM2_CORE_SYSCALL(regs);
 	if (cmd != KVM_SET_USER_MEMORY_REGION && cmd != KVM_SET_USER_MEMORY_REGION2)

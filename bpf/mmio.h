@@ -4,10 +4,13 @@
  *
  * The program runs on kvm:kvm_mmio in the traced VMM's threads.  On x86 a
  * read that goes out to user space shows twice there: "unsatisfied-read"
- * (type 0, no value) when the vCPU exits, "read" (type 1, with the value)
- * when the VMM hands the value back on the next KVM_RUN; a read the kernel
- * answers itself shows only as type 1.  The program joins the two, so a
- * read reaches the ring once, with its value. */
+ * (type 0, no value) when the vCPU exits, "read" (type 1, with the
+ * address, width and value) when the VMM hands the value back on the next
+ * KVM_RUN; a read the kernel answers itself shows only as type 1.  The
+ * completion says all there is to say, so that is the one record a read
+ * gets (one ring record per read, and no per-thread state to keep for
+ * type 0; the price: a read whose completion never comes, because the VMM
+ * died serving it or vmtrace detached meanwhile, is not recorded). */
 #ifndef VMTRACE_BPF_MMIO_H
 #define VMTRACE_BPF_MMIO_H
 
@@ -19,16 +22,12 @@
 /* struct mmio_rec kind */
 #define MMIO_REC_READ 1         /* a read and the value the guest got */
 #define MMIO_REC_WRITE 2        /* a write and its value (also when an ioeventfd took it) */
-#define MMIO_REC_READ_UNDONE 3  /* a read went out to the VMM, its completion was never seen */
 #define MMIO_REC_FAST_WRITE 4   /* kvm:kvm_fast_mmio: a write an ioeventfd took
 				 * without decoding it (width and value unknown) */
 #define MMIO_REC_MEM 5          /* guest memory copied at a trigger (struct mem_rec) */
 #define MMIO_REC_MEMSLOT 6      /* the VMM set a guest memory slot (struct memslot_rec) */
 #define MMIO_REC_SNAP_FAIL 7    /* a snapshot was cut short: val = MMIO_SNAP_*, gpa = the
 				 * trigger register, len = 0 */
-
-/* struct mmio_rec flags */
-#define MMIO_F_IN_KERNEL 0x1    /* the kernel answered the access (no exit to the VMM) */
 
 /* One register access; 32 bytes. */
 struct mmio_rec {
@@ -38,7 +37,7 @@ struct mmio_rec {
 	__u32 tid;   /* the vCPU thread */
 	__u8 kind;   /* MMIO_REC_* */
 	__u8 len;    /* access width in bytes; 0 for MMIO_REC_FAST_WRITE */
-	__u16 flags; /* MMIO_F_* */
+	__u16 flags; /* 0 */
 };
 
 /* Largest window list the program filters on (--window). */

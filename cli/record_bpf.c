@@ -249,8 +249,8 @@ static int meta_fill(struct rawtrace_meta *meta, const struct record_bpf_opts *o
 	}
 	if (uname(&u) == 0 && r == 0)
 		r = rawtrace_meta_set(meta, "kernel", u.release);
-	snprintf(buf, sizeof(buf), "BPF on kvm:kvm_mmio and kvm:kvm_fast_mmio; reads joined with their completion; "
-				   "ring buffer %u KiB",
+	snprintf(buf, sizeof(buf), "BPF on kvm:kvm_mmio and kvm:kvm_fast_mmio; a read is recorded at its "
+				   "completion, with its value; ring buffer %u KiB",
 		 (o->ring_bytes ? o->ring_bytes : MMIO_RING_DEFAULT) >> 10);
 	if (r == 0)
 		r = rawtrace_meta_set(meta, "capture", buf);
@@ -342,10 +342,9 @@ static void print_summary(const struct session *ss, const struct record_bpf_opts
 
 	kvm_source_get_stats(ss->src, &st);
 	fprintf(stderr,
-		"vmtrace: %s; %llu virtio-mmio accesses on %u device%s (%llu reads answered in the kernel), "
-		"%llu other MMIO accesses skipped\n",
+		"vmtrace: %s; %llu virtio-mmio accesses on %u device%s, %llu other MMIO accesses skipped\n",
 		end_reason, (unsigned long long)st.accesses, st.devices, st.devices == 1 ? "" : "s",
-		(unsigned long long)st.reads_in_kernel, (unsigned long long)(st.other + st.dropped_undecided));
+		(unsigned long long)(st.other + st.dropped_undecided));
 	if (!o->no_snapshots)
 		fprintf(stderr, "vmtrace: ring snapshots: %llu memory events (%.1f KB)%s%s, %llu memory slot%s seen\n",
 			(unsigned long long)st.snapshot_events, st.snapshot_bytes / 1e3,

@@ -188,7 +188,12 @@ int kvm_bpf_open(struct kvm_bpf **out, const struct kvm_bpf_cfg *cfg, kvm_bpf_re
 	}
 	k->skel->rodata->follow_forks = cfg->follow_forks;
 	k->skel->rodata->snapshots = cfg->snapshots;
-	k->skel->rodata->wake_bytes = ring / 4;
+	/* A wake-up per eighth of the ring's worth of access records (a
+	 * power of two: the program masks with it). */
+	uint32_t every = 1;
+	while (every * 2 <= ring / 8 / (sizeof(struct mmio_rec) + 8))
+		every *= 2;
+	k->skel->rodata->wake_every = every;
 	if (cfg->only_windows) {
 		k->skel->rodata->n_windows = (uint32_t)cfg->n_windows;
 		for (size_t i = 0; i < cfg->n_windows; i++) {

@@ -33,7 +33,7 @@ struct window {
 
 enum held_kind {
 	HELD_ACCESS,     /* an MMIO event, or guest memory (data owned) */
-	HELD_INCOMPLETE, /* an access whose value is unknown: marker + lost */
+	HELD_INCOMPLETE, /* a write whose value is unknown (fast MMIO): marker + lost */
 	HELD_LOST,       /* records the ring had no room for: ev.value of them */
 	HELD_MARKER,     /* a note (data owned), written whatever the windows */
 };
@@ -244,16 +244,10 @@ static int write_held(struct kvm_source *s, const struct held *h)
 	}
 	if (h->kind == HELD_INCOMPLETE) {
 		s->st.incomplete++;
-		if (h->rec_kind == MMIO_REC_FAST_WRITE)
-			snprintf(why, sizeof(why),
-				 "kvm-bpf: write to 0x%llx+0x%llx taken by an ioeventfd on KVM's fast path "
-				 "(kvm_fast_mmio): width and value not visible",
-				 (unsigned long long)w->base, (unsigned long long)h->ev.addr);
-		else
-			snprintf(why, sizeof(why),
-				 "kvm-bpf: %u-byte read of 0x%llx+0x%llx went out to the VMM and never completed: "
-				 "value unknown",
-				 h->ev.width, (unsigned long long)w->base, (unsigned long long)h->ev.addr);
+		snprintf(why, sizeof(why),
+			 "kvm-bpf: write to 0x%llx+0x%llx taken by an ioeventfd on KVM's fast path "
+			 "(kvm_fast_mmio): width and value not visible",
+			 (unsigned long long)w->base, (unsigned long long)h->ev.addr);
 		return emit_lost(s, h->ev.ts_ns, w->base, 1, why);
 	}
 	if (h->ev.type == VMT_EV_MEM) {
@@ -409,7 +403,7 @@ static int one_access(struct kvm_source *s, const struct mmio_rec *rec, uint64_t
 		.ts_ns = rec->ts_ns > s->cfg.t0_ns ? rec->ts_ns - s->cfg.t0_ns : 0,
 		.type = VMT_EV_MMIO,
 		.source = VMT_SRC_KVM_BPF,
-		.dir = rec->kind == MMIO_REC_READ || rec->kind == MMIO_REC_READ_UNDONE ? VMT_DIR_READ : VMT_DIR_WRITE,
+		.dir = rec->kind == MMIO_REC_READ ? VMT_DIR_READ : VMT_DIR_WRITE,
 		.width = rec->len,
 		.vcpu = vcpu_of(s, rec->tid),
 		.base = base,
@@ -420,8 +414,6 @@ static int one_access(struct kvm_source *s, const struct mmio_rec *rec, uint64_t
 	h.win = (uint32_t)wi;
 	h.kind = rec->kind == MMIO_REC_READ || rec->kind == MMIO_REC_WRITE ? HELD_ACCESS : HELD_INCOMPLETE;
 	h.rec_kind = rec->kind;
-	if (rec->kind == MMIO_REC_READ && (rec->flags & MMIO_F_IN_KERNEL) && w->state == WIN_VIRTIO)
-		s->st.reads_in_kernel++;
 	if (s->fifo_len == 0 && w->state == WIN_VIRTIO)
 		return write_held(s, &h);
 	int r = push(s, &h, now_ns);
@@ -557,7 +549,6 @@ int kvm_source_record(struct kvm_source *s, const void *data, size_t len, uint64
 		if (rec.len != 1 && rec.len != 2 && rec.len != 4 && rec.len != 8)
 			break;
 		return one_access(s, &rec, now_ns);
-	case MMIO_REC_READ_UNDONE:
 	case MMIO_REC_FAST_WRITE:
 		return one_access(s, &rec, now_ns);
 	}

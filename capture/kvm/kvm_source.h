@@ -65,12 +65,11 @@ struct kvm_source_cfg {
 struct kvm_source_stats {
 	uint64_t records;    /* ring records taken */
 	uint64_t accesses;   /* MMIO events written */
-	uint64_t reads_in_kernel; /* of those, reads the kernel answered */
 	uint64_t other;      /* accesses to windows that are not virtio-mmio */
 	uint64_t dropped_undecided; /* accesses dropped from windows undecided too long */
 	uint64_t lost;       /* events counted lost (ring full, incomplete accesses, late windows) */
 	uint64_t ring_lost;  /* of those, records the ring had no room for */
-	uint64_t incomplete; /* reads never completed, fast-path writes without a value */
+	uint64_t incomplete; /* fast-path writes without a value (also counted lost) */
 	uint64_t bad;        /* records that were too short or of an unknown kind */
 	uint64_t held_max;   /* most accesses held back at once */
 	uint64_t snapshot_events; /* VMT_EV_MEM snapshots written */
