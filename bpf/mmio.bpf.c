@@ -7,7 +7,8 @@
  *   kvm_mmio(type, len, gpa, val)  every decoded access, in the vCPU thread:
  *                                   writes before the kernel offers them to
  *                                   in-kernel devices and ioeventfds, so a
- *                                   QueueNotify an ioeventfd takes shows too
+ *                                   QueueNotify an ioeventfd takes shows too;
+ *                                   reads at their completion (mmio.h)
  *   kvm_fast_mmio(gpa)             a write an ioeventfd took without the
  *                                   instruction being decoded (VMX fast path)
  *   sched_process_fork             children of traced processes are traced
@@ -17,7 +18,9 @@
  *
  * Filters: the traced process (tgid, and its children if asked), and
  * optionally a list of guest-physical windows.  Which windows hold virtio
- * devices is decided in user space (capture/kvm/kvm_source.h). */
+ * devices is decided in user space (capture/kvm/kvm_source.h); the
+ * program itself follows, for ring snapshots, the queue set-up of the
+ * windows where it saw a MagicValue read. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
