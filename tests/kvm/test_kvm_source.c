@@ -283,6 +283,64 @@ static void emit_error(void)
 	kvm_source_free(s);
 }
 
+/* Records of any bytes (the ring is the kernel's, but gpa, values and
+ * lengths come from the guest): nothing crashes, everything is counted,
+ * and a record kind the source does not know changes nothing. */
+static void random_records(void)
+{
+	struct log l;
+	struct kvm_source *s = make(&l, NULL, 0);
+	struct kvm_source_stats st;
+	static uint8_t buf[sizeof(struct mem_rec) + 64];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < 200000; i++) {
+		size_t len;
+
+		for (size_t j = 0; j < 64; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[j] = (uint8_t)x;
+		}
+		/* Mostly valid kinds, widths and lengths, in four windows
+		 * (0..0x7ff), so windows get decided either way and records
+		 * reach the writer; now and then anything at all. */
+		buf[28] = (uint8_t)(1 + x % 8);
+		memset(buf + 10, 0, 6);
+		buf[8] = (uint8_t)(x >> 8) & 0xfc;
+		buf[9] = (uint8_t)((x >> 16) & 0x7);
+		buf[29] = (uint8_t)(1u << ((x >> 20) % 4));
+		if (x % 16 == 0) { /* a MagicValue read */
+			buf[8] = 0;
+			buf[9] &= 0x6;
+			buf[28] = MMIO_REC_READ;
+			buf[29] = 4;
+			memcpy(buf + 16, &(uint64_t){ VIRTIO_MMIO_MAGIC }, 8);
+		}
+		len = 32;
+		if (buf[28] == MMIO_REC_MEM || buf[28] == MMIO_REC_SNAP_FAIL) {
+			uint32_t n = (uint32_t)((x >> 28) % 80);
+			memset(buf + 18, 0, 6); /* trigger_gpa in the four windows */
+			memcpy(buf + 32, &n, 4);
+			len = 40 + n;
+		}
+		if ((x >> 36) % 8 == 0)
+			len = (x >> 40) % sizeof(buf);
+		l.n = 0; /* the log keeps the last LOG_MAX events only */
+		CHECK(kvm_source_record(s, buf, len, (uint64_t)i * 1000) == 0);
+		if (i % 1000 == 0)
+			CHECK(kvm_source_tick(s, (uint64_t)i * 1000) == 0);
+	}
+	CHECK(kvm_source_end(s, UINT64_MAX / 2) == 0);
+	kvm_source_get_stats(s, &st);
+	printf("random records: %llu accesses, %llu other, %llu undecided, %llu bad, %llu snapshots, %llu lost\n", (unsigned long long)st.accesses, (unsigned long long)st.other, (unsigned long long)st.dropped_undecided, (unsigned long long)st.bad, (unsigned long long)st.snapshot_events, (unsigned long long)st.lost);
+	CHECK_EQ_U(st.records, 200000);
+	CHECK(st.bad > 0);
+	CHECK(st.accesses > 0);
+	kvm_source_free(s);
+}
+
 static void window_parse(void)
 {
 	struct kvm_window w;
@@ -312,6 +370,7 @@ int main(void)
 	RUN(lost_and_incomplete);
 	RUN(bad_records_and_vcpus);
 	RUN(emit_error);
+	RUN(random_records);
 	RUN(window_parse);
 	return harness_finish("test_kvm_source");
 }
