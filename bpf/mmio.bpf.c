@@ -676,7 +676,17 @@ static __always_inline void snap_access(__u64 pid_tgid, int type, int len, __u64
 	if (type == MMIO_TP_READ) {
 		if (off == 0 && len == 4 && val == VIRTIO_MMIO_MAGIC) {
 			struct dev_state fresh = {};
-			bpf_map_update_elem(&devs, &key, &fresh, BPF_NOEXIST);
+			long r = bpf_map_update_elem(&devs, &key, &fresh, BPF_NOEXIST);
+
+			/* No room: this device's rings will not be copied; say so. */
+			if (r && r != -17 /* EEXIST */) {
+				struct snap *s = snap_get();
+				if (s) {
+					snap_init(s, &key, gpa, 0);
+					snap_fail(s, MMIO_SNAP_NO_DEVICE);
+					snap_report(s);
+				}
+			}
 		} else if (off == REG_INTERRUPT_STATUS && bpf_map_lookup_elem(&devs, &key)) {
 			/* At the read's completion, not at its exit: the VMM
 			 * may do the device's work while serving the exit (an

@@ -71,6 +71,7 @@ struct mmio_memslot {
 /* Devices (0x200 windows with a MagicValue read) and queues per device
  * whose set-up the program follows. */
 #define MMIO_DEVICES_MAX 64
+#define MMIO_DEVICES_MAX_STR "64"
 #define MMIO_QUEUES_MAX 8
 /* Bytes of guest memory in one MMIO_REC_MEM record. */
 #define MMIO_MEM_CHUNK 4096u

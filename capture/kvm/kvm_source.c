@@ -480,6 +480,9 @@ static const char *snap_why(uint64_t why)
 		return "the BPF ring buffer was full";
 	case MMIO_SNAP_LIMIT:
 		return "more descriptors or bytes than one snapshot takes";
+	case MMIO_SNAP_NO_DEVICE:
+		return "more devices than the BPF program follows (" MMIO_DEVICES_MAX_STR "): this one's rings are "
+		       "not copied";
 	default:
 		return "unknown reason";
 	}
