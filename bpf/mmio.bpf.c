@@ -228,6 +228,7 @@ struct snap {
 	__u8 pad;
 	__u32 cur;       /* descriptor index */
 	__u32 hops;
+	__u32 ulen;      /* used walk: bytes the device wrote, not yet accounted to a buffer */
 	__u32 ind_n;
 	__u64 ind_gpa;
 };
@@ -413,10 +414,11 @@ static long walk_step(__u32 i, void *ctx)
 		if (s->pos == s->end || s->num == 0)
 			return 1;
 		if (s->used) {
-			__u32 id;
-			if (read_guest(s, s->ring + 4 + 8ull * (s->pos % s->num), &id, sizeof(id)))
+			__u32 elem[2]; /* id, len */
+			if (read_guest(s, s->ring + 4 + 8ull * (s->pos % s->num), elem, sizeof(elem)))
 				return 1;
-			s->cur = id;
+			s->cur = elem[0];
+			s->ulen = elem[1];
 		} else {
 			__u16 head;
 			if (read_guest(s, s->ring + 4 + 2ull * (s->pos % s->num), &head, sizeof(head)))
@@ -453,8 +455,14 @@ static long walk_step(__u32 i, void *ctx)
 		return 0;
 	}
 	if (!!(d.flags & VIRTQ_DESC_F_WRITE) == s->used && d.len) {
-		__u32 n = d.len > MMIO_SNAP_BUF_MAX ? MMIO_SNAP_BUF_MAX : d.len;
-		if (copy_region(s, d.addr, n, d.len > n ? MMIO_MEM_TRUNCATED : 0))
+		/* Of a used chain, only the bytes the device says it wrote. */
+		__u32 want = d.len, n;
+		if (s->used) {
+			want = d.len < s->ulen ? d.len : s->ulen;
+			s->ulen -= want;
+		}
+		n = want > MMIO_SNAP_BUF_MAX ? MMIO_SNAP_BUF_MAX : want;
+		if (n && copy_region(s, d.addr, n, want > n ? MMIO_MEM_TRUNCATED : 0))
 			return 1;
 	}
 	if ((d.flags & VIRTQ_DESC_F_NEXT) && ++s->hops < (s->ind ? s->ind_n : s->num))
@@ -577,6 +585,8 @@ static long used_step(__u32 qi, void *ctx)
 		return 0;
 	if (read_guest(s, q->used + 2, &idx, sizeof(idx)))
 		return 1;
+	if (idx == q->last_used)
+		return 0; /* nothing new since the last copy */
 	walk(s, q, true, q->last_used, idx);
 	q->last_used = idx;
 	s->expect_gpa = q->used;

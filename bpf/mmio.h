@@ -52,8 +52,9 @@ struct mmio_rec {
  * indirect tables and driver-readable buffers of the chains made available
  * since the last snapshot, then the available ring.  At the completion of
  * an InterruptStatus read (the VMM has served it, the guest has not run
- * yet), for every queue: the device-written buffers of the chains used
- * since the last one, then the used ring.  Bounded: see the limits below;
+ * yet), for every queue whose used index moved: the device-written
+ * buffers of the chains used since the last copy (as many bytes as each
+ * used entry says were written), then the used ring.  Bounded: see the limits below;
  * what a limit cut is flagged MMIO_MEM_TRUNCATED. */
 
 /* Memory slots remembered (all traced processes together). */
