@@ -226,8 +226,8 @@ static bool has_kvm_vm(pid_t pid)
 	return found;
 }
 
-static int meta_fill(struct rawtrace_meta *meta, const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv,
-		     pid_t tgid, int all_argc, char **all_argv)
+static int meta_fill(struct rawtrace_meta *meta, const struct record_bpf_opts *o, const char *snapshots_off,
+		     int cmd_argc, char **cmd_argv, pid_t tgid, int all_argc, char **all_argv)
 {
 	char buf[RAWTRACE_META_STR_MAX];
 	struct utsname u;
@@ -263,7 +263,11 @@ static int meta_fill(struct rawtrace_meta *meta, const struct record_bpf_opts *o
 			 o->only_windows ? " (only these)" : " and those found from MagicValue reads");
 	if (r == 0)
 		r = rawtrace_meta_set(meta, "windows", buf);
-	if (r == 0)
+	if (snapshots_off) {
+		snprintf(buf, sizeof(buf), "none: %s", snapshots_off);
+		if (r == 0)
+			r = rawtrace_meta_set(meta, "ring-snapshots", buf);
+	} else if (r == 0)
 		r = rawtrace_meta_set(meta, "ring-snapshots",
 				      o->no_snapshots ? "none (--no-snapshots): register accesses only"
 						      : "exact: copied by the BPF program with the vCPU stopped in KVM, at "
@@ -345,7 +349,7 @@ static void print_summary(const struct session *ss, const struct record_bpf_opts
 		"vmtrace: %s; %llu virtio-mmio accesses on %u device%s, %llu other MMIO accesses skipped\n",
 		end_reason, (unsigned long long)st.accesses, st.devices, st.devices == 1 ? "" : "s",
 		(unsigned long long)(st.other + st.dropped_undecided));
-	if (!o->no_snapshots)
+	if (!o->no_snapshots && !kvm_bpf_snapshots_off(ss->bpf))
 		fprintf(stderr, "vmtrace: ring snapshots: %llu memory events (%.1f KB)%s%s, %llu memory slot%s seen\n",
 			(unsigned long long)st.snapshot_events, st.snapshot_bytes / 1e3,
 			st.snapshot_best_effort ? ", some taken while the device moved a ring index (best-effort)" : "",
@@ -416,6 +420,8 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		error("%s", err);
 		return o->pid ? 1 : EXIT_NOSTART;
 	}
+	if (kvm_bpf_snapshots_off(ss.bpf) && !o->quiet)
+		warning("no ring snapshots: %s; recording register accesses only", kvm_bpf_snapshots_off(ss.bpf));
 	if (record_out_prepare(&ro, o->output, o->raw, o->force, o->quiet) != 0)
 		goto out;
 
@@ -442,7 +448,7 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		}
 		child_pid = pid;
 	}
-	if (meta_fill(&meta, o, cmd_argc, cmd_argv, pid, all_argc, all_argv) != 0) {
+	if (meta_fill(&meta, o, kvm_bpf_snapshots_off(ss.bpf), cmd_argc, cmd_argv, pid, all_argc, all_argv) != 0) {
 		error("cannot build the trace metadata");
 		goto out;
 	}

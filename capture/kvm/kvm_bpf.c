@@ -34,14 +34,16 @@ struct kvm_bpf {
 	int ncpus;
 	uint64_t *percpu; /* ncpus values, for reading the lost counter */
 	bool memlock_raised;
+	char snapshots_off[256]; /* why snapshots were asked for but are off, "" if not */
 };
 
 static bool libbpf_verbose;
+static bool libbpf_quiet; /* a first attempt whose failure is handled */
 
 /* libbpf's messages: its debug chatter only with -v. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+	if (!libbpf_verbose && (level == LIBBPF_DEBUG || libbpf_quiet))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -140,6 +142,59 @@ static void explain(char *err, size_t errlen, const char *what, int r, bool meml
 		snprintf(err, errlen, "%s: %s", what, strerror(-r));
 }
 
+/* Open, configure and load the skeleton into k->skel (destroyed again
+ * on failure).  Returns 0 or a negative errno (err). */
+static int load(struct kvm_bpf *k, const struct kvm_bpf_cfg *cfg, uint32_t ring, bool snapshots, char *err,
+		size_t errlen)
+{
+	uint32_t every = 1;
+	int r;
+
+	k->skel = mmio_bpf__open();
+	if (!k->skel) {
+		r = -errno;
+		explain(err, errlen, "cannot open the BPF program", r, k->memlock_raised);
+		return r;
+	}
+	k->skel->rodata->follow_forks = cfg->follow_forks;
+	k->skel->rodata->snapshots = snapshots;
+	/* A wake-up per eighth of the ring's worth of access records (a
+	 * power of two: the program masks with it). */
+	while (every * 2 <= ring / 8 / (sizeof(struct mmio_rec) + 8))
+		every *= 2;
+	k->skel->rodata->wake_every = every;
+	if (cfg->only_windows) {
+		k->skel->rodata->n_windows = (uint32_t)cfg->n_windows;
+		for (size_t i = 0; i < cfg->n_windows; i++) {
+			k->skel->rodata->win_base[i] = cfg->windows[i].base;
+			k->skel->rodata->win_size[i] = cfg->windows[i].size;
+		}
+	}
+	if (!cfg->follow_forks)
+		bpf_program__set_autoload(k->skel->progs.on_fork, false);
+	/* Without snapshots no syscall needs watching (sys_enter slows every
+	 * system call of every process a little). */
+	if (!snapshots)
+		bpf_program__set_autoload(k->skel->progs.on_sys_enter, false);
+	bpf_map__set_max_entries(k->skel->maps.events, ring);
+	/* With snapshots a refusal is handled (the caller retries without). */
+	libbpf_quiet = snapshots;
+	r = mmio_bpf__load(k->skel);
+	libbpf_quiet = false;
+	if (r < 0) {
+		explain(err, errlen, "cannot load the BPF program", r, k->memlock_raised);
+		mmio_bpf__destroy(k->skel);
+		k->skel = NULL;
+		return r;
+	}
+	return 0;
+}
+
+const char *kvm_bpf_snapshots_off(const struct kvm_bpf *k)
+{
+	return k->snapshots_off[0] ? k->snapshots_off : NULL;
+}
+
 int kvm_bpf_open(struct kvm_bpf **out, const struct kvm_bpf_cfg *cfg, kvm_bpf_record_fn fn, void *ctx,
 		 char *err, size_t errlen)
 {
@@ -180,39 +235,17 @@ int kvm_bpf_open(struct kvm_bpf **out, const struct kvm_bpf_cfg *cfg, kvm_bpf_re
 		goto fail;
 	}
 
-	k->skel = mmio_bpf__open();
-	if (!k->skel) {
-		r = -errno;
-		explain(err, errlen, "cannot open the BPF program", r, k->memlock_raised);
+	r = load(k, cfg, ring, cfg->snapshots, err, errlen);
+	if (r < 0 && cfg->snapshots && r != -EPERM) {
+		/* The snapshot part needs more of the kernel (bpf_loop: 5.17):
+		 * record the register accesses without it, and say why. */
+		snprintf(k->snapshots_off, sizeof(k->snapshots_off),
+			 "the kernel refused the BPF program with its ring-snapshot part (%s; -v shows libbpf's "
+			 "and the verifier's messages)", strerror(-r));
+		r = load(k, cfg, ring, false, err, errlen);
+	}
+	if (r < 0)
 		goto fail;
-	}
-	k->skel->rodata->follow_forks = cfg->follow_forks;
-	k->skel->rodata->snapshots = cfg->snapshots;
-	/* A wake-up per eighth of the ring's worth of access records (a
-	 * power of two: the program masks with it). */
-	uint32_t every = 1;
-	while (every * 2 <= ring / 8 / (sizeof(struct mmio_rec) + 8))
-		every *= 2;
-	k->skel->rodata->wake_every = every;
-	if (cfg->only_windows) {
-		k->skel->rodata->n_windows = (uint32_t)cfg->n_windows;
-		for (size_t i = 0; i < cfg->n_windows; i++) {
-			k->skel->rodata->win_base[i] = cfg->windows[i].base;
-			k->skel->rodata->win_size[i] = cfg->windows[i].size;
-		}
-	}
-	if (!cfg->follow_forks)
-		bpf_program__set_autoload(k->skel->progs.on_fork, false);
-	/* Without snapshots no syscall needs watching (sys_enter slows every
-	 * system call of every process a little). */
-	if (!cfg->snapshots)
-		bpf_program__set_autoload(k->skel->progs.on_sys_enter, false);
-	bpf_map__set_max_entries(k->skel->maps.events, ring);
-	r = mmio_bpf__load(k->skel);
-	if (r < 0) {
-		explain(err, errlen, "cannot load the BPF program", r, k->memlock_raised);
-		goto fail;
-	}
 	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), on_record, k, NULL);
 	if (!k->rb) {
 		r = -errno;

@@ -41,6 +41,11 @@ int kvm_bpf_check(char *err, size_t errlen);
 int kvm_bpf_open(struct kvm_bpf **out, const struct kvm_bpf_cfg *cfg, kvm_bpf_record_fn fn, void *ctx,
 		 char *err, size_t errlen);
 
+/* NULL, or why the snapshots asked for are off: the kernel refused the
+ * program with them (too old for bpf_loop, say), so it was loaded
+ * without (register accesses only). */
+const char *kvm_bpf_snapshots_off(const struct kvm_bpf *k);
+
 /* Start tracing process tgid.  Returns 0 or a negative errno (err). */
 int kvm_bpf_attach(struct kvm_bpf *k, pid_t tgid, char *err, size_t errlen);
 
