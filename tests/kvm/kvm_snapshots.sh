@@ -7,7 +7,9 @@
 # used chains, used ring).  Checks: the BPF trace's memory events are,
 # one for one and in order, the truth's snapshot events (same address,
 # length and bytes); every one is flagged a snapshot and none best-effort
-# or truncated; the trace says so in its metadata.
+# or truncated; the trace says so in its metadata.  With --ioeventfd,
+# the QueueNotify writes in the BPF trace are as many as the eventfds
+# counted (none of them exited to kvmhost).
 #
 #   kvm_snapshots.sh VMTRACE KVMHOST modern|legacy [--ioeventfd]
 set -uo pipefail
@@ -29,6 +31,16 @@ st=$?
 cat "$work/rec.err"
 host_skip_if_77 "$st" "$work/rec.err"
 [ "$st" = 0 ] || fail "vmtrace record --bpf -- kvmhost exited $st"
+# With --ioeventfd the kernel's own count of QueueNotify writes is the sum
+# of the eventfd counters kvmhost read ("S signals"): BPF must have seen
+# exactly that many (and kvmhost none of them as an exit).
+if [ "${1:-}" = --ioeventfd ]; then
+	signals=$(sed -n 's/.*QueueNotify via ioeventfd (\([0-9]*\) signals).*/\1/p' "$work/rec.err")
+	notifies=$("$vmtrace" dump "$work/bpf.vmt" | grep -c ' W QueueNotify ')
+	echo "ioeventfd: $signals eventfd signals, $notifies QueueNotify writes in the BPF trace"
+	[ -n "$signals" ] && [ "$signals" -gt 0 ] || fail "kvmhost reports no ioeventfd signals"
+	[ "$notifies" = "$signals" ] || fail "the BPF trace has $notifies QueueNotify writes, the eventfds $signals"
+fi
 "$vmtrace" dump --header "$work/bpf.vmt" | grep -q '^# ring-snapshots: exact' ||
 	fail "the trace's metadata does not call its snapshots exact"
 "$vmtrace" dump --hex "$work/truth.vmt" >"$work/truth.txt" || fail "vmtrace dump of the truth"
