@@ -26,6 +26,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 have_bpftrace=yes
 command -v bpftrace >/dev/null || have_bpftrace=no
+# bpftrace finds tracepoints through tracefs; where it is not mounted (vmtrace
+# itself needs no tracefs), mount it for bpftrace alone, in a private mount
+# namespace.
+bpftrace=(bpftrace)
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+	bpftrace=(unshare -m sh -c 'mount -t tracefs nodev /sys/kernel/tracing && exec bpftrace "$@"' bpftrace)
+fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
@@ -48,7 +55,7 @@ run_vmtrace() {
 }
 
 run_bpftrace() {
-	bpftrace -o "$work/bt.txt" \
+	"${bpftrace[@]}" -o "$work/bt.txt" \
 		-e 'tracepoint:kvm:kvm_mmio /pid == cpid/ { printf("%d %u %u 0x%llx 0x%llx\n", tid, args->type, args->len, args->gpa, args->val); }' \
 		-c "$kvmhost --loop $N" >"$work/bt.out" 2>"$work/bt.err" ||
 		{ cat "$work/bt.err"; fail "bpftrace -c kvmhost failed"; }
