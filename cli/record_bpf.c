@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/record_child.h"
 #include "cli/record_out.h"
 #include "cli/util.h"
 #include "config.h"
@@ -38,30 +38,10 @@
  * once a quarter of the ring is used). */
 #define POLL_MS 100
 
-static volatile pid_t child_pid;
-static volatile sig_atomic_t got_signal;
-
-/* With a command: pass Ctrl-C, SIGTERM, SIGHUP on and keep recording until
- * it has gone.  With --pid: detach. */
-static void on_signal(int sig)
-{
-	got_signal = sig;
-	if (child_pid > 0)
-		kill(child_pid, sig);
-}
-
 /* Only there to cut a wait for records short when the command exits. */
 static void on_sigchld(int sig)
 {
 	(void)sig;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 struct session {
@@ -97,9 +77,9 @@ static void take_records(struct session *s, int timeout_ms)
 	uint64_t lost;
 	int r;
 
-	s->now_ns = mono_ns();
+	s->now_ns = record_now_ns();
 	r = kvm_bpf_poll(s->bpf, timeout_ms);
-	s->now_ns = mono_ns();
+	s->now_ns = record_now_ns();
 	if (r < 0 && !s->write_error && r != -EINTR)
 		s->write_error = r;
 	lost = kvm_bpf_ring_lost(s->bpf);
@@ -140,11 +120,7 @@ static int spawn_gated(char *const *argv, pid_t *pid, int *gate, int *errp)
 		char go;
 		int e;
 
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
+		record_child_reset_signals();
 		/* No child outlives vmtrace, even after kill -9. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
@@ -278,22 +254,12 @@ static int meta_fill(struct rawtrace_meta *meta, const struct record_bpf_opts *o
 	return r;
 }
 
-static void describe_end(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "command exited with status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "command killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "command ended (status 0x%x)", status);
-}
-
 /* Record until the command exits (pid > 0 our child) or, with --pid,
  * until a signal or the process's end.  Returns the wait status of the
  * child (0 with --pid) and says in end_reason why it stopped. */
 static int pump(struct session *ss, const struct record_bpf_opts *o, pid_t pid, char *end_reason, size_t len)
 {
-	uint64_t last_flush = mono_ns();
+	uint64_t last_flush = record_now_ns();
 	bool killed = false;
 	int status = 0;
 
@@ -314,12 +280,12 @@ static int pump(struct session *ss, const struct record_bpf_opts *o, pid_t pid, 
 		}
 		if (!o->pid) {
 			if (waitpid(pid, &status, WNOHANG) == pid) {
-				describe_end(status, end_reason, len);
+				record_describe_end("command", status, end_reason, len);
 				break;
 			}
-		} else if (got_signal) {
+		} else if (record_signals_got()) {
 			snprintf(end_reason, len, "detached from process %d on SIG%s", (int)pid,
-				 sigabbrev_np(got_signal) ? sigabbrev_np(got_signal) : "?");
+				 sigabbrev_np(record_signals_got()) ? sigabbrev_np(record_signals_got()) : "?");
 			break;
 		} else if (kill(pid, 0) != 0 && errno == ESRCH) {
 			snprintf(end_reason, len, "process %d ended", (int)pid);
@@ -331,7 +297,7 @@ static int pump(struct session *ss, const struct record_bpf_opts *o, pid_t pid, 
 	kvm_bpf_detach(ss->bpf);
 	take_records(ss, 0);
 	if (!ss->write_error) {
-		int r = kvm_source_end(ss->src, mono_ns());
+		int r = kvm_source_end(ss->src, record_now_ns());
 		if (r < 0)
 			ss->write_error = r;
 	}
@@ -395,10 +361,11 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	struct session ss = { 0 };
 	struct rawtrace_meta meta;
 	struct record_out ro;
-	struct sigaction sa, sc, old_int, old_term, old_hup, old_chld;
+	struct record_signals sigs = { 0 };
+	struct sigaction sc, old_chld;
 	char err[512], end_reason[160] = "aborted";
 	int gate = -1, errp = -1, status = 0, r, ret = 1;
-	pid_t pid = 0;
+	pid_t pid = 0, child = 0; /* child: ours to reap */
 	bool signals_set = false;
 	uint64_t events;
 
@@ -425,18 +392,14 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	if (record_out_prepare(&ro, o->output, o->raw, o->force, o->quiet) != 0)
 		goto out;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
+	/* With a command, signals are passed on to it; with --pid they only
+	 * end the recording (nobody is the target). */
+	record_signals_forward(&sigs);
 	memset(&sc, 0, sizeof(sc));
 	sc.sa_handler = on_sigchld;
 	sigemptyset(&sc.sa_mask);
 	sc.sa_flags = SA_NOCLDSTOP; /* no SA_RESTART: a wait for records ends early */
 	sigaction(SIGCHLD, &sc, &old_chld);
-	signal(SIGPIPE, SIG_IGN);
 	signals_set = true;
 
 	if (!o->pid) {
@@ -446,7 +409,8 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 			ret = EXIT_NOSTART;
 			goto out;
 		}
-		child_pid = pid;
+		child = pid;
+		record_signals_target(pid);
 	}
 	if (meta_fill(&meta, o, kvm_bpf_snapshots_off(ss.bpf), cmd_argc, cmd_argv, pid, all_argc, all_argv) != 0) {
 		error("cannot build the trace metadata");
@@ -457,7 +421,7 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		error("unable to create '%s': %s", ro.raw_path, strerror(-r));
 		goto out;
 	}
-	scfg.t0_ns = mono_ns();
+	scfg.t0_ns = record_now_ns();
 	if (kvm_source_new(&ss.src, &scfg) < 0) {
 		error("out of memory");
 		goto out;
@@ -476,7 +440,8 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 			snprintf(end_reason, sizeof(end_reason), "command could not be started");
 			ret = EXIT_NOSTART;
 			waitpid(pid, NULL, 0);
-			child_pid = pid = 0;
+			child = pid = 0;
+			record_signals_target(0);
 			goto out;
 		}
 	}
@@ -489,7 +454,8 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	}
 
 	status = pump(&ss, o, pid, end_reason, sizeof(end_reason));
-	child_pid = 0;
+	child = 0; /* pump reaped it */
+	record_signals_target(0);
 	events = rawtrace_writer_events(ss.w);
 	/* Every loss is a VMT_EV_LOST event where it happened: the footer's
 	 * count (losses without such an event) stays 0. */
@@ -510,38 +476,29 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		print_summary(&ss, o, &ro, end_reason, events);
 	if (o->pid)
 		ret = 0;
-	else if (WIFEXITED(status))
-		ret = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		ret = 128 + WTERMSIG(status);
+	else
+		ret = record_exit_status(status);
 out:
 	if (gate >= 0)
 		close(gate); /* the held child exits without running anything */
 	if (errp >= 0)
 		close(errp);
-	if (child_pid > 0) {
-		while (waitpid(child_pid, NULL, 0) < 0 && errno == EINTR)
+	if (child > 0) {
+		record_signals_target(0);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
-		child_pid = 0;
 	}
 	if (ss.w)
 		rawtrace_writer_close(ss.w, 0, end_reason);
 	kvm_source_free(ss.src);
 	kvm_bpf_free(ss.bpf);
 	rawtrace_meta_clear(&meta);
-	if (signals_set) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-		sigaction(SIGHUP, &old_hup, NULL);
+	record_signals_restore(&sigs);
+	if (signals_set)
 		sigaction(SIGCHLD, &old_chld, NULL);
-	}
 	/* Die the way the command died (rr, perf): shells and CI see the signal. */
-	if (!o->pid && WIFSIGNALED(status) && ret == 128 + WTERMSIG(status)) {
-		struct rlimit no_core = { 0, 0 };
-		setrlimit(RLIMIT_CORE, &no_core);
-		signal(WTERMSIG(status), SIG_DFL);
-		raise(WTERMSIG(status));
-	}
+	if (!o->pid && WIFSIGNALED(status) && ret == 128 + WTERMSIG(status))
+		record_die_like(status);
 	return ret;
 }
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +21,7 @@
 #include "capture/qemu/qemu_args.h"
 #include "capture/qemu/qemu_source.h"
 #include "cli/commands.h"
+#include "cli/record_child.h"
 #include "cli/record_out.h"
 #include "cli/util.h"
 #include "config.h"
@@ -33,26 +33,6 @@
  * the pipe open (QEMU's own lines are all in the pipe by then). */
 #define POLL_MS 200
 #define READ_CHUNK (256u * 1024u)
-
-static volatile pid_t child_pid;
-static volatile sig_atomic_t got_signal;
-
-/* Ctrl-C, SIGTERM, SIGHUP: pass them on to QEMU and keep reading until it
- * has gone, so everything it traced is written. */
-static void forward_signal(int sig)
-{
-	got_signal = sig;
-	if (child_pid > 0)
-		kill(child_pid, sig);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Start argv with stdout into out_fd (-1: inherited) and the descriptors
  * in keep[] inherited (close-on-exec cleared in the child only).  Exec
@@ -75,10 +55,7 @@ static int spawn(char *const *argv, int out_fd, const int *keep, int n_keep, boo
 		return r;
 	}
 	if (p == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
+		record_child_reset_signals();
 		/* No child outlives vmtrace, even after kill -9. */
 		if (die_with_parent)
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -111,7 +88,7 @@ static int run_capture(char *const *argv, char *out, size_t len)
 {
 	int fds[2], r, status;
 	size_t used = 0;
-	uint64_t deadline = mono_ns() + (uint64_t)CHECK_TIMEOUT_MS * 1000000ull;
+	uint64_t deadline = record_now_ns() + (uint64_t)CHECK_TIMEOUT_MS * 1000000ull;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
@@ -124,7 +101,7 @@ static int run_capture(char *const *argv, char *out, size_t len)
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		uint64_t now = mono_ns();
+		uint64_t now = record_now_ns();
 		char sink[4096];
 		ssize_t k;
 
@@ -233,16 +210,6 @@ static int meta_fill(struct rawtrace_meta *meta, const struct qemu_plan *plan, c
 	return r;
 }
 
-static void describe_end(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "qemu exited with status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "qemu killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "qemu ended (status 0x%x)", status);
-}
-
 /* Read QEMU's trace output until it ends.  Returns the wait status. */
 static int pump(int fd, pid_t pid, struct qemu_source *src, struct session *ss, FILE *qlog,
 		const struct record_qemu_opts *o, uint64_t t0)
@@ -255,7 +222,7 @@ static int pump(int fd, pid_t pid, struct qemu_source *src, struct session *ss, 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int n = poll(&pfd, 1, POLL_MS);
-		uint64_t now = mono_ns() - t0;
+		uint64_t now = record_now_ns() - t0;
 
 		if (n > 0) {
 			ssize_t k = read(fd, buf, sizeof(buf));
@@ -293,7 +260,7 @@ static int pump(int fd, pid_t pid, struct qemu_source *src, struct session *ss, 
 	if (!exited)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-	qemu_source_end(src, mono_ns() - t0);
+	qemu_source_end(src, record_now_ns() - t0);
 	return status;
 }
 
@@ -308,13 +275,12 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	struct qemu_source_stats st;
 	struct session ss = { 0 };
 	struct record_out ro;
-	struct sigaction sa, old_int, old_term, old_hup;
+	struct record_signals sigs = { 0 };
 	char err[512], version[128], trace_path[32], ram_path[32], end_reason[128] = "aborted";
 	int tp[2] = { -1, -1 }, keep[2], n_keep = 0, status = 0, r, ret = 1;
 	FILE *qlog = NULL;
 	pid_t pid;
 	uint64_t t0;
-	bool signals_set = false;
 
 	memset(&meta, 0, sizeof(meta));
 	memset(&plan, 0, sizeof(plan));
@@ -400,16 +366,9 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 				"will be missing (the kvm-bpf source sees them)");
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	signal(SIGPIPE, SIG_IGN);
-	signals_set = true;
+	record_signals_forward(&sigs);
 
-	t0 = mono_ns();
+	t0 = record_now_ns();
 	r = spawn(plan.argv, -1, keep, n_keep, true, &pid);
 	if (r != 0) {
 		error("cannot start '%s': %s", plan.argv[0], strerror(r > 0 ? r : -r));
@@ -417,13 +376,13 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 		snprintf(end_reason, sizeof(end_reason), "qemu could not be started");
 		goto out;
 	}
-	child_pid = pid;
+	record_signals_target(pid);
 	close(tp[1]);
 	tp[1] = -1;
 
 	status = pump(tp[0], pid, src, &ss, qlog, o, t0);
-	child_pid = 0;
-	describe_end(status, end_reason, sizeof(end_reason));
+	record_signals_target(0);
+	record_describe_end("qemu", status, end_reason, sizeof(end_reason));
 	qemu_source_get_stats(src, &st);
 
 	uint64_t events = rawtrace_writer_events(ss.w);
@@ -451,10 +410,7 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 			ro.output, ro.db_path && o->raw ? " (raw trace: " : "", ro.db_path && o->raw ? o->raw : "",
 			ro.db_path && o->raw ? ")" : "");
 	}
-	if (WIFEXITED(status))
-		ret = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		ret = 128 + WTERMSIG(status);
+	ret = record_exit_status(status);
 out:
 	if (ss.w)
 		rawtrace_writer_close(ss.w, 0, end_reason);
@@ -468,18 +424,9 @@ out:
 	guest_ram_release(&ram);
 	qemu_args_release(&plan);
 	rawtrace_meta_clear(&meta);
-	if (signals_set) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-		sigaction(SIGHUP, &old_hup, NULL);
-	}
+	record_signals_restore(&sigs);
 	/* Die the way QEMU died (rr, perf): shells and CI see the signal. */
-	if (WIFSIGNALED(status) && ret == 128 + WTERMSIG(status)) {
-		/* QEMU's crash, not ours: no core file of vmtrace. */
-		struct rlimit no_core = { 0, 0 };
-		setrlimit(RLIMIT_CORE, &no_core);
-		signal(WTERMSIG(status), SIG_DFL);
-		raise(WTERMSIG(status));
-	}
+	if (WIFSIGNALED(status) && ret == 128 + WTERMSIG(status))
+		record_die_like(status);
 	return ret;
 }
