@@ -77,25 +77,19 @@ sed 's/^/guest: /' "$work/guest.txt"
 [ "$st" = 0 ] || fail "vmtrace record --bpf -- qemu exited $st"
 "$vmtrace" info --json "$work/t.db" >"$work/info.json" || fail "vmtrace info --json"
 
-python3 - "$work" "$layout" <<'PY'
-import json, sqlite3, sys
+python3 - "$work" "$layout" "$top/tests/qemu" <<'PY'
+import sys
 
 work, layout = sys.argv[1], sys.argv[2]
-fails = []
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        fails.append(what)
+sys.path.insert(0, sys.argv[3])
+import guest_checks
 
-guest = open(f"{work}/guest.txt").read().splitlines()
-info = json.load(open(f"{work}/info.json"))
-db = sqlite3.connect(f"{work}/t.db")
-q = lambda sql, *a: db.execute(sql, a).fetchall()
-
-check("VMTGUEST done" in guest, "the guest ran its workload to the end")
-for step in ("blk write", "blk read", "rng", "net", "console"):
-    line = next((l for l in guest if l.startswith("VMTGUEST " + step)), "")
-    check(line.endswith(" ok"), f"the guest's own {step} step succeeded ({line[9:]})")
+r = guest_checks.Run(work)
+check, q, info = r.check, r.q, r.info
+guest_checks.guest_steps(r)
+guest_checks.devices(r, layout)
+guest_checks.requests(r)
+guest_checks.nothing_lost(r, False)
 check(info["source"] == "kvm-bpf", f"source {info['source']}")
 check(info["complete"], "the trace was closed cleanly")
 check(info["lost"] == 0, f"{info['lost']} events lost")
@@ -111,7 +105,7 @@ for kind in ("blk", "rng", "net-tx", "console-tx"):
     check(n > 0, f"{n} completed {kind} requests decoded from the ring snapshots")
 notifies = q("SELECT count(*) FROM events WHERE type = 'mmio' AND reg = 'QueueNotify'")[0][0]
 check(notifies > 0, f"{notifies} QueueNotify writes (QEMU's ioeventfds take them in the kernel)")
-sys.exit(1 if fails else 0)
+sys.exit(1 if r.fails else 0)
 PY
 st=$?
 [ $st = 0 ] || exit 1

@@ -1,0 +1,117 @@
+"""Checks of a recorded test-guest boot against the guest's own report
+(guest-init.sh), shared by the QEMU-trace and BPF recordings.
+
+    python3 guest_checks.py WORK LAYOUT [--qemu-log]
+
+WORK holds guest.txt (the VMTGUEST lines), info.json (vmtrace info --json)
+and t.db.  With --qemu-log, WORK/qemu-trace.txt is QEMU's own trace output
+for the same boot and the MMIO event count must equal its virtio-mmio lines.
+Exit status 1 if any check failed."""
+import json
+import sqlite3
+import sys
+
+PATTERN = b"".join(b"vmtrace blk line %02d 0123456789abcdefghijklmnopqrstuvwxyzABCDEFG\n" % k for k in range(64))
+CONSOLE_LINE = b"vmtrace console line\n"
+
+
+def fnv1a64(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+class Run:
+    def __init__(self, work):
+        self.work = work
+        self.fails = []
+        self.guest = open(f"{work}/guest.txt").read().splitlines()
+        self.info = json.load(open(f"{work}/info.json"))
+        self.db = sqlite3.connect(f"{work}/t.db")
+
+    def q(self, sql, *args):
+        return self.db.execute(sql, args).fetchall()
+
+    def check(self, cond, what):
+        print(("ok: " if cond else "FAIL: ") + what)
+        if not cond:
+            self.fails.append(what)
+
+
+def guest_steps(r):
+    r.check("VMTGUEST done" in r.guest, "the guest ran its workload to the end")
+    for step in ("blk write", "blk read", "rng", "net", "console"):
+        line = next((l for l in r.guest if l.startswith("VMTGUEST " + step)), "")
+        r.check(line.endswith(" ok"), f"the guest's own {step} step succeeded ({line[9:]})")
+
+
+def devices(r, layout):
+    """Each device the guest bound reaches DRIVER_OK, with the features the
+    guest says it negotiated."""
+    want_version = 1 if layout == "legacy" else 2
+    by_base = {d["base"]: d for d in r.info["devices"]}
+    guest_devs = [dict(kv.split("=", 1) for kv in l.split()[3:]) for l in r.guest if l.startswith("VMTGUEST dev ")]
+    r.check(len(guest_devs) == 4, f"the guest saw 4 virtio devices ({len(guest_devs)})")
+    r.check(len(r.info["devices"]) == len(guest_devs), f"vmtrace found {len(r.info['devices'])} devices")
+    for g in guest_devs:
+        base = "0x%x" % int(g["base"], 16)
+        d = by_base.get(base)
+        r.check(d is not None, f"device at {base} ({g['driver']}) is in the trace")
+        if not d:
+            continue
+        r.check(d["device_id"] == int(g["device"], 16), f"{d['name']}: device id {d['device_id']} = guest's {g['device']}")
+        r.check(d["version"] == want_version, f"{d['name']}: Version {d['version']} ({layout})")
+        guest_features = sum(1 << i for i, c in enumerate(g["features"]) if c == "1")
+        r.check(int(d["features_negotiated"], 16) == guest_features,
+                f"{d['name']}: negotiated {d['features_negotiated']} = guest's 0x{guest_features:x}")
+        r.check("DRIVER_OK" in d["status_reached"].split("|"), f"{d['name']}: reached DRIVER_OK ({d['status_reached']})")
+
+
+def requests(r):
+    digest = fnv1a64(PATTERN)
+    rows = r.q("SELECT digest, status FROM requests WHERE kind = 'blk' AND op = 'out' AND sector = 2048 AND length = 4096")
+    r.check(any(x[0] == digest for x in rows), f"blk write of the pattern to sector 2048, digest {digest} ({rows})")
+    rows = r.q("SELECT digest FROM requests WHERE kind = 'blk' AND op = 'in' AND sector = 2048 AND seq_used IS NOT NULL")
+    r.check(any(x[0] == digest for x in rows), f"blk read back of sector 2048 carries the same data ({rows})")
+    n = r.q("SELECT count(*) FROM requests WHERE kind = 'rng' AND seq_used IS NOT NULL AND length > 0")[0][0]
+    r.check(n >= 1, f"{n} rng requests answered")
+    tx = r.q("SELECT count(*) FROM requests q JOIN net_frames f USING (request) "
+             "WHERE q.kind = 'net-tx' AND f.ethertype = 2048")[0][0]
+    rx = r.q("SELECT count(*) FROM requests q JOIN net_frames f USING (request) "
+             "WHERE q.kind = 'net-rx' AND f.ethertype = 2048 AND q.seq_used IS NOT NULL")[0][0]
+    r.check(tx >= 3 and rx >= 3, f"IPv4 frames: {tx} sent, {rx} received (the guest pinged 3 times)")
+    # The console driver frees its buffer as soon as the device has taken
+    # it, often before a best-effort snapshot: the request must be there,
+    # its bytes are reported, not required.
+    rows = r.q("SELECT length, data FROM requests WHERE kind = 'console-tx' AND seq_used IS NOT NULL")
+    r.check(any(x[0] == len(CONSOLE_LINE) for x in rows),
+            f"console write of {len(CONSOLE_LINE)} bytes decoded ({[x[0] for x in rows]})")
+    print("info: console bytes captured intact:", any(x[1] is not None and bytes(x[1]) == CONSOLE_LINE for x in rows))
+
+
+def nothing_lost(r, qemu_log):
+    if qemu_log:
+        # Every virtio-mmio access QEMU logged is an event in the trace.
+        logged = sum(1 for l in open(f"{r.work}/qemu-trace.txt", errors="replace")
+                     if l.rstrip().endswith("name 'virtio-mmio'"))
+        recorded = r.q("SELECT count(*) FROM events WHERE type = 'mmio'")[0][0]
+        r.check(logged == recorded and logged > 0, f"QEMU logged {logged} virtio-mmio accesses, vmtrace recorded {recorded}")
+    r.check(r.info["lost"] == 0, f"{r.info['lost']} events lost")
+    r.check(r.info["violations"] == 0, f"{r.info['violations']} violations (Linux's drivers follow the spec)")
+    for v in r.q("SELECT seq, rule, message FROM violations LIMIT 10"):
+        print("   ", v)
+
+
+def main(argv):
+    work, layout = argv[1], argv[2]
+    r = Run(work)
+    guest_steps(r)
+    devices(r, layout)
+    requests(r)
+    nothing_lost(r, "--qemu-log" in argv[3:])
+    return 1 if r.fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
