@@ -35,12 +35,13 @@ int cmd_show(int argc, char **argv)
 {
 	return pending(argc, argv, "this build has no decoder: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
-#endif
 
 int cmd_replay(int argc, char **argv)
 {
-	return pending(argc, argv, "deterministic replay comes with the replay engine");
+	return pending(argc, argv, "replay reads trace.db files: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
+#endif
+
 
 int cmd_tui(int argc, char **argv)
 {

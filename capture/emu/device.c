@@ -33,6 +33,9 @@ int emu_device_new(struct emu_device **out, const struct emu_device_cfg *cfg,
 		return -EINVAL;
 	if (cfg->queue_num_max > VIRTQ_SIZE_MAX)
 		return -EINVAL;
+	for (unsigned i = 0; i < EMU_QUEUES_MAX; i++)
+		if (cfg->queue_num_max_q[i] > VIRTQ_SIZE_MAX)
+			return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -44,7 +47,8 @@ int emu_device_new(struct emu_device **out, const struct emu_device_cfg *cfg,
 	if (hooks)
 		d->hooks = *hooks;
 	d->queue_num_max = cfg->queue_num_max ? cfg->queue_num_max : EMU_QUEUE_NUM_MAX_DEFAULT;
-	d->offered = cfg->model->features & d->tp->features_mask;
+	memcpy(d->queue_num_max_q, cfg->queue_num_max_q, sizeof(d->queue_num_max_q));
+	d->offered = (cfg->offer_features ? cfg->features : cfg->model->features) & d->tp->features_mask;
 	mmio_checker_init(&d->checker, cfg->version, checker_report, d);
 	d->checker.ram_base = gm->base;
 	d->checker.ram_size = gm->size;
@@ -95,7 +99,7 @@ void emu_queue_activate(struct emu_device *d, unsigned idx, uint64_t desc, uint6
 
 	emu_queue_deactivate(d, idx);
 	/* Bad sizes and layouts were reported by the checker already. */
-	if (q->num == 0 || q->num > d->queue_num_max ||
+	if (q->num == 0 || q->num > emu_queue_num_max(d, idx) ||
 	    vq_setup(&q->vq, d->gm, q->num, desc, driver, device,
 		     feat & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC),
 		     feat & VIRTIO_BIT(VIRTIO_F_EVENT_IDX), &f) < 0) {
@@ -190,7 +194,7 @@ static bool common_read(struct emu_device *d, uint32_t offset, uint32_t *v)
 		return true;
 	case MMIO_QUEUE_NUM_MAX:
 		q = emu_selected_queue(d);
-		*v = q ? d->queue_num_max : 0;
+		*v = q ? emu_queue_num_max(d, d->queue_sel) : 0;
 		return true;
 	case MMIO_INTERRUPT_STATUS: *v = d->int_status; return true;
 	case MMIO_STATUS: *v = d->status; return true;
@@ -206,6 +210,17 @@ static void notify(struct emu_device *d, uint32_t v)
 		return;
 	if (emu_queue(d, idx) && d->model->queue_notify)
 		d->model->queue_notify(d, idx);
+}
+
+void emu_device_poll(struct emu_device *d)
+{
+	if (!(d->status & VIRTIO_STATUS_DRIVER_OK) || !d->model->queue_notify)
+		return;
+	for (unsigned i = 0; i < d->model->num_queues; i++) {
+		struct virtqueue *vq = emu_queue(d, i);
+		if (vq && vq_pending(vq))
+			d->model->queue_notify(d, i);
+	}
 }
 
 static bool common_write(struct emu_device *d, uint32_t offset, uint32_t v)

@@ -45,6 +45,7 @@ struct emu_device {
 	uint32_t dev_features_sel, drv_features_sel;
 	uint32_t queue_sel;
 	uint16_t queue_num_max;
+	uint16_t queue_num_max_q[EMU_QUEUES_MAX]; /* per queue, 0 if not set */
 	uint32_t int_status;
 	uint32_t config_gen;
 	uint32_t shm_sel;
@@ -54,6 +55,12 @@ struct emu_device {
 	uint8_t config[EMU_CONFIG_MAX];
 	struct emu_queue q[EMU_QUEUES_MAX];
 };
+
+/* QueueNumMax of queue idx. */
+static inline uint16_t emu_queue_num_max(const struct emu_device *d, unsigned idx)
+{
+	return idx < EMU_QUEUES_MAX && d->queue_num_max_q[idx] ? d->queue_num_max_q[idx] : d->queue_num_max;
+}
 
 /* The selected queue if it exists on this device, else NULL. */
 struct emu_queue *emu_selected_queue(struct emu_device *d);

@@ -79,6 +79,10 @@ struct emu_device_cfg {
 	struct emu_model_opts opts;
 	uint16_t queue_num_max; /* 0 = EMU_QUEUE_NUM_MAX_DEFAULT */
 	uint32_t vendor_id;     /* 0 = EMU_VENDOR_ID */
+	/* Replay can make a device look like another implementation's: */
+	uint16_t queue_num_max_q[EMU_QUEUES_MAX]; /* per queue; 0 = queue_num_max */
+	bool offer_features;    /* offer `features` instead of the model's set */
+	uint64_t features;      /* (still limited to what the layout can offer) */
 };
 
 /* Create a device over guest memory gm (borrowed; must outlive it). */
@@ -91,6 +95,11 @@ void emu_device_free(struct emu_device *d); /* NULL is a no-op */
  * does. */
 uint64_t emu_mmio_read(struct emu_device *d, uint32_t offset, unsigned width);
 void emu_mmio_write(struct emu_device *d, uint32_t offset, unsigned width, uint64_t value);
+
+/* Let the device process what the driver made available on every live
+ * queue without a notification, as a device may at any time (replay uses
+ * it where the recorded device worked on its own schedule). */
+void emu_device_poll(struct emu_device *d);
 
 /* Device state for hosts and tests. */
 uint64_t emu_device_base(const struct emu_device *d);

@@ -26,6 +26,8 @@ struct machine {
 	unsigned n_dev;
 	struct rawtrace_writer *rec;
 	int rec_error;
+	machine_observer_fn observer;
+	void *observer_ctx;
 	uint64_t clock; /* events recorded so far: the deterministic clock */
 	bool in_read;
 	unsigned n_deferred;
@@ -36,10 +38,14 @@ static void record(struct machine *m, struct vmt_event *ev)
 {
 	int r;
 
-	if (!m->rec || m->rec_error)
+	if (!m->rec && !m->observer)
 		return;
 	ev->source = VMT_SRC_EMU;
 	ev->ts_ns = m->clock++ * MACHINE_TICK_NS;
+	if (m->observer)
+		m->observer(m->observer_ctx, ev);
+	if (!m->rec || m->rec_error)
+		return;
 	r = rawtrace_writer_append(m->rec, ev, NULL);
 	if (r < 0)
 		m->rec_error = r;
@@ -61,7 +67,7 @@ static void on_violation(void *ctx, struct emu_device *d, enum rule_id rule, con
 {
 	struct machine *m = ctx;
 
-	if (!m->rec)
+	if (!m->rec && !m->observer)
 		return;
 	if (m->in_read) {
 		if (m->n_deferred < DEFERRED_MAX) {
@@ -92,7 +98,7 @@ static void on_mem_write(void *ctx, enum gmem_actor who, uint64_t gpa, const voi
 	struct machine *m = ctx;
 	const uint8_t *p = data;
 
-	if (!m->rec)
+	if (!m->rec && !m->observer)
 		return;
 	/* Long stores become several events of at most VMT_EVENT_DATA_MAX. */
 	do {
@@ -169,6 +175,12 @@ int machine_add_device(struct machine *m, const struct emu_device_cfg *cfg, stru
 void machine_set_recorder(struct machine *m, struct rawtrace_writer *w)
 {
 	m->rec = w;
+}
+
+void machine_set_observer(struct machine *m, machine_observer_fn fn, void *ctx)
+{
+	m->observer = fn;
+	m->observer_ctx = ctx;
 }
 
 int machine_recorder_error(const struct machine *m)

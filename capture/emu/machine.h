@@ -29,6 +29,11 @@ int machine_add_device(struct machine *m, const struct emu_device_cfg *cfg, stru
 /* Attach a recorder (NULL detaches). The machine does not own it. Events
  * get source VMT_SRC_EMU and the deterministic clock. */
 void machine_set_recorder(struct machine *m, struct rawtrace_writer *w);
+/* Also hand every event the machine records to fn (NULL detaches), with
+ * the same fields and order the recorder gets; replay compares them with
+ * a trace.  The event and its data are valid only during the call. */
+typedef void (*machine_observer_fn)(void *ctx, const struct vmt_event *ev);
+void machine_set_observer(struct machine *m, machine_observer_fn fn, void *ctx);
 /* First error the recorder returned (negative errno), or 0. */
 int machine_recorder_error(const struct machine *m);
 

@@ -1,0 +1,510 @@
+/* The replay loop: driver-side events go into the emulator, device-side
+ * events are compared with what the emulator did.  Exact traces (from the
+ * built-in emulator) record every device store, interrupt and violation,
+ * matched one for one in order; other sources are compared through their
+ * register reads and ring snapshots (snapshot.c). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture/emu/machine.h"
+#include "replay/describe.h"
+#include "replay/engine_priv.h"
+#include "replay/report_add.h"
+#include "spec/mmio_regs.h"
+#include "spec/rules.h"
+
+#define PROGRESS_EVERY 65536u
+
+/* --- what the emulator did --- */
+
+static void on_machine_event(void *ctx, const struct vmt_event *ev)
+{
+	struct engine *e = ctx;
+	struct actual *a;
+
+	if (!e->exact)
+		return;
+	if (!(ev->type == VMT_EV_IRQ || ev->type == VMT_EV_VIOLATION ||
+	      (ev->type == VMT_EV_MEM && (ev->flags & VMT_MEM_DEVICE_WRITE))))
+		return;
+	if (e->n_act == e->cap_act) {
+		unsigned cap = e->cap_act ? e->cap_act * 2 : 64;
+		struct actual *n = realloc(e->act, cap * sizeof(*n));
+		if (!n)
+			return; /* counted as missing later: better than dying */
+		e->act = n;
+		e->cap_act = cap;
+	}
+	a = &e->act[e->n_act];
+	memset(a, 0, sizeof(*a));
+	a->type = ev->type;
+	a->base = ev->base;
+	a->addr = ev->addr;
+	a->value = ev->value;
+	a->cause = e->cur_seq;
+	if ((ev->type == VMT_EV_MEM || ev->type == VMT_EV_VIOLATION) && ev->len) {
+		a->data = malloc(ev->len);
+		if (!a->data)
+			return;
+		memcpy(a->data, ev->data, ev->len);
+		a->len = ev->len;
+	}
+	e->n_act++;
+}
+
+static void actual_clear(struct engine *e)
+{
+	for (unsigned i = e->head_act; i < e->n_act; i++)
+		free(e->act[i].data);
+	e->n_act = e->head_act = 0;
+}
+
+/* --- divergences --- */
+
+static const struct trace_device *tdev(const struct engine *e, int dev)
+{
+	return dev >= 0 && (unsigned)dev < e->t->n_dev ? &e->t->dev[dev] : NULL;
+}
+
+void engine_diverge(struct engine *e, uint64_t seq, int dev, struct replay_div *d,
+		    const struct expect_subject *subj)
+{
+	const struct trace_device *td = tdev(e, dev);
+	struct expect_subject s = *subj;
+	const struct expect_item *it;
+
+	d->seq = seq;
+	d->device = td ? td->id : -1;
+	snprintf(d->device_name, sizeof(d->device_name), "%s", td ? td->name : "");
+	s.dev_name = td ? td->name : "";
+	s.base = td ? td->base : 0;
+	s.device_id = td ? td->device_id : 0;
+	uint64_t n = e->n_recent < REPLAY_CONTEXT ? e->n_recent : REPLAY_CONTEXT;
+	d->n_before = 0;
+	for (uint64_t i = e->n_recent - n; i < e->n_recent; i++) {
+		const struct trace_ev *ev = &e->recent[i % REPLAY_CONTEXT].ev;
+		struct replay_brief *b = &d->before[d->n_before++];
+		b->seq = ev->seq;
+		describe_event(e->t, ev, b->text, sizeof(b->text));
+	}
+	it = expect_match(e->o->expect, &s);
+	if (it) {
+		d->declared_by = it->text;
+		replay_add_declared(e->res, d);
+		return;
+	}
+	replay_add_div(e->res, d);
+	if (!e->o->keep_going)
+		e->stop = true;
+}
+
+static void hexbytes(char *buf, size_t len, const uint8_t *p, uint32_t n)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < n && o + 4 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%02x", i ? " " : "", p[i]);
+}
+
+/* The recorded device stored data at gpa; the emulator stored a (or nothing). */
+static void compare_store(struct engine *e, const struct trace_ev *ev, const struct actual *a)
+{
+	struct replay_div d;
+	struct expect_subject s = { .what = EXPECT_BUFFERS, .queue = -1 };
+	int dev, q;
+	uint32_t i = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.kind = "device-write";
+	if (a && a->addr == ev->addr && a->len == ev->len) {
+		while (i < ev->len && ev->data[i] == a->data[i])
+			i++;
+		if (i == ev->len)
+			return;
+		uint32_t n = ev->len - i < 8 ? ev->len - i : 8;
+		hexbytes(d.expected_text, sizeof(d.expected_text), ev->data + i, n);
+		hexbytes(d.actual_text, sizeof(d.actual_text), a->data + i, n);
+	} else {
+		snprintf(d.expected_text, sizeof(d.expected_text), "%u bytes at 0x%" PRIx64, ev->len, ev->addr);
+		if (a)
+			snprintf(d.actual_text, sizeof(d.actual_text), "%u bytes at 0x%" PRIx64, a->len, a->addr);
+		else
+			snprintf(d.actual_text, sizeof(d.actual_text), "no store");
+	}
+	describe_gpa(&e->rig, e->t, ev->addr + i, d.where, sizeof(d.where), &dev, &q);
+	if (strstr(d.where, "used ring")) {
+		s.what = EXPECT_USED;
+		d.kind = "used";
+		d.section = "Virtqueues / The Virtqueue Used Ring";
+	}
+	s.queue = q;
+	engine_diverge(e, ev->seq, dev, &d, &s);
+}
+
+static const char *actual_name(const struct actual *a, char *buf, size_t len)
+{
+	if (a->type == VMT_EV_IRQ)
+		snprintf(buf, len, "interrupt (InterruptStatus 0x%" PRIx64 ")", a->value);
+	else if (a->type == VMT_EV_VIOLATION)
+		snprintf(buf, len, "a violation of rule %s", rule_lookup((uint32_t)a->value)->key);
+	else
+		snprintf(buf, len, "device store of %u bytes at 0x%" PRIx64, a->len, a->addr);
+	return buf;
+}
+
+static int device_of_base(const struct engine *e, uint64_t base)
+{
+	for (unsigned i = 0; i < e->t->n_dev; i++)
+		if (e->t->dev[i].base == base)
+			return (int)i;
+	return -1;
+}
+
+/* Before a driver-side event: the emulator must not have done more than
+ * the recording shows. */
+static void flush_extra(struct engine *e, uint64_t seq)
+{
+	if (e->head_act < e->n_act) {
+		const struct actual *a = &e->act[e->head_act];
+		struct replay_div d;
+		struct expect_subject s = { .queue = -1 };
+		int dev = device_of_base(e, a->base), q = -1;
+
+		memset(&d, 0, sizeof(d));
+		d.kind = "extra";
+		snprintf(d.expected_text, sizeof(d.expected_text), "nothing more from the device");
+		actual_name(a, d.actual_text, sizeof(d.actual_text));
+		s.what = a->type == VMT_EV_IRQ ? EXPECT_INTERRUPTS : a->type == VMT_EV_VIOLATION ? EXPECT_VIOLATIONS
+										    : EXPECT_BUFFERS;
+		if (a->type == VMT_EV_MEM) {
+			describe_gpa(&e->rig, e->t, a->addr, d.where, sizeof(d.where), &dev, &q);
+		} else if (a->type == VMT_EV_VIOLATION) {
+			const struct rule_info *ri = rule_lookup((uint32_t)a->value);
+			d.kind = "violation";
+			snprintf(d.where, sizeof(d.where), "rule %s", ri->key);
+			d.section = ri->section;
+			snprintf(d.note, sizeof(d.note), "%.*s", (int)(a->len < 200 ? a->len : 200),
+				 a->data ? (const char *)a->data : "");
+		} else {
+			snprintf(d.where, sizeof(d.where), "interrupt");
+		}
+		s.queue = q;
+		/* Reported at the driver event the device answered. */
+		engine_diverge(e, a->cause < seq ? a->cause : seq, dev, &d, &s);
+	}
+	actual_clear(e);
+}
+
+/* A device-side event of an exact trace: match the emulator's next action. */
+static void match_device_event(struct engine *e, const struct trace_ev *ev)
+{
+	const struct actual *a = e->head_act < e->n_act ? &e->act[e->head_act] : NULL;
+	struct replay_div d;
+	struct expect_subject s = { .queue = -1 };
+	int dev = ev->device;
+
+	if (a)
+		e->head_act++;
+	if (a && a->type == VMT_EV_VIOLATION && ev->type != TEV_VIOLATION) {
+		/* The emulator refused something the recorded device went along
+		 * with: that is where their behaviour parted. */
+		const struct rule_info *ri = rule_lookup((uint32_t)a->value);
+		memset(&d, 0, sizeof(d));
+		d.kind = "violation";
+		s.what = EXPECT_VIOLATIONS;
+		snprintf(d.where, sizeof(d.where), "rule %s", ri->key);
+		d.section = ri->section;
+		dev = device_of_base(e, a->base);
+		snprintf(d.note, sizeof(d.note), "%.*s", (int)(a->len < 200 ? a->len : 200), a->data ? (const char *)a->data : "");
+		struct actual rec = { .type = ev->type == TEV_IRQ ? VMT_EV_IRQ : VMT_EV_MEM, .addr = ev->addr,
+				      .value = ev->value, .len = ev->len };
+		actual_name(&rec, d.expected_text, sizeof(d.expected_text));
+		actual_name(a, d.actual_text, sizeof(d.actual_text));
+		engine_diverge(e, ev->seq, dev, &d, &s);
+		return;
+	}
+	if (ev->type == TEV_MEM && (!a || a->type == VMT_EV_MEM)) {
+		compare_store(e, ev, a);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	if (ev->type == TEV_IRQ) {
+		s.what = EXPECT_INTERRUPTS;
+		d.kind = "interrupt";
+		snprintf(d.where, sizeof(d.where), "interrupt");
+		d.section = "Notifications";
+		if (a && a->type == VMT_EV_IRQ && a->value == ev->value)
+			return;
+		if (a && a->type == VMT_EV_IRQ) {
+			d.has_values = true;
+			d.expected = ev->value;
+			d.actual = a->value;
+			snprintf(d.where, sizeof(d.where), "interrupt (InterruptStatus)");
+		}
+	} else if (ev->type == TEV_VIOLATION) {
+		const struct rule_info *ri = rule_lookup((uint32_t)ev->value);
+		s.what = EXPECT_VIOLATIONS;
+		d.kind = "violation";
+		snprintf(d.where, sizeof(d.where), "rule %s", ri->key);
+		d.section = ri->section;
+		if (a && a->type == VMT_EV_VIOLATION && a->value == ev->value)
+			return;
+	} else {
+		s.what = EXPECT_BUFFERS;
+		d.kind = "device-write";
+		describe_gpa(&e->rig, e->t, ev->addr, d.where, sizeof(d.where), &dev, &s.queue);
+	}
+	if (!d.has_values) {
+		struct actual rec = { .type = ev->type == TEV_IRQ ? VMT_EV_IRQ : ev->type == TEV_VIOLATION
+								  ? VMT_EV_VIOLATION : VMT_EV_MEM,
+				      .addr = ev->addr, .value = ev->value, .len = ev->len };
+		actual_name(&rec, d.expected_text, sizeof(d.expected_text));
+		if (a)
+			actual_name(a, d.actual_text, sizeof(d.actual_text));
+		else
+			snprintf(d.actual_text, sizeof(d.actual_text), "nothing");
+		if (!a)
+			d.kind = "missing";
+	}
+	engine_diverge(e, ev->seq, dev, &d, &s);
+}
+
+/* --- driver side --- */
+
+static uint64_t width_mask(unsigned width)
+{
+	return width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * width)) - 1;
+}
+
+static void read_diverged(struct engine *e, const struct trace_ev *ev, uint64_t actual)
+{
+	const struct trace_device *td = tdev(e, ev->device);
+	const struct mmio_reg_info *ri;
+	struct dev_state *ds = ev->device >= 0 ? &e->ds[ev->device] : NULL;
+	uint32_t off = (uint32_t)ev->offset, version = td && td->version == 1 ? 1 : 2;
+	struct replay_div d;
+	struct expect_subject s = { .what = EXPECT_REGISTER, .reg = off, .queue = -1 };
+	char reg[48];
+
+	memset(&d, 0, sizeof(d));
+	d.kind = "read";
+	d.has_values = true;
+	d.expected = ev->value;
+	d.actual = actual;
+	mmio_reg_describe(off, version, reg, sizeof(reg));
+	ri = mmio_reg_lookup(off, version);
+	if (ri && ri->queue_reg && ds) {
+		snprintf(d.where, sizeof(d.where), "%s (queue %u)", reg, ds->queue_sel);
+		s.queue = (int)ds->queue_sel;
+	} else if (off == MMIO_DEVICE_FEATURES && ds) {
+		snprintf(d.where, sizeof(d.where), "%s (word %u)", reg, ds->features_sel);
+	} else {
+		snprintf(d.where, sizeof(d.where), "%s", reg);
+	}
+	if (off >= MMIO_CONFIG) {
+		s.what = EXPECT_CONFIG;
+		s.config_off = off - MMIO_CONFIG;
+		s.config_len = ev->width;
+	}
+	d.section = off >= MMIO_CONFIG ? "Device Configuration Space" : "MMIO Device Register Layout";
+	describe_read_note(td, off, ds ? ds->features_sel : 0, d.expected, d.actual, e->exact, d.note, sizeof(d.note));
+	engine_diverge(e, ev->seq, ev->device, &d, &s);
+}
+
+static void poll_all(struct engine *e)
+{
+	for (unsigned i = 0; i < e->t->n_dev; i++)
+		if (e->rig.dev[i])
+			emu_device_poll(e->rig.dev[i]);
+}
+
+static void mmio_event(struct engine *e, const struct trace_ev *ev)
+{
+	const struct trace_device *td = tdev(e, ev->device);
+	uint64_t gpa = td ? td->base + ev->offset : ev->offset;
+	struct dev_state *ds = ev->device >= 0 ? &e->ds[ev->device] : NULL;
+
+	if (ev->width != 1 && ev->width != 2 && ev->width != 4 && ev->width != 8)
+		return; /* the decoder flagged it; no emulator takes such an access */
+	if (td && !e->rig.dev[ev->device])
+		return; /* no model: listed in the report, not compared */
+	if (ev->write) {
+		if (ds && ev->offset == MMIO_QUEUE_SEL)
+			ds->queue_sel = (uint32_t)ev->value;
+		if (ds && ev->offset == MMIO_DEVICE_FEATURES_SEL)
+			ds->features_sel = (uint32_t)ev->value;
+		if (!e->exact && td && ev->offset == MMIO_QUEUE_NOTIFY) {
+			/* Its ring snapshots follow it in the trace: apply them first. */
+			e->notify_pending = true;
+			e->notify_dev = ev->device;
+			e->notify_value = ev->value;
+			return;
+		}
+		machine_mmio_write(e->rig.m, gpa, ev->width, ev->value);
+		return;
+	}
+	if (!e->exact && ev->offset == MMIO_INTERRUPT_STATUS)
+		poll_all(e); /* the recorded device finished on its own schedule */
+	uint64_t v = machine_mmio_read(e->rig.m, gpa, ev->width) & width_mask(ev->width);
+	if (v != (ev->value & width_mask(ev->width)))
+		read_diverged(e, ev, v);
+}
+
+void snapshot_run_pending_notify(struct engine *e)
+{
+	if (!e->notify_pending)
+		return;
+	e->notify_pending = false;
+	machine_mmio_write(e->rig.m, e->t->dev[e->notify_dev].base + MMIO_QUEUE_NOTIFY, 4, e->notify_value);
+}
+
+static int driver_store(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
+{
+	if (machine_mem_write(e->rig.m, ev->addr, ev->data, ev->len) < 0) {
+		snprintf(err, errlen, "event %" PRIu64 ": driver store of %u bytes at 0x%" PRIx64
+			 " lies outside the replay machine's RAM", ev->seq, ev->len, ev->addr);
+		return -1;
+	}
+	return 0;
+}
+
+static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
+{
+	e->cur_seq = ev->seq;
+	bool device_side = ev->type == TEV_IRQ || ev->type == TEV_VIOLATION ||
+			   (ev->type == TEV_MEM && ev->mem_kind == TMEM_DEVICE);
+
+	if (!e->exact) {
+		if (ev->type == TEV_MEM && ev->mem_kind == TMEM_SNAPSHOT) {
+			snapshot_event(e, ev);
+			return 0;
+		}
+		snapshot_run_pending_notify(e);
+		e->driver_phase = false;
+	}
+	if (device_side) {
+		if (e->exact)
+			match_device_event(e, ev);
+		return 0;
+	}
+	if (e->exact && (ev->type == TEV_MMIO || ev->type == TEV_MEM))
+		flush_extra(e, ev->seq);
+	if (ev->type == TEV_MMIO)
+		mmio_event(e, ev);
+	else if (ev->type == TEV_MEM)
+		return driver_store(e, ev, err, errlen);
+	return 0;
+}
+
+/* Keep ev as context for a later divergence (its data is about to go). */
+static void remember(struct engine *e, const struct trace_ev *ev)
+{
+	struct recent *r = &e->recent[e->n_recent++ % REPLAY_CONTEXT];
+
+	r->ev = *ev;
+	r->ev.data = NULL;
+	r->ev.text = NULL;
+	if (ev->text && (ev->type == TEV_MARKER || ev->type == TEV_VIOLATION)) {
+		snprintf(r->text, sizeof(r->text), "%s", ev->text);
+		r->ev.text = r->text;
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int replay_run(const char *path, const struct replay_opts *opts, struct replay_result *res, char *err, size_t errlen)
+{
+	struct trace_in t;
+	struct trace_cursor cur = { 0 };
+	struct engine *e = NULL;
+	struct trace_ev ev;
+	double t0 = now_s();
+	int r = -1, got;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->path, sizeof(res->path), "%s", path);
+	if (trace_in_open(&t, path, err, errlen) < 0)
+		goto out_trace;
+	snprintf(res->source, sizeof(res->source), "%s", t.source);
+	res->exact = !strcmp(t.source, "emu");
+	res->events_total = t.events && opts->until < t.events - 1 ? opts->until + 1 : t.events;
+	if (t.lost_seq != UINT64_MAX && t.lost_seq <= opts->until) {
+		snprintf(err, errlen, "%s: the recording lost %" PRIu64 " events at seq %" PRIu64
+			 "; what follows cannot be replayed (--until %" PRIu64 " replays what precedes)",
+			 path, t.lost_count, t.lost_seq, t.lost_seq ? t.lost_seq - 1 : 0);
+		goto out_trace;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		goto out_trace;
+	}
+	e->t = &t;
+	e->o = opts;
+	e->res = res;
+	e->exact = res->exact;
+	if (replay_rig_build(&e->rig, &t, opts->expect, res, err, errlen) < 0)
+		goto out;
+	for (unsigned i = 0; i < t.n_dev && i < 32; i++) {
+		struct replay_device_info *di = &res->devices[res->n_devices++];
+		di->device = t.dev[i].id;
+		snprintf(di->name, sizeof(di->name), "%s", t.dev[i].name);
+		di->version = t.dev[i].version;
+		if (e->rig.dev[i])
+			snprintf(di->model, sizeof(di->model), "%s", emu_device_model(e->rig.dev[i])->name);
+		else
+			snprintf(di->model, sizeof(di->model), "%s", "");
+		snprintf(di->why_not, sizeof(di->why_not), "%s", e->rig.why_not[i]);
+	}
+	machine_set_observer(e->rig.m, on_machine_event, e);
+	if (trace_cursor_open(&cur, &t, opts->until, err, errlen) < 0)
+		goto out;
+	while (!e->stop && (got = trace_next(&cur, &ev, err, errlen)) > 0) {
+		/* Context includes the event itself, marked in the report. */
+		remember(e, &ev);
+		if (step(e, &ev, err, errlen) < 0)
+			goto out;
+		res->events_replayed++;
+		res->last_seq = ev.seq;
+		if (opts->progress && (res->events_replayed % PROGRESS_EVERY) == 0)
+			opts->progress(opts->progress_ctx, res->events_replayed, res->events_total);
+	}
+	if (!e->stop && got < 0)
+		goto out;
+	if (!e->stop) {
+		/* The end: a held-back notify runs; nothing may be left over. */
+		snapshot_run_pending_notify(e);
+		if (e->exact)
+			flush_extra(e, res->last_seq + 1);
+	}
+	res->stopped = e->stop;
+	r = 0;
+out:
+	trace_cursor_close(&cur);
+	actual_clear(e);
+	free(e->act);
+	replay_rig_free(&e->rig);
+	free(e);
+out_trace:
+	trace_in_close(&t);
+	res->seconds = now_s() - t0;
+	return r;
+}
+
+void replay_result_free(struct replay_result *res)
+{
+	free(res->divs);
+	free(res->decl);
+	res->divs = res->decl = NULL;
+	res->n_divs = res->n_decl = 0;
+}

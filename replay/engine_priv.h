@@ -1,0 +1,67 @@
+/* The replay engine's state, shared by engine.c (the event loop and exact
+ * comparisons) and snapshot.c (best-effort ring snapshots of traces from
+ * QEMU and BPF). */
+#ifndef VMTRACE_REPLAY_ENGINE_PRIV_H
+#define VMTRACE_REPLAY_ENGINE_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/emu/emu.h"
+#include "replay/replay.h"
+#include "replay/setup.h"
+#include "replay/trace_in.h"
+
+/* Something the emulated device did, waiting to be matched with the
+ * recorded device's next action. */
+struct actual {
+	uint8_t type;     /* VMT_EV_MEM, VMT_EV_IRQ, VMT_EV_VIOLATION */
+	uint64_t base;
+	uint64_t addr;
+	uint64_t value;
+	uint32_t len;
+	uint8_t *data;    /* owned copy (MEM), message (VIOLATION) */
+	uint64_t cause;   /* seq of the driver event it answered */
+};
+
+struct dev_state {
+	uint32_t queue_sel;
+	uint32_t features_sel;
+	/* best-effort used-ring checks, per queue */
+	uint16_t used_checked[EMU_QUEUES_MAX];
+	bool used_seen[EMU_QUEUES_MAX];
+	uint16_t missing_reported[EMU_QUEUES_MAX];
+};
+
+struct engine {
+	const struct trace_in *t;
+	const struct replay_opts *o;
+	struct replay_result *res;
+	struct replay_rig rig;
+	bool exact;
+	bool stop;
+	uint64_t cur_seq;   /* event being replayed */
+	struct actual *act;
+	unsigned n_act, cap_act, head_act;
+	struct recent {
+		struct trace_ev ev;  /* data and text pointers cleared */
+		char text[64];
+	} recent[REPLAY_CONTEXT];
+	uint64_t n_recent;
+	struct dev_state ds[TRACE_IN_DEVICES_MAX];
+	/* best-effort sources */
+	bool notify_pending;
+	int notify_dev;
+	uint64_t notify_value;
+	bool driver_phase;  /* inside a snapshot batch's driver-owned part */
+};
+
+/* Record a divergence (declared or not) at seq; fills context and device. */
+void engine_diverge(struct engine *e, uint64_t seq, int dev, struct replay_div *d,
+		    const struct expect_subject *subj);
+/* Best-effort snapshot handling (snapshot.c). */
+void snapshot_event(struct engine *e, const struct trace_ev *ev);
+/* Run a QueueNotify held back until its snapshot batch was applied. */
+void snapshot_run_pending_notify(struct engine *e);
+
+#endif

@@ -1,0 +1,89 @@
+/* Replay: feed the driver side of a trace.db (register writes and reads,
+ * guest-memory stores, ring contents) into the built-in emulator, compare
+ * everything the emulated device does (read values, interrupts, used-ring
+ * entries, bytes written into guest buffers, violations) with what was
+ * recorded, and report where they first differ. */
+#ifndef VMTRACE_REPLAY_REPLAY_H
+#define VMTRACE_REPLAY_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replay/expect.h"
+
+/* Events shown with a divergence: the ones before it and its own. */
+#define REPLAY_CONTEXT 6
+/* Divergences kept in full (more are counted). */
+#define REPLAY_DIVS_KEPT 200
+
+struct replay_opts {
+	uint64_t until;          /* last seq to replay (UINT64_MAX: all) */
+	bool keep_going;         /* do not stop at the first divergence */
+	const struct replay_expect *expect; /* declared differences, may be NULL */
+	/* Called now and then with events replayed so far (NULL: never). */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+};
+
+struct replay_brief {
+	uint64_t seq;
+	char text[112];
+};
+
+struct replay_div {
+	uint64_t seq;
+	int device;              /* devices.device in the trace, -1 none */
+	char device_name[40];
+	const char *kind;        /* "read", "device-write", "interrupt", "used",
+				  * "violation", "missing", "extra", "config" */
+	char where[112];         /* register, ring slot or guest address */
+	bool has_values;         /* expected/actual are numbers */
+	uint64_t expected, actual;
+	char expected_text[112]; /* otherwise a description of each side */
+	char actual_text[112];
+	const char *section;     /* spec section involved, or NULL */
+	char note[240];          /* why they differ, where that is known */
+	const char *declared_by; /* the declaration that covers it, or NULL */
+	struct replay_brief before[REPLAY_CONTEXT];
+	unsigned n_before;
+};
+
+struct replay_device_info {
+	int device;
+	char name[40];
+	char model[16];          /* emulator model, "" if none */
+	uint32_t version;
+	char why_not[96];        /* when there is no model */
+};
+
+struct replay_result {
+	char path[256];
+	char source[16];         /* "emu", "qemu", "kvm-bpf" */
+	bool exact;              /* device side recorded exactly (emulator traces) */
+	uint64_t events_total;   /* events in the trace up to --until */
+	uint64_t events_replayed;
+	uint64_t last_seq;       /* last event replayed */
+	uint64_t divergences;    /* not covered by a declaration */
+	uint64_t declared;       /* covered by a declaration */
+	uint64_t unverified;     /* best-effort snapshot bytes that differed (not counted) */
+	double seconds;
+	bool stopped;            /* stopped at the first divergence */
+	struct replay_div *divs; /* undeclared, in order (at most REPLAY_DIVS_KEPT) */
+	unsigned n_divs;
+	struct replay_div *decl; /* declared, first of each kind per device */
+	unsigned n_decl;
+	struct replay_div first_unverified;
+	struct replay_device_info devices[32];
+	unsigned n_devices;
+};
+
+/* Replay the trace.db at path. Returns 0 with *res filled (its divergences
+ * say whether it matched), or -1 with the reason in err when the trace
+ * cannot be replayed at all (not a trace.db, no devices the emulator can
+ * model, events lost, ...). replay_result_free releases *res either way. */
+int replay_run(const char *path, const struct replay_opts *opts, struct replay_result *res,
+	       char *err, size_t errlen);
+void replay_result_free(struct replay_result *res);
+
+#endif

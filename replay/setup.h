@@ -1,0 +1,29 @@
+/* The machine a trace replays on: RAM where the trace had it, one emulated
+ * device per recorded device the emulator has a model for, each configured
+ * from the trace (type, register layout, disk size, MAC, rng seed) and,
+ * where a difference is declared, given the recorded device's VendorID,
+ * feature set, QueueNumMax or config bytes. */
+#ifndef VMTRACE_REPLAY_SETUP_H
+#define VMTRACE_REPLAY_SETUP_H
+
+#include <stddef.h>
+
+#include "replay/replay.h"
+#include "replay/trace_in.h"
+
+struct machine;
+struct emu_device;
+
+struct replay_rig {
+	struct machine *m;
+	struct emu_device *dev[TRACE_IN_DEVICES_MAX]; /* by trace device index; NULL: not modelled */
+	char why_not[TRACE_IN_DEVICES_MAX][96];        /* when NULL */
+};
+
+/* Build the machine. Declared differences the emulator takes over are
+ * added to res->decl. Returns 0, or -1 with the reason in err. */
+int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const struct replay_expect *e,
+		     struct replay_result *res, char *err, size_t errlen);
+void replay_rig_free(struct replay_rig *rig);
+
+#endif

@@ -1,0 +1,284 @@
+/* Reading a trace.db for replay; see trace_in.h. */
+#include "replay/trace_in.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capture/emu/guest_mem.h"
+#include "spec/mmio_regs.h"
+
+static int fail(const struct trace_in *t, const char *path, char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: %s: %s", path, what, t->db ? sqlite3_errmsg(t->db) : "cannot open");
+	return -1;
+}
+
+static bool meta_u64(sqlite3 *db, const char *key, uint64_t *out)
+{
+	sqlite3_stmt *st;
+	bool ok = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(s ? s : "", &end, 0);
+		ok = s && end != s && !errno;
+		if (ok)
+			*out = v;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static void meta_text(sqlite3 *db, const char *key, char *out, size_t len)
+{
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static struct trace_device *device_by_id(struct trace_in *t, int64_t id)
+{
+	for (unsigned i = 0; i < t->n_dev; i++)
+		if (t->dev[i].id == id)
+			return &t->dev[i];
+	return NULL;
+}
+
+static int load_devices(struct trace_in *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(t->db,
+			       "SELECT device, base, name, device_id, version, vendor_id, features_offered "
+			       "FROM devices ORDER BY device", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct trace_device *d;
+		const char *name = (const char *)sqlite3_column_text(st, 2);
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (t->n_dev >= TRACE_IN_DEVICES_MAX || id < 0 || id > 255)
+			continue; /* more than any machine replay builds; their events read as "no device" */
+		d = &t->dev[t->n_dev++];
+		memset(d, 0, sizeof(*d));
+		d->id = (int)id;
+		d->base = (uint64_t)sqlite3_column_int64(st, 1);
+		snprintf(d->name, sizeof(d->name), "%s", name ? name : "?");
+		d->device_id = (uint32_t)sqlite3_column_int64(st, 3);
+		d->version = (uint32_t)sqlite3_column_int64(st, 4);
+		d->vendor_known = sqlite3_column_type(st, 5) != SQLITE_NULL;
+		d->vendor_id = (uint32_t)sqlite3_column_int64(st, 5);
+		d->features_known = sqlite3_column_type(st, 6) != SQLITE_NULL;
+		d->features_offered = (uint64_t)sqlite3_column_int64(st, 6);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* What the recorded devices presented: QueueNumMax per queue (from the
+ * queues table) and the first value read at each config byte. */
+static int load_presented(struct trace_in *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(t->db, "SELECT device, queue, max(num_max) FROM queues "
+			       "WHERE num_max IS NOT NULL GROUP BY device, queue", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct trace_device *d = device_by_id(t, sqlite3_column_int64(st, 0));
+		int64_t q = sqlite3_column_int64(st, 1), n = sqlite3_column_int64(st, 2);
+		if (d && q >= 0 && q < EMU_QUEUES_MAX && n > 0 && n <= 0xffff)
+			d->num_max[q] = (uint16_t)n;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+
+	if (sqlite3_prepare_v2(t->db, "SELECT device, offset, width, value FROM events "
+			       "WHERE device IS NOT NULL AND type = 'mmio' AND dir = 'R' AND offset >= 256 "
+			       "ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct trace_device *d = device_by_id(t, sqlite3_column_int64(st, 0));
+		int64_t off = sqlite3_column_int64(st, 1) - MMIO_CONFIG, w = sqlite3_column_int64(st, 2);
+		uint64_t v = (uint64_t)sqlite3_column_int64(st, 3);
+		if (!d || off < 0 || w < 1 || w > 8 || off + w > EMU_CONFIG_MAX)
+			continue;
+		for (int64_t i = 0; i < w; i++) {
+			if (!d->config_known[off + i]) {
+				d->config[off + i] = (uint8_t)(v >> (8 * i));
+				d->config_known[off + i] = true;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int load_counts(struct trace_in *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	t->lost_seq = UINT64_MAX;
+	if (sqlite3_prepare_v2(t->db, "SELECT (SELECT max(seq) FROM events), (SELECT min(seq) FROM lost), "
+			       "(SELECT total(count) FROM lost), (SELECT min(gpa) FROM memory), "
+			       "(SELECT max(gpa + length(data)) FROM memory)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			t->events = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			t->lost_seq = (uint64_t)sqlite3_column_int64(st, 1);
+		t->lost_count = (uint64_t)sqlite3_column_double(st, 2);
+		t->mem_lo = (uint64_t)sqlite3_column_int64(st, 3);
+		t->mem_hi = (uint64_t)sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	char fmt[32], ver[16];
+
+	memset(t, 0, sizeof(*t));
+	if (stat(path, &sb) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &t->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return fail(t, path, err, errlen, "cannot open");
+	meta_text(t->db, "format", fmt, sizeof(fmt));
+	if (strcmp(fmt, "vmtrace") != 0) {
+		snprintf(err, errlen, "%s: not a vmtrace trace.db (no meta format=vmtrace; a raw .vmt trace needs 'vmtrace decode' first)", path);
+		return -1;
+	}
+	meta_text(t->db, "schema_version", ver, sizeof(ver));
+	if (strcmp(ver, "1") != 0) {
+		snprintf(err, errlen, "%s: schema version '%s', this vmtrace replays version 1", path, ver);
+		return -1;
+	}
+	meta_text(t->db, "source", t->source, sizeof(t->source));
+	t->ram_known = meta_u64(t->db, "ram_base", &t->ram_base) && meta_u64(t->db, "ram_size", &t->ram_size);
+	if (!meta_u64(t->db, "raw.seed", &t->seed))
+		t->seed = 0;
+	if (load_devices(t) < 0)
+		return fail(t, path, err, errlen, "reading devices");
+	if (load_presented(t) < 0)
+		return fail(t, path, err, errlen, "reading queues and config reads");
+	if (load_counts(t) < 0)
+		return fail(t, path, err, errlen, "counting events");
+	return 0;
+}
+
+void trace_in_close(struct trace_in *t)
+{
+	if (t->db)
+		sqlite3_close(t->db);
+	t->db = NULL;
+}
+
+int trace_cursor_open(struct trace_cursor *c, const struct trace_in *t, uint64_t until, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->t = t;
+	for (unsigned i = 0; i < 256; i++)
+		c->dev_index[i] = -1;
+	for (unsigned i = 0; i < t->n_dev; i++)
+		c->dev_index[t->dev[i].id] = (int)i;
+	if (sqlite3_prepare_v2(t->db,
+			       "SELECT e.seq, e.type, e.device, e.offset, e.dir, e.width, e.value, e.addr, "
+			       "m.kind, m.exact, m.data, e.text FROM events e LEFT JOIN memory m ON m.seq = e.seq "
+			       "WHERE e.seq <= ?1 ORDER BY e.seq", -1, &c->st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "reading events: %s", sqlite3_errmsg(t->db));
+		return -1;
+	}
+	sqlite3_bind_int64(c->st, 1, until > INT64_MAX ? INT64_MAX : (sqlite3_int64)until);
+	return 0;
+}
+
+static enum trace_ev_type ev_type(const unsigned char *s)
+{
+	if (!s)
+		return TEV_OTHER;
+	switch (s[0]) {
+	case 'm':
+		if (s[1] == 'm')
+			return TEV_MMIO;
+		return s[2] == 'm' ? TEV_MEM : TEV_MARKER;
+	case 'i': return TEV_IRQ;
+	case 'l': return TEV_LOST;
+	case 'd': return TEV_DEVICE;
+	case 'v': return TEV_VIOLATION;
+	}
+	return TEV_OTHER;
+}
+
+int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = c->st;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "reading events: %s", sqlite3_errmsg(c->t->db));
+		return -1;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = (uint64_t)sqlite3_column_int64(st, 0);
+	ev->type = ev_type(sqlite3_column_text(st, 1));
+	ev->device = -1;
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+		int64_t id = sqlite3_column_int64(st, 2);
+		if (id >= 0 && id < 256)
+			ev->device = c->dev_index[id];
+	}
+	ev->offset = (uint64_t)sqlite3_column_int64(st, 3);
+	const unsigned char *dir = sqlite3_column_text(st, 4);
+	ev->write = dir && dir[0] == 'W';
+	ev->width = (unsigned)sqlite3_column_int(st, 5);
+	ev->value = (uint64_t)sqlite3_column_int64(st, 6);
+	ev->addr = (uint64_t)sqlite3_column_int64(st, 7);
+	if (ev->type == TEV_MEM) {
+		const unsigned char *kind = sqlite3_column_text(st, 8);
+		ev->mem_kind = !kind ? TMEM_SNAPSHOT : kind[0] == 'd' && kind[1] == 'r' ? TMEM_DRIVER
+			     : kind[0] == 'd' ? TMEM_DEVICE : TMEM_SNAPSHOT;
+		ev->exact = sqlite3_column_int(st, 9) != 0;
+		ev->data = sqlite3_column_blob(st, 10);
+		ev->len = (uint32_t)sqlite3_column_bytes(st, 10);
+		if (!kind) {
+			snprintf(err, errlen, "event %llu: a memory event without its bytes (decoded without memory?)",
+				 (unsigned long long)ev->seq);
+			return -1;
+		}
+	}
+	ev->text = (const char *)sqlite3_column_text(st, 11);
+	return 1;
+}
+
+void trace_cursor_close(struct trace_cursor *c)
+{
+	if (c->st)
+		sqlite3_finalize(c->st);
+	c->st = NULL;
+}

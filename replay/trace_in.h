@@ -1,0 +1,87 @@
+/* What replay reads from a trace.db: the meta facts and devices it needs to
+ * build the emulated machine, the values the recorded devices presented
+ * (to take them over where a difference is declared), and the events in
+ * order with their memory payloads.  Everything here came from a file that
+ * may be someone else's: sizes and ranges are checked by the callers. */
+#ifndef VMTRACE_REPLAY_TRACE_IN_H
+#define VMTRACE_REPLAY_TRACE_IN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "capture/emu/emu.h"
+
+#define TRACE_IN_DEVICES_MAX 32
+
+struct trace_device {
+	int id;                  /* devices.device */
+	uint64_t base;
+	char name[40];
+	uint32_t device_id;      /* 0 if never read */
+	uint32_t version;        /* 0 if never read */
+	uint32_t vendor_id;
+	bool vendor_known;
+	uint64_t features_offered;
+	bool features_known;
+	uint16_t num_max[EMU_QUEUES_MAX]; /* QueueNumMax as read, 0 if never */
+	uint8_t config[EMU_CONFIG_MAX];   /* config bytes as first read */
+	bool config_known[EMU_CONFIG_MAX];
+};
+
+struct trace_in {
+	sqlite3 *db;
+	char source[16];
+	uint64_t ram_base, ram_size;
+	bool ram_known;
+	uint64_t seed;
+	uint64_t events;         /* rows in events */
+	uint64_t lost_seq;       /* first LOST event, UINT64_MAX if none */
+	uint64_t lost_count;
+	struct trace_device dev[TRACE_IN_DEVICES_MAX];
+	unsigned n_dev;
+	/* lowest and highest guest address of any memory row (RAM guess) */
+	uint64_t mem_lo, mem_hi;
+};
+
+enum trace_ev_type {
+	TEV_MMIO, TEV_MEM, TEV_IRQ, TEV_MARKER, TEV_LOST, TEV_DEVICE, TEV_VIOLATION, TEV_OTHER,
+};
+
+enum trace_mem_kind { TMEM_DRIVER, TMEM_DEVICE, TMEM_SNAPSHOT };
+
+/* One event as replay sees it; data is valid until the next trace_next. */
+struct trace_ev {
+	uint64_t seq;
+	enum trace_ev_type type;
+	int device;              /* index into trace_in.dev, -1 none */
+	uint64_t offset;         /* MMIO: register offset (gpa if device < 0) */
+	bool write;
+	unsigned width;
+	uint64_t value;
+	uint64_t addr;           /* MEM: guest-physical address */
+	enum trace_mem_kind mem_kind;
+	bool exact;
+	const uint8_t *data;
+	uint32_t len;
+	const char *text;        /* violation message / marker */
+};
+
+/* Open path read-only and load everything but the events. Returns 0, or
+ * -1 with the reason (naming the file) in err. */
+int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen);
+void trace_in_close(struct trace_in *t);
+
+/* Event cursor over seq <= until. */
+struct trace_cursor {
+	sqlite3_stmt *st;
+	const struct trace_in *t;
+	int dev_index[256];      /* devices.device -> index, -1 unknown */
+};
+int trace_cursor_open(struct trace_cursor *c, const struct trace_in *t, uint64_t until, char *err, size_t errlen);
+/* 1 with *ev filled, 0 at the end, -1 on a read error (err filled). */
+int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t errlen);
+void trace_cursor_close(struct trace_cursor *c);
+
+#endif
