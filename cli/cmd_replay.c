@@ -91,7 +91,7 @@ int cmd_replay(int argc, char **argv)
 		return error("out of memory") ? EXIT_USAGE : EXIT_USAGE;
 	opts.expect = expect;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+u:kx:X:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:kx:X:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			if (parse_u64(optarg, 0, INT64_MAX, &opts.until) < 0) {

@@ -22,8 +22,11 @@ static void one_line(FILE *f, const struct replay_div *d)
 {
 	char buf[512];
 
-	fprintf(f, "  seq %-8" PRIu64 " %s %s %s: ", d->seq, term_escape((const unsigned char *)d->device_name, buf, sizeof(buf)),
-		d->kind, d->where);
+	if (d->at_setup)
+		fprintf(f, "  setup        ");
+	else
+		fprintf(f, "  seq %-8" PRIu64 " ", d->seq);
+	fprintf(f, "%s %s %s: ", term_escape((const unsigned char *)d->device_name, buf, sizeof(buf)), d->kind, d->where);
 	if (d->has_values)
 		fprintf(f, "recorded 0x%" PRIx64 ", emulator 0x%" PRIx64, d->expected, d->actual);
 	else
@@ -89,8 +92,8 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 	if (res->unverified) {
 		const struct replay_div *u = &res->first_unverified;
 		fprintf(f, "%" PRIu64 " best-effort snapshot(s) of device-written buffers differ (not counted: the guest "
-			"may have changed them before the copy); the first, at seq %" PRIu64 ", %s: recorded %s, emulator %s\n\n",
-			res->unverified, u->seq, u->where, u->expected_text, u->actual_text);
+			"may have changed them before the copy); the first, at seq %" PRIu64 ", %s %s: recorded %s, emulator %s\n\n",
+			res->unverified, u->seq, u->device_name, u->where, u->expected_text, u->actual_text);
 	}
 	fprintf(f, "[ vmtrace replay: %s; %" PRIu64 " of %" PRIu64 " events replayed, %" PRIu64 " divergence%s",
 		res->divergences ? "DIVERGED" : "identical", res->events_replayed, res->events_total, res->divergences,
@@ -108,7 +111,10 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 static void json_div(struct json *j, const char *key, const struct replay_div *d)
 {
 	json_begin_object(j, key);
-	json_u64(j, "seq", d->seq);
+	if (d->at_setup)
+		json_null(j, "seq");
+	else
+		json_u64(j, "seq", d->seq);
 	if (d->device >= 0)
 		json_i64(j, "device", d->device);
 	else

@@ -180,11 +180,11 @@ static void features_note(const struct trace_device *td, uint32_t sel, uint64_t 
 	virtio_features_str(td->device_id, rec & ~emu, a, sizeof(a));
 	virtio_features_str(td->device_id, emu & ~rec, b, sizeof(b));
 	snprintf(buf, len, "word %u; only the recorded device offers: %s; only the emulator: %s "
-		 "(declare DeviceFeatures to replay with the recorded set)", sel, a[0] ? a : "-", b[0] ? b : "-");
+		 "(declare DeviceFeatures to replay with the recorded set)", sel, rec & ~emu ? a : "-", emu & ~rec ? b : "-");
 }
 
 void describe_read_note(const struct trace_device *td, uint32_t offset, uint32_t features_sel,
-			uint64_t expected, uint64_t actual, bool exact, char *buf, size_t len)
+			uint64_t expected, uint64_t actual, bool exact, int lacking_queue, char *buf, size_t len)
 {
 	char a[64], b[64];
 
@@ -209,7 +209,10 @@ void describe_read_note(const struct trace_device *td, uint32_t offset, uint32_t
 			 virtio_status_str((uint32_t)actual, b, sizeof(b)));
 		return;
 	case MMIO_INTERRUPT_STATUS:
-		if (!exact)
+		if (lacking_queue >= 0)
+			snprintf(buf, len, "the driver notified queue %d, which the emulated device does not have "
+				 "(the recorded device offered more features); its answer cannot be replayed", lacking_queue);
+		else if (!exact)
 			snprintf(buf, len, "bit 0 used buffer, bit 1 configuration change; the recorded device "
 				 "works on its own schedule, the emulator at once");
 		return;

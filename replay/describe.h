@@ -18,8 +18,9 @@ void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *b
 void describe_gpa(const struct replay_rig *rig, const struct trace_in *t, uint64_t gpa, char *buf, size_t len,
 		  int *dev, int *queue);
 /* Why a read of offset may differ (feature bits one side offers, sizes,
- * ...); "" when there is nothing to add. */
+ * a notified queue the model lacks (lacking_queue, -1 none)); "" when
+ * there is nothing to add. */
 void describe_read_note(const struct trace_device *td, uint32_t offset, uint32_t features_sel,
-			uint64_t expected, uint64_t actual, bool exact, char *buf, size_t len);
+			uint64_t expected, uint64_t actual, bool exact, int lacking_queue, char *buf, size_t len);
 
 #endif

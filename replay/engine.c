@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture/emu/dev_net.h"
+#include "capture/emu/dev_rng.h"
 #include "capture/emu/machine.h"
 #include "replay/describe.h"
 #include "replay/engine_priv.h"
@@ -312,7 +314,8 @@ static void read_diverged(struct engine *e, const struct trace_ev *ev, uint64_t 
 		s.config_len = ev->width;
 	}
 	d.section = off >= MMIO_CONFIG ? "Device Configuration Space" : "MMIO Device Register Layout";
-	describe_read_note(td, off, ds ? ds->features_sel : 0, d.expected, d.actual, e->exact, d.note, sizeof(d.note));
+	describe_read_note(td, off, ds ? ds->features_sel : 0, d.expected, d.actual, e->exact,
+			   ds ? ds->lacking_queue : -1, d.note, sizeof(d.note));
 	engine_diverge(e, ev->seq, ev->device, &d, &s);
 }
 
@@ -338,6 +341,9 @@ static void mmio_event(struct engine *e, const struct trace_ev *ev)
 			ds->queue_sel = (uint32_t)ev->value;
 		if (ds && ev->offset == MMIO_DEVICE_FEATURES_SEL)
 			ds->features_sel = (uint32_t)ev->value;
+		if (ds && ev->offset == MMIO_QUEUE_NOTIFY)
+			ds->lacking_queue = (ev->value & 0xffff) >= emu_device_model(e->rig.dev[ev->device])->num_queues
+					    ? (int)(ev->value & 0xffff) : -1;
 		if (!e->exact && td && ev->offset == MMIO_QUEUE_NOTIFY) {
 			/* Its ring snapshots follow it in the trace: apply them first. */
 			e->notify_pending = true;
@@ -380,6 +386,15 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 			   (ev->type == TEV_MEM && ev->mem_kind == TMEM_DEVICE);
 
 	if (!e->exact) {
+		/* What the recorded devices had from outside by now. */
+		for (; e->next_rx < e->t->n_rx && e->t->rx[e->next_rx].at_seq <= ev->seq; e->next_rx++) {
+			const struct trace_rx *rx = &e->t->rx[e->next_rx];
+			struct emu_device *d = e->rig.dev[rx->dev];
+			if (d && rx->kind == TIN_NET_RX && emu_device_model(d) == &emu_model_net)
+				dev_net_receive(d, rx->data, rx->len);
+			else if (d && rx->kind == TIN_RNG && emu_device_model(d) == &emu_model_rng)
+				dev_rng_supply(d, rx->data, rx->len);
+		}
 		if (ev->type == TEV_MEM && ev->mem_kind == TMEM_SNAPSHOT) {
 			snapshot_event(e, ev);
 			return 0;
@@ -455,6 +470,8 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	e->exact = res->exact;
 	if (replay_rig_build(&e->rig, &t, opts->expect, res, err, errlen) < 0)
 		goto out;
+	if (!e->exact && trace_in_load_rx(&t, err, errlen) < 0)
+		goto out;
 	for (unsigned i = 0; i < t.n_dev && i < 32; i++) {
 		struct replay_device_info *di = &res->devices[res->n_devices++];
 		di->device = t.dev[i].id;
@@ -466,6 +483,8 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 			snprintf(di->model, sizeof(di->model), "%s", "");
 		snprintf(di->why_not, sizeof(di->why_not), "%s", e->rig.why_not[i]);
 	}
+	for (unsigned i = 0; i < TRACE_IN_DEVICES_MAX; i++)
+		e->ds[i].lacking_queue = -1;
 	machine_set_observer(e->rig.m, on_machine_event, e);
 	if (trace_cursor_open(&cur, &t, opts->until, err, errlen) < 0)
 		goto out;

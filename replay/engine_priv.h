@@ -27,6 +27,7 @@ struct actual {
 struct dev_state {
 	uint32_t queue_sel;
 	uint32_t features_sel;
+	int lacking_queue;  /* last notified queue the model does not have, -1 */
 	/* best-effort used-ring checks, per queue */
 	uint16_t used_checked[EMU_QUEUES_MAX];
 	bool used_seen[EMU_QUEUES_MAX];
@@ -54,6 +55,7 @@ struct engine {
 	int notify_dev;
 	uint64_t notify_value;
 	bool driver_phase;  /* inside a snapshot batch's driver-owned part */
+	size_t next_rx;     /* next recorded frame to deliver */
 };
 
 /* Record a divergence (declared or not) at seq; fills context and device. */

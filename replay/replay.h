@@ -33,6 +33,7 @@ struct replay_brief {
 
 struct replay_div {
 	uint64_t seq;
+	bool at_setup;           /* a value the emulator took over before replay */
 	int device;              /* devices.device in the trace, -1 none */
 	char device_name[40];
 	const char *kind;        /* "read", "device-write", "interrupt", "used",
@@ -43,7 +44,7 @@ struct replay_div {
 	char expected_text[112]; /* otherwise a description of each side */
 	char actual_text[112];
 	const char *section;     /* spec section involved, or NULL */
-	char note[240];          /* why they differ, where that is known */
+	char note[300];          /* why they differ, where that is known */
 	const char *declared_by; /* the declaration that covers it, or NULL */
 	struct replay_brief before[REPLAY_CONTEXT];
 	unsigned n_before;

@@ -9,6 +9,7 @@
 #include "capture/driver/rig.h"
 #include "capture/emu/machine.h"
 #include "replay/report_add.h"
+#include "spec/config_layout.h"
 #include "spec/mmio_regs.h"
 #include "spec/names.h"
 #include "spec/virtio.h"
@@ -59,6 +60,8 @@ static int model_opts(const struct trace_in *t, const struct trace_device *td, c
 	/* The built-in workload reads back what it writes to the console;
 	 * another guest's console input came from outside. */
 	o->console_echo = !strcmp(t->source, "emu");
+	/* Another guest's network was outside; its frames are fed in. */
+	o->net_no_loopback = strcmp(t->source, "emu") != 0;
 	if (model == &emu_model_blk) {
 		v = config_le(td, VIRTIO_BLK_CFG_CAPACITY, 8, &known);
 		if (known) {
@@ -94,6 +97,7 @@ static void declare(struct replay_result *res, const struct trace_device *td, in
 	d.expected = recorded;
 	d.actual = emulated;
 	d.declared_by = by;
+	d.at_setup = true;
 	snprintf(d.note, sizeof(d.note), "%s", note);
 	(void)index;
 	replay_add_declared(res, &d);
@@ -117,7 +121,7 @@ static void adopt(struct emu_device_cfg *dc, const struct trace_device *td, cons
 		  const struct replay_expect *e, struct replay_result *res, int index)
 {
 	const char *by;
-	char a[100], b[100], note[256];
+	char a[120], b[120], note[300];
 
 	if (td->vendor_known && (by = adopter(e, td, EXPECT_REGISTER, MMIO_VENDOR_ID))) {
 		dc->vendor_id = td->vendor_id;
@@ -132,21 +136,30 @@ static void adopt(struct emu_device_cfg *dc, const struct trace_device *td, cons
 		if (mine != td->features_offered) {
 			virtio_features_str(td->device_id, td->features_offered & ~mine, a, sizeof(a));
 			virtio_features_str(td->device_id, mine & ~td->features_offered, b, sizeof(b));
-			snprintf(note, sizeof(note), "emulator offers the recorded set; recorded only: %.80s; emulator only: %.80s",
-				 a[0] ? a : "-", b[0] ? b : "-");
+			snprintf(note, sizeof(note), "emulator offers the recorded set; recorded only: %.100s; emulator only: %.100s",
+				 td->features_offered & ~mine ? a : "-", mine & ~td->features_offered ? b : "-");
 			declare(res, td, index, "DeviceFeatures", td->features_offered, mine, by, note);
 		}
 	}
 	if ((by = adopter(e, td, EXPECT_REGISTER, MMIO_QUEUE_NUM_MAX))) {
+		unsigned first = EMU_QUEUES_MAX, last = 0, differ = 0;
+		uint16_t rec = 0;
 		for (unsigned q = 0; q < EMU_QUEUES_MAX; q++) {
 			if (!td->num_max[q])
 				continue;
 			dc->queue_num_max_q[q] = td->num_max[q];
-			if (td->num_max[q] != emu_device_queue_num_max(plain)) {
-				snprintf(a, sizeof(a), "QueueNumMax of queue %u", q);
-				declare(res, td, index, a, td->num_max[q], emu_device_queue_num_max(plain), by,
-					"the emulator allows the recorded queue size");
-			}
+			if (td->num_max[q] == emu_device_queue_num_max(plain))
+				continue;
+			if (differ++ == 0)
+				first = q;
+			last = q;
+			rec = td->num_max[q];
+		}
+		if (differ) {
+			snprintf(a, sizeof(a), differ == 1 ? "QueueNumMax (queue %u)" : "QueueNumMax (%u queues, %u to %u)",
+				 differ == 1 ? first : differ, first, last);
+			declare(res, td, index, a, rec, emu_device_queue_num_max(plain), by,
+				"the emulator allows the recorded queue sizes");
 		}
 	}
 }
@@ -158,22 +171,26 @@ static void adopt_config(struct emu_device *d, const struct trace_device *td, co
 	const char *by = adopter(e, td, EXPECT_CONFIG, MMIO_CONFIG);
 	uint8_t *cfg = emu_config(d);
 	unsigned size = emu_device_model(d)->config_size, n = 0, first = 0;
+	uint8_t plain_first = 0;
 
 	if (!by)
 		return;
 	for (unsigned i = 0; i < size; i++) {
 		if (td->config_known[i] && cfg[i] != td->config[i]) {
-			if (n++ == 0)
+			if (n++ == 0) {
 				first = i;
+				plain_first = cfg[i];
+			}
 			cfg[i] = td->config[i];
 		}
 	}
 	if (n) {
-		char where[64], note[128];
-		snprintf(where, sizeof(where), "config space (%u bytes differ, first at +0x%x)", n, first);
-		snprintf(note, sizeof(note), "the emulator presents the recorded config bytes");
-		declare(res, td, index, where, td->config[first], 0, by, note);
-		res->decl[res->n_decl - 1].has_values = false;
+		const struct config_field *f = config_field_at(td->device_id, first);
+		char where[96];
+		snprintf(where, sizeof(where), "config space: %u byte%s differ, the first at +0x%x (%s)", n,
+			 n == 1 ? "" : "s", first, f ? f->name : "unnamed");
+		declare(res, td, index, where, td->config[first], plain_first, by,
+			"the emulator presents the recorded config bytes");
 	}
 }
 

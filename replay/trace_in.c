@@ -190,8 +190,70 @@ int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen
 	return 0;
 }
 
+int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(t->db,
+			       "SELECT r.device, r.seq_used, r.length, r.data, (SELECT max(e.seq) FROM events e "
+			       "WHERE e.device = r.device AND e.seq < r.seq_used AND e.type = 'mmio') AS at, 0 "
+			       "FROM requests r WHERE r.kind = 'net-rx' AND r.seq_used IS NOT NULL "
+			       "UNION ALL SELECT r.device, r.seq_notify, r.length, r.data, r.seq_notify AS at, 1 "
+			       "FROM requests r WHERE r.kind = 'rng' AND r.seq_notify IS NOT NULL AND r.seq_used IS NOT NULL "
+			       "ORDER BY at",
+			       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "reading device inputs: %s", sqlite3_errmsg(t->db));
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct trace_device *d = device_by_id(t, sqlite3_column_int64(st, 0));
+		int64_t len = sqlite3_column_int64(st, 2);
+		int held = sqlite3_column_bytes(st, 3);
+		struct trace_rx *rx;
+
+		if (!d || len < 0 || len > 65550 || sqlite3_column_type(st, 2) == SQLITE_NULL)
+			continue;
+		/* Entropy bytes not recorded: the emulator's own are as good. */
+		if (sqlite3_column_int(st, 5) && held != len)
+			continue;
+		if (t->n_rx == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct trace_rx *n = realloc(t->rx, ncap * sizeof(*n));
+			if (!n)
+				break;
+			t->rx = n;
+			cap = ncap;
+		}
+		rx = &t->rx[t->n_rx];
+		rx->kind = sqlite3_column_int(st, 5) ? TIN_RNG : TIN_NET_RX;
+		rx->dev = (int)(d - t->dev);
+		rx->at_seq = sqlite3_column_type(st, 4) != SQLITE_NULL ? (uint64_t)sqlite3_column_int64(st, 4)
+								     : (uint64_t)sqlite3_column_int64(st, 1);
+		rx->len = (uint32_t)len;
+		rx->data = calloc(1, (size_t)len + 1);
+		if (!rx->data)
+			break;
+		if (held > 0)
+			memcpy(rx->data, sqlite3_column_blob(st, 3), held < len ? (size_t)held : (size_t)len);
+		t->n_rx++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		snprintf(err, errlen, "reading device inputs: %s", sqlite3_errmsg(t->db));
+		return -1;
+	}
+	return 0;
+}
+
 void trace_in_close(struct trace_in *t)
 {
+	for (size_t i = 0; i < t->n_rx; i++)
+		free(t->rx[i].data);
+	free(t->rx);
+	t->rx = NULL;
+	t->n_rx = 0;
 	if (t->db)
 		sqlite3_close(t->db);
 	t->db = NULL;

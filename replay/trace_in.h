@@ -30,6 +30,20 @@ struct trace_device {
 	bool config_known[EMU_CONFIG_MAX];
 };
 
+/* What came into a recorded device from outside: a frame the guest
+ * received, or the bytes an entropy device returned.  Replay hands it to
+ * the emulated device where the recorded one had it. */
+enum trace_input_kind { TIN_NET_RX, TIN_RNG };
+
+struct trace_rx {
+	enum trace_input_kind kind;
+	int dev;                 /* index into trace_in.dev */
+	uint64_t at_seq;         /* deliver before this event (net: the access after
+				  * which it was seen used; rng: the notify) */
+	uint32_t len;
+	uint8_t *data;           /* owned; zeros where the bytes were not recorded */
+};
+
 struct trace_in {
 	sqlite3 *db;
 	char source[16];
@@ -43,6 +57,8 @@ struct trace_in {
 	unsigned n_dev;
 	/* lowest and highest guest address of any memory row (RAM guess) */
 	uint64_t mem_lo, mem_hi;
+	struct trace_rx *rx;     /* received frames in order (trace_in_load_rx) */
+	size_t n_rx;
 };
 
 enum trace_ev_type {
@@ -72,6 +88,9 @@ struct trace_ev {
  * -1 with the reason (naming the file) in err. */
 int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen);
 void trace_in_close(struct trace_in *t);
+/* Load the inputs (requests of kind net-rx and rng) in the order they are
+ * due. Returns 0, or -1 with the reason in err. */
+int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen);
 
 /* Event cursor over seq <= until. */
 struct trace_cursor {

@@ -25,6 +25,7 @@ struct net_state {
 	/* Staging for one transmitted frame (header stripped), and a zeroed
 	 * header prefix for received ones. */
 	uint8_t frame[VIRTIO_NET_FRAME_MAX];
+	bool no_loopback; /* frames come in through dev_net_receive only */
 };
 
 /* The header in front of every frame: 12 bytes (with num_buffers) once
@@ -151,6 +152,8 @@ static int net_tx_one(struct emu_device *d, struct net_state *s, const struct vq
 	uint32_t len = (uint32_t)(c->readable_len - hdr_len);
 	vq_chain_read(emu_mem(d), c, hdr_len, s->frame, len);
 	s->stats.tx_frames++;
+	if (s->no_loopback)
+		return 0;
 	/* Frames keep their order: a new one waits behind the backlog. */
 	if (s->stats.backlog == 0) {
 		int r = net_rx_one(d, s, s->frame, len, rx_pushed);
@@ -201,6 +204,21 @@ static void net_queue_notify(struct emu_device *d, unsigned q)
 		emu_queue_interrupt(d, VIRTIO_NET_Q_RX);
 }
 
+int dev_net_receive(struct emu_device *d, const uint8_t *frame, uint32_t len)
+{
+	struct net_state *s = emu_model_state(d);
+	bool pushed = false;
+
+	if (!s || emu_device_model(d) != &emu_model_net || len > VIRTIO_NET_FRAME_MAX)
+		return -1;
+	net_backlog_push(s, frame, len);
+	if (net_backlog_flush(d, s, &pushed) < 0)
+		return -1;
+	if (pushed)
+		emu_queue_interrupt(d, VIRTIO_NET_Q_RX);
+	return 0;
+}
+
 static int net_init(struct emu_device *d, const struct emu_model_opts *opts)
 {
 	static const uint8_t mac_default[6] = DEV_NET_MAC_DEFAULT;
@@ -215,6 +233,7 @@ static int net_init(struct emu_device *d, const struct emu_model_opts *opts)
 	le16_put(cfg + VIRTIO_NET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
 	le16_put(cfg + VIRTIO_NET_CFG_MAX_VQ_PAIRS, 1);
 	le16_put(cfg + VIRTIO_NET_CFG_MTU, opts->net_mtu ? opts->net_mtu : DEV_NET_MTU_DEFAULT);
+	s->no_loopback = opts->net_no_loopback;
 	emu_set_model_state(d, s);
 	return 0;
 }

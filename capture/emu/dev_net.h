@@ -3,6 +3,7 @@
 #ifndef VMTRACE_EMU_DEV_NET_H
 #define VMTRACE_EMU_DEV_NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct emu_device;
@@ -21,6 +22,12 @@ struct dev_net_stats {
 	uint64_t malformed;   /* RULE_REQUEST_MALFORMED reports */
 	uint32_t backlog;     /* frames waiting for a receive buffer now */
 };
+
+/* A frame from the outside (replay feeds the recorded guest's received
+ * frames): delivered into the next receive buffer, or queued behind the
+ * backlog until one is posted. Returns 0, or -1 if d is not a net device,
+ * the frame is too long or the device failed. */
+int dev_net_receive(struct emu_device *d, const uint8_t *frame, uint32_t len);
 
 /* Counters of a net device (NULL if d is not an initialised net device). */
 const struct dev_net_stats *dev_net_stats(const struct emu_device *d);

@@ -10,11 +10,53 @@
 #include "capture/emu/emu.h"
 #include "spec/virtio.h"
 
+/* Bytes supplied from outside, each chunk the whole answer to one
+ * request (replay: what the recorded device returned). */
+#define RNG_SUPPLY_MAX 64u
+
+struct rng_chunk {
+	uint8_t *data;
+	uint32_t len;
+};
+
 struct rng_state {
 	uint64_t seed;
 	struct dev_rng_gen gen;
 	uint8_t buf[4096];
+	struct rng_chunk supply[RNG_SUPPLY_MAX]; /* FIFO ring */
+	unsigned sup_head, sup_n;
 };
+
+int dev_rng_supply(struct emu_device *d, const uint8_t *data, uint32_t len)
+{
+	struct rng_state *s = emu_model_state(d);
+	struct rng_chunk *c;
+
+	if (!s || emu_device_model(d) != &emu_model_rng || s->sup_n == RNG_SUPPLY_MAX || len > DEV_RNG_CHAIN_MAX)
+		return -1;
+	c = &s->supply[(s->sup_head + s->sup_n) % RNG_SUPPLY_MAX];
+	c->data = malloc(len ? len : 1);
+	if (!c->data)
+		return -1;
+	memcpy(c->data, data, len);
+	c->len = len;
+	s->sup_n++;
+	return 0;
+}
+
+/* Answer chain c with the next supplied chunk. Returns bytes written. */
+static uint64_t rng_answer_supplied(struct emu_device *d, struct rng_state *s, const struct vq_chain *c)
+{
+	struct rng_chunk *k = &s->supply[s->sup_head];
+	uint64_t n = k->len < c->writable_len ? k->len : c->writable_len;
+	uint64_t w = vq_chain_write(emu_mem(d), c, 0, k->data, n);
+
+	free(k->data);
+	k->data = NULL;
+	s->sup_head = (s->sup_head + 1) % RNG_SUPPLY_MAX;
+	s->sup_n--;
+	return w;
+}
 
 void dev_rng_gen_seed(struct dev_rng_gen *g, uint64_t seed)
 {
@@ -72,6 +114,10 @@ static void rng_queue_notify(struct emu_device *d, unsigned q)
 				      c.head, c.n_readable, (unsigned long long)c.writable_len);
 		uint64_t want = c.writable_len < DEV_RNG_CHAIN_MAX ? c.writable_len : DEV_RNG_CHAIN_MAX;
 		uint64_t done = 0;
+		if (s->sup_n) {
+			done = rng_answer_supplied(d, s, &c);
+			want = 0;
+		}
 		while (done < want) {
 			size_t n = want - done < sizeof(s->buf) ? (size_t)(want - done) : sizeof(s->buf);
 			dev_rng_gen_fill(&s->gen, s->buf, n);
@@ -105,7 +151,11 @@ static int rng_init(struct emu_device *d, const struct emu_model_opts *opts)
 
 static void rng_destroy(struct emu_device *d)
 {
-	free(emu_model_state(d));
+	struct rng_state *s = emu_model_state(d);
+
+	for (unsigned i = 0; s && i < s->sup_n; i++)
+		free(s->supply[(s->sup_head + i) % RNG_SUPPLY_MAX].data);
+	free(s);
 	emu_set_model_state(d, NULL);
 }
 

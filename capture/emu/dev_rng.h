@@ -20,6 +20,12 @@ struct dev_rng_gen {
 	unsigned n_spare;
 };
 
+struct emu_device;
+/* Answer the next request with exactly these bytes (at most the chain's
+ * writable length) instead of the generator's: replay feeds what the
+ * recorded device returned. Up to 64 answers wait. Returns 0 or -1. */
+int dev_rng_supply(struct emu_device *d, const uint8_t *data, uint32_t len);
+
 void dev_rng_gen_seed(struct dev_rng_gen *g, uint64_t seed); /* 0 = default */
 void dev_rng_gen_fill(struct dev_rng_gen *g, uint8_t *out, size_t len);
 

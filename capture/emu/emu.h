@@ -33,6 +33,7 @@ struct emu_model_opts {
 	bool blk_read_only;
 	uint8_t net_mac[6];
 	uint16_t net_mtu;
+	bool net_no_loopback;      /* transmitted frames are not looped back */
 	const char *console_in;    /* file read as console input; NULL = input buffer */
 	const char *console_out;   /* file console output is appended to; NULL = output buffer */
 	const uint8_t *console_input; /* initial input bytes when console_in is NULL */
