@@ -95,6 +95,9 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 			"may have changed them before the copy); the first, at seq %" PRIu64 ", %s %s: recorded %s, emulator %s\n\n",
 			res->unverified, u->seq, u->device_name, u->where, u->expected_text, u->actual_text);
 	}
+	if (res->not_compared)
+		fprintf(f, "%" PRIu64 " ring snapshot(s) of queues the emulated devices do not have were not compared\n\n",
+			res->not_compared);
 	fprintf(f, "[ vmtrace replay: %s; %" PRIu64 " of %" PRIu64 " events replayed, %" PRIu64 " divergence%s",
 		res->divergences ? "DIVERGED" : "identical", res->events_replayed, res->events_total, res->divergences,
 		res->divergences == 1 ? "" : "s");
@@ -159,6 +162,7 @@ void replay_print_json(FILE *f, const struct replay_result *res)
 	json_u64(&j, "divergences", res->divergences);
 	json_u64(&j, "declared", res->declared);
 	json_u64(&j, "unverified", res->unverified);
+	json_u64(&j, "not_compared", res->not_compared);
 	json_bool(&j, "stopped_at_first", res->stopped);
 	json_u64(&j, "milliseconds", (uint64_t)(res->seconds * 1000.0 + 0.5));
 	json_begin_array(&j, "devices");

@@ -76,48 +76,23 @@ static void ring_field(char *buf, size_t len, const char *area, unsigned q, uint
 }
 
 /* The rings as the trace's queues table has them: for addresses of a queue
- * the emulator did not set up (the replayed driver's set-up diverged). */
+ * the emulator did not set up (the replayed driver's set-up diverged, or
+ * the model lacks the queue). */
 static bool recorded_area(const struct trace_in *t, uint64_t gpa, char *buf, size_t len, int *dev, int *queue)
 {
-	sqlite3_stmt *st;
-	bool found = false;
+	struct trace_ring_area a;
 
-	if (sqlite3_prepare_v2(t->db,
-			       "SELECT device, queue, size, desc_addr, driver_addr, device_addr, legacy_pfn, page_size, align "
-			       "FROM queues WHERE size > 0 AND size <= 32768 ORDER BY seq_setup DESC", -1, &st, NULL) != SQLITE_OK)
+	if (!trace_in_ring_area(t, gpa, &a))
 		return false;
-	while (!found && sqlite3_step(st) == SQLITE_ROW) {
-		uint32_t num = (uint32_t)sqlite3_column_int64(st, 2);
-		uint64_t desc = (uint64_t)sqlite3_column_int64(st, 3), avail = (uint64_t)sqlite3_column_int64(st, 4);
-		uint64_t used = (uint64_t)sqlite3_column_int64(st, 5), pfn = (uint64_t)sqlite3_column_int64(st, 6);
-		unsigned q = (unsigned)sqlite3_column_int64(st, 1);
-		uint64_t off;
-
-		if (pfn) {
-			uint64_t page = (uint64_t)sqlite3_column_int64(st, 7), align = (uint64_t)sqlite3_column_int64(st, 8);
-			if (!page || !align || (align & (align - 1)) || pfn > UINT64_MAX / page / 2)
-				continue;
-			desc = pfn * page;
-			avail = desc + virtq_desc_bytes(num);
-			used = (avail + virtq_avail_bytes(num) + align - 1) & ~(align - 1);
-		}
-		if (in(gpa, used, virtq_used_bytes(num), &off))
-			ring_field(buf, len, "used ring", q, off, num, true);
-		else if (in(gpa, avail, virtq_avail_bytes(num), &off))
-			ring_field(buf, len, "available ring", q, off, num, false);
-		else if (in(gpa, desc, virtq_desc_bytes(num), &off))
-			snprintf(buf, len, "descriptor table of queue %u: desc[%" PRIu64 "]", q, off / 16);
-		else
-			continue;
-		found = true;
-		*queue = (int)q;
-		*dev = -1;
-		for (unsigned i = 0; i < t->n_dev; i++)
-			if (t->dev[i].id == sqlite3_column_int64(st, 0))
-				*dev = (int)i;
-	}
-	sqlite3_finalize(st);
-	return found;
+	if (a.area == TRACE_AREA_USED)
+		ring_field(buf, len, "used ring", a.queue, a.off, a.num, true);
+	else if (a.area == TRACE_AREA_AVAIL)
+		ring_field(buf, len, "available ring", a.queue, a.off, a.num, false);
+	else
+		snprintf(buf, len, "descriptor table of queue %u: desc[%" PRIu64 "]", a.queue, a.off / 16);
+	*dev = a.dev;
+	*queue = (int)a.queue;
+	return true;
 }
 
 void describe_gpa(const struct replay_rig *rig, const struct trace_in *t, uint64_t gpa, char *buf, size_t len,

@@ -401,6 +401,7 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 		}
 		snapshot_run_pending_notify(e);
 		e->driver_phase = false;
+		e->foreign_batch = false;
 	}
 	if (device_side) {
 		if (e->exact)

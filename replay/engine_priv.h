@@ -55,6 +55,7 @@ struct engine {
 	int notify_dev;
 	uint64_t notify_value;
 	bool driver_phase;  /* inside a snapshot batch's driver-owned part */
+	bool foreign_batch; /* inside the batch of a queue the emulator lacks */
 	size_t next_rx;     /* next recorded frame to deliver */
 };
 

@@ -68,6 +68,7 @@ struct replay_result {
 	uint64_t divergences;    /* not covered by a declaration */
 	uint64_t declared;       /* covered by a declaration */
 	uint64_t unverified;     /* best-effort snapshot bytes that differed (not counted) */
+	uint64_t not_compared;   /* snapshots of queues the emulator does not have */
 	double seconds;
 	bool stopped;            /* stopped at the first divergence */
 	struct replay_div *divs; /* undeclared, in order (at most REPLAY_DIVS_KEPT) */

@@ -156,6 +156,19 @@ void snapshot_event(struct engine *e, const struct trace_ev *ev)
 			}
 		}
 	}
+	/* A queue the emulator has not set up (its model lacks it): its
+	 * batch is neither applied nor compared. */
+	struct trace_ring_area a;
+	if (ev->addr != 0 && trace_in_ring_area(e->t, ev->addr, &a) && a.off == 0) {
+		e->foreign_batch = a.area != TRACE_AREA_USED;
+		e->driver_phase = false;
+		e->res->not_compared++;
+		return;
+	}
+	if (e->foreign_batch) {
+		e->res->not_compared++;
+		return;
+	}
 	if (e->driver_phase) {
 		apply(e, ev);
 		return;

@@ -259,6 +259,54 @@ void trace_in_close(struct trace_in *t)
 	t->db = NULL;
 }
 
+static bool within(uint64_t gpa, uint64_t start, uint64_t len, uint64_t *off)
+{
+	if (gpa < start || gpa - start >= len)
+		return false;
+	*off = gpa - start;
+	return true;
+}
+
+bool trace_in_ring_area(const struct trace_in *t, uint64_t gpa, struct trace_ring_area *out)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(t->db,
+			       "SELECT device, queue, size, desc_addr, driver_addr, device_addr, legacy_pfn, page_size, align "
+			       "FROM queues WHERE size > 0 AND size <= 32768 ORDER BY seq_setup DESC", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		uint32_t num = (uint32_t)sqlite3_column_int64(st, 2);
+		uint64_t desc = (uint64_t)sqlite3_column_int64(st, 3), avail = (uint64_t)sqlite3_column_int64(st, 4);
+		uint64_t used = (uint64_t)sqlite3_column_int64(st, 5), pfn = (uint64_t)sqlite3_column_int64(st, 6);
+
+		if (pfn) {
+			uint64_t page = (uint64_t)sqlite3_column_int64(st, 7), align = (uint64_t)sqlite3_column_int64(st, 8);
+			if (!page || !align || (align & (align - 1)) || pfn > UINT64_MAX / page / 2)
+				continue;
+			desc = pfn * page;
+			avail = desc + 16ull * num;
+			used = (avail + 6ull + 2ull * num + align - 1) & ~(align - 1);
+		}
+		if (within(gpa, used, 6ull + 8ull * num, &out->off))
+			out->area = TRACE_AREA_USED;
+		else if (within(gpa, avail, 6ull + 2ull * num, &out->off))
+			out->area = TRACE_AREA_AVAIL;
+		else if (within(gpa, desc, 16ull * num, &out->off))
+			out->area = TRACE_AREA_DESC;
+		else
+			continue;
+		found = true;
+		out->queue = (unsigned)sqlite3_column_int64(st, 1);
+		out->num = num;
+		struct trace_device *d = device_by_id((struct trace_in *)t, sqlite3_column_int64(st, 0));
+		out->dev = d ? (int)(d - t->dev) : -1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 int trace_cursor_open(struct trace_cursor *c, const struct trace_in *t, uint64_t until, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));

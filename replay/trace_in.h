@@ -92,6 +92,18 @@ void trace_in_close(struct trace_in *t);
  * due. Returns 0, or -1 with the reason in err. */
 int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen);
 
+/* Where a guest address lies in the rings the trace's queues table
+ * records (the latest set-up first). */
+enum trace_area { TRACE_AREA_DESC = 1, TRACE_AREA_AVAIL, TRACE_AREA_USED };
+struct trace_ring_area {
+	enum trace_area area;
+	int dev;          /* index into trace_in.dev, -1 unknown */
+	unsigned queue;
+	uint32_t num;
+	uint64_t off;     /* from the start of the area */
+};
+bool trace_in_ring_area(const struct trace_in *t, uint64_t gpa, struct trace_ring_area *out);
+
 /* Event cursor over seq <= until. */
 struct trace_cursor {
 	sqlite3_stmt *st;
