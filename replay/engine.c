@@ -60,7 +60,7 @@ static void on_machine_event(void *ctx, const struct vmt_event *ev)
 
 static void actual_clear(struct engine *e)
 {
-	for (unsigned i = e->head_act; i < e->n_act; i++)
+	for (unsigned i = 0; i < e->n_act; i++)
 		free(e->act[i].data);
 	e->n_act = e->head_act = 0;
 }
