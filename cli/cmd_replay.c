@@ -144,7 +144,7 @@ int cmd_replay(int argc, char **argv)
 	if (r < 0) {
 		if (json)
 			json_error(stdout, err);
-		error("replay: cannot replay %s", err);
+		error("replay: %s", err);
 		replay_result_free(&res);
 		goto out;
 	}

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "capture/emu/guest_mem.h"
+#include "decoder/db.h"
 #include "spec/mmio_regs.h"
 
 static int fail(const struct trace_in *t, const char *path, char *err, size_t errlen, const char *what)
@@ -157,26 +157,11 @@ static int load_counts(struct trace_in *t)
 
 int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen)
 {
-	struct stat sb;
-	char fmt[32], ver[16];
 
 	memset(t, 0, sizeof(*t));
-	if (stat(path, &sb) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	/* Someone else's file: opened defensively, its schema checked. */
+	if (trace_db_open_readonly(&t->db, path, err, errlen) < 0)
 		return -1;
-	}
-	if (sqlite3_open_v2(path, &t->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		return fail(t, path, err, errlen, "cannot open");
-	meta_text(t->db, "format", fmt, sizeof(fmt));
-	if (strcmp(fmt, "vmtrace") != 0) {
-		snprintf(err, errlen, "%s: not a vmtrace trace.db (no meta format=vmtrace; a raw .vmt trace needs 'vmtrace decode' first)", path);
-		return -1;
-	}
-	meta_text(t->db, "schema_version", ver, sizeof(ver));
-	if (strcmp(ver, "1") != 0) {
-		snprintf(err, errlen, "%s: schema version '%s', this vmtrace replays version 1", path, ver);
-		return -1;
-	}
 	meta_text(t->db, "source", t->source, sizeof(t->source));
 	t->ram_known = meta_u64(t->db, "ram_base", &t->ram_base) && meta_u64(t->db, "ram_size", &t->ram_size);
 	if (!meta_u64(t->db, "raw.seed", &t->seed))
