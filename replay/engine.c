@@ -23,13 +23,31 @@
 
 /* --- what the emulator did --- */
 
+static int device_of_base(const struct engine *e, uint64_t base)
+{
+	for (unsigned i = 0; i < e->t->n_dev; i++)
+		if (e->t->dev[i].base == base)
+			return (int)i;
+	return -1;
+}
+
+
 static void on_machine_event(void *ctx, const struct vmt_event *ev)
 {
 	struct engine *e = ctx;
 	struct actual *a;
 
-	if (!e->exact)
+	if (!e->exact) {
+		int dev = ev->type == VMT_EV_VIOLATION ? device_of_base(e, ev->base) : -1;
+		if (dev >= 0) {
+			struct dev_state *ds = &e->ds[dev];
+			ds->violation_seq = e->cur_seq;
+			snprintf(ds->violation, sizeof(ds->violation), "%s: %.*s",
+				 rule_lookup((uint32_t)ev->value)->key, (int)(ev->len < 120 ? ev->len : 120),
+				 ev->data ? (const char *)ev->data : "");
+		}
 		return;
+	}
 	if (!(ev->type == VMT_EV_IRQ || ev->type == VMT_EV_VIOLATION ||
 	      (ev->type == VMT_EV_MEM && (ev->flags & VMT_MEM_DEVICE_WRITE))))
 		return;
@@ -157,14 +175,6 @@ static const char *actual_name(const struct actual *a, char *buf, size_t len)
 	else
 		snprintf(buf, len, "device store of %u bytes at 0x%" PRIx64, a->len, a->addr);
 	return buf;
-}
-
-static int device_of_base(const struct engine *e, uint64_t base)
-{
-	for (unsigned i = 0; i < e->t->n_dev; i++)
-		if (e->t->dev[i].base == base)
-			return (int)i;
-	return -1;
 }
 
 /* Before a driver-side event: the emulator must not have done more than
@@ -316,6 +326,11 @@ static void read_diverged(struct engine *e, const struct trace_ev *ev, uint64_t 
 	d.section = off >= MMIO_CONFIG ? "Device Configuration Space" : "MMIO Device Register Layout";
 	describe_read_note(td, off, ds ? ds->features_sel : 0, d.expected, d.actual, e->exact,
 			   ds ? ds->lacking_queue : -1, d.note, sizeof(d.note));
+	if (ds && ds->violation[0]) {
+		size_t n = strlen(d.note);
+		snprintf(d.note + n, sizeof(d.note) - n, "%sthe emulator reported at seq %" PRIu64 ": %s",
+			 n ? "; " : "", ds->violation_seq, ds->violation);
+	}
 	engine_diverge(e, ev->seq, ev->device, &d, &s);
 }
 

@@ -28,6 +28,10 @@ struct dev_state {
 	uint32_t queue_sel;
 	uint32_t features_sel;
 	int lacking_queue;  /* last notified queue the model does not have, -1 */
+	/* The emulator's last violation report (traces of other sources do
+	 * not record their device's view, so it explains what follows). */
+	uint64_t violation_seq;
+	char violation[160];
 	/* best-effort used-ring checks, per queue */
 	uint16_t used_checked[EMU_QUEUES_MAX];
 	bool used_seen[EMU_QUEUES_MAX];

@@ -130,7 +130,9 @@ static void device_reset(struct emu_device *d)
 	d->queue_sel = 0;
 	d->int_status = 0;
 	d->shm_sel = 0;
-	d->guest_page_size = 0;
+	/* GuestPageSize survives: Linux writes it once at probe, before the
+	 * reset that starts initialization, and QEMU keeps it (replaying a
+	 * legacy QEMU boot found this). */
 	d->broken = false;
 	if (d->model->reset)
 		d->model->reset(d);
