@@ -148,6 +148,15 @@ int cmd_replay(int argc, char **argv)
 		replay_result_free(&res);
 		goto out;
 	}
+	/* A declaration naming no device of this trace is likely a typo. */
+	for (unsigned i = 0; i < expect->n; i++) {
+		const struct expect_item *it = &expect->items[i];
+		bool any = false;
+		for (unsigned k = 0; k < res.n_devices && !any; k++)
+			any = expect_selects(it, res.devices[k].name, res.devices[k].base, res.devices[k].device_id);
+		if (!any)
+			warning("replay: %s '%s' names no device of %s", it->origin, it->text, path);
+	}
 	if (json)
 		replay_print_json(stdout, &res);
 	else if (quiet) {

@@ -491,6 +491,8 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	for (unsigned i = 0; i < t.n_dev && i < 32; i++) {
 		struct replay_device_info *di = &res->devices[res->n_devices++];
 		di->device = t.dev[i].id;
+		di->base = t.dev[i].base;
+		di->device_id = t.dev[i].device_id;
 		snprintf(di->name, sizeof(di->name), "%s", t.dev[i].name);
 		di->version = t.dev[i].version;
 		if (e->rig.dev[i])
@@ -517,9 +519,11 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	if (!e->stop && got < 0)
 		goto out;
 	if (!e->stop) {
-		/* The end: a held-back notify runs; nothing may be left over. */
+		/* The end: a held-back notify runs; nothing may be left over,
+		 * unless --until cut the recording of what the device did. */
 		snapshot_run_pending_notify(e);
-		if (e->exact)
+		bool cut = t.events && opts->until < t.events - 1;
+		if (e->exact && !cut)
 			flush_extra(e, res->last_seq + 1);
 	}
 	res->stopped = e->stop;

@@ -168,6 +168,11 @@ static bool device_selected(const char *sel, const char *name, uint64_t base, ui
 	return type && !strcasecmp(sel, type);
 }
 
+bool expect_selects(const struct expect_item *it, const char *dev_name, uint64_t base, uint32_t device_id)
+{
+	return device_selected(it->dev, dev_name, base, device_id);
+}
+
 static bool covers(const struct expect_item *it, const struct expect_subject *s)
 {
 	switch (it->what) {

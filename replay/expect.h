@@ -70,6 +70,8 @@ int expect_add(struct replay_expect *e, const char *spec, const char *origin, ch
 /* Add the declarations in a file: one per line; blank lines and text after
  * '#' are ignored. Returns 0, or -1 with file:line and the reason in err. */
 int expect_load_file(struct replay_expect *e, const char *path, char *err, size_t errlen);
+/* True if the item's device selector names this device (or every one). */
+bool expect_selects(const struct expect_item *it, const char *dev_name, uint64_t base, uint32_t device_id);
 /* The first declaration covering s, or NULL. */
 const struct expect_item *expect_match(const struct replay_expect *e, const struct expect_subject *s);
 /* True if a declaration names register reg (or config, reg = MMIO_CONFIG)

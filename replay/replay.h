@@ -52,6 +52,8 @@ struct replay_div {
 
 struct replay_device_info {
 	int device;
+	uint64_t base;
+	uint32_t device_id;
 	char name[40];
 	char model[16];          /* emulator model, "" if none */
 	uint32_t version;

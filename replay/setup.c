@@ -62,6 +62,10 @@ static int model_opts(const struct trace_in *t, const struct trace_device *td, c
 	o->console_echo = !strcmp(t->source, "emu");
 	/* Another guest's network was outside; its frames are fed in. */
 	o->net_no_loopback = strcmp(t->source, "emu") != 0;
+	/* The built-in machine's own settings are known: an emulator trace
+	 * is replayed with them, so a changed config read shows. */
+	if (!strcmp(t->source, "emu"))
+		return 0;
 	if (model == &emu_model_blk) {
 		v = config_le(td, VIRTIO_BLK_CFG_CAPACITY, 8, &known);
 		if (known) {
