@@ -73,9 +73,9 @@ test)
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	say "guest kit for the real-guest tests (Debian's kernel, busybox initramfs)"
 	scripts/guest-kit.sh build/guest-kit >/dev/null
-	say "emulator, raw trace and decoder tests under ASan/UBSan"
+	say "emulator, raw trace, decoder and replay tests under ASan/UBSan"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --suite unit --suite decoder --print-errorlogs --num-processes 2
+		meson test -C build-asan --suite unit --suite decoder --suite replay --print-errorlogs --num-processes 2
 	say "whole test suite"
 	meson test -C build --print-errorlogs --num-processes 2
 	;;
