@@ -107,6 +107,10 @@ void engine_diverge(struct engine *e, uint64_t seq, int dev, struct replay_div *
 	d->n_before = 0;
 	for (uint64_t i = e->n_recent - n; i < e->n_recent; i++) {
 		const struct trace_ev *ev = &e->recent[i % REPLAY_CONTEXT].ev;
+		/* A divergence settled later (the end of a best-effort
+		 * replay) has no context at hand. */
+		if (ev->seq > seq)
+			break;
 		struct replay_brief *b = &d->before[d->n_before++];
 		b->seq = ev->seq;
 		describe_event(e->t, ev, b->text, sizeof(b->text));
@@ -334,13 +338,6 @@ static void read_diverged(struct engine *e, const struct trace_ev *ev, uint64_t 
 	engine_diverge(e, ev->seq, ev->device, &d, &s);
 }
 
-static void poll_all(struct engine *e)
-{
-	for (unsigned i = 0; i < e->t->n_dev; i++)
-		if (e->rig.dev[i])
-			emu_device_poll(e->rig.dev[i]);
-}
-
 static void mmio_event(struct engine *e, const struct trace_ev *ev)
 {
 	const struct trace_device *td = tdev(e, ev->device);
@@ -359,29 +356,18 @@ static void mmio_event(struct engine *e, const struct trace_ev *ev)
 		if (ds && ev->offset == MMIO_QUEUE_NOTIFY)
 			ds->lacking_queue = (ev->value & 0xffff) >= emu_device_model(e->rig.dev[ev->device])->num_queues
 					    ? (int)(ev->value & 0xffff) : -1;
-		if (!e->exact && td && ev->offset == MMIO_QUEUE_NOTIFY) {
-			/* Its ring snapshots follow it in the trace: apply them first. */
-			e->notify_pending = true;
-			e->notify_dev = ev->device;
-			e->notify_value = ev->value;
-			return;
-		}
 		machine_mmio_write(e->rig.m, gpa, ev->width, ev->value);
 		return;
 	}
-	if (!e->exact && ev->offset == MMIO_INTERRUPT_STATUS)
-		poll_all(e); /* the recorded device finished on its own schedule */
 	uint64_t v = machine_mmio_read(e->rig.m, gpa, ev->width) & width_mask(ev->width);
+	if (!e->exact && ev->offset == MMIO_INTERRUPT_STATUS && td && (ev->value & ~v & 1)) {
+		/* The recorded device had used a buffer on its own schedule:
+		 * let the emulated one catch up (reading has no side effect). */
+		emu_device_poll(e->rig.dev[ev->device]);
+		v = machine_mmio_read(e->rig.m, gpa, ev->width) & width_mask(ev->width);
+	}
 	if (v != (ev->value & width_mask(ev->width)))
 		read_diverged(e, ev, v);
-}
-
-void snapshot_run_pending_notify(struct engine *e)
-{
-	if (!e->notify_pending)
-		return;
-	e->notify_pending = false;
-	machine_mmio_write(e->rig.m, e->t->dev[e->notify_dev].base + MMIO_QUEUE_NOTIFY, 4, e->notify_value);
 }
 
 static int driver_store(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
@@ -394,30 +380,11 @@ static int driver_store(struct engine *e, const struct trace_ev *ev, char *err, 
 	return 0;
 }
 
-static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
+static int apply_event(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
 {
-	e->cur_seq = ev->seq;
 	bool device_side = ev->type == TEV_IRQ || ev->type == TEV_VIOLATION ||
 			   (ev->type == TEV_MEM && ev->mem_kind == TMEM_DEVICE);
 
-	if (!e->exact) {
-		/* What the recorded devices had from outside by now. */
-		for (; e->next_rx < e->t->n_rx && e->t->rx[e->next_rx].at_seq <= ev->seq; e->next_rx++) {
-			const struct trace_rx *rx = &e->t->rx[e->next_rx];
-			struct emu_device *d = e->rig.dev[rx->dev];
-			if (d && rx->kind == TIN_NET_RX && emu_device_model(d) == &emu_model_net)
-				dev_net_receive(d, rx->data, rx->len);
-			else if (d && rx->kind == TIN_RNG && emu_device_model(d) == &emu_model_rng)
-				dev_rng_supply(d, rx->data, rx->len);
-		}
-		if (ev->type == TEV_MEM && ev->mem_kind == TMEM_SNAPSHOT) {
-			snapshot_event(e, ev);
-			return 0;
-		}
-		snapshot_run_pending_notify(e);
-		e->driver_phase = false;
-		e->foreign_batch = false;
-	}
 	if (device_side) {
 		if (e->exact)
 			match_device_event(e, ev);
@@ -430,6 +397,35 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 	else if (ev->type == TEV_MEM)
 		return driver_store(e, ev, err, errlen);
 	return 0;
+}
+
+static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
+{
+	int r;
+
+	e->cur_seq = ev->seq;
+	if (e->exact)
+		return apply_event(e, ev, err, errlen);
+	/* What the recorded devices had from outside by now. */
+	for (; e->next_rx < e->t->n_rx && e->t->rx[e->next_rx].at_seq <= ev->seq; e->next_rx++) {
+		const struct trace_rx *rx = &e->t->rx[e->next_rx];
+		struct emu_device *d = e->rig.dev[rx->dev];
+		if (d && rx->kind == TIN_NET_RX && emu_device_model(d) == &emu_model_net)
+			dev_net_receive(d, rx->data, rx->len);
+		else if (d && rx->kind == TIN_RNG && emu_device_model(d) == &emu_model_rng)
+			dev_rng_supply(d, rx->data, rx->len);
+	}
+	/* The recorder copies the rings when it handles an access, and
+	 * writes the copies just before that access. */
+	if (ev->type == TEV_MEM && ev->mem_kind == TMEM_SNAPSHOT) {
+		snapshot_event(e, ev);
+		return 0;
+	}
+	e->driver_phase = false;
+	e->foreign_batch = false;
+	r = apply_event(e, ev, err, errlen);
+	snapshot_flush_pending(e);
+	return r;
 }
 
 /* Keep ev as context for a later divergence (its data is about to go). */
@@ -519,9 +515,11 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	if (!e->stop && got < 0)
 		goto out;
 	if (!e->stop) {
-		/* The end: a held-back notify runs; nothing may be left over,
-		 * unless --until cut the recording of what the device did. */
-		snapshot_run_pending_notify(e);
+		/* The end: nothing may be left over, unless --until cut the
+		 * recording of what the device did. */
+		snapshot_flush_pending(e);
+		if (!e->exact)
+			snapshot_finish(e);
 		bool cut = t.events && opts->until < t.events - 1;
 		if (e->exact && !cut)
 			flush_extra(e, res->last_seq + 1);
@@ -530,6 +528,7 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	r = 0;
 out:
 	trace_cursor_close(&cur);
+	snapshot_free_pending(e);
 	actual_clear(e);
 	free(e->act);
 	replay_rig_free(&e->rig);

@@ -34,8 +34,14 @@ struct dev_state {
 	char violation[160];
 	/* best-effort used-ring checks, per queue */
 	uint16_t used_checked[EMU_QUEUES_MAX];
-	bool used_seen[EMU_QUEUES_MAX];
-	uint16_t missing_reported[EMU_QUEUES_MAX];
+	struct used_track {
+		uint64_t used_addr;  /* the emulator's ring when last compared */
+		uint16_t last_ours;
+		/* Snapshots that showed the recorded device ahead, not yet
+		 * caught up with: (seq, recorded idx), idx increasing. */
+		struct ahead { uint64_t seq; uint16_t idx; } *ahead;
+		unsigned n_ahead, cap_ahead;
+	} ut[EMU_QUEUES_MAX];
 };
 
 struct engine {
@@ -54,10 +60,16 @@ struct engine {
 	} recent[REPLAY_CONTEXT];
 	uint64_t n_recent;
 	struct dev_state ds[TRACE_IN_DEVICES_MAX];
-	/* best-effort sources */
-	bool notify_pending;
-	int notify_dev;
-	uint64_t notify_value;
+	/* best-effort sources: device-owned snapshot parts wait for their
+	 * trigger (the access after them) to run before they are compared */
+	struct pending_snap {
+		uint64_t seq, addr;
+		uint32_t len;
+		uint8_t *data;     /* owned copy */
+		int dev;           /* used ring: device index and queue; -1 buffer */
+		unsigned queue;
+	} *pend;
+	unsigned n_pend, cap_pend;
 	bool driver_phase;  /* inside a snapshot batch's driver-owned part */
 	bool foreign_batch; /* inside the batch of a queue the emulator lacks */
 	size_t next_rx;     /* next recorded frame to deliver */
@@ -68,7 +80,12 @@ void engine_diverge(struct engine *e, uint64_t seq, int dev, struct replay_div *
 		    const struct expect_subject *subj);
 /* Best-effort snapshot handling (snapshot.c). */
 void snapshot_event(struct engine *e, const struct trace_ev *ev);
-/* Run a QueueNotify held back until its snapshot batch was applied. */
-void snapshot_run_pending_notify(struct engine *e);
+/* Compare the device-owned snapshot parts held back for the access just
+ * replayed; snapshot_free_pending drops them (end of replay). */
+void snapshot_flush_pending(struct engine *e);
+void snapshot_free_pending(struct engine *e);
+/* End of replay: used buffers the recorded device had and the emulated
+ * one never got to are reported (missing). */
+void snapshot_finish(struct engine *e);
 
 #endif

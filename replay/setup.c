@@ -244,6 +244,9 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 		dc.base = td->base;
 		dc.version = td->version == 1 ? 1 : 2;
 		dc.model = model;
+		/* A running guest's flags and used_event were copied late; what
+		 * the recorded device decided shows in InterruptStatus reads. */
+		dc.interrupt_always = strcmp(t->source, "emu") != 0;
 		if (model_opts(t, td, model, model == &emu_model_net ? n_net++ : 0, &dc.opts, err, errlen) < 0)
 			return -1;
 		/* A plain device first: what the emulator presents of itself. */

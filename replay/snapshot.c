@@ -6,11 +6,14 @@
  * and indirect tables of the chains newly made available and the avail
  * ring (what the driver wrote: replay stores it into the emulator's RAM),
  * then the buffers the device wrote and the used ring (what the device
- * did: replay compares it).  A notify runs after its driver-owned copies
- * are in place; before a used ring is compared the emulated device gets to
- * process whatever is available, as the recorded device did on its own. */
+ * did: replay compares it).  The copies come just before the access that
+ * triggered them, taken after the guest made it: driver-owned parts go
+ * into RAM before that access runs, device-owned parts are compared after
+ * it.  A copy may be from later than its access: the recorded device
+ * being ahead is settled at the end (or when the queue is set up again). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture/emu/machine.h"
@@ -29,39 +32,83 @@ static void used_entry_text(char *buf, size_t len, const uint8_t *p)
 	snprintf(buf, len, "id %u len %u", le32_get(p), le32_get(p + 4));
 }
 
+/* The recorded device had used buffers up to t->ahead[0].idx by seq
+ * t->ahead[0].seq, and the emulated one stopped at ours. */
+static void report_missing(struct engine *e, int dev, unsigned q, const struct used_track *t, uint16_t ours)
+{
+	struct expect_subject s = { .what = EXPECT_USED, .queue = (int)q };
+	struct replay_div d;
+
+	memset(&d, 0, sizeof(d));
+	d.kind = "missing";
+	snprintf(d.where, sizeof(d.where), "used ring of queue %u: idx", q);
+	d.has_values = true;
+	d.expected = t->ahead[0].idx;
+	d.actual = ours;
+	d.section = "Virtqueues / The Virtqueue Used Ring";
+	snprintf(d.note, sizeof(d.note),
+		 "the recorded device had used %u more buffers, which the emulator never did; it uses a buffer when "
+		 "notified, or where the recording shows an interrupt it lacks, and gets no input from the trace "
+		 "beyond received frames and entropy", (uint16_t)(t->ahead[0].idx - ours));
+	engine_diverge(e, t->ahead[0].seq, dev, &d, &s);
+}
+
+/* Forget what the emulator has caught up with. */
+static void prune_ahead(struct used_track *t, uint16_t ours)
+{
+	unsigned k = 0;
+
+	while (k < t->n_ahead && (uint16_t)(t->ahead[k].idx - ours) - 1u >= 0x7fffu)
+		k++;
+	memmove(t->ahead, t->ahead + k, (t->n_ahead - k) * sizeof(*t->ahead));
+	t->n_ahead -= k;
+}
+
+static void note_ahead(struct used_track *t, uint64_t seq, uint16_t idx)
+{
+	if (t->n_ahead && (uint16_t)(idx - t->ahead[t->n_ahead - 1].idx) - 1u >= 0x7fffu)
+		return; /* not further ahead than already noted */
+	if (t->n_ahead == t->cap_ahead) {
+		unsigned cap = t->cap_ahead ? t->cap_ahead * 2 : 8;
+		struct ahead *n = realloc(t->ahead, cap * sizeof(*n));
+		if (!n)
+			return;
+		t->ahead = n;
+		t->cap_ahead = cap;
+	}
+	t->ahead[t->n_ahead].seq = seq;
+	t->ahead[t->n_ahead++].idx = idx;
+}
+
 /* Compare the recorded used ring with the emulator's. Entries are compared
- * once, where both sides have published them; the recorded device being
- * ahead is reported once until the emulator catches up. */
+ * once, where both sides have published them.  A copy may be from later
+ * than the access it came with, so the recorded device being ahead is only
+ * a divergence if the emulator never catches up (snapshot_finish). */
 static void compare_used(struct engine *e, int dev, unsigned q, const struct virtqueue *vq, const struct trace_ev *ev)
 {
 	struct dev_state *ds = &e->ds[dev];
+	struct used_track *t = &ds->ut[q];
 	struct guest_mem *gm = machine_mem(e->rig.m);
 	struct expect_subject s = { .what = EXPECT_USED, .queue = (int)q };
 	uint16_t rec_idx, ours = vq->used_idx, hi, lo, ahead;
 
 	if (ev->len < 4)
 		return;
+	/* Set up again (new ring, or reset to 0): settle the old one. */
+	if (t->used_addr != vq->used || (uint16_t)(ours - t->last_ours) >= 0x8000u) {
+		prune_ahead(t, t->last_ours);
+		if (t->n_ahead)
+			report_missing(e, dev, q, t, t->last_ours);
+		t->n_ahead = 0;
+	}
+	t->used_addr = vq->used;
+	t->last_ours = ours;
+	prune_ahead(t, ours);
 	rec_idx = le16_get(ev->data + 2);
 	ahead = (uint16_t)(rec_idx - ours);
 	if (ahead != 0 && ahead < 0x8000) {
 		hi = ours;
-		if (!ds->used_seen[q] || ds->missing_reported[q] != ours) {
-			struct replay_div d;
-			memset(&d, 0, sizeof(d));
-			d.kind = "missing";
-			snprintf(d.where, sizeof(d.where), "used ring of queue %u: idx", q);
-			d.has_values = true;
-			d.expected = rec_idx;
-			d.actual = ours;
-			d.section = "Virtqueues / The Virtqueue Used Ring";
-			snprintf(d.note, sizeof(d.note),
-				 "the recorded device had used %u more buffers than the emulator; the emulator uses a buffer when "
-				 "notified or when it looks, and gets no input (received frames, console input) from the trace",
-				 ahead);
-			engine_diverge(e, ev->seq, dev, &d, &s);
-			ds->missing_reported[q] = ours;
-			ds->used_seen[q] = true;
-		}
+		note_ahead(t, ev->seq, rec_idx);
 	} else {
 		hi = rec_idx;
 	}
@@ -125,6 +172,32 @@ static void compare_buffer(struct engine *e, const struct trace_ev *ev)
 	}
 }
 
+/* Keep a device-owned part until its trigger has run. */
+static void hold(struct engine *e, const struct trace_ev *ev, int dev, unsigned q)
+{
+	struct pending_snap *p;
+
+	if (e->n_pend == e->cap_pend) {
+		unsigned cap = e->cap_pend ? e->cap_pend * 2 : 16;
+		struct pending_snap *n = realloc(e->pend, cap * sizeof(*n));
+		if (!n)
+			return; /* not compared: better than failing the replay */
+		e->pend = n;
+		e->cap_pend = cap;
+	}
+	p = &e->pend[e->n_pend];
+	p->data = malloc(ev->len ? ev->len : 1);
+	if (!p->data)
+		return;
+	memcpy(p->data, ev->data, ev->len);
+	p->seq = ev->seq;
+	p->addr = ev->addr;
+	p->len = ev->len;
+	p->dev = dev;
+	p->queue = q;
+	e->n_pend++;
+}
+
 void snapshot_event(struct engine *e, const struct trace_ev *ev)
 {
 	for (unsigned i = 0; i < e->t->n_dev; i++) {
@@ -146,12 +219,8 @@ void snapshot_event(struct engine *e, const struct trace_ev *ev)
 				return;
 			}
 			if (ev->addr == vq->used) {
-				snapshot_run_pending_notify(e);
-				emu_device_poll(d);
 				e->driver_phase = false;
-				/* The device may have been reset or broken meanwhile. */
-				if ((vq = emu_queue(d, q)) != NULL)
-					compare_used(e, (int)i, q, vq, ev);
+				hold(e, ev, (int)i, q);
 				return;
 			}
 		}
@@ -173,6 +242,54 @@ void snapshot_event(struct engine *e, const struct trace_ev *ev)
 		apply(e, ev);
 		return;
 	}
-	snapshot_run_pending_notify(e);
-	compare_buffer(e, ev);
+	hold(e, ev, -1, 0);
+}
+
+void snapshot_flush_pending(struct engine *e)
+{
+	for (unsigned k = 0; k < e->n_pend; k++) {
+		struct pending_snap *p = &e->pend[k];
+		struct trace_ev ev = { .seq = p->seq, .type = TEV_MEM, .mem_kind = TMEM_SNAPSHOT,
+				       .addr = p->addr, .data = p->data, .len = p->len, .device = -1 };
+		if (!e->stop && p->dev < 0) {
+			compare_buffer(e, &ev);
+		} else if (!e->stop) {
+			struct emu_device *d = e->rig.dev[p->dev];
+			const struct virtqueue *vq;
+			/* The device may have been reset or broken meanwhile. */
+			if ((vq = emu_queue(d, p->queue)) != NULL && vq->used == p->addr)
+				compare_used(e, p->dev, p->queue, vq, &ev);
+		}
+		free(p->data);
+	}
+	e->n_pend = 0;
+}
+
+void snapshot_finish(struct engine *e)
+{
+	for (unsigned i = 0; i < e->t->n_dev && !e->stop; i++) {
+		for (unsigned q = 0; q < EMU_QUEUES_MAX && !e->stop; q++) {
+			struct used_track *t = &e->ds[i].ut[q];
+			const struct virtqueue *vq = e->rig.dev[i] ? emu_queue(e->rig.dev[i], q) : NULL;
+			uint16_t ours = vq && vq->used == t->used_addr ? vq->used_idx : t->last_ours;
+			prune_ahead(t, ours);
+			if (t->n_ahead)
+				report_missing(e, (int)i, q, t, ours);
+		}
+	}
+}
+
+void snapshot_free_pending(struct engine *e)
+{
+	for (unsigned i = 0; i < TRACE_IN_DEVICES_MAX; i++) {
+		for (unsigned q = 0; q < EMU_QUEUES_MAX; q++) {
+			free(e->ds[i].ut[q].ahead);
+			e->ds[i].ut[q].ahead = NULL;
+		}
+	}
+	for (unsigned k = 0; k < e->n_pend; k++)
+		free(e->pend[k].data);
+	free(e->pend);
+	e->pend = NULL;
+	e->n_pend = e->cap_pend = 0;
 }

@@ -48,6 +48,7 @@ int emu_device_new(struct emu_device **out, const struct emu_device_cfg *cfg,
 		d->hooks = *hooks;
 	d->queue_num_max = cfg->queue_num_max ? cfg->queue_num_max : EMU_QUEUE_NUM_MAX_DEFAULT;
 	memcpy(d->queue_num_max_q, cfg->queue_num_max_q, sizeof(d->queue_num_max_q));
+	d->interrupt_always = cfg->interrupt_always;
 	d->offered = (cfg->offer_features ? cfg->features : cfg->model->features) & d->tp->features_mask;
 	mmio_checker_init(&d->checker, cfg->version, checker_report, d);
 	d->checker.ram_base = gm->base;
@@ -363,7 +364,8 @@ void emu_queue_interrupt(struct emu_device *d, unsigned idx)
 {
 	if (idx >= d->model->num_queues || !d->q[idx].live)
 		return;
-	if (vq_should_interrupt(&d->q[idx].vq))
+	bool wanted = vq_should_interrupt(&d->q[idx].vq);
+	if (wanted || d->interrupt_always)
 		raise_irq(d, VIRTIO_MMIO_INT_VRING);
 }
 

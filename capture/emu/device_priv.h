@@ -51,6 +51,7 @@ struct emu_device {
 	uint32_t shm_sel;
 	uint32_t guest_page_size; /* legacy */
 	bool broken;          /* DEVICE_NEEDS_RESET set: queues are not processed */
+	bool interrupt_always; /* ignore the driver's suppression (replay) */
 	unsigned violations;
 	uint8_t config[EMU_CONFIG_MAX];
 	struct emu_queue q[EMU_QUEUES_MAX];

@@ -82,6 +82,10 @@ struct emu_device_cfg {
 	uint32_t vendor_id;     /* 0 = EMU_VENDOR_ID */
 	/* Replay can make a device look like another implementation's: */
 	uint16_t queue_num_max_q[EMU_QUEUES_MAX]; /* per queue; 0 = queue_num_max */
+	/* Interrupt after every used buffer, whatever NO_INTERRUPT or
+	 * used_event say: replay of a running guest's trace, whose copies of
+	 * those fields may come from later than the device acted on them. */
+	bool interrupt_always;
 	bool offer_features;    /* offer `features` instead of the model's set */
 	uint64_t features;      /* (still limited to what the layout can offer) */
 };

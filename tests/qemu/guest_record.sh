@@ -46,6 +46,7 @@ st=$?
 if [ $st != 0 ]; then
 	echo "FAIL: vmtrace replay of the $layout boot exited $st:"
 	cat "$work/replay.txt"
+	cp "$work/t.db" "replay-failed-$layout.db" && echo "the trace is kept as $PWD/replay-failed-$layout.db"
 	exit 1
 fi
 tail -1 "$work/replay.txt"
