@@ -60,6 +60,8 @@ static void prune_ahead(struct used_track *t, uint16_t ours)
 
 	while (k < t->n_ahead && (uint16_t)(t->ahead[k].idx - ours) - 1u >= 0x7fffu)
 		k++;
+	if (k == 0)
+		return;
 	memmove(t->ahead, t->ahead + k, (t->n_ahead - k) * sizeof(*t->ahead));
 	t->n_ahead -= k;
 }
