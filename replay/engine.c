@@ -456,7 +456,7 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	struct engine *e = NULL;
 	struct trace_ev ev;
 	double t0 = now_s();
-	int r = -1, got;
+	int r = -1, got = 0;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->path, sizeof(res->path), "%s", path);
