@@ -16,17 +16,6 @@
 #define PASSES 20
 #define ROUNDS 3
 
-static void remove_db(const char *path)
-{
-	char side[600];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-}
-
 /* Insert n rows of three integers with one prepared statement in one
  * transaction, with the bulk-load settings the decoder itself uses
  * (decoder/db.c trace_db_create: 16 KiB pages, no journal, no fsync, 64 MiB
@@ -36,7 +25,7 @@ static double baseline(const char *path, uint64_t n)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 
-	remove_db(path);
+	bench_remove_db(path);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
@@ -63,7 +52,7 @@ static double baseline(const char *path, uint64_t n)
 		got = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	remove_db(path);
+	bench_remove_db(path);
 	return got == n ? t : -1;
 }
 
@@ -111,7 +100,7 @@ int main(void)
 	if (bench_emu_run(raw, PASSES, &events) < 0)
 		return 1;
 	for (int r = 0; r < ROUNDS; r++) {
-		remove_db(db);
+		bench_remove_db(db);
 		double t0 = bench_now();
 		if (decode_file(raw, db, &opts, NULL, NULL, &res, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bench_decode: %s\n", err);
@@ -132,7 +121,7 @@ int main(void)
 		if (b < best_base)
 			best_base = b;
 	}
-	remove_db(db);
+	bench_remove_db(db);
 	unlink(raw);
 	double dec_rate = rows / best_dec, base_rate = rows / best_base;
 	printf("trace: %llu events (emulator, all four device types), %llu rows in trace.db "

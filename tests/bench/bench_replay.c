@@ -28,19 +28,6 @@
 #define WORKLOAD "blk:sectors=2048,requests=256;net:frames=2048,batch=8;console:lines=64;" \
 	"rng:requests=256,bytes=4096;queue:size=256"
 
-static void remove_db(const char *path)
-{
-	char side[600];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-journal", path);
-	unlink(side);
-}
-
 /* Record `passes` passes of WORKLOAD on blk, net, console and rng into
  * raw_path with the metadata of `vmtrace record --emu` that replay reads.
  * Returns 0 with *events set, or -1 with a message printed. */
@@ -119,7 +106,7 @@ int main(void)
 	if (record(raw, PASSES, &events) < 0)
 		goto cleanup;
 	for (int r = 0; r < ROUNDS; r++) {
-		remove_db(db);
+		bench_remove_db(db);
 		double t0 = bench_now();
 		if (decode_file(raw, db, &dopts, NULL, NULL, &dres, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bench_replay: decode: %s\n", err);
@@ -161,7 +148,7 @@ int main(void)
 	printf("replay / decode: %.2f (must be >= 1.0)\n", rep_rate / dec_rate);
 	status = rep_rate / dec_rate >= 1.0 ? 0 : 1;
 cleanup:
-	remove_db(db);
+	bench_remove_db(db);
 	unlink(raw);
 	return status;
 }

@@ -86,3 +86,15 @@ const char *bench_tmp(const char *name)
 	snprintf(out, sizeof(buf[0]), "%s/vmtrace-bench-%d-%s", dir && *dir ? dir : "/tmp", (int)getpid(), name);
 	return out;
 }
+
+void bench_remove_db(const char *path)
+{
+	static const char *const sides[] = { "-wal", "-shm", "-journal" };
+	char side[600];
+
+	unlink(path);
+	for (size_t i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", path, sides[i]);
+		unlink(side);
+	}
+}

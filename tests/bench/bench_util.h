@@ -13,6 +13,8 @@ double bench_now(void);
  * events recorded. */
 double bench_emu_run(const char *trace_path, unsigned passes, uint64_t *events);
 
+/* Remove a SQLite file and its -wal, -shm and -journal side files. */
+void bench_remove_db(const char *path);
 /* A scratch path under TMPDIR unique to this process. */
 const char *bench_tmp(const char *name);
 
