@@ -43,21 +43,6 @@ static int64_t scalar(sqlite3 *db, const char *sql, int64_t param)
 	return v;
 }
 
-static void meta_text(sqlite3 *db, const char *key, char *buf, size_t len)
-{
-	sqlite3_stmt *st;
-
-	buf[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-		snprintf(buf, len, "%s", t ? (const char *)t : "");
-	}
-	sqlite3_finalize(st);
-}
-
 struct device_row {
 	int id;
 	uint64_t base;
@@ -113,14 +98,14 @@ static void print_json(sqlite3 *db)
 	json_init(&j, stdout);
 	json_begin_object(&j, NULL);
 	json_u64(&j, "events", (uint64_t)scalar(db, "SELECT count(*) FROM events", 0));
-	meta_text(db, "lost", buf, sizeof(buf));
+	trace_db_meta(db, "lost", buf, sizeof(buf));
 	json_u64(&j, "lost", strtoull(buf, NULL, 10));
 	json_u64(&j, "violations", (uint64_t)scalar(db, "SELECT count(*) FROM violations", 0));
 	/* Files written before the table existed read as 0. */
 	json_u64(&j, "anomalies", (uint64_t)scalar(db, "SELECT count(*) FROM anomalies", 0));
-	meta_text(db, "complete", buf, sizeof(buf));
+	trace_db_meta(db, "complete", buf, sizeof(buf));
 	json_bool(&j, "complete", strcmp(buf, "1") == 0);
-	meta_text(db, "source", buf, sizeof(buf));
+	trace_db_meta(db, "source", buf, sizeof(buf));
 	json_string(&j, "source", buf);
 	json_begin_array(&j, "devices");
 	if (sqlite3_prepare_v2(db, device_sql, -1, &st, NULL) == SQLITE_OK &&
@@ -171,12 +156,12 @@ static void print_text(sqlite3 *db, const char *path)
 	sqlite3_stmt *st, *qs, *vs;
 	char buf[256], names[768], status[128], src[64], tmp[512];
 
-	meta_text(db, "source", src, sizeof(src));
-	meta_text(db, "stop_reason", buf, sizeof(buf));
+	trace_db_meta(db, "source", src, sizeof(src));
+	trace_db_meta(db, "stop_reason", buf, sizeof(buf));
 	int64_t events = scalar(db, "SELECT count(*) FROM events", 0);
 	int64_t viol = scalar(db, "SELECT count(*) FROM violations", 0);
 	char lost[32];
-	meta_text(db, "lost", lost, sizeof(lost));
+	trace_db_meta(db, "lost", lost, sizeof(lost));
 	printf("%s: %lld events (%s lost) from %s, %s\n", path, (long long)events, lost[0] ? lost : "0",
 	       src[0] ? src : "unknown source", term_escape((const unsigned char *)buf, tmp, sizeof(tmp)));
 	if (sqlite3_prepare_v2(db, device_sql, -1, &st, NULL) != SQLITE_OK ||

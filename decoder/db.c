@@ -131,6 +131,11 @@ static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf
 	return rc;
 }
 
+void trace_db_meta(sqlite3 *db, const char *key, char *buf, size_t len)
+{
+	query_text(db, "SELECT value FROM meta WHERE key = ?1", key, buf, len);
+}
+
 int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;

@@ -27,6 +27,10 @@ int trace_db_finish(struct sqlite3 *db, char *err, size_t errlen);
  * Returns 0, or -1 with a message naming the file in err. */
 int trace_db_open_readonly(struct sqlite3 **out, const char *path, char *err, size_t errlen);
 
+/* The meta table's value for key into buf ("" if there is none, or if it
+ * does not fit). */
+void trace_db_meta(struct sqlite3 *db, const char *key, char *buf, size_t len);
+
 /* The schema text (decoder/schema.sql), for documentation and tests. */
 extern const char trace_db_schema_sql[];
 

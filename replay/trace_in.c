@@ -18,36 +18,16 @@ static int fail(const struct trace_in *t, const char *path, char *err, size_t er
 
 static bool meta_u64(sqlite3 *db, const char *key, uint64_t *out)
 {
-	sqlite3_stmt *st;
-	bool ok = false;
+	char buf[32], *end;
+	unsigned long long v;
 
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+	trace_db_meta(db, key, buf, sizeof(buf));
+	errno = 0;
+	v = strtoull(buf, &end, 0);
+	if (buf[0] == '\0' || *end || errno)
 		return false;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(s ? s : "", &end, 0);
-		ok = s && end != s && !errno;
-		if (ok)
-			*out = v;
-	}
-	sqlite3_finalize(st);
-	return ok;
-}
-
-static void meta_text(sqlite3 *db, const char *key, char *out, size_t len)
-{
-	sqlite3_stmt *st;
-
-	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	*out = v;
+	return true;
 }
 
 static struct trace_device *device_by_id(struct trace_in *t, int64_t id)
@@ -162,7 +142,7 @@ int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen
 	/* Someone else's file: opened defensively, its schema checked. */
 	if (trace_db_open_readonly(&t->db, path, err, errlen) < 0)
 		return -1;
-	meta_text(t->db, "source", t->source, sizeof(t->source));
+	trace_db_meta(t->db, "source", t->source, sizeof(t->source));
 	t->ram_known = meta_u64(t->db, "ram_base", &t->ram_base) && meta_u64(t->db, "ram_size", &t->ram_size);
 	if (!meta_u64(t->db, "raw.seed", &t->seed))
 		t->seed = 0;
