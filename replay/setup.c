@@ -87,7 +87,7 @@ static int model_opts(const struct trace_in *t, const struct trace_device *td, c
 	return 0;
 }
 
-static void declare(struct replay_result *res, const struct trace_device *td, int index, const char *what,
+static void declare(struct replay_result *res, const struct trace_device *td, const char *what,
 		    uint64_t recorded, uint64_t emulated, const char *by, const char *note)
 {
 	struct replay_div d;
@@ -103,7 +103,6 @@ static void declare(struct replay_result *res, const struct trace_device *td, in
 	d.declared_by = by;
 	d.at_setup = true;
 	snprintf(d.note, sizeof(d.note), "%s", note);
-	(void)index;
 	replay_add_declared(res, &d);
 }
 
@@ -122,7 +121,7 @@ static const char *adopter(const struct replay_expect *e, const struct trace_dev
 
 /* Take over what the declarations name; note each real difference. */
 static void adopt(struct emu_device_cfg *dc, const struct trace_device *td, const struct emu_device *plain,
-		  const struct replay_expect *e, struct replay_result *res, int index)
+		  const struct replay_expect *e, struct replay_result *res)
 {
 	const char *by;
 	char a[120], b[120], note[300];
@@ -130,7 +129,7 @@ static void adopt(struct emu_device_cfg *dc, const struct trace_device *td, cons
 	if (td->vendor_known && (by = adopter(e, td, EXPECT_REGISTER, MMIO_VENDOR_ID))) {
 		dc->vendor_id = td->vendor_id;
 		if (td->vendor_id != emu_device_vendor_id(plain))
-			declare(res, td, index, "VendorID", td->vendor_id, emu_device_vendor_id(plain), by,
+			declare(res, td, "VendorID", td->vendor_id, emu_device_vendor_id(plain), by,
 				"the emulator answers with the recorded VendorID");
 	}
 	if (td->features_known && (by = adopter(e, td, EXPECT_REGISTER, MMIO_DEVICE_FEATURES))) {
@@ -142,7 +141,7 @@ static void adopt(struct emu_device_cfg *dc, const struct trace_device *td, cons
 			virtio_features_str(td->device_id, mine & ~td->features_offered, b, sizeof(b));
 			snprintf(note, sizeof(note), "emulator offers the recorded set; recorded only: %.100s; emulator only: %.100s",
 				 td->features_offered & ~mine ? a : "-", mine & ~td->features_offered ? b : "-");
-			declare(res, td, index, "DeviceFeatures", td->features_offered, mine, by, note);
+			declare(res, td, "DeviceFeatures", td->features_offered, mine, by, note);
 		}
 	}
 	if ((by = adopter(e, td, EXPECT_REGISTER, MMIO_QUEUE_NUM_MAX))) {
@@ -162,7 +161,7 @@ static void adopt(struct emu_device_cfg *dc, const struct trace_device *td, cons
 		if (differ) {
 			snprintf(a, sizeof(a), differ == 1 ? "QueueNumMax (queue %u)" : "QueueNumMax (%u queues, %u to %u)",
 				 differ == 1 ? first : differ, first, last);
-			declare(res, td, index, a, rec, emu_device_queue_num_max(plain), by,
+			declare(res, td, a, rec, emu_device_queue_num_max(plain), by,
 				"the emulator allows the recorded queue sizes");
 		}
 	}
@@ -170,7 +169,7 @@ static void adopt(struct emu_device_cfg *dc, const struct trace_device *td, cons
 
 /* Config bytes as recorded, where declared. */
 static void adopt_config(struct emu_device *d, const struct trace_device *td, const struct replay_expect *e,
-			 struct replay_result *res, int index)
+			 struct replay_result *res)
 {
 	const char *by = adopter(e, td, EXPECT_CONFIG, MMIO_CONFIG);
 	uint8_t *cfg = emu_config(d);
@@ -193,7 +192,7 @@ static void adopt_config(struct emu_device *d, const struct trace_device *td, co
 		char where[96];
 		snprintf(where, sizeof(where), "config space: %u byte%s differ, the first at +0x%x (%s)", n,
 			 n == 1 ? "" : "s", first, f ? f->name : "unnamed");
-		declare(res, td, index, where, td->config[first], plain_first, by,
+		declare(res, td, where, td->config[first], plain_first, by,
 			"the emulator presents the recorded config bytes");
 	}
 }
@@ -255,13 +254,13 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 			snprintf(err, errlen, "cannot create %s in the emulator: %s", td->name, strerror(-r));
 			return -1;
 		}
-		adopt(&dc, td, plain, e, res, (int)i);
+		adopt(&dc, td, plain, e, res);
 		emu_device_free(plain);
 		if ((r = machine_add_device(rig->m, &dc, &d)) < 0) {
 			snprintf(err, errlen, "cannot create %s in the emulator: %s", td->name, strerror(-r));
 			return -1;
 		}
-		adopt_config(d, td, e, res, (int)i);
+		adopt_config(d, td, e, res);
 		rig->dev[i] = d;
 		n_models++;
 	}

@@ -111,6 +111,52 @@ static int load_presented(struct trace_in *t)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Every queue generation's three areas, the latest set-up first, loaded
+ * once: replay looks addresses up for each snapshot it cannot place. */
+static int load_rings(struct trace_in *t)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(t->db,
+			       "SELECT device, queue, size, desc_addr, driver_addr, device_addr, legacy_pfn, page_size, align "
+			       "FROM queues WHERE size > 0 AND size <= 32768 ORDER BY seq_setup DESC", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct trace_rings r;
+		uint64_t pfn = (uint64_t)sqlite3_column_int64(st, 6);
+		struct trace_device *d = device_by_id(t, sqlite3_column_int64(st, 0));
+
+		r.dev = d ? (int)(d - t->dev) : -1;
+		r.queue = (unsigned)sqlite3_column_int64(st, 1);
+		r.num = (uint32_t)sqlite3_column_int64(st, 2);
+		r.desc = (uint64_t)sqlite3_column_int64(st, 3);
+		r.avail = (uint64_t)sqlite3_column_int64(st, 4);
+		r.used = (uint64_t)sqlite3_column_int64(st, 5);
+		if (pfn) {
+			/* Legacy: one block from QueuePFN * GuestPageSize. */
+			uint64_t page = (uint64_t)sqlite3_column_int64(st, 7), align = (uint64_t)sqlite3_column_int64(st, 8);
+			if (!page || !align || (align & (align - 1)) || pfn > UINT64_MAX / page / 2)
+				continue;
+			r.desc = pfn * page;
+			r.avail = r.desc + 16ull * r.num;
+			r.used = (r.avail + 6ull + 2ull * r.num + align - 1) & ~(align - 1);
+		}
+		if (t->n_rings == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct trace_rings *n = realloc(t->rings, ncap * sizeof(*n));
+			if (!n)
+				break;
+			t->rings = n;
+			cap = ncap;
+		}
+		t->rings[t->n_rings++] = r;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
 static int load_counts(struct trace_in *t)
 {
 	sqlite3_stmt *st;
@@ -150,6 +196,8 @@ int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen
 		return fail(t, path, err, errlen, "reading devices");
 	if (load_presented(t) < 0)
 		return fail(t, path, err, errlen, "reading queues and config reads");
+	if (load_rings(t) < 0)
+		return fail(t, path, err, errlen, "reading queue set-ups");
 	if (load_counts(t) < 0)
 		return fail(t, path, err, errlen, "counting events");
 	return 0;
@@ -214,6 +262,9 @@ int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen)
 
 void trace_in_close(struct trace_in *t)
 {
+	free(t->rings);
+	t->rings = NULL;
+	t->n_rings = 0;
 	for (size_t i = 0; i < t->n_rx; i++)
 		free(t->rx[i].data);
 	free(t->rx);
@@ -234,42 +285,22 @@ static bool within(uint64_t gpa, uint64_t start, uint64_t len, uint64_t *off)
 
 bool trace_in_ring_area(const struct trace_in *t, uint64_t gpa, struct trace_ring_area *out)
 {
-	sqlite3_stmt *st;
-	bool found = false;
-
-	if (sqlite3_prepare_v2(t->db,
-			       "SELECT device, queue, size, desc_addr, driver_addr, device_addr, legacy_pfn, page_size, align "
-			       "FROM queues WHERE size > 0 AND size <= 32768 ORDER BY seq_setup DESC", -1, &st, NULL) != SQLITE_OK)
-		return false;
-	while (!found && sqlite3_step(st) == SQLITE_ROW) {
-		uint32_t num = (uint32_t)sqlite3_column_int64(st, 2);
-		uint64_t desc = (uint64_t)sqlite3_column_int64(st, 3), avail = (uint64_t)sqlite3_column_int64(st, 4);
-		uint64_t used = (uint64_t)sqlite3_column_int64(st, 5), pfn = (uint64_t)sqlite3_column_int64(st, 6);
-
-		if (pfn) {
-			uint64_t page = (uint64_t)sqlite3_column_int64(st, 7), align = (uint64_t)sqlite3_column_int64(st, 8);
-			if (!page || !align || (align & (align - 1)) || pfn > UINT64_MAX / page / 2)
-				continue;
-			desc = pfn * page;
-			avail = desc + 16ull * num;
-			used = (avail + 6ull + 2ull * num + align - 1) & ~(align - 1);
-		}
-		if (within(gpa, used, 6ull + 8ull * num, &out->off))
+	for (size_t i = 0; i < t->n_rings; i++) {
+		const struct trace_rings *r = &t->rings[i];
+		if (within(gpa, r->used, 6ull + 8ull * r->num, &out->off))
 			out->area = TRACE_AREA_USED;
-		else if (within(gpa, avail, 6ull + 2ull * num, &out->off))
+		else if (within(gpa, r->avail, 6ull + 2ull * r->num, &out->off))
 			out->area = TRACE_AREA_AVAIL;
-		else if (within(gpa, desc, 16ull * num, &out->off))
+		else if (within(gpa, r->desc, 16ull * r->num, &out->off))
 			out->area = TRACE_AREA_DESC;
 		else
 			continue;
-		found = true;
-		out->queue = (unsigned)sqlite3_column_int64(st, 1);
-		out->num = num;
-		struct trace_device *d = device_by_id((struct trace_in *)t, sqlite3_column_int64(st, 0));
-		out->dev = d ? (int)(d - t->dev) : -1;
+		out->queue = r->queue;
+		out->num = r->num;
+		out->dev = r->dev;
+		return true;
 	}
-	sqlite3_finalize(st);
-	return found;
+	return false;
 }
 
 int trace_cursor_open(struct trace_cursor *c, const struct trace_in *t, uint64_t until, char *err, size_t errlen)

@@ -44,6 +44,14 @@ struct trace_rx {
 	uint8_t *data;           /* owned; zeros where the bytes were not recorded */
 };
 
+/* Where a queue generation's rings were, as the queues table has them. */
+struct trace_rings {
+	int dev;                 /* index into trace_in.dev, -1 unknown */
+	unsigned queue;
+	uint32_t num;
+	uint64_t desc, avail, used;
+};
+
 struct trace_in {
 	sqlite3 *db;
 	char source[16];
@@ -57,6 +65,8 @@ struct trace_in {
 	unsigned n_dev;
 	/* lowest and highest guest address of any memory row (RAM guess) */
 	uint64_t mem_lo, mem_hi;
+	struct trace_rings *rings; /* latest set-up first */
+	size_t n_rings;
 	struct trace_rx *rx;     /* received frames in order (trace_in_load_rx) */
 	size_t n_rx;
 };
