@@ -126,7 +126,7 @@ void engine_diverge(struct engine *e, uint64_t seq, int dev, struct replay_div *
 		e->stop = true;
 }
 
-static void hexbytes(char *buf, size_t len, const uint8_t *p, uint32_t n)
+void engine_hexbytes(char *buf, size_t len, const uint8_t *p, uint32_t n)
 {
 	size_t o = 0;
 
@@ -151,8 +151,8 @@ static void compare_store(struct engine *e, const struct trace_ev *ev, const str
 		if (i == ev->len)
 			return;
 		uint32_t n = ev->len - i < 8 ? ev->len - i : 8;
-		hexbytes(d.expected_text, sizeof(d.expected_text), ev->data + i, n);
-		hexbytes(d.actual_text, sizeof(d.actual_text), a->data + i, n);
+		engine_hexbytes(d.expected_text, sizeof(d.expected_text), ev->data + i, n);
+		engine_hexbytes(d.actual_text, sizeof(d.actual_text), a->data + i, n);
 	} else {
 		snprintf(d.expected_text, sizeof(d.expected_text), "%u bytes at 0x%" PRIx64, ev->len, ev->addr);
 		if (a)

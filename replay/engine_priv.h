@@ -78,6 +78,8 @@ struct engine {
 /* Record a divergence (declared or not) at seq; fills context and device. */
 void engine_diverge(struct engine *e, uint64_t seq, int dev, struct replay_div *d,
 		    const struct expect_subject *subj);
+/* Up to n bytes as "de ad be ef" into buf. */
+void engine_hexbytes(char *buf, size_t len, const uint8_t *p, uint32_t n);
 /* Best-effort snapshot handling (snapshot.c). */
 void snapshot_event(struct engine *e, const struct trace_ev *ev);
 /* Compare the device-owned snapshot parts held back for the access just

@@ -164,12 +164,8 @@ static void compare_buffer(struct engine *e, const struct trace_ev *ev)
 			d->device = e->t->dev[dev].id;
 			snprintf(d->device_name, sizeof(d->device_name), "%s", e->t->dev[dev].name);
 		}
-		for (uint32_t k = 0; k < n; k++) {
-			size_t o = strlen(d->expected_text);
-			snprintf(d->expected_text + o, sizeof(d->expected_text) - o, "%s%02x", k ? " " : "", ev->data[i + k]);
-			o = strlen(d->actual_text);
-			snprintf(d->actual_text + o, sizeof(d->actual_text) - o, "%s%02x", k ? " " : "", mine[i + k]);
-		}
+		engine_hexbytes(d->expected_text, sizeof(d->expected_text), ev->data + i, n);
+		engine_hexbytes(d->actual_text, sizeof(d->actual_text), mine + i, n);
 		snprintf(d->note, sizeof(d->note), "best-effort snapshot: the guest may have reused the buffer before it was copied");
 	}
 }
