@@ -92,8 +92,9 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 	if (res->unverified) {
 		const struct replay_div *u = &res->first_unverified;
 		fprintf(f, "%" PRIu64 " best-effort snapshot(s) of device-written buffers differ (not counted: the guest "
-			"may have changed them before the copy); the first, at seq %" PRIu64 ", %s %s: recorded %s, emulator %s\n\n",
-			res->unverified, u->seq, u->device_name, u->where, u->expected_text, u->actual_text);
+			"may have changed them before the copy); the first, at seq %" PRIu64 ", %s%s%s: recorded %s, emulator %s\n\n",
+			res->unverified, u->seq, u->device_name, u->device_name[0] ? " " : "", u->where, u->expected_text,
+			u->actual_text);
 	}
 	if (res->not_compared)
 		fprintf(f, "%" PRIu64 " ring snapshot(s) of queues the emulated devices do not have were not compared\n\n",
