@@ -3,9 +3,18 @@
 #ifndef VMTRACE_CLI_COMMANDS_H
 #define VMTRACE_CLI_COMMANDS_H
 
-/* Exit statuses shared by the subcommands (ECOSYSTEM.md). */
-#define EXIT_USAGE 2      /* bad arguments or input that cannot be used */
-#define EXIT_NOSTART 69   /* the traced program could not be started (rr) */
+/* The one exit-code table of every command (README, "Exit status"):
+ *   0   done (replay: the device side matched)
+ *   1   a failure while working: a write error (disk full, stdout not
+ *       writable), a damaged input read up to the damage, a workload
+ *       that failed (replay: the device side diverged)
+ *   2   bad arguments or input that cannot be used, nothing done
+ *       (replay: the trace cannot be replayed, or an error)
+ *   69  the command to record could not be started (rr)
+ *   with `record -- CMD`: CMD's own status, or its fatal signal re-raised */
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_NOSTART 69
 
 int cmd_record(int argc, char **argv);
 int cmd_dump(int argc, char **argv);

@@ -1,4 +1,6 @@
 /* vmtrace: record, decode, replay and inspect virtio-mmio traces. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +11,7 @@ struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	bool comparison; /* exits 1 for "different": its errors are 2 (diff) */
 };
 
 static const struct command commands[] = {
@@ -17,7 +20,7 @@ static const struct command commands[] = {
 	{ "decode", cmd_decode, "decode a raw trace into a SQLite trace.db" },
 	{ "info", cmd_info, "summarize a trace.db" },
 	{ "show", cmd_show, "print decoded events of a trace.db" },
-	{ "replay", cmd_replay, "replay a trace against the emulator and report divergences" },
+	{ "replay", cmd_replay, "replay a trace against the emulator and report divergences", true },
 	{ "tui", cmd_tui, "browse a trace.db interactively" },
 	{ "export", cmd_export, "export a trace.db (pcap for Wireshark, timeline JSON)" },
 };
@@ -43,6 +46,33 @@ static void usage(FILE *f)
 		"version", "print the version");
 }
 
+/* Everything a command printed must have reached stdout: a full disk or
+ * a closed pipe is an error, never a silent success. */
+static int finish_stdout(int status, bool comparison)
+{
+	int e = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		e = errno ? errno : EIO;
+	else if (ferror(stdout))
+		e = -1; /* failed earlier; the reason is gone */
+	if (!e)
+		return status;
+	if (e > 0)
+		fprintf(stderr, "vmtrace: unable to write to standard output: %s\n", strerror(e));
+	else
+		fprintf(stderr, "vmtrace: unable to write to standard output\n");
+	if (comparison)
+		return EXIT_USAGE;
+	return status == 0 ? EXIT_FAIL : status;
+}
+
+static int run(const struct command *c, int argc, char **argv)
+{
+	return finish_stdout(c->run(argc, argv), c->comparison);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -52,27 +82,27 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
 		usage(stdout);
-		return 0;
+		return finish_stdout(0, false);
 	}
 	if (!strcmp(name, "help")) {
 		if (argc < 3) {
 			usage(stdout);
-			return 0;
+			return finish_stdout(0, false);
 		}
 		char *args[] = { argv[2], "--help", NULL };
 		for (size_t i = 0; i < N_COMMANDS; i++)
 			if (!strcmp(argv[2], commands[i].name))
-				return commands[i].run(2, args);
+				return run(&commands[i], 2, args);
 		fprintf(stderr, "vmtrace: unknown command '%s'\n", argv[2]);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(name, "version") || !strcmp(name, "--version")) {
 		printf("vmtrace %s\n", VMTRACE_VERSION);
-		return 0;
+		return finish_stdout(0, false);
 	}
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(name, commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return run(&commands[i], argc - 1, argv + 1);
 	fprintf(stderr, "vmtrace: unknown command '%s' (see 'vmtrace --help')\n", name);
 	return EXIT_USAGE;
 }
