@@ -185,6 +185,21 @@ struct {
 	__type(value, struct dev_state);
 } devs SEC(".maps");
 
+/* An all-zero dev_state that a newly seen device's entry is made from;
+ * never written.  In a map, not on the stack: the struct is 328 bytes,
+ * and recent kernels (6.18 here; older ones accepted it) count every
+ * frame of the deepest call chain, bpf_loop callbacks included
+ * (on_kvm_mmio -> snap_used -> used_step -> walk_step -> chunk_step ->
+ * xlate_step), against one 512-byte limit ("combined stack size of N
+ * calls is ... Too large").  A local in the entry program's frame counts
+ * under all of them; keep the frames of that chain small. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dev_state);
+} dev_blank SEC(".maps");
+
 /* One chunk being copied, per CPU (too big for the BPF stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -685,8 +700,9 @@ static __always_inline void snap_access(__u64 pid_tgid, int type, int len, __u64
 
 	if (type == MMIO_TP_READ) {
 		if (off == 0 && len == 4 && val == VIRTIO_MMIO_MAGIC) {
-			struct dev_state fresh = {};
-			long r = bpf_map_update_elem(&devs, &key, &fresh, BPF_NOEXIST);
+			__u32 zero = 0;
+			struct dev_state *fresh = bpf_map_lookup_elem(&dev_blank, &zero);
+			long r = fresh ? bpf_map_update_elem(&devs, &key, fresh, BPF_NOEXIST) : -12 /* ENOMEM */;
 
 			/* No room: this device's rings will not be copied; say so. */
 			if (r && r != -17 /* EEXIST */) {
