@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "cli/util.h"
 #include "decoder/decode_file.h"
 
@@ -19,7 +20,8 @@ static void usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  -o, --output FILE  trace.db to write (default vmtrace.db; an existing one\n"
-		"                     is moved to FILE.old)\n"
+		"                     is moved to FILE.old once the new one is complete;\n"
+		"                     it is written as FILE.decoding-XXXXXX until then)\n"
 		"  -f, --force        overwrite FILE instead of moving it aside\n"
 		"      --no-memory    do not store guest-memory payloads (smaller file)\n"
 		"      --payload-cap N  bytes of data kept per request (default %u)\n"
@@ -27,7 +29,12 @@ static void usage(FILE *f)
 		"  -h, --help         this help\n"
 		"\n"
 		"A damaged raw trace is decoded up to the damage; vmtrace says where it\n"
-		"stopped and exits 1. Exit status 2: unusable arguments or input.\n",
+		"stopped and exits 1.\n"
+		"\n"
+		"Exit status: 0 decoded; 1 the raw trace was damaged (decoded up to the\n"
+		"damage), or trace.db could not be written (disk full: nothing is left\n"
+		"under FILE); 2 bad arguments, an output that is not a regular file or is\n"
+		"being written by another vmtrace, or a file that is not a raw trace.\n",
 		DECODER_PAYLOAD_CAP_DEFAULT);
 }
 
@@ -80,20 +87,30 @@ int cmd_decode(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *raw = argv[optind];
-	if (rotate_old_output(out, force, quiet) < 0)
-		return EXIT_USAGE;
-	if (force)
-		remove_db_files(out);
-
+	struct output of;
 	struct decode_result res;
 	char err[512];
 	bool tty = stderr_is_tty() && !quiet;
-	if (decode_file(raw, out, &dopts, tty ? progress : NULL, NULL, &res, err, sizeof(err)) < 0) {
+	int r = output_begin(&of, out, force, quiet, true);
+
+	if (r != 0)
+		return r > 0 ? EXIT_USAGE : EXIT_FAIL;
+	if (output_temp(&of, "decoding", "") != 0) {
+		output_abort(&of);
+		return EXIT_FAIL;
+	}
+	r = decode_file(raw, of.tmp, &dopts, tty ? progress : NULL, NULL, &res, err, sizeof(err));
+	if (r != 0) {
 		if (tty)
 			fputc('\n', stderr);
+		output_abort(&of);
 		error("%s", err);
-		return EXIT_USAGE;
+		/* An unusable raw trace is bad input; anything else (a full
+		 * disk) failed while working. */
+		return r == DECODE_E_INPUT ? EXIT_USAGE : EXIT_FAIL;
 	}
+	if (output_commit(&of) != 0)
+		return EXIT_FAIL;
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	if (res.damaged)

@@ -245,6 +245,46 @@ static const struct option record_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static bool has_device(const struct rig_cfg *rig, const char *name)
+{
+	for (unsigned i = 0; i < rig->n_devices; i++)
+		if (!strcmp(rig->devices[i], name))
+			return true;
+	return false;
+}
+
+/* Options that make no sense for the devices asked for are refused before
+ * anything runs, not ignored or left to fail half-way. */
+static int check_emu_options(const struct record_opts *o)
+{
+	static const char *const types[] = { "blk", "net", "console", "rng" };
+	struct stat st;
+	uint64_t sectors = RIG_BLK_CAPACITY / 512;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (drv_wl_opts_names(&o->wl, types[i]) && !has_device(&o->rig, types[i]))
+			return usage_error("--workload sets %s sizes, but --emu '%s' has no %s device", types[i],
+					   o->emu, types[i]);
+	if (!has_device(&o->rig, "blk")) {
+		if (o->rig.blk_image)
+			return usage_error("--blk-image is for a blk device, but --emu '%s' has none", o->emu);
+		return 0;
+	}
+	if (o->rig.blk_image) {
+		if (stat(o->rig.blk_image, &st) != 0)
+			return usage_error("--blk-image '%s': %s", o->rig.blk_image, strerror(errno));
+		/* The model sizes the disk from st_size: a regular file only. */
+		if (!S_ISREG(st.st_mode))
+			return usage_error("--blk-image '%s' is not a regular file", o->rig.blk_image);
+		sectors = (uint64_t)st.st_size / 512;
+	}
+	if (o->wl.blk_sectors > sectors)
+		return usage_error("blk:sectors=%u is more than the disk's %llu sectors%s", o->wl.blk_sectors,
+				   (unsigned long long)sectors,
+				   o->rig.blk_image ? "" : " (give a larger disk with --blk-image FILE)");
+	return 0;
+}
+
 /* Parse argv into o.  Returns 0 to go on, EXIT_USAGE after a message, or
  * -1 after --help was printed (exit 0). */
 static int record_parse(struct record_opts *o, int argc, char **argv)
@@ -414,7 +454,7 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 	if (workload && drv_wl_opts_parse(&o->wl, workload, err, sizeof(err)) != 0)
 		return usage_error("--workload: %s", err);
 	o->rig.seed = o->wl.seed;
-	return 0;
+	return check_emu_options(o);
 }
 
 static int meta_fill(struct rawtrace_meta *meta, struct machine *m, const struct record_opts *o, int argc,
@@ -526,7 +566,7 @@ int cmd_record(int argc, char **argv)
 	char err[256], end_reason[128] = "normal";
 	unsigned failed = 0, violations = 0;
 	uint64_t events = 0;
-	struct record_out ro;
+	struct record_out ro = { 0 };
 	const char *raw_path;
 	struct stat sb;
 	int r, status = 1;
@@ -571,12 +611,16 @@ int cmd_record(int argc, char **argv)
 		error("cannot build the trace metadata");
 		goto out;
 	}
-	if (record_out_prepare(&ro, o.output, o.raw, o.force, o.quiet) != 0)
+	r = record_out_prepare(&ro, o.output, o.raw, o.force, o.quiet);
+	if (r != 0) {
+		status = r;
 		goto out;
+	}
 	raw_path = ro.raw_path;
 	r = rawtrace_writer_open(&w, raw_path, &meta, &o.wopts);
 	if (r < 0) {
 		error("unable to create '%s': %s", raw_path, strerror(-r));
+		record_out_abort(&ro);
 		goto out;
 	}
 	machine_set_recorder(m, w);
@@ -602,12 +646,13 @@ int cmd_record(int argc, char **argv)
 	w = NULL;
 	if (r < 0) {
 		error("unable to write '%s': %s", raw_path, strerror(-r));
+		record_out_write_failed(&ro, events);
 		goto out;
 	}
 
 	if (violations)
 		print_violations(raw_path, violations);
-	if (record_out_decode(&ro, progress) != 0)
+	if (record_out_finish(&ro, progress) != 0)
 		goto out;
 	for (unsigned i = 0; i < o.rig.n_devices; i++)
 		if (reports[i].result != 0)
@@ -632,8 +677,11 @@ int cmd_record(int argc, char **argv)
 	}
 	status = failed || violations ? 1 : 0;
 out:
-	if (w)
+	if (w) {
+		events = rawtrace_writer_events(w);
 		rawtrace_writer_close(w, 0, "aborted");
+	}
+	record_out_close(&ro, events);
 	machine_free(m);
 	rawtrace_meta_clear(&meta);
 	return status;

@@ -360,14 +360,14 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	};
 	struct session ss = { 0 };
 	struct rawtrace_meta meta;
-	struct record_out ro;
+	struct record_out ro = { 0 };
 	struct record_signals sigs = { 0 };
 	struct sigaction sc, old_chld;
 	char err[512], end_reason[160] = "aborted";
 	int gate = -1, errp = -1, status = 0, r, ret = 1;
 	pid_t pid = 0, child = 0; /* child: ours to reap */
 	bool signals_set = false;
-	uint64_t events;
+	uint64_t events, recorded = 0;
 
 	memset(&meta, 0, sizeof(meta));
 	scfg.ctx = &ss;
@@ -389,8 +389,10 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	}
 	if (kvm_bpf_snapshots_off(ss.bpf) && !o->quiet)
 		warning("no ring snapshots: %s; recording register accesses only", kvm_bpf_snapshots_off(ss.bpf));
-	if (record_out_prepare(&ro, o->output, o->raw, o->force, o->quiet) != 0)
+	if ((r = record_out_prepare(&ro, o->output, o->raw, o->force, o->quiet)) != 0) {
+		ret = r;
 		goto out;
+	}
 
 	/* With a command, signals are passed on to it; with --pid they only
 	 * end the recording (nobody is the target). */
@@ -456,19 +458,19 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	status = pump(&ss, o, pid, end_reason, sizeof(end_reason));
 	child = 0; /* pump reaped it */
 	record_signals_target(0);
-	events = rawtrace_writer_events(ss.w);
+	events = recorded = rawtrace_writer_events(ss.w);
 	/* Every loss is a VMT_EV_LOST event where it happened: the footer's
 	 * count (losses without such an event) stays 0. */
 	r = rawtrace_writer_close(ss.w, 0, ss.write_error ? "write error" : end_reason);
 	ss.w = NULL;
 	if (ss.write_error || r < 0) {
-		error("unable to write '%s': %s; %s, what was written before is kept", ro.raw_path,
+		error("unable to write '%s': %s; %s", ro.raw_path,
 		      strerror(-(ss.write_error ? ss.write_error : r)),
 		      o->pid ? "vmtrace detached" : "the command was stopped");
 		ret = 1;
 		goto out;
 	}
-	if (record_out_decode(&ro, !o->quiet && stderr_is_tty()) != 0) {
+	if (record_out_finish(&ro, !o->quiet && stderr_is_tty()) != 0) {
 		ret = 1;
 		goto out;
 	}
@@ -488,8 +490,11 @@ out:
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
-	if (ss.w)
+	if (ss.w) {
+		recorded = rawtrace_writer_events(ss.w);
 		rawtrace_writer_close(ss.w, 0, end_reason);
+	}
+	record_out_close(&ro, recorded);
 	kvm_source_free(ss.src);
 	kvm_bpf_free(ss.bpf);
 	rawtrace_meta_clear(&meta);

@@ -4,8 +4,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/commands.h"
 #include "cli/util.h"
 #include "config.h"
 #if HAVE_SQLITE
@@ -19,24 +21,76 @@ bool record_is_raw_name(const char *path)
 	return n >= 4 && strcmp(path + n - 4, ".vmt") == 0;
 }
 
+/* True if a and b name the same file (by name, or the same inode). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, b))
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int record_out_prepare(struct record_out *ro, const char *output, const char *raw, bool force, bool quiet)
 {
+	int r;
+
 	memset(ro, 0, sizeof(*ro));
 	ro->output = output;
+	ro->quiet = quiet;
 	ro->db_path = record_is_raw_name(output) ? NULL : output;
-	ro->raw_path = ro->db_path ? raw : output;
-	if (!ro->raw_path) {
-		if (snprintf(ro->tmp, sizeof(ro->tmp), "%s.recording.vmt", ro->db_path) >= (int)sizeof(ro->tmp))
-			return error("output name '%s' is too long", ro->db_path);
-		ro->raw_path = ro->tmp;
-		ro->raw_is_temporary = true;
+	ro->raw_name = ro->db_path ? raw : output;
+	if (!ro->db_path && raw) {
+		error("--raw is for a trace.db output: '%s' already is the raw trace", output);
+		return EXIT_USAGE;
 	}
-	if (rotate_old_output(output, force, quiet) != 0 ||
-	    (ro->db_path && raw && rotate_old_output(raw, force, quiet) != 0))
-		return -1;
-	if (ro->db_path && force)
-		remove_db_files(ro->db_path);
+	if (ro->db_path && raw && same_file(raw, output)) {
+		error("--raw '%s' and -o '%s' name the same file", raw, output);
+		return EXIT_USAGE;
+	}
+	if (ro->db_path && (r = output_begin(&ro->db, ro->db_path, force, quiet, true)) != 0)
+		goto fail;
+	if (ro->raw_name && (r = output_begin(&ro->raw, ro->raw_name, force, quiet, false)) != 0)
+		goto fail;
+	if (ro->raw_name) {
+		if ((r = output_temp(&ro->raw, "recording", ".vmt")) != 0)
+			goto fail;
+		ro->raw_path = ro->raw.tmp;
+	} else {
+		r = output_make_temp(ro->db_path, "recording", ".vmt", ro->raw_tmp, sizeof(ro->raw_tmp));
+		if (r != 0)
+			goto fail;
+		ro->raw_path = ro->raw_tmp;
+	}
+	ro->open = true;
 	return 0;
+fail:
+	record_out_abort(ro);
+	return r > 0 ? EXIT_USAGE : EXIT_FAIL;
+}
+
+void record_out_abort(struct record_out *ro)
+{
+	ro->open = false;
+	if (ro->raw_tmp[0])
+		unlink(ro->raw_tmp);
+	ro->raw_tmp[0] = '\0';
+	output_abort(&ro->raw);
+	output_abort(&ro->db);
+}
+
+void record_out_write_failed(struct record_out *ro, uint64_t events)
+{
+	if (events == 0) {
+		record_out_abort(ro);
+		return;
+	}
+	error("the %llu event%s recorded are kept in '%s' ('vmtrace decode %s' reads them)",
+	      (unsigned long long)events, events == 1 ? "" : "s", ro->raw_path, ro->raw_path);
+	ro->open = false;
+	ro->raw_tmp[0] = '\0';
+	output_release(&ro->raw);
+	output_abort(&ro->db);
 }
 
 #if HAVE_SQLITE
@@ -48,31 +102,65 @@ static void decode_progress(void *ctx, uint64_t events, uint64_t bytes)
 }
 #endif
 
-int record_out_decode(const struct record_out *ro, bool progress)
+/* Decode the raw trace at raw_path into the trace.db output.  Returns 0 or
+ * -1 after a message. */
+static int decode_into_db(struct record_out *ro, const char *raw_path, bool progress)
 {
-	if (!ro->db_path)
-		return 0;
 #if HAVE_SQLITE
 	struct decoder_opts dopts = { .store_memory = true };
 	struct decode_result res;
 	char err[512];
-	int r = decode_file(ro->raw_path, ro->db_path, &dopts, progress ? decode_progress : NULL, NULL, &res, err,
-			    sizeof(err));
+	int r;
 
+	if (output_temp(&ro->db, "decoding", "") != 0)
+		return -1;
+	r = decode_file(raw_path, ro->db.tmp, &dopts, progress ? decode_progress : NULL, NULL, &res, err,
+			sizeof(err));
 	if (progress)
 		fputs("\r\033[K", stderr);
-	if (r < 0) {
-		error("%s", err);
-		return error("the raw trace is kept in '%s': 'vmtrace decode %s -o FILE' decodes it", ro->raw_path,
-			     ro->raw_path);
+	if (r != 0) {
+		output_abort(&ro->db);
+		return error("%s", err);
 	}
-	if (ro->raw_is_temporary)
-		unlink(ro->raw_path);
-	return 0;
+	return output_commit(&ro->db);
 #else
+	(void)ro;
+	(void)raw_path;
 	(void)progress;
-	return error("this vmtrace has no decoder (built without SQLite): the raw trace is in '%s'", ro->raw_path);
+	return error("this vmtrace has no decoder (built without SQLite)");
 #endif
+}
+
+void record_out_close(struct record_out *ro, uint64_t events)
+{
+	if (ro->open)
+		record_out_write_failed(ro, events);
+}
+
+int record_out_finish(struct record_out *ro, bool progress)
+{
+	const char *raw = ro->raw_path;
+
+	ro->open = false;
+	if (ro->raw_name) {
+		if (output_commit(&ro->raw) != 0) {
+			output_abort(&ro->db);
+			return -1;
+		}
+		raw = ro->raw_name;
+	}
+	if (!ro->db_path)
+		return 0;
+	if (decode_into_db(ro, raw, progress) != 0) {
+		error("the raw trace is kept in '%s': 'vmtrace decode %s -o FILE' decodes it", raw, raw);
+		ro->raw_tmp[0] = '\0';
+		output_abort(&ro->db);
+		return -1;
+	}
+	if (ro->raw_tmp[0])
+		unlink(ro->raw_tmp);
+	ro->raw_tmp[0] = '\0';
+	return 0;
 }
 
 void record_join_args(char *buf, size_t len, const char *first, int argc, char *const *argv)

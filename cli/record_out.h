@@ -1,31 +1,57 @@
 /* Where `vmtrace record` puts what it records, whatever the source: the
  * raw trace is written first (it survives a crash: kill -9 loses at most
- * the block in flight), then decoded into the trace.db. */
+ * the block in flight), then decoded into the trace.db.  Both are written
+ * under unique temporary names (cli/output.h) and renamed when complete;
+ * a recording killed before that leaves its raw trace as
+ * FILE.recording-XXXXXX.vmt, which 'vmtrace decode' reads. */
 #ifndef VMTRACE_CLI_RECORD_OUT_H
 #define VMTRACE_CLI_RECORD_OUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "cli/output.h"
 
 struct record_out {
-	const char *output;   /* what the user named (-o), or the default */
-	const char *db_path;  /* trace.db to decode into, NULL for raw-only output */
-	const char *raw_path; /* raw trace being written */
-	bool raw_is_temporary; /* raw_path is ours, removed once decoded */
-	char tmp[4096];
+	const char *output;    /* what the user named (-o), or the default */
+	const char *db_path;   /* trace.db to decode into, NULL for raw-only output */
+	const char *raw_name;  /* final name of the raw trace kept (-o X.vmt or
+				* --raw), NULL if it is only a temporary */
+	const char *raw_path;  /* raw trace being written (a temporary) */
+	struct output db;      /* the trace.db output, if db_path */
+	struct output raw;     /* the raw trace output, if raw_name */
+	char raw_tmp[OUTPUT_PATH_MAX]; /* the raw temporary when raw_name is NULL */
+	bool quiet;
+	bool open;             /* prepared and not yet finished or given up */
 };
 
 /* True for names that ask for the raw trace only ("*.vmt"). */
 bool record_is_raw_name(const char *path);
 
-/* Choose the paths for output (and --raw, may be NULL) and move old files
- * aside (FILE.old) unless force.  Returns 0 or -1 after a message. */
+/* Check the outputs (-o, and --raw which may be NULL), take their locks and
+ * create the raw temporary.  Returns 0, EXIT_USAGE (a refused name, an
+ * output another vmtrace is writing) or EXIT_FAIL, after a message. */
 int record_out_prepare(struct record_out *ro, const char *output, const char *raw, bool force, bool quiet);
 
-/* Decode the finished raw trace into the trace.db, if one was asked for.
- * A temporary raw trace is removed once decoded; if decoding fails it is
+/* Nothing was recorded (the command did not start, set-up failed): remove
+ * the temporaries, drop the locks. */
+void record_out_abort(struct record_out *ro);
+
+/* The raw trace could not be written completely (disk full): keep what it
+ * holds if it holds events, and say where; drop the locks. */
+void record_out_write_failed(struct record_out *ro, uint64_t events);
+
+/* Whatever record_out_prepare started and nothing finished: what the raw
+ * trace holds is kept and named if it holds events (events > 0), else
+ * everything is removed.  Does nothing on a zeroed, finished or already
+ * closed record_out. */
+void record_out_close(struct record_out *ro, uint64_t events);
+
+/* The raw trace is complete: put it in place (if kept) and decode it into
+ * the trace.db (if one was asked for).  If decoding fails the raw trace is
  * kept and named, so nothing recorded is lost.  Returns 0 or -1. */
-int record_out_decode(const struct record_out *ro, bool progress);
+int record_out_finish(struct record_out *ro, bool progress);
 
 /* The command line as typed ("vmtrace record ..."), quoting words a shell
  * would split or expand; cut with "..." if longer than len. */

@@ -274,13 +274,13 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	struct qemu_source_cfg scfg;
 	struct qemu_source_stats st;
 	struct session ss = { 0 };
-	struct record_out ro;
+	struct record_out ro = { 0 };
 	struct record_signals sigs = { 0 };
 	char err[512], version[128], trace_path[32], ram_path[32], end_reason[128] = "aborted";
 	int tp[2] = { -1, -1 }, keep[2], n_keep = 0, status = 0, r, ret = 1;
 	FILE *qlog = NULL;
 	pid_t pid;
-	uint64_t t0;
+	uint64_t t0, recorded = 0;
 
 	memset(&meta, 0, sizeof(meta));
 	memset(&plan, 0, sizeof(plan));
@@ -334,8 +334,10 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 		goto out;
 	}
 
-	if (record_out_prepare(&ro, o->output, o->raw, o->force, o->quiet) != 0)
+	if ((r = record_out_prepare(&ro, o->output, o->raw, o->force, o->quiet)) != 0) {
+		ret = r;
 		goto out;
+	}
 	if (meta_fill(&meta, &plan, &ram, version, all_argc, all_argv) != 0) {
 		error("cannot build the trace metadata");
 		goto out;
@@ -386,10 +388,11 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	qemu_source_get_stats(src, &st);
 
 	uint64_t events = rawtrace_writer_events(ss.w);
+	recorded = events;
 	r = rawtrace_writer_close(ss.w, 0, ss.write_error ? "write error" : end_reason);
 	ss.w = NULL;
 	if (ss.write_error || r < 0) {
-		error("unable to write '%s': %s; QEMU was stopped, what was written before is kept", ro.raw_path,
+		error("unable to write '%s': %s; QEMU was stopped", ro.raw_path,
 		      strerror(-(ss.write_error ? ss.write_error : r)));
 		goto out;
 	}
@@ -397,7 +400,7 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 		warning("%llu line%s of QEMU's trace could not be parsed (first: line %llu, %s)%s",
 			(unsigned long long)st.bad, st.bad == 1 ? "" : "s", (unsigned long long)st.first_bad_line,
 			st.first_bad_why, st.lost ? "; they are counted as lost events" : "");
-	if (record_out_decode(&ro, !o->quiet && stderr_is_tty()) != 0)
+	if (record_out_finish(&ro, !o->quiet && stderr_is_tty()) != 0)
 		goto out;
 	if (!o->quiet) {
 		struct stat sb;
@@ -412,8 +415,11 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	}
 	ret = record_exit_status(status);
 out:
-	if (ss.w)
+	if (ss.w) {
+		recorded = rawtrace_writer_events(ss.w);
 		rawtrace_writer_close(ss.w, 0, end_reason);
+	}
+	record_out_close(&ro, recorded);
 	if (qlog && fclose(qlog) != 0)
 		error("unable to write '%s'", o->qemu_log);
 	qemu_source_free(src);

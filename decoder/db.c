@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Tables a reader relies on; each must exist as a real table. */
@@ -61,12 +62,14 @@ int trace_db_finish(sqlite3 *db, char *err, size_t errlen)
 
 int trace_db_create(sqlite3 **out, const char *path, char *err, size_t errlen)
 {
+	struct stat sb;
 	sqlite3 *db = NULL;
 	char *msg = NULL;
 	char version[32];
 
 	*out = NULL;
-	if (access(path, F_OK) == 0)
+	/* An empty file is the temporary the caller made for us. */
+	if (stat(path, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size != 0))
 		return fail(err, errlen, "'%s' already exists", path);
 	/* One thread owns the connection: no SQLite mutexes. */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -158,6 +161,10 @@ int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t er
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA cell_size_check=ON; PRAGMA query_only=ON;", NULL, NULL, NULL);
 	rc = query_text(db, "PRAGMA quick_check", NULL, buf, sizeof(buf));
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		fail(err, errlen, "'%s' is locked: another process is writing it (a decode still running?)", path);
+		goto error;
+	}
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
 		fail(err, errlen, "'%s' is not a vmtrace trace (%s)", path, sqlite3_errstr(rc));
 		goto error;
@@ -182,6 +189,13 @@ int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t er
 		char detail[96];
 		snprintf(detail, sizeof(detail), "%.32s; this vmtrace reads version %d", buf, TRACE_DB_SCHEMA_VERSION);
 		fail(err, errlen, "'%s' has trace.db schema version %s", path, detail);
+		goto error;
+	}
+	/* The decoder writes meta 'events' with its last rows: without it
+	 * the decode was cut short and what the file holds is partial. */
+	rc = query_text(db, "SELECT value FROM meta WHERE key = 'events'", NULL, buf, sizeof(buf));
+	if (rc != SQLITE_ROW) {
+		fail(err, errlen, "'%s' is incomplete: its decode did not finish (decode the raw trace again)", path);
 		goto error;
 	}
 	*out = db;

@@ -12,8 +12,9 @@ struct sqlite3;
 /* The decoder commits at least this often (rows), and at least once a second. */
 #define TRACE_DB_COMMIT_ROWS 65536u
 
-/* Create path (which must not exist: callers rotate or remove it first)
- * with the schema. Returns 0 or -1 with a message in err. */
+/* Create path with the schema. path must not exist, or be an empty regular
+ * file (a temporary the caller created). Returns 0 or -1 with a message in
+ * err. */
 int trace_db_create(struct sqlite3 **out, const char *path, char *err, size_t errlen);
 
 /* Complete a file made by trace_db_create once all rows are in (outside
@@ -23,7 +24,8 @@ int trace_db_finish(struct sqlite3 *db, char *err, size_t errlen);
 
 /* Open an existing trace.db read-only and defensively: defensive mode,
  * trusted_schema off, no mmap, cell size checks, quick_check, then the
- * meta table's schema version and the expected tables are checked.
+ * meta table's schema version and the expected tables are checked, and a
+ * file whose decode did not finish (no meta 'events') is refused.
  * Returns 0, or -1 with a message naming the file in err. */
 int trace_db_open_readonly(struct sqlite3 **out, const char *path, char *err, size_t errlen);
 

@@ -24,7 +24,7 @@ int decode_file(const char *raw_path, const char *db_path, const struct decoder_
 
 	memset(res, 0, sizeof(*res));
 	if (rawtrace_reader_open(&r, raw_path, err, errlen) < 0)
-		return -1;
+		return DECODE_E_INPUT;
 	if (trace_db_create(&db, db_path, err, errlen) < 0)
 		goto fail;
 	if (decoder_new(&dec, db, rawtrace_reader_meta(r), opts, err, errlen) < 0)
@@ -71,12 +71,12 @@ fail:
 	if (db) {
 		sqlite3_close(db);
 		unlink(db_path);
-		/* WAL side files of the abandoned database. */
+		/* Side files of the abandoned database. */
+		static const char *const sides[] = { "-journal", "-wal", "-shm" };
 		char side[4096];
-		snprintf(side, sizeof(side), "%s-wal", db_path);
-		unlink(side);
-		snprintf(side, sizeof(side), "%s-shm", db_path);
-		unlink(side);
+		for (size_t i = 0; i < sizeof(sides) / sizeof(sides[0]); i++)
+			if (snprintf(side, sizeof(side), "%s%s", db_path, sides[i]) < (int)sizeof(side))
+				unlink(side);
 	}
 	rawtrace_reader_close(r);
 	return -1;

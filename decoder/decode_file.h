@@ -20,10 +20,16 @@ struct decode_result {
 /* Called every so many events while decoding (for progress on a tty). */
 typedef void (*decode_progress_fn)(void *ctx, uint64_t events, uint64_t bytes_read);
 
-/* Decode raw_path into db_path, which must not exist. On a damaged raw
- * trace everything before the damage is decoded and result->damaged says
- * where it stopped; that is not an error. Returns 0, or -1 with a
- * message in err (and no db_path left behind). */
+/* decode_file's positive result: raw_path cannot be read as a raw trace
+ * (missing, unreadable, not a vmtrace raw trace). */
+#define DECODE_E_INPUT 1
+
+/* Decode raw_path into db_path, which must not exist or be empty (a
+ * temporary the caller made). On a damaged raw trace everything before the
+ * damage is decoded and result->damaged says where it stopped; that is not
+ * an error. Returns 0; DECODE_E_INPUT; or -1 when the trace.db could not
+ * be written or the raw trace not read to its end (disk full, I/O error).
+ * On failure err has the message and db_path is removed. */
 int decode_file(const char *raw_path, const char *db_path, const struct decoder_opts *opts,
 		decode_progress_fn progress, void *progress_ctx,
 		struct decode_result *result, char *err, size_t errlen);

@@ -2,6 +2,7 @@
  * workloads; see workload.h. */
 #include "capture/driver/workload.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,20 @@ static const struct wl_key wl_keys[] = {
 };
 #define N_WL_KEYS (sizeof(wl_keys) / sizeof(wl_keys[0]))
 
+/* Bit of a workload group in drv_wl_opts.given: its first key's index. */
+static unsigned wl_group_bit(const char *dev)
+{
+	for (size_t i = 0; i < N_WL_KEYS; i++)
+		if (!strcmp(wl_keys[i].dev, dev))
+			return 1u << i;
+	return 0;
+}
+
+bool drv_wl_opts_names(const struct drv_wl_opts *o, const char *dev)
+{
+	return (o->given & wl_group_bit(dev)) != 0;
+}
+
 static unsigned *wl_field(struct drv_wl_opts *o, const struct wl_key *k)
 {
 	return (unsigned *)((char *)o + k->field);
@@ -70,9 +85,10 @@ static int parse_kv(struct drv_wl_opts *o, const char *dev, char *kv, char *err,
 		snprintf(err, errlen, "unknown key '%s' for '%s'", kv, dev);
 		return -EINVAL;
 	}
+	/* Digits only: strtoul would take " 5", "+5" and "-1". */
 	errno = 0;
-	v = strtoul(eq + 1, &end, 10);
-	if (errno || end == eq + 1 || *end || eq[1] == '-' || v < k->min || v > k->max) {
+	v = isdigit((unsigned char)eq[1]) ? strtoul(eq + 1, &end, 10) : 0;
+	if (!isdigit((unsigned char)eq[1]) || errno || *end || v < k->min || v > k->max) {
 		snprintf(err, errlen, "bad value '%s' for '%s:%s' (expected %u..%u)", eq + 1, dev, kv,
 			 k->min, k->max);
 		return -EINVAL;
@@ -81,21 +97,43 @@ static int parse_kv(struct drv_wl_opts *o, const char *dev, char *kv, char *err,
 	return 0;
 }
 
+/* Cut *s at the next sep (strsep, which unlike strtok keeps empty items so
+ * that ";;" and "rng:bytes=5,,requests=1" are refused, not skipped). */
+static char *next_item(char **s, int sep)
+{
+	char *item = *s, *p;
+
+	if (!item)
+		return NULL;
+	p = strchr(item, sep);
+	if (p) {
+		*p = '\0';
+		*s = p + 1;
+	} else {
+		*s = NULL;
+	}
+	return item;
+}
+
 int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t errlen)
 {
 	struct drv_wl_opts tmp = *o;
-	char *copy = strdup(spec), *save = NULL;
+	char *copy = strdup(spec), *rest = copy, *grp;
 	int r = 0;
 
 	if (!copy) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (char *grp = strtok_r(copy, ";", &save); grp && r == 0; grp = strtok_r(NULL, ";", &save)) {
-		char *colon = strchr(grp, ':'), *save2 = NULL;
+	if (!*spec) {
+		snprintf(err, errlen, "empty workload (expected DEVICE:KEY=NUMBER[,KEY=NUMBER...][;...])");
+		r = -EINVAL;
+	}
+	while (r == 0 && (grp = next_item(&rest, ';'))) {
+		char *colon = strchr(grp, ':'), *kvs, *kv;
 		bool known = false;
 
-		if (!colon) {
+		if (!colon || colon == grp || !colon[1]) {
 			snprintf(err, errlen, "'%s': expected DEVICE:KEY=NUMBER[,KEY=NUMBER...]", grp);
 			r = -EINVAL;
 			break;
@@ -108,8 +146,17 @@ int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t
 			r = -EINVAL;
 			break;
 		}
-		for (char *kv = strtok_r(colon + 1, ",", &save2); kv && r == 0; kv = strtok_r(NULL, ",", &save2))
-			r = parse_kv(&tmp, grp, kv, err, errlen);
+		kvs = colon + 1;
+		while (r == 0 && (kv = next_item(&kvs, ','))) {
+			if (!*kv) {
+				snprintf(err, errlen, "'%s:': an empty KEY=NUMBER item", grp);
+				r = -EINVAL;
+			} else {
+				r = parse_kv(&tmp, grp, kv, err, errlen);
+			}
+		}
+		if (r == 0)
+			tmp.given |= wl_group_bit(grp);
 	}
 	free(copy);
 	if (r == 0)

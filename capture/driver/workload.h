@@ -31,6 +31,7 @@ struct drv_wl_opts {
 	bool indirect;  /* accept VIRTIO_F_INDIRECT_DESC when offered */
 	bool event_idx; /* accept VIRTIO_F_EVENT_IDX when offered */
 	uint64_t seed;  /* varies the data patterns */
+	unsigned given; /* groups a spec set (drv_wl_opts_names) */
 };
 
 /* Defaults: a full run of all four devices takes a few milliseconds. */
@@ -39,6 +40,10 @@ void drv_wl_opts_init(struct drv_wl_opts *o);
 /* Apply a workload spec (see above) on top of *o.  Returns 0, or -EINVAL
  * with a message naming the bad part in err. */
 int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t errlen);
+
+/* True if a parsed spec set something for device type dev ("blk"), so a
+ * caller can refuse sizes for devices it will not run. */
+bool drv_wl_opts_names(const struct drv_wl_opts *o, const char *dev);
 
 /* The whole workload as a spec string (for the trace metadata). */
 void drv_wl_opts_format(const struct drv_wl_opts *o, char *buf, size_t len);

@@ -1,6 +1,7 @@
 /* KVM MMIO ring records to vmtrace events (kvm_source.h). */
 #include "capture/kvm/kvm_source.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/types.h>
@@ -658,14 +659,19 @@ int kvm_window_parse(const char *str, struct kvm_window *w)
 	unsigned long long base, size = VIRTIO_MMIO_REGION_SIZE;
 	char *end;
 
+	/* Digits first: strtoull would take leading spaces and signs. */
+	if (!isdigit((unsigned char)*str))
+		return -1;
 	errno = 0;
 	base = strtoull(str, &end, 0);
-	if (errno || end == str || *str == '-')
+	if (errno || end == str)
 		return -1;
 	if (*end == '+') {
 		const char *p = end + 1;
+		if (!isdigit((unsigned char)*p))
+			return -1;
 		size = strtoull(p, &end, 0);
-		if (errno || end == p || *p == '-')
+		if (errno || end == p)
 			return -1;
 	}
 	if (*end || size == 0 || (base & WIN_MASK) || (size & WIN_MASK) || base + size < base)

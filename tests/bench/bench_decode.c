@@ -102,7 +102,7 @@ int main(void)
 	for (int r = 0; r < ROUNDS; r++) {
 		bench_remove_db(db);
 		double t0 = bench_now();
-		if (decode_file(raw, db, &opts, NULL, NULL, &res, err, sizeof(err)) < 0) {
+		if (decode_file(raw, db, &opts, NULL, NULL, &res, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bench_decode: %s\n", err);
 			unlink(raw);
 			return 1;

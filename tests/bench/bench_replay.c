@@ -108,7 +108,7 @@ int main(void)
 	for (int r = 0; r < ROUNDS; r++) {
 		bench_remove_db(db);
 		double t0 = bench_now();
-		if (decode_file(raw, db, &dopts, NULL, NULL, &dres, err, sizeof(err)) < 0) {
+		if (decode_file(raw, db, &dopts, NULL, NULL, &dres, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bench_replay: decode: %s\n", err);
 			goto cleanup;
 		}

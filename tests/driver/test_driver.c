@@ -234,8 +234,22 @@ static void test_workload_spec(void)
 	CHECK_EQ_U(o.blk_requests, 16);
 	CHECK_EQ_U(o.net_frames, 32);
 	CHECK_EQ_U(o.net_batch, d.net_batch);
-	CHECK(drv_wl_opts_parse(&o, "", err, sizeof(err)) == 0);
-	CHECK(drv_wl_opts_parse(&o, "rng:bytes=65536;;queue:size=32768;", err, sizeof(err)) == 0);
+	CHECK(drv_wl_opts_names(&o, "blk") && drv_wl_opts_names(&o, "net") && !drv_wl_opts_names(&o, "rng"));
+	CHECK(drv_wl_opts_parse(&o, "rng:bytes=65536;queue:size=32768", err, sizeof(err)) == 0);
+	CHECK(drv_wl_opts_names(&o, "rng") && drv_wl_opts_names(&o, "queue"));
+	/* Empty items are mistakes, not skipped (strtok would skip them). */
+	static const char *const garbage[] = {
+		"", ";;", "rng:", "rng:bytes=5;", ";rng:bytes=5", "rng:bytes=5,,requests=1", "rng:bytes=5,",
+		"rng:bytes= 5", "rng:bytes=+5", "rng:bytes=", ":bytes=5", "rng:bytes=5 ",
+	};
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		d = o;
+		if (drv_wl_opts_parse(&o, garbage[i], err, sizeof(err)) != -EINVAL) {
+			fprintf(stderr, "workload '%s' accepted\n", garbage[i]);
+			CHECK(!"garbage workload accepted");
+		}
+		CHECK(memcmp(&d, &o, sizeof(d)) == 0);
+	}
 	/* Limits at N and N+1. */
 	CHECK(drv_wl_opts_parse(&o, "blk:sectors=8192", err, sizeof(err)) == 0);
 	CHECK(drv_wl_opts_parse(&o, "blk:sectors=8193", err, sizeof(err)) == -EINVAL);
@@ -264,6 +278,7 @@ static void test_workload_spec(void)
 	drv_wl_opts_init(&d);
 	d.blk_sectors = 1;
 	CHECK(drv_wl_opts_parse(&d, buf, err, sizeof(err)) == 0);
+	d.given = 0;
 	CHECK(memcmp(&d, &o, sizeof(d)) == 0);
 }
 
