@@ -81,34 +81,6 @@ bool stderr_is_tty(void)
 	return isatty(STDERR_FILENO) == 1;
 }
 
-int rotate_old_output(const char *path, bool force, bool quiet)
-{
-	char old[4096];
-
-	if (access(path, F_OK) != 0)
-		return 0;
-	if (force)
-		return 0;
-	if (snprintf(old, sizeof(old), "%s.old", path) >= (int)sizeof(old))
-		return error("output path '%s' is too long", path);
-	if (rename(path, old) != 0)
-		return error("unable to move '%s' to '%s': %s", path, old, strerror(errno));
-	if (!quiet)
-		fprintf(stderr, "vmtrace: moved existing '%s' to '%s'\n", path, old);
-	return 0;
-}
-
-void remove_db_files(const char *path)
-{
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	char buf[4096];
-
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		if (snprintf(buf, sizeof(buf), "%s%s", path, suffixes[i]) < (int)sizeof(buf))
-			unlink(buf);
-	}
-}
-
 const char *term_escape(const unsigned char *s, char *buf, size_t len)
 {
 	size_t o = 0;

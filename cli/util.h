@@ -22,16 +22,9 @@ int parse_size(const char *s, uint64_t *out);
 /* True if stderr is a terminal (progress output goes there only then). */
 bool stderr_is_tty(void);
 
-/* Move an existing path aside to path.old (perf-style) unless force.
- * Returns 0 or -1 with a message printed. */
-int rotate_old_output(const char *path, bool force, bool quiet);
-
 /* Copy text that came from a trace file into buf for the terminal, with
  * control bytes as \xHH so no escape sequence reaches the screen. NULL
  * reads as "". Returns buf. */
 const char *term_escape(const unsigned char *s, char *buf, size_t len);
-
-/* Remove a SQLite database and its -wal/-shm/-journal side files (for -f). */
-void remove_db_files(const char *path);
 
 #endif
