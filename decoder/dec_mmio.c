@@ -358,7 +358,17 @@ void dec_mmio(struct decoder *dec, struct dec_device *d, const struct vmt_event 
 {
 	bool is_write = ev->dir == VMT_DIR_WRITE;
 	unsigned width = ev->width;
-	uint64_t v = width >= 8 ? ev->value : ev->value & ((UINT64_C(1) << (8 * width)) - 1);
+
+	/* The raw format's width is a byte: anything but a CPU's access
+	 * sizes is damage or a source's bug, counted, never used for shifts. */
+	if (width != 1 && width != 2 && width != 4 && width != 8) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%u-byte %s at offset 0x%llx recorded (accesses are 1, 2, 4 or 8 bytes): "
+			 "not decoded", width, is_write ? "write" : "read", (unsigned long long)ev->addr);
+		dec_anomaly(dec, d, -1, RULE_REG_WIDTH, msg);
+		return;
+	}
+	uint64_t v = width == 8 ? ev->value : ev->value & ((UINT64_C(1) << (8 * width)) - 1);
 
 	if (ev->addr >= VIRTIO_MMIO_REGION_SIZE) {
 		dec_violation(dec, d, RULE_UNDEFINED_OFFSET, "%u-byte %s at offset 0x%llx, beyond the register window",

@@ -65,11 +65,16 @@ void fx_close(struct fx *fx)
 	unlink(fx->path);
 }
 
-uint64_t fx_mmio(struct fx *fx, bool write, uint32_t off, uint32_t value)
+uint64_t fx_mmio_w(struct fx *fx, bool write, uint32_t off, uint8_t width, uint64_t value)
 {
-	struct vmt_event ev = { .type = VMT_EV_MMIO, .dir = write ? VMT_DIR_WRITE : VMT_DIR_READ, .width = 4,
+	struct vmt_event ev = { .type = VMT_EV_MMIO, .dir = write ? VMT_DIR_WRITE : VMT_DIR_READ, .width = width,
 				.base = FX_BASE, .addr = off, .value = value };
 	return feed(fx, &ev);
+}
+
+uint64_t fx_mmio(struct fx *fx, bool write, uint32_t off, uint32_t value)
+{
+	return fx_mmio_w(fx, write, off, 4, value);
 }
 
 uint64_t fx_mem(struct fx *fx, uint64_t gpa, const void *data, uint32_t len, uint16_t flags)

@@ -38,6 +38,8 @@ void fx_close(struct fx *fx); /* close the db and remove the file */
 void fx_init_device(struct fx *fx, uint32_t device_id, uint64_t features, unsigned n_queues);
 
 uint64_t fx_mmio(struct fx *fx, bool write, uint32_t off, uint32_t value);
+/* An access of any width, as a raw trace may hold one. */
+uint64_t fx_mmio_w(struct fx *fx, bool write, uint32_t off, uint8_t width, uint64_t value);
 uint64_t fx_mem(struct fx *fx, uint64_t gpa, const void *data, uint32_t len, uint16_t flags);
 uint64_t fx_drv(struct fx *fx, uint64_t gpa, const void *data, uint32_t len);
 uint64_t fx_dev(struct fx *fx, uint64_t gpa, const void *data, uint32_t len);
