@@ -174,8 +174,9 @@ static void usage(FILE *f)
 		"  -h, --help        show this help\n"
 		"\n"
 		"Exit status: 0 read to the end (a warning if the trace has no footer),\n"
-		"1 the trace is damaged (everything before the damage is printed),\n"
-		"2 the file cannot be read or is not a raw trace.\n",
+		"1 the trace is damaged (everything before the damage is printed), a read\n"
+		"error, or standard output could not be written; 2 bad arguments, or the\n"
+		"file cannot be opened or is not a raw trace.\n",
 		DUMP_MEM_PREVIEW);
 }
 
@@ -497,7 +498,8 @@ static void print_header(const char *path, const struct rawtrace_meta *m)
 }
 
 /* Exit 0 read to the end (warning if there is no footer), 1 stopped at
- * damage, 2 bad arguments or a file that cannot be read as a trace. */
+ * damage or failed while working, 2 bad arguments or a file that cannot be
+ * read as a trace. */
 int cmd_dump(int argc, char **argv)
 {
 	struct dump_opts o = { 0 };
@@ -573,12 +575,12 @@ int cmd_dump(int argc, char **argv)
 		/* The reader of our output went away (head, less): not an
 		 * error worth a message.  Anything else is. */
 		if (out_errno != EPIPE) {
-			dump_msg("unable to write the output: %s", strerror(out_errno));
-			status = EXIT_USAGE;
+			dump_msg("unable to write to standard output: %s", strerror(out_errno));
+			status = EXIT_FAIL;
 		}
 	} else if (rc < 0) {
 		dump_msg("unable to read '%s': %s (%" PRIu64 " events read)", epath, strerror(-rc), st.events);
-		status = EXIT_USAGE;
+		status = EXIT_FAIL;
 	} else if (stopped_early) {
 		status = 0;
 	} else if (st.damaged) {

@@ -171,6 +171,11 @@ int output_make_temp(const char *path, const char *tag, const char *suffix, char
 		buf[0] = '\0';
 		return -e;
 	}
+	/* mkstemp makes it 0600; the file the user gets has the usual mode. */
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0)
+		warning("unable to set the mode of '%s': %s", buf, strerror(errno));
 	close(fd);
 	return 0;
 }
