@@ -344,8 +344,8 @@ static void mmio_event(struct engine *e, const struct trace_ev *ev)
 	uint64_t gpa = td ? td->base + ev->offset : ev->offset;
 	struct dev_state *ds = ev->device >= 0 ? &e->ds[ev->device] : NULL;
 
-	if (ev->width != 1 && ev->width != 2 && ev->width != 4 && ev->width != 8)
-		return; /* the decoder flagged it; no emulator takes such an access */
+	/* trace_next checked width (1, 2, 4 or 8) and offset (inside the
+	 * window): base + offset does not wrap. */
 	if (td && !e->rig.dev[ev->device])
 		return; /* no model: listed in the report, not compared */
 	if (ev->write) {
@@ -372,9 +372,11 @@ static void mmio_event(struct engine *e, const struct trace_ev *ev)
 
 static int driver_store(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
 {
+	if (ev->len == 0)
+		return 0; /* nothing stored (and no bytes to point at) */
 	if (machine_mem_write(e->rig.m, ev->addr, ev->data, ev->len) < 0) {
-		snprintf(err, errlen, "event %" PRIu64 ": driver store of %u bytes at 0x%" PRIx64
-			 " lies outside the replay machine's RAM", ev->seq, ev->len, ev->addr);
+		snprintf(err, errlen, "'%s': events row seq %" PRIu64 ": driver store of %u bytes at 0x%" PRIx64
+			 " lies outside the replay machine's RAM", e->t->path, ev->seq, ev->len, ev->addr);
 		return -1;
 	}
 	return 0;

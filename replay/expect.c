@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "spec/mmio_regs.h"
 #include "spec/names.h"
@@ -116,8 +117,17 @@ int expect_load_file(struct replay_expect *e, const char *path, char *err, size_
 	char line[256], sub[192], origin[80];
 	unsigned lineno = 0;
 
+	struct stat sb;
+
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "'%s': %s", path, strerror(errno));
+		return -1;
+	}
+	/* fopen takes a directory; reading it fails with EISDIR, which
+	 * fgets would turn into an empty file.  Pipes (<(...)) are fine. */
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "'%s': %s", path, strerror(EISDIR));
+		fclose(f);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -144,6 +154,11 @@ int expect_load_file(struct replay_expect *e, const char *path, char *err, size_
 			fclose(f);
 			return -1;
 		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "'%s': %s", path, strerror(errno ? errno : EIO));
+		fclose(f);
+		return -1;
 	}
 	fclose(f);
 	return 0;

@@ -24,7 +24,8 @@
 static void apply(struct engine *e, const struct trace_ev *ev)
 {
 	/* Outside the replay machine's RAM: nothing the device could use. */
-	(void)machine_mem_write(e->rig.m, ev->addr, ev->data, ev->len);
+	if (ev->len)
+		(void)machine_mem_write(e->rig.m, ev->addr, ev->data, ev->len);
 }
 
 static void used_entry_text(char *buf, size_t len, const uint8_t *p)
@@ -187,7 +188,8 @@ static void hold(struct engine *e, const struct trace_ev *ev, int dev, unsigned 
 	p->data = malloc(ev->len ? ev->len : 1);
 	if (!p->data)
 		return;
-	memcpy(p->data, ev->data, ev->len);
+	if (ev->len)
+		memcpy(p->data, ev->data, ev->len);
 	p->seq = ev->seq;
 	p->addr = ev->addr;
 	p->len = ev->len;

@@ -2,7 +2,12 @@
  * build the emulated machine, the values the recorded devices presented
  * (to take them over where a difference is declared), and the events in
  * order with their memory payloads.  Everything here came from a file that
- * may be someone else's: sizes and ranges are checked by the callers. */
+ * may be someone else's: every row is checked as it is read (types,
+ * ranges, the rows it refers to), and a row that contradicts the rest of
+ * the file stops replay with a message naming the file, the table and the
+ * row ("'t.db': events row seq 42: memory payload is 0 bytes, events.len
+ * says 16").  What the structures below hold is checked: the ranges each
+ * field's comment gives. */
 #ifndef VMTRACE_REPLAY_TRACE_IN_H
 #define VMTRACE_REPLAY_TRACE_IN_H
 
@@ -16,9 +21,9 @@
 #define TRACE_IN_DEVICES_MAX 32
 
 struct trace_device {
-	int id;                  /* devices.device */
-	uint64_t base;
-	char name[40];
+	int id;                  /* devices.device, 0..255 */
+	uint64_t base;           /* windows do not overlap; base + 0x200 does not wrap */
+	char name[40];           /* printable */
 	uint32_t device_id;      /* 0 if never read */
 	uint32_t version;        /* 0 if never read */
 	uint32_t vendor_id;
@@ -46,19 +51,20 @@ struct trace_rx {
 
 /* Where a queue generation's rings were, as the queues table has them. */
 struct trace_rings {
-	int dev;                 /* index into trace_in.dev, -1 unknown */
+	int dev;                 /* index into trace_in.dev */
 	unsigned queue;
-	uint32_t num;
+	uint32_t num;            /* 1..32768 */
 	uint64_t desc, avail, used;
 };
 
 struct trace_in {
 	sqlite3 *db;
-	char source[16];
+	char path[256];          /* for messages */
+	char source[16];         /* printable */
 	uint64_t ram_base, ram_size;
 	bool ram_known;
 	uint64_t seed;
-	uint64_t events;         /* rows in events */
+	uint64_t events;         /* max(seq) + 1 (0: no events) */
 	uint64_t lost_seq;       /* first LOST event, UINT64_MAX if none */
 	uint64_t lost_count;
 	struct trace_device dev[TRACE_IN_DEVICES_MAX];
@@ -79,27 +85,28 @@ enum trace_mem_kind { TMEM_DRIVER, TMEM_DEVICE, TMEM_SNAPSHOT };
 
 /* One event as replay sees it; data is valid until the next trace_next. */
 struct trace_ev {
-	uint64_t seq;
+	uint64_t seq;            /* 0..INT64_MAX, increasing */
 	enum trace_ev_type type;
 	int device;              /* index into trace_in.dev, -1 none */
-	uint64_t offset;         /* MMIO: register offset (gpa if device < 0) */
+	uint64_t offset;         /* MMIO: register offset below 0x200 (gpa if device < 0) */
 	bool write;
-	unsigned width;
+	unsigned width;          /* MMIO: 1, 2, 4 or 8 */
 	uint64_t value;
-	uint64_t addr;           /* MEM: guest-physical address */
+	uint64_t addr;           /* MEM: guest-physical address; addr + len does not wrap */
 	enum trace_mem_kind mem_kind;
 	bool exact;
-	const uint8_t *data;
-	uint32_t len;
+	const uint8_t *data;     /* MEM: len bytes (NULL when len is 0) */
+	uint32_t len;            /* MEM: 0..VMT_EVENT_DATA_MAX, the payload's length */
 	const char *text;        /* violation message / marker */
 };
 
 /* Open path read-only and load everything but the events. Returns 0, or
- * -1 with the reason (naming the file) in err. */
+ * -1 with the reason (naming the file, and the row where one contradicts
+ * the rest) in err. */
 int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen);
 void trace_in_close(struct trace_in *t);
 /* Load the inputs (requests of kind net-rx and rng) in the order they are
- * due. Returns 0, or -1 with the reason in err. */
+ * due. Returns 0, or -1 with the reason (naming the row) in err. */
 int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen);
 
 /* Where a guest address lies in the rings the trace's queues table
@@ -119,9 +126,12 @@ struct trace_cursor {
 	sqlite3_stmt *st;
 	const struct trace_in *t;
 	int dev_index[256];      /* devices.device -> index, -1 unknown */
+	bool started;
+	uint64_t prev_seq;       /* of the last row returned */
 };
 int trace_cursor_open(struct trace_cursor *c, const struct trace_in *t, uint64_t until, char *err, size_t errlen);
-/* 1 with *ev filled, 0 at the end, -1 on a read error (err filled). */
+/* 1 with *ev filled, 0 at the end, -1 on a read error or a row that
+ * contradicts the rest of the file (err filled, naming the row). */
 int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t errlen);
 void trace_cursor_close(struct trace_cursor *c);
 

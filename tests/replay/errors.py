@@ -1,6 +1,6 @@
 """Errors and options of `vmtrace replay`: exit 2 with a message naming
-the file for what cannot be replayed, exit 2 for a bad --expect or
---until; --until N replays events 0..N; --keep-going reports every
+the file for what cannot be replayed, exit 2 for a bad --expect,
+--expect-file (missing, a directory, unreadable) or --until; --until N replays events 0..N; --keep-going reports every
 divergence."""
 
 import os
@@ -54,6 +54,16 @@ def body(vmtrace, samples, tmp, args):
         f.write("# a comment\nDeviceFeatures\nQueueNonsense\n")
     cannot(vmtrace, "an --expect-file with an invalid line", ["-X", bad_file, modern], "QueueNonsense")
     cannot(vmtrace, "a missing --expect-file", ["-X", os.path.join(tmp, "none.expect"), modern], "none.expect")
+    cannot(vmtrace, "-X /nonexistent", ["-X", "/nonexistent", modern], "/nonexistent")
+    # fopen takes a directory, and reading it looked like an empty file.
+    cannot(vmtrace, "-X / (a directory)", ["-X", "/", modern], "'/'")
+    cannot(vmtrace, "-X a directory", ["-X", tmp, modern], tmp)
+    if os.geteuid() != 0:  # root reads any file
+        unreadable = os.path.join(tmp, "unreadable.expect")
+        with open(unreadable, "w") as f:
+            f.write("DeviceFeatures\n")
+        os.chmod(unreadable, 0)
+        cannot(vmtrace, "an unreadable --expect-file", ["-X", unreadable, modern], unreadable)
     cannot(vmtrace, "--until not a number", ["-u", "abc", modern], "abc")
     cannot(vmtrace, "--until negative", ["-u", "-1", modern], "-1")
 
