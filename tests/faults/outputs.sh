@@ -121,6 +121,21 @@ ok "kill -9 of decode at 5 points: k.db untouched, the partial file refused"
 run 0 "" "$vmtrace" decode -q -f big.vmt -o k.db
 "$vmtrace" info k.db >/dev/null || fail "a decode after the kills does not read"
 
+# --- a trace.db another process holds locked: "locked", not "damaged" ---
+python3 - k.db <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA locking_mode=EXCLUSIVE")
+db.execute("BEGIN EXCLUSIVE")
+open(sys.argv[1] + ".held", "w").close()
+time.sleep(4)
+PY
+holder=$!
+for _ in $(seq 100); do [ -e k.db.held ] && break; sleep 0.05; done
+run 2 "'k.db' is locked: another process is writing it" "$vmtrace" info k.db
+grep -q "damaged" err.txt && fail "a locked trace.db is called damaged: $(cat err.txt)"
+kill $holder 2>/dev/null; wait $holder 2>/dev/null; rm -f k.db.held
+
 # --- a trace.db whose decode did not finish is refused by every reader ---
 cp k.db cut.db
 sqlite3 cut.db "DELETE FROM meta WHERE key = 'events'"
