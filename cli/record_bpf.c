@@ -375,7 +375,7 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		pid = tgid_of(o->pid);
 		if (pid <= 0) {
 			error("--pid %d: no such process", (int)o->pid);
-			return 1;
+			return EXIT_USAGE;
 		}
 		if (!has_kvm_vm(pid) && !o->quiet)
 			warning("process %d has no KVM virtual machine open (no anon_inode:kvm-vm among its files): "
