@@ -209,21 +209,21 @@ static int parse_args(int argc, char **argv, struct dump_opts *o)
 			break;
 		case OPT_DEVICE:
 			if (parse_u64(optarg, 0, UINT64_MAX, &o->device) < 0) {
-				dump_msg("bad device base '%s' (expected a number such as 0x10000000)", optarg);
+				dump_msg("bad --device '%s' (expected a base address such as 0x10000000)", optarg);
 				return -1;
 			}
 			o->have_device = true;
 			break;
 		case 'n':
 			if (parse_u64(optarg, 0, UINT64_MAX, &o->count) < 0) {
-				dump_msg("bad count '%s'", optarg);
+				dump_msg("bad --count '%s' (expected a number of events)", optarg);
 				return -1;
 			}
 			o->have_count = true;
 			break;
 		case OPT_FROM:
 			if (parse_u64(optarg, 0, UINT64_MAX, &o->from) < 0) {
-				dump_msg("bad sequence number '%s'", optarg);
+				dump_msg("bad --from '%s' (expected a sequence number)", optarg);
 				return -1;
 			}
 			break;
