@@ -38,6 +38,13 @@ expect() {
 # --- refused before anything starts ---
 expect 2 "is not QEMU" "$vmtrace" record -o a.db -- /bin/true
 [ -z "$(ls -d a.db* 2>/dev/null)" ] || fail "a refused command left files behind: $(ls -d a.db*)"
+# An output that cannot be used is refused before QEMU runs.
+expect 2 "'/dev/full' exists and is not a regular file" env FAKE_ARGS=started.txt "$vmtrace" record -o /dev/full -- qemu-system-fake
+[ ! -e started.txt ] || fail "QEMU was started although the output was refused"
+mkdir outdir
+expect 2 "(a directory)" env FAKE_ARGS=started.txt "$vmtrace" record -o outdir --raw r.vmt -- qemu-system-fake
+[ ! -e started.txt ] && [ -d outdir ] && [ ! -e r.vmt ] || fail "a refused output: QEMU started or files touched"
+rmdir outdir
 expect 69 "cannot run 'qemu-system-nonexistent'" "$vmtrace" record -o a.db -- qemu-system-nonexistent
 expect 69 "cannot trace MMIO" env FAKE_NO_EVENTS=1 "$vmtrace" record -o a.db -- qemu-system-fake
 expect 2 "\-D" "$vmtrace" record -o a.db -- qemu-system-fake -D log.txt
