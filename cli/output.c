@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,69 @@
 #include <unistd.h>
 
 #include "cli/util.h"
+
+/* Outputs being written, for the signal handler: on Ctrl-C or SIGTERM a
+ * trace.db temporary (rebuilt by running again) and the locks go; a raw
+ * temporary stays, since it holds what was recorded, and is named. */
+#define OUTPUTS_ACTIVE_MAX 4
+static struct output *volatile active[OUTPUTS_ACTIVE_MAX];
+static const char *volatile kept_temp; /* output_note_temp */
+static bool handlers_set;
+
+static void say(const char *a, const char *b, const char *c)
+{
+	/* write(2) only: this runs in a signal handler. */
+	if (write(STDERR_FILENO, a, strlen(a)) < 0 || write(STDERR_FILENO, b, strlen(b)) < 0 ||
+	    write(STDERR_FILENO, c, strlen(c)) < 0)
+		return;
+}
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < OUTPUTS_ACTIVE_MAX; i++) {
+		struct output *o = active[i];
+
+		if (!o)
+			continue;
+		if (o->tmp[0] && o->sqlite)
+			unlink(o->tmp);
+		else if (o->tmp[0])
+			say("vmtrace: interrupted: what was recorded is kept in '", o->tmp, "'\n");
+		if (o->locked)
+			unlink(o->lock);
+	}
+	if (kept_temp)
+		say("vmtrace: interrupted: what was recorded is kept in '", kept_temp, "'\n");
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void track(struct output *o, bool on)
+{
+	for (int i = 0; i < OUTPUTS_ACTIVE_MAX; i++) {
+		if (on && !active[i]) {
+			active[i] = o;
+			break;
+		}
+		if (!on && active[i] == o)
+			active[i] = NULL;
+	}
+	if (on && !handlers_set) {
+		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			struct sigaction sa, old;
+			/* Only where nobody else handles the signal (a recorder
+			 * passing it on to its command keeps its own). */
+			if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+				memset(&sa, 0, sizeof(sa));
+				sa.sa_handler = on_signal;
+				sigemptyset(&sa.sa_mask);
+				sigaction(sigs[i], &sa, NULL);
+			}
+		}
+		handlers_set = true;
+	}
+}
 
 static const char *const sqlite_side_suffixes[] = { "-journal", "-wal", "-shm" };
 #define N_SIDE (sizeof(sqlite_side_suffixes) / sizeof(sqlite_side_suffixes[0]))
@@ -109,6 +173,7 @@ static int take_lock(struct output *o)
 				errno = 0;
 			o->lock_fd = fd;
 			o->locked = true;
+			track(o, true);
 			return 0;
 		}
 		close(fd);
@@ -121,11 +186,17 @@ static void drop_lock(struct output *o)
 {
 	if (!o->locked)
 		return;
+	track(o, false);
 	/* Remove the name while still holding it (see take_lock). */
 	unlink(o->lock);
 	close(o->lock_fd);
 	o->lock_fd = -1;
 	o->locked = false;
+}
+
+void output_note_temp(const char *path)
+{
+	kept_temp = path;
 }
 
 int output_begin(struct output *o, const char *path, bool force, bool quiet, bool sqlite)

@@ -6,6 +6,8 @@
  * or removed.  While one vmtrace writes an output, another one asked for
  * the same output is refused (a lock file "FILE.lock" beside it, held with
  * flock(2), so a lock left by a killed run is simply taken over).
+ * On SIGINT, SIGTERM or SIGHUP (where no other handler is set) a trace.db
+ * temporary and the locks are removed; a raw temporary is kept and named.
  *
  *   output_begin()  check the name, take the lock
  *   output_temp()   create the unique temporary to write into
@@ -48,6 +50,10 @@ int output_begin(struct output *o, const char *path, bool force, bool quiet, boo
  * output (its name in buf), for the caller to write and later rename or
  * remove.  Returns 0, or a negative errno after a message. */
 int output_make_temp(const char *path, const char *tag, const char *suffix, char *buf, size_t len);
+
+/* A temporary made by output_make_temp that a signal must not remove (it
+ * holds what was recorded): the handler names it.  NULL forgets it. */
+void output_note_temp(const char *path);
 
 /* output_make_temp for the output itself (o->tmp). */
 int output_temp(struct output *o, const char *tag, const char *suffix);

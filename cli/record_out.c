@@ -61,6 +61,7 @@ int record_out_prepare(struct record_out *ro, const char *output, const char *ra
 		if (r != 0)
 			goto fail;
 		ro->raw_path = ro->raw_tmp;
+		output_note_temp(ro->raw_tmp);
 	}
 	ro->open = true;
 	return 0;
@@ -72,6 +73,7 @@ fail:
 void record_out_abort(struct record_out *ro)
 {
 	ro->open = false;
+	output_note_temp(NULL);
 	if (ro->raw_tmp[0])
 		unlink(ro->raw_tmp);
 	ro->raw_tmp[0] = '\0';
@@ -88,6 +90,7 @@ void record_out_write_failed(struct record_out *ro, uint64_t events)
 	error("the %llu event%s recorded are kept in '%s' ('vmtrace decode %s' reads them)",
 	      (unsigned long long)events, events == 1 ? "" : "s", ro->raw_path, ro->raw_path);
 	ro->open = false;
+	output_note_temp(NULL);
 	ro->raw_tmp[0] = '\0';
 	output_release(&ro->raw);
 	output_abort(&ro->db);
@@ -153,10 +156,12 @@ int record_out_finish(struct record_out *ro, bool progress)
 		return 0;
 	if (decode_into_db(ro, raw, progress) != 0) {
 		error("the raw trace is kept in '%s': 'vmtrace decode %s -o FILE' decodes it", raw, raw);
+		output_note_temp(NULL);
 		ro->raw_tmp[0] = '\0';
 		output_abort(&ro->db);
 		return -1;
 	}
+	output_note_temp(NULL);
 	if (ro->raw_tmp[0])
 		unlink(ro->raw_tmp);
 	ro->raw_tmp[0] = '\0';

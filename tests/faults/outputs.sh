@@ -102,6 +102,7 @@ run 0 "" "$vmtrace" decode -q small.vmt -o s.db
 	fail "cannot record big.vmt"
 "$vmtrace" decode -q small.vmt -o k.db
 cp k.db k.db.orig
+hits=0
 for delay in 0.05 0.2 0.4 0.7 1.0; do
 	"$vmtrace" decode -q -f big.vmt -o k.db &
 	pid=$!
@@ -111,13 +112,43 @@ for delay in 0.05 0.2 0.4 0.7 1.0; do
 	cmp -s k.db k.db.orig || { fail "after kill -9 at ${delay}s k.db is not the user's file"; cp k.db.orig k.db; }
 	for tmp in k.db.decoding-*; do
 		[ -e "$tmp" ] || continue
+		hits=$((hits + 1))
 		"$vmtrace" info "$tmp" >info.txt 2>&1
 		st=$?
 		[ $st = 2 ] || fail "info accepted the killed decode's '$tmp' (exit $st): $(head -3 info.txt)"
 		rm -f "$tmp"
 	done
 done
-ok "kill -9 of decode at 5 points: k.db untouched, the partial file refused"
+[ $hits -ge 2 ] || fail "only $hits of 5 kills hit a decode under way (the decode is too fast to test)"
+ok "kill -9 of decode at 5 points ($hits mid-decode): k.db untouched, the partial file refused"
+
+# --- SIGTERM: a decode removes its temporary and lock; a recording keeps
+# its raw trace and says where ---
+"$vmtrace" decode -q -f big.vmt -o k.db &
+pid=$!
+for _ in $(seq 100); do [ -n "$(ls k.db.decoding-* 2>/dev/null)" ] && break; sleep 0.02; done
+kill -TERM $pid
+wait $pid
+st=$?
+[ $st = 143 ] || fail "decode after SIGTERM: exit $st, want 143"
+cmp -s k.db k.db.orig || fail "SIGTERM of decode changed k.db"
+[ -z "$(ls -d k.db.* 2>/dev/null | grep -v '^k.db.orig$')" ] || fail "SIGTERM of decode left: $(ls -d k.db.*)"
+"$vmtrace" record -q --emu net,net,net,net,net,net,net,net -w 'net:frames=4096' -o term.db 2>term.err &
+pid=$!
+for _ in $(seq 100); do [ -n "$(ls term.db.recording-* 2>/dev/null)" ] && break; sleep 0.02; done
+sleep 0.2
+kill -TERM $pid
+wait $pid
+st=$?
+kept=$(sed -n "s/^vmtrace: interrupted: what was recorded is kept in '\(.*\)'$/\1/p" term.err)
+if [ $st != 143 ] || [ -z "$kept" ] || [ ! -s "$kept" ]; then
+	fail "record after SIGTERM: exit $st, kept '$kept': $(cat term.err)"
+else
+	"$vmtrace" decode -q "$kept" -o term.db 2>/dev/null
+	[ $? -le 1 ] && "$vmtrace" info term.db >/dev/null || fail "the raw trace kept after SIGTERM does not decode"
+	ok "SIGTERM: decode leaves nothing, record keeps and names its raw trace"
+fi
+[ ! -e term.db.lock ] || fail "SIGTERM of record left its lock file"
 run 0 "" "$vmtrace" decode -q -f big.vmt -o k.db
 "$vmtrace" info k.db >/dev/null || fail "a decode after the kills does not read"
 
