@@ -40,19 +40,25 @@ refuse(const struct trace_in *t, char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* The helpers below read a column through sqlite3_column_value once:
+ * each sqlite3_column_* call takes the connection's mutex, which for a
+ * million events is most of what checking them would cost. */
+
 /* Column i as a message shows it: 42, NULL, 'text' (printable, cut),
  * 2.5 or "a 3-byte blob". Returns buf. */
 static const char *shown(sqlite3_stmt *st, int i, char *buf, size_t len)
 {
-	switch (sqlite3_column_type(st, i)) {
+	sqlite3_value *v = sqlite3_column_value(st, i);
+
+	switch (sqlite3_value_type(v)) {
 	case SQLITE_INTEGER:
-		snprintf(buf, len, "%lld", (long long)sqlite3_column_int64(st, i));
+		snprintf(buf, len, "%lld", (long long)sqlite3_value_int64(v));
 		break;
 	case SQLITE_FLOAT:
-		snprintf(buf, len, "%g", sqlite3_column_double(st, i));
+		snprintf(buf, len, "%g", sqlite3_value_double(v));
 		break;
 	case SQLITE_TEXT: {
-		const unsigned char *s = sqlite3_column_text(st, i);
+		const unsigned char *s = sqlite3_value_text(v);
 		size_t o = 0;
 		if (len < 8)
 			break;
@@ -66,7 +72,7 @@ static const char *shown(sqlite3_stmt *st, int i, char *buf, size_t len)
 		break;
 	}
 	case SQLITE_BLOB:
-		snprintf(buf, len, "a %d-byte blob", sqlite3_column_bytes(st, i));
+		snprintf(buf, len, "a %d-byte blob", sqlite3_value_bytes(v));
 		break;
 	default:
 		snprintf(buf, len, "NULL");
@@ -77,26 +83,39 @@ static const char *shown(sqlite3_stmt *st, int i, char *buf, size_t len)
 /* Column i is an integer in [lo, hi] (NULL allowed if null_ok, read as 0). */
 static bool col_int(sqlite3_stmt *st, int i, int64_t lo, int64_t hi, bool null_ok, int64_t *out)
 {
-	int type = sqlite3_column_type(st, i);
+	sqlite3_value *v = sqlite3_column_value(st, i);
+	int type = sqlite3_value_type(v);
 
 	*out = 0;
 	if (type == SQLITE_NULL)
 		return null_ok;
 	if (type != SQLITE_INTEGER)
 		return false;
-	*out = sqlite3_column_int64(st, i);
+	*out = sqlite3_value_int64(v);
 	return *out >= lo && *out <= hi;
+}
+
+/* Column i as text (NULL if it is not text), its length in *n. */
+static const char *col_text(sqlite3_stmt *st, int i, int *n)
+{
+	sqlite3_value *v = sqlite3_column_value(st, i);
+	const char *s;
+
+	*n = 0;
+	if (sqlite3_value_type(v) != SQLITE_TEXT)
+		return NULL;
+	s = (const char *)sqlite3_value_text(v);
+	*n = s ? sqlite3_value_bytes(v) : 0;
+	return s;
 }
 
 /* Column i is exactly the text s. */
 static bool col_is(sqlite3_stmt *st, int i, const char *s)
 {
-	const unsigned char *v;
+	int n;
+	const char *v = col_text(st, i, &n);
 
-	if (sqlite3_column_type(st, i) != SQLITE_TEXT)
-		return false;
-	v = sqlite3_column_text(st, i);
-	return v && (size_t)sqlite3_column_bytes(st, i) == strlen(s) && !memcmp(v, s, strlen(s));
+	return v && (size_t)n == strlen(s) && !memcmp(v, s, (size_t)n);
 }
 
 /* Copy text, keeping it printable (it goes to terminals and reports). */
@@ -359,10 +378,12 @@ static int load_counts(struct trace_in *t, char *err, size_t errlen)
 	int rc, r = 0;
 
 	t->lost_seq = UINT64_MAX;
-	/* min and max of an integer primary key are found without a scan;
-	 * text sorts after every number, so a max that is not an integer
-	 * is a row whose seq is not one. */
-	if (sqlite3_prepare_v2(t->db, "SELECT min(seq), max(seq) FROM events", -1, &st, NULL) != SQLITE_OK)
+	/* min and max of an integer primary key are found without a scan
+	 * (each in a query of its own: "min(seq), max(seq)" scans); text
+	 * sorts after every number, so a max that is not an integer is a
+	 * row whose seq is not one. */
+	if (sqlite3_prepare_v2(t->db, "SELECT (SELECT min(seq) FROM events), (SELECT max(seq) FROM events)", -1, &st,
+			       NULL) != SQLITE_OK)
 		return fail(t, err, errlen, "counting events");
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -603,12 +624,13 @@ static const struct {
 	{ "lost", TEV_LOST }, { "device", TEV_DEVICE }, { "violation", TEV_VIOLATION },
 };
 
-/* The columns of a mem event and its memory row into ev. */
+/* The columns of a mem event and its memory row (there is one) into ev. */
 static int mem_columns(struct trace_cursor *c, sqlite3_stmt *st, struct trace_ev *ev, char *err, size_t errlen)
 {
 	const struct trace_in *t = c->t;
 	long long seq = (long long)ev->seq;
 	int64_t addr, len, gpa, exact;
+	sqlite3_value *data;
 	char a[48];
 	int held;
 
@@ -617,9 +639,6 @@ static int mem_columns(struct trace_cursor *c, sqlite3_stmt *st, struct trace_ev
 	if (!col_int(st, 12, 0, VMT_EVENT_DATA_MAX, false, &len))
 		return refuse(t, err, errlen, "events row seq %lld: len %s (a memory event holds 0 to %u bytes)", seq,
 			      shown(st, 12, a, sizeof(a)), VMT_EVENT_DATA_MAX);
-	if (!sqlite3_column_int(st, 14))
-		return refuse(t, err, errlen, "events row seq %lld: a memory event without its memory row "
-			      "(decoded with --no-memory?)", seq);
 	if (col_is(st, 8, "driver-write"))
 		ev->mem_kind = TMEM_DRIVER;
 	else if (col_is(st, 8, "device-write"))
@@ -636,10 +655,11 @@ static int mem_columns(struct trace_cursor *c, sqlite3_stmt *st, struct trace_ev
 	if (gpa != addr)
 		return refuse(t, err, errlen, "memory row seq %lld: gpa 0x%" PRIx64 ", events.addr says 0x%" PRIx64, seq,
 			      (uint64_t)gpa, (uint64_t)addr);
-	if (sqlite3_column_type(st, 10) != SQLITE_BLOB)
+	data = sqlite3_column_value(st, 10);
+	if (sqlite3_value_type(data) != SQLITE_BLOB)
 		return refuse(t, err, errlen, "memory row seq %lld: data is %s, not a blob", seq, shown(st, 10, a, sizeof(a)));
-	ev->data = sqlite3_column_blob(st, 10);
-	held = sqlite3_column_bytes(st, 10);
+	ev->data = sqlite3_value_blob(data);
+	held = sqlite3_value_bytes(data);
 	if (held != len || (len > 0 && !ev->data))
 		return refuse(t, err, errlen, "events row seq %lld: memory payload is %d bytes, events.len says %lld", seq,
 			      held, (long long)len);
@@ -662,10 +682,12 @@ static int mmio_columns(struct trace_cursor *c, sqlite3_stmt *st, struct trace_e
 	long long seq = (long long)ev->seq;
 	int64_t offset, width, value;
 	char a[48];
+	int n;
+	const char *dir = col_text(st, 4, &n);
 
-	if (col_is(st, 4, "W"))
+	if (dir && n == 1 && dir[0] == 'W')
 		ev->write = true;
-	else if (!col_is(st, 4, "R"))
+	else if (!dir || n != 1 || dir[0] != 'R')
 		return refuse(t, err, errlen, "events row seq %lld: dir %s (R or W)", seq, shown(st, 4, a, sizeof(a)));
 	if (!col_int(st, 5, 1, 8, false, &width) || (width & (width - 1)))
 		return refuse(t, err, errlen, "events row seq %lld: MMIO width %s (1, 2, 4 or 8)", seq,
@@ -696,8 +718,11 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 	sqlite3_stmt *st = c->st;
 	int rc = sqlite3_step(st);
 	int64_t seq, dev, value;
+	sqlite3_value *dev_v;
+	const char *type;
+	int type_len, has_memory;
 	char a[48];
-	size_t k;
+	size_t k = 0;
 
 	if (rc == SQLITE_DONE)
 		return 0;
@@ -719,20 +744,24 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 	c->started = true;
 	c->prev_seq = (uint64_t)seq;
 	ev->seq = (uint64_t)seq;
-	for (k = 0; k < sizeof(ev_types) / sizeof(ev_types[0]); k++)
-		if (col_is(st, 1, ev_types[k].name))
+	type = col_text(st, 1, &type_len);
+	for (k = 0; type && k < sizeof(ev_types) / sizeof(ev_types[0]); k++)
+		if ((size_t)type_len == strlen(ev_types[k].name) && !memcmp(type, ev_types[k].name, (size_t)type_len))
 			break;
-	if (k == sizeof(ev_types) / sizeof(ev_types[0]))
+	if (!type || k == sizeof(ev_types) / sizeof(ev_types[0]))
 		return refuse(t, err, errlen, "events row seq %lld: type %s (mmio, mem, irq, marker, lost, device or "
 			      "violation)", (long long)seq, shown(st, 1, a, sizeof(a)));
 	ev->type = ev_types[k].type;
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-		if (!col_int(st, 2, 0, 255, false, &dev) || c->dev_index[dev] < 0)
+	dev_v = sqlite3_column_value(st, 2);
+	if (sqlite3_value_type(dev_v) != SQLITE_NULL) {
+		dev = sqlite3_value_int64(dev_v);
+		if (sqlite3_value_type(dev_v) != SQLITE_INTEGER || dev < 0 || dev > 255 || c->dev_index[dev] < 0)
 			return refuse(t, err, errlen, "events row seq %lld: device %s is not in the devices table",
 				      (long long)seq, shown(st, 2, a, sizeof(a)));
 		ev->device = c->dev_index[dev];
 	}
-	if (ev->type != TEV_MEM && sqlite3_column_int(st, 14))
+	has_memory = sqlite3_column_int(st, 14);
+	if (ev->type != TEV_MEM && has_memory)
 		return refuse(t, err, errlen, "memory row seq %lld belongs to an events row of type %s, not mem",
 			      (long long)seq, ev_types[k].name);
 	switch (ev->type) {
@@ -741,6 +770,9 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 			return -1;
 		break;
 	case TEV_MEM:
+		if (!has_memory)
+			return refuse(t, err, errlen, "events row seq %lld: a memory event without its memory row "
+				      "(decoded with --no-memory?)", (long long)seq);
 		if (mem_columns(c, st, ev, err, errlen) < 0)
 			return -1;
 		break;
@@ -758,7 +790,10 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 	default:
 		break;
 	}
-	ev->text = sqlite3_column_type(st, 11) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, 11) : NULL;
+	if (ev->type == TEV_MARKER || ev->type == TEV_VIOLATION) {
+		int n;
+		ev->text = col_text(st, 11, &n);
+	}
 	return 1;
 }
 

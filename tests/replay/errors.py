@@ -6,7 +6,7 @@ divergence."""
 import os
 import sqlite3
 
-from replay_lib import check, copy, corrupt_read, main, one, replay, require_sample, vm
+from replay_lib import check, copy, corrupt_read, main, one, replay, require_sample, sql, vm
 
 
 def cannot(vmtrace, label, args, mention):
@@ -66,6 +66,20 @@ def body(vmtrace, samples, tmp, args):
         cannot(vmtrace, "an unreadable --expect-file", ["-X", unreadable, modern], unreadable)
     cannot(vmtrace, "--until not a number", ["-u", "abc", modern], "abc")
     cannot(vmtrace, "--until negative", ["-u", "-1", modern], "-1")
+
+    # A QEMU trace's received frames are fed from its requests rows: one
+    # that contradicts the rest of the file is named, not skipped.
+    qemu = os.path.join(samples, "qemu-linux-modern.db")
+    if os.path.exists(qemu):
+        expect = os.path.join(samples, "qemu-linux-modern.expect")
+        (req,) = one(qemu, "SELECT min(request) FROM requests WHERE kind = 'net-rx' AND seq_used IS NOT NULL")
+        for label, change, mention in (
+                ("a received frame of no device", "device = 9", "device 9 is not in the devices table"),
+                ("a received frame of length -2", "length = -2", "length -2"),
+                ("a received frame with more data than its length", "data = zeroblob(length + 1)", "data is")):
+            db = copy(qemu, tmp, "rx.db")
+            sql(db, f"UPDATE requests SET {change} WHERE request = ?", (req,))
+            cannot(vmtrace, label, ["-X", expect, db], f"requests row request {req}: {mention}")
 
     # --until N: events 0..N, and nothing past N is compared. N is chosen
     # where no device action is under way (before device 0's first
