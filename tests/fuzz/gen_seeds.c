@@ -15,6 +15,7 @@
 #include "capture/rawtrace_format.h"
 #include "spec/virtio.h"
 #include "tests/fuzz/fuzz_record.h"
+#include "tests/fuzz/ring_input.h"
 
 static const char *out_dir;
 
@@ -149,7 +150,7 @@ static void seeds_rawtrace(void)
 #define QS_BASE "0xfeb02e00"
 
 struct buf {
-	uint8_t b[16384];
+	uint8_t b[0x20000];
 	size_t n;
 };
 
@@ -273,6 +274,184 @@ static void seeds_qemu(void)
 	put_file("qemu", "script", o.b, o.n);
 }
 
+/* --- virtqueue and rings: ring_input.h --- */
+
+static uint8_t rram[RI_RAM_SIZE];
+
+static void r_desc(uint32_t table, uint32_t i, uint32_t buf, uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint8_t *d = rram + table + 16 * i;
+
+	le64_put(d, RI_RAM_BASE + buf);
+	le32_put(d + 8, len);
+	le16_put(d + 12, flags);
+	le16_put(d + 14, next);
+}
+
+/* Make heads available in the ring at avail (offsets in RAM). */
+static void r_avail(uint32_t avail, const uint16_t *heads, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		le16_put(rram + avail + 4 + 2 * i, heads[i]);
+	le16_put(rram + avail + 2, (uint16_t)n);
+}
+
+/* Header + the RAM image up to image_len + ops. */
+static void r_seed(const char *target, const char *name, uint8_t size_code, uint8_t flags, uint16_t desc,
+		   uint16_t avail, uint16_t used, uint8_t align_code, uint16_t image_len, const uint8_t *ops, size_t n_ops)
+{
+	static struct buf o;
+
+	o.n = 0;
+	buf_le(&o, size_code, 1);
+	buf_le(&o, flags, 1);
+	buf_le(&o, desc, 2);
+	buf_le(&o, avail, 2);
+	buf_le(&o, used, 2);
+	buf_le(&o, 0, 1);
+	buf_le(&o, align_code, 1);
+	buf_le(&o, image_len, 2);
+	if (o.n != RI_HEADER)
+		exit(1);
+	buf_put(&o, rram, image_len);
+	buf_put(&o, ops, n_ops);
+	put_file(target, name, o.b, o.n);
+}
+
+static void seeds_rings(void)
+{
+	static const uint16_t heads2[] = { 0, 2 };
+
+	/* Modern, 8 entries, a direct chain (read then write) and an indirect
+	 * one, INDIRECT_DESC and EVENT_IDX. */
+	memset(rram, 0, sizeof(rram));
+	r_desc(0x0, 0, 0x200, 16, VIRTQ_DESC_F_NEXT, 1);
+	r_desc(0x0, 1, 0x210, 32, VIRTQ_DESC_F_WRITE, 0);
+	r_desc(0x0, 2, 0x300, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	r_desc(0x300, 0, 0x240, 8, VIRTQ_DESC_F_NEXT, 1);
+	r_desc(0x300, 1, 0x280, 64, VIRTQ_DESC_F_WRITE, 0);
+	for (unsigned i = 0; i < 16; i++)
+		rram[0x200 + i] = (uint8_t)i;
+	r_avail(0x80, heads2, 2);
+	static const uint8_t ops_engine[] = {
+		0,                       /* pop */
+		3, 0, 0, 100, 0,         /* read [0, 100) */
+		4, 4, 0, 100, 0,         /* write [4, 104) */
+		1, 36, 0, 0, 0,          /* push, 36 written */
+		2,                       /* interrupt? */
+		0, 1, 60, 0, 0, 0, 2, 6, /* pop, push 60, interrupt?, pending */
+		0,                       /* pop: nothing */
+		5, 0x84, 0x00, 4, 2, 0, 3, 0, /* avail[2] = 2 ... */
+		5, 0x82, 0x00, 2, 4, 0,  /* avail idx = 4 */
+		0, 0, 0,                 /* pops: 2, then avail[3] = 0: chain 0 */
+		7, 0,                    /* set up again, pop from the start */
+	};
+	r_seed("virtqueue", "engine-modern", 3, 0x03, 0x0, 0x80, 0x100, 0, 0x340, ops_engine, sizeof(ops_engine));
+	/* The decoder's view of the same ring, then a used entry, an
+	 * interrupt and its acknowledgement (ops of fuzz_rings.c). */
+	static const uint8_t ops_rings[] = {
+		2, 0, 0, 36, 0, 0, 0,    /* device: used (head 0, 36 bytes) */
+		3, 1,                    /* interrupt raised */
+		4, 1,                    /* InterruptStatus read: 1 */
+		5, 1,                    /* InterruptACK 1 */
+		0,                       /* notify */
+		2, 2, 0, 64, 0, 0, 0,    /* used (head 2, 64 bytes) */
+	};
+	r_seed("rings", "blk-modern", 3, 0x03, 0x0, 0x80, 0x100, 0, 0x340, ops_rings, sizeof(ops_rings));
+
+	/* Legacy, 4 entries at page 0, QueueAlign 64: avail at 0x40, used at
+	 * 0x80; a chain that loops. */
+	memset(rram, 0, sizeof(rram));
+	r_desc(0x0, 0, 0x100, 8, VIRTQ_DESC_F_NEXT, 1);
+	r_desc(0x0, 1, 0x108, 8, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	r_desc(0x0, 2, 0x110, 8, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	r_desc(0x0, 3, 0x118, 8, 0, 0);
+	static const uint16_t heads_legacy[] = { 3, 0 };
+	r_avail(0x40, heads_legacy, 2);
+	static const uint8_t ops_legacy[] = { 0, 1, 8, 0, 0, 0, 0, 6, 2 };
+	r_seed("virtqueue", "engine-legacy-loop", 2, 0x04, 0x0, 0, 0, 6, 0x120, ops_legacy, sizeof(ops_legacy));
+	static const uint8_t ops_rings_legacy[] = { 2, 3, 0, 0, 0, 0, 0, 3, 1, 4, 1, 5, 1 };
+	r_seed("rings", "rng-legacy-loop", 2, 0x34, 0x0, 0, 0, 6, 0x120, ops_rings_legacy, sizeof(ops_rings_legacy));
+
+	/* Device models, modern, 8 entries, queue q at 0x100 + 0x2000 q. */
+	static const uint8_t notify0[] = { 0, 0, 5, 4, 0, 0, 5 };
+	static const uint8_t notify1[] = { 0, 1, 5, 0, 0, 5, 4 };
+
+	/* blk: an OUT request (header, one sector, status) and an IN one. */
+	memset(rram, 0, sizeof(rram));
+	le32_put(rram + 0x4000, VIRTIO_BLK_T_OUT);
+	le64_put(rram + 0x4008, 3);
+	le32_put(rram + 0x4400, VIRTIO_BLK_T_IN);
+	le64_put(rram + 0x4408, 3);
+	r_desc(0x100, 0, 0x4000, 16, VIRTQ_DESC_F_NEXT, 1);
+	r_desc(0x100, 1, 0x5000, 512, VIRTQ_DESC_F_NEXT, 2);
+	r_desc(0x100, 2, 0x4010, 1, VIRTQ_DESC_F_WRITE, 0);
+	r_desc(0x100, 3, 0x4400, 16, VIRTQ_DESC_F_NEXT, 4);
+	r_desc(0x100, 4, 0x5400, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 5);
+	r_desc(0x100, 5, 0x4410, 1, VIRTQ_DESC_F_WRITE, 0);
+	static const uint16_t heads_blk[] = { 0, 3 };
+	r_avail(0x180, heads_blk, 2);
+	r_seed("virtqueue", "dev-blk", 3, 0x0b, 0x100, 0x180, 0x200, 0, 0x5600, notify0, sizeof(notify0));
+
+	/* net: a receive buffer on queue 0, a frame to send on queue 1. */
+	memset(rram, 0, sizeof(rram));
+	r_desc(0x100, 0, 0x4000, 1526, VIRTQ_DESC_F_WRITE, 0);
+	static const uint16_t head0[] = { 0 };
+	r_avail(0x180, head0, 1);
+	r_desc(0x2100, 0, 0x5000, 12 + 60, 0, 0);
+	r_avail(0x2180, head0, 1);
+	memset(rram + 0x5000 + 12, 0xff, 6);
+	r_seed("virtqueue", "dev-net", 3, 0x1b, 0x100, 0x180, 0x200, 0, 0x5100, notify1, sizeof(notify1));
+
+	/* console: a receive buffer, a line to send. */
+	memset(rram, 0, sizeof(rram));
+	r_desc(0x100, 0, 0x4000, 64, VIRTQ_DESC_F_WRITE, 0);
+	r_avail(0x180, head0, 1);
+	r_desc(0x2100, 0, 0x5000, 6, 0, 0);
+	r_avail(0x2180, head0, 1);
+	memcpy(rram + 0x5000, "hello\n", 6);
+	r_seed("virtqueue", "dev-console", 3, 0x2b, 0x100, 0x180, 0x200, 0, 0x5100, notify1, sizeof(notify1));
+
+	/* rng: one 16-byte buffer. */
+	memset(rram, 0, sizeof(rram));
+	r_desc(0x100, 0, 0x4000, 16, VIRTQ_DESC_F_WRITE, 0);
+	r_avail(0x180, head0, 1);
+	r_seed("virtqueue", "dev-rng", 3, 0x3b, 0x100, 0x180, 0x200, 0, 0x4010, notify0, sizeof(notify0));
+	static const uint8_t ops_rng[] = { 2, 0, 0, 16, 0, 0, 0, 4, 1, 5, 1 };
+	r_seed("rings", "rng-modern", 3, 0x30, 0x100, 0x180, 0x200, 0, 0x4010, ops_rng, sizeof(ops_rng));
+}
+
+/* --- tracedb: [flags][operations] (fuzz_tracedb.c); tables by name
+ * order: 1 chains, 3 devices, 4 events, 8 memory, 9 meta, 11 queues --- */
+
+static void seeds_tracedb(void)
+{
+	static const uint8_t plain_modern[] = { 0x00 };
+	static const uint8_t plain_legacy[] = { 0x01 };
+	static const uint8_t plain_qemu[] = { 0x02 };
+	/* keep going; UPDATE queues.size of row 0 to INT64_MAX */
+	static const uint8_t queue_size[] = { 0x04, 0, 11, 6, 0, 0, 1, 20 };
+	/* DELETE every third memory row; replay only, up to event 64 */
+	static const uint8_t memory_rows[] = { 2 << 6 | 2 << 3, 3, 8, 3 };
+	/* a hostile violations_in_order view, then a copy of an event with
+	 * another value; info and show */
+	static const uint8_t view_dup[] = { 6 << 3, 6, 0, 2, 4, 4, 8, 5, 0, 2, 0xef, 0xbe, 0xad, 0xde, 0, 0, 0, 0x80 };
+	/* QEMU base: declare DeviceFeatures and queue0 differences, flip a byte */
+	static const uint8_t declare_flip[] = { 0x02, 7, 0, 0, 7, 0, 7, 8, 0, 0x10, 0x00, 0x01, 0x00, 0xff };
+	/* a new device row of hostile integers */
+	static const uint8_t insert_device[] = { 0x05, 5, 3, 1, 21, 1, 0, 1, 5, 1, 16, 1, 3, 1, 1, 1, 1, 1, 20, 1, 19,
+						 1, 18, 1, 0, 1, 22, 1, 20, 1, 27, 7, 9 };
+
+	put_file("tracedb", "plain-modern", plain_modern, sizeof(plain_modern));
+	put_file("tracedb", "plain-legacy", plain_legacy, sizeof(plain_legacy));
+	put_file("tracedb", "plain-qemu", plain_qemu, sizeof(plain_qemu));
+	put_file("tracedb", "queue-size", queue_size, sizeof(queue_size));
+	put_file("tracedb", "memory-rows", memory_rows, sizeof(memory_rows));
+	put_file("tracedb", "view-dup", view_dup, sizeof(view_dup));
+	put_file("tracedb", "declare-flip", declare_flip, sizeof(declare_flip));
+	put_file("tracedb", "insert-device", insert_device, sizeof(insert_device));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -283,5 +462,7 @@ int main(int argc, char **argv)
 	mkdir(out_dir, 0755);
 	seeds_rawtrace();
 	seeds_qemu();
+	seeds_rings();
+	seeds_tracedb();
 	return 0;
 }

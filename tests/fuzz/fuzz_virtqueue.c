@@ -1,0 +1,544 @@
+/* Fuzz target: the emulator's split virtqueue engine over synthetic guest
+ * RAM (capture/emu/virtqueue.c), alone or behind a device model.
+ *
+ * Input: ring_input.h (queue size, features, ring placement, RAM image),
+ * then operations.  Guest RAM is an exact-size heap block, so ASan sees
+ * any read or write outside it.
+ *
+ * Engine mode (flags bit 3 clear): vq_setup with the input's layout, then
+ *   0 pop          1 push (le32 written)      2 interrupt decision
+ *   3 read (le16 offset, le16 length) of the last chain's readable part
+ *   4 write (le16 offset, le16 length) into its writable part
+ *   5 guest store (le16 offset, n, n bytes)   6 pending count
+ *   7 queue set up again
+ * checked against a reference walker written from the spec's split
+ * virtqueue rules (RELIABILITY.md B01-B13): set-up accepted exactly when
+ * the layout is valid; each pop returns the chain the reference walks
+ * (head, buffers in order, totals, indirect), or fails with the rule the
+ * reference names and changes nothing; at most queue-size hops per table
+ * (so at most 2 * size buffers); every buffer inside guest RAM; reads and
+ * writes copy exactly what the chain holds; the device stores only into
+ * the used ring (entry, index, avail_event) and the chain's writable
+ * buffers.
+ *
+ * Device mode (bit 3 set): the model of bits 4-5 (blk, net, console, rng)
+ * behind its register layout, initialized like a driver would, every queue
+ * at the input's layout (queue q RI_QUEUE_STRIDE * q further on), then
+ *   0 notify (queue)   1 guest store (as above)   2 register write
+ *   (offset byte * 4, le32)   3 register read (offset byte * 4)   4 poll
+ *   5 InterruptStatus read and acknowledge   6 reset and initialize again
+ *   7 config byte write (offset, value)
+ * where the device must only report known rules, store inside guest RAM,
+ * and finish each step (a timeout is a bug). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/emu/emu.h"
+#include "capture/emu/guest_mem.h"
+#include "capture/emu/virtqueue.h"
+#include "spec/mmio_regs.h"
+#include "spec/rules.h"
+#include "spec/virtio.h"
+#include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/ring_input.h"
+
+#define FUZZER_MAXLEN (RI_HEADER + RI_RAM_SIZE + 4096u)
+#define DEV_BASE UINT64_C(0x10000000)
+
+static struct guest_mem gm;
+
+/* Where the device may store during the current step. */
+enum expect {
+	EXPECT_NOTHING,
+	EXPECT_POP,     /* avail_event only (EVENT_IDX) */
+	EXPECT_PUSH,    /* the used entry and the used index */
+	EXPECT_WRITE,   /* the chain's writable buffers */
+	EXPECT_ANY,     /* device mode: anywhere in RAM */
+};
+
+static struct {
+	enum expect expect;
+	const struct virtqueue *vq;
+	const struct vq_chain *chain;
+	uint64_t stores, bytes;
+} obs;
+
+static bool inside(uint64_t gpa, uint64_t len, uint64_t a, uint64_t alen)
+{
+	return gpa >= a && gpa - a <= alen && len <= alen - (gpa - a);
+}
+
+static void observe(void *ctx, enum gmem_actor who, uint64_t gpa, const void *data, uint64_t len)
+{
+	const struct virtqueue *vq = obs.vq;
+	bool ok = false;
+
+	(void)ctx;
+	(void)data;
+	if (who != GMEM_DEVICE)
+		return;
+	obs.stores++;
+	obs.bytes += len;
+	if (!inside(gpa, len, RI_RAM_BASE, RI_RAM_SIZE))
+		fuzz_fail("device store 0x%llx+%llu outside guest RAM", (unsigned long long)gpa, (unsigned long long)len);
+	switch (obs.expect) {
+	case EXPECT_NOTHING:
+		break;
+	case EXPECT_POP:
+		ok = vq->event_idx && gpa == vq->used + 4 + 8ull * vq->num && len == 2;
+		break;
+	case EXPECT_PUSH:
+		ok = (gpa == vq->used + 2 && len == 2) ||
+		     (len == 8 && gpa >= vq->used + 4 && gpa < vq->used + 4 + 8ull * vq->num && (gpa - vq->used - 4) % 8 == 0);
+		break;
+	case EXPECT_WRITE:
+		for (uint32_t i = obs.chain->n_readable; i < obs.chain->n && !ok; i++)
+			ok = inside(gpa, len, obs.chain->bufs[i].gpa, obs.chain->bufs[i].len);
+		break;
+	case EXPECT_ANY:
+		ok = true;
+		break;
+	}
+	if (!ok)
+		fuzz_fail("unexpected device store 0x%llx+%llu (step %d)", (unsigned long long)gpa,
+			  (unsigned long long)len, (int)obs.expect);
+}
+
+/* --- the reference: the split virtqueue rules, from the spec --- */
+
+struct ref_chain {
+	uint16_t head;
+	uint32_t n, n_readable;
+	bool indirect;
+	uint64_t readable, writable;
+	struct vq_buf bufs[2 * VIRTQ_SIZE_MAX];
+};
+
+struct ref {
+	uint32_t num;
+	uint64_t desc, avail, used;
+	bool indirect_ok;
+	uint16_t last_avail;
+};
+
+static bool ram_has(uint64_t gpa, uint64_t len)
+{
+	return inside(gpa, len, RI_RAM_BASE, RI_RAM_SIZE);
+}
+
+static const uint8_t *at(uint64_t gpa)
+{
+	return gm.ram + (gpa - RI_RAM_BASE);
+}
+
+/* The rule a set-up breaks, or RULE_NONE. */
+static enum rule_id ref_setup(uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	if (num == 0 || num > VIRTQ_SIZE_MAX)
+		return RULE_QUEUE_NUM_ZERO;
+	if (num & (num - 1))
+		return RULE_QUEUE_NUM_NOT_POW2;
+	if (desc % 16 || avail % 2 || used % 4)
+		return RULE_RING_MISALIGNED;
+	if (!ram_has(desc, 16ull * num) || !ram_has(avail, 6 + 2ull * num) || !ram_has(used, 6 + 8ull * num))
+		return RULE_RING_OUTSIDE_MEMORY;
+	return RULE_NONE;
+}
+
+/* Walk the next available chain.  Returns 1 (chain in *c), 0 (none) or
+ * -1 (*rule broken). */
+static int ref_pop(const struct ref *r, struct ref_chain *c, enum rule_id *rule)
+{
+	uint16_t pending = (uint16_t)(le16_get(at(r->avail + 2)) - r->last_avail);
+
+	if (pending == 0)
+		return 0;
+	if (pending > r->num)
+		return *rule = RULE_RING_AVAIL_JUMP, -1;
+	uint16_t head = le16_get(at(r->avail + 4 + 2ull * (r->last_avail % r->num)));
+	if (head >= r->num)
+		return *rule = RULE_RING_HEAD_RANGE, -1;
+	memset(c, 0, offsetof(struct ref_chain, bufs));
+	c->head = head;
+	uint64_t table = r->desc;
+	uint32_t size = r->num, i = head, steps = 0;
+	bool writable_seen = false;
+	for (;;) {
+		/* A table of size entries has at most size descriptors in a chain. */
+		if (++steps > size)
+			return *rule = RULE_RING_CHAIN_LOOP, -1;
+		const uint8_t *d = at(table + 16ull * i);
+		uint64_t addr = le64_get(d);
+		uint32_t len = le32_get(d + 8);
+		uint16_t flags = le16_get(d + 12), next = le16_get(d + 14);
+		if (flags & VIRTQ_DESC_F_INDIRECT) {
+			if (c->indirect)
+				return *rule = RULE_RING_INDIRECT_NESTED, -1;
+			if (!r->indirect_ok)
+				return *rule = RULE_RING_INDIRECT_NOT_NEGOTIATED, -1;
+			if (flags & VIRTQ_DESC_F_NEXT)
+				return *rule = RULE_RING_INDIRECT_WITH_NEXT, -1;
+			if (len < 16 || len % 16 || len / 16 > r->num)
+				return *rule = RULE_RING_INDIRECT_LEN, -1;
+			if (!ram_has(addr, len))
+				return *rule = RULE_RING_BUFFER_OUTSIDE_MEMORY, -1;
+			c->indirect = true;
+			table = addr;
+			size = len / 16;
+			i = 0;
+			steps = 0;
+			continue;
+		}
+		if (!ram_has(addr, len))
+			return *rule = RULE_RING_BUFFER_OUTSIDE_MEMORY, -1;
+		bool w = flags & VIRTQ_DESC_F_WRITE;
+		if (!w && writable_seen)
+			return *rule = RULE_RING_WRITE_BEFORE_READ, -1;
+		writable_seen |= w;
+		c->bufs[c->n++] = (struct vq_buf){ addr, len, w };
+		if (w) {
+			c->writable += len;
+		} else {
+			c->readable += len;
+			c->n_readable++;
+		}
+		if (!(flags & VIRTQ_DESC_F_NEXT))
+			return 1;
+		if (next >= size)
+			return *rule = RULE_RING_NEXT_RANGE, -1;
+		i = next;
+	}
+}
+
+static void compare_chain(const struct vq_chain *a, const struct ref_chain *b, uint32_t num)
+{
+	if (a->n > 2 * num)
+		fuzz_fail("chain of %u buffers in a %u-entry queue", a->n, num);
+	if (a->head != b->head || a->n != b->n || a->n_readable != b->n_readable || a->indirect != b->indirect ||
+	    a->readable_len != b->readable || a->writable_len != b->writable)
+		fuzz_fail("chain at head %u: %u buffers (%u readable, %llu+%llu bytes, indirect %d), reference: head %u, %u (%u, %llu+%llu, %d)",
+			  a->head, a->n, a->n_readable, (unsigned long long)a->readable_len,
+			  (unsigned long long)a->writable_len, a->indirect, b->head, b->n, b->n_readable,
+			  (unsigned long long)b->readable, (unsigned long long)b->writable, b->indirect);
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (a->bufs[i].gpa != b->bufs[i].gpa || a->bufs[i].len != b->bufs[i].len ||
+		    a->bufs[i].writable != b->bufs[i].writable)
+			fuzz_fail("chain at head %u: buffer %u differs from the reference", a->head, i);
+		if (!ram_has(a->bufs[i].gpa, a->bufs[i].len))
+			fuzz_fail("chain at head %u: buffer %u outside guest RAM", a->head, i);
+	}
+}
+
+/* Bytes [off, off + len) of the chain's readable (or writable) part as
+ * the reference sees them: the count that exists. */
+static uint64_t ref_span(const struct vq_chain *c, bool writable, uint64_t off, uint64_t len)
+{
+	uint64_t total = writable ? c->writable_len : c->readable_len;
+
+	if (off >= total)
+		return 0;
+	return total - off < len ? total - off : len;
+}
+
+static void engine(const struct ring_input *ri)
+{
+	static struct ref_chain rc;
+	static uint8_t buf[0x10000], want[0x10000];
+	struct virtqueue vq;
+	struct vq_chain c;
+	struct vq_fault f;
+	struct ref r = { ri->num, ri->desc, ri->avail, ri->used, ri->indirect, 0 };
+	struct fuzz_in in = ri->ops;
+	bool chain_ok = false, have_head = false;
+	uint16_t last_head = 0;
+	enum rule_id rule;
+
+	obs.vq = &vq;
+	obs.chain = &c;
+	memset(&vq, 0, sizeof(vq));
+	enum rule_id want_setup = ref_setup(ri->num, ri->desc, ri->avail, ri->used);
+	obs.expect = EXPECT_NOTHING;
+	int e = vq_setup(&vq, &gm, ri->num, ri->desc, ri->avail, ri->used, ri->indirect, ri->event_idx, &f);
+	if ((e == 0) != (want_setup == RULE_NONE) || (e != 0 && f.rule != want_setup))
+		fuzz_fail("set-up of %u entries at 0x%llx/0x%llx/0x%llx: %d (rule %d), reference rule %d", ri->num,
+			  (unsigned long long)ri->desc, (unsigned long long)ri->avail, (unsigned long long)ri->used, e,
+			  e ? (int)f.rule : 0, (int)want_setup);
+	if (e != 0)
+		return;
+	for (unsigned ops = 0; ops < RI_OPS_MAX && fuzz_left(&in); ops++) {
+		uint8_t op = (uint8_t)fuzz_take(&in, 1);
+		switch (op % 8) {
+		case 0: {
+			uint16_t before = vq.last_avail;
+			int expect = ref_pop(&r, &rc, &rule);
+			obs.expect = EXPECT_POP;
+			int got = vq_pop(&vq, &c, &f);
+			if (got != expect)
+				fuzz_fail("pop: %d, reference %d (rule %d)", got, expect, expect < 0 ? (int)rule : 0);
+			if (got < 0 && (f.rule != rule || vq.last_avail != before))
+				fuzz_fail("pop failed with rule %d (reference %d), index %u -> %u", (int)f.rule, (int)rule,
+					  before, vq.last_avail);
+			if (got < 0 && !memchr(f.msg, '\0', sizeof(f.msg)))
+				fuzz_fail("fault message not terminated");
+			if (got == 1) {
+				compare_chain(&c, &rc, ri->num);
+				r.last_avail++;
+				last_head = c.head;
+				have_head = true;
+			}
+			chain_ok = got == 1;
+			break;
+		}
+		case 1: {
+			uint32_t written = (uint32_t)fuzz_take(&in, 4);
+			if (!have_head)
+				break;
+			struct vq_chain h = { .head = last_head };
+			uint16_t idx = vq.used_idx;
+			obs.expect = EXPECT_PUSH;
+			if (vq_push(&vq, &h, written, &f) != 0)
+				fuzz_fail("push failed: %s", f.msg);
+			if (vq.used_idx != (uint16_t)(idx + 1) || le16_get(at(vq.used + 2)) != vq.used_idx)
+				fuzz_fail("used index %u after a push from %u (ring says %u)", vq.used_idx, idx,
+					  le16_get(at(vq.used + 2)));
+			break;
+		}
+		case 2:
+			obs.expect = EXPECT_NOTHING;
+			vq_should_interrupt(&vq);
+			break;
+		case 3:
+		case 4: {
+			uint64_t off = fuzz_take(&in, 2), len = fuzz_take(&in, 2);
+			bool w = op % 8 == 4;
+			if (!chain_ok)
+				break;
+			uint64_t expect = ref_span(&c, w, off, len);
+			if (w) {
+				for (uint64_t i = 0; i < len; i++)
+					buf[i] = (uint8_t)(i * 13 + 7);
+				obs.expect = EXPECT_WRITE;
+				uint64_t got = vq_chain_write(&gm, &c, off, buf, len);
+				if (got != expect)
+					fuzz_fail("wrote %llu of [%llu, +%llu) into %llu writable bytes", (unsigned long long)got,
+						  (unsigned long long)off, (unsigned long long)len, (unsigned long long)c.writable_len);
+			} else {
+				/* What the readable buffers hold, gathered by hand. */
+				uint64_t n = 0, skip = off;
+				for (uint32_t i = 0; i < c.n_readable && n < expect; i++) {
+					uint64_t blen = c.bufs[i].len;
+					if (skip >= blen) {
+						skip -= blen;
+						continue;
+					}
+					uint64_t take = blen - skip < expect - n ? blen - skip : expect - n;
+					memcpy(want + n, at(c.bufs[i].gpa + skip), take);
+					n += take;
+					skip = 0;
+				}
+				obs.expect = EXPECT_NOTHING;
+				uint64_t got = vq_chain_read(&gm, &c, off, buf, len);
+				if (got != expect || memcmp(buf, want, got) != 0)
+					fuzz_fail("read %llu of [%llu, +%llu) from %llu readable bytes (%s)", (unsigned long long)got,
+						  (unsigned long long)off, (unsigned long long)len,
+						  (unsigned long long)c.readable_len, got == expect ? "other bytes" : "short");
+			}
+			break;
+		}
+		case 5: {
+			uint64_t off = fuzz_take(&in, 2) % RI_RAM_SIZE, n = fuzz_take(&in, 1) % 33;
+			for (uint64_t i = 0; i < n && fuzz_left(&in) && off + i < RI_RAM_SIZE; i++)
+				gm.ram[off + i] = (uint8_t)fuzz_take(&in, 1);
+			break;
+		}
+		case 6:
+			if (vq_pending(&vq) != (uint16_t)(le16_get(at(r.avail + 2)) - r.last_avail))
+				fuzz_fail("pending %u, reference %u", vq_pending(&vq),
+					  (uint16_t)(le16_get(at(r.avail + 2)) - r.last_avail));
+			break;
+		default:
+			vq_release(&vq);
+			obs.expect = EXPECT_NOTHING;
+			if (vq_setup(&vq, &gm, ri->num, ri->desc, ri->avail, ri->used, ri->indirect, ri->event_idx, &f) != 0)
+				fuzz_fail("set-up accepted once, then refused: %s", f.msg);
+			r.last_avail = 0;
+			chain_ok = have_head = false;
+			break;
+		}
+	}
+	if (getenv("FUZZ_TRACE"))
+		fprintf(stderr, "engine: %u pops, used index %u, %llu device stores\n", r.last_avail, vq.used_idx,
+			(unsigned long long)obs.stores);
+	vq_release(&vq);
+}
+
+/* --- device mode --- */
+
+static unsigned violations;
+
+static void on_irq(void *ctx, struct emu_device *d, uint32_t status)
+{
+	(void)ctx;
+	(void)d;
+	if (status == 0 || status & ~VIRTIO_MMIO_INT_MASK)
+		fuzz_fail("interrupt with InterruptStatus 0x%x", status);
+}
+
+static void on_violation(void *ctx, struct emu_device *d, enum rule_id rule, const char *msg)
+{
+	(void)ctx;
+	(void)d;
+	violations++;
+	if (rule == RULE_NONE || rule >= RULE_COUNT || strcmp(rule_lookup(rule)->key, "unknown-rule") == 0)
+		fuzz_fail("violation with rule %d: %s", (int)rule, msg);
+	if (!msg || strlen(msg) > 1024)
+		fuzz_fail("violation message missing or unbounded");
+}
+
+static void dev_init(struct emu_device *d, const struct ring_input *ri, const struct emu_model *m)
+{
+	uint64_t offered = 0, accept;
+
+	emu_mmio_read(d, MMIO_MAGIC_VALUE, 4);
+	emu_mmio_read(d, MMIO_VERSION, 4);
+	emu_mmio_read(d, MMIO_DEVICE_ID, 4);
+	emu_mmio_write(d, MMIO_STATUS, 4, 0);
+	emu_mmio_write(d, MMIO_STATUS, 4, VIRTIO_STATUS_ACKNOWLEDGE);
+	emu_mmio_write(d, MMIO_STATUS, 4, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	for (uint32_t w = 0; w < 2; w++) {
+		emu_mmio_write(d, MMIO_DEVICE_FEATURES_SEL, 4, w);
+		offered |= emu_mmio_read(d, MMIO_DEVICE_FEATURES, 4) << (32 * w);
+	}
+	accept = offered;
+	if (!ri->indirect)
+		accept &= ~VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
+	if (!ri->event_idx)
+		accept &= ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+	for (uint32_t w = 0; w < 2; w++) {
+		emu_mmio_write(d, MMIO_DRIVER_FEATURES_SEL, 4, w);
+		emu_mmio_write(d, MMIO_DRIVER_FEATURES, 4, (uint32_t)(accept >> (32 * w)));
+	}
+	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	if (!ri->legacy) {
+		st |= VIRTIO_STATUS_FEATURES_OK;
+		emu_mmio_write(d, MMIO_STATUS, 4, st);
+		emu_mmio_read(d, MMIO_STATUS, 4);
+	} else {
+		emu_mmio_write(d, MMIO_GUEST_PAGE_SIZE, 4, RI_PAGE);
+	}
+	for (uint32_t q = 0; q < m->num_queues; q++) {
+		uint64_t shift = (uint64_t)RI_QUEUE_STRIDE * q;
+		emu_mmio_write(d, MMIO_QUEUE_SEL, 4, q);
+		emu_mmio_read(d, MMIO_QUEUE_NUM_MAX, 4);
+		emu_mmio_write(d, MMIO_QUEUE_NUM, 4, ri->num);
+		if (ri->legacy) {
+			emu_mmio_write(d, MMIO_QUEUE_ALIGN, 4, ri->align);
+			emu_mmio_write(d, MMIO_QUEUE_PFN, 4, ri->pfn + (uint32_t)(shift / RI_PAGE));
+			continue;
+		}
+		uint64_t a[3] = { ri->desc + shift, ri->avail + shift, ri->used + shift };
+		for (int i = 0; i < 3; i++) {
+			emu_mmio_write(d, MMIO_QUEUE_DESC_LOW + 0x10 * i, 4, (uint32_t)a[i]);
+			emu_mmio_write(d, MMIO_QUEUE_DESC_HIGH + 0x10 * i, 4, (uint32_t)(a[i] >> 32));
+		}
+		emu_mmio_write(d, MMIO_QUEUE_READY, 4, 1);
+	}
+	emu_mmio_write(d, MMIO_STATUS, 4, st | VIRTIO_STATUS_DRIVER_OK);
+}
+
+static void device(const struct ring_input *ri)
+{
+	const struct emu_model *m = ri_models[ri->model];
+	struct emu_hooks hooks = { .irq = on_irq, .violation = on_violation };
+	struct emu_device_cfg cfg;
+	struct emu_device *d;
+	struct fuzz_in in = ri->ops;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.base = DEV_BASE;
+	cfg.version = ri->legacy ? 1 : 2;
+	cfg.model = m;
+	cfg.queue_num_max = VIRTQ_SIZE_MAX;
+	cfg.opts.blk_capacity = 64 * 1024;
+	cfg.opts.net_mac[0] = 0x52;
+	cfg.opts.console_echo = true;
+	cfg.opts.rng_seed = 1;
+	if (emu_device_new(&d, &cfg, &gm, &hooks) != 0)
+		fuzz_fail("emu_device_new");
+	obs.expect = EXPECT_ANY;
+	dev_init(d, ri, m);
+	for (unsigned ops = 0; ops < RI_OPS_MAX && fuzz_left(&in); ops++) {
+		uint8_t op = (uint8_t)fuzz_take(&in, 1);
+		switch (op % 8) {
+		case 0:
+			emu_mmio_write(d, MMIO_QUEUE_NOTIFY, 4, (uint32_t)fuzz_take(&in, 1) % (m->num_queues + 1u));
+			break;
+		case 1: {
+			uint64_t off = fuzz_take(&in, 2) % RI_RAM_SIZE, n = fuzz_take(&in, 1) % 33;
+			for (uint64_t i = 0; i < n && fuzz_left(&in) && off + i < RI_RAM_SIZE; i++)
+				gm.ram[off + i] = (uint8_t)fuzz_take(&in, 1);
+			break;
+		}
+		case 2: {
+			uint32_t off = (uint32_t)fuzz_take(&in, 1) * 4 % 0x200;
+			emu_mmio_write(d, off, 4, (uint32_t)fuzz_take(&in, 4));
+			break;
+		}
+		case 3:
+			emu_mmio_read(d, (uint32_t)fuzz_take(&in, 1) * 4 % 0x200, 4);
+			break;
+		case 4:
+			emu_device_poll(d);
+			break;
+		case 5: {
+			uint32_t st = (uint32_t)emu_mmio_read(d, MMIO_INTERRUPT_STATUS, 4);
+			if (st & ~VIRTIO_MMIO_INT_MASK)
+				fuzz_fail("InterruptStatus 0x%x", st);
+			emu_mmio_write(d, MMIO_INTERRUPT_ACK, 4, st);
+			break;
+		}
+		case 6:
+			dev_init(d, ri, m);
+			break;
+		default: {
+			uint32_t off = MMIO_CONFIG + (uint32_t)fuzz_take(&in, 1) % 64;
+			emu_mmio_write(d, off, 1, fuzz_take(&in, 1));
+			break;
+		}
+		}
+	}
+	if (getenv("FUZZ_TRACE"))
+		fprintf(stderr, "device %s: %u violations, %llu device stores (%llu bytes), status 0x%x\n", m->name,
+			violations, (unsigned long long)obs.stores, (unsigned long long)obs.bytes, emu_device_status(d));
+	emu_device_free(d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ring_input ri;
+
+	if (size > FUZZER_MAXLEN)
+		return 0;
+	if (!ri_parse(&ri, data, size))
+		return 0;
+	if (!gm.ram) {
+		/* Exact size on the heap (gmem_init maps pages): ASan sees any
+		 * access past either end. */
+		gm.ram = malloc(RI_RAM_SIZE);
+		if (!gm.ram)
+			return 0;
+		gm.base = RI_RAM_BASE;
+		gm.size = RI_RAM_SIZE;
+		gm.observer = observe;
+	}
+	ri_fill_ram(&ri, gm.ram);
+	memset(&obs, 0, sizeof(obs));
+	violations = 0;
+	if (ri.device_mode)
+		device(&ri);
+	else
+		engine(&ri);
+	return 0;
+}
