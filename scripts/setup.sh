@@ -4,8 +4,10 @@
 #   scripts/setup.sh run    install what is missing, build, record the default
 #                           workload on the built-in emulator, decode it, print
 #                           a summary
-#   scripts/setup.sh test   install what is missing, build (plain and with
-#                           ASan/UBSan), run the whole test suite
+#   scripts/setup.sh test   install what is missing, build (plain, with
+#                           ASan/UBSan, and the libFuzzer targets with clang),
+#                           run the whole test suite and a minute of each
+#                           fuzz target
 #   scripts/setup.sh bench  install, build, run the benchmarks
 #
 # Packages come from Debian's archive through apt-get (as root; sudo is used
@@ -24,6 +26,8 @@ packages=(
 	# eBPF capture of KVM exits: the CO-RE program, its skeleton, and the
 	# benchmark's common alternative
 	clang llvm bpftool bpftrace
+	# the fuzz targets: clang's libFuzzer and sanitizer runtimes
+	libclang-rt-dev
 )
 
 say() { printf '== %s\n' "$*" >&2; }
@@ -78,6 +82,13 @@ test)
 		meson test -C build-asan --suite unit --suite decoder --suite replay --print-errorlogs --num-processes 2
 	say "whole test suite"
 	meson test -C build --print-errorlogs --num-processes 2
+	# The parsers of untrusted input are fuzzed (tests/fuzz): libFuzzer
+	# targets built by clang, each run for a seeded minute over its seeds
+	# and every input that once broke it.
+	CC=clang build build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fsanitize=fuzzer-no-link -Dbpf=disabled -Dtui=disabled -Dpcap=disabled
+	say "fuzz targets, a seeded minute each"
+	meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2
 	;;
 bench)
 	install_missing
