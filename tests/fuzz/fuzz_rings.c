@@ -155,7 +155,7 @@ static struct {
 
 static void emulator_pops(const struct ring_input *ri)
 {
-	struct guest_mem gm = { .ram = ram, .base = RI_RAM_BASE, .size = RI_RAM_SIZE };
+	struct guest_mem gm = { .ram = ram, .base = ri->ram_base, .size = RI_RAM_SIZE };
 	struct virtqueue vq;
 	struct vq_chain c;
 	struct vq_fault f;
@@ -290,7 +290,7 @@ static void check_db(sqlite3 *db)
 
 /* --- the operations --- */
 
-static void store(struct fuzz_in *in, uint16_t flags)
+static void store(const struct ring_input *ri, struct fuzz_in *in, uint16_t flags)
 {
 	static uint8_t b[64];
 	uint64_t off = fuzz_take(in, 2);
@@ -299,7 +299,7 @@ static void store(struct fuzz_in *in, uint16_t flags)
 	for (uint32_t i = 0; i < n; i++)
 		b[i] = (uint8_t)fuzz_take(in, 1);
 	if (n)
-		mem(RI_RAM_BASE + off, b, n, flags);
+		mem(ri->ram_base + off, b, n, flags);
 }
 
 static void run_ops(const struct ring_input *ri, const struct emu_model *m, struct fuzz_in *in)
@@ -314,7 +314,7 @@ static void run_ops(const struct ring_input *ri, const struct emu_model *m, stru
 			mmio(true, MMIO_QUEUE_NOTIFY, 4, 0);
 			break;
 		case 1:
-			store(in, VMT_MEM_DRIVER_WRITE);
+			store(ri, in, VMT_MEM_DRIVER_WRITE);
 			break;
 		case 2: {
 			uint8_t e[8];
@@ -337,7 +337,7 @@ static void run_ops(const struct ring_input *ri, const struct emu_model *m, stru
 			mmio(true, MMIO_INTERRUPT_ACK, 4, fuzz_take(in, 1));
 			break;
 		case 6:
-			store(in, VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
+			store(ri, in, VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
 			break;
 		case 7: {
 			uint32_t off = (uint32_t)fuzz_take(in, 1) * 4 % 0x200;
@@ -378,7 +378,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&meta, 0, sizeof(meta));
 	meta.source = VMT_SRC_EMU;
-	meta.ram_base = RI_RAM_BASE;
+	meta.ram_base = ri.ram_base;
 	meta.ram_size = RI_RAM_SIZE;
 	if (trace_db_create(&db, ":memory:", err, sizeof(err)) != 0)
 		fuzz_fail("trace_db_create: %s", err);
@@ -389,7 +389,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bring_up(&ri, m);
 	/* The whole of RAM, stored by the driver once the queue is live: the
 	 * decoder takes what the avail index there makes available. */
-	uint64_t seq_ram = mem(RI_RAM_BASE, ram, RI_RAM_SIZE, VMT_MEM_DRIVER_WRITE);
+	uint64_t seq_ram = mem(ri.ram_base, ram, RI_RAM_SIZE, VMT_MEM_DRIVER_WRITE);
 	mmio(true, MMIO_QUEUE_NOTIFY, 4, 0);
 	emulator_pops(&ri);
 	run_ops(&ri, m, &ri.ops);

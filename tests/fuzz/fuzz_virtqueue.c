@@ -81,7 +81,7 @@ static void observe(void *ctx, enum gmem_actor who, uint64_t gpa, const void *da
 		return;
 	obs.stores++;
 	obs.bytes += len;
-	if (!inside(gpa, len, RI_RAM_BASE, RI_RAM_SIZE))
+	if (!inside(gpa, len, gm.base, RI_RAM_SIZE))
 		fuzz_fail("device store 0x%llx+%llu outside guest RAM", (unsigned long long)gpa, (unsigned long long)len);
 	switch (obs.expect) {
 	case EXPECT_NOTHING:
@@ -125,12 +125,12 @@ struct ref {
 
 static bool ram_has(uint64_t gpa, uint64_t len)
 {
-	return inside(gpa, len, RI_RAM_BASE, RI_RAM_SIZE);
+	return inside(gpa, len, gm.base, RI_RAM_SIZE);
 }
 
 static const uint8_t *at(uint64_t gpa)
 {
-	return gm.ram + (gpa - RI_RAM_BASE);
+	return gm.ram + (gpa - gm.base);
 }
 
 /* The rule a set-up breaks, or RULE_NONE. */
@@ -529,10 +529,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gm.ram = malloc(RI_RAM_SIZE);
 		if (!gm.ram)
 			return 0;
-		gm.base = RI_RAM_BASE;
 		gm.size = RI_RAM_SIZE;
 		gm.observer = observe;
 	}
+	gm.base = ri.ram_base;
 	ri_fill_ram(&ri, gm.ram);
 	memset(&obs, 0, sizeof(obs));
 	violations = 0;

@@ -277,12 +277,13 @@ static void seeds_qemu(void)
 /* --- virtqueue and rings: ring_input.h --- */
 
 static uint8_t rram[RI_RAM_SIZE];
+static uint64_t r_base = RI_RAM_BASE; /* guest RAM of the next seed */
 
 static void r_desc(uint32_t table, uint32_t i, uint32_t buf, uint32_t len, uint16_t flags, uint16_t next)
 {
 	uint8_t *d = rram + table + 16 * i;
 
-	le64_put(d, RI_RAM_BASE + buf);
+	le64_put(d, r_base + buf);
 	le32_put(d + 8, len);
 	le16_put(d + 12, flags);
 	le16_put(d + 14, next);
@@ -308,7 +309,7 @@ static void r_seed(const char *target, const char *name, uint8_t size_code, uint
 	buf_le(&o, desc, 2);
 	buf_le(&o, avail, 2);
 	buf_le(&o, used, 2);
-	buf_le(&o, 0, 1);
+	buf_le(&o, r_base == RI_RAM_HIGH ? 0x40 : 0, 1);
 	buf_le(&o, align_code, 1);
 	buf_le(&o, image_len, 2);
 	if (o.n != RI_HEADER)
@@ -358,6 +359,21 @@ static void seeds_rings(void)
 		2, 2, 0, 64, 0, 0, 0,    /* used (head 2, 64 bytes) */
 	};
 	r_seed("rings", "blk-modern", 3, 0x03, 0x0, 0x80, 0x100, 0, 0x340, ops_rings, sizeof(ops_rings));
+
+	/* The same at the top of the address space, with a third chain whose
+	 * buffer wraps around it. */
+	r_base = RI_RAM_HIGH;
+	r_desc(0x0, 0, 0x200, 16, VIRTQ_DESC_F_NEXT, 1);
+	r_desc(0x0, 1, 0x210, 32, VIRTQ_DESC_F_WRITE, 0);
+	r_desc(0x0, 2, 0x300, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	r_desc(0x300, 0, 0x240, 8, VIRTQ_DESC_F_NEXT, 1);
+	r_desc(0x300, 1, 0x280, 64, VIRTQ_DESC_F_WRITE, 0);
+	r_desc(0x0, 3, 0x1ff00, 0x200, VIRTQ_DESC_F_WRITE, 0);
+	static const uint16_t heads3[] = { 0, 2, 3 };
+	r_avail(0x80, heads3, 3);
+	r_seed("virtqueue", "engine-high", 3, 0x03, 0x0, 0x80, 0x100, 0, 0x340, ops_engine, sizeof(ops_engine));
+	r_seed("rings", "blk-high", 3, 0x03, 0x0, 0x80, 0x100, 0, 0x340, ops_rings, sizeof(ops_rings));
+	r_base = RI_RAM_BASE;
 
 	/* Legacy, 4 entries at page 0, QueueAlign 64: avail at 0x40, used at
 	 * 0x80; a chain that loops. */

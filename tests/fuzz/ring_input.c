@@ -10,14 +10,14 @@ const struct emu_model *const ri_models[4] = {
 	&emu_model_blk, &emu_model_net, &emu_model_console, &emu_model_rng,
 };
 
-static uint64_t place(unsigned how, uint16_t off)
+static uint64_t place(uint64_t ram, unsigned how, uint16_t off)
 {
 	switch (how & 3) {
-	case 1: return RI_RAM_BASE - 0x10000u + off;          /* below RAM */
-	case 2: return RI_RAM_BASE + RI_RAM_SIZE - 0x100u + (off & 0xffu); /* across the end */
-	case 3: return (uint64_t)off << 40 | off;              /* far away */
+	case 1: return ram - 0x10000u + off;                     /* below RAM */
+	case 2: return ram + RI_RAM_SIZE - 0x100u + (off & 0xffu); /* across the end */
+	case 3: return (uint64_t)off << 40 | off;                 /* far away */
 	}
-	return RI_RAM_BASE + off;
+	return ram + off;
 }
 
 void ri_legacy_layout(uint64_t desc, uint32_t num, uint32_t align, uint64_t *avail, uint64_t *used)
@@ -49,9 +49,10 @@ bool ri_parse(struct ring_input *ri, const uint8_t *data, size_t size)
 	for (int i = 0; i < 3; i++)
 		off[i] = (uint16_t)fuzz_take(&in, 2);
 	b = (uint8_t)fuzz_take(&in, 1);
-	ri->desc = place(b, off[0]);
-	ri->avail = place(b >> 2, off[1]);
-	ri->used = place(b >> 4, off[2]);
+	ri->ram_base = b & 0x40 ? RI_RAM_HIGH : RI_RAM_BASE;
+	ri->desc = place(ri->ram_base, b, off[0]);
+	ri->avail = place(ri->ram_base, b >> 2, off[1]);
+	ri->used = place(ri->ram_base, b >> 4, off[2]);
 	b = (uint8_t)fuzz_take(&in, 1);
 	ri->align = b < 16 ? 1u << b : b;
 	if (ri->legacy) {

@@ -10,14 +10,16 @@
  *   2..7   le16 offsets of the descriptor table, available and used rings
  *          from the start of guest RAM (legacy: the table's page only)
  *   8      placement of the three areas, two bits each from bit 0: 0 in
- *          RAM at the offset, 1 below RAM, 2 across its end, 3 far away
+ *          RAM at the offset, 1 below RAM, 2 across its end, 3 far away;
+ *          bit 6: guest RAM at RI_RAM_HIGH, the top of the address space,
+ *          where an address plus a length can wrap
  *   9      legacy QueueAlign: 1 << (b & 15), or b itself if b >= 16
  *   10..11 le16 length of the RAM image that follows (copied from offset 0
  *          of guest RAM, the rest zero)
  *   then the RAM image, then operations (at most RI_OPS_MAX), one byte
  *   each followed by their arguments (see each target).
  *
- * Guest RAM is RI_RAM_SIZE bytes at RI_RAM_BASE. */
+ * Guest RAM is RI_RAM_SIZE bytes at RI_RAM_BASE (or RI_RAM_HIGH). */
 #ifndef VMTRACE_TESTS_FUZZ_RING_INPUT_H
 #define VMTRACE_TESTS_FUZZ_RING_INPUT_H
 
@@ -28,6 +30,8 @@
 #include "tests/fuzz/fuzz.h"
 
 #define RI_RAM_BASE UINT64_C(0x40000000)
+/* As high as guest memory may go (gmem_init keeps base + size <= 2^64 - 1). */
+#define RI_RAM_HIGH (UINT64_C(0) - 2 * RI_RAM_SIZE)
 #define RI_RAM_SIZE 0x10000u
 #define RI_HEADER 12u
 #define RI_PAGE 4096u
@@ -37,6 +41,7 @@
 #define RI_QUEUE_STRIDE 0x2000u
 
 struct ring_input {
+	uint64_t ram_base;    /* RI_RAM_BASE or RI_RAM_HIGH */
 	uint32_t num;         /* QueueNum as the driver writes it */
 	bool indirect, event_idx, legacy, device_mode;
 	unsigned model;       /* index into ri_models */
