@@ -51,6 +51,28 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* Install on_signal where nobody else handles the signal (a recorder
+ * passing signals on to its command keeps its own).  Done before any file
+ * is made, so none appears unguarded. */
+static void install_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	if (handlers_set)
+		return;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction sa, old;
+
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_signal;
+			sigemptyset(&sa.sa_mask);
+			sigaction(sigs[i], &sa, NULL);
+		}
+	}
+	handlers_set = true;
+}
+
 static void track(struct output *o, bool on)
 {
 	for (int i = 0; i < OUTPUTS_ACTIVE_MAX; i++) {
@@ -60,21 +82,6 @@ static void track(struct output *o, bool on)
 		}
 		if (!on && active[i] == o)
 			active[i] = NULL;
-	}
-	if (on && !handlers_set) {
-		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-			struct sigaction sa, old;
-			/* Only where nobody else handles the signal (a recorder
-			 * passing it on to its command keeps its own). */
-			if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
-				memset(&sa, 0, sizeof(sa));
-				sa.sa_handler = on_signal;
-				sigemptyset(&sa.sa_mask);
-				sigaction(sigs[i], &sa, NULL);
-			}
-		}
-		handlers_set = true;
 	}
 }
 
@@ -220,6 +227,7 @@ int output_begin(struct output *o, const char *path, bool force, bool quiet, boo
 	}
 	snprintf(o->path, sizeof(o->path), "%s", path);
 	snprintf(o->lock, sizeof(o->lock), "%s.lock", path);
+	install_handlers();
 	r = check_regular(path, "an output file", &exists);
 	if (r != 0)
 		return r;

@@ -148,7 +148,8 @@ int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t er
 	*out = NULL;
 	if (access(path, R_OK) != 0)
 		return fail(err, errlen, "unable to read '%s'", path);
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	/* Readers are single-threaded: no per-call connection mutex. */
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		fail(err, errlen, "unable to open '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);

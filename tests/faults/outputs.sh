@@ -126,7 +126,8 @@ ok "kill -9 of decode at 5 points ($hits mid-decode): k.db untouched, the partia
 # its raw trace and says where ---
 "$vmtrace" decode -q -f big.vmt -o k.db &
 pid=$!
-for _ in $(seq 100); do [ -n "$(ls k.db.decoding-* 2>/dev/null)" ] && break; sleep 0.02; done
+for _ in $(seq 500); do [ -n "$(ls k.db.decoding-* 2>/dev/null)" ] && break; sleep 0.02; done
+[ -n "$(ls k.db.decoding-* 2>/dev/null)" ] || fail "no decode temporary appeared in 10 s"
 kill -TERM $pid
 wait $pid
 st=$?
