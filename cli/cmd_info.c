@@ -11,6 +11,7 @@
 #include "cli/json.h"
 #include "cli/util.h"
 #include "decoder/db.h"
+#include "decoder/db_row.h"
 #include "spec/names.h"
 
 static void usage(FILE *f)
@@ -77,43 +78,6 @@ static void __attribute__((format(printf, 2, 3))) damaged(struct damage *dm, con
 	dm->count++;
 }
 
-/* Column i as a message shows it: 42, NULL, 'text' (escaped, cut), 2.5
- * or "a 3-byte blob". Returns buf. */
-static const char *shown(sqlite3_stmt *st, int i, char *buf, size_t len)
-{
-	char tmp[64];
-
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		snprintf(buf, len, "%lld", (long long)sqlite3_column_int64(st, i));
-		break;
-	case SQLITE_FLOAT:
-		snprintf(buf, len, "%g", sqlite3_column_double(st, i));
-		break;
-	case SQLITE_TEXT:
-		snprintf(buf, len, "'%s'", term_escape(sqlite3_column_text(st, i), tmp, sizeof(tmp)));
-		break;
-	case SQLITE_BLOB:
-		snprintf(buf, len, "a %d-byte blob", sqlite3_column_bytes(st, i));
-		break;
-	default:
-		snprintf(buf, len, "NULL");
-	}
-	return buf;
-}
-
-/* Column i is NULL (*out = 0) or an integer in [lo, hi]. */
-static bool col_int(sqlite3_stmt *st, int i, int64_t lo, int64_t hi, int64_t *out)
-{
-	*out = 0;
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return true;
-	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-		return false;
-	*out = sqlite3_column_int64(st, i);
-	return *out >= lo && *out <= hi;
-}
-
 /* meta 'lost' as a count: true with *out (0 if there is none), false if it
  * is there and not a decimal count (named in dm). */
 static bool meta_lost(sqlite3 *db, uint64_t *out, struct damage *dm)
@@ -163,40 +127,40 @@ static void read_device(sqlite3_stmt *st, struct device_row *d, struct damage *d
 	int64_t x;
 
 	memset(d, 0, sizeof(*d));
-	d->id_ok = col_int(st, 0, INT64_MIN, INT64_MAX, &d->id) && sqlite3_column_type(st, 0) != SQLITE_NULL;
-	shown(st, 0, id, sizeof(id));
+	d->id_ok = db_row_int(st, 0, INT64_MIN, INT64_MAX, true, &d->id) && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	db_row_shown(st, 0, id, sizeof(id));
 	if (!d->id_ok)
 		damaged(dm, "devices row device %s: the id is not an integer", id);
-	d->base_ok = col_int(st, 1, INT64_MIN, INT64_MAX, &x);
+	d->base_ok = db_row_int(st, 1, INT64_MIN, INT64_MAX, true, &x);
 	d->base = (uint64_t)x;
 	if (!d->base_ok)
-		damaged(dm, "devices row device %s: base %s", id, shown(st, 1, v, sizeof(v)));
+		damaged(dm, "devices row device %s: base %s", id, db_row_shown(st, 1, v, sizeof(v)));
 	snprintf(d->name, sizeof(d->name), "%s", term_escape(sqlite3_column_text(st, 2), tmp, sizeof(tmp)));
-	d->device_id_ok = col_int(st, 3, 0, U32_MAX_I64, &d->device_id);
+	d->device_id_ok = db_row_int(st, 3, 0, U32_MAX_I64, true, &d->device_id);
 	if (!d->device_id_ok)
-		damaged(dm, "devices row device %s: device_id %s (DeviceID is 32 bits)", id, shown(st, 3, v, sizeof(v)));
+		damaged(dm, "devices row device %s: device_id %s (DeviceID is 32 bits)", id, db_row_shown(st, 3, v, sizeof(v)));
 	if (!d->device_id_ok || sqlite3_column_type(st, 3) == SQLITE_NULL)
 		d->device_id = -1;
 	snprintf(d->type, sizeof(d->type), "%s", term_escape(sqlite3_column_text(st, 4), tmp, sizeof(tmp)));
-	d->version_ok = col_int(st, 5, 0, U32_MAX_I64, &d->version);
+	d->version_ok = db_row_int(st, 5, 0, U32_MAX_I64, true, &d->version);
 	if (!d->version_ok)
-		damaged(dm, "devices row device %s: version %s (Version is 32 bits)", id, shown(st, 5, v, sizeof(v)));
-	d->status_ok = col_int(st, 6, 0, U32_MAX_I64, &x);
+		damaged(dm, "devices row device %s: version %s (Version is 32 bits)", id, db_row_shown(st, 5, v, sizeof(v)));
+	d->status_ok = db_row_int(st, 6, 0, U32_MAX_I64, true, &x);
 	d->status = (uint32_t)x;
 	if (!d->status_ok)
-		damaged(dm, "devices row device %s: status %s (Status is 32 bits)", id, shown(st, 6, v, sizeof(v)));
+		damaged(dm, "devices row device %s: status %s (Status is 32 bits)", id, db_row_shown(st, 6, v, sizeof(v)));
 	/* 64-bit feature sets are stored as signed integers */
-	d->offered_ok = col_int(st, 7, INT64_MIN, INT64_MAX, &x);
+	d->offered_ok = db_row_int(st, 7, INT64_MIN, INT64_MAX, true, &x);
 	d->offered = (uint64_t)x;
 	if (!d->offered_ok)
-		damaged(dm, "devices row device %s: features_offered %s", id, shown(st, 7, v, sizeof(v)));
-	d->negotiated_ok = col_int(st, 8, INT64_MIN, INT64_MAX, &x);
+		damaged(dm, "devices row device %s: features_offered %s", id, db_row_shown(st, 7, v, sizeof(v)));
+	d->negotiated_ok = db_row_int(st, 8, INT64_MIN, INT64_MAX, true, &x);
 	d->negotiated = (uint64_t)x;
 	if (!d->negotiated_ok)
-		damaged(dm, "devices row device %s: features_negotiated %s", id, shown(st, 8, v, sizeof(v)));
-	d->events_ok = col_int(st, 9, 0, INT64_MAX, &d->events);
+		damaged(dm, "devices row device %s: features_negotiated %s", id, db_row_shown(st, 8, v, sizeof(v)));
+	d->events_ok = db_row_int(st, 9, 0, INT64_MAX, true, &d->events);
 	if (!d->events_ok)
-		damaged(dm, "devices row device %s: events %s", id, shown(st, 9, v, sizeof(v)));
+		damaged(dm, "devices row device %s: events %s", id, db_row_shown(st, 9, v, sizeof(v)));
 	d->reached = (uint32_t)sqlite3_column_int64(st, 10);
 }
 
@@ -224,13 +188,13 @@ static void read_queue(sqlite3_stmt *qs, const struct device_row *d, struct queu
 {
 	char a[48], b[48], g[48];
 
-	q->index_ok = col_int(qs, 0, 0, U32_MAX_I64, &q->index) && sqlite3_column_type(qs, 0) != SQLITE_NULL;
+	q->index_ok = db_row_int(qs, 0, 0, U32_MAX_I64, true, &q->index) && sqlite3_column_type(qs, 0) != SQLITE_NULL;
 	/* QueueNum as the driver wrote it: 32 bits */
-	q->size_ok = col_int(qs, 1, 0, U32_MAX_I64, &q->size);
+	q->size_ok = db_row_int(qs, 1, 0, U32_MAX_I64, true, &q->size);
 	if (!q->index_ok || !q->size_ok)
-		damaged(dm, "queues row device %lld queue %s generation %s: %s %s", (long long)d->id, shown(qs, 0, a, sizeof(a)),
-			shown(qs, 2, g, sizeof(g)), q->index_ok ? "size" : "queue",
-			q->index_ok ? shown(qs, 1, b, sizeof(b)) : a);
+		damaged(dm, "queues row device %lld queue %s generation %s: %s %s", (long long)d->id, db_row_shown(qs, 0, a, sizeof(a)),
+			db_row_shown(qs, 2, g, sizeof(g)), q->index_ok ? "size" : "queue",
+			q->index_ok ? db_row_shown(qs, 1, b, sizeof(b)) : a);
 }
 
 static void bind_device(sqlite3_stmt *st, const struct device_row *d)
@@ -428,11 +392,11 @@ static void print_text(sqlite3 *db, const char *path, struct damage *dm)
 		while (sqlite3_step(vs) == SQLITE_ROW) {
 			char dev[128], msg[512], sev[32], seq[24];
 			int64_t s;
-			if (col_int(vs, 0, 0, INT64_MAX, &s) && sqlite3_column_type(vs, 0) != SQLITE_NULL) {
+			if (db_row_int(vs, 0, 0, INT64_MAX, true, &s) && sqlite3_column_type(vs, 0) != SQLITE_NULL) {
 				snprintf(seq, sizeof(seq), "%lld", (long long)s);
 			} else {
 				snprintf(seq, sizeof(seq), "damaged");
-				damaged(dm, "violations row seq %s: not a sequence number", shown(vs, 0, tmp, sizeof(tmp)));
+				damaged(dm, "violations row seq %s: not a sequence number", db_row_shown(vs, 0, tmp, sizeof(tmp)));
 			}
 			printf("  #%-8s %-28s %-7s %s: %s\n", seq, term_escape(sqlite3_column_text(vs, 1), dev, sizeof(dev)),
 			       term_escape(sqlite3_column_text(vs, 2), sev, sizeof(sev)),

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "decoder/db.h"
+#include "decoder/db_row.h"
 #include "spec/names.h"
 
 static void usage(FILE *f)
@@ -51,49 +52,6 @@ enum {
 	C_DEVICE, C_HAS_DEVICE, C_HAS_MEMORY, C_DATA_TYPE, C_DATA_LEN, C_GPA,
 };
 
-/* Column i as a message shows it: 42, NULL, 'text' (escaped, cut), 2.5
- * or "a 3-byte blob". Returns buf. */
-static const char *shown(sqlite3_stmt *st, int i, char *buf, size_t len)
-{
-	char tmp[64];
-
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		snprintf(buf, len, "%lld", (long long)sqlite3_column_int64(st, i));
-		break;
-	case SQLITE_FLOAT:
-		snprintf(buf, len, "%g", sqlite3_column_double(st, i));
-		break;
-	case SQLITE_TEXT:
-		snprintf(buf, len, "'%s'", term_escape(sqlite3_column_text(st, i), tmp, sizeof(tmp)));
-		break;
-	case SQLITE_BLOB:
-		snprintf(buf, len, "a %d-byte blob", sqlite3_column_bytes(st, i));
-		break;
-	default:
-		snprintf(buf, len, "NULL");
-	}
-	return buf;
-}
-
-/* Column i is an integer in [lo, hi]. */
-static bool col_int(sqlite3_stmt *st, int i, int64_t lo, int64_t hi)
-{
-	int64_t v;
-
-	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-		return false;
-	v = sqlite3_column_int64(st, i);
-	return v >= lo && v <= hi;
-}
-
-static bool col_is(sqlite3_stmt *st, int i, const char *s)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	return sqlite3_column_type(st, i) == SQLITE_TEXT && v && !strcmp((const char *)v, s);
-}
-
 /* The reason into out; returns true (for "return why(...)"). */
 static bool __attribute__((format(printf, 3, 4))) why(char *out, size_t len, const char *fmt, ...)
 {
@@ -115,46 +73,46 @@ static bool damage(sqlite3_stmt *st, int64_t prev, char *out, size_t len)
 	char a[96], b[96];
 
 	out[0] = '\0';
-	if (!col_int(st, C_SEQ, 0, INT64_MAX))
-		return why(out, len, "seq %s", shown(st, C_SEQ, a, sizeof(a)));
+	if (!db_row_int(st, C_SEQ, 0, INT64_MAX, false, NULL))
+		return why(out, len, "seq %s", db_row_shown(st, C_SEQ, a, sizeof(a)));
 	if (sqlite3_column_int64(st, C_SEQ) <= prev)
 		return why(out, len, "seq %lld appears twice (a duplicate events or memory row)",
 			   (long long)sqlite3_column_int64(st, C_SEQ));
 	if (sqlite3_column_type(st, C_DEVICE) != SQLITE_NULL && !sqlite3_column_int(st, C_HAS_DEVICE))
-		return why(out, len, "device %s is not in the devices table", shown(st, C_DEVICE, a, sizeof(a)));
-	if (col_is(st, C_TYPE, "mmio")) {
-		if (!col_is(st, C_DIR, "R") && !col_is(st, C_DIR, "W"))
-			return why(out, len, "dir %s (R or W)", shown(st, C_DIR, a, sizeof(a)));
-		if (!col_int(st, C_WIDTH, 0, 255))
-			return why(out, len, "width %s", shown(st, C_WIDTH, a, sizeof(a)));
-		if (!col_int(st, C_VALUE, INT64_MIN, INT64_MAX))
-			return why(out, len, "value %s", shown(st, C_VALUE, a, sizeof(a)));
-	} else if (col_is(st, C_TYPE, "mem")) {
-		if (!col_int(st, C_LEN, 0, VMT_EVENT_DATA_MAX))
-			return why(out, len, "len %s (0 to %u)", shown(st, C_LEN, a, sizeof(a)), VMT_EVENT_DATA_MAX);
-		if (!col_int(st, C_ADDR, INT64_MIN, INT64_MAX))
-			return why(out, len, "addr %s", shown(st, C_ADDR, a, sizeof(a)));
+		return why(out, len, "device %s is not in the devices table", db_row_shown(st, C_DEVICE, a, sizeof(a)));
+	if (db_row_is(st, C_TYPE, "mmio")) {
+		if (!db_row_is(st, C_DIR, "R") && !db_row_is(st, C_DIR, "W"))
+			return why(out, len, "dir %s (R or W)", db_row_shown(st, C_DIR, a, sizeof(a)));
+		if (!db_row_int(st, C_WIDTH, 0, 255, false, NULL))
+			return why(out, len, "width %s", db_row_shown(st, C_WIDTH, a, sizeof(a)));
+		if (!db_row_int(st, C_VALUE, INT64_MIN, INT64_MAX, false, NULL))
+			return why(out, len, "value %s", db_row_shown(st, C_VALUE, a, sizeof(a)));
+	} else if (db_row_is(st, C_TYPE, "mem")) {
+		if (!db_row_int(st, C_LEN, 0, VMT_EVENT_DATA_MAX, false, NULL))
+			return why(out, len, "len %s (0 to %u)", db_row_shown(st, C_LEN, a, sizeof(a)), VMT_EVENT_DATA_MAX);
+		if (!db_row_int(st, C_ADDR, INT64_MIN, INT64_MAX, false, NULL))
+			return why(out, len, "addr %s", db_row_shown(st, C_ADDR, a, sizeof(a)));
 		if (!sqlite3_column_int(st, C_HAS_MEMORY))
 			return false;
-		if (!col_is(st, C_DATA_TYPE, "blob"))
+		if (!db_row_is(st, C_DATA_TYPE, "blob"))
 			return why(out, len, "memory payload is %s, not a blob",
 				   term_escape(sqlite3_column_text(st, C_DATA_TYPE), a, sizeof(a)));
 		if (sqlite3_column_int64(st, C_DATA_LEN) != sqlite3_column_int64(st, C_LEN))
 			return why(out, len, "memory payload is %lld bytes, events.len says %lld",
 				   (long long)sqlite3_column_int64(st, C_DATA_LEN), (long long)sqlite3_column_int64(st, C_LEN));
-		if (!col_int(st, C_GPA, INT64_MIN, INT64_MAX) ||
+		if (!db_row_int(st, C_GPA, INT64_MIN, INT64_MAX, false, NULL) ||
 		    sqlite3_column_int64(st, C_GPA) != sqlite3_column_int64(st, C_ADDR))
-			return why(out, len, "memory.gpa %s, events.addr says %s", shown(st, C_GPA, a, sizeof(a)),
-				   shown(st, C_ADDR, b, sizeof(b)));
-	} else if (col_is(st, C_TYPE, "irq") || col_is(st, C_TYPE, "device")) {
-		if (!col_int(st, C_VALUE, INT64_MIN, INT64_MAX))
-			return why(out, len, "value %s", shown(st, C_VALUE, a, sizeof(a)));
-	} else if (col_is(st, C_TYPE, "lost")) {
-		if (!col_int(st, C_VALUE, 0, INT64_MAX))
-			return why(out, len, "lost count %s", shown(st, C_VALUE, a, sizeof(a)));
-	} else if (!col_is(st, C_TYPE, "marker") && !col_is(st, C_TYPE, "violation")) {
+			return why(out, len, "memory.gpa %s, events.addr says %s", db_row_shown(st, C_GPA, a, sizeof(a)),
+				   db_row_shown(st, C_ADDR, b, sizeof(b)));
+	} else if (db_row_is(st, C_TYPE, "irq") || db_row_is(st, C_TYPE, "device")) {
+		if (!db_row_int(st, C_VALUE, INT64_MIN, INT64_MAX, false, NULL))
+			return why(out, len, "value %s", db_row_shown(st, C_VALUE, a, sizeof(a)));
+	} else if (db_row_is(st, C_TYPE, "lost")) {
+		if (!db_row_int(st, C_VALUE, 0, INT64_MAX, false, NULL))
+			return why(out, len, "lost count %s", db_row_shown(st, C_VALUE, a, sizeof(a)));
+	} else if (!db_row_is(st, C_TYPE, "marker") && !db_row_is(st, C_TYPE, "violation")) {
 		return why(out, len, "type %s (mmio, mem, irq, marker, lost, device or violation)",
-			   shown(st, C_TYPE, a, sizeof(a)));
+			   db_row_shown(st, C_TYPE, a, sizeof(a)));
 	}
 	return false;
 }
@@ -250,7 +208,7 @@ int cmd_show(int argc, char **argv)
 
 		if (damage(st, prev, bad, sizeof(bad))) {
 			damaged++;
-			if (!col_int(st, C_SEQ, 0, INT64_MAX)) {
+			if (!db_row_int(st, C_SEQ, 0, INT64_MAX, false, NULL)) {
 				if (printf("%8s %12.3fus %-24s damaged row: %s\n", "?", us, dev, bad) < 0)
 					break;
 				continue;

@@ -11,6 +11,7 @@
 #include "capture/emu/guest_mem.h"
 #include "capture/event.h"
 #include "decoder/db.h"
+#include "decoder/db_row.h"
 #include "spec/mmio_regs.h"
 #include "spec/virtio.h"
 
@@ -38,84 +39,6 @@ refuse(const struct trace_in *t, char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* The helpers below read a column through sqlite3_column_value once:
- * each sqlite3_column_* call takes the connection's mutex, which for a
- * million events is most of what checking them would cost. */
-
-/* Column i as a message shows it: 42, NULL, 'text' (printable, cut),
- * 2.5 or "a 3-byte blob". Returns buf. */
-static const char *shown(sqlite3_stmt *st, int i, char *buf, size_t len)
-{
-	sqlite3_value *v = sqlite3_column_value(st, i);
-
-	switch (sqlite3_value_type(v)) {
-	case SQLITE_INTEGER:
-		snprintf(buf, len, "%lld", (long long)sqlite3_value_int64(v));
-		break;
-	case SQLITE_FLOAT:
-		snprintf(buf, len, "%g", sqlite3_value_double(v));
-		break;
-	case SQLITE_TEXT: {
-		const unsigned char *s = sqlite3_value_text(v);
-		size_t o = 0;
-		if (len < 8)
-			break;
-		buf[o++] = '\'';
-		for (; s && *s && o + 5 < len && o < 34; s++)
-			buf[o++] = *s >= 0x20 && *s < 0x7f ? (char)*s : '?';
-		if (s && *s)
-			buf[o++] = '.', buf[o++] = '.';
-		buf[o++] = '\'';
-		buf[o] = '\0';
-		break;
-	}
-	case SQLITE_BLOB:
-		snprintf(buf, len, "a %d-byte blob", sqlite3_value_bytes(v));
-		break;
-	default:
-		snprintf(buf, len, "NULL");
-	}
-	return buf;
-}
-
-/* Column i is an integer in [lo, hi] (NULL allowed if null_ok, read as 0). */
-static bool col_int(sqlite3_stmt *st, int i, int64_t lo, int64_t hi, bool null_ok, int64_t *out)
-{
-	sqlite3_value *v = sqlite3_column_value(st, i);
-	int type = sqlite3_value_type(v);
-
-	*out = 0;
-	if (type == SQLITE_NULL)
-		return null_ok;
-	if (type != SQLITE_INTEGER)
-		return false;
-	*out = sqlite3_value_int64(v);
-	return *out >= lo && *out <= hi;
-}
-
-/* Column i as text (NULL if it is not text), its length in *n. */
-static const char *col_text(sqlite3_stmt *st, int i, int *n)
-{
-	sqlite3_value *v = sqlite3_column_value(st, i);
-	const char *s;
-
-	*n = 0;
-	if (sqlite3_value_type(v) != SQLITE_TEXT)
-		return NULL;
-	s = (const char *)sqlite3_value_text(v);
-	*n = s ? sqlite3_value_bytes(v) : 0;
-	return s;
-}
-
-/* Column i is exactly the text s. */
-static bool col_is(sqlite3_stmt *st, int i, const char *s)
-{
-	int n;
-	const char *v = col_text(st, i, &n);
-
-	return v && (size_t)n == strlen(s) && !memcmp(v, s, (size_t)n);
 }
 
 /* Copy text, keeping it printable (it goes to terminals and reports). */
@@ -174,35 +97,35 @@ static int load_devices(struct trace_in *t, char *err, size_t errlen)
 		struct trace_device *d;
 		int64_t id, base, device_id, version, vendor, features;
 
-		if (!col_int(st, 0, 0, 255, false, &id)) {
-			r = refuse(t, err, errlen, "devices row device %s: id outside 0 to 255", shown(st, 0, a, sizeof(a)));
+		if (!db_row_int(st, 0, 0, 255, false, &id)) {
+			r = refuse(t, err, errlen, "devices row device %s: id outside 0 to 255", db_row_shown(st, 0, a, sizeof(a)));
 			break;
 		}
 		/* A window at or above 2^63 (stored negative) is no MMIO a
 		 * machine has; the replay machine's windows are 0x200 bytes. */
-		if (!col_int(st, 1, 0, INT64_MAX - VIRTIO_MMIO_REGION_SIZE, false, &base)) {
+		if (!db_row_int(st, 1, 0, INT64_MAX - VIRTIO_MMIO_REGION_SIZE, false, &base)) {
 			r = refuse(t, err, errlen, "devices row device %lld: base %s is not a register window's address",
-				   (long long)id, shown(st, 1, a, sizeof(a)));
+				   (long long)id, db_row_shown(st, 1, a, sizeof(a)));
 			break;
 		}
-		if (!col_int(st, 3, 0, U32_MAX_I64, true, &device_id)) {
+		if (!db_row_int(st, 3, 0, U32_MAX_I64, true, &device_id)) {
 			r = refuse(t, err, errlen, "devices row device %lld: device_id %s (DeviceID is 32 bits)",
-				   (long long)id, shown(st, 3, a, sizeof(a)));
+				   (long long)id, db_row_shown(st, 3, a, sizeof(a)));
 			break;
 		}
-		if (!col_int(st, 4, 0, U32_MAX_I64, true, &version)) {
+		if (!db_row_int(st, 4, 0, U32_MAX_I64, true, &version)) {
 			r = refuse(t, err, errlen, "devices row device %lld: version %s (Version is 32 bits)",
-				   (long long)id, shown(st, 4, a, sizeof(a)));
+				   (long long)id, db_row_shown(st, 4, a, sizeof(a)));
 			break;
 		}
-		if (!col_int(st, 5, 0, U32_MAX_I64, true, &vendor)) {
+		if (!db_row_int(st, 5, 0, U32_MAX_I64, true, &vendor)) {
 			r = refuse(t, err, errlen, "devices row device %lld: vendor_id %s (VendorID is 32 bits)",
-				   (long long)id, shown(st, 5, a, sizeof(a)));
+				   (long long)id, db_row_shown(st, 5, a, sizeof(a)));
 			break;
 		}
-		if (!col_int(st, 6, INT64_MIN, INT64_MAX, true, &features)) {
+		if (!db_row_int(st, 6, INT64_MIN, INT64_MAX, true, &features)) {
 			r = refuse(t, err, errlen, "devices row device %lld: features_offered %s is not a number",
-				   (long long)id, shown(st, 6, a, sizeof(a)));
+				   (long long)id, db_row_shown(st, 6, a, sizeof(a)));
 			break;
 		}
 		for (unsigned i = 0; i < t->n_dev; i++) {
@@ -323,10 +246,10 @@ static int load_queues(struct trace_in *t, char *err, size_t errlen)
 		struct trace_rings ring;
 
 		for (int i = 0; i < 12 && r == 0; i++)
-			if (!col_int(st, i, range[i][0], range[i][1], i >= 4, &col[i]))
+			if (!db_row_int(st, i, range[i][0], range[i][1], i >= 4, &col[i]))
 				r = refuse(t, err, errlen, "queues row device %s queue %s generation %s: %s %s%s",
-					   shown(st, 0, a, sizeof(a)), shown(st, 1, b, sizeof(b)), shown(st, 2, c, sizeof(c)),
-					   names[i], shown(st, i, v, sizeof(v)),
+					   db_row_shown(st, 0, a, sizeof(a)), db_row_shown(st, 1, b, sizeof(b)), db_row_shown(st, 2, c, sizeof(c)),
+					   names[i], db_row_shown(st, i, v, sizeof(v)),
 					   i == 4 ? " (QueueNum is 0 to 0xffffffff)" : "");
 		if (r < 0)
 			break;
@@ -391,13 +314,13 @@ static int load_counts(struct trace_in *t, char *err, size_t errlen)
 	}
 	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		int64_t lo, hi;
-		if (!col_int(st, 0, 0, INT64_MAX, false, &lo))
-			r = refuse(t, err, errlen, "events row seq %s: %s", shown(st, 0, a, sizeof(a)),
+		if (!db_row_int(st, 0, 0, INT64_MAX, false, &lo))
+			r = refuse(t, err, errlen, "events row seq %s: %s", db_row_shown(st, 0, a, sizeof(a)),
 				   sqlite3_column_type(st, 0) == SQLITE_INTEGER ? "negative sequence number"
 										 : "sequence number is not an integer");
-		else if (!col_int(st, 1, 0, INT64_MAX - 1, false, &hi))
+		else if (!db_row_int(st, 1, 0, INT64_MAX - 1, false, &hi))
 			r = refuse(t, err, errlen, "events row seq %s: sequence number is not an integer",
-				   shown(st, 1, a, sizeof(a)));
+				   db_row_shown(st, 1, a, sizeof(a)));
 		else
 			t->events = (uint64_t)hi + 1;
 	}
@@ -409,9 +332,9 @@ static int load_counts(struct trace_in *t, char *err, size_t errlen)
 		return fail(t, err, errlen, "reading lost events");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t seq, count;
-		if (!col_int(st, 0, 0, INT64_MAX, false, &seq) || !col_int(st, 1, 0, INT64_MAX, false, &count)) {
+		if (!db_row_int(st, 0, 0, INT64_MAX, false, &seq) || !db_row_int(st, 1, 0, INT64_MAX, false, &count)) {
 			r = refuse(t, err, errlen, "lost row seq %s: count %s (a sequence number and a count, neither "
-				   "negative)", shown(st, 0, a, sizeof(a)), shown(st, 1, b, sizeof(b)));
+				   "negative)", db_row_shown(st, 0, a, sizeof(a)), db_row_shown(st, 1, b, sizeof(b)));
 			break;
 		}
 		if ((uint64_t)seq < t->lost_seq)
@@ -487,35 +410,35 @@ int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen)
 		struct trace_rx *rx;
 		int held;
 
-		if (!col_int(st, 0, INT64_MIN, INT64_MAX, false, &request)) {
-			r = refuse(t, err, errlen, "requests row request %s: not an integer", shown(st, 0, a, sizeof(a)));
+		if (!db_row_int(st, 0, INT64_MIN, INT64_MAX, false, &request)) {
+			r = refuse(t, err, errlen, "requests row request %s: not an integer", db_row_shown(st, 0, a, sizeof(a)));
 			break;
 		}
-		if (!col_int(st, 1, 0, 255, false, &dev) || !(d = device_by_id(t, dev))) {
+		if (!db_row_int(st, 1, 0, 255, false, &dev) || !(d = device_by_id(t, dev))) {
 			r = refuse(t, err, errlen, "requests row request %lld: device %s is not in the devices table",
-				   (long long)request, shown(st, 1, a, sizeof(a)));
+				   (long long)request, db_row_shown(st, 1, a, sizeof(a)));
 			break;
 		}
-		if (!col_int(st, 2, 0, INT64_MAX, false, &seq) || !col_int(st, 5, 0, INT64_MAX, true, &at)) {
+		if (!db_row_int(st, 2, 0, INT64_MAX, false, &seq) || !db_row_int(st, 5, 0, INT64_MAX, true, &at)) {
 			r = refuse(t, err, errlen, "requests row request %lld: %s %s is not a sequence number",
-				   (long long)request, rng ? "seq_notify" : "seq_used", shown(st, 2, a, sizeof(a)));
+				   (long long)request, rng ? "seq_notify" : "seq_used", db_row_shown(st, 2, a, sizeof(a)));
 			break;
 		}
-		if (!col_int(st, 3, 0, INT64_MAX, true, &len)) {
+		if (!db_row_int(st, 3, 0, INT64_MAX, true, &len)) {
 			r = refuse(t, err, errlen, "requests row request %lld: length %s", (long long)request,
-				   shown(st, 3, a, sizeof(a)));
+				   db_row_shown(st, 3, a, sizeof(a)));
 			break;
 		}
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_type(st, 4) != SQLITE_BLOB) {
 			r = refuse(t, err, errlen, "requests row request %lld: data is %s, not a blob", (long long)request,
-				   shown(st, 4, a, sizeof(a)));
+				   db_row_shown(st, 4, a, sizeof(a)));
 			break;
 		}
 		held = sqlite3_column_bytes(st, 4);
 		/* data holds the first bytes (capped), never more than length. */
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL && held > len) {
 			r = refuse(t, err, errlen, "requests row request %lld: data is %d bytes, length says %s",
-				   (long long)request, held, shown(st, 3, b, sizeof(b)));
+				   (long long)request, held, db_row_shown(st, 3, b, sizeof(b)));
 			break;
 		}
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL || len > TRACE_RX_MAX)
@@ -634,30 +557,30 @@ static int mem_columns(struct trace_cursor *c, sqlite3_stmt *st, struct trace_ev
 	char a[48];
 	int held;
 
-	if (!col_int(st, 7, INT64_MIN, INT64_MAX, false, &addr))
-		return refuse(t, err, errlen, "events row seq %lld: addr %s is not an address", seq, shown(st, 7, a, sizeof(a)));
-	if (!col_int(st, 12, 0, VMT_EVENT_DATA_MAX, false, &len))
+	if (!db_row_int(st, 7, INT64_MIN, INT64_MAX, false, &addr))
+		return refuse(t, err, errlen, "events row seq %lld: addr %s is not an address", seq, db_row_shown(st, 7, a, sizeof(a)));
+	if (!db_row_int(st, 12, 0, VMT_EVENT_DATA_MAX, false, &len))
 		return refuse(t, err, errlen, "events row seq %lld: len %s (a memory event holds 0 to %u bytes)", seq,
-			      shown(st, 12, a, sizeof(a)), VMT_EVENT_DATA_MAX);
-	if (col_is(st, 8, "driver-write"))
+			      db_row_shown(st, 12, a, sizeof(a)), VMT_EVENT_DATA_MAX);
+	if (db_row_is(st, 8, "driver-write"))
 		ev->mem_kind = TMEM_DRIVER;
-	else if (col_is(st, 8, "device-write"))
+	else if (db_row_is(st, 8, "device-write"))
 		ev->mem_kind = TMEM_DEVICE;
-	else if (col_is(st, 8, "snapshot"))
+	else if (db_row_is(st, 8, "snapshot"))
 		ev->mem_kind = TMEM_SNAPSHOT;
 	else
 		return refuse(t, err, errlen, "memory row seq %lld: kind %s (driver-write, device-write or snapshot)", seq,
-			      shown(st, 8, a, sizeof(a)));
-	if (!col_int(st, 9, 0, 1, false, &exact))
-		return refuse(t, err, errlen, "memory row seq %lld: exact %s (0 or 1)", seq, shown(st, 9, a, sizeof(a)));
-	if (!col_int(st, 13, INT64_MIN, INT64_MAX, false, &gpa))
-		return refuse(t, err, errlen, "memory row seq %lld: gpa %s is not an address", seq, shown(st, 13, a, sizeof(a)));
+			      db_row_shown(st, 8, a, sizeof(a)));
+	if (!db_row_int(st, 9, 0, 1, false, &exact))
+		return refuse(t, err, errlen, "memory row seq %lld: exact %s (0 or 1)", seq, db_row_shown(st, 9, a, sizeof(a)));
+	if (!db_row_int(st, 13, INT64_MIN, INT64_MAX, false, &gpa))
+		return refuse(t, err, errlen, "memory row seq %lld: gpa %s is not an address", seq, db_row_shown(st, 13, a, sizeof(a)));
 	if (gpa != addr)
 		return refuse(t, err, errlen, "memory row seq %lld: gpa 0x%" PRIx64 ", events.addr says 0x%" PRIx64, seq,
 			      (uint64_t)gpa, (uint64_t)addr);
 	data = sqlite3_column_value(st, 10);
 	if (sqlite3_value_type(data) != SQLITE_BLOB)
-		return refuse(t, err, errlen, "memory row seq %lld: data is %s, not a blob", seq, shown(st, 10, a, sizeof(a)));
+		return refuse(t, err, errlen, "memory row seq %lld: data is %s, not a blob", seq, db_row_shown(st, 10, a, sizeof(a)));
 	ev->data = sqlite3_value_blob(data);
 	held = sqlite3_value_bytes(data);
 	if (held != len || (len > 0 && !ev->data))
@@ -683,29 +606,29 @@ static int mmio_columns(struct trace_cursor *c, sqlite3_stmt *st, struct trace_e
 	int64_t offset, width, value;
 	char a[48];
 	int n;
-	const char *dir = col_text(st, 4, &n);
+	const char *dir = db_row_text(st, 4, &n);
 
 	if (dir && n == 1 && dir[0] == 'W')
 		ev->write = true;
 	else if (!dir || n != 1 || dir[0] != 'R')
-		return refuse(t, err, errlen, "events row seq %lld: dir %s (R or W)", seq, shown(st, 4, a, sizeof(a)));
-	if (!col_int(st, 5, 1, 8, false, &width) || (width & (width - 1)))
+		return refuse(t, err, errlen, "events row seq %lld: dir %s (R or W)", seq, db_row_shown(st, 4, a, sizeof(a)));
+	if (!db_row_int(st, 5, 1, 8, false, &width) || (width & (width - 1)))
 		return refuse(t, err, errlen, "events row seq %lld: MMIO width %s (1, 2, 4 or 8)", seq,
-			      shown(st, 5, a, sizeof(a)));
-	if (ev->device >= 0 && !col_int(st, 3, 0, VIRTIO_MMIO_REGION_SIZE - 1, false, &offset)) {
+			      db_row_shown(st, 5, a, sizeof(a)));
+	if (ev->device >= 0 && !db_row_int(st, 3, 0, VIRTIO_MMIO_REGION_SIZE - 1, false, &offset)) {
 		if (sqlite3_column_type(st, 3) == SQLITE_INTEGER)
 			snprintf(a, sizeof(a), "0x%" PRIx64, (uint64_t)sqlite3_column_int64(st, 3));
 		else
-			shown(st, 3, a, sizeof(a));
+			db_row_shown(st, 3, a, sizeof(a));
 		return refuse(t, err, errlen, "events row seq %lld: offset %s lies outside the register window "
 			      "(0 to 0x%x)", seq, a, VIRTIO_MMIO_REGION_SIZE - 1);
 	}
 	/* Without a device the offset is the guest-physical address. */
-	if (ev->device < 0 && !col_int(st, 3, INT64_MIN, INT64_MAX, false, &offset))
+	if (ev->device < 0 && !db_row_int(st, 3, INT64_MIN, INT64_MAX, false, &offset))
 		return refuse(t, err, errlen, "events row seq %lld: offset %s is not an address", seq,
-			      shown(st, 3, a, sizeof(a)));
-	if (!col_int(st, 6, INT64_MIN, INT64_MAX, false, &value))
-		return refuse(t, err, errlen, "events row seq %lld: value %s is not a number", seq, shown(st, 6, a, sizeof(a)));
+			      db_row_shown(st, 3, a, sizeof(a)));
+	if (!db_row_int(st, 6, INT64_MIN, INT64_MAX, false, &value))
+		return refuse(t, err, errlen, "events row seq %lld: value %s is not a number", seq, db_row_shown(st, 6, a, sizeof(a)));
 	ev->offset = (uint64_t)offset;
 	ev->width = (unsigned)width;
 	ev->value = (uint64_t)value;
@@ -732,8 +655,8 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 	}
 	memset(ev, 0, sizeof(*ev));
 	ev->device = -1;
-	if (!col_int(st, 0, 0, INT64_MAX, false, &seq))
-		return refuse(t, err, errlen, "events row seq %s: %s", shown(st, 0, a, sizeof(a)),
+	if (!db_row_int(st, 0, 0, INT64_MAX, false, &seq))
+		return refuse(t, err, errlen, "events row seq %s: %s", db_row_shown(st, 0, a, sizeof(a)),
 			      sqlite3_column_type(st, 0) == SQLITE_INTEGER ? "negative sequence number"
 									    : "sequence number is not an integer");
 	/* Rows come in seq order: a seq not above the last one is a second
@@ -744,20 +667,20 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 	c->started = true;
 	c->prev_seq = (uint64_t)seq;
 	ev->seq = (uint64_t)seq;
-	type = col_text(st, 1, &type_len);
+	type = db_row_text(st, 1, &type_len);
 	for (k = 0; type && k < sizeof(ev_types) / sizeof(ev_types[0]); k++)
 		if ((size_t)type_len == strlen(ev_types[k].name) && !memcmp(type, ev_types[k].name, (size_t)type_len))
 			break;
 	if (!type || k == sizeof(ev_types) / sizeof(ev_types[0]))
 		return refuse(t, err, errlen, "events row seq %lld: type %s (mmio, mem, irq, marker, lost, device or "
-			      "violation)", (long long)seq, shown(st, 1, a, sizeof(a)));
+			      "violation)", (long long)seq, db_row_shown(st, 1, a, sizeof(a)));
 	ev->type = ev_types[k].type;
 	dev_v = sqlite3_column_value(st, 2);
 	if (sqlite3_value_type(dev_v) != SQLITE_NULL) {
 		dev = sqlite3_value_int64(dev_v);
 		if (sqlite3_value_type(dev_v) != SQLITE_INTEGER || dev < 0 || dev > 255 || c->dev_index[dev] < 0)
 			return refuse(t, err, errlen, "events row seq %lld: device %s is not in the devices table",
-				      (long long)seq, shown(st, 2, a, sizeof(a)));
+				      (long long)seq, db_row_shown(st, 2, a, sizeof(a)));
 		ev->device = c->dev_index[dev];
 	}
 	has_memory = sqlite3_column_int(st, 14);
@@ -782,9 +705,9 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 			      "not say", (long long)seq);
 	case TEV_IRQ:
 	case TEV_VIOLATION:
-		if (!col_int(st, 6, INT64_MIN, INT64_MAX, false, &value))
+		if (!db_row_int(st, 6, INT64_MIN, INT64_MAX, false, &value))
 			return refuse(t, err, errlen, "events row seq %lld: value %s is not a number", (long long)seq,
-				      shown(st, 6, a, sizeof(a)));
+				      db_row_shown(st, 6, a, sizeof(a)));
 		ev->value = (uint64_t)value;
 		break;
 	default:
@@ -792,7 +715,7 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 	}
 	if (ev->type == TEV_MARKER || ev->type == TEV_VIOLATION) {
 		int n;
-		ev->text = col_text(st, 11, &n);
+		ev->text = db_row_text(st, 11, &n);
 	}
 	return 1;
 }
