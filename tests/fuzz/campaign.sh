@@ -13,7 +13,8 @@
 # is not for committing: copy a finding to tests/fuzz/regressions/TARGET/.
 #
 # Environment: BUILD (default build-fuzz), WORK, NICE (default 10),
-# JOBS_SEED (first -seed, default 1).
+# JOBS_SEED (first -seed, default 1), FUZZ_KNOWN (findings already
+# reported that tracedb looks past: substrings of its report, '|' between).
 set -euo pipefail
 
 if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]] || [ "$2" -lt 1 ]; then

@@ -7,6 +7,7 @@
 #ifndef VMTRACE_TESTS_FUZZ_FUZZ_H
 #define VMTRACE_TESTS_FUZZ_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A broken promise: print "fuzz: <message>" and abort. */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* True if text holds one of the '|'-separated substrings of the
+ * environment variable FUZZ_KNOWN: a finding already reported, which a
+ * campaign may look past to find others (only where a target says so). */
+bool fuzz_known(const char *text);
 
 /* Little-endian reader over the input; bytes past the end read as 0. */
 struct fuzz_in {
