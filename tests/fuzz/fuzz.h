@@ -21,6 +21,16 @@ void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
  * campaign may look past to find others (only where a target says so). */
 bool fuzz_known(const char *text);
 
+/* What reaches a terminal holds no control byte but newline and tab
+ * (RELIABILITY.md promise 1: no raw terminal escapes on screen): fail
+ * naming what printed it, unless the text around it is fuzz_known. */
+void fuzz_check_screen(const char *what, const char *p, size_t n);
+
+/* Run a vmtrace subcommand (cli/commands.h) with stdout and stderr
+ * captured and checked with fuzz_check_screen; its exit status must be
+ * 0, 1 or 2 (the one exit-code table).  Returns it. */
+int fuzz_run_cmd(int (*cmd)(int, char **), int argc, const char **argv);
+
 /* Little-endian reader over the input; bytes past the end read as 0. */
 struct fuzz_in {
 	const uint8_t *p, *end;

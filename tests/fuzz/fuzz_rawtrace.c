@@ -16,6 +16,7 @@
  *   0x30  payload cap: default, 1, 64 or UINT32_MAX bytes
  *   0x40  reader only: no decoder (setting up a trace.db costs some
  *         milliseconds, the reader alone some microseconds)
+ *   0x80  also `vmtrace dump` the file, plain and with --header --hex
  *
  * Promises checked (RELIABILITY.md R01 and promise 1): the reader either
  * refuses the file at open with a message or returns events that are
@@ -26,7 +27,8 @@
  * writer read back identical; the decoder takes every event without a
  * database error and finishes; trace.db holds one events row per event
  * and no chain longer than twice its queue size (direct plus indirect
- * table).  The sanitizers check the rest. */
+ * table); `vmtrace dump` exits 0, 1 or 2 and puts no control byte on the
+ * terminal (promise 1).  The sanitizers check the rest. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -38,6 +40,7 @@
 
 #include "capture/rawtrace.h"
 #include "capture/rawtrace_format.h"
+#include "cli/commands.h"
 #include "decoder/db.h"
 #include "decoder/decode_file.h"
 #include "decoder/decoder.h"
@@ -52,6 +55,7 @@
 #define RUN_DECODE_FILE 0x04u
 #define STORE_MEMORY 0x08u
 #define READER_ONLY 0x40u
+#define RUN_DUMP 0x80u
 
 struct mfile {
 	int fd;
@@ -381,6 +385,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.store_memory = flags & STORE_MEMORY;
 	opts.payload_cap = caps[(flags >> 4) & 3];
 	read_and_decode(size - 1, &opts, !(flags & READER_ONLY));
+	if (flags & RUN_DUMP) {
+		const char *plain[] = { "dump", in_file.path, NULL };
+		const char *header[] = { "dump", "--header", "--hex", in_file.path, NULL };
+		fuzz_run_cmd(cmd_dump, 2, plain);
+		fuzz_run_cmd(cmd_dump, 4, header);
+	}
 	if ((flags & RUN_DECODE_FILE) && !(flags & READER_ONLY)) {
 		/* ":memory:" never exists, so decode_file may create it. */
 		if (decode_file(in_file.path, ":memory:", &opts, NULL, NULL, &res, err, sizeof(err)) != 0 &&

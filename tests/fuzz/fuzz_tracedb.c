@@ -519,58 +519,6 @@ static void mutate(sqlite3 *db, struct fuzz_in *in, struct replay_expect *ex, st
 
 /* --- the readers --- */
 
-/* What reaches a terminal must hold no control bytes but newline and tab
- * (RELIABILITY.md promise 1: no raw terminal escapes on screen).  A known
- * finding can be looked past in a campaign: FUZZ_KNOWN holds substrings
- * of the text around it, separated by '|'. */
-static void check_screen(const char *what, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if ((c >= 0x20 || c == '\n' || c == '\t') && c != 0x7f)
-			continue;
-		/* The text before it, escaped, so this report is safe to print. */
-		char near[400];
-		size_t k = 0, from = i > 80 ? i - 80 : 0;
-		for (size_t j = from; j <= i && k < sizeof(near) - 5; j++) {
-			unsigned char b = (unsigned char)p[j];
-			k += (size_t)snprintf(near + k, sizeof(near) - k, b < 0x20 || b >= 0x7f ? "\\x%02x" : "%c", b);
-		}
-		if (fuzz_known(near))
-			return;
-		fuzz_fail("%s printed control byte 0x%02x at %zu: ...%s", what, c, i, near);
-	}
-}
-
-/* Run a command with stdout and stderr captured, then check both. */
-static int run_cmd(int (*cmd)(int, char **), int argc, const char **argv)
-{
-	FILE *out = stdout, *err = stderr;
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, elen = 0;
-	char what[64];
-	int rc;
-
-	stdout = open_memstream(&obuf, &olen);
-	stderr = open_memstream(&ebuf, &elen);
-	if (!stdout || !stderr)
-		fuzz_fail("open_memstream");
-	rc = cmd(argc, (char **)argv);
-	fclose(stdout);
-	fclose(stderr);
-	stdout = out;
-	stderr = err;
-	snprintf(what, sizeof(what), "%s %s (stdout)", argv[0], argc > 2 ? argv[1] : "");
-	check_screen(what, obuf, olen);
-	snprintf(what, sizeof(what), "%s %s (stderr)", argv[0], argc > 2 ? argv[1] : "");
-	check_screen(what, ebuf, elen);
-	free(obuf);
-	free(ebuf);
-	if (rc != 0 && rc != EXIT_FAIL && rc != EXIT_USAGE)
-		fuzz_fail("%s exited with %d", argv[0], rc);
-	return rc;
-}
-
 static void check_text(const char *s, size_t cap, const char *what)
 {
 	if (!memchr(s, '\0', cap))
@@ -627,19 +575,19 @@ static void run_replay(const struct replay_opts *ro)
 			fuzz_fail("open_memstream");
 		replay_print_text(f, &rr, ro->keep_going);
 		fclose(f);
-		check_screen("replay report", buf, len);
+		fuzz_check_screen("replay report", buf, len);
 		free(buf);
 		buf = NULL;
 		if (!(f = open_memstream(&buf, &len)))
 			fuzz_fail("open_memstream");
 		replay_print_json(f, &rr);
 		fclose(f);
-		check_screen("replay --json", buf, len);
+		fuzz_check_screen("replay --json", buf, len);
 		free(buf);
 	} else if (!err[0]) {
 		fuzz_fail("replay_run failed without a message");
 	} else {
-		check_screen("replay's error", err, strlen(err));
+		fuzz_check_screen("replay's error", err, strlen(err));
 	}
 	replay_result_free(&rr);
 }
@@ -662,7 +610,7 @@ static void readers(uint8_t flags, const struct replay_expect *ex)
 		} else if (!err[0] || db) {
 			fuzz_fail("trace_db_open_readonly failed without a message or left a handle");
 		} else {
-			check_screen("trace_db_open_readonly's error", err, strlen(err));
+			fuzz_check_screen("trace_db_open_readonly's error", err, strlen(err));
 		}
 	}
 	if (set & 2)
@@ -675,13 +623,13 @@ static void readers(uint8_t flags, const struct replay_expect *ex)
 	const char *show_d[] = { "show", "-n", "50", "--from", "3", "--device", "0x10000000", T.path, NULL };
 	int r[5] = { -1, -1, -1, -1, -1 };
 	if (set & 4) {
-		r[0] = run_cmd(cmd_info, 2, info);
-		r[1] = run_cmd(cmd_info, 3, info_json);
+		r[0] = fuzz_run_cmd(cmd_info, 2, info);
+		r[1] = fuzz_run_cmd(cmd_info, 3, info_json);
 	}
 	if (set & 8) {
-		r[2] = run_cmd(cmd_show, 2, show);
-		r[3] = run_cmd(cmd_show, 3, show_v);
-		r[4] = run_cmd(cmd_show, 8, show_d);
+		r[2] = fuzz_run_cmd(cmd_show, 2, show);
+		r[3] = fuzz_run_cmd(cmd_show, 3, show_v);
+		r[4] = fuzz_run_cmd(cmd_show, 8, show_d);
 	}
 	if (getenv("FUZZ_TRACE"))
 		fprintf(stderr, "info %d, info --json %d, show %d, show --violations %d, show --device %d\n", r[0], r[1],

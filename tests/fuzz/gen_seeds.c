@@ -124,6 +124,7 @@ static void raw_handmade(void)
 	rawtrace_meta_clear(&meta);
 	uint8_t *b = slurp(path, 0x03, &n);
 	unlink(path);
+	b[0] = 0x83; /* and vmtrace dump */
 	put_file("rawtrace", "handmade", b, n);
 	/* The file header and the metadata block alone. */
 	b[0] = 0x43; /* reader only */
