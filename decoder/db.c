@@ -139,8 +139,26 @@ void trace_db_meta(sqlite3 *db, const char *key, char *buf, size_t len)
 	query_text(db, "SELECT value FROM meta WHERE key = ?1", key, buf, len);
 }
 
+/* Text from the file, for a message: bytes outside printable ASCII as
+ * \xHH (no escape sequence reaches a terminal), cut to fit. Returns buf. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t errlen)
 {
+	char shown[100];
 	sqlite3 *db = NULL;
 	char buf[64];
 	int rc;
@@ -171,7 +189,8 @@ int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t er
 		goto error;
 	}
 	if (rc != SQLITE_ROW || strcmp(buf, "ok") != 0) {
-		fail(err, errlen, "'%s' is damaged: quick_check says '%s'", path, buf[0] ? buf : sqlite3_errmsg(db));
+		fail(err, errlen, "'%s' is damaged: quick_check says '%s'", path,
+		     printable(buf[0] ? buf : sqlite3_errmsg(db), shown, sizeof(shown)));
 		goto error;
 	}
 	for (size_t i = 0; i < sizeof(required_tables) / sizeof(required_tables[0]); i++) {
@@ -187,8 +206,9 @@ int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t er
 		goto error;
 	}
 	if (strcmp(buf, "1") != 0) {
-		char detail[96];
-		snprintf(detail, sizeof(detail), "%.32s; this vmtrace reads version %d", buf, TRACE_DB_SCHEMA_VERSION);
+		char detail[160];
+		snprintf(detail, sizeof(detail), "'%s'; this vmtrace reads version %d", printable(buf, shown, sizeof(shown)),
+			 TRACE_DB_SCHEMA_VERSION);
 		fail(err, errlen, "'%s' has trace.db schema version %s", path, detail);
 		goto error;
 	}

@@ -63,7 +63,12 @@ after=$(sha256sum <"$dir/trigger.db")
 # D04: unknown schema version.
 cp "$dir/good.db" "$dir/v99.db"
 sqlite3 "$dir/v99.db" "UPDATE meta SET value = '99' WHERE key = 'schema_version';"
-refused "$dir/v99.db" "schema version 99"; check "D04 unknown schema version" $?
+refused "$dir/v99.db" "schema version '99'"; check "D04 unknown schema version" $?
+# ... holding an escape sequence: shown as \x1b, never sent raw (a fuzz finding).
+cp "$dir/good.db" "$dir/vesc.db"
+sqlite3 "$dir/vesc.db" "UPDATE meta SET value = char(27) || '[2J' WHERE key = 'schema_version';"
+out=$("$vmtrace" info "$dir/vesc.db" 2>&1)
+! grep -q $'\x1b' <<<"$out" && grep -qF '\x1b[2J' <<<"$out"; check "D04 schema version with an escape is escaped" $?
 
 # --json errors are JSON too.
 out=$("$vmtrace" info --json "$dir/empty.db" 2>/dev/null)
