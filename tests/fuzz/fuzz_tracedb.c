@@ -553,6 +553,14 @@ static void check_replay(const struct replay_result *r)
 }
 
 
+/* A refusal must say why: SQLite's "not an error" (its message when the
+ * last call succeeded) standing in for the reason says nothing. */
+static void check_reason(const char *who, const char *err)
+{
+	if (strstr(err, "not an error") && !fuzz_known(err))
+		fuzz_fail("%s refuses the file without a reason: %s", who, err);
+}
+
 static void run_replay(const struct replay_opts *ro)
 {
 	struct replay_result rr;
@@ -588,6 +596,7 @@ static void run_replay(const struct replay_opts *ro)
 		fuzz_fail("replay_run failed without a message");
 	} else {
 		fuzz_check_screen("replay's error", err, strlen(err));
+		check_reason("replay_run", err);
 	}
 	replay_result_free(&rr);
 }
@@ -611,6 +620,7 @@ static void readers(uint8_t flags, const struct replay_expect *ex)
 			fuzz_fail("trace_db_open_readonly failed without a message or left a handle");
 		} else {
 			fuzz_check_screen("trace_db_open_readonly's error", err, strlen(err));
+			check_reason("trace_db_open_readonly", err);
 		}
 	}
 	if (set & 2)

@@ -454,7 +454,7 @@ static void seeds_tracedb(void)
 	 * another value; info and show */
 	static const uint8_t view_dup[] = { 6 << 3, 6, 0, 2, 4, 4, 8, 5, 0, 2, 0xef, 0xbe, 0xad, 0xde, 0, 0, 0, 0x80 };
 	/* QEMU base: declare DeviceFeatures and queue0 differences, flip a byte */
-	static const uint8_t declare_flip[] = { 0x02, 7, 0, 0, 7, 0, 7, 8, 0, 0x10, 0x00, 0x01, 0x00, 0xff };
+	static const uint8_t declare_flip[] = { 0x02, 7, 0, 0, 7, 0, 7, 8, 0, 0x00, 0xf0, 0x1f, 0x00, 0xff };
 	/* a new device row of hostile integers */
 	static const uint8_t insert_device[] = { 0x05, 5, 3, 1, 21, 1, 0, 1, 5, 1, 16, 1, 3, 1, 1, 1, 1, 1, 20, 1, 19,
 						 1, 18, 1, 0, 1, 22, 1, 20, 1, 27, 7, 9 };
