@@ -110,13 +110,16 @@ error:
 	return -1;
 }
 
-/* Run a statement returning one text value into buf. Returns SQLite's rc. */
-static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf, size_t len)
+/* Run a statement returning one text value into buf, cut to fit (*cut
+ * says so, when not NULL). Returns SQLite's rc. */
+static int query_text_cut(sqlite3 *db, const char *sql, const char *param, char *buf, size_t len, bool *cut)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 
 	buf[0] = '\0';
+	if (cut)
+		*cut = false;
 	if (rc != SQLITE_OK)
 		return rc;
 	if (param)
@@ -125,18 +128,31 @@ static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf
 	if (rc == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(st, 0);
 		int n = sqlite3_column_bytes(st, 0);
-		if (t && n >= 0 && (size_t)n < len) {
-			memcpy(buf, t, (size_t)n);
-			buf[n] = '\0';
+		if (t && n > 0) {
+			size_t k = (size_t)n < len ? (size_t)n : len - 1;
+			memcpy(buf, t, k);
+			buf[k] = '\0';
+			if (cut)
+				*cut = k < (size_t)n;
 		}
 	}
 	sqlite3_finalize(st);
 	return rc;
 }
 
+static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf, size_t len)
+{
+	return query_text_cut(db, sql, param, buf, len, NULL);
+}
+
 void trace_db_meta(sqlite3 *db, const char *key, char *buf, size_t len)
 {
-	query_text(db, "SELECT value FROM meta WHERE key = ?1", key, buf, len);
+	bool cut;
+
+	/* A value that does not fit is no value (a number cut short lies). */
+	query_text_cut(db, "SELECT value FROM meta WHERE key = ?1", key, buf, len, &cut);
+	if (cut)
+		buf[0] = '\0';
 }
 
 /* Text from the file, for a message: bytes outside printable ASCII as
