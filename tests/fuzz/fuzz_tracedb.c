@@ -20,10 +20,11 @@
  *                          text, given to replay as -x DECL
  *   8 flip a file byte     le32 offset (mod the size), xor byte; applied
  *                          after the SQL
- * A value is a byte (mod 12) and its arguments: NULL, a hostile integer,
+ * A value is a byte (mod 13) and its arguments: NULL, a hostile integer,
  * any 64-bit integer, a real, text, numeric-looking text, a blob, a zero
  * blob of a hostile length, another row's value, the value plus a small
- * delta, terminal escapes or a long text, the value negated.
+ * delta, terminal escapes or a long text, the value negated, the value as
+ * text with a letter appended.
  * Byte 0 of the input: bits 0-1 the base, bit 2 replay --keep-going,
  * bits 3-5 the readers (0 and 7 all; 1 open, 2 replay, 3 info, 4 show,
  * 5 replay and show, 6 info and show), bits 6-7 replay --until (every
@@ -32,8 +33,8 @@
  * Then the readers run on the file, their stdout and stderr captured:
  * nothing may crash, hang, leak, return anything but its documented codes
  * or put a control byte other than newline and tab on the terminal (no
- * raw escapes, promise 1), and the results must stay within their
- * limits. */
+ * raw escapes, promise 1); a refusal says why, and the results stay
+ * within their limits. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
