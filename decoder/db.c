@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,19 +156,21 @@ void trace_db_meta(sqlite3 *db, const char *key, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* Text from the file, for a message: bytes outside printable ASCII as
- * \xHH (no escape sequence reaches a terminal), cut to fit. Returns buf. */
-static const char *printable(const char *s, char *buf, size_t len)
+const char *trace_db_printable(const char *s, size_t max, char *buf, size_t len)
 {
-	size_t o = 0;
+	size_t o = 0, n = 0;
 
-	for (; *s && o + 5 < len; s++) {
+	if (len == 0)
+		return buf;
+	for (; s && *s && n < max && o + 5 < len; s++, n++) {
 		unsigned char c = (unsigned char)*s;
 		if (c >= 0x20 && c < 0x7f)
 			buf[o++] = (char)c;
 		else
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
 	}
+	if (s && *s && o + 2 < len)
+		buf[o++] = '.', buf[o++] = '.';
 	buf[o] = '\0';
 	return buf;
 }
@@ -206,7 +209,7 @@ int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t er
 	}
 	if (rc != SQLITE_ROW || strcmp(buf, "ok") != 0) {
 		fail(err, errlen, "'%s' is damaged: quick_check says '%s'", path,
-		     printable(buf[0] ? buf : sqlite3_errmsg(db), shown, sizeof(shown)));
+		     trace_db_printable(buf[0] ? buf : sqlite3_errmsg(db), SIZE_MAX, shown, sizeof(shown)));
 		goto error;
 	}
 	for (size_t i = 0; i < sizeof(required_tables) / sizeof(required_tables[0]); i++) {
@@ -223,7 +226,7 @@ int trace_db_open_readonly(sqlite3 **out, const char *path, char *err, size_t er
 	}
 	if (strcmp(buf, "1") != 0) {
 		char detail[160];
-		snprintf(detail, sizeof(detail), "'%s'; this vmtrace reads version %d", printable(buf, shown, sizeof(shown)),
+		snprintf(detail, sizeof(detail), "'%s'; this vmtrace reads version %d", trace_db_printable(buf, SIZE_MAX, shown, sizeof(shown)),
 			 TRACE_DB_SCHEMA_VERSION);
 		fail(err, errlen, "'%s' has trace.db schema version %s", path, detail);
 		goto error;

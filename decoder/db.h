@@ -33,6 +33,11 @@ int trace_db_open_readonly(struct sqlite3 **out, const char *path, char *err, si
  * does not fit). */
 void trace_db_meta(struct sqlite3 *db, const char *key, char *buf, size_t len);
 
+/* Text from a trace.db (or any file) for a message or a terminal: bytes
+ * outside printable ASCII as \xHH, so no escape sequence reaches a
+ * terminal; at most max characters of s, then "..". Returns buf. */
+const char *trace_db_printable(const char *s, size_t max, char *buf, size_t len);
+
 /* The schema text (decoder/schema.sql), for documentation and tests. */
 extern const char trace_db_schema_sql[];
 

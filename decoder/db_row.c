@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decoder/db.h"
+
 #define SHOWN_TEXT_MAX 32
 
 bool db_row_int(sqlite3_stmt *st, int i, int64_t lo, int64_t hi, bool null_ok, int64_t *out)
@@ -62,24 +64,9 @@ const char *db_row_shown(sqlite3_stmt *st, int i, char *buf, size_t len)
 		snprintf(buf, len, "%g", sqlite3_value_double(v));
 		break;
 	case SQLITE_TEXT: {
-		const unsigned char *s = sqlite3_value_text(v);
-		size_t o = 0, shown = 0;
-
-		if (len < 8) {
-			buf[0] = '\0';
-			break;
-		}
-		buf[o++] = '\'';
-		for (; s && *s && shown < SHOWN_TEXT_MAX && o + 8 < len; s++, shown++) {
-			if (*s >= 0x20 && *s < 0x7f)
-				buf[o++] = (char)*s;
-			else
-				o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *s);
-		}
-		if (s && *s)
-			buf[o++] = '.', buf[o++] = '.';
-		buf[o++] = '\'';
-		buf[o] = '\0';
+		char tmp[SHOWN_TEXT_MAX * 4 + 4];
+		snprintf(buf, len, "'%s'", trace_db_printable((const char *)sqlite3_value_text(v), SHOWN_TEXT_MAX, tmp,
+								sizeof(tmp)));
 		break;
 	}
 	case SQLITE_BLOB:
