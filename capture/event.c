@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 void vmt_device_desc_encode(const struct vmt_device_desc *d, uint8_t out[VMT_DEVICE_DESC_BYTES])
 {

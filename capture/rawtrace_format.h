@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "capture/crc32c.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 /* File header, 32 bytes at offset 0:
  *   0  u8[8] magic "\x89VMT\r\n\x1a\n" (PNG-style: catches text-mode damage)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "capture/rawtrace_format.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 int rawtrace_meta_set(struct rawtrace_meta *m, const char *key, const char *value)
 {

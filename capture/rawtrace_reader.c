@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "capture/rawtrace_format.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 struct rawtrace_reader {
 	int fd;

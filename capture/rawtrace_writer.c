@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "capture/rawtrace_format.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #ifndef CLOCK_MONOTONIC_COARSE
 #define CLOCK_MONOTONIC_COARSE CLOCK_MONOTONIC

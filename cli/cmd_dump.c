@@ -15,10 +15,10 @@
 #include "capture/rawtrace.h"
 #include "cli/commands.h"
 #include "cli/util.h"
-#include "spec/mmio_regs.h"
-#include "spec/names.h"
-#include "spec/rules.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/names.h"
+#include "virtio/rules.h"
+#include "virtio/virtio.h"
 
 #define DUMP_DEVICES_MAX 256 /* devices remembered (metadata + DEVICE events) */
 #define DUMP_MEM_PREVIEW 16  /* bytes of a MEM event shown without --hex */

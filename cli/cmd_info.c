@@ -12,7 +12,7 @@
 #include "cli/util.h"
 #include "decoder/db.h"
 #include "decoder/db_row.h"
-#include "spec/names.h"
+#include "virtio/names.h"
 
 static void usage(FILE *f)
 {

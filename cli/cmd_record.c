@@ -27,8 +27,8 @@
 #include "cli/record_qemu.h"
 #include "cli/util.h"
 #include "config.h"
-#include "spec/names.h"
-#include "spec/rules.h"
+#include "virtio/names.h"
+#include "virtio/rules.h"
 
 #if HAVE_SQLITE
 #define RECORD_DEFAULT_OUTPUT "vmtrace.db"

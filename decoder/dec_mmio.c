@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "decoder/rings.h"
-#include "spec/mmio_regs.h"
-#include "spec/names.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/names.h"
+#include "virtio/virtio.h"
 
 /* Register names in trace.db are the modern ones for both layouts (they
  * map one to one); legacy-only registers keep their own names. */

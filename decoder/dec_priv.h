@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "decoder/decoder.h"
-#include "spec/mmio_checker.h"
+#include "virtio/mmio_checker.h"
 
 #define DEC_DEVICES_MAX 256
 #define DEC_QUEUES_MAX MMIO_CHECK_QUEUES

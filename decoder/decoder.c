@@ -12,9 +12,9 @@
 #include "config.h"
 #include "decoder/db.h"
 #include "decoder/rings.h"
-#include "spec/mmio_regs.h"
-#include "spec/names.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/names.h"
+#include "virtio/virtio.h"
 
 void dec_device_rename(struct dec_device *d)
 {

@@ -4,7 +4,7 @@
 #include "decoder/rings_priv.h"
 
 #include "decoder/shadow_mem.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 static const char *blk_op_name(uint32_t type)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "decoder/shadow_mem.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #define FNV64_OFFSET UINT64_C(0xcbf29ce484222325)
 #define FNV64_PRIME UINT64_C(0x100000001b3)

@@ -6,7 +6,7 @@
 #include "decoder/rings_priv.h"
 
 #include "decoder/shadow_mem.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 static uint32_t net_hdr_size(const struct dec_device *d)
 {

@@ -17,7 +17,7 @@
 
 #include "decoder/rings_priv.h"
 #include "decoder/shadow_mem.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 static const char *const rings_sql[RST_COUNT] = {
 	[RST_REQ_NOTIFY] = "UPDATE requests SET seq_notify = ?2, ts_notify = ?3 WHERE request = ?1 AND seq_used IS NULL",

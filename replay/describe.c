@@ -7,10 +7,10 @@
 
 #include "capture/emu/emu.h"
 #include "capture/emu/machine.h"
-#include "spec/config_layout.h"
-#include "spec/mmio_regs.h"
-#include "spec/names.h"
-#include "spec/virtio.h"
+#include "virtio/config_layout.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/names.h"
+#include "virtio/virtio.h"
 
 void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *buf, size_t len)
 {

@@ -16,8 +16,8 @@
 #include "replay/describe.h"
 #include "replay/engine_priv.h"
 #include "replay/report_add.h"
-#include "spec/mmio_regs.h"
-#include "spec/rules.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/rules.h"
 
 #define PROGRESS_EVERY 65536u
 

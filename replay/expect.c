@@ -9,8 +9,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "spec/mmio_regs.h"
-#include "spec/names.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/names.h"
 
 static const struct {
 	const char *word;

@@ -9,10 +9,10 @@
 #include "capture/driver/rig.h"
 #include "capture/emu/machine.h"
 #include "replay/report_add.h"
-#include "spec/config_layout.h"
-#include "spec/mmio_regs.h"
-#include "spec/names.h"
-#include "spec/virtio.h"
+#include "virtio/config_layout.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/names.h"
+#include "virtio/virtio.h"
 
 /* An in-memory disk larger than this is refused (it is allocated lazily,
  * but a hostile capacity should not get that far). */

@@ -19,7 +19,7 @@
 #include "capture/emu/machine.h"
 #include "replay/describe.h"
 #include "replay/engine_priv.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 static void apply(struct engine *e, const struct trace_ev *ev)
 {

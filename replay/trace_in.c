@@ -12,8 +12,8 @@
 #include "capture/event.h"
 #include "decoder/db.h"
 #include "decoder/db_row.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 /* Received frames longer than this are not fed to the emulated device. */
 #define TRACE_RX_MAX 65550

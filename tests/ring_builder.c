@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "capture/emu/guest_mem.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {

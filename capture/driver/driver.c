@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 uint32_t drv_reg_read(struct drv_dev *d, uint32_t offset)
 {

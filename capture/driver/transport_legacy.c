@@ -2,8 +2,8 @@
  * set-up (GuestPageSize, QueueAlign, QueuePFN), no ConfigGeneration. */
 #include "capture/driver/driver.h"
 
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 static int legacy_features_done(struct drv_dev *d)
 {

@@ -2,8 +2,8 @@
  * QueueReady and 64-bit area addresses, ConfigGeneration. */
 #include "capture/driver/driver.h"
 
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 static int modern_features_done(struct drv_dev *d)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "capture/driver/bus.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 /* Offsets inside the areas (Split Virtqueues). */
 #define AVAIL_IDX 2u

@@ -11,7 +11,7 @@
 
 #include "capture/driver/driver.h"
 #include "capture/driver/workload.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 /* Data segment size the workload aims for (so requests of more than four
  * sectors span several descriptors). */

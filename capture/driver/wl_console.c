@@ -9,7 +9,7 @@
 
 #include "capture/driver/driver.h"
 #include "capture/driver/workload.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #define CON_RX_BUF 64u   /* bytes per receive buffer */
 #define CON_RX_POSTED 4u /* receive buffers kept posted */

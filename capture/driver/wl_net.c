@@ -11,7 +11,7 @@
 
 #include "capture/driver/driver.h"
 #include "capture/driver/workload.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #define ETH_HLEN 14u
 #define ETH_ZLEN 60u       /* shortest frame (without FCS) */

@@ -8,7 +8,7 @@
 
 #include "capture/driver/driver.h"
 #include "capture/driver/workload.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 static int rng_read_config(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 {

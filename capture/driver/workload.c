@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "capture/driver/driver.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 void drv_wl_opts_init(struct drv_wl_opts *o)
 {

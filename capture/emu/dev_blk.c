@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "capture/emu/emu.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #define BLK_CONFIG_SIZE 72u
 #define BLK_BOUNCE 65536u

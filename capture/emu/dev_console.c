@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "capture/emu/emu.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #define CONSOLE_CONFIG_SIZE 12u
 #define CONSOLE_BOUNCE 4096u

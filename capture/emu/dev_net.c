@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "capture/emu/emu.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #define NET_CONFIG_SIZE 12u
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "capture/emu/emu.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 /* Bytes supplied from outside, each chunk the whole answer to one
  * request (replay: what the recorded device returned). */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec/config_layout.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/config_layout.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 static void checker_report(void *ctx, enum rule_id rule, const char *msg)
 {

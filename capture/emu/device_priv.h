@@ -5,7 +5,7 @@
 #define VMTRACE_EMU_DEVICE_PRIV_H
 
 #include "capture/emu/emu.h"
-#include "spec/mmio_checker.h"
+#include "virtio/mmio_checker.h"
 
 struct emu_queue {
 	uint32_t num;      /* QueueNum as written */

@@ -13,7 +13,7 @@
 
 #include "capture/emu/guest_mem.h"
 #include "capture/emu/virtqueue.h"
-#include "spec/rules.h"
+#include "virtio/rules.h"
 
 struct emu_device;
 
@@ -48,7 +48,7 @@ struct emu_model {
 	uint32_t device_id;
 	uint16_t num_queues;
 	uint64_t features;  /* device and transport feature bits offered */
-	uint32_t config_size; /* the field layout is the spec's (spec/config_layout.c) */
+	uint32_t config_size; /* the field layout is the spec's (virtio/config_layout.c) */
 	/* Allocate state, fill config space. Returns 0 or negative errno. */
 	int (*init)(struct emu_device *d, const struct emu_model_opts *opts);
 	void (*destroy)(struct emu_device *d);

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "capture/rawtrace.h"
-#include "spec/names.h"
-#include "spec/virtio.h"
+#include "virtio/names.h"
+#include "virtio/virtio.h"
 
 /* Violations found while serving a read are recorded after the read's own
  * event, so each violation follows the access that caused it. */

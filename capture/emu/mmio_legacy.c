@@ -2,8 +2,8 @@
  * through GuestPageSize, QueueAlign and QueuePFN. */
 #include "capture/emu/device_priv.h"
 
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 #define LEGACY_QUEUE_ALIGN_DEFAULT 4096u
 

@@ -2,8 +2,8 @@
  * memory regions, QueueReset and ConfigGeneration. */
 #include "capture/emu/device_priv.h"
 
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 static bool modern_read(struct emu_device *d, uint32_t offset, uint32_t *v)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 static int fault(struct vq_fault *f, enum rule_id rule, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "capture/emu/guest_mem.h"
-#include "spec/rules.h"
+#include "virtio/rules.h"
 
 struct vq_buf {
 	uint64_t gpa;

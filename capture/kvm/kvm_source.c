@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "bpf/mmio.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #define WIN_MASK ((uint64_t)VIRTIO_MMIO_REGION_SIZE - 1)
 #define NO_WINDOW UINT32_MAX

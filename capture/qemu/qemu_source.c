@@ -8,7 +8,7 @@
 
 #include "capture/qemu/qemu_line.h"
 #include "capture/qemu/ring_snap.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 struct qemu_source {
 	struct qemu_source_cfg cfg;

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "capture/qemu/guest_ram.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 #define LEGACY_PAGE_DEFAULT 4096u  /* what Linux writes to GuestPageSize */
 #define LEGACY_ALIGN_DEFAULT 4096u /* QueueAlign's value if never written */

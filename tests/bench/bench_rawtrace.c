@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "capture/rawtrace.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 #define ROUNDS 3
 #define RATIO_MIN 0.5

@@ -9,8 +9,8 @@
 #include "capture/rawtrace.h"
 #include "decoder/db.h"
 #include "decoder/decoder.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/harness.h"
 
 static uint64_t feed(struct fx *fx, struct vmt_event *ev)

@@ -5,8 +5,8 @@
 #include <stdio.h>
 
 #include "decoder/decoder.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "capture/event.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 

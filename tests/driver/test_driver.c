@@ -8,8 +8,8 @@
 #include "capture/driver/workload.h"
 #include "capture/emu/dev_console.h"
 #include "capture/emu/machine.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/harness.h"
 
 #define ALL_STATUS_MODERN (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | \

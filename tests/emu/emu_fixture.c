@@ -4,8 +4,8 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 static void on_violation(void *ctx, struct emu_device *d, enum rule_id rule, const char *msg)
 {

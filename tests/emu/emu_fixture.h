@@ -11,7 +11,7 @@
 
 #include "capture/emu/emu.h"
 #include "capture/emu/guest_mem.h"
-#include "spec/rules.h"
+#include "virtio/rules.h"
 #include "tests/harness.h"
 #include "tests/ring_builder.h"
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "capture/emu/emu.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/emu/emu_fixture.h"
 #include "tests/harness.h"
 

@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "capture/emu/emu.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/emu/emu_fixture.h"
 #include "tests/harness.h"
 
 /* The register tables, typed in from the spec chapter (not from
- * spec/mmio_regs.c, so a mistake there shows up here). */
+ * virtio/mmio_regs.c, so a mistake there shows up here). */
 struct reg { uint32_t off; const char *name; };
 
 static const struct reg modern_ro[] = {

@@ -44,7 +44,7 @@
 #include "decoder/db.h"
 #include "decoder/decode_file.h"
 #include "decoder/decoder.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 #include "tests/fuzz/fuzz.h"
 
 /* Big enough for several 4 KiB blocks and one maximal MEM record. */

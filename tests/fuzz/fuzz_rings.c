@@ -40,9 +40,9 @@
 #include "capture/rawtrace.h"
 #include "decoder/db.h"
 #include "decoder/decoder.h"
-#include "spec/mmio_regs.h"
-#include "spec/rules.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/rules.h"
+#include "virtio/virtio.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/ring_input.h"
 

@@ -38,9 +38,9 @@
 #include "capture/emu/emu.h"
 #include "capture/emu/guest_mem.h"
 #include "capture/emu/virtqueue.h"
-#include "spec/mmio_regs.h"
-#include "spec/rules.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/rules.h"
+#include "virtio/virtio.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/ring_input.h"
 

@@ -13,7 +13,7 @@
 
 #include "capture/rawtrace.h"
 #include "capture/rawtrace_format.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 #include "tests/fuzz/fuzz_record.h"
 #include "tests/fuzz/ring_input.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "capture/emu/emu.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 const struct emu_model *const ri_models[4] = {
 	&emu_model_blk, &emu_model_net, &emu_model_console, &emu_model_rng,

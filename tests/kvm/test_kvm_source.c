@@ -7,7 +7,7 @@
 #include "bpf/mmio.h"
 #include "capture/kvm/kvm_source.h"
 #include "tests/harness.h"
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 #define LOG_MAX 256
 

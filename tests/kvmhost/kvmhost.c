@@ -23,8 +23,8 @@
 
 #include "capture/driver/rig.h"
 #include "capture/emu/machine.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/kvmhost/kh_abi.h"
 #include "tests/kvmhost/kvm_vm.h"
 #include "tests/kvmhost/serve.h"

@@ -14,8 +14,8 @@
 #include "capture/qemu/guest_ram.h"
 #include "capture/qemu/ring_snap.h"
 #include "capture/rawtrace.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 struct serve {
 	struct machine *m;

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "capture/rawtrace.h"
-#include "spec/mmio_regs.h"
+#include "virtio/mmio_regs.h"
 
 #define CONTEXT 4 /* agreeing events shown before a difference */
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/harness.h"
 
 static void on_irq(void *ctx, struct emu_device *d, uint32_t status)

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "capture/emu/dev_console.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/harness.h"
 #include "tests/models/model_util.h"
 

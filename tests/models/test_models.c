@@ -1,8 +1,8 @@
 /* The model table: lookup by name, and what every model declares. */
 #include "capture/emu/dev_blk.h"
 #include "capture/emu/emu.h"
-#include "spec/virtio.h"
-#include "spec/config_layout.h"
+#include "virtio/virtio.h"
+#include "virtio/config_layout.h"
 #include "tests/harness.h"
 #include "tests/models/model_util.h"
 

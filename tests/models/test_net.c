@@ -1,8 +1,8 @@
 /* virtio-net loopback model: config, frames coming back identical, header
  * sizes per layout, the backlog and its bound, frame size limits. */
 #include "capture/emu/dev_net.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/harness.h"
 #include "tests/models/model_util.h"
 

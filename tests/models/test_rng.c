@@ -1,8 +1,8 @@
 /* virtio-rng model: no config, deterministic bytes per seed, every
  * writable buffer filled, the per-chain cap, reset restarting the stream. */
 #include "capture/emu/dev_rng.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/harness.h"
 #include "tests/models/model_util.h"
 

@@ -28,8 +28,8 @@
 #include "capture/qemu/qemu_line.h"
 #include "capture/qemu/qemu_source.h"
 #include "capture/qemu/ring_snap.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 
 #define FUZZ_MAXLEN 65536u
 #define FUZZ_RAM 0x8000u  /* guest RAM at 0; half the largest input */

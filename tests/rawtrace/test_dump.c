@@ -13,9 +13,9 @@
 
 #include "capture/rawtrace.h"
 #include "capture/rawtrace_format.h"
-#include "spec/mmio_regs.h"
-#include "spec/rules.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/rules.h"
+#include "virtio/virtio.h"
 
 static const char *vmtrace;
 

@@ -11,8 +11,8 @@
 #include "capture/event.h"
 #include "decoder/dec_priv.h"
 #include "decoder/rings_priv.h"
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 

@@ -2,8 +2,8 @@
  * there to DRIVER_OK, then either do each device's I/O or, in loop mode,
  * read the first device's Status register loop times.  Returns
  * KH_RESULT_PASS or the first failure's KH_FAIL code (entry.S reports it). */
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/kvmhost/guest/glib.h"
 #include "tests/kvmhost/guest/vio.h"
 #include "tests/kvmhost/guest/work.h"

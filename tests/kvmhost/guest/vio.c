@@ -1,8 +1,8 @@
 /* The guest's virtio-mmio driver core (vio.h). */
 #include "tests/kvmhost/guest/vio.h"
 
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/kvmhost/guest/glib.h"
 #include "tests/kvmhost/kh_abi.h"
 

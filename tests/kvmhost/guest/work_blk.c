@@ -1,7 +1,7 @@
 /* virtio-blk work: read the capacity, write the pattern to KH_BLK_SECTOR,
  * read it back into another buffer and compare, then flush. */
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/kvmhost/guest/glib.h"
 #include "tests/kvmhost/guest/vio.h"
 #include "tests/kvmhost/guest/work.h"

@@ -1,8 +1,8 @@
 /* virtio-console work: read the size (16-bit reads), post a receive
  * buffer, write KH_CONSOLE_LINE on port 0 and compare the echo (the
  * host's console model loops output back as input). */
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/kvmhost/guest/glib.h"
 #include "tests/kvmhost/guest/vio.h"
 #include "tests/kvmhost/guest/work.h"

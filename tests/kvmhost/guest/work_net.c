@@ -1,8 +1,8 @@
 /* virtio-net work: read the MAC (byte reads) and link status (a 16-bit
  * read), post one receive buffer, send one frame to our own MAC and
  * compare what the loopback device gives back. */
-#include "spec/mmio_regs.h"
-#include "spec/virtio.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
 #include "tests/kvmhost/guest/glib.h"
 #include "tests/kvmhost/guest/vio.h"
 #include "tests/kvmhost/guest/work.h"

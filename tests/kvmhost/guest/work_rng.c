@@ -1,6 +1,6 @@
 /* virtio-rng work: ask for KH_RNG_BYTES random bytes into a zeroed
  * buffer; the device must fill some, and not with zeros only. */
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 #include "tests/kvmhost/guest/glib.h"
 #include "tests/kvmhost/guest/vio.h"
 #include "tests/kvmhost/guest/work.h"

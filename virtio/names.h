@@ -1,6 +1,6 @@
 /* Human names for virtio numbers: device types, status bits, features. */
-#ifndef VMTRACE_SPEC_NAMES_H
-#define VMTRACE_SPEC_NAMES_H
+#ifndef VMTRACE_VIRTIO_NAMES_H
+#define VMTRACE_VIRTIO_NAMES_H
 
 #include <stddef.h>
 #include <stdint.h>

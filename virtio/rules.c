@@ -1,5 +1,5 @@
 /* Rule catalogue: keys, sections and one-line summaries. */
-#include "spec/rules.h"
+#include "virtio/rules.h"
 
 #include <stddef.h>
 

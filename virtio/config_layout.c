@@ -1,7 +1,7 @@
 /* Config space layouts of blk, net and console (virtio 1.2). */
-#include "spec/config_layout.h"
+#include "virtio/config_layout.h"
 
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 static const struct config_field blk_fields[] = {
 	{ 0, 8, false, "capacity" },

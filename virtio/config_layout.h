@@ -1,7 +1,7 @@
 /* Device-specific configuration space layouts (Device Types), used for the
  * per-field access width rules and to name config fields. */
-#ifndef VMTRACE_SPEC_CONFIG_LAYOUT_H
-#define VMTRACE_SPEC_CONFIG_LAYOUT_H
+#ifndef VMTRACE_VIRTIO_CONFIG_LAYOUT_H
+#define VMTRACE_VIRTIO_CONFIG_LAYOUT_H
 
 #include <stdbool.h>
 #include <stddef.h>

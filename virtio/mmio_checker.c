@@ -1,14 +1,14 @@
 /* Driver-side rules of virtio-mmio, checked access by access. */
-#include "spec/mmio_checker.h"
+#include "virtio/mmio_checker.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "spec/config_layout.h"
-#include "spec/mmio_regs.h"
-#include "spec/names.h"
-#include "spec/virtio.h"
+#include "virtio/config_layout.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/names.h"
+#include "virtio/virtio.h"
 
 static void report(struct mmio_checker *c, enum rule_id rule, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

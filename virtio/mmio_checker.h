@@ -4,13 +4,13 @@
  * where it happens.  The emulator feeds it the accesses it serves; the
  * decoder feeds it the accesses of a trace from any source; both therefore
  * report exactly the same violations for the same accesses. */
-#ifndef VMTRACE_SPEC_MMIO_CHECKER_H
-#define VMTRACE_SPEC_MMIO_CHECKER_H
+#ifndef VMTRACE_VIRTIO_MMIO_CHECKER_H
+#define VMTRACE_VIRTIO_MMIO_CHECKER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "spec/rules.h"
+#include "virtio/rules.h"
 
 /* Queues tracked per device; QueueSel values beyond are reported as
  * unavailable queues but not tracked. */

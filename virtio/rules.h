@@ -2,8 +2,8 @@
  * violation record (in the raw trace, from the emulator) or a violation row
  * (in trace.db, from the decoder); both name the rule by its stable key and
  * cite the spec section it comes from. */
-#ifndef VMTRACE_SPEC_RULES_H
-#define VMTRACE_SPEC_RULES_H
+#ifndef VMTRACE_VIRTIO_RULES_H
+#define VMTRACE_VIRTIO_RULES_H
 
 #include <stdint.h>
 

@@ -1,10 +1,10 @@
 /* Name tables from the virtio specification. */
-#include "spec/names.h"
+#include "virtio/names.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "spec/virtio.h"
+#include "virtio/virtio.h"
 
 const char *virtio_device_type_name(uint32_t id)
 {

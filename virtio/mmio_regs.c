@@ -1,6 +1,6 @@
 /* The register tables of the spec's MMIO Device Register Layout and
  * MMIO Device Legacy Register Layout. */
-#include "spec/mmio_regs.h"
+#include "virtio/mmio_regs.h"
 
 #include <stdio.h>
 

@@ -2,8 +2,8 @@
  * bits, feature bits, device type ids, ring layout and the request formats
  * of the device types the emulator models.  Numbers come from the virtio
  * 1.2 specification; names follow it. */
-#ifndef VMTRACE_SPEC_VIRTIO_H
-#define VMTRACE_SPEC_VIRTIO_H
+#ifndef VMTRACE_VIRTIO_VIRTIO_H
+#define VMTRACE_VIRTIO_VIRTIO_H
 
 #include <stdint.h>
 

@@ -1,8 +1,8 @@
 /* The virtio-mmio register layouts (MMIO Device Register Layout and the
  * Legacy interface table): offsets, names and directions, shared by the
  * emulator, `vmtrace dump` and the decoder. */
-#ifndef VMTRACE_SPEC_MMIO_REGS_H
-#define VMTRACE_SPEC_MMIO_REGS_H
+#ifndef VMTRACE_VIRTIO_MMIO_REGS_H
+#define VMTRACE_VIRTIO_MMIO_REGS_H
 
 #include <stddef.h>
 #include <stdint.h>
