@@ -15,6 +15,7 @@
 #include "capture/rawtrace.h"
 #include "cli/commands.h"
 #include "cli/util.h"
+#include "format/escape.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
 #include "virtio/rules.h"
@@ -90,58 +91,26 @@ static void out_char(char c)
 	obuf[olen++] = c;
 }
 
-/* Escape one byte so that nothing but printable ASCII is emitted: no
- * control characters, no terminal escapes, no bytes >= 0x80 (which
- * include the C1 controls).  Writes at most 4 chars to out; returns the
- * count. */
-static size_t escape_byte(uint8_t c, char out[4])
-{
-	static const char hex[] = "0123456789abcdef";
-
-	switch (c) {
-	case '\n': memcpy(out, "\\n", 2); return 2;
-	case '\t': memcpy(out, "\\t", 2); return 2;
-	case '\r': memcpy(out, "\\r", 2); return 2;
-	case '\\': memcpy(out, "\\\\", 2); return 2;
-	case '"': memcpy(out, "\\\"", 2); return 2;
-	}
-	if (c >= 0x20 && c < 0x7f) {
-		out[0] = (char)c;
-		return 1;
-	}
-	out[0] = '\\';
-	out[1] = 'x';
-	out[2] = hex[c >> 4];
-	out[3] = hex[c & 15];
-	return 4;
-}
-
+/* Text from the file, escaped (format/escape.h), inside double quotes:
+ * '"' is escaped too. */
 static void out_escaped(const uint8_t *p, size_t len)
 {
-	char e[4];
+	char u[ESCAPE_UNIT_MAX];
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		size_t k = escape_byte(p[i], e);
+	while (i < len) {
+		size_t used, k = escape_unit(p + i, len - i, ESCAPE_QUOTES, u, &used);
 		for (size_t j = 0; j < k; j++)
-			out_char(e[j]);
+			out_char(u[j]);
+		i += used;
 	}
 }
 
-/* Escape a NUL-terminated string into buf (truncating).  Returns buf. */
+/* A NUL-terminated string from the file escaped into buf (cut with "...").
+ * Returns buf. */
 static const char *esc(const char *s, char *buf, size_t size)
 {
-	size_t pos = 0;
-	char e[4];
-
-	for (; *s; s++) {
-		size_t k = escape_byte((uint8_t)*s, e);
-		if (pos + k + 1 > size)
-			break;
-		memcpy(buf + pos, e, k);
-		pos += k;
-	}
-	buf[pos] = '\0';
-	return buf;
+	return escape_str(s, buf, size);
 }
 
 /* Messages to stderr, prefixed like the ones the task description names. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format/escape.h"
+
 int error(const char *fmt, ...)
 {
 	va_list ap;
@@ -83,18 +85,5 @@ bool stderr_is_tty(void)
 
 const char *term_escape(const unsigned char *s, char *buf, size_t len)
 {
-	size_t o = 0;
-
-	if (len == 0)
-		return buf;
-	if (!s)
-		s = (const unsigned char *)"";
-	for (; *s && o + 5 < len; s++) {
-		if (*s < 0x20 || *s == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *s);
-		else
-			buf[o++] = (char)*s;
-	}
-	buf[o] = '\0';
-	return buf;
+	return escape_str((const char *)s, buf, len);
 }

@@ -22,8 +22,9 @@ int parse_size(const char *s, uint64_t *out);
 /* True if stderr is a terminal (progress output goes there only then). */
 bool stderr_is_tty(void);
 
-/* Copy text that came from a trace file into buf for the terminal, with
- * control bytes as \xHH so no escape sequence reaches the screen. NULL
+/* Copy text that came from a trace file into buf for the terminal through
+ * the one escaper (format/escape.h escape_str: controls, C1, invalid UTF-8
+ * and direction overrides as visible escapes, a cut shown as "...").  NULL
  * reads as "". Returns buf. */
 const char *term_escape(const unsigned char *s, char *buf, size_t len);
 

@@ -7,6 +7,7 @@
 
 #include "capture/emu/emu.h"
 #include "capture/emu/machine.h"
+#include "format/escape.h"
 #include "virtio/config_layout.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
@@ -15,12 +16,17 @@
 void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *buf, size_t len)
 {
 	const struct trace_device *td = ev->device >= 0 ? &t->dev[ev->device] : NULL;
-	char reg[48];
+	char reg[48], name[4 * 40 + 1], text[4 * 80 + 1];
+
+	/* Trace text may hold anything: the one escaper keeps it visible
+	 * and harmless (format/escape.h). */
+	escape_str(td ? td->name : "", name, sizeof(name));
+	escape_str(ev->text ? ev->text : "", text, sizeof(text));
 
 	switch (ev->type) {
 	case TEV_MMIO:
 		mmio_reg_describe((uint32_t)ev->offset, td && td->version == 1 ? 1 : 2, reg, sizeof(reg));
-		snprintf(buf, len, "%-24s %s %-18s %s 0x%" PRIx64, td ? td->name : "(no device)",
+		snprintf(buf, len, "%-24s %s %-18s %s 0x%" PRIx64, td ? name : "(no device)",
 			 ev->write ? "W" : "R", reg, ev->write ? "<-" : "->", ev->value);
 		break;
 	case TEV_MEM:
@@ -29,13 +35,13 @@ void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *b
 			 : ev->exact ? "snapshot" : "best-effort snapshot", ev->addr, ev->len);
 		break;
 	case TEV_IRQ:
-		snprintf(buf, len, "%-24s interrupt, InterruptStatus 0x%" PRIx64, td ? td->name : "?", ev->value);
+		snprintf(buf, len, "%-24s interrupt, InterruptStatus 0x%" PRIx64, td ? name : "?", ev->value);
 		break;
 	case TEV_VIOLATION:
-		snprintf(buf, len, "%-24s violation: %.60s", td ? td->name : "?", ev->text ? ev->text : "");
+		snprintf(buf, len, "%-24s violation: %s", td ? name : "?", text);
 		break;
 	case TEV_MARKER:
-		snprintf(buf, len, "marker: %.80s", ev->text ? ev->text : "");
+		snprintf(buf, len, "marker: %s", text);
 		break;
 	case TEV_LOST:
 		snprintf(buf, len, "%" PRIu64 " events lost", ev->value);
@@ -43,10 +49,7 @@ void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *b
 	default:
 		snprintf(buf, len, "(event)");
 	}
-	/* Trace text may hold anything: keep the line printable. */
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	escape_trim_cut(buf); /* snprintf may have cut a UTF-8 character */
 }
 
 static bool in(uint64_t gpa, uint64_t start, uint64_t len, uint64_t *off)
