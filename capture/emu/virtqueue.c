@@ -3,6 +3,7 @@
  * lengths against guest RAM, and walks are bounded by the queue size. */
 #include "capture/emu/virtqueue.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ static int fault(struct vq_fault *f, enum rule_id rule, const char *fmt, ...)
 	va_list ap;
 
 	f->rule = rule;
+	memset(&f->at, 0, sizeof(f->at));
 	va_start(ap, fmt);
 	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
 	va_end(ap);
@@ -51,6 +53,7 @@ int vq_setup(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
 	vq->used = used;
 	vq->indirect_ok = indirect_ok;
 	vq->event_idx = event_idx;
+	vq->ring = (struct split_ring){ .num = num, .desc = desc, .avail = avail, .used = used, .indirect_ok = indirect_ok };
 	/* Start from "interrupted at used index 0", so even the first used
 	 * buffer interrupts only if used_event asks for it (the spec's SHOULD
 	 * NOT, where vhost and QEMU interrupt unconditionally the first time). */
@@ -85,124 +88,110 @@ static void ring_put_u16(struct virtqueue *vq, uint64_t gpa, uint16_t v)
 
 static uint16_t avail_idx(const struct virtqueue *vq)
 {
-	return ring_u16(vq, vq->avail + 2);
+	return ring_u16(vq, split_ring_avail_idx_addr(&vq->ring));
 }
 
 uint16_t vq_pending(const struct virtqueue *vq)
 {
 	if (!vq->scratch)
 		return 0;
-	return (uint16_t)(avail_idx(vq) - vq->last_avail);
+	return split_ring_ahead(avail_idx(vq), vq->last_avail);
 }
 
 /* With EVENT_IDX, tell the driver how far the device has read. */
 static void publish_avail_event(struct virtqueue *vq)
 {
 	if (vq->event_idx)
-		ring_put_u16(vq, vq->used + 4 + 8ull * vq->num, vq->last_avail);
+		ring_put_u16(vq, split_ring_avail_event_addr(&vq->ring), vq->last_avail);
 }
 
-struct raw_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-/* Copy descriptor i of the table at gpa (checked to hold n entries) once. */
-static int read_desc(const struct guest_mem *gm, uint64_t table, uint32_t i, struct raw_desc *d)
+/* The walker's view of guest RAM: all of it, so an unreadable descriptor
+ * is the guest's doing (split_ring.h). */
+static int walk_read(void *ctx, uint64_t gpa, void *dst, uint32_t len)
 {
-	uint8_t b[VIRTQ_DESC_SIZE];
+	const struct virtqueue *vq = ctx;
 
-	if (gmem_read(gm, table + (uint64_t)i * VIRTQ_DESC_SIZE, b, sizeof(b)) < 0)
-		return -1;
-	d->addr = le64_get(b);
-	d->len = le32_get(b + 8);
-	d->flags = le16_get(b + 12);
-	d->next = le16_get(b + 14);
+	return gmem_read(vq->gm, gpa, dst, len) < 0 ? VRING_MEM_MISSING : VRING_MEM_EXACT;
+}
+
+static bool walk_contains(void *ctx, uint64_t gpa, uint64_t len)
+{
+	const struct virtqueue *vq = ctx;
+
+	return gmem_contains(vq->gm, gpa, len);
+}
+
+/* Each buffer into the chain being popped (vq->walking). */
+static int walk_buf(void *ctx, const struct vring_desc *d, const struct vring_place *at)
+{
+	struct virtqueue *vq = ctx;
+	struct vq_chain *c = vq->walking;
+	bool writable = d->flags & VIRTQ_DESC_F_WRITE;
+
+	(void)at;
+	/* At most num direct plus num indirect buffers: scratch holds 2 * num. */
+	if (c->n >= 2 * vq->num)
+		return -EOVERFLOW;
+	c->bufs[c->n++] = (struct vq_buf){ .gpa = d->addr, .len = d->len, .writable = writable };
+	if (writable) {
+		c->writable_len += d->len;
+	} else {
+		c->readable_len += d->len;
+		c->n_readable++;
+	}
 	return 0;
 }
 
-/* Walk the chain starting at head: at most num direct descriptors, then at
- * most one indirect table of at most num entries. */
+static const struct vring_ops walk_ops = {
+	.read = walk_read,
+	.contains = walk_contains,
+	.on_buf = walk_buf,
+	.mem_complete = true,
+};
+
+/* Copy a walker's finding into f. */
+static int fault_from(struct vq_fault *f, const struct vring_fault *vf)
+{
+	f->rule = vf->rule;
+	f->at = vf->at;
+	snprintf(f->msg, sizeof(f->msg), "%s", vf->msg);
+	return -1;
+}
+
+/* Walk the chain starting at head through the shared walker. */
 static int walk_chain(struct virtqueue *vq, uint16_t head, struct vq_chain *c, struct vq_fault *f)
 {
-	uint64_t table = vq->desc;
-	uint32_t table_len = vq->num;
-	uint32_t idx = head, hops = 0;
-	bool indirect = false, seen_writable = false;
-	struct raw_desc d;
+	struct split_ring_chain w;
 
 	memset(c, 0, sizeof(*c));
 	c->head = head;
 	c->bufs = vq->scratch;
-	for (;;) {
-		if (hops++ >= table_len)
-			return fault(f, RULE_RING_CHAIN_LOOP, "chain at head %u: more than %u descriptors%s (a loop?)",
-				     head, table_len, indirect ? " in its indirect table" : "");
-		if (read_desc(vq->gm, table, idx, &d) < 0)
-			return fault(f, RULE_RING_BUFFER_OUTSIDE_MEMORY, "chain at head %u: descriptor %u unreadable", head, idx);
-		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-			if (indirect)
-				return fault(f, RULE_RING_INDIRECT_NESTED, "chain at head %u: indirect descriptor inside an indirect table", head);
-			if (!vq->indirect_ok)
-				return fault(f, RULE_RING_INDIRECT_NOT_NEGOTIATED, "chain at head %u: descriptor %u is indirect but INDIRECT_DESC was not negotiated", head, idx);
-			if (d.flags & VIRTQ_DESC_F_NEXT)
-				return fault(f, RULE_RING_INDIRECT_WITH_NEXT, "chain at head %u: descriptor %u has both INDIRECT and NEXT", head, idx);
-			if (d.len == 0 || d.len % VIRTQ_DESC_SIZE || d.len / VIRTQ_DESC_SIZE > vq->num)
-				return fault(f, RULE_RING_INDIRECT_LEN, "chain at head %u: indirect table length %u is not a multiple of 16 in 16..%u",
-					     head, d.len, vq->num * VIRTQ_DESC_SIZE);
-			if (!gmem_contains(vq->gm, d.addr, d.len))
-				return fault(f, RULE_RING_BUFFER_OUTSIDE_MEMORY, "chain at head %u: indirect table 0x%llx+%u outside guest RAM",
-					     head, (unsigned long long)d.addr, d.len);
-			table = d.addr;
-			table_len = d.len / VIRTQ_DESC_SIZE;
-			idx = 0;
-			hops = 0;
-			indirect = true;
-			c->indirect = true;
-			continue;
-		}
-		if (!gmem_contains(vq->gm, d.addr, d.len))
-			return fault(f, RULE_RING_BUFFER_OUTSIDE_MEMORY, "chain at head %u: buffer 0x%llx+%u outside guest RAM",
-				     head, (unsigned long long)d.addr, d.len);
-		bool writable = d.flags & VIRTQ_DESC_F_WRITE;
-		if (!writable && seen_writable)
-			return fault(f, RULE_RING_WRITE_BEFORE_READ, "chain at head %u: device-readable descriptor %u after a writable one", head, idx);
-		seen_writable |= writable;
-		/* At most num direct plus num indirect buffers: scratch holds 2 * num. */
-		c->bufs[c->n++] = (struct vq_buf){ .gpa = d.addr, .len = d.len, .writable = writable };
-		if (writable)
-			c->writable_len += d.len;
-		else {
-			c->readable_len += d.len;
-			c->n_readable++;
-		}
-		if (!(d.flags & VIRTQ_DESC_F_NEXT))
-			return 0;
-		if (d.next >= table_len)
-			return fault(f, RULE_RING_NEXT_RANGE, "chain at head %u: next %u of descriptor %u is outside the %u-entry %s",
-				     head, d.next, idx, table_len, indirect ? "indirect table" : "queue");
-		idx = d.next;
-	}
+	vq->walking = c;
+	int r = split_ring_walk(&vq->ring, head, &walk_ops, vq, &w);
+	vq->walking = NULL;
+	c->indirect = w.indirect;
+	if (r == VRING_OK)
+		return 0;
+	if (r == VRING_BROKEN)
+		return fault_from(f, &w.fault);
+	return fault(f, RULE_NONE, "chain at head %u: walk failed (%d)", head, r);
 }
 
 int vq_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f)
 {
 	if (!vq->scratch)
 		return 0;
-	uint16_t pending = vq_pending(vq);
-	if (pending == 0) {
+	struct vring_fault vf;
+	uint16_t idx = avail_idx(vq);
+	if (idx == vq->last_avail) {
 		publish_avail_event(vq);
 		return 0;
 	}
-	if (pending > vq->num)
-		return fault(f, RULE_RING_AVAIL_JUMP, "available index %u is %u entries ahead of the device (%u), more than the queue size %u",
-			     avail_idx(vq), pending, vq->last_avail, vq->num);
-	uint16_t head = ring_u16(vq, vq->avail + 4 + 2ull * (vq->last_avail % vq->num));
-	if (head >= vq->num)
-		return fault(f, RULE_RING_HEAD_RANGE, "available ring slot %u holds head %u, outside the %u-entry queue",
-			     vq->last_avail % vq->num, head, vq->num);
+	if (split_ring_check_avail(vq->num, idx, vq->last_avail, &vf) != VRING_OK)
+		return fault_from(f, &vf);
+	uint16_t head = ring_u16(vq, split_ring_avail_slot_addr(&vq->ring, vq->last_avail));
+	if (split_ring_check_head(vq->num, vq->last_avail, head, &vf) != VRING_OK)
+		return fault_from(f, &vf);
 	if (walk_chain(vq, head, c, f) < 0)
 		return -1;
 	vq->last_avail++;
@@ -218,10 +207,10 @@ int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, st
 		return fault(f, RULE_NONE, "queue is not set up");
 	le32_put(elem, c->head);
 	le32_put(elem + 4, written);
-	if (gmem_write(vq->gm, GMEM_DEVICE, vq->used + 4 + 8ull * (vq->used_idx % vq->num), elem, sizeof(elem)) < 0)
+	if (gmem_write(vq->gm, GMEM_DEVICE, split_ring_used_elem_addr(&vq->ring, vq->used_idx), elem, sizeof(elem)) < 0)
 		return fault(f, RULE_RING_OUTSIDE_MEMORY, "used ring not writable");
 	vq->used_idx++;
-	ring_put_u16(vq, vq->used + 2, vq->used_idx);
+	ring_put_u16(vq, split_ring_used_idx_addr(&vq->ring), vq->used_idx);
 	vq->pushed = true;
 	return 0;
 }
@@ -232,8 +221,8 @@ bool vq_should_interrupt(struct virtqueue *vq)
 		return false;
 	vq->pushed = false;
 	if (!vq->event_idx)
-		return !(ring_u16(vq, vq->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
-	uint16_t used_event = ring_u16(vq, vq->avail + 4 + 2ull * vq->num);
+		return !(ring_u16(vq, split_ring_avail_flags_addr(&vq->ring)) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	uint16_t used_event = ring_u16(vq, split_ring_used_event_addr(&vq->ring));
 	bool valid = vq->signalled_valid;
 	uint16_t old = vq->signalled_used;
 	vq->signalled_valid = true;

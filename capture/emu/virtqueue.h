@@ -1,10 +1,12 @@
 /* The device side of a split virtqueue: pop descriptor chains the driver
  * made available, push used entries, decide on interrupts (event index or
- * NO_INTERRUPT).  Every index, address and length read from the ring is
- * checked; each descriptor is copied out of guest memory once (so a guest
- * rewriting it mid-walk cannot change what is used); a chain is at most
- * num descriptors including indirect ones.  A broken ring is reported as a
- * vq_fault naming the rule; the caller marks the device DEVICE_NEEDS_RESET. */
+ * NO_INTERRUPT).  Chains are walked by the shared split-ring walker
+ * (virtio/split_ring.h: its rules, messages and bounds) over guest RAM:
+ * every index, address and length read from the ring is checked; each
+ * descriptor is copied out of guest memory once (so a guest rewriting it
+ * mid-walk cannot change what is used).  A broken ring is reported as a
+ * vq_fault naming the rule and the place; the caller marks the device
+ * DEVICE_NEEDS_RESET. */
 #ifndef VMTRACE_EMU_VIRTQUEUE_H
 #define VMTRACE_EMU_VIRTQUEUE_H
 
@@ -13,6 +15,7 @@
 
 #include "capture/emu/guest_mem.h"
 #include "virtio/rules.h"
+#include "virtio/split_ring.h"
 
 struct vq_buf {
 	uint64_t gpa;
@@ -34,7 +37,8 @@ struct vq_chain {
 
 struct vq_fault {
 	enum rule_id rule;
-	char msg[192];
+	struct vring_place at; /* where in the chain (ring rules; zero otherwise) */
+	char msg[VRING_MSG_MAX];
 };
 
 struct virtqueue {
@@ -52,6 +56,8 @@ struct virtqueue {
 	bool pushed;         /* used entries added since the last interrupt decision */
 	struct vq_buf *scratch; /* 2 * num entries (a direct chain plus one indirect
 				 * table); owned (vq_setup / vq_release) */
+	struct split_ring ring; /* num, the areas and indirect_ok, for the walker */
+	struct vq_chain *walking; /* the chain vq_pop is filling, else NULL */
 };
 
 /* Check the layout (num a power of two in [1, VIRTQ_SIZE_MAX], areas aligned

@@ -1,0 +1,137 @@
+/* The split-ring chain walker (split_ring.h).  Every value read through
+ * ops->read is the guest's: indices are checked against the table they
+ * index, lengths and addresses through ops->contains, and the hop count
+ * of each table is bounded by its size before anything is read. */
+#include "virtio/split_ring.h"
+
+#include <errno.h>
+#include <string.h>
+
+void split_ring_desc_decode(const uint8_t b[VIRTQ_DESC_SIZE], struct vring_desc *d)
+{
+	d->addr = le64_get(b);
+	d->len = le32_get(b + 8);
+	d->flags = le16_get(b + 12);
+	d->next = le16_get(b + 14);
+}
+
+/* An indirect descriptor d at place at: VRING_OK if its table may be
+ * followed, else the broken rule. */
+static int check_indirect(const struct split_ring *r, const struct vring_ops *ops, void *ctx,
+			  const struct vring_desc *d, const struct vring_place *at, struct vring_fault *f)
+{
+	if (at->indirect)
+		return vring_fault_set(f, RULE_RING_INDIRECT_NESTED, at,
+				       "chain at head %u: indirect descriptor inside an indirect table", at->head);
+	if (!r->indirect_ok)
+		return vring_fault_set(f, RULE_RING_INDIRECT_NOT_NEGOTIATED, at,
+				       "chain at head %u: descriptor %u is indirect but INDIRECT_DESC was not negotiated",
+				       at->head, at->idx);
+	if (d->flags & VIRTQ_DESC_F_NEXT)
+		return vring_fault_set(f, RULE_RING_INDIRECT_WITH_NEXT, at,
+				       "chain at head %u: descriptor %u has both INDIRECT and NEXT", at->head, at->idx);
+	/* The table's entries count against the queue size (a chain is never
+	 * longer than the queue), so a guest length cannot buy a long walk. */
+	if (d->len == 0 || d->len % VIRTQ_DESC_SIZE || d->len / VIRTQ_DESC_SIZE > r->num)
+		return vring_fault_set(f, RULE_RING_INDIRECT_LEN, at,
+				       "chain at head %u: indirect table length %u is not a multiple of 16 in 16..%u",
+				       at->head, d->len, r->num * VIRTQ_DESC_SIZE);
+	if (!ops->contains(ctx, d->addr, d->len))
+		return vring_fault_set(f, RULE_RING_BUFFER_OUTSIDE_MEMORY, at,
+				       "chain at head %u: indirect table 0x%llx+%u outside guest RAM",
+				       at->head, (unsigned long long)d->addr, d->len);
+	return VRING_OK;
+}
+
+int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vring_ops *ops, void *ctx,
+		    struct split_ring_chain *out)
+{
+	uint64_t table;
+	uint32_t table_len, idx = head, hops = 0;
+	bool seen_writable = false;
+	uint8_t b[VIRTQ_DESC_SIZE];
+	struct vring_desc d;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (r->num == 0 || r->num > VIRTQ_SIZE_MAX || head >= r->num)
+		return -EINVAL;
+	table = r->desc;
+	table_len = r->num;
+	for (;;) {
+		struct vring_place at = { .head = head, .idx = idx, .pos = out->n_desc, .indirect = out->indirect };
+
+		/* A chain of exactly table_len descriptors is legal (B02): the
+		 * count is checked before the next one is read. */
+		if (hops++ >= table_len)
+			return vring_fault_set(&out->fault, RULE_RING_CHAIN_LOOP, &at,
+					       "chain at head %u: more than %u descriptors%s (a loop?)",
+					       head, table_len, out->indirect ? " in its indirect table" : "");
+		/* One copy of the descriptor: a guest rewriting it meanwhile
+		 * cannot make the checks and the use see different values. */
+		int m = ops->read(ctx, table + (uint64_t)idx * VIRTQ_DESC_SIZE, b, sizeof(b));
+		if (m == VRING_MEM_MISSING) {
+			if (!ops->mem_complete)
+				return VRING_MISSING;
+			return vring_fault_set(&out->fault, RULE_RING_BUFFER_OUTSIDE_MEMORY, &at,
+					       "chain at head %u: descriptor %u unreadable", head, idx);
+		}
+		if (m == VRING_MEM_ROUGH)
+			out->rough = true;
+		split_ring_desc_decode(b, &d);
+		out->n_desc++;
+		if (ops->on_desc && (rc = ops->on_desc(ctx, &d, &at)) != 0)
+			return rc;
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			if ((rc = check_indirect(r, ops, ctx, &d, &at, &out->fault)) != VRING_OK)
+				return rc;
+			if (ops->on_indirect && (rc = ops->on_indirect(ctx, &d, &at)) != 0)
+				return rc;
+			table = d.addr;
+			table_len = d.len / VIRTQ_DESC_SIZE;
+			idx = 0;
+			hops = 0;
+			out->indirect = true;
+			continue;
+		}
+		if (!ops->contains(ctx, d.addr, d.len))
+			return vring_fault_set(&out->fault, RULE_RING_BUFFER_OUTSIDE_MEMORY, &at,
+					       "chain at head %u: buffer 0x%llx+%u outside guest RAM",
+					       head, (unsigned long long)d.addr, d.len);
+		bool writable = d.flags & VIRTQ_DESC_F_WRITE;
+		if (!writable && seen_writable)
+			return vring_fault_set(&out->fault, RULE_RING_WRITE_BEFORE_READ, &at,
+					       "chain at head %u: device-readable descriptor %u after a writable one", head, idx);
+		seen_writable |= writable;
+		if (ops->on_buf && (rc = ops->on_buf(ctx, &d, &at)) != 0)
+			return rc;
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			return VRING_OK;
+		if (d.next >= table_len)
+			return vring_fault_set(&out->fault, RULE_RING_NEXT_RANGE, &at,
+					       "chain at head %u: next %u of descriptor %u is outside the %u-entry %s",
+					       head, d.next, idx, table_len, out->indirect ? "indirect table" : "queue");
+		idx = d.next;
+	}
+}
+
+int split_ring_check_avail(uint32_t num, uint16_t idx, uint16_t last, struct vring_fault *f)
+{
+	uint16_t n = split_ring_ahead(idx, last);
+
+	if (n <= num)
+		return VRING_OK;
+	return vring_fault_set(f, RULE_RING_AVAIL_JUMP, NULL,
+			       "available index %u is %u entries ahead of the device (%u), more than the queue size %u",
+			       idx, n, last, num);
+}
+
+int split_ring_check_head(uint32_t num, uint16_t pos, uint16_t head, struct vring_fault *f)
+{
+	if (num && head < num)
+		return VRING_OK;
+	uint32_t slot = num ? pos % num : 0;
+	struct vring_place at = { .head = head, .idx = slot };
+	return vring_fault_set(f, RULE_RING_HEAD_RANGE, &at,
+			       "available ring slot %u holds head %u, outside the %u-entry queue", slot, head, num);
+}

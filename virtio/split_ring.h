@@ -1,0 +1,108 @@
+/* The one split-virtqueue chain walker and descriptor decoder (Virtqueues:
+ * The Virtqueue Descriptor Table, Indirect Descriptors, The Virtqueue
+ * Available Ring), used by the emulator (capture/emu/virtqueue.c), the
+ * decoder (decoder/rings.c) and the QEMU ring snapshots
+ * (capture/qemu/ring_snap.c).  bpf/mmio.bpf.c cannot call C code and
+ * mirrors the walk by hand (see the comment there).
+ *
+ * The walker never touches memory: it reads descriptors through the
+ * caller's vring_ops (the emulator's guest RAM, the decoder's shadow of
+ * it, a snapshot's copies) and shows each step to the caller's visitors.
+ * Everything it reads is untrusted.  The rules it checks, each stopping
+ * the walk with a vring_fault (rule, place, one message):
+ *   ring-chain-too-long       more than the queue size descriptors in the
+ *                             ring's table, or more than the indirect
+ *                             table's entries in it (a loop)
+ *   ring-buffer-outside-memory a buffer or an indirect table not inside
+ *                             guest RAM (or wrapping); with mem_complete,
+ *                             a descriptor that cannot be read
+ *   ring-indirect-nested      an indirect descriptor inside an indirect table
+ *   ring-indirect-not-negotiated  INDIRECT without VIRTIO_F_INDIRECT_DESC
+ *   ring-indirect-with-next   INDIRECT and NEXT on one descriptor
+ *   ring-indirect-length      table length 0, not a multiple of 16, or
+ *                             more than the queue size entries
+ *   ring-readable-after-writable  a device-readable buffer after a writable one
+ *   ring-next-out-of-range    next >= the entries of its table
+ * and, before a walk (split_ring_check_avail / split_ring_check_head):
+ *   ring-avail-idx-jump       avail idx more than the queue size ahead
+ *   ring-head-out-of-range    an avail ring entry >= the queue size
+ * So a chain is at most num descriptors in the ring's table plus at most
+ * one indirect table of at most num entries.
+ *
+ * Errors: see virtio/vring.h (0, positive VRING_* results, negative errno
+ * from a callback; -EINVAL for a call against the contract). */
+#ifndef VMTRACE_VIRTIO_SPLIT_RING_H
+#define VMTRACE_VIRTIO_SPLIT_RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtio/virtio.h"
+#include "virtio/vring.h"
+
+/* A split ring as the driver set it up.  num must be 1..VIRTQ_SIZE_MAX
+ * (callers check sizes and alignment when the queue goes live). */
+struct split_ring {
+	uint32_t num;
+	uint64_t desc, avail, used; /* guest-physical addresses of the areas */
+	bool indirect_ok;           /* VIRTIO_F_INDIRECT_DESC negotiated */
+};
+
+/* What a walk found, whatever its result. */
+struct split_ring_chain {
+	uint32_t n_desc;  /* descriptors read (shown to on_desc) */
+	bool indirect;    /* the walk entered an indirect table */
+	bool rough;       /* a descriptor came from VRING_MEM_ROUGH bytes */
+	struct vring_fault fault; /* filled when the walk returns VRING_BROKEN */
+};
+
+/* Decode the 16 bytes of a split-ring descriptor. */
+void split_ring_desc_decode(const uint8_t b[VIRTQ_DESC_SIZE], struct vring_desc *d);
+
+/* Walk the chain at head (< r->num, else -EINVAL) as a device does: each
+ * descriptor read once, in chain order, bounded as the header says.
+ * Returns VRING_OK, VRING_BROKEN (out->fault), VRING_MISSING (the bytes of
+ * descriptor out->n_desc were not available), VRING_STOPPED or a
+ * callback's negative errno. */
+int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vring_ops *ops, void *ctx,
+		    struct split_ring_chain *out);
+
+/* The driver's avail idx is (uint16_t)(idx - last) entries ahead of the
+ * device's last_avail: VRING_OK if that is at most num, else VRING_BROKEN
+ * with ring-avail-idx-jump in *f (place: zero). */
+int split_ring_check_avail(uint32_t num, uint16_t idx, uint16_t last, struct vring_fault *f);
+
+/* The head read from avail ring position pos (free-running): VRING_OK if
+ * it is < num, else VRING_BROKEN with ring-head-out-of-range in *f
+ * (place: head, idx = the ring slot). */
+int split_ring_check_head(uint32_t num, uint16_t pos, uint16_t head, struct vring_fault *f);
+
+/* Entries from free-running index from up to to (indices wrap at 2^16). */
+static inline uint16_t split_ring_ahead(uint16_t to, uint16_t from)
+{
+	return (uint16_t)(to - from);
+}
+
+/* Where the fields of the ring are (pos: a free-running ring index). */
+static inline uint64_t split_ring_desc_addr(const struct split_ring *r, uint32_t idx)
+{
+	return r->desc + (uint64_t)VIRTQ_DESC_SIZE * idx;
+}
+static inline uint64_t split_ring_avail_flags_addr(const struct split_ring *r) { return r->avail; }
+static inline uint64_t split_ring_avail_idx_addr(const struct split_ring *r) { return r->avail + 2; }
+static inline uint64_t split_ring_avail_slot_addr(const struct split_ring *r, uint16_t pos)
+{
+	return r->avail + 4 + 2ull * (pos % r->num);
+}
+static inline uint64_t split_ring_used_event_addr(const struct split_ring *r) { return r->avail + 4 + 2ull * r->num; }
+static inline uint64_t split_ring_used_idx_addr(const struct split_ring *r) { return r->used + 2; }
+static inline uint64_t split_ring_used_elem_addr(const struct split_ring *r, uint16_t pos)
+{
+	return r->used + 4 + (uint64_t)VIRTQ_USED_ELEM_SIZE * (pos % r->num);
+}
+static inline uint64_t split_ring_avail_event_addr(const struct split_ring *r)
+{
+	return r->used + 4 + (uint64_t)VIRTQ_USED_ELEM_SIZE * r->num;
+}
+
+#endif
