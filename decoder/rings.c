@@ -10,6 +10,7 @@
  * may be torn) are decoded but raise no violations either. */
 #include "decoder/rings.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "decoder/rings_priv.h"
 #include "decoder/shadow_mem.h"
+#include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
 static const char *const rings_sql[RST_COUNT] = {
@@ -30,13 +32,6 @@ static const char *const rings_sql[RST_COUNT] = {
 };
 
 static const char *const mem_names[] = { "exact", "best-effort", "partial", "missing" };
-
-struct raw_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
 
 /* --- set-up --- */
 
@@ -274,20 +269,8 @@ static bool ram_contains(const struct decoder *dec, uint64_t a, uint64_t len)
 	return off <= dec->ram_size && len <= dec->ram_size - off;
 }
 
-static unsigned read_desc(const struct dec_rings *rs, uint64_t table, uint32_t i, struct raw_desc *d)
-{
-	uint8_t b[VIRTQ_DESC_SIZE];
-	unsigned f = shadow_read(rs->sm, table + (uint64_t)i * VIRTQ_DESC_SIZE, b, sizeof(b));
-
-	d->addr = le64_get(b);
-	d->len = le32_get(b + 8);
-	d->flags = le16_get(b + 12);
-	d->next = le16_get(b + 14);
-	return f;
-}
-
 static void desc_row(struct decoder *dec, uint64_t chain, uint32_t pos, uint32_t idx,
-		     const struct raw_desc *d, bool in_indirect)
+		     const struct vring_desc *d, bool in_indirect)
 {
 	struct dec_val *v = dec_batch_row(dec, DB_DESCRIPTORS);
 
@@ -308,112 +291,104 @@ static void raise_mem(enum rings_mem *m, enum rings_mem v)
 		*m = v;
 }
 
-/* Walk the chain at head like a device: at most size descriptors in the
- * ring's table, then at most one indirect table of at most size entries,
- * each descriptor copied once.  Fills c (segments in rs->scratch, which
- * holds 2 * size) and writes the descriptors rows; *n_desc counts them.
- * Returns false if a broken rule stopped the walk (reported here); a walk
- * stopped by missing memory returns true with c->complete false. */
+/* The shared walker's view of the trace's guest memory (the shadow, where
+ * bytes may be missing or best-effort) and what it shows us of a chain. */
+struct walk_ctx {
+	struct decoder *dec;
+	struct rings_chain *c;
+	struct rings_seg *segs; /* c->segs, cap entries */
+	uint32_t cap;
+};
+
+static int walk_read(void *ctx, uint64_t gpa, void *dst, uint32_t len)
+{
+	struct walk_ctx *w = ctx;
+	unsigned f = shadow_read(w->dec->rings->sm, gpa, dst, len);
+
+	if (!(f & SHADOW_HAVE_ALL))
+		return VRING_MEM_MISSING;
+	return (f & SHADOW_ROUGH) ? VRING_MEM_ROUGH : VRING_MEM_EXACT;
+}
+
+static bool walk_contains(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct walk_ctx *w = ctx;
+
+	return ram_contains(w->dec, gpa, len);
+}
+
+/* Every descriptor read, the one that broke a rule included. */
+static int walk_desc(void *ctx, const struct vring_desc *d, const struct vring_place *at)
+{
+	struct walk_ctx *w = ctx;
+
+	desc_row(w->dec, w->c->chain, at->pos, at->idx, d, at->indirect);
+	return 0;
+}
+
+static int walk_buf(void *ctx, const struct vring_desc *d, const struct vring_place *at)
+{
+	struct walk_ctx *w = ctx;
+	struct rings_chain *c = w->c;
+
+	(void)at;
+	/* At most size direct plus size indirect buffers: scratch holds both. */
+	if (c->n_segs >= w->cap)
+		return -EOVERFLOW;
+	w->segs[c->n_segs++] = (struct rings_seg){ .gpa = d->addr, .len = d->len };
+	if (d->flags & VIRTQ_DESC_F_WRITE) {
+		c->writable += d->len;
+	} else {
+		c->readable += d->len;
+		c->n_readable++;
+	}
+	return 0;
+}
+
+static const struct vring_ops walk_ops = {
+	.read = walk_read,
+	.contains = walk_contains,
+	.on_desc = walk_desc,
+	.on_buf = walk_buf,
+	.mem_complete = false, /* bytes the trace did not hold are missing, not the guest's fault */
+};
+
+/* Walk the chain at head like a device, through the shared walker
+ * (virtio/split_ring.h: the same rules, messages and bounds as the
+ * emulator).  Fills c (segments in rs->scratch, which holds 2 * size) and
+ * writes the descriptors rows; *n_desc counts them.  Returns false if a
+ * broken rule stopped the walk (reported here; an anomaly if the avail
+ * entry or a descriptor was best-effort); a walk stopped by missing memory
+ * returns true with c->complete false. */
 static bool walk_chain(struct decoder *dec, struct dec_ring *r, uint16_t head, bool exact,
 		       struct rings_chain *c, uint32_t *n_desc, bool *used_indirect)
 {
 	struct dec_rings *rs = dec->rings;
-	struct rings_seg *segs = rs->scratch;
-	uint64_t table = r->desc;
-	uint32_t table_len = r->size, idx = head, hops = 0, pos = 0;
-	bool indirect = false, seen_writable = false;
-	bool indirect_ok = rings_features(r->d) & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
-	struct raw_desc d;
+	struct split_ring ring = {
+		.num = r->size, .desc = r->desc, .avail = r->avail, .used = r->used,
+		.indirect_ok = (rings_features(r->d) & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)) != 0,
+	};
+	struct walk_ctx w = { .dec = dec, .c = c, .segs = rs->scratch, .cap = rs->scratch_cap };
+	struct split_ring_chain out;
 
-	c->segs = segs;
-	for (;;) {
-		if (hops++ >= table_len) {
-			ring_violation(dec, r, exact, RULE_RING_CHAIN_LOOP, "chain at head %u: more than %u descriptors%s (a loop?)",
-				       head, table_len, indirect ? " in its indirect table" : "");
-			break;
-		}
-		unsigned f = read_desc(rs, table, idx, &d);
-		if (!(f & SHADOW_HAVE_ALL)) {
-			raise_mem(&c->mem, pos == 0 ? RINGS_MEM_MISSING : RINGS_MEM_PARTIAL);
-			*n_desc = pos;
-			return true;
-		}
-		if (f & SHADOW_ROUGH) {
-			raise_mem(&c->mem, RINGS_MEM_BEST_EFFORT);
-			exact = false;
-		}
-		desc_row(dec, c->chain, pos++, idx, &d, indirect);
-		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-			if (indirect) {
-				ring_violation(dec, r, exact, RULE_RING_INDIRECT_NESTED,
-					       "chain at head %u: indirect descriptor inside an indirect table", head);
-				break;
-			}
-			if (!indirect_ok) {
-				ring_violation(dec, r, exact, RULE_RING_INDIRECT_NOT_NEGOTIATED,
-					       "chain at head %u: descriptor %u is indirect but INDIRECT_DESC was not negotiated", head, idx);
-				break;
-			}
-			if (d.flags & VIRTQ_DESC_F_NEXT) {
-				ring_violation(dec, r, exact, RULE_RING_INDIRECT_WITH_NEXT,
-					       "chain at head %u: descriptor %u has both INDIRECT and NEXT", head, idx);
-				break;
-			}
-			if (d.len == 0 || d.len % VIRTQ_DESC_SIZE || d.len / VIRTQ_DESC_SIZE > r->size) {
-				ring_violation(dec, r, exact, RULE_RING_INDIRECT_LEN,
-					       "chain at head %u: indirect table length %u is not a multiple of 16 in 16..%u",
-					       head, d.len, r->size * VIRTQ_DESC_SIZE);
-				break;
-			}
-			if (!ram_contains(dec, d.addr, d.len)) {
-				ring_violation(dec, r, exact, RULE_RING_BUFFER_OUTSIDE_MEMORY,
-					       "chain at head %u: indirect table 0x%llx+%u outside guest RAM",
-					       head, (unsigned long long)d.addr, d.len);
-				break;
-			}
-			table = d.addr;
-			table_len = d.len / VIRTQ_DESC_SIZE;
-			idx = 0;
-			hops = 0;
-			indirect = true;
-			*used_indirect = true;
-			continue;
-		}
-		if (!ram_contains(dec, d.addr, d.len)) {
-			ring_violation(dec, r, exact, RULE_RING_BUFFER_OUTSIDE_MEMORY,
-				       "chain at head %u: buffer 0x%llx+%u outside guest RAM",
-				       head, (unsigned long long)d.addr, d.len);
-			break;
-		}
-		bool writable = d.flags & VIRTQ_DESC_F_WRITE;
-		if (!writable && seen_writable) {
-			ring_violation(dec, r, exact, RULE_RING_WRITE_BEFORE_READ,
-				       "chain at head %u: device-readable descriptor %u after a writable one", head, idx);
-			break;
-		}
-		seen_writable |= writable;
-		/* At most size direct plus size indirect buffers: scratch holds both. */
-		segs[c->n_segs++] = (struct rings_seg){ .gpa = d.addr, .len = d.len };
-		if (writable) {
-			c->writable += d.len;
-		} else {
-			c->readable += d.len;
-			c->n_readable++;
-		}
-		if (!(d.flags & VIRTQ_DESC_F_NEXT)) {
-			c->complete = true;
-			*n_desc = pos;
-			return true;
-		}
-		if (d.next >= table_len) {
-			ring_violation(dec, r, exact, RULE_RING_NEXT_RANGE, "chain at head %u: next %u of descriptor %u is outside the %u-entry %s",
-				       head, d.next, idx, table_len, indirect ? "indirect table" : "queue");
-			break;
-		}
-		idx = d.next;
+	c->segs = rs->scratch;
+	int rc = split_ring_walk(&ring, head, &walk_ops, &w, &out);
+	*n_desc = out.n_desc;
+	*used_indirect = out.indirect;
+	if (out.rough)
+		raise_mem(&c->mem, RINGS_MEM_BEST_EFFORT);
+	switch (rc) {
+	case VRING_OK:
+		c->complete = true;
+		return true;
+	case VRING_MISSING:
+		raise_mem(&c->mem, out.n_desc == 0 ? RINGS_MEM_MISSING : RINGS_MEM_PARTIAL);
+		return true;
+	case VRING_BROKEN:
+		ring_violation(dec, r, exact && !out.rough, out.fault.rule, "%s", out.fault.msg);
+		return false;
 	}
-	*n_desc = pos;
-	return false;
+	return false; /* cannot happen: head was checked, scratch holds 2 * size */
 }
 
 static void chain_row(struct decoder *dec, struct dec_ring *r, const struct rings_chain *c, uint16_t avail_idx,
@@ -489,9 +464,8 @@ static void request_used(struct decoder *dec, struct dec_ring *r, struct rings_i
 static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bool from_notify)
 {
 	struct dec_rings *rs = dec->rings;
-	uint32_t slot = pos % r->size;
 	uint8_t b[2];
-	unsigned f = shadow_read(rs->sm, r->avail + 4 + 2ull * slot, b, sizeof(b));
+	unsigned f = shadow_read(rs->sm, r->avail + 4 + 2ull * (pos % r->size), b, sizeof(b));
 
 	if (!(f & SHADOW_HAVE_ALL)) {
 		/* Something went in flight that the trace does not show. */
@@ -500,9 +474,9 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 	}
 	bool exact = !(f & SHADOW_ROUGH);
 	uint16_t head = le16_get(b);
-	if (head >= r->size) {
-		ring_violation(dec, r, exact, RULE_RING_HEAD_RANGE,
-			       "available ring slot %u holds head %u, outside the %u-entry queue", slot, head, r->size);
+	struct vring_fault vf;
+	if (split_ring_check_head(r->size, pos, head, &vf) != VRING_OK) {
+		ring_violation(dec, r, exact, vf.rule, "%s", vf.msg);
 		return;
 	}
 	struct rings_chain c = { .chain = ++rs->next_chain, .head = head };
@@ -554,16 +528,15 @@ static void avail_advance(struct decoder *dec, struct dec_ring *r, bool from_not
 	if (!(f & SHADOW_HAVE_ALL))
 		return;
 	uint16_t idx = le16_get(b);
-	uint16_t n = (uint16_t)(idx - r->last_avail);
+	uint16_t n = split_ring_ahead(idx, r->last_avail);
 	if (n == 0)
 		return;
-	if (n > r->size) {
+	struct vring_fault vf;
+	if (split_ring_check_avail(r->size, idx, r->last_avail, &vf) != VRING_OK) {
 		/* Only a stream of driver stores proves the jump: snapshots may
 		 * simply have missed entries the device consumed meanwhile. */
 		bool stores = (r->avail_src & VMT_MEM_DRIVER_WRITE) && !(f & SHADOW_ROUGH);
-		ring_violation(dec, r, stores, RULE_RING_AVAIL_JUMP,
-			       "available index %u is %u entries ahead of the device (%u), more than the queue size %u",
-			       idx, n, r->last_avail, r->size);
+		ring_violation(dec, r, stores, vf.rule, "%s", vf.msg);
 		r->last_avail = idx;
 		r->uncertain = true;
 		return;
