@@ -15,8 +15,15 @@ void split_ring_desc_decode(const uint8_t b[VIRTQ_DESC_SIZE], struct vring_desc 
 	d->next = le16_get(b + 14);
 }
 
+/* Where the next finding goes: the walk's fault if it has none yet (a
+ * salvaging walk keeps its first), else spare. */
+static struct vring_fault *slot(struct split_ring_chain *out, struct vring_fault *spare)
+{
+	return out->fault.rule == RULE_NONE ? &out->fault : spare;
+}
+
 /* An indirect descriptor d at place at: VRING_OK if its table may be
- * followed, else the broken rule. */
+ * followed, else VRING_BROKEN with the rule in *f. */
 static int check_indirect(const struct split_ring *r, const struct vring_ops *ops, void *ctx,
 			  const struct vring_desc *d, const struct vring_place *at, struct vring_fault *f)
 {
@@ -46,6 +53,7 @@ static int check_indirect(const struct split_ring *r, const struct vring_ops *op
 int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vring_ops *ops, void *ctx,
 		    struct split_ring_chain *out)
 {
+	struct vring_fault spare;
 	uint64_t table;
 	uint32_t table_len, idx = head, hops = 0;
 	bool seen_writable = false;
@@ -64,7 +72,7 @@ int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vrin
 		/* A chain of exactly table_len descriptors is legal (B02): the
 		 * count is checked before the next one is read. */
 		if (hops++ >= table_len)
-			return vring_fault_set(&out->fault, RULE_RING_CHAIN_LOOP, &at,
+			return vring_fault_set(slot(out, &spare), RULE_RING_CHAIN_LOOP, &at,
 					       "chain at head %u: more than %u descriptors%s (a loop?)",
 					       head, table_len, out->indirect ? " in its indirect table" : "");
 		/* One copy of the descriptor: a guest rewriting it meanwhile
@@ -73,7 +81,7 @@ int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vrin
 		if (m == VRING_MEM_MISSING) {
 			if (!ops->mem_complete)
 				return VRING_MISSING;
-			return vring_fault_set(&out->fault, RULE_RING_BUFFER_OUTSIDE_MEMORY, &at,
+			return vring_fault_set(slot(out, &spare), RULE_RING_BUFFER_OUTSIDE_MEMORY, &at,
 					       "chain at head %u: descriptor %u unreadable", head, idx);
 		}
 		if (m == VRING_MEM_ROUGH)
@@ -83,32 +91,45 @@ int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vrin
 		if (ops->on_desc && (rc = ops->on_desc(ctx, &d, &at)) != 0)
 			return rc;
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-			if ((rc = check_indirect(r, ops, ctx, &d, &at, &out->fault)) != VRING_OK)
-				return rc;
-			if (ops->on_indirect && (rc = ops->on_indirect(ctx, &d, &at)) != 0)
+			uint32_t entries = d.len / VIRTQ_DESC_SIZE;
+			if (check_indirect(r, ops, ctx, &d, &at, slot(out, &spare)) != VRING_OK) {
+				/* Salvaging: follow what a lenient device would. */
+				if (!ops->salvage || at.indirect || entries == 0)
+					return VRING_BROKEN;
+				if (entries > r->num)
+					entries = r->num;
+			}
+			if (ops->on_indirect &&
+			    (rc = ops->on_indirect(ctx, d.addr, entries * VIRTQ_DESC_SIZE, &at)) != 0)
 				return rc;
 			table = d.addr;
-			table_len = d.len / VIRTQ_DESC_SIZE;
+			table_len = entries;
 			idx = 0;
 			hops = 0;
 			out->indirect = true;
 			continue;
 		}
-		if (!ops->contains(ctx, d.addr, d.len))
-			return vring_fault_set(&out->fault, RULE_RING_BUFFER_OUTSIDE_MEMORY, &at,
-					       "chain at head %u: buffer 0x%llx+%u outside guest RAM",
-					       head, (unsigned long long)d.addr, d.len);
+		if (!ops->contains(ctx, d.addr, d.len)) {
+			vring_fault_set(slot(out, &spare), RULE_RING_BUFFER_OUTSIDE_MEMORY, &at,
+					"chain at head %u: buffer 0x%llx+%u outside guest RAM",
+					head, (unsigned long long)d.addr, d.len);
+			if (!ops->salvage)
+				return VRING_BROKEN;
+		}
 		bool writable = d.flags & VIRTQ_DESC_F_WRITE;
-		if (!writable && seen_writable)
-			return vring_fault_set(&out->fault, RULE_RING_WRITE_BEFORE_READ, &at,
-					       "chain at head %u: device-readable descriptor %u after a writable one", head, idx);
+		if (!writable && seen_writable) {
+			vring_fault_set(slot(out, &spare), RULE_RING_WRITE_BEFORE_READ, &at,
+					"chain at head %u: device-readable descriptor %u after a writable one", head, idx);
+			if (!ops->salvage)
+				return VRING_BROKEN;
+		}
 		seen_writable |= writable;
 		if (ops->on_buf && (rc = ops->on_buf(ctx, &d, &at)) != 0)
 			return rc;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
-			return VRING_OK;
+			return out->fault.rule == RULE_NONE ? VRING_OK : VRING_BROKEN;
 		if (d.next >= table_len)
-			return vring_fault_set(&out->fault, RULE_RING_NEXT_RANGE, &at,
+			return vring_fault_set(slot(out, &spare), RULE_RING_NEXT_RANGE, &at,
 					       "chain at head %u: next %u of descriptor %u is outside the %u-entry %s",
 					       head, d.next, idx, table_len, out->indirect ? "indirect table" : "queue");
 		idx = d.next;

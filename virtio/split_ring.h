@@ -9,7 +9,8 @@
  * caller's vring_ops (the emulator's guest RAM, the decoder's shadow of
  * it, a snapshot's copies) and shows each step to the caller's visitors.
  * Everything it reads is untrusted.  The rules it checks, each stopping
- * the walk with a vring_fault (rule, place, one message):
+ * the walk with a vring_fault (rule, place, one message; a salvaging walk,
+ * vring_ops.salvage, goes on where it can):
  *   ring-chain-too-long       more than the queue size descriptors in the
  *                             ring's table, or more than the indirect
  *                             table's entries in it (a loop)

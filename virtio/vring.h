@@ -78,9 +78,10 @@ struct vring_ops {
 	/* Every descriptor as read, before it is checked (so the last one a
 	 * broken walk shows is the one that broke the rule). */
 	int (*on_desc)(void *ctx, const struct vring_desc *d, const struct vring_place *at);
-	/* An indirect descriptor that passed its checks: its table, d->len
-	 * bytes at d->addr (a multiple of 16, inside RAM), is read next. */
-	int (*on_indirect)(void *ctx, const struct vring_desc *d, const struct vring_place *at);
+	/* The indirect descriptor at at is followed: bytes (a multiple of 16)
+	 * of its table at table are read next.  Without salvage the
+	 * descriptor passed every check, so bytes is its length. */
+	int (*on_indirect)(void *ctx, uint64_t table, uint32_t bytes, const struct vring_place *at);
 	/* Each buffer that passed the checks, in chain order (readable ones
 	 * first, as the chain is legal only that way). */
 	int (*on_buf)(void *ctx, const struct vring_desc *d, const struct vring_place *at);
@@ -88,6 +89,15 @@ struct vring_ops {
 	 * read broke ring-buffer-outside-memory.  Otherwise (a trace) it is
 	 * VRING_MISSING. */
 	bool mem_complete;
+	/* Copy, do not judge (the QEMU ring snapshots, which take what the
+	 * decoder may need and leave the judging to it): a broken rule stops
+	 * the walk only where the chain cannot be followed (a loop, next out
+	 * of range, a nested table, a table shorter than one descriptor);
+	 * otherwise the walk goes on as far as a lenient device would (a
+	 * table of at most the queue size whole descriptors, NEXT beside
+	 * INDIRECT ignored, every buffer shown to on_buf) and the first
+	 * finding is kept. */
+	bool salvage;
 };
 
 /* Fill f (rule, place, message) and return VRING_BROKEN. */

@@ -7,6 +7,7 @@
 
 #include "capture/qemu/guest_ram.h"
 #include "virtio/mmio_regs.h"
+#include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
 #define LEGACY_PAGE_DEFAULT 4096u  /* what Linux writes to GuestPageSize */
@@ -238,86 +239,120 @@ static int snap_buffer(struct ring_snap *s, uint64_t addr, uint64_t len)
 
 /* --- chains --- */
 
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
+/* A chain walk over the copies of this trigger (split_ring.h, salvaging:
+ * the decoder judges the chain, we only copy what it may read). */
+struct snap_walk {
+	struct ring_snap *s;
+	uint64_t desc;        /* the ring's table, copied in s->table */
+	uint32_t num;
+	bool have_ind;        /* s->indirect holds ind_len bytes at ind_gpa */
+	uint64_t ind_gpa;
+	uint32_t ind_len;
+	bool want_write;      /* copy device-written buffers (else driver-filled) */
+	uint64_t used_len;    /* want_write: bytes the device says it wrote, left */
+	struct snap_seg *rec; /* driver side: the chain's writable buffers, noted */
+	uint8_t *n_rec;
 };
 
-static void desc_at(const uint8_t *table, uint32_t i, struct desc *d)
+/* Is [gpa, gpa + len) inside the len_copy bytes copied from base? */
+static bool in_copy(uint64_t base, uint64_t len_copy, uint64_t gpa, uint32_t len)
 {
-	const uint8_t *p = table + (size_t)i * VIRTQ_DESC_SIZE;
-
-	d->addr = le64_get(p);
-	d->len = le32_get(p + 8);
-	d->flags = le16_get(p + 12);
-	d->next = le16_get(p + 14);
+	return gpa >= base && gpa - base <= len_copy && len <= len_copy - (gpa - base);
 }
 
-/* Emit the buffers of the chain at head in table (num entries) that the
- * driver filled (want_write false) or the device filled (want_write true,
- * at most used_len bytes in all).  An indirect table is copied once,
- * emitted (the decoder walks it) and followed.  At most num hops in each
- * table: a loop cannot keep us here.  With rec (driver side only), the
- * chain's writable buffers are noted there for its used entry. */
-static int walk_chain(struct ring_snap *s, uint32_t num, uint16_t head, bool want_write, uint64_t used_len,
-		      struct snap_seg *rec, uint8_t *n_rec)
+static int walk_read(void *ctx, uint64_t gpa, void *dst, uint32_t len)
 {
-	const uint8_t *table = s->table;
-	uint32_t size = num, i = head, hops = 0;
-	bool indirect = false;
-	struct desc d;
-	int r;
+	struct snap_walk *w = ctx;
 
-	while (i < size && hops++ < size) {
-		desc_at(table, i, &d);
-		if ((d.flags & VIRTQ_DESC_F_INDIRECT) && !indirect) {
-			uint64_t n = d.len / VIRTQ_DESC_SIZE;
-			if (n == 0)
-				return 0;
-			if (n > num)
-				n = num; /* a chain is never longer than the queue */
-			if (!ram_copy(s, d.addr, s->indirect, n * VIRTQ_DESC_SIZE)) {
-				if (n_rec) /* out of budget or RAM: buffers unknown, not absent */
-					*n_rec = SEGS_UNKNOWN;
-				return 0;
-			}
-			if ((r = emit_mem(s, d.addr, s->indirect, n * VIRTQ_DESC_SIZE, 0)) < 0)
-				return r;
-			table = s->indirect;
-			size = (uint32_t)n;
-			i = 0;
-			hops = 0;
-			indirect = true;
-			continue;
-		}
-		if (d.flags & VIRTQ_DESC_F_INDIRECT)
-			return 0; /* nested indirect: the decoder reports it */
-		bool is_write = (d.flags & VIRTQ_DESC_F_WRITE) != 0;
-		if (rec && is_write && d.len && *n_rec != SEGS_UNKNOWN) {
-			if (*n_rec < SEGS_PER_HEAD)
-				rec[(*n_rec)++] = (struct snap_seg){ d.addr, d.len };
-			else
-				*n_rec = SEGS_UNKNOWN;
-		}
-		if (is_write == want_write && d.len) {
-			uint64_t len = d.len;
-			if (want_write) {
-				if (used_len == 0)
-					return 0;
-				if (len > used_len)
-					len = used_len;
-				used_len -= len;
-			}
-			if ((r = snap_buffer(s, d.addr, len)) < 0)
-				return r;
-		}
-		if (!(d.flags & VIRTQ_DESC_F_NEXT))
-			return 0;
-		i = d.next;
+	if (w->have_ind && in_copy(w->ind_gpa, w->ind_len, gpa, len))
+		memcpy(dst, w->s->indirect + (gpa - w->ind_gpa), len);
+	else if (in_copy(w->desc, virtq_desc_bytes(w->num), gpa, len))
+		memcpy(dst, w->s->table + (gpa - w->desc), len);
+	else
+		return VRING_MEM_MISSING;
+	return VRING_MEM_EXACT;
+}
+
+/* Every buffer is tried; one outside RAM is counted by snap_buffer. */
+static bool walk_contains(void *ctx, uint64_t gpa, uint64_t len)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)len;
+	return true;
+}
+
+/* An indirect table is copied once, emitted (the decoder walks it) and
+ * followed. */
+static int walk_indirect(void *ctx, uint64_t table, uint32_t bytes, const struct vring_place *at)
+{
+	struct snap_walk *w = ctx;
+
+	(void)at;
+	if (!ram_copy(w->s, table, w->s->indirect, bytes)) {
+		if (w->n_rec) /* out of budget or RAM: buffers unknown, not absent */
+			*w->n_rec = SEGS_UNKNOWN;
+		return VRING_STOPPED;
 	}
-	return 0;
+	w->have_ind = true;
+	w->ind_gpa = table;
+	w->ind_len = bytes;
+	return emit_mem(w->s, table, w->s->indirect, bytes, 0);
+}
+
+static int walk_buf(void *ctx, const struct vring_desc *d, const struct vring_place *at)
+{
+	struct snap_walk *w = ctx;
+	bool is_write = (d->flags & VIRTQ_DESC_F_WRITE) != 0;
+
+	(void)at;
+	if (w->rec && is_write && d->len && *w->n_rec != SEGS_UNKNOWN) {
+		if (*w->n_rec < SEGS_PER_HEAD)
+			w->rec[(*w->n_rec)++] = (struct snap_seg){ d->addr, d->len };
+		else
+			*w->n_rec = SEGS_UNKNOWN;
+	}
+	if (is_write != w->want_write || !d->len)
+		return 0;
+	uint64_t len = d->len;
+	if (w->want_write) {
+		/* Of a used chain, only the bytes the device says it wrote. */
+		if (w->used_len == 0)
+			return VRING_STOPPED;
+		if (len > w->used_len)
+			len = w->used_len;
+		w->used_len -= len;
+	}
+	return snap_buffer(w->s, d->addr, len);
+}
+
+static const struct vring_ops walk_ops = {
+	.read = walk_read,
+	.contains = walk_contains,
+	.on_indirect = walk_indirect,
+	.on_buf = walk_buf,
+	.salvage = true,
+};
+
+/* Emit the buffers of the chain at head (< num) in the table at desc
+ * (copied in s->table) that the driver filled (want_write false) or the
+ * device filled (want_write true, at most used_len bytes in all), through
+ * the shared walker: at most num hops in each table, so a loop cannot keep
+ * us here.  With rec (driver side only), the chain's writable buffers are
+ * noted there for its used entry.  Returns 0 or the emit callback's
+ * negative error. */
+static int walk_chain(struct ring_snap *s, uint64_t desc, uint32_t num, uint16_t head, bool want_write,
+		      uint64_t used_len, struct snap_seg *rec, uint8_t *n_rec)
+{
+	/* INDIRECT_DESC is followed whatever was negotiated: the decoder
+	 * says whether it was. */
+	struct split_ring ring = { .num = num, .desc = desc, .indirect_ok = true };
+	struct snap_walk w = { .s = s, .desc = desc, .num = num, .want_write = want_write, .used_len = used_len,
+			       .rec = rec, .n_rec = n_rec };
+	struct split_ring_chain out;
+	int r = split_ring_walk(&ring, head, &walk_ops, &w, &out);
+
+	return r < 0 ? r : 0;
 }
 
 /* --- queues --- */
@@ -386,7 +421,7 @@ static int snap_avail(struct ring_snap *s, struct snap_queue *q, uint64_t desc, 
 			n_rec = &q->n_segs[head];
 			*n_rec = 0;
 		}
-		if ((r = walk_chain(s, q->num, head, false, 0, rec, n_rec)) < 0)
+		if ((r = walk_chain(s, desc, q->num, head, false, 0, rec, n_rec)) < 0)
 			return r;
 	}
 	q->seen_avail = idx;
@@ -436,7 +471,7 @@ static int snap_used(struct ring_snap *s, struct snap_queue *q, uint64_t desc, u
 			/* Not seen made available: walk what the table says now. */
 			if (!have_table && !(have_table = ram_copy(s, desc, s->table, virtq_desc_bytes(q->num))))
 				continue;
-			r = walk_chain(s, q->num, (uint16_t)id, true, len, NULL, NULL);
+			r = walk_chain(s, desc, q->num, (uint16_t)id, true, len, NULL, NULL);
 		}
 		if (r < 0)
 			return r;
