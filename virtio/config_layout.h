@@ -1,5 +1,8 @@
 /* Device-specific configuration space layouts (Device Types), used for the
- * per-field access width rules and to name config fields. */
+ * per-field access width rules and to name config fields.  The fields
+ * themselves live in the device-type table (device_types.c); these calls
+ * answer only for the types whose whole layout vmtrace checks (blk, net,
+ * console, entropy).  devtype_config_field_at names fields of the others. */
 #ifndef VMTRACE_VIRTIO_CONFIG_LAYOUT_H
 #define VMTRACE_VIRTIO_CONFIG_LAYOUT_H
 

@@ -9,8 +9,10 @@
  * ...), or NULL if the id is not assigned. */
 const char *virtio_device_type_name(uint32_t device_id);
 
-/* Short name used in device labels: "blk", "net", "console", "rng", or
- * "dev<id>" written into buf for others.  Returns buf or a constant. */
+/* Short name used in device labels: "blk", "net", "console", "rng", ...
+ * from the device-type table, or "dev<id>" written into buf for others
+ * (DEVTYPE_SHORT_NAME_SIZE bytes hold every spelling).  Returns buf or a
+ * constant. */
 const char *virtio_device_short_name(uint32_t device_id, char *buf, size_t len);
 
 /* Status flags joined by '|' ("ACKNOWLEDGE|DRIVER"), "0" for reset, with

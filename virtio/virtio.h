@@ -47,6 +47,22 @@
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_ENTROPY 4
+#define VIRTIO_ID_BALLOON 5
+#define VIRTIO_ID_SCSI 8
+#define VIRTIO_ID_9P 9
+#define VIRTIO_ID_GPU 16
+#define VIRTIO_ID_INPUT 18
+#define VIRTIO_ID_VSOCK 19
+#define VIRTIO_ID_CRYPTO 20
+#define VIRTIO_ID_IOMMU 23
+#define VIRTIO_ID_MEM 24
+#define VIRTIO_ID_SOUND 25
+#define VIRTIO_ID_FS 26
+#define VIRTIO_ID_PMEM 27
+#define VIRTIO_ID_I2C 34
+#define VIRTIO_ID_GPIO 41
+/* Everything else about a type (names, features, config layout, queue
+ * roles) is in the device-type table, virtio/device_types.h. */
 
 /* Split virtqueue layout (Virtqueues / Split Virtqueues). */
 #define VIRTQ_DESC_F_NEXT 1u
