@@ -416,7 +416,37 @@ static __always_inline int copy_region(struct snap *s, __u64 gpa, __u64 len, __u
 }
 
 /* One step of a walk: start the chain of the next ring entry if needed,
- * then take one descriptor.  Returns 1 to stop. */
+ * then take one descriptor.  Returns 1 to stop.
+ *
+ * This is a hand copy of the shared split-ring walker, virtio/split_ring.c
+ * (split_ring_walk; its header lists the rules), in the salvaging mode the
+ * QEMU ring snapshots use (capture/qemu/ring_snap.c): copy what the
+ * decoder may read and leave the judging to the decoder, which walks the
+ * copies with the same walker.  BPF cannot call that C code, so keep the
+ * two in step by hand.  Rule by rule, as of this writing:
+ *   ring-head-out-of-range     same: a head (or used id) >= num is skipped
+ *   ring-chain-too-long        same: at most num hops in the ring's table
+ *                              and at most the table's entries in an
+ *                              indirect one (a chain of exactly num is whole)
+ *   ring-avail-idx-jump        same: more than num new entries, the last num
+ *   ring-indirect-with-next    same: the table is followed, NEXT ignored
+ *   ring-indirect-not-negotiated same: followed (features are not tracked)
+ *   ring-readable-after-writable same: not judged, buffers copied by flag
+ *   ring-indirect-length       differs: ind_n = len / 16 is not capped at
+ *                              num (bpf_loop's MMIO_SNAP_DESCS_MAX bounds
+ *                              the walk instead; the copy is capped by
+ *                              copy_region); a table under 16 bytes ends
+ *                              the chain as there
+ *   ring-next-out-of-range     differs in the ring's table: next is not
+ *                              checked against num, so a descriptor past the
+ *                              table may be read (in an indirect table it is
+ *                              checked: cur >= ind_n ends the chain)
+ *   ring-indirect-nested       differs: the inner descriptor is taken as a
+ *                              buffer (copied if its WRITE flag matches),
+ *                              where the walker stops the chain
+ *   ring-buffer-outside-memory differs: a buffer that cannot be copied
+ *                              stops the whole snapshot (snap_fail), where
+ *                              the walker goes on to the next descriptor */
 static long walk_step(__u32 i, void *ctx)
 {
 	struct snap *s = snap_get();
