@@ -50,14 +50,75 @@ cp "$dir/good.db" "$dir/view.db"
 sqlite3 "$dir/view.db" "DROP TABLE devices; CREATE VIEW devices AS SELECT 1 AS device;"
 refused "$dir/view.db" "no table 'devices'"; check "D03 table replaced by a view" $?
 
-# D03: a trigger never fires and the file is never written.
-cp "$dir/good.db" "$dir/trigger.db"
-sqlite3 "$dir/trigger.db" "CREATE TABLE pwned(x); CREATE TRIGGER t AFTER INSERT ON meta BEGIN INSERT INTO pwned VALUES (1); END;"
-before=$(sha256sum <"$dir/trigger.db")
-"$vmtrace" info "$dir/trigger.db" >/dev/null 2>&1
-"$vmtrace" info --json "$dir/trigger.db" >/dev/null 2>&1
-"$vmtrace" show "$dir/trigger.db" >/dev/null 2>&1
-after=$(sha256sum <"$dir/trigger.db")
+# D03: every table a reader reads, replaced by a view of the same rows, is
+# refused by every reader: a view is schema code that runs on a SELECT.
+for t in meta devices events memory reg_changes status_changes features queues chains \
+	descriptors used requests net_frames interrupts violations lost; do
+	cp "$dir/good.db" "$dir/tview.db"
+	sqlite3 "$dir/tview.db" "ALTER TABLE $t RENAME TO ${t}_real; CREATE VIEW $t AS SELECT * FROM ${t}_real;" ||
+		{ echo "FAIL: could not make $t a view"; fail=1; continue; }
+	bad=0
+	for cmd in info show replay; do
+		out=$("$vmtrace" "$cmd" "$dir/tview.db" 2>&1 >/dev/null); rc=$?
+		if [ $rc -ne 2 ] || ! grep -qF "no table '$t'" <<<"$out"; then
+			echo "  $cmd with a view named $t: exit $rc: $out"; bad=1
+		fi
+	done
+	check "D03 a view in place of table $t is refused by info, show and replay" $bad
+done
+
+# D03: readers only run SELECT and PRAGMA statements on a read-only
+# connection, so no trigger can fire; what does run schema code on a read
+# is a view the readers query (violations_in_order, device_summary,
+# request_latency are the decoder's own).  Replace each with one that
+# (a) marks its rows with a plain literal, and (b) reads the
+# pragma_database_list virtual table, which SQLite runs from a schema only
+# when trusted_schema is on.  A view some command shows the literal of is
+# read by that command; its (b) variant must then not run there (the
+# marker never appears; refusing the file is fine, crashing is not).
+viol_db() { # viol_db OUT MESSAGE-EXPR: good.db with one violation and the views rewritten
+	cp "$dir/good.db" "$1"
+	sqlite3 "$1" "INSERT INTO violations (seq, device, rule, section, severity, actor, message)
+		VALUES (5, 0, 'status-order', '2.1.2 Device Status Field', 'error', 'driver', 'planted');
+	DROP VIEW violations_in_order;
+	CREATE VIEW violations_in_order AS SELECT v.seq, d.name AS device, v.severity, v.rule, $2 AS message,
+		v.section FROM violations v LEFT JOIN devices d USING (device) ORDER BY v.seq;
+	DROP VIEW device_summary;
+	CREATE VIEW device_summary AS SELECT d.device, printf('0x%x', d.base) AS base, $2 AS name, d.type,
+		d.version, d.status, printf('0x%x', d.features_negotiated) AS negotiated, d.events, 0 AS requests,
+		0 AS violations FROM devices d;
+	DROP VIEW request_latency;
+	CREATE VIEW request_latency AS SELECT r.request, $2 AS device, r.queue, r.kind, r.op, r.sector, r.length,
+		r.status, r.seq_notify, r.seq_used, r.seq_irq, 0 AS notify_to_used_ns, 0 AS used_to_irq_ns
+		FROM requests r;"
+}
+unsafe="('UNSAFE-' || (SELECT name FROM pragma_database_list LIMIT 1))"
+viol_db "$dir/vsafe.db" "'VIEW-READ'"
+viol_db "$dir/vunsafe.db" "$unsafe"
+# The guard this relies on: SQLite refuses the unsafe view with trusted_schema off.
+sqlite3 "$dir/vunsafe.db" "PRAGMA trusted_schema=OFF; SELECT * FROM violations_in_order;" >/dev/null 2>&1
+[ $? -ne 0 ]; check "D03 this SQLite refuses pragma_database_list in a view without trusted_schema" $?
+before=$(sha256sum <"$dir/vunsafe.db")
+readers=0
+while IFS= read -r args; do
+	# shellcheck disable=SC2086
+	safe=$("$vmtrace" $args "$dir/vsafe.db" 2>&1)
+	# shellcheck disable=SC2086
+	out=$("$vmtrace" $args "$dir/vunsafe.db" 2>&1); rc=$?
+	grep -q "VIEW-READ" <<<"$safe" || continue
+	readers=$((readers + 1))
+	! grep -q "UNSAFE-" <<<"$out" && [ $rc -lt 128 ]
+	check "D03 vmtrace $args reads a view of the file but runs none of its unsafe code (exit $rc)" $?
+done <<'EOF2'
+info
+info --json
+show
+show --violations
+replay
+replay --json
+EOF2
+echo "views of the file read by $readers command lines"
+after=$(sha256sum <"$dir/vunsafe.db")
 [ "$before" = "$after" ]; check "D03 file never written" $?
 
 # D04: unknown schema version.
