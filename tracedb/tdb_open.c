@@ -1,0 +1,223 @@
+/* Opening a trace.db safely, and the error plumbing of tracedb
+ * (tdb_open.h, tdb_priv.h). */
+#include "tracedb/tdb_open.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracedb/tdb_priv.h"
+
+/* Tables a reader relies on; each must exist as a real table.  anomalies
+ * is optional (older files lack it; tdb_has_anomalies). */
+static const char *const required_tables[] = {
+	"meta", "devices", "events", "memory", "reg_changes", "status_changes", "features",
+	"queues", "chains", "descriptors", "used", "requests", "net_frames", "interrupts",
+	"violations", "lost",
+};
+
+static int __attribute__((format(printf, 4, 5))) open_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int tdb_fail(struct tdb *t, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char shown[200];
+	int n = snprintf(t->err, sizeof(t->err), "'%s': ", tdb_shown_text(t->path, strlen(t->path), 160, shown, sizeof(shown)));
+
+	if (n < 0 || (size_t)n >= sizeof(t->err))
+		return code;
+	va_start(ap, fmt);
+	vsnprintf(t->err + n, sizeof(t->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int tdb_sql_fail(struct tdb *t, const char *what)
+{
+	int rc = sqlite3_errcode(t->db);
+
+	tdb_fail(t, 0, "%s: %s", what, sqlite3_errmsg(t->db));
+	return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
+int tdb_prepare(struct tdb *t, const char *sql, sqlite3_stmt **st, const char *what)
+{
+	if (sqlite3_prepare_v2(t->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return tdb_sql_fail(t, what);
+	}
+	return 0;
+}
+
+const char *tdb_shown_text(const char *s, size_t n, size_t max, char *buf, size_t len)
+{
+	size_t o = 0, i = 0;
+
+	if (len == 0)
+		return buf;
+	for (; s && i < n && i < max && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (s && i < n && o + 2 < len)
+		buf[o++] = '.', buf[o++] = '.';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Run a statement returning one text value into buf, cut to fit. Returns
+ * SQLite's rc. */
+static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	buf[0] = '\0';
+	if (rc != SQLITE_OK)
+		return rc;
+	if (param)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *s = sqlite3_column_text(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+		if (s && n > 0) {
+			size_t k = (size_t)n < len ? (size_t)n : len - 1;
+			memcpy(buf, s, k);
+			buf[k] = '\0';
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The checks of tdb_open on an open connection. Returns 0 or a code with
+ * err filled. */
+static int check_file(sqlite3 *db, const char *path, bool *has_anomalies, char *err, size_t errlen)
+{
+	char shown[100], buf[64], want[24];
+	int rc;
+
+	rc = query_text(db, "PRAGMA quick_check", NULL, buf, sizeof(buf));
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return open_fail(err, errlen, TDB_E_LOCKED,
+				 "'%s' is locked: another process is writing it (a decode still running?)", path);
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (%s)", path, sqlite3_errstr(rc));
+	if (rc == SQLITE_NOMEM)
+		return open_fail(err, errlen, -ENOMEM, "'%s': out of memory", path);
+	if (rc != SQLITE_ROW || strcmp(buf, "ok") != 0) {
+		const char *why = buf[0] ? buf : sqlite3_errmsg(db);
+		return open_fail(err, errlen, TDB_E_DAMAGED_FILE, "'%s' is damaged: quick_check says '%s'", path,
+				 tdb_shown_text(why, strlen(why), SIZE_MAX, shown, sizeof(shown)));
+	}
+	for (size_t i = 0; i < sizeof(required_tables) / sizeof(required_tables[0]); i++) {
+		rc = query_text(db, "SELECT type FROM sqlite_schema WHERE name = ?1", required_tables[i], buf, sizeof(buf));
+		if (rc != SQLITE_ROW || strcmp(buf, "table") != 0)
+			return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no table '%s')", path,
+					 required_tables[i]);
+	}
+	rc = query_text(db, "SELECT type FROM sqlite_schema WHERE name = 'anomalies'", NULL, buf, sizeof(buf));
+	*has_anomalies = rc == SQLITE_ROW && strcmp(buf, "table") == 0;
+	rc = query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", NULL, buf, sizeof(buf));
+	if (rc != SQLITE_ROW)
+		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no schema version)", path);
+	snprintf(want, sizeof(want), "%d", TDB_SCHEMA_VERSION);
+	if (strcmp(buf, want) != 0)
+		return open_fail(err, errlen, TDB_E_VERSION, "'%s' has trace.db schema version '%s'; this vmtrace reads version %d",
+				 path, tdb_shown_text(buf, strlen(buf), SIZE_MAX, shown, sizeof(shown)), TDB_SCHEMA_VERSION);
+	/* The decoder writes meta 'events' with its last rows: without it
+	 * the decode was cut short and what the file holds is partial. */
+	rc = query_text(db, "SELECT value FROM meta WHERE key = 'events'", NULL, buf, sizeof(buf));
+	if (rc != SQLITE_ROW)
+		return open_fail(err, errlen, TDB_E_INCOMPLETE,
+				 "'%s' is incomplete: its decode did not finish (decode the raw trace again)", path);
+	return 0;
+}
+
+int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen)
+{
+	struct tdb *t;
+	sqlite3 *db = NULL;
+	bool anomalies = false;
+	int rc;
+
+	*out = NULL;
+	if (access(path, R_OK) != 0)
+		return open_fail(err, errlen, TDB_E_UNREADABLE, "unable to read '%s'", path);
+	if (strlen(path) >= sizeof(t->path))
+		return open_fail(err, errlen, TDB_E_UNREADABLE, "unable to read '%.64s...': the path is too long", path);
+	/* Readers are single-threaded: no per-call connection mutex. */
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = open_fail(err, errlen, db ? TDB_E_UNREADABLE : -ENOMEM, "unable to open '%s': %s", path,
+			       db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return rc;
+	}
+	/* The file may come from anyone: no schema-defined code runs, no
+	 * triggers, no memory mapping, every cell checked. */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA cell_size_check=ON; PRAGMA query_only=ON;", NULL, NULL, NULL);
+	rc = check_file(db, path, &anomalies, err, errlen);
+	if (rc != 0)
+		goto cleanup;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		rc = open_fail(err, errlen, -ENOMEM, "'%s': out of memory", path);
+		goto cleanup;
+	}
+	t->db = db;
+	db = NULL;
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	t->has_anomalies = anomalies;
+	for (size_t i = 0; i < sizeof(t->dev_by_id) / sizeof(t->dev_by_id[0]); i++)
+		t->dev_by_id[i] = -1;
+	*out = t;
+cleanup:
+	sqlite3_close(db);
+	return rc;
+}
+
+void tdb_close(struct tdb *t)
+{
+	if (!t)
+		return;
+	free(t->dev);
+	sqlite3_close(t->db);
+	free(t);
+}
+
+const char *tdb_errmsg(const struct tdb *t)
+{
+	return t ? t->err : "";
+}
+
+const char *tdb_path(const struct tdb *t)
+{
+	return t->path;
+}
+
+bool tdb_has_anomalies(const struct tdb *t)
+{
+	return t->has_anomalies;
+}

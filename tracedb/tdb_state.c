@@ -1,0 +1,239 @@
+/* A device's state at a seq (tdb_state.h). */
+#include "tracedb/tdb_state.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracedb/tdb_priv.h"
+#include "tracedb/tdb_queues.h"
+#include "tracedb/tdb_row.h"
+
+#define U32_MAX_I64 ((int64_t)UINT32_MAX)
+#define CONFIG_OFFSET 0x100
+
+static sqlite3_int64 seq_param(uint64_t seq)
+{
+	return seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq;
+}
+
+/* Every register's value at seq: the change with the largest seq <= S per
+ * (reg, queue) (docs/schema.md). */
+static int read_regs(struct tdb *t, struct tdb_state *s)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	char a[48], b[48];
+	int rc, r;
+
+	if ((r = tdb_prepare(t, "SELECT reg, queue, value, seq FROM reg_changes r WHERE device = ?1 AND seq = "
+				"(SELECT max(seq) FROM reg_changes WHERE device = r.device AND reg = r.reg "
+				"AND queue = r.queue AND seq <= ?2) ORDER BY reg, queue", &st, "reading reg_changes")))
+		return r;
+	sqlite3_bind_int(st, 1, s->device);
+	sqlite3_bind_int64(st, 2, seq_param(s->seq));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t q, v, seq;
+		int n;
+		const char *reg = tdb_row_text(st, 0, &n);
+		if (!reg || n <= 0 || n >= TDB_REG_NAME_MAX || !tdb_row_int(st, 1, -1, U32_MAX_I64, false, &q) ||
+		    !tdb_row_int(st, 2, INT64_MIN, INT64_MAX, false, &v) || !tdb_row_int(st, 3, 0, INT64_MAX, false, &seq)) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "reg_changes row device %d reg %s queue %s: not a register value",
+				     s->device, tdb_row_shown(st, 0, a, sizeof(a)), tdb_row_shown(st, 1, b, sizeof(b)));
+			break;
+		}
+		if (s->n_regs == TDB_STATE_REGS_MAX) {
+			r = tdb_fail(t, TDB_E_TOO_MANY, "device %d: more than %d registers", s->device, TDB_STATE_REGS_MAX);
+			break;
+		}
+		if (s->n_regs == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct tdb_reg_value *nr = realloc(s->regs, ncap * sizeof(*nr));
+			if (!nr) {
+				r = tdb_fail(t, -ENOMEM, "out of memory");
+				break;
+			}
+			s->regs = nr;
+			cap = ncap;
+		}
+		struct tdb_reg_value *rv = &s->regs[s->n_regs++];
+		memcpy(rv->reg, reg, (size_t)n);
+		rv->reg[n] = '\0';
+		rv->queue = q;
+		rv->value = (uint64_t)v;
+		rv->seq = (uint64_t)seq;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = tdb_sql_fail(t, "reading reg_changes");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int read_status(struct tdb *t, struct tdb_state *s)
+{
+	sqlite3_stmt *st;
+	char a[48];
+	int rc, r;
+
+	if ((r = tdb_prepare(t, "SELECT seq, new, names FROM status_changes WHERE device = ?1 AND seq <= ?2 "
+				"ORDER BY seq DESC LIMIT 1", &st, "reading status_changes")))
+		return r;
+	sqlite3_bind_int(st, 1, s->device);
+	sqlite3_bind_int64(st, 2, seq_param(s->seq));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t seq, v;
+		int n;
+		const char *names = tdb_row_text(st, 2, &n);
+		if (!tdb_row_int(st, 0, 0, INT64_MAX, false, &seq) || !tdb_row_int(st, 1, 0, U32_MAX_I64, false, &v) || !names) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "status_changes row seq %s: not a status change",
+				     tdb_row_shown(st, 0, a, sizeof(a)));
+		} else {
+			size_t k = (size_t)n < sizeof(s->status_names) ? (size_t)n : sizeof(s->status_names) - 1;
+			s->status_known = true;
+			s->status = (uint32_t)v;
+			s->status_seq = (uint64_t)seq;
+			memcpy(s->status_names, names, k);
+			s->status_names[k] = '\0';
+		}
+	} else if (rc != SQLITE_DONE) {
+		r = tdb_sql_fail(t, "reading status_changes");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* The latest offered and accepted word of each number and the latest
+ * negotiated set, at or before seq. */
+static int read_features(struct tdb *t, struct tdb_state *s)
+{
+	sqlite3_stmt *st;
+	char a[48];
+	int rc, r;
+
+	if ((r = tdb_prepare(t, "SELECT f.kind, f.word, f.value, f.seq FROM features f WHERE device = ?1 AND seq = "
+				"(SELECT max(seq) FROM features WHERE device = f.device AND kind = f.kind "
+				"AND word IS f.word AND seq <= ?2)", &st, "reading features")))
+		return r;
+	sqlite3_bind_int(st, 1, s->device);
+	sqlite3_bind_int64(st, 2, seq_param(s->seq));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int n;
+		const char *k = tdb_row_text(st, 0, &n);
+		int kind = tdb_vocab_parse(&tdb_vocab_feature_kind, k, (size_t)n);
+		int64_t word, v, seq;
+		bool neg = kind == TDB_FEAT_NEGOTIATED;
+		if (kind < 0 || !tdb_row_int(st, 1, neg ? INT64_MIN : 0, neg ? INT64_MAX : 1, neg, &word) ||
+		    !tdb_row_int(st, 2, neg ? INT64_MIN : 0, neg ? INT64_MAX : U32_MAX_I64, false, &v) ||
+		    !tdb_row_int(st, 3, 0, INT64_MAX, false, &seq)) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "features row seq %s: not a feature word",
+				     tdb_row_shown(st, 3, a, sizeof(a)));
+			break;
+		}
+		if (kind == TDB_FEAT_OFFERED) {
+			s->offered[word] = (uint32_t)v;
+			s->offered_known[word] = true;
+		} else if (kind == TDB_FEAT_ACCEPTED) {
+			s->accepted[word] = (uint32_t)v;
+			s->accepted_known[word] = true;
+		} else {
+			s->negotiated = (uint64_t)v;
+			s->negotiated_known = true;
+			s->negotiated_seq = (uint64_t)seq;
+		}
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = tdb_sql_fail(t, "reading features");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Config bytes as the accesses at or before seq left them (the device's
+ * reads and the driver's writes alike). */
+static int read_config(struct tdb *t, struct tdb_state *s)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = tdb_prepare(t, "SELECT offset, width, value FROM events WHERE device = ?1 AND seq <= ?2 "
+				"AND type = 'mmio' AND typeof(offset) = 'integer' AND offset >= 256 AND offset < 512 "
+				"AND typeof(width) = 'integer' AND width IN (1, 2, 4, 8) AND typeof(value) = 'integer' "
+				"ORDER BY seq", &st, "reading config accesses")))
+		return r;
+	sqlite3_bind_int(st, 1, s->device);
+	sqlite3_bind_int64(st, 2, seq_param(s->seq));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t off = sqlite3_column_int64(st, 0) - CONFIG_OFFSET, w = sqlite3_column_int64(st, 1);
+		uint64_t v = (uint64_t)sqlite3_column_int64(st, 2);
+		if (off < 0 || off + w > TDB_CONFIG_MAX)
+			continue;
+		for (int64_t i = 0; i < w; i++) {
+			s->config[off + i] = (uint8_t)(v >> (8 * i));
+			s->config_known[off + i] = true;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = tdb_sql_fail(t, "reading config accesses");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int tdb_state_at(struct tdb *t, int device, uint64_t seq, struct tdb_state *s)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->device = device;
+	s->seq = seq;
+	if (!tdb_device_by_id(t, device))
+		return (r = tdb_devices_cache(t)) ? r : tdb_fail(t, TDB_E_NOT_FOUND, "no device %d", device);
+	if ((r = read_regs(t, s)) || (r = read_status(t, s)) || (r = read_features(t, s)) ||
+	    (r = tdb_queues_read(t, device, TDB_QUEUES_AT, seq, NULL, &s->queues, &s->n_queues)) ||
+	    (r = read_config(t, s)))
+		return r;
+	return 0;
+}
+
+void tdb_state_clear(struct tdb_state *s)
+{
+	free(s->regs);
+	free(s->queues);
+	s->regs = NULL;
+	s->queues = NULL;
+	s->n_regs = s->n_queues = 0;
+}
+
+int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, uint64_t seq, uint64_t *value,
+		     uint64_t *set_seq)
+{
+	sqlite3_stmt *st;
+	int64_t v, at;
+	char a[48];
+	int rc, r;
+
+	*value = *set_seq = 0;
+	if ((r = tdb_prepare(t, "SELECT value, seq FROM reg_changes WHERE device = ?1 AND reg = ?2 AND queue = ?3 "
+				"AND seq <= ?4 ORDER BY seq DESC LIMIT 1", &st, "reading reg_changes")))
+		return r;
+	sqlite3_bind_int(st, 1, device);
+	sqlite3_bind_text(st, 2, reg, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, queue);
+	sqlite3_bind_int64(st, 4, seq_param(seq));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!tdb_row_int(st, 0, INT64_MIN, INT64_MAX, false, &v) || !tdb_row_int(st, 1, 0, INT64_MAX, false, &at)) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "reg_changes row device %d reg '%s' seq %s: not a register value",
+				     device, reg, tdb_row_shown(st, 1, a, sizeof(a)));
+		} else {
+			*value = (uint64_t)v;
+			*set_seq = (uint64_t)at;
+		}
+	} else if (rc == SQLITE_DONE) {
+		r = tdb_fail(t, TDB_E_NOT_FOUND, "device %d: no value of %s before seq %llu", device, reg,
+			     (unsigned long long)seq);
+	} else {
+		r = tdb_sql_fail(t, "reading reg_changes");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
