@@ -1,10 +1,8 @@
-/* vmtrace record: run the built-in driver against the emulator (--emu)
- * and write everything it does into a raw trace.  Recording a command
- * (QEMU, a KVM guest) after `--` comes later.
- *
- * The trace is deterministic: the machine's clock counts events, and the
- * metadata holds only the arguments, the seed, the layout and the version,
- * never wall-clock time, PIDs or paths the user did not type. */
+/* vmtrace record: options, the user's output files and the summary; the
+ * recording itself is a capture/session.h session driven by the emulator
+ * (capture/driver/rig_record.h, --emu), QEMU's trace events
+ * (cli/record_qemu.c, capture/qemu/qemu_pump.h) or BPF on KVM
+ * (cli/record_bpf.c, capture/kvm/kvm_pump.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -17,10 +15,12 @@
 
 #include "capture/driver/driver.h"
 #include "capture/driver/rig.h"
+#include "capture/driver/rig_record.h"
 #include "capture/driver/workload.h"
 #include "capture/emu/emu.h"
 #include "capture/emu/machine.h"
 #include "capture/rawtrace.h"
+#include "capture/session.h"
 #include "cli/commands.h"
 #include "cli/record_bpf.h"
 #include "cli/record_out.h"
@@ -462,45 +462,6 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 	return check_emu_options(o);
 }
 
-static int meta_fill(struct rawtrace_meta *meta, struct machine *m, const struct record_opts *o, int argc,
-		     char **argv)
-{
-	char buf[RAWTRACE_META_STR_MAX];
-	int r = 0;
-
-	meta->source = VMT_SRC_EMU;
-	meta->ram_base = RIG_RAM_BASE;
-	meta->ram_size = RIG_RAM_SIZE;
-	for (unsigned i = 0; i < machine_device_count(m) && r == 0; i++) {
-		struct vmt_device_desc d;
-
-		machine_device_desc(m, i, &d);
-		r = rawtrace_meta_add_device(meta, &d);
-	}
-	if (r == 0)
-		r = rawtrace_meta_set(meta, "vmtrace-version", VMTRACE_VERSION);
-	record_join_args(buf, sizeof(buf), "vmtrace", argc, argv);
-	if (r == 0)
-		r = rawtrace_meta_set(meta, "command", buf);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->wl.seed);
-	if (r == 0)
-		r = rawtrace_meta_set(meta, "seed", buf);
-	snprintf(buf, sizeof(buf), "ram=0x%llx+0x%llx mmio=0x%llx+0x%llx*%u version=%u",
-		 (unsigned long long)RIG_RAM_BASE, (unsigned long long)RIG_RAM_SIZE,
-		 (unsigned long long)RIG_MMIO_BASE, (unsigned long long)RIG_MMIO_STRIDE, o->rig.n_devices,
-		 o->rig.legacy ? 1 : 2);
-	if (r == 0)
-		r = rawtrace_meta_set(meta, "layout", buf);
-	drv_wl_opts_format(&o->wl, buf, sizeof(buf));
-	if (r == 0)
-		r = rawtrace_meta_set(meta, "workload", buf);
-	snprintf(buf, sizeof(buf), "built-in indirect=%s event-idx=%s", o->wl.indirect ? "on" : "off",
-		 o->wl.event_idx ? "on" : "off");
-	if (r == 0)
-		r = rawtrace_meta_set(meta, "driver", buf);
-	return r;
-}
-
 static const char *device_name(const struct rawtrace_meta *meta, uint64_t base, char *buf, size_t len)
 {
 	for (size_t i = 0; i < meta->n_devices; i++)
@@ -560,24 +521,26 @@ static void print_device(const struct vmt_device_desc *desc, const struct drv_re
 		fprintf(stderr, "  %-*s error: %s\n", width, "", rep->msg);
 }
 
+/* Progress on a terminal: which device the driver works on. */
+static void show_progress(void *ctx, const char *name, unsigned i, unsigned n)
+{
+	(void)ctx;
+	fprintf(stderr, "vmtrace: driving %s (%u/%u)\n", name, i + 1, n);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
-	struct rawtrace_meta meta;
-	struct rawtrace_writer *w = NULL;
+	struct session ss;
 	struct machine *m = NULL;
-	struct drv_report reports[RIG_DEVICES_MAX];
-	struct drv_bus bus;
-	char err[256], end_reason[128] = "normal";
-	unsigned failed = 0, violations = 0;
-	uint64_t events = 0;
+	struct rig_record rr;
+	char err[256];
 	struct record_out ro = { 0 };
 	const char *raw_path;
-	struct stat sb;
 	int r, status = 1;
 	bool progress;
 
-	memset(&meta, 0, sizeof(meta));
+	session_init(&ss, VMT_SRC_EMU);
 	r = record_parse(&o, argc, argv);
 	if (r != 0)
 		return r < 0 ? 0 : r;
@@ -612,7 +575,7 @@ int cmd_record(int argc, char **argv)
 		error("%s", err);
 		return 1;
 	}
-	if (meta_fill(&meta, m, &o, argc, argv) != 0) {
+	if (session_meta_common(&ss, argc, argv) != 0 || rig_record_meta(&ss, m, &o.rig, &o.wl) != 0) {
 		error("cannot build the trace metadata");
 		goto out;
 	}
@@ -622,72 +585,52 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	raw_path = ro.raw_path;
-	r = rawtrace_writer_open(&w, raw_path, &meta, &o.wopts);
+	r = session_open(&ss, raw_path, &o.wopts);
 	if (r < 0) {
 		error("unable to create '%s': %s", raw_path, strerror(-r));
 		record_out_abort(&ro);
 		goto out;
 	}
-	machine_set_recorder(m, w);
 
-	rig_bus(&bus, m);
-	for (unsigned i = 0; i < o.rig.n_devices; i++) {
-		if (progress)
-			fprintf(stderr, "vmtrace: driving %s (%u/%u)\n", meta.devices[i].name, i + 1, o.rig.n_devices);
-		drv_run_device(&bus, rig_device_base(i), &o.wl, &reports[i]);
-		if (reports[i].result != 0 && failed++ == 0)
-			snprintf(end_reason, sizeof(end_reason), "workload failed: %.40s: %.60s", meta.devices[i].name,
-				 reports[i].msg);
-		violations += emu_violation_count(machine_device(m, i));
-	}
-	machine_set_recorder(m, NULL);
-	events = rawtrace_writer_events(w);
-	r = machine_recorder_error(m);
-	if (r == 0) {
-		r = rawtrace_writer_close(w, 0, end_reason);
-	} else {
-		rawtrace_writer_close(w, 0, "write error");
-	}
-	w = NULL;
+	rig_record_run(&rr, &ss, m, &o.rig, &o.wl, progress ? show_progress : NULL, NULL);
+	r = session_close(&ss, rr.end_reason);
 	if (r < 0) {
 		error("unable to write '%s': %s", raw_path, strerror(-r));
-		record_out_write_failed(&ro, events);
+		record_out_write_failed(&ro, ss.events);
 		goto out;
 	}
 
-	if (violations)
-		print_violations(raw_path, violations);
+	if (rr.violations)
+		print_violations(raw_path, rr.violations);
 	if (record_out_finish(&ro, progress) != 0)
 		goto out;
 	for (unsigned i = 0; i < o.rig.n_devices; i++)
-		if (reports[i].result != 0)
-			error("%s: workload failed: %s", meta.devices[i].name, reports[i].msg);
+		if (rr.reports[i].result != 0)
+			error("%s: workload failed: %s", ss.meta.devices[i].name, rr.reports[i].msg);
 	if (!o.quiet) {
+		struct session_summary sum = {
+			.events = ss.events,
+			.devices = o.rig.n_devices,
+			.output = o.output,
+			.raw = ro.db_path ? o.raw : NULL,
+		};
+		int width = 0;
+
 		fprintf(stderr, "vmtrace record: %s machine, %u device%s, seed %llu\n",
 			o.rig.legacy ? "legacy (Version 1)" : "Version 2", o.rig.n_devices,
 			o.rig.n_devices == 1 ? "" : "s", (unsigned long long)o.wl.seed);
-		int width = 0;
-
 		for (unsigned i = 0; i < o.rig.n_devices; i++)
-			if ((int)strlen(meta.devices[i].name) > width)
-				width = (int)strlen(meta.devices[i].name);
+			if ((int)strlen(ss.meta.devices[i].name) > width)
+				width = (int)strlen(ss.meta.devices[i].name);
 		for (unsigned i = 0; i < o.rig.n_devices; i++)
-			print_device(&meta.devices[i], &reports[i], emu_violation_count(machine_device(m, i)),
+			print_device(&ss.meta.devices[i], &rr.reports[i], emu_violation_count(machine_device(m, i)),
 				     width);
-		fprintf(stderr, "[ vmtrace record: %llu events (0 lost), %u device%s, %lld bytes -> %s%s%s%s ]\n",
-			(unsigned long long)events, o.rig.n_devices, o.rig.n_devices == 1 ? "" : "s",
-			stat(o.output, &sb) == 0 ? (long long)sb.st_size : -1LL, o.output,
-			ro.db_path && o.raw ? " (raw trace: " : "", ro.db_path && o.raw ? o.raw : "",
-			ro.db_path && o.raw ? ")" : "");
+		session_print_summary(stderr, &sum);
 	}
-	status = failed || violations ? 1 : 0;
+	status = rr.failed || rr.violations ? 1 : 0;
 out:
-	if (w) {
-		events = rawtrace_writer_events(w);
-		rawtrace_writer_close(w, 0, "aborted");
-	}
-	record_out_close(&ro, events);
+	session_release(&ss, "aborted");
+	record_out_close(&ro, ss.events);
 	machine_free(m);
-	rawtrace_meta_clear(&meta);
 	return status;
 }

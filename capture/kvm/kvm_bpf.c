@@ -317,3 +317,24 @@ void kvm_bpf_free(struct kvm_bpf *k)
 	free(k->percpu);
 	free(k);
 }
+
+static int pump_poll(void *ctx, int timeout_ms)
+{
+	return kvm_bpf_poll(ctx, timeout_ms);
+}
+
+static uint64_t pump_ring_lost(const void *ctx)
+{
+	return kvm_bpf_ring_lost(ctx);
+}
+
+static void pump_detach(void *ctx)
+{
+	kvm_bpf_detach(ctx);
+}
+
+const struct kvm_pump_ops kvm_bpf_pump_ops = {
+	.poll = pump_poll,
+	.ring_lost = pump_ring_lost,
+	.detach = pump_detach,
+};

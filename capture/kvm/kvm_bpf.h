@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "capture/kvm/kvm_pump.h"
 #include "capture/kvm/kvm_source.h"
 
 struct kvm_bpf_cfg {
@@ -61,5 +62,10 @@ uint64_t kvm_bpf_ring_lost(const struct kvm_bpf *k);
 void kvm_bpf_detach(struct kvm_bpf *k);
 
 void kvm_bpf_free(struct kvm_bpf *k); /* NULL is a no-op */
+
+/* The pump's record source (kvm_pump.h) over a struct kvm_bpf (the ops'
+ * ctx): kvm_bpf_poll, kvm_bpf_ring_lost, kvm_bpf_detach.  kvm_bpf_open
+ * takes kvm_pump_record and the pump as its callback. */
+extern const struct kvm_pump_ops kvm_bpf_pump_ops;
 
 #endif

@@ -1,0 +1,68 @@
+/* Recording the built-in driver on the emulated machine (rig_record.h). */
+#include "capture/driver/rig_record.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "capture/emu/emu.h"
+#include "capture/emu/machine.h"
+#include "capture/session.h"
+
+int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *rig, const struct drv_wl_opts *wl)
+{
+	char buf[RAWTRACE_META_STR_MAX];
+	int r = 0;
+
+	s->meta.source = VMT_SRC_EMU;
+	s->meta.ram_base = RIG_RAM_BASE;
+	s->meta.ram_size = RIG_RAM_SIZE;
+	for (unsigned i = 0; i < machine_device_count(m) && r == 0; i++) {
+		struct vmt_device_desc d;
+
+		machine_device_desc(m, i, &d);
+		r = rawtrace_meta_add_device(&s->meta, &d);
+	}
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)wl->seed);
+	if (r == 0)
+		r = session_meta_set(s, "seed", buf);
+	snprintf(buf, sizeof(buf), "ram=0x%llx+0x%llx mmio=0x%llx+0x%llx*%u version=%u",
+		 (unsigned long long)RIG_RAM_BASE, (unsigned long long)RIG_RAM_SIZE,
+		 (unsigned long long)RIG_MMIO_BASE, (unsigned long long)RIG_MMIO_STRIDE, rig->n_devices,
+		 rig->legacy ? 1 : 2);
+	if (r == 0)
+		r = session_meta_set(s, "layout", buf);
+	drv_wl_opts_format(wl, buf, sizeof(buf));
+	if (r == 0)
+		r = session_meta_set(s, "workload", buf);
+	snprintf(buf, sizeof(buf), "built-in indirect=%s event-idx=%s", wl->indirect ? "on" : "off",
+		 wl->event_idx ? "on" : "off");
+	if (r == 0)
+		r = session_meta_set(s, "driver", buf);
+	return r;
+}
+
+int rig_record_run(struct rig_record *rr, struct session *s, struct machine *m, const struct rig_cfg *rig,
+		   const struct drv_wl_opts *wl, rig_record_progress_fn progress, void *ctx)
+{
+	struct drv_bus bus;
+	int r;
+
+	memset(rr, 0, sizeof(*rr));
+	snprintf(rr->end_reason, sizeof(rr->end_reason), "normal");
+	machine_set_recorder(m, s->w);
+	rig_bus(&bus, m);
+	for (unsigned i = 0; i < rig->n_devices; i++) {
+		const char *name = s->meta.devices[i].name;
+
+		if (progress)
+			progress(ctx, name, i, rig->n_devices);
+		drv_run_device(&bus, rig_device_base(i), wl, &rr->reports[i]);
+		if (rr->reports[i].result != 0 && rr->failed++ == 0)
+			snprintf(rr->end_reason, sizeof(rr->end_reason), "workload failed: %.40s: %.60s", name,
+				 rr->reports[i].msg);
+		rr->violations += emu_violation_count(machine_device(m, i));
+	}
+	machine_set_recorder(m, NULL);
+	r = machine_recorder_error(m);
+	return r < 0 ? session_fail(s, r) : 0;
+}

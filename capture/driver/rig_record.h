@@ -1,0 +1,42 @@
+/* Recording the built-in driver on the emulated machine (`vmtrace record
+ * --emu`) in a capture/session.h session: the emulator's metadata (devices,
+ * seed, layout, workload, driver options) and the run itself, device
+ * after device, with every access, store, interrupt and marker going to
+ * the session's raw trace.  The trace is deterministic: the machine's
+ * clock counts events, and the metadata holds only the arguments, the
+ * seed, the layout and the version, never wall-clock time, PIDs or paths
+ * the user did not type.
+ *
+ * Errors: 0 or a negative errno. */
+#ifndef VMTRACE_DRIVER_RIG_RECORD_H
+#define VMTRACE_DRIVER_RIG_RECORD_H
+
+#include "capture/driver/rig.h"
+#include "capture/driver/workload.h"
+
+struct machine;
+struct session;
+
+struct rig_record {
+	struct drv_report reports[RIG_DEVICES_MAX]; /* one per device, in order */
+	unsigned failed;        /* devices whose workload failed */
+	unsigned violations;    /* rules the emulator saw the driver break */
+	char end_reason[128];   /* "normal", or the first failed workload */
+};
+
+/* Called before each device is driven (i of n, its name). */
+typedef void (*rig_record_progress_fn)(void *ctx, const char *name, unsigned i, unsigned n);
+
+/* The emulator's metadata, after session_meta_common: source, RAM,
+ * device table, "seed", "layout", "workload", "driver".  Returns 0 or a
+ * negative errno. */
+int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *rig, const struct drv_wl_opts *wl);
+
+/* Drive every device of m (built from rig) with the workloads wl,
+ * recording into the open session s.  progress may be NULL.  Returns 0,
+ * or the recorder's negative errno (also noted in s: the trace then ends
+ * with "write error"). */
+int rig_record_run(struct rig_record *rr, struct session *s, struct machine *m, const struct rig_cfg *rig,
+		   const struct drv_wl_opts *wl, rig_record_progress_fn progress, void *ctx);
+
+#endif
