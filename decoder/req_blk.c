@@ -1,7 +1,7 @@
 /* virtio-blk requests (Device Types / Block Device / Device Operation): a
  * 16-byte header (le32 type, le32 reserved, le64 sector) in the readable
  * part, data, and the status byte as the last writable byte. */
-#include "decoder/rings_priv.h"
+#include "decoder/req.h"
 
 #include "decoder/shadow_mem.h"
 #include "virtio/virtio.h"
@@ -30,23 +30,23 @@ static bool blk_op_writes(uint32_t type)
 /* Decode the header and, for writes, digest the data.  A chain too short
  * for a header or without a status byte is malformed (reported only when
  * its descriptors were all seen exactly). */
-uint64_t req_blk_avail(struct decoder *dec, struct dec_ring *r, struct rings_chain *c, struct rings_inflight *f)
+static uint64_t blk_avail(const struct req_queue *q, struct rings_chain *c, struct rings_inflight *f)
 {
-	struct dec_rings *rs = dec->rings;
+	struct req_state *rs = q->rq;
 	struct req_fields rf = { 0 };
 	uint8_t hdr[VIRTIO_BLK_REQ_HDR_SIZE];
 
 	if (c->complete && (c->readable < VIRTIO_BLK_REQ_HDR_SIZE || c->writable < 1)) {
 		if (c->mem == RINGS_MEM_EXACT)
-			dec_violation(dec, r->d, RULE_REQUEST_MALFORMED,
+			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 				      "queue %u: block request at head %u has %llu readable and %llu writable bytes; it needs a 16-byte header and a status byte",
-				      r->q, c->head, (unsigned long long)c->readable, (unsigned long long)c->writable);
-		return req_insert(dec, r, c, "blk", &rf);
+				      q->q, c->head, (unsigned long long)c->readable, (unsigned long long)c->writable);
+		return req_insert(q, c, "blk", &rf);
 	}
 	unsigned m = req_chain_read(rs, c->segs, c->n_readable, 0, hdr, sizeof(hdr));
 	req_note_mem(c, m);
 	if (!(m & SHADOW_HAVE_ALL))
-		return req_insert(dec, r, c, "blk", &rf);
+		return req_insert(q, c, "blk", &rf);
 	uint32_t type = le32_get(hdr);
 	f->op = type;
 	f->op_known = true;
@@ -68,17 +68,16 @@ uint64_t req_blk_avail(struct decoder *dec, struct dec_ring *r, struct rings_cha
 						 c->readable - VIRTIO_BLK_REQ_HDR_SIZE, &rf.digest, &rough);
 		req_note_mem(c, rf.has_digest ? (rough ? SHADOW_HAVE_ALL | SHADOW_ROUGH : SHADOW_HAVE_ALL) : 0);
 	}
-	return req_insert(dec, r, c, "blk", &rf);
+	return req_insert(q, c, "blk", &rf);
 }
 
 /* The status byte and, for reads, the digest of what the device wrote. */
-void req_blk_used(struct decoder *dec, struct dec_ring *r, struct rings_inflight *f, uint32_t len)
+static void blk_used(const struct req_queue *q, struct rings_inflight *f, uint32_t len)
 {
-	struct dec_rings *rs = dec->rings;
+	struct req_state *rs = q->rq;
 	struct req_fields rf = { 0 };
 	struct rings_chain c;
 
-	(void)r;
 	(void)len;
 	req_inflight_view(f, &c);
 	if (c.complete && c.writable >= 1) {
@@ -92,5 +91,11 @@ void req_blk_used(struct decoder *dec, struct dec_ring *r, struct rings_inflight
 			rf.has_digest = req_chain_digest(rs, c.segs, c.n_segs, 0, c.writable - 1, &rf.digest, &rough);
 		}
 	}
-	req_complete(dec, f->request, &rf);
+	req_complete(q->dec, rs, f->request, &rf);
 }
+
+const struct req_decoder req_decoder_blk = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.avail = blk_avail,
+	.used = blk_used,
+};

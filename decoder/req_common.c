@@ -1,6 +1,6 @@
 /* What every request decoder shares: reading a chain's payload out of the
  * shadow memory (bounded), digests, and the requests / net_frames rows. */
-#include "decoder/rings_priv.h"
+#include "decoder/req.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,60 @@
 #define FNV64_OFFSET UINT64_C(0xcbf29ce484222325)
 #define FNV64_PRIME UINT64_C(0x100000001b3)
 
-unsigned req_chain_read(const struct dec_rings *rs, const struct rings_seg *segs, uint32_t n,
+static const char *const req_sql[RST_COUNT] = {
+	[RST_REQ_NOTIFY] = "UPDATE requests SET seq_notify = ?2, ts_notify = ?3 WHERE request = ?1 AND seq_used IS NULL",
+	[RST_REQ_USED] = "UPDATE requests SET seq_used = ?2, ts_used = ?3, op = coalesce(?4, op), "
+			 "length = coalesce(?5, length), status = coalesce(?6, status), digest = coalesce(?7, digest), "
+			 "data = coalesce(?8, data) WHERE request = ?1",
+	[RST_REQ_IRQ] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request = ?1 AND seq_irq IS NULL",
+	[RST_REQ_IRQ_RANGE] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request BETWEEN ?4 AND ?5 "
+			      "AND device = ?1 AND seq_used IS NOT NULL AND seq_irq IS NULL",
+};
+
+static void pending_free(struct req_pending *p);
+
+int req_state_init(struct decoder *dec, struct req_state *rq, const struct shadow_mem *sm, uint32_t payload_cap)
+{
+	rq->sm = sm;
+	rq->payload_cap = payload_cap < RINGS_PAYLOAD_MAX ? payload_cap : RINGS_PAYLOAD_MAX;
+	rq->payload = malloc(rq->payload_cap ? rq->payload_cap : 1);
+	if (!rq->payload)
+		return -1;
+	for (int i = 0; i < RST_COUNT; i++)
+		if (sqlite3_prepare_v3(dec->db, req_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &rq->st[i], NULL) != SQLITE_OK)
+			return dec_fail(dec, "unable to prepare the ring decoder's statements");
+	return 0;
+}
+
+void req_state_finalize(struct req_state *rq)
+{
+	for (int i = 0; i < RST_COUNT; i++) {
+		sqlite3_finalize(rq->st[i]);
+		rq->st[i] = NULL;
+	}
+}
+
+void req_state_free(struct req_state *rq)
+{
+	req_state_finalize(rq);
+	pending_free(&rq->pending);
+	free(rq->payload);
+	rq->payload = NULL;
+	rq->payload_cap = 0;
+}
+
+/* Run one of our statements through dec_sql_step (so the row is counted
+ * and batched), then clear its bindings: our statements leave nullable
+ * columns unbound, which must read as NULL next time. */
+static int req_step(struct decoder *dec, sqlite3_stmt *st)
+{
+	int r = dec_sql_step(dec, st);
+
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+unsigned req_chain_read(const struct req_state *rs, const struct rings_seg *segs, uint32_t n,
 			uint64_t off, void *dst, uint64_t len)
 {
 	uint8_t *out = dst;
@@ -39,7 +92,7 @@ unsigned req_chain_read(const struct dec_rings *rs, const struct rings_seg *segs
 	return acc;
 }
 
-bool req_chain_digest(const struct dec_rings *rs, const struct rings_seg *segs, uint32_t n,
+bool req_chain_digest(const struct req_state *rs, const struct rings_seg *segs, uint32_t n,
 		      uint64_t off, uint64_t len, uint64_t *out, bool *rough)
 {
 	uint8_t buf[4096];
@@ -80,10 +133,9 @@ bool req_chain_digest(const struct dec_rings *rs, const struct rings_seg *segs, 
 	return true;
 }
 
-uint32_t req_payload(struct decoder *dec, const struct rings_seg *segs, uint32_t n, uint64_t off,
+uint32_t req_payload(struct req_state *rs, const struct rings_seg *segs, uint32_t n, uint64_t off,
 		     uint64_t len, unsigned *flags)
 {
-	struct dec_rings *rs = dec->rings;
 	uint32_t k = len < rs->payload_cap ? (uint32_t)len : rs->payload_cap;
 
 	*flags = req_chain_read(rs, segs, n, off, rs->payload, k);
@@ -152,7 +204,7 @@ static struct req_row *pending_at(struct req_pending *p, uint32_t i)
 }
 
 /* The row of request id if it is still in memory, else NULL. */
-static struct req_row *pending_find(struct dec_rings *rs, uint64_t id)
+static struct req_row *pending_find(struct req_state *rs, uint64_t id)
 {
 	struct req_pending *p = &rs->pending;
 
@@ -211,9 +263,9 @@ static void put_opt(struct dec_val *v, bool has, uint64_t x)
 }
 
 /* Write the oldest row in memory (an INSERT, batched) and drop it. */
-static void pending_write_oldest(struct decoder *dec)
+static void pending_write_oldest(struct decoder *dec, struct req_state *rq)
 {
-	struct req_pending *p = &dec->rings->pending;
+	struct req_pending *p = &rq->pending;
 	struct req_row *row = pending_at(p, 0);
 	struct dec_val *v = dec_batch_row(dec, DB_REQUESTS);
 	char hex[17];
@@ -251,26 +303,26 @@ static void pending_write_oldest(struct decoder *dec)
 
 /* Keep the payload held under REQ_PENDING_BYTES: a completion can add up
  * to the payload cap to a row, an insert too. */
-static void pending_trim(struct decoder *dec)
+static void pending_trim(struct decoder *dec, struct req_state *rq)
 {
-	struct req_pending *p = &dec->rings->pending;
+	struct req_pending *p = &rq->pending;
 
 	while (p->n && p->bytes > REQ_PENDING_BYTES)
-		pending_write_oldest(dec);
+		pending_write_oldest(dec, rq);
 }
 
 /* Write the oldest rows while nothing can change them any more: an
  * interrupt followed their completion (notify, used entry and interrupt
  * each change a row once, in that order). */
-static void pending_retire(struct decoder *dec)
+static void pending_retire(struct decoder *dec, struct req_state *rq)
 {
-	struct req_pending *p = &dec->rings->pending;
+	struct req_pending *p = &rq->pending;
 
 	while (p->n && pending_at(p, 0)->has_irq)
-		pending_write_oldest(dec);
+		pending_write_oldest(dec, rq);
 }
 
-void req_pending_free(struct req_pending *p)
+static void pending_free(struct req_pending *p)
 {
 	for (uint32_t i = 0; i < p->n; i++)
 		free(pending_at(p, i)->data);
@@ -278,19 +330,18 @@ void req_pending_free(struct req_pending *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void req_write_all(struct decoder *dec)
+void req_write_all(struct decoder *dec, struct req_state *rq)
 {
-	if (!dec->rings)
-		return;
-	while (dec->rings->pending.n)
-		pending_write_oldest(dec);
+	while (rq->pending.n)
+		pending_write_oldest(dec, rq);
 }
 
-uint64_t req_insert(struct decoder *dec, struct dec_ring *r, const struct rings_chain *c,
-		    const char *kind, const struct req_fields *f)
+uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, const char *kind,
+		    const struct req_fields *f)
 {
-	struct dec_rings *rs = dec->rings;
-	struct req_pending *p = &rs->pending;
+	struct decoder *dec = q->dec;
+	struct req_state *rq = q->rq;
+	struct req_pending *p = &rq->pending;
 
 	if (!p->rows) {
 		p->rows = calloc(REQ_PENDING_ROWS, sizeof(*p->rows));
@@ -301,52 +352,50 @@ uint64_t req_insert(struct decoder *dec, struct dec_ring *r, const struct rings_
 		}
 	}
 	if (p->n == REQ_PENDING_ROWS)
-		pending_write_oldest(dec);
+		pending_write_oldest(dec, rq);
 	/* Ids are consecutive: the new row goes right after the last one held. */
-	uint64_t id = ++rs->next_request;
+	uint64_t id = ++rq->next_request;
 	if (!p->n)
 		p->first = id;
 	struct req_row *row = pending_at(p, p->n++);
 	memset(row, 0, sizeof(*row));
 	row->id = id;
-	row->device = r->d->id;
-	row->queue = r->q;
+	row->device = q->d->id;
+	row->queue = q->q;
 	row->chain = c->chain;
 	row->kind = kind;
 	row->seq_notify = dec->ev->seq;
 	row->ts_notify = dec->ev->ts_ns;
 	row_apply(p, row, f);
 	dec->stats.requests++;
-	pending_trim(dec);
+	pending_trim(dec, rq);
 	return id;
 }
 
-void req_complete(struct decoder *dec, uint64_t id, const struct req_fields *f)
+void req_complete(struct decoder *dec, struct req_state *rq, uint64_t id, const struct req_fields *f)
 {
-	struct dec_rings *rs = dec->rings;
-	struct req_row *row = pending_find(rs, id);
+	struct req_row *row = pending_find(rq, id);
 
 	if (row) {
 		row->has_used = true;
 		row->seq_used = dec->ev->seq;
 		row->ts_used = dec->ev->ts_ns;
-		row_apply(&rs->pending, row, f);
-		pending_trim(dec);
+		row_apply(&rq->pending, row, f);
+		pending_trim(dec, rq);
 		return;
 	}
-	sqlite3_stmt *st = rs->st[RST_REQ_USED];
+	sqlite3_stmt *st = rq->st[RST_REQ_USED];
 	dec_batch_flush(dec, DB_REQUESTS);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
 	bind_fields(st, 4, 0, 5, 6, 7, 8, f);
-	rings_step(dec, st);
+	req_step(dec, st);
 }
 
-void req_notified(struct decoder *dec, uint64_t id)
+void req_notified(struct decoder *dec, struct req_state *rq, uint64_t id)
 {
-	struct dec_rings *rs = dec->rings;
-	struct req_row *row = pending_find(rs, id);
+	struct req_row *row = pending_find(rq, id);
 
 	if (row) {
 		if (!row->has_used) {
@@ -355,18 +404,17 @@ void req_notified(struct decoder *dec, uint64_t id)
 		}
 		return;
 	}
-	sqlite3_stmt *st = rs->st[RST_REQ_NOTIFY];
+	sqlite3_stmt *st = rq->st[RST_REQ_NOTIFY];
 	dec_batch_flush(dec, DB_REQUESTS);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
-	rings_step(dec, st);
+	req_step(dec, st);
 }
 
-void req_interrupted(struct decoder *dec, uint64_t id)
+void req_interrupted(struct decoder *dec, struct req_state *rq, uint64_t id)
 {
-	struct dec_rings *rs = dec->rings;
-	struct req_row *row = pending_find(rs, id);
+	struct req_row *row = pending_find(rq, id);
 
 	if (row) {
 		if (!row->has_irq) {
@@ -374,21 +422,20 @@ void req_interrupted(struct decoder *dec, uint64_t id)
 			row->seq_irq = dec->ev->seq;
 			row->ts_irq = dec->ev->ts_ns;
 		}
-		pending_retire(dec);
+		pending_retire(dec, rq);
 		return;
 	}
-	sqlite3_stmt *st = rs->st[RST_REQ_IRQ];
+	sqlite3_stmt *st = rq->st[RST_REQ_IRQ];
 	dec_batch_flush(dec, DB_REQUESTS);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
-	rings_step(dec, st);
+	req_step(dec, st);
 }
 
-void req_interrupted_range(struct decoder *dec, unsigned dev, uint64_t lo, uint64_t hi)
+void req_interrupted_range(struct decoder *dec, struct req_state *rq, unsigned dev, uint64_t lo, uint64_t hi)
 {
-	struct dec_rings *rs = dec->rings;
-	struct req_pending *p = &rs->pending;
+	struct req_pending *p = &rq->pending;
 
 	/* The rows in memory, then the ones written already. */
 	for (uint32_t i = 0; i < p->n; i++) {
@@ -400,16 +447,16 @@ void req_interrupted_range(struct decoder *dec, unsigned dev, uint64_t lo, uint6
 		}
 	}
 	if (!p->n || lo < p->first) {
-		sqlite3_stmt *st = rs->st[RST_REQ_IRQ_RANGE];
+		sqlite3_stmt *st = rq->st[RST_REQ_IRQ_RANGE];
 		dec_batch_flush(dec, DB_REQUESTS);
 		sqlite3_bind_int(st, 1, (int)dev);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)dec->ev->seq);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)dec->ev->ts_ns);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)lo);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)hi);
-		rings_step(dec, st);
+		req_step(dec, st);
 	}
-	pending_retire(dec);
+	pending_retire(dec, rq);
 }
 
 /* "aa:bb:cc:dd:ee:ff", lowercase, NUL-terminated. */

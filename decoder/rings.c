@@ -1,7 +1,9 @@
 /* Split virtqueues decoded from the guest memory a trace carries: the
  * available ring and descriptor chains (walked exactly as a device walks
  * them, with the same bounds), the used ring, in-flight state per queue,
- * and interrupt bookkeeping.  Request contents are left to req_*.c.
+ * and interrupt bookkeeping.  Request contents are left to the device
+ * type's request decoder (req.h, found by req_decoder_find), called only
+ * on the queues the device-type table says carry the type's data.
  *
  * Everything read from the shadow memory is untrusted: indices are checked
  * against the queue size, walks are bounded by it, and nothing is sized
@@ -18,30 +20,13 @@
 
 #include "decoder/rings_priv.h"
 #include "decoder/shadow_mem.h"
+#include "virtio/device_types.h"
 #include "virtio/split_ring.h"
 #include "virtio/virtio.h"
-
-static const char *const rings_sql[RST_COUNT] = {
-	[RST_REQ_NOTIFY] = "UPDATE requests SET seq_notify = ?2, ts_notify = ?3 WHERE request = ?1 AND seq_used IS NULL",
-	[RST_REQ_USED] = "UPDATE requests SET seq_used = ?2, ts_used = ?3, op = coalesce(?4, op), "
-			 "length = coalesce(?5, length), status = coalesce(?6, status), digest = coalesce(?7, digest), "
-			 "data = coalesce(?8, data) WHERE request = ?1",
-	[RST_REQ_IRQ] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request = ?1 AND seq_irq IS NULL",
-	[RST_REQ_IRQ_RANGE] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request BETWEEN ?4 AND ?5 "
-			      "AND device = ?1 AND seq_used IS NOT NULL AND seq_irq IS NULL",
-};
 
 static const char *const mem_names[] = { "exact", "best-effort", "partial", "missing" };
 
 /* --- set-up --- */
-
-int rings_step(struct decoder *dec, sqlite3_stmt *st)
-{
-	int r = dec_sql_step(dec, st);
-
-	sqlite3_clear_bindings(st);
-	return r;
-}
 
 int rings_init(struct decoder *dec)
 {
@@ -51,14 +36,9 @@ int rings_init(struct decoder *dec)
 		return -1;
 	dec->rings = rs;
 	rs->sm = shadow_new(SHADOW_CAP_DEFAULT);
-	rs->payload_cap = dec->opts.payload_cap < RINGS_PAYLOAD_MAX ? dec->opts.payload_cap : RINGS_PAYLOAD_MAX;
-	rs->payload = malloc(rs->payload_cap ? rs->payload_cap : 1);
-	if (!rs->sm || !rs->payload)
+	if (!rs->sm)
 		return -1;
-	for (int i = 0; i < RST_COUNT; i++)
-		if (sqlite3_prepare_v3(dec->db, rings_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &rs->st[i], NULL) != SQLITE_OK)
-			return dec_fail(dec, "unable to prepare the ring decoder's statements");
-	return 0;
+	return req_state_init(dec, &rs->req, rs->sm, dec->opts.payload_cap);
 }
 
 static void inflight_clear(struct dec_rings *rs, struct rings_inflight *f)
@@ -79,21 +59,13 @@ static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 	free(r);
 }
 
-static void finalize_statements(struct dec_rings *rs)
-{
-	for (int i = 0; i < RST_COUNT; i++) {
-		sqlite3_finalize(rs->st[i]);
-		rs->st[i] = NULL;
-	}
-}
-
 void rings_free(struct decoder *dec)
 {
 	struct dec_rings *rs = dec->rings;
 
 	if (!rs)
 		return;
-	finalize_statements(rs);
+	req_state_finalize(&rs->req);
 	for (unsigned i = 0; i < rs->n_live; i++) {
 		struct dec_ring *r = rs->live[i];
 		if (r->d->q[r->q].ring == r)
@@ -106,9 +78,8 @@ void rings_free(struct decoder *dec)
 			free(rs->dev[i]->irq_pending);
 		free(rs->dev[i]);
 	}
-	req_pending_free(&rs->pending);
+	req_state_free(&rs->req);
 	free(rs->scratch);
-	free(rs->payload);
 	shadow_free(rs->sm);
 	free(rs);
 	dec->rings = NULL;
@@ -119,8 +90,8 @@ void rings_finish(struct decoder *dec)
 	/* Chains still in flight stay as they are (seq_used NULL).  The
 	 * statements go now: decoder_finish changes the journal mode next. */
 	if (dec->rings) {
-		req_write_all(dec);
-		finalize_statements(dec->rings);
+		req_write_all(dec, &dec->rings->req);
+		req_state_finalize(&dec->rings->req);
 	}
 }
 
@@ -136,38 +107,6 @@ static struct rings_dev *dev_state(struct dec_rings *rs, const struct dec_device
 uint64_t rings_features(const struct dec_device *d)
 {
 	return d->negotiated ? d->negotiated : d->accepted;
-}
-
-static enum rings_kind queue_kind(const struct dec_device *d, unsigned q)
-{
-	uint64_t feat = rings_features(d);
-
-	if (!d->id_known)
-		return RINGS_KIND_NONE;
-	switch (d->device_id) {
-	case VIRTIO_ID_BLOCK:
-		return RINGS_KIND_BLK;
-	case VIRTIO_ID_ENTROPY:
-		return q == 0 ? RINGS_KIND_RNG : RINGS_KIND_NONE;
-	case VIRTIO_ID_NET: {
-		/* Receive queues are even, transmit odd, then the control queue. */
-		unsigned pairs = 1;
-		if ((feat & VIRTIO_BIT(VIRTIO_NET_F_MQ)) && d->config_len >= VIRTIO_NET_CFG_MAX_VQ_PAIRS + 2) {
-			pairs = le16_get(d->config + VIRTIO_NET_CFG_MAX_VQ_PAIRS);
-			if (pairs == 0)
-				pairs = 1;
-		}
-		if (q >= 2 * pairs)
-			return RINGS_KIND_NONE;
-		return q % 2 ? RINGS_KIND_NET_TX : RINGS_KIND_NET_RX;
-	}
-	case VIRTIO_ID_CONSOLE:
-		/* Port 0 on queues 0/1; with MULTIPORT, control on 2/3, ports from 4. */
-		if (q < 2 || ((feat & VIRTIO_BIT(VIRTIO_CONSOLE_F_MULTIPORT)) && q >= 4))
-			return q % 2 ? RINGS_KIND_CONSOLE_TX : RINGS_KIND_CONSOLE_RX;
-		return RINGS_KIND_NONE;
-	}
-	return RINGS_KIND_NONE;
 }
 
 struct dec_ring *rings_queue_live(struct decoder *dec, struct dec_device *d, unsigned q)
@@ -209,7 +148,13 @@ struct dec_ring *rings_queue_live(struct decoder *dec, struct dec_device *d, uns
 	r->desc = dq->desc;
 	r->avail = dq->driver;
 	r->used = dq->device;
-	r->kind = queue_kind(d, q);
+	/* What the queue carries, as the device-type table says for the
+	 * features and config the driver saw now. */
+	if (d->id_known) {
+		r->role = devtype_queue_role(d->device_id, q, feat, d->config, d->config_len);
+		if (r->role && r->role->data)
+			r->req = req_decoder_find(d->device_id);
+	}
 	r->live_pos = rs->n_live;
 	rs->live[rs->n_live++] = r;
 	return r;
@@ -433,31 +378,33 @@ static void keep_writable(struct dec_rings *rs, struct rings_inflight *f, const 
 	rs->segs_kept += n;
 }
 
+/* What the request decoders get to know of ring r. */
+static void req_queue_of(struct decoder *dec, struct dec_ring *r, struct req_queue *out)
+{
+	*out = (struct req_queue){
+		.dec = dec, .rq = &dec->rings->req, .d = r->d, .q = r->q,
+		.role = r->role, .features = rings_features(r->d),
+	};
+}
+
 static uint64_t request_avail(struct decoder *dec, struct dec_ring *r, struct rings_chain *c, struct rings_inflight *f)
 {
-	switch (r->kind) {
-	case RINGS_KIND_BLK: return req_blk_avail(dec, r, c, f);
-	case RINGS_KIND_NET_TX:
-	case RINGS_KIND_NET_RX: return req_net_avail(dec, r, c, f);
-	case RINGS_KIND_CONSOLE_TX:
-	case RINGS_KIND_CONSOLE_RX: return req_console_avail(dec, r, c, f);
-	case RINGS_KIND_RNG: return req_rng_avail(dec, r, c, f);
-	case RINGS_KIND_NONE: break;
-	}
-	return 0;
+	struct req_queue rq;
+
+	if (!r->req)
+		return 0;
+	req_queue_of(dec, r, &rq);
+	return r->req->avail(&rq, c, f);
 }
 
 static void request_used(struct decoder *dec, struct dec_ring *r, struct rings_inflight *f, uint32_t len)
 {
-	switch (r->kind) {
-	case RINGS_KIND_BLK: req_blk_used(dec, r, f, len); break;
-	case RINGS_KIND_NET_TX:
-	case RINGS_KIND_NET_RX: req_net_used(dec, r, f, len); break;
-	case RINGS_KIND_CONSOLE_TX:
-	case RINGS_KIND_CONSOLE_RX: req_console_used(dec, r, f, len); break;
-	case RINGS_KIND_RNG: req_rng_used(dec, r, f, len); break;
-	case RINGS_KIND_NONE: break;
-	}
+	struct req_queue rq;
+
+	if (!r->req)
+		return;
+	req_queue_of(dec, r, &rq);
+	r->req->used(&rq, f, len);
 }
 
 /* The driver made available ring position pos: decode its chain. */
@@ -694,7 +641,7 @@ void rings_on_notify(struct decoder *dec, struct dec_device *d, unsigned q)
 	/* Requests made visible by stores since the last kick: this notify
 	 * is the one that announced them. */
 	for (uint32_t i = 0; i < r->n_unnotified; i++)
-		req_notified(dec, r->unnotified[i]);
+		req_notified(dec, &rs->req, r->unnotified[i]);
 	r->n_unnotified = 0;
 }
 
@@ -722,10 +669,10 @@ static bool used_memory_known(const struct decoder *dec, const struct dec_device
 static void irq_flush(struct decoder *dec, struct dec_device *d, struct rings_dev *rd)
 {
 	for (uint32_t i = 0; i < rd->n_irq_pending; i++)
-		req_interrupted(dec, rd->irq_pending[i]);
+		req_interrupted(dec, &dec->rings->req, rd->irq_pending[i]);
 	rd->n_irq_pending = 0;
 	if (rd->over_lo) {
-		req_interrupted_range(dec, d->id, rd->over_lo, rd->over_hi);
+		req_interrupted_range(dec, &dec->rings->req, d->id, rd->over_lo, rd->over_hi);
 		rd->over_lo = rd->over_hi = 0;
 	}
 }

@@ -1,0 +1,21 @@
+/* The request decoders by device type id: one line per type the decoder
+ * reads requests of.  Which queues carry requests is the device-type
+ * table's word (devtype_queue.data); see req.h. */
+#include "decoder/req.h"
+
+#include <stddef.h>
+
+static const struct req_decoder *const decoders[] = {
+	&req_decoder_net,
+	&req_decoder_blk,
+	&req_decoder_console,
+	&req_decoder_rng,
+};
+
+const struct req_decoder *req_decoder_find(uint32_t device_id)
+{
+	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++)
+		if (decoders[i]->device_id == device_id)
+			return decoders[i];
+	return NULL;
+}
