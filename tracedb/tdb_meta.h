@@ -18,7 +18,7 @@ struct tdb;
 /* The facts every reader wants.  Text is as the file has it: escape it
  * before it reaches a terminal. */
 struct tdb_meta {
-	char source[32];          /* emu, qemu, kvm-bpf; "" if none or too long */
+	char source[64];          /* emu, qemu, kvm-bpf; "" if none or too long */
 	char stop_reason[256];    /* "" if none or too long */
 	bool complete;            /* meta 'complete' is "1" */
 	uint64_t events;          /* meta 'events' (the decoder's count) */

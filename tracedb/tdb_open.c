@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format/escape.h"
 #include "tracedb/tdb_priv.h"
 
 /* Tables a reader relies on; each must exist as a real table.  anomalies
@@ -65,20 +66,22 @@ int tdb_prepare(struct tdb *t, const char *sql, sqlite3_stmt **st, const char *w
 
 const char *tdb_shown_text(const char *s, size_t n, size_t max, char *buf, size_t len)
 {
-	size_t o = 0, i = 0;
+	bool cut = false;
+	size_t o;
 
 	if (len == 0)
 		return buf;
-	for (; s && i < n && i < max && o + 5 < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f)
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	if (len < 3 || !s) {
+		buf[0] = '\0';
+		return buf;
 	}
-	if (s && i < n && o + 2 < len)
-		buf[o++] = '.', buf[o++] = '.';
-	buf[o] = '\0';
+	/* format/escape.h: no byte of s can drive a terminal */
+	o = escape_buf(buf, len - 2, s, n < max ? n : max, 0, &cut);
+	if (cut || n > max) {
+		buf[o++] = '.';
+		buf[o++] = '.';
+		buf[o] = '\0';
+	}
 	return buf;
 }
 
