@@ -462,44 +462,43 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 	return check_emu_options(o);
 }
 
-static const char *device_name(const struct rawtrace_meta *meta, uint64_t base, char *buf, size_t len)
+struct shown_violations {
+	unsigned total;  /* counted while recording */
+	unsigned shown;  /* read back so far */
+};
+
+static void violations_heading(const struct shown_violations *sv)
 {
-	for (size_t i = 0; i < meta->n_devices; i++)
-		if (meta->devices[i].base == base)
-			return meta->devices[i].name;
-	snprintf(buf, len, "0x%llx", (unsigned long long)base);
-	return buf;
+	error("the emulator saw the built-in driver break %u rule(s) of the spec (a vmtrace bug):", sv->total);
 }
 
-/* Read the finished trace back and print the violations the emulator
- * recorded: they are the built-in driver's bugs. */
+static void show_violation(void *ctx, const struct rig_violation *v)
+{
+	struct shown_violations *sv = ctx;
+
+	if (sv->shown == 0)
+		violations_heading(sv);
+	if (sv->shown++ >= RECORD_VIOLATIONS_SHOWN)
+		return;
+	fprintf(stderr, "  event %llu %s: %s: %.*s\n", (unsigned long long)v->seq, v->device, rule_lookup(v->rule)->key,
+		(int)(v->len > 400 ? 400 : v->len), v->msg ? v->msg : "");
+}
+
+/* Print the violations the emulator recorded, read back from the trace:
+ * they are the built-in driver's bugs. */
 static void print_violations(const char *path, unsigned total)
 {
-	struct rawtrace_reader *rd = NULL;
-	struct vmt_event ev;
-	char err[256], tmp[32];
-	unsigned shown = 0;
+	struct shown_violations sv = { .total = total };
+	char err[256];
 
-	if (rawtrace_reader_open(&rd, path, err, sizeof(err)) < 0) {
+	if (rig_record_violations(path, show_violation, &sv, err, sizeof(err)) < 0) {
 		error("%u spec violation(s) by the built-in driver; cannot read them back: %s", total, err);
 		return;
 	}
-	error("the emulator saw the built-in driver break %u rule(s) of the spec (a vmtrace bug):", total);
-	while (rawtrace_reader_next(rd, &ev) == 1) {
-		const struct rule_info *ri;
-
-		if (ev.type != VMT_EV_VIOLATION)
-			continue;
-		if (shown++ >= RECORD_VIOLATIONS_SHOWN)
-			continue;
-		ri = rule_lookup((uint32_t)ev.value);
-		fprintf(stderr, "  event %llu %s: %s: %.*s\n", (unsigned long long)ev.seq,
-			device_name(rawtrace_reader_meta(rd), ev.base, tmp, sizeof(tmp)), ri->key,
-			(int)(ev.len > 400 ? 400 : ev.len), (const char *)ev.data);
-	}
-	if (shown > RECORD_VIOLATIONS_SHOWN)
-		fprintf(stderr, "  ... and %u more\n", shown - RECORD_VIOLATIONS_SHOWN);
-	rawtrace_reader_close(rd);
+	if (sv.shown == 0)
+		violations_heading(&sv);
+	if (sv.shown > RECORD_VIOLATIONS_SHOWN)
+		fprintf(stderr, "  ... and %u more\n", sv.shown - RECORD_VIOLATIONS_SHOWN);
 }
 
 /* One device's lines of the summary; names are padded to width. */

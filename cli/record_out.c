@@ -167,32 +167,3 @@ int record_out_finish(struct record_out *ro, bool progress)
 	ro->raw_tmp[0] = '\0';
 	return 0;
 }
-
-void record_join_args(char *buf, size_t len, const char *first, int argc, char *const *argv)
-{
-	size_t used = (size_t)snprintf(buf, len, "%s", first);
-
-	for (int i = 0; i < argc && used < len; i++) {
-		const char *a = argv[i];
-		bool quote = !*a || strpbrk(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") != NULL;
-		int n;
-
-		if (!quote) {
-			n = snprintf(buf + used, len - used, " %s", a);
-		} else {
-			n = snprintf(buf + used, len - used, " '");
-			for (; n >= 0 && *a && used + (size_t)n < len; a++) {
-				int k = *a == '\'' ? snprintf(buf + used + n, len - used - n, "'\\''")
-						   : snprintf(buf + used + n, len - used - n, "%c", *a);
-				n += k;
-			}
-			if (n >= 0 && used + (size_t)n < len)
-				n += snprintf(buf + used + n, len - used - n, "'");
-		}
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	if (used >= len && len > 4)
-		memcpy(buf + len - 4, "...", 4);
-}

@@ -53,8 +53,4 @@ void record_out_close(struct record_out *ro, uint64_t events);
  * kept and named, so nothing recorded is lost.  Returns 0 or -1. */
 int record_out_finish(struct record_out *ro, bool progress);
 
-/* The command line as typed ("vmtrace record ..."), quoting words a shell
- * would split or expand; cut with "..." if longer than len. */
-void record_join_args(char *buf, size_t len, const char *first, int argc, char *const *argv);
-
 #endif

@@ -66,3 +66,39 @@ int rig_record_run(struct rig_record *rr, struct session *s, struct machine *m, 
 	r = machine_recorder_error(m);
 	return r < 0 ? session_fail(s, r) : 0;
 }
+
+static const char *device_name(const struct rawtrace_meta *meta, uint64_t base, char *buf, size_t len)
+{
+	for (size_t i = 0; i < meta->n_devices; i++)
+		if (meta->devices[i].base == base)
+			return meta->devices[i].name;
+	snprintf(buf, len, "0x%llx", (unsigned long long)base);
+	return buf;
+}
+
+int rig_record_violations(const char *path, rig_record_violation_fn fn, void *ctx, char *err, size_t errlen)
+{
+	struct rawtrace_reader *rd = NULL;
+	struct vmt_event ev;
+	char tmp[32];
+	int r;
+
+	r = rawtrace_reader_open(&rd, path, err, errlen);
+	if (r < 0)
+		return r;
+	while ((r = rawtrace_reader_next(rd, &ev)) == 1) {
+		struct rig_violation v;
+
+		if (ev.type != VMT_EV_VIOLATION)
+			continue;
+		v.seq = ev.seq;
+		v.device = device_name(rawtrace_reader_meta(rd), ev.base, tmp, sizeof(tmp));
+		v.rule = (uint32_t)ev.value;
+		v.msg = (const char *)ev.data;
+		v.len = ev.len;
+		fn(ctx, &v);
+	}
+	rawtrace_reader_close(rd);
+	/* A read error after some violations: what was shown stands. */
+	return 0;
+}

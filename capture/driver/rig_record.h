@@ -39,4 +39,20 @@ int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *
 int rig_record_run(struct rig_record *rr, struct session *s, struct machine *m, const struct rig_cfg *rig,
 		   const struct drv_wl_opts *wl, rig_record_progress_fn progress, void *ctx);
 
+/* One VMT_EV_VIOLATION read back from a finished trace. */
+struct rig_violation {
+	uint64_t seq;
+	const char *device;   /* the device's name, or its base in hex */
+	uint32_t rule;        /* rule id (virtio/rules.h) */
+	const char *msg;      /* len bytes, not NUL-terminated */
+	uint32_t len;
+};
+typedef void (*rig_record_violation_fn)(void *ctx, const struct rig_violation *v);
+
+/* Read the finished trace at path back and call fn (data valid during the
+ * call only) for each violation the emulator recorded, in order: they
+ * are the built-in driver's bugs.  Returns 0, or a negative errno with
+ * the reason in err if the trace cannot be read (fn was not called). */
+int rig_record_violations(const char *path, rig_record_violation_fn fn, void *ctx, char *err, size_t errlen);
+
 #endif

@@ -3,7 +3,8 @@
  * errors ending the trace with "write error", and the recorded command:
  * spawn with and without the gate, exec failures reported as errno,
  * cancelling a held child (it never runs), output capture with a
- * timeout, how a child's end is described and passed on. */
+ * timeout, how a child's end is described and passed on; the
+ * emulator's violations read back from a trace (rig_record.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture/driver/rig_record.h"
 #include "capture/session.h"
 #include "tests/harness.h"
 
@@ -236,6 +238,58 @@ static void test_run_capture(void)
 	CHECK(session_now_ns() - t0 < 3000000000ull);
 }
 
+struct seen {
+	int n;
+	char text[4][160];
+};
+
+static void collect(void *ctx, const struct rig_violation *v)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 4)
+		snprintf(s->text[s->n], sizeof(s->text[0]), "%llu %s %u %.*s", (unsigned long long)v->seq, v->device,
+			 v->rule, (int)v->len, v->msg);
+	s->n++;
+}
+
+/* The emulator's violations read back from a finished trace, named by
+ * device (or base when the device is not in the table). */
+static void test_violations_read_back(void)
+{
+	struct rawtrace_write_opts wo = { .flush = RAWTRACE_FLUSH_BLOCK };
+	struct vmt_device_desc d = { .base = 0x10000000, .size = 0x200, .device_id = 2 };
+	const char *path = harness_tmpfile("violations.vmt");
+	struct vmt_event mmio = { .type = VMT_EV_MMIO, .source = VMT_SRC_EMU, .width = 4, .base = 0x10000000 };
+	struct vmt_event v1 = { .type = VMT_EV_VIOLATION, .source = VMT_SRC_EMU, .base = 0x10000000, .value = 7,
+				.len = 5, .data = (const uint8_t *)"first" };
+	struct vmt_event v2 = { .type = VMT_EV_VIOLATION, .source = VMT_SRC_EMU, .base = 0x10000200, .value = 9,
+				.len = 6, .data = (const uint8_t *)"second" };
+	struct seen seen = { 0 };
+	struct session s;
+	char err[256];
+
+	snprintf(d.name, sizeof(d.name), "virtio-blk@0x10000000");
+	session_init(&s, VMT_SRC_EMU);
+	CHECK(rawtrace_meta_add_device(&s.meta, &d) == 0);
+	CHECK(session_open(&s, path, &wo) == 0);
+	CHECK(session_emit(&s, &mmio) == 0);
+	CHECK(session_emit(&s, &v1) == 0);
+	CHECK(session_emit(&s, &mmio) == 0);
+	CHECK(session_emit(&s, &v2) == 0);
+	CHECK(session_close(&s, "normal") == 0);
+	session_release(&s, "unused");
+	CHECK(rig_record_violations(path, collect, &seen, err, sizeof(err)) == 0);
+	CHECK_EQ_U(seen.n, 2);
+	CHECK_STR(seen.text[0], "1 virtio-blk@0x10000000 7 first");
+	CHECK_STR(seen.text[1], "3 0x10000200 9 second");
+	unlink(path);
+	seen.n = 0;
+	CHECK(rig_record_violations(path, collect, &seen, err, sizeof(err)) < 0);
+	CHECK_EQ_U(seen.n, 0);
+	CHECK(err[0] != '\0');
+}
+
 int main(void)
 {
 	RUN(test_join_args);
@@ -245,5 +299,6 @@ int main(void)
 	RUN(test_spawn);
 	RUN(test_spawn_gated);
 	RUN(test_run_capture);
+	RUN(test_violations_read_back);
 	return harness_finish("test_session");
 }
