@@ -16,12 +16,10 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "format/escape.h"
-#include "virtio/mmio_regs.h"
+#include "format/event_fmt.h"
 #include "virtio/names.h"
-#include "virtio/rules.h"
 #include "virtio/virtio.h"
 
-#define DUMP_DEVICES_MAX 256 /* devices remembered (metadata + DEVICE events) */
 #define DUMP_MEM_PREVIEW 16  /* bytes of a MEM event shown without --hex */
 #define DUMP_DEV_COL 24      /* width of the device column */
 
@@ -34,11 +32,6 @@ struct dump_opts {
 	uint64_t count;
 	uint64_t from;
 	const char *path;
-};
-
-struct devtab {
-	size_t n;
-	struct vmt_device_desc d[DUMP_DEVICES_MAX];
 };
 
 /* Standard output goes through this buffer and write(2), so a closed pipe
@@ -213,40 +206,35 @@ static int parse_args(int argc, char **argv, struct dump_opts *o)
 	return 0;
 }
 
-/* The device at base, or NULL. */
-static struct vmt_device_desc *dev_find(struct devtab *t, uint64_t base)
+/* Remember a device (metadata, DEVICE event) in the formatter's context:
+ * its label, and the layout and type when the description gives them (a
+ * later description of the same base replaces the label).  Beyond
+ * FMT_DEVICES_MAX, new bases are shown by address only. */
+static void dev_add(struct fmt_ctx *c, const struct vmt_device_desc *d)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (t->d[i].base == base)
-			return &t->d[i];
-	return NULL;
+	struct fmt_device *fd = fmt_ctx_device(c, d->base);
+
+	if (!fd)
+		return;
+	fmt_device_set_name(fd, d->name);
+	if (d->version)
+		fd->version = d->version;
+	if (d->device_id)
+		fd->device_id = d->device_id;
 }
 
-/* Remember a device (metadata, DEVICE event); a later description of the
- * same base replaces the earlier one.  Beyond the cap, new bases are
- * shown by address only. */
-static void dev_add(struct devtab *t, const struct vmt_device_desc *d)
+/* The device column: the escaped name, dev@BASE if unnamed, - if there is
+ * no device. */
+static void print_device_col(const struct fmt_ctx *c, bool has_device, uint64_t base)
 {
-	struct vmt_device_desc *old = dev_find(t, d->base);
-
-	if (old)
-		*old = *d;
-	else if (t->n < DUMP_DEVICES_MAX)
-		t->d[t->n++] = *d;
-}
-
-/* The device column: the escaped name, dev@BASE if unnamed, - if the
- * event type has no device. */
-static void print_device_col(struct devtab *t, bool has_device, uint64_t base)
-{
-	char label[4 * 32 + 1];
-	const struct vmt_device_desc *d;
+	char label[4 * FMT_NAME_MAX + 1];
+	const struct fmt_device *d;
 
 	if (!has_device) {
 		out_printf("%-*s ", DUMP_DEV_COL, "-");
 		return;
 	}
-	d = dev_find(t, base);
+	d = fmt_ctx_find(c, base);
 	if (d && d->name[0])
 		esc(d->name, label, sizeof(label));
 	else
@@ -254,99 +242,21 @@ static void print_device_col(struct devtab *t, bool has_device, uint64_t base)
 	out_printf("%-*s ", DUMP_DEV_COL, label);
 }
 
-/* The MMIO part of a line: direction, register name for the device's
- * layout (modern when unknown), width, value, and a short decoding of the
- * registers whose values have names.  A Version read teaches t the layout. */
-static void print_mmio(struct devtab *t, const struct vmt_event *ev)
+static void out_bytes(const char *p, size_t len)
 {
-	struct vmt_device_desc *d = dev_find(t, ev->base);
-	uint32_t version = d && d->version ? d->version : VIRTIO_MMIO_VERSION_MODERN;
-	uint32_t off = ev->addr > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->addr;
-	unsigned digits = ev->width >= 1 && ev->width <= 8 ? 2u * ev->width : 8u;
-	bool wr = ev->dir == VMT_DIR_WRITE;
-	char reg[48], val[24], extra[160] = "";
-	uint64_t v = ev->value;
-
-	mmio_reg_describe(off, version, reg, sizeof(reg));
-	snprintf(val, sizeof(val), "0x%0*" PRIx64, (int)digits, v);
-	if (ev->addr == off) {
-		switch (off) {
-		case MMIO_MAGIC_VALUE:
-			snprintf(extra, sizeof(extra), "%s", v == VIRTIO_MMIO_MAGIC ? "\"virt\"" : "bad magic");
-			break;
-		case MMIO_VERSION:
-			snprintf(extra, sizeof(extra), "%s", v == 1 ? "legacy" : v == 2 ? "modern" : "unknown version");
-			/* A Version read tells the layout of a device the
-			 * table does not know yet. */
-			if (!wr && (v == 1 || v == 2)) {
-				if (d && d->version == 0)
-					d->version = (uint32_t)v;
-				else if (!d) {
-					struct vmt_device_desc nd = { .base = ev->base, .version = (uint32_t)v };
-					dev_add(t, &nd);
-				}
-			}
-			break;
-		case MMIO_DEVICE_ID: {
-			const char *n = v <= UINT32_MAX ? virtio_device_type_name((uint32_t)v) : NULL;
-			snprintf(extra, sizeof(extra), "%s", v == 0 ? "no device" : n ? n : "unknown type");
-			break;
-		}
-		case MMIO_STATUS:
-			virtio_status_str((uint32_t)v, extra, sizeof(extra));
-			break;
-		case MMIO_QUEUE_NOTIFY:
-			if (v >> 16)
-				snprintf(extra, sizeof(extra), "queue %" PRIu64 " data 0x%" PRIx64, v & 0xffff, v >> 16);
-			else
-				snprintf(extra, sizeof(extra), "queue %" PRIu64, v);
-			break;
-		case MMIO_QUEUE_SEL:
-			snprintf(extra, sizeof(extra), "queue %" PRIu64, v);
-			break;
-		case MMIO_DEVICE_FEATURES_SEL:
-		case MMIO_DRIVER_FEATURES_SEL:
-			snprintf(extra, sizeof(extra), "word %" PRIu64, v);
-			break;
-		case MMIO_INTERRUPT_STATUS:
-		case MMIO_INTERRUPT_ACK:
-			snprintf(extra, sizeof(extra), "%s%s%s%s", v & VIRTIO_MMIO_INT_VRING ? "VRING" : "",
-				 (v & 3) == 3 ? "|" : "", v & VIRTIO_MMIO_INT_CONFIG ? "CONFIG" : "",
-				 v & ~(uint64_t)3 ? " +unknown bits" : "");
-			break;
-		}
-	}
-	/* Pad the value to the common 4-byte width; no trailing blanks. */
-	if (extra[0])
-		out_printf("%c %-17s %u %-10s %s", wr ? 'W' : 'R', reg, ev->width, val, extra);
-	else
-		out_printf("%c %-17s %u %s", wr ? 'W' : 'R', reg, ev->width, val);
+	for (size_t i = 0; i < len; i++)
+		out_char(p[i]);
 }
 
-/* A MEM event: address, length, whose bytes, then the first bytes (all
- * of them, 16 per line, with --hex). */
-static void print_mem(const struct vmt_event *ev, bool hex)
+/* The bytes of a MEM event: the first few when the formatter could not
+ * name them (a name decodes them), all of them 16 per line with --hex. */
+static void print_mem_bytes(const struct vmt_event *ev, bool named, bool hex)
 {
-	static const struct { uint16_t bit; const char *name; } flags[] = {
-		{ VMT_MEM_DRIVER_WRITE, "driver" },
-		{ VMT_MEM_DEVICE_WRITE, "device" },
-		{ VMT_MEM_SNAPSHOT, "snapshot" },
-		{ VMT_MEM_BEST_EFFORT, "best-effort" },
-		{ VMT_MEM_TRUNCATED, "truncated" },
-	};
-	bool first = true;
 	size_t show;
 
-	out_printf("mem 0x%" PRIx64 " len %u ", ev->addr, ev->len);
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		if (ev->flags & flags[i].bit) {
-			out_printf("%s%s", first ? "" : "|", flags[i].name);
-			first = false;
-		}
-	}
-	if (first || (ev->flags & ~0x1fu))
-		out_printf("%sflags 0x%x", first ? "" : "|", ev->flags);
 	if (!hex) {
+		if (named)
+			return;
 		show = ev->len < DUMP_MEM_PREVIEW ? ev->len : DUMP_MEM_PREVIEW;
 		if (show)
 			out_printf(":");
@@ -363,80 +273,57 @@ static void print_mem(const struct vmt_event *ev, bool hex)
 	}
 }
 
-/* Text payloads: drop trailing NULs a source may have included. */
-static void print_text(const struct vmt_event *ev)
+/* A DEVICE event's own part (the formatter says only "device"). */
+static void print_device_desc(const struct vmt_event *ev)
 {
-	size_t len = ev->len;
+	struct vmt_device_desc d;
+	char buf[4 * sizeof(d.name) + 1];
 
-	while (len && ev->data[len - 1] == '\0')
-		len--;
-	out_char('"');
-	out_escaped(ev->data, len);
-	out_char('"');
+	if (ev->len < VMT_DEVICE_DESC_BYTES || vmt_device_desc_decode(&d, ev->data, ev->len) < 0) {
+		out_printf("device (descriptor of %u bytes is too short)", ev->len);
+		return;
+	}
+	out_printf("device %s base 0x%" PRIx64 " size 0x%x id %u", esc(d.name, buf, sizeof(buf)), d.base, d.size,
+		   d.device_id);
+	if (virtio_device_type_name(d.device_id))
+		out_printf(" (%s)", virtio_device_type_name(d.device_id));
+	out_printf(" version %u vendor 0x%x", d.version, d.vendor_id);
 }
 
+/* Escaped text can be 4 times the bytes it came from (\xHH). */
+static char line[4 * VMT_EVENT_DATA_MAX + 1024];
+
 /* One event as one line (MEM with --hex: several): sequence, time in
- * microseconds, source, vCPU, device label, then the type's own part. */
-static void print_event(struct devtab *t, const struct vmt_event *ev, bool hex)
+ * microseconds, source, vCPU, device label, then what the formatter makes
+ * of it (format/event_fmt.h), which also learns the device state from it.
+ * Returns false, printing nothing, if --device excludes it. */
+static bool print_event(struct fmt_ctx *c, const struct vmt_event *ev, const struct dump_opts *o)
 {
 	bool has_device = ev->type == VMT_EV_MMIO || ev->type == VMT_EV_IRQ ||
 			  ev->type == VMT_EV_DEVICE || ev->type == VMT_EV_VIOLATION;
-	struct vmt_device_desc d;
-	char buf[160];
+	struct fmt_info info;
+	size_t n;
+	uint64_t base = ev->base;
 
-	/* The caller has already added a DEVICE event's device to t. */
-	if (ev->type == VMT_EV_DEVICE)
-		vmt_device_desc_decode(&d, ev->data, ev->len);
+	n = fmt_event_next(c, ev, NULL, line, sizeof(line), &info);
+	/* Memory named from a device's ring belongs to that device. */
+	if (ev->type == VMT_EV_MEM && info.where.dev) {
+		has_device = true;
+		base = info.where.dev->base;
+	}
+	if (o->have_device && (!has_device || base != o->device))
+		return false;
 	out_printf("%8" PRIu64 " %9" PRIu64 ".%03uus %-7s cpu%-2u ", ev->seq, ev->ts_ns / 1000,
 		   (unsigned)(ev->ts_ns % 1000), vmt_source_name(ev->source), ev->vcpu);
-	print_device_col(t, has_device, ev->base);
-	switch (ev->type) {
-	case VMT_EV_MMIO:
-		print_mmio(t, ev);
-		break;
-	case VMT_EV_MEM:
-		print_mem(ev, hex);
-		break;
-	case VMT_EV_IRQ:
-		out_printf("irq %s status 0x%" PRIx64 " %s%s%s", ev->width ? "raised" : "lowered", ev->value,
-			   ev->value & VIRTIO_MMIO_INT_VRING ? "VRING" : "",
-			   (ev->value & 3) == 3 ? "|" : "", ev->value & VIRTIO_MMIO_INT_CONFIG ? "CONFIG" : "");
-		break;
-	case VMT_EV_MARKER:
-		out_printf("marker ");
-		print_text(ev);
-		break;
-	case VMT_EV_LOST:
-		out_printf("lost %" PRIu64 " events", ev->value);
-		break;
-	case VMT_EV_DEVICE:
-		if (ev->len < VMT_DEVICE_DESC_BYTES) {
-			out_printf("device (descriptor of %u bytes is too short)", ev->len);
-			break;
-		}
-		out_printf("device %s base 0x%" PRIx64 " size 0x%x id %u", esc(d.name, buf, sizeof(buf)),
-			   d.base, d.size, d.device_id);
-		if (virtio_device_type_name(d.device_id))
-			out_printf(" (%s)", virtio_device_type_name(d.device_id));
-		out_printf(" version %u vendor 0x%x", d.version, d.vendor_id);
-		break;
-	case VMT_EV_VIOLATION: {
-		const struct rule_info *ri = rule_lookup(ev->value > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->value);
-		out_printf("violation %s", ri->key);
-		if (ri->id == RULE_NONE)
-			out_printf("(%" PRIu64 ")", ev->value);
-		out_printf(" %s ", rule_severity_name(ri->severity));
-		print_text(ev);
-		if (ri->section && *ri->section)
-			out_printf(" [%s]", ri->section);
-		break;
-	}
-	default:
-		out_printf("type %u value 0x%" PRIx64 " addr 0x%" PRIx64 " len %u", ev->type, ev->value,
-			   ev->addr, ev->len);
-		break;
-	}
+	print_device_col(c, has_device, base);
+	if (ev->type == VMT_EV_DEVICE)
+		print_device_desc(ev);
+	else
+		out_bytes(line, n);
+	if (ev->type == VMT_EV_MEM)
+		print_mem_bytes(ev, info.named, o->hex);
 	out_char('\n');
+	return true;
 }
 
 /* --header: the metadata as '# ' comment lines, every string escaped. */
@@ -474,7 +361,7 @@ int cmd_dump(int argc, char **argv)
 	struct dump_opts o = { 0 };
 	struct rawtrace_reader *r = NULL;
 	struct rawtrace_status st;
-	struct devtab *t = NULL;
+	struct fmt_ctx *c = NULL;
 	struct vmt_event ev;
 	char err[4096 + 256], epath[4 * 1024 + 1];
 	uint64_t printed = 0;
@@ -499,15 +386,14 @@ int cmd_dump(int argc, char **argv)
 		dump_msg("%s", esc(err[0] ? err : strerror(-rc), eerr, sizeof(eerr)));
 		return EXIT_USAGE;
 	}
-	t = calloc(1, sizeof(*t));
-	if (!t) {
+	if (fmt_ctx_new(&c) < 0) {
 		dump_msg("out of memory");
 		rawtrace_reader_close(r);
 		return EXIT_USAGE;
 	}
 	const struct rawtrace_meta *m = rawtrace_reader_meta(r);
 	for (size_t i = 0; i < m->n_devices; i++)
-		dev_add(t, &m->devices[i]);
+		dev_add(c, &m->devices[i]);
 	if (o.header)
 		print_header(o.path, m);
 
@@ -519,20 +405,19 @@ int cmd_dump(int argc, char **argv)
 		rc = rawtrace_reader_next(r, &ev);
 		if (rc <= 0)
 			break;
-		/* Device events feed the table even when they are not shown. */
+		/* Device events and register writes feed the formatter's
+		 * state even when they are not shown. */
 		if (ev.type == VMT_EV_DEVICE) {
 			struct vmt_device_desc d;
 			if (vmt_device_desc_decode(&d, ev.data, ev.len) == 0)
-				dev_add(t, &d);
+				dev_add(c, &d);
 		}
-		if (ev.seq < o.from)
+		if (ev.seq < o.from) {
+			fmt_ctx_track(c, &ev);
 			continue;
-		if (o.have_device && (ev.base != o.device ||
-				      !(ev.type == VMT_EV_MMIO || ev.type == VMT_EV_IRQ ||
-					ev.type == VMT_EV_DEVICE || ev.type == VMT_EV_VIOLATION)))
-			continue;
-		print_event(t, &ev, o.hex);
-		printed++;
+		}
+		if (print_event(c, &ev, &o))
+			printed++;
 	}
 	rawtrace_reader_status(r, &st);
 	if (o.header && !stopped_early && st.complete)
@@ -560,7 +445,7 @@ int cmd_dump(int argc, char **argv)
 		dump_msg("warning: '%s' has no footer, the recorder did not finish it (%" PRIu64
 			 " events read)", epath, st.events);
 	}
-	free(t);
+	fmt_ctx_free(c);
 	rawtrace_reader_close(r);
 	return status;
 }

@@ -248,7 +248,7 @@ static void test_dump_sample(void)
 	CHECK_HAS(line_of(r.out, 5, l, sizeof(l)), "Config+0x8");
 	CHECK_HAS(line_of(r.out, 6, l, sizeof(l)), "mem 0x40001000 len 40 driver: a0 a1 a2");
 	CHECK_HAS(line_of(r.out, 6, l, sizeof(l)), "af ...");
-	CHECK_HAS(line_of(r.out, 7, l, sizeof(l)), "irq raised status 0x1 VRING");
+	CHECK_HAS(line_of(r.out, 7, l, sizeof(l)), "irq raised status 0x1 used-buffer");
 	CHECK_HAS(line_of(r.out, 8, l, sizeof(l)), "marker \"phase\\x1b]0;owned\\x07 \\x1b[31mred\\x9b2J\\r\\nend\\\\\"");
 	CHECK_HAS(line_of(r.out, 9, l, sizeof(l)), "violation status-order");
 	CHECK_HAS(line_of(r.out, 9, l, sizeof(l)), "\"bad\\x1b[1morder\"");

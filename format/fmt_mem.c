@@ -1,0 +1,281 @@
+/* See fmt_mem.h. */
+#include "format/fmt_mem.h"
+
+#include <inttypes.h>
+
+#include "capture/event.h"
+#include "format/fmt_device.h"
+#include "format/fmt_out.h"
+#include "virtio/virtio.h"
+
+/* Areas an event crossing several is said to span, at most. */
+#define SPAN_LIST_MAX 4
+
+enum area { AREA_DESC, AREA_AVAIL, AREA_USED };
+static const char *const area_name[] = { "desc", "avail", "used" };
+
+/* The bytes of one memory event, with bounds: data may be NULL (the
+ * trace.db was decoded without memory, or the caller did not load it). */
+struct span {
+	uint64_t off; /* of the event's first byte in the area */
+	uint64_t len; /* bytes of the event (all inside the area) */
+	const uint8_t *data;
+};
+
+/* Whether the field [foff, foff + fsize) of the area is wholly inside the
+ * event and its bytes are at hand; *p points at them. */
+static bool field_bytes(const struct span *s, uint64_t foff, uint64_t fsize, const uint8_t **p)
+{
+	if (!s->data || foff < s->off || foff - s->off > s->len || fsize > s->len - (foff - s->off))
+		return false;
+	*p = s->data + (foff - s->off);
+	return true;
+}
+
+void fmt_desc_flags(struct fmt_out *o, uint16_t flags)
+{
+	static const struct { uint16_t bit; const char *name; } names[] = {
+		{ VIRTQ_DESC_F_NEXT, "NEXT" },
+		{ VIRTQ_DESC_F_WRITE, "WRITE" },
+		{ VIRTQ_DESC_F_INDIRECT, "INDIRECT" },
+	};
+	const char *sep = "";
+	uint16_t rest = flags;
+
+	if (flags == 0) {
+		fmt_out_printf(o, "0");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (flags & names[i].bit) {
+			fmt_out_printf(o, "%s%s", sep, names[i].name);
+			sep = "|";
+			rest &= (uint16_t)~names[i].bit;
+		}
+	}
+	if (rest)
+		fmt_out_printf(o, "%s0x%x", sep, rest);
+}
+
+/* A descriptor table event. */
+static void name_desc(struct fmt_out *o, unsigned q, const struct span *s)
+{
+	static const struct { unsigned off, size; const char *name; } fields[] = {
+		{ 0, 8, "addr" }, { 8, 4, "len" }, { 12, 2, "flags" }, { 14, 2, "next" },
+	};
+	uint64_t first = s->off / VIRTQ_DESC_SIZE, last = (s->off + s->len - 1) / VIRTQ_DESC_SIZE;
+	unsigned in = (unsigned)(s->off % VIRTQ_DESC_SIZE);
+	const uint8_t *p;
+
+	if (s->len == 0) {
+		fmt_out_printf(o, "q%u desc[%" PRIu64 "] (0 bytes)", q, first);
+		return;
+	}
+	if (first != last) {
+		fmt_out_printf(o, "q%u desc[%" PRIu64 "..%" PRIu64 "]", q, first, last);
+		if (in || s->len % VIRTQ_DESC_SIZE)
+			fmt_out_printf(o, " (%" PRIu64 " bytes at +0x%x)", s->len, in);
+		return;
+	}
+	if (in == 0 && s->len == VIRTQ_DESC_SIZE) {
+		fmt_out_printf(o, "q%u desc[%" PRIu64 "]", q, first);
+		if (field_bytes(s, first * VIRTQ_DESC_SIZE, VIRTQ_DESC_SIZE, &p)) {
+			uint16_t flags = le16_get(p + 12), next = le16_get(p + 14);
+			fmt_out_printf(o, " addr=0x%" PRIx64 " len=%" PRIu32 " flags=", le64_get(p), le32_get(p + 8));
+			fmt_desc_flags(o, flags);
+			if ((flags & VIRTQ_DESC_F_NEXT) || next)
+				fmt_out_printf(o, " next=%u", next);
+		}
+		return;
+	}
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (in != fields[i].off || s->len != fields[i].size)
+			continue;
+		fmt_out_printf(o, "q%u desc[%" PRIu64 "].%s", q, first, fields[i].name);
+		if (field_bytes(s, s->off, s->len, &p)) {
+			if (fields[i].size == 8)
+				fmt_out_printf(o, " 0x%" PRIx64, le64_get(p));
+			else if (fields[i].size == 4)
+				fmt_out_printf(o, " %" PRIu32, le32_get(p));
+			else if (i == 2) {
+				fmt_out_printf(o, " ");
+				fmt_desc_flags(o, le16_get(p));
+			} else
+				fmt_out_printf(o, " %u", le16_get(p));
+		}
+		return;
+	}
+	fmt_out_printf(o, "q%u desc[%" PRIu64 "] +0x%x (%" PRIu64 " bytes)", q, first, in, s->len);
+}
+
+/* An avail or used ring event: flags, idx, ring[num] of elem bytes, then
+ * the event word (used_event in avail, avail_event in used). */
+static void name_ring(struct fmt_out *o, unsigned q, enum area a, uint32_t num, const struct span *s)
+{
+	bool used = a == AREA_USED;
+	uint64_t elem = used ? VIRTQ_USED_ELEM_SIZE : 2;
+	uint64_t ring_end = 4 + elem * num, end = s->off + s->len; /* both <= area size: no wrap */
+	const char *an = area_name[a], *ev_name = used ? "avail_event" : "used_event";
+	const uint8_t *p;
+
+	if (s->len == 0) {
+		fmt_out_printf(o, "q%u %s +0x%" PRIx64 " (0 bytes)", q, an, s->off);
+		return;
+	}
+	/* One field exactly. */
+	if (s->off == 0 && s->len == 2) {
+		fmt_out_printf(o, "q%u %s.flags", q, an);
+		if (field_bytes(s, 0, 2, &p)) {
+			uint16_t f = le16_get(p);
+			fmt_out_printf(o, " 0x%x", f);
+			if (f & 1u)
+				fmt_out_printf(o, " %s", used ? "NO_NOTIFY" : "NO_INTERRUPT");
+		}
+		return;
+	}
+	if (s->off == 2 && s->len == 2) {
+		fmt_out_printf(o, "q%u %s.idx", q, an);
+		if (field_bytes(s, 2, 2, &p))
+			fmt_out_printf(o, " %u", le16_get(p));
+		return;
+	}
+	if (s->off == ring_end && s->len == 2) {
+		fmt_out_printf(o, "q%u %s.%s", q, an, ev_name);
+		if (field_bytes(s, ring_end, 2, &p))
+			fmt_out_printf(o, " %u", le16_get(p));
+		return;
+	}
+	if (s->off >= 4 && end <= ring_end && (s->off - 4) / elem == (end - 1 - 4) / elem) {
+		uint64_t i = (s->off - 4) / elem, in = (s->off - 4) % elem;
+		if (!used && in == 0 && s->len == 2) {
+			fmt_out_printf(o, "q%u avail.ring[%" PRIu64 "]", q, i);
+			if (field_bytes(s, s->off, 2, &p))
+				fmt_out_printf(o, " head %u", le16_get(p));
+			return;
+		}
+		if (used && in == 0 && s->len == 8) {
+			fmt_out_printf(o, "q%u used.ring[%" PRIu64 "]", q, i);
+			if (field_bytes(s, s->off, 8, &p))
+				fmt_out_printf(o, " id %" PRIu32 " len %" PRIu32, le32_get(p), le32_get(p + 4));
+			return;
+		}
+		if (used && (in == 0 || in == 4) && s->len == 4) {
+			fmt_out_printf(o, "q%u used.ring[%" PRIu64 "].%s", q, i, in ? "len" : "id");
+			if (field_bytes(s, s->off, 4, &p))
+				fmt_out_printf(o, " %" PRIu32, le32_get(p));
+			return;
+		}
+		fmt_out_printf(o, "q%u %s.ring[%" PRIu64 "] +%" PRIu64 " (%" PRIu64 " bytes)", q, an, i, in, s->len);
+		return;
+	}
+	/* Several fields: a summary, with the values of flags, idx and the
+	 * event word when they are wholly there. */
+	fmt_out_printf(o, "q%u %s", q, an);
+	if (s->off < 2) {
+		fmt_out_printf(o, " flags");
+		if (field_bytes(s, 0, 2, &p))
+			fmt_out_printf(o, "=0x%x", le16_get(p));
+	}
+	if (s->off < 4 && end > 2) {
+		fmt_out_printf(o, " idx");
+		if (field_bytes(s, 2, 2, &p))
+			fmt_out_printf(o, "=%u", le16_get(p));
+	}
+	if (end > 4 && s->off < ring_end) {
+		uint64_t lo = s->off > 4 ? (s->off - 4) / elem : 0;
+		uint64_t hi = (end < ring_end ? end - 4 - 1 : ring_end - 4 - 1) / elem;
+		if (lo == hi)
+			fmt_out_printf(o, " ring[%" PRIu64 "]", lo);
+		else
+			fmt_out_printf(o, " ring[%" PRIu64 "..%" PRIu64 "]", lo, hi);
+	}
+	if (end > ring_end) {
+		fmt_out_printf(o, " %s", ev_name);
+		if (field_bytes(s, ring_end, 2, &p))
+			fmt_out_printf(o, "=%u", le16_get(p));
+	}
+}
+
+/* Whether [addr, addr + len) lies wholly in the area [start, start + size);
+ * *off gets its offset.  len may be 0; nothing wraps. */
+static bool inside(uint64_t addr, uint64_t len, uint64_t start, uint64_t size, uint64_t *off)
+{
+	if (size == 0 || addr < start || addr - start >= size || len > size - (addr - start))
+		return false;
+	*off = addr - start;
+	return true;
+}
+
+/* Whether the two ranges share a byte (len and size > 0 checked by the
+ * caller); neither end is computed, so neither wraps. */
+static bool overlaps(uint64_t addr, uint64_t len, uint64_t start, uint64_t size)
+{
+	if (addr <= start)
+		return start - addr < len;
+	return addr - start < size;
+}
+
+struct span_item {
+	uint32_t queue;
+	enum area area;
+};
+
+bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_event *ev,
+		  struct fmt_mem_place *where)
+{
+	struct span_item list[SPAN_LIST_MAX];
+	const struct fmt_device *span_dev = NULL;
+	size_t n_list = 0, n_span = 0;
+
+	if (ev->type != VMT_EV_MEM)
+		return false;
+	for (size_t di = 0; di < c->n; di++) {
+		const struct fmt_device *d = c->dev[di];
+		for (uint32_t qi = 0; qi < FMT_QUEUES_MAX; qi++) {
+			struct fmt_areas a;
+			uint64_t st[3], sz[3], off;
+
+			if (!fmt_queue_areas(d, qi, &a))
+				continue;
+			st[AREA_DESC] = a.desc;
+			sz[AREA_DESC] = a.desc_size;
+			st[AREA_AVAIL] = a.avail;
+			sz[AREA_AVAIL] = a.avail_size;
+			st[AREA_USED] = a.used;
+			sz[AREA_USED] = a.used_size;
+			for (int k = 0; k < 3; k++) {
+				if (inside(ev->addr, ev->len, st[k], sz[k], &off)) {
+					struct span s = { off, ev->len, ev->data };
+					if (k == AREA_DESC)
+						name_desc(o, qi, &s);
+					else
+						name_ring(o, qi, (enum area)k, a.num, &s);
+					if (where) {
+						where->dev = d;
+						where->queue = qi;
+					}
+					return true;
+				}
+				if (sz[k] && ev->len && overlaps(ev->addr, ev->len, st[k], sz[k])) {
+					if (!span_dev)
+						span_dev = d;
+					if (n_list < SPAN_LIST_MAX && d == span_dev)
+						list[n_list++] = (struct span_item){ qi, (enum area)k };
+					n_span++;
+				}
+			}
+		}
+	}
+	if (n_span == 0)
+		return false;
+	fmt_out_printf(o, "spans");
+	for (size_t i = 0; i < n_list; i++)
+		fmt_out_printf(o, "%s q%" PRIu32 " %s", i ? "," : "", list[i].queue, area_name[list[i].area]);
+	if (n_span > n_list)
+		fmt_out_printf(o, " and %zu more", n_span - n_list);
+	if (where) {
+		where->dev = span_dev;
+		where->queue = list[0].queue;
+	}
+	return true;
+}

@@ -1,0 +1,37 @@
+/* Guest memory events named by what they were, wherever the rings of a
+ * followed queue place them: "q0 desc[3] addr=0x40004690 len=16
+ * flags=NEXT|WRITE next=4", "q0 avail.idx 5", "q0 avail.ring[2] head 7",
+ * "q0 used.ring[1] id 7 len 512", "q0 used.idx 8".  An event that covers
+ * several entries or fields gets a short summary ("q0 desc[0..63]",
+ * "q0 avail flags=0x0 idx=0 ring[0..63] used_event=0"), one that crosses
+ * areas a list ("spans q0 desc, q0 avail").  Addresses and lengths come
+ * from the guest: every offset is computed without wrapping. */
+#ifndef VMTRACE_FORMAT_FMT_MEM_H
+#define VMTRACE_FORMAT_FMT_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct fmt_ctx;
+struct fmt_device;
+struct fmt_out;
+struct vmt_event;
+
+/* Where a memory event was found. */
+struct fmt_mem_place {
+	const struct fmt_device *dev; /* owner of the ring, NULL if none */
+	uint32_t queue;
+};
+
+/* Append the name of the memory ev (VMT_EV_MEM: addr, len, and data when
+ * not NULL) covers, from the rings c follows.  Returns true with the name
+ * appended and *where (may be NULL) filled, or false with nothing appended
+ * when the bytes lie in no followed ring. */
+bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_event *ev,
+		  struct fmt_mem_place *where);
+
+/* Append descriptor flags: "NEXT|WRITE", "INDIRECT", "0", unknown bits as
+ * hex. */
+void fmt_desc_flags(struct fmt_out *o, uint16_t flags);
+
+#endif
