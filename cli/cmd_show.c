@@ -2,7 +2,6 @@
  * decoded events as text, with the violations found at each. */
 #include <getopt.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,8 +9,10 @@
 #include "capture/event.h"
 #include "cli/commands.h"
 #include "cli/util.h"
-#include "decoder/db.h"
-#include "decoder/db_row.h"
+#include "tracedb/tdb_devices.h"
+#include "tracedb/tdb_events.h"
+#include "tracedb/tdb_links.h"
+#include "tracedb/tdb_open.h"
 #include "virtio/names.h"
 
 static void usage(FILE *f)
@@ -36,92 +37,11 @@ static void usage(FILE *f)
 		"is not a trace.db that can be opened, or an argument is wrong.\n");
 }
 
-/* The memory row is joined for its length and address only (the bytes are
- * not read). */
-static const char events_sql[] =
-	"SELECT e.seq, e.ts_ns, e.type, coalesce(d.name, ''), e.reg, e.dir, e.width, e.value, e.addr, e.len, e.text, "
-	"       d.device_id, e.offset, e.device, d.device IS NOT NULL, m.seq IS NOT NULL, typeof(m.data), "
-	"       length(m.data), m.gpa "
-	"FROM events e LEFT JOIN devices d USING (device) LEFT JOIN memory m ON m.seq = e.seq AND e.type = 'mem' "
-	"WHERE e.seq >= ?1 AND (?2 IS NULL OR d.base = ?2) "
-	"  AND (?3 = 0 OR e.seq IN (SELECT seq FROM violations)) "
-	"ORDER BY e.seq LIMIT ?4";
-
-enum {
-	C_SEQ, C_TS, C_TYPE, C_NAME, C_REG, C_DIR, C_WIDTH, C_VALUE, C_ADDR, C_LEN, C_TEXT, C_DEVICE_ID, C_OFFSET,
-	C_DEVICE, C_HAS_DEVICE, C_HAS_MEMORY, C_DATA_TYPE, C_DATA_LEN, C_GPA,
-};
-
-/* The reason into out; returns true (for "return why(...)"). */
-static bool __attribute__((format(printf, 3, 4))) why(char *out, size_t len, const char *fmt, ...)
+static void meaning(const struct tdb_event *row, char *out, size_t len)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, len, fmt, ap);
-	va_end(ap);
-	return true;
-}
-
-/* Whether the event row at st contradicts the rest of the file; true with
- * the reason in out.  What the decoder writes passes: an access of any
- * width the raw trace can hold, a memory event without its memory row
- * (decoded with --no-memory).  prev is the seq of the row printed before,
- * -1 if none. */
-static bool damage(sqlite3_stmt *st, int64_t prev, char *out, size_t len)
-{
-	char a[96], b[96];
-
-	out[0] = '\0';
-	if (!db_row_int(st, C_SEQ, 0, INT64_MAX, false, NULL))
-		return why(out, len, "seq %s", db_row_shown(st, C_SEQ, a, sizeof(a)));
-	if (sqlite3_column_int64(st, C_SEQ) <= prev)
-		return why(out, len, "seq %lld appears twice (a duplicate events or memory row)",
-			   (long long)sqlite3_column_int64(st, C_SEQ));
-	if (sqlite3_column_type(st, C_DEVICE) != SQLITE_NULL && !sqlite3_column_int(st, C_HAS_DEVICE))
-		return why(out, len, "device %s is not in the devices table", db_row_shown(st, C_DEVICE, a, sizeof(a)));
-	if (db_row_is(st, C_TYPE, "mmio")) {
-		if (!db_row_is(st, C_DIR, "R") && !db_row_is(st, C_DIR, "W"))
-			return why(out, len, "dir %s (R or W)", db_row_shown(st, C_DIR, a, sizeof(a)));
-		if (!db_row_int(st, C_WIDTH, 0, 255, false, NULL))
-			return why(out, len, "width %s", db_row_shown(st, C_WIDTH, a, sizeof(a)));
-		if (!db_row_int(st, C_VALUE, INT64_MIN, INT64_MAX, false, NULL))
-			return why(out, len, "value %s", db_row_shown(st, C_VALUE, a, sizeof(a)));
-	} else if (db_row_is(st, C_TYPE, "mem")) {
-		if (!db_row_int(st, C_LEN, 0, VMT_EVENT_DATA_MAX, false, NULL))
-			return why(out, len, "len %s (0 to %u)", db_row_shown(st, C_LEN, a, sizeof(a)), VMT_EVENT_DATA_MAX);
-		if (!db_row_int(st, C_ADDR, INT64_MIN, INT64_MAX, false, NULL))
-			return why(out, len, "addr %s", db_row_shown(st, C_ADDR, a, sizeof(a)));
-		if (!sqlite3_column_int(st, C_HAS_MEMORY))
-			return false;
-		if (!db_row_is(st, C_DATA_TYPE, "blob"))
-			return why(out, len, "memory payload is %s, not a blob",
-				   term_escape(sqlite3_column_text(st, C_DATA_TYPE), a, sizeof(a)));
-		if (sqlite3_column_int64(st, C_DATA_LEN) != sqlite3_column_int64(st, C_LEN))
-			return why(out, len, "memory payload is %lld bytes, events.len says %lld",
-				   (long long)sqlite3_column_int64(st, C_DATA_LEN), (long long)sqlite3_column_int64(st, C_LEN));
-		if (!db_row_int(st, C_GPA, INT64_MIN, INT64_MAX, false, NULL) ||
-		    sqlite3_column_int64(st, C_GPA) != sqlite3_column_int64(st, C_ADDR))
-			return why(out, len, "memory.gpa %s, events.addr says %s", db_row_shown(st, C_GPA, a, sizeof(a)),
-				   db_row_shown(st, C_ADDR, b, sizeof(b)));
-	} else if (db_row_is(st, C_TYPE, "irq") || db_row_is(st, C_TYPE, "device")) {
-		if (!db_row_int(st, C_VALUE, INT64_MIN, INT64_MAX, false, NULL))
-			return why(out, len, "value %s", db_row_shown(st, C_VALUE, a, sizeof(a)));
-	} else if (db_row_is(st, C_TYPE, "lost")) {
-		if (!db_row_int(st, C_VALUE, 0, INT64_MAX, false, NULL))
-			return why(out, len, "lost count %s", db_row_shown(st, C_VALUE, a, sizeof(a)));
-	} else if (!db_row_is(st, C_TYPE, "marker") && !db_row_is(st, C_TYPE, "violation")) {
-		return why(out, len, "type %s (mmio, mem, irq, marker, lost, device or violation)",
-			   db_row_shown(st, C_TYPE, a, sizeof(a)));
-	}
-	return false;
-}
-
-static void meaning(sqlite3_stmt *st, char *out, size_t len)
-{
-	const char *reg = (const char *)sqlite3_column_text(st, 4);
-	uint64_t v = (uint64_t)sqlite3_column_int64(st, 7);
-	uint32_t id = (uint32_t)sqlite3_column_int64(st, 11);
+	const char *reg = row->reg;
+	uint64_t v = row->ev.value;
+	uint32_t id = row->dev ? (uint32_t)row->dev->device_id : 0;
 	char tmp[256];
 
 	out[0] = '\0';
@@ -138,6 +58,19 @@ static void meaning(sqlite3_stmt *st, char *out, size_t len)
 	else if (!strcmp(reg, "DeviceFeatures") || !strcmp(reg, "DriverFeatures") ||
 		 !strcmp(reg, "HostFeatures") || !strcmp(reg, "GuestFeatures"))
 		snprintf(out, len, "word bits: %s", virtio_features_str(id, v, tmp, sizeof(tmp)));
+}
+
+/* Print the violations at one event (tdb_violations_at). */
+static int print_violation(void *arg, const struct tdb_violation *v)
+{
+	char sev[32], rule[96], msg[512], sec[256];
+
+	(void)arg;
+	printf("%8s ! %s %s: %s  [%s]\n", "", term_escape((const unsigned char *)v->severity_text, sev, sizeof(sev)),
+	       term_escape((const unsigned char *)v->rule, rule, sizeof(rule)),
+	       term_escape((const unsigned char *)v->message, msg, sizeof(msg)),
+	       term_escape((const unsigned char *)v->section, sec, sizeof(sec)));
+	return 0;
 }
 
 int cmd_show(int argc, char **argv)
@@ -180,76 +113,87 @@ int cmd_show(int argc, char **argv)
 	if (argc - optind > 1)
 		return error("show wants at most one trace.db"), EXIT_USAGE;
 	const char *path = optind < argc ? argv[optind] : "vmtrace.db";
-	sqlite3 *db;
+	struct tdb *t;
+	struct tdb_cursor *cur = NULL;
+	struct tdb_filter f;
 	char err[512];
-	if (trace_db_open_readonly(&db, path, err, sizeof(err)) < 0)
-		return error("%s", err), EXIT_USAGE;
+	int r;
+	if ((r = tdb_open(&t, path, err, sizeof(err))) != 0)
+		return error("%s", err), r < 0 ? EXIT_FAIL : EXIT_USAGE;
 
-	sqlite3_stmt *st, *vs;
-	if (sqlite3_prepare_v2(db, events_sql, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT severity, rule, message, section FROM violations WHERE seq = ?1", -1, &vs, NULL) != SQLITE_OK) {
-		error("'%s': %s", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return EXIT_USAGE;
+	tdb_filter_init(&f);
+	f.has_from = true;
+	f.from = from;
+	f.violations_only = only_viol;
+	if (have_base) {
+		int id;
+		r = tdb_device_by_base(t, base, &id);
+		if (r == TDB_E_NOT_FOUND) {
+			/* no device there: no events to show */
+			tdb_close(t);
+			return 0;
+		}
+		f.device = id;
 	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
-	if (have_base)
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)base);
-	sqlite3_bind_int(st, 3, only_viol);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)count);
-	int64_t prev = -1;
-	uint64_t damaged = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char dev[96], what[640], mean[512], text[512], bad[320];
-		int64_t seq = sqlite3_column_int64(st, 0);
-		double us = (double)sqlite3_column_int64(st, 1) / 1000.0;
-		const char *type = (const char *)sqlite3_column_text(st, 2);
-		term_escape(sqlite3_column_text(st, 3), dev, sizeof(dev));
+	if (r == 0)
+		r = tdb_cursor_open(t, &f, TDB_FORWARD, &cur);
+	uint64_t damaged = 0, shown = 0;
+	struct tdb_event row;
+	while (r == 0 && shown < count) {
+		char dev[96], what[640], mean[512], text[512];
+		r = tdb_cursor_next(cur, &row);
+		if (r == TDB_END) {
+			r = 0;
+			break;
+		}
+		if (r < 0)
+			break;
+		r = 0;
+		shown++;
+		uint64_t seq = row.ev.seq;
+		double us = (double)row.ev.ts_ns / 1000.0;
+		const char *type = tdb_vocab_name(&tdb_vocab_event_type, row.ev.type);
+		term_escape((const unsigned char *)(row.dev ? row.dev->name : ""), dev, sizeof(dev));
 
-		if (damage(st, prev, bad, sizeof(bad))) {
+		if (row.damaged) {
 			damaged++;
-			if (!db_row_int(st, C_SEQ, 0, INT64_MAX, false, NULL)) {
-				if (printf("%8s %12.3fus %-24s damaged row: %s\n", "?", us, dev, bad) < 0)
+			if (!row.seq_ok) {
+				if (printf("%8s %12.3fus %-24s damaged row: seq %s\n", "?", us, dev, row.seq_shown) < 0)
 					break;
 				continue;
 			}
-			snprintf(what, sizeof(what), "damaged row: %s", bad);
-		} else if (type && !strcmp(type, "mmio")) {
-			meaning(st, mean, sizeof(mean));
-			snprintf(what, sizeof(what), "%s %-18s %d 0x%08llx %s", (const char *)sqlite3_column_text(st, 5),
-				 term_escape(sqlite3_column_text(st, 4), text, sizeof(text)), sqlite3_column_int(st, 6),
-				 (unsigned long long)sqlite3_column_int64(st, 7), mean);
-		} else if (type && !strcmp(type, "mem")) {
-			snprintf(what, sizeof(what), "memory %lld bytes at 0x%llx", (long long)sqlite3_column_int64(st, 9),
-				 (unsigned long long)sqlite3_column_int64(st, 8));
-		} else if (type && !strcmp(type, "irq")) {
-			snprintf(what, sizeof(what), "interrupt raised, InterruptStatus 0x%llx", (unsigned long long)sqlite3_column_int64(st, 7));
-		} else if (type && (!strcmp(type, "marker") || !strcmp(type, "violation"))) {
-			snprintf(what, sizeof(what), "%s: %s", type, term_escape(sqlite3_column_text(st, 10), text, sizeof(text)));
+			snprintf(what, sizeof(what), "damaged row: %s%s", strcmp(row.table, "memory") ? "" : "memory row: ",
+				 row.why);
+		} else if (row.ev.type == VMT_EV_MMIO) {
+			meaning(&row, mean, sizeof(mean));
+			snprintf(what, sizeof(what), "%s %-18s %d 0x%08llx %s", tdb_vocab_name(&tdb_vocab_dir, row.ev.dir),
+				 term_escape((const unsigned char *)row.reg, text, sizeof(text)), row.ev.width,
+				 (unsigned long long)row.ev.value, mean);
+		} else if (row.ev.type == VMT_EV_MEM) {
+			snprintf(what, sizeof(what), "memory %lld bytes at 0x%llx", (long long)row.ev.len,
+				 (unsigned long long)row.ev.addr);
+		} else if (row.ev.type == VMT_EV_IRQ) {
+			snprintf(what, sizeof(what), "interrupt raised, InterruptStatus 0x%llx", (unsigned long long)row.ev.value);
+		} else if (row.ev.type == VMT_EV_MARKER || row.ev.type == VMT_EV_VIOLATION) {
+			snprintf(what, sizeof(what), "%s: %s", type, term_escape((const unsigned char *)row.text, text, sizeof(text)));
 		} else {
-			/* lost, device: checked above to be these */
-			snprintf(what, sizeof(what), "%s %lld", type, (long long)sqlite3_column_int64(st, 7));
+			/* lost, device: checked by the cursor to be these */
+			snprintf(what, sizeof(what), "%s %lld", type, (long long)row.ev.value);
 		}
 		if (printf("%8lld %12.3fus %-24s %s\n", (long long)seq, us, dev, what) < 0)
 			break;
-		if (seq <= prev)
+		if (row.damaged && strstr(row.why, "twice"))
 			continue; /* its violations are printed with the first */
-		prev = seq;
-		sqlite3_bind_int64(vs, 1, seq);
-		while (sqlite3_step(vs) == SQLITE_ROW) {
-			char sev[32], rule[96], msg[512], sec[256];
-			printf("%8s ! %s %s: %s  [%s]\n", "", term_escape(sqlite3_column_text(vs, 0), sev, sizeof(sev)),
-			       term_escape(sqlite3_column_text(vs, 1), rule, sizeof(rule)),
-			       term_escape(sqlite3_column_text(vs, 2), msg, sizeof(msg)),
-			       term_escape(sqlite3_column_text(vs, 3), sec, sizeof(sec)));
-		}
-		sqlite3_reset(vs);
+		r = tdb_violations_at(t, seq, print_violation, NULL);
 	}
-	sqlite3_finalize(vs);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	if (r != 0) {
+		fflush(stdout);
+		error("%s", tdb_errmsg(t));
+	}
+	tdb_cursor_close(cur);
+	tdb_close(t);
 	if (damaged)
 		warning("'%s': %" PRIu64 " damaged row%s (printed as 'damaged row: ...')", path, damaged,
 			damaged == 1 ? "" : "s");
-	return 0;
+	return r == 0 ? 0 : r > 0 ? EXIT_USAGE : EXIT_FAIL;
 }

@@ -483,3 +483,50 @@ int tdb_events_bounds(struct tdb *t, uint64_t *lo, uint64_t *hi)
 	sqlite3_finalize(st);
 	return r;
 }
+
+int tdb_events_lost(struct tdb *t, uint64_t *first_seq, uint64_t *count)
+{
+	sqlite3_stmt *st;
+	char a[48], b[48];
+	int rc, r;
+
+	*first_seq = UINT64_MAX;
+	*count = 0;
+	if ((r = tdb_prepare(t, "SELECT seq, count FROM lost ORDER BY seq", &st, "reading lost events")))
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t seq, n;
+		if (!tdb_row_int(st, 0, 0, INT64_MAX, false, &seq) || !tdb_row_int(st, 1, 0, INT64_MAX, false, &n)) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "lost row seq %s: count %s (a sequence number and a count, neither "
+				     "negative)", tdb_row_shown(st, 0, a, sizeof(a)), tdb_row_shown(st, 1, b, sizeof(b)));
+			break;
+		}
+		if ((uint64_t)seq < *first_seq)
+			*first_seq = (uint64_t)seq;
+		*count = (uint64_t)n > UINT64_MAX - *count ? UINT64_MAX : *count + (uint64_t)n;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = tdb_sql_fail(t, "reading lost events");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int tdb_memory_span(struct tdb *t, uint64_t *lo, uint64_t *hi)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*lo = *hi = 0;
+	if ((r = tdb_prepare(t, "SELECT min(gpa), max(gpa + length(data)) FROM memory "
+				"WHERE typeof(gpa) = 'integer' AND gpa >= 0 AND gpa <= 9223372036854775807 - length(data)",
+			     &st, "reading memory addresses")))
+		return r;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*lo = (uint64_t)sqlite3_column_int64(st, 0);
+		*hi = (uint64_t)sqlite3_column_int64(st, 1);
+	} else {
+		r = tdb_sql_fail(t, "reading memory addresses");
+	}
+	sqlite3_finalize(st);
+	return r;
+}

@@ -92,4 +92,14 @@ int tdb_events_count(struct tdb *t, uint64_t *n);
  * sequence number (message names it). */
 int tdb_events_bounds(struct tdb *t, uint64_t *lo, uint64_t *hi);
 
+/* The lost table: the first seq at which events were lost (UINT64_MAX if
+ * none) and the total count (saturating).  TDB_E_DAMAGED_ROW names a row
+ * that is not a sequence number and a count. */
+int tdb_events_lost(struct tdb *t, uint64_t *first_seq, uint64_t *count);
+
+/* The lowest guest address of any memory row and the end of the highest
+ * (0, 0 if none); rows whose gpa is no address are left out (the cursor
+ * names them). */
+int tdb_memory_span(struct tdb *t, uint64_t *lo, uint64_t *hi);
+
 #endif

@@ -290,10 +290,24 @@ static int walk_requests(struct tdb *t, sqlite3_stmt *st, int (*fn)(void *, cons
 		int64_t x[6], opt[9];
 		int n;
 		memset(&q, 0, sizeof(q));
-		if (!tdb_row_int(st, 0, INT64_MIN, INT64_MAX, false, &x[0]) ||
-		    !tdb_row_int(st, 1, 0, TDB_DEVICE_ID_MAX, false, &x[1]) ||
-		    !tdb_row_int(st, 2, 0, U32_MAX_I64, false, &x[2]) || !tdb_row_int(st, 3, INT64_MIN, INT64_MAX, true, &x[3])) {
-			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %s: not a request", tdb_row_shown(st, 0, a, sizeof(a)));
+		if (!tdb_row_int(st, 0, INT64_MIN, INT64_MAX, false, &x[0])) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %s: not an integer",
+				     tdb_row_shown(st, 0, a, sizeof(a)));
+			break;
+		}
+		if (!tdb_row_int(st, 1, 0, TDB_DEVICE_ID_MAX, false, &x[1]) || !tdb_device_by_id(t, x[1])) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: device %s is not in the devices table",
+				     (long long)x[0], tdb_row_shown(st, 1, a, sizeof(a)));
+			break;
+		}
+		if (!tdb_row_int(st, 2, 0, U32_MAX_I64, false, &x[2]) || !tdb_row_int(st, 3, INT64_MIN, INT64_MAX, true, &x[3])) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: queue %s", (long long)x[0],
+				     tdb_row_shown(st, 2, a, sizeof(a)));
+			break;
+		}
+		if (!tdb_row_null(st, 16) && sqlite3_column_type(st, 16) != SQLITE_BLOB) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: data is %s, not a blob", (long long)x[0],
+				     tdb_row_shown(st, 16, a, sizeof(a)));
 			break;
 		}
 		const char *kind = tdb_row_text(st, 4, &n);
@@ -304,7 +318,17 @@ static int walk_requests(struct tdb *t, sqlite3_stmt *st, int (*fn)(void *, cons
 		for (int i = 0; i < 9 && ok; i++)
 			ok = tdb_row_int(st, cols[i], i == 0 ? INT64_MIN : 0, INT64_MAX, true, &opt[i]);
 		if (!ok) {
-			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: not a request", (long long)x[0]);
+			static const char *const names[9] = { "sector", "length", "status", "seq_notify", "seq_used",
+							      "seq_irq", "ts_notify", "ts_used", "ts_irq" };
+			int i = 0;
+			while (i < 9 && tdb_row_int(st, cols[i], i == 0 ? INT64_MIN : 0, INT64_MAX, true, NULL))
+				i++;
+			if (q.kind < 0)
+				r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: kind %s", (long long)x[0],
+					     tdb_row_shown(st, 4, a, sizeof(a)));
+			else
+				r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: %s %s", (long long)x[0],
+					     names[i < 9 ? i : 0], tdb_row_shown(st, cols[i < 9 ? i : 0], a, sizeof(a)));
 			break;
 		}
 		q.request = x[0];
