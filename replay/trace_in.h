@@ -14,9 +14,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "capture/emu/emu.h"
+
+struct tdb;
+struct tdb_cursor;
 
 #define TRACE_IN_DEVICES_MAX 32
 
@@ -58,7 +60,7 @@ struct trace_rings {
 };
 
 struct trace_in {
-	sqlite3 *db;
+	struct tdb *db;          /* tracedb handle */
 	char path[256];          /* for messages */
 	char source[16];         /* printable */
 	uint64_t ram_base, ram_size;
@@ -123,7 +125,7 @@ bool trace_in_ring_area(const struct trace_in *t, uint64_t gpa, struct trace_rin
 
 /* Event cursor over seq <= until. */
 struct trace_cursor {
-	sqlite3_stmt *st;
+	struct tdb_cursor *cur;
 	const struct trace_in *t;
 	int dev_index[256];      /* devices.device -> index, -1 unknown */
 	bool started;
