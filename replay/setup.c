@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/driver/rig.h"
+#include "capture/emu/dev_blk.h"
+#include "capture/emu/dev_console.h"
+#include "capture/emu/dev_net.h"
+#include "capture/emu/dev_rng.h"
 #include "capture/emu/machine.h"
 #include "replay/report_add.h"
 #include "virtio/config_layout.h"
@@ -17,17 +20,6 @@
 /* An in-memory disk larger than this is refused (it is allocated lazily,
  * but a hostile capacity should not get that far). */
 #define REPLAY_DISK_MAX (UINT64_C(1) << 40)
-
-static const struct emu_model *model_for(uint32_t device_id)
-{
-	switch (device_id) {
-	case VIRTIO_ID_NET: return &emu_model_net;
-	case VIRTIO_ID_BLOCK: return &emu_model_blk;
-	case VIRTIO_ID_CONSOLE: return &emu_model_console;
-	case VIRTIO_ID_ENTROPY: return &emu_model_rng;
-	}
-	return NULL;
-}
 
 static uint64_t config_le(const struct trace_device *td, unsigned off, unsigned len, bool *known)
 {
@@ -44,47 +36,125 @@ static uint64_t config_le(const struct trace_device *td, unsigned off, unsigned 
 	return v;
 }
 
-/* The model's parameters as the recorded device had them. */
-static int model_opts(const struct trace_in *t, const struct trace_device *td, const struct emu_model *model,
-		      unsigned n_net, struct emu_model_opts *o, char *err, size_t errlen)
+/* What every type's set-up is told about the device it configures. */
+struct setup_ctx {
+	const struct trace_in *t;
+	const struct trace_device *td;
+	const struct emu_model *model;
+	unsigned instance;  /* devices of the same type before this one */
+	bool from_emu;      /* the trace comes from the built-in machine */
+	char *err;
+	size_t errlen;
+};
+
+/* A device type replay can set up: its emulator model and how the model's
+ * options follow from the trace.  opts is the model's options struct
+ * (model->opts_size bytes), zeroed; an emulator trace gets the built-in
+ * machine's settings first, so a changed config read shows.  Returns 0 or
+ * -1 with the reason in c->err. */
+struct setup_type {
+	uint32_t device_id;
+	int (*opts)(const struct setup_ctx *c, void *opts);
+};
+
+/* The disk size the recorded device reported. */
+static int setup_blk(const struct setup_ctx *c, void *opts)
 {
-	static const uint8_t rig_mac[6] = RIG_NET_MAC;
+	struct dev_blk_opts *o = opts;
 	bool known;
 	uint64_t v;
 
-	memset(o, 0, sizeof(*o));
-	o->rng_seed = t->seed;
-	o->blk_capacity = RIG_BLK_CAPACITY;
-	memcpy(o->net_mac, rig_mac, 6);
-	o->net_mac[5] = (uint8_t)(rig_mac[5] + n_net);
-	/* The built-in workload reads back what it writes to the console;
-	 * another guest's console input came from outside. */
-	o->console_echo = !strcmp(t->source, "emu");
-	/* Another guest's network was outside; its frames are fed in. */
-	o->net_no_loopback = strcmp(t->source, "emu") != 0;
-	/* The built-in machine's own settings are known: an emulator trace
-	 * is replayed with them, so a changed config read shows. */
-	if (!strcmp(t->source, "emu"))
+	if (c->from_emu)
 		return 0;
-	if (model == &emu_model_blk) {
-		v = config_le(td, VIRTIO_BLK_CFG_CAPACITY, 8, &known);
-		if (known) {
-			if (v == 0 || v > REPLAY_DISK_MAX / 512) {
-				snprintf(err, errlen, "%s: recorded capacity of %llu sectors cannot be replayed (1 to %llu)",
-					 td->name, (unsigned long long)v, (unsigned long long)(REPLAY_DISK_MAX / 512));
-				return -1;
-			}
-			o->blk_capacity = v * 512;
-		}
-	} else if (model == &emu_model_net) {
-		for (unsigned i = 0; i < 6; i++)
-			if (td->config_known[VIRTIO_NET_CFG_MAC + i])
-				o->net_mac[i] = td->config[VIRTIO_NET_CFG_MAC + i];
-		v = config_le(td, VIRTIO_NET_CFG_MTU, 2, &known);
-		if (known && v >= 68)
-			o->net_mtu = (uint16_t)v;
+	v = config_le(c->td, VIRTIO_BLK_CFG_CAPACITY, 8, &known);
+	if (!known)
+		return 0;
+	if (v == 0 || v > REPLAY_DISK_MAX / 512) {
+		snprintf(c->err, c->errlen, "%s: recorded capacity of %llu sectors cannot be replayed (1 to %llu)",
+			 c->td->name, (unsigned long long)v, (unsigned long long)(REPLAY_DISK_MAX / 512));
+		return -1;
 	}
+	o->capacity = v * 512;
 	return 0;
+}
+
+/* The recorded MAC and MTU; another guest's network was outside: its
+ * frames are fed in, nothing loops back. */
+static int setup_net(const struct setup_ctx *c, void *opts)
+{
+	struct dev_net_opts *o = opts;
+	bool known;
+	uint64_t v;
+
+	if (c->from_emu)
+		return 0;
+	o->no_loopback = true;
+	for (unsigned i = 0; i < 6; i++)
+		if (c->td->config_known[VIRTIO_NET_CFG_MAC + i])
+			o->mac[i] = c->td->config[VIRTIO_NET_CFG_MAC + i];
+	v = config_le(c->td, VIRTIO_NET_CFG_MTU, 2, &known);
+	if (known && v >= 68)
+		o->mtu = (uint16_t)v;
+	return 0;
+}
+
+/* The built-in workload reads back what it writes to the console;
+ * another guest's console input came from outside. */
+static int setup_console(const struct setup_ctx *c, void *opts)
+{
+	struct dev_console_opts *o = opts;
+
+	o->echo = c->from_emu;
+	return 0;
+}
+
+/* The trace's seed; other sources' bytes are supplied in order. */
+static int setup_rng(const struct setup_ctx *c, void *opts)
+{
+	struct dev_rng_opts *o = opts;
+
+	o->seed = c->t->seed;
+	return 0;
+}
+
+/* The registry: one line per device type replay sets up. */
+static const struct setup_type setup_types[] = {
+	{ VIRTIO_ID_BLOCK, setup_blk },
+	{ VIRTIO_ID_NET, setup_net },
+	{ VIRTIO_ID_CONSOLE, setup_console },
+	{ VIRTIO_ID_ENTROPY, setup_rng },
+};
+
+const struct emu_model *replay_setup_model(uint32_t device_id)
+{
+	for (size_t i = 0; i < sizeof(setup_types) / sizeof(setup_types[0]); i++)
+		if (setup_types[i].device_id == device_id)
+			return emu_model_for_id(device_id);
+	return NULL;
+}
+
+static const struct setup_type *setup_type_find(uint32_t device_id)
+{
+	for (size_t i = 0; i < sizeof(setup_types) / sizeof(setup_types[0]); i++)
+		if (setup_types[i].device_id == device_id && emu_model_for_id(device_id))
+			return &setup_types[i];
+	return NULL;
+}
+
+/* The model's options as the recorded device had them, into buf. */
+static int model_opts(const struct setup_ctx *c, const struct setup_type *st, struct emu_device_cfg *dc,
+		      struct emu_opts_buf *buf)
+{
+	struct emu_machine_params mp = { .seed = c->t->seed, .instance = c->instance };
+
+	/* Start from the built-in machine's settings (an emulator trace is
+	 * replayed with them), then let the type adjust. */
+	emu_model_machine_cfg(dc, buf, c->model, &mp);
+	if (!dc->opts) {
+		dc->opts = buf->bytes;
+		dc->opts_size = c->model->opts_size;
+	}
+	return st->opts(c, buf->bytes);
 }
 
 static void declare(struct replay_result *res, const struct trace_device *td, const char *what,
@@ -201,7 +271,7 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 		     struct replay_result *res, char *err, size_t errlen)
 {
 	uint64_t ram_base = t->ram_base, ram_size = t->ram_size;
-	unsigned n_net = 0, n_models = 0;
+	unsigned n_models = 0;
 	int r;
 
 	memset(rig, 0, sizeof(*rig));
@@ -226,8 +296,10 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 	}
 	for (unsigned i = 0; i < t->n_dev; i++) {
 		const struct trace_device *td = &t->dev[i];
-		const struct emu_model *model = model_for(td->device_id);
+		const struct setup_type *st = setup_type_find(td->device_id);
+		const struct emu_model *model = st ? emu_model_for_id(td->device_id) : NULL;
 		struct emu_device_cfg dc;
+		struct emu_opts_buf opts;
 		struct emu_device *plain = NULL, *d = NULL;
 
 		if (!model) {
@@ -246,7 +318,14 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 		/* A running guest's flags and used_event were copied late; what
 		 * the recorded device decided shows in InterruptStatus reads. */
 		dc.interrupt_always = strcmp(t->source, "emu") != 0;
-		if (model_opts(t, td, model, model == &emu_model_net ? n_net++ : 0, &dc.opts, err, errlen) < 0)
+		struct setup_ctx c = {
+			.t = t, .td = td, .model = model, .from_emu = !strcmp(t->source, "emu"),
+			.err = err, .errlen = errlen,
+		};
+		for (unsigned j = 0; j < i; j++)
+			if (t->dev[j].device_id == td->device_id && rig->dev[j])
+				c.instance++;
+		if (model_opts(&c, st, &dc, &opts) < 0)
 			return -1;
 		/* A plain device first: what the emulator presents of itself. */
 		struct guest_mem *gm = machine_mem(rig->m);
@@ -265,8 +344,16 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 		n_models++;
 	}
 	if (n_models == 0) {
-		snprintf(err, errlen, "none of the trace's %u devices has a model in the emulator (blk, net, console, rng)",
-			 t->n_dev);
+		char names[96];
+		size_t pos = 0;
+		names[0] = '\0';
+		for (size_t k = 0; k < sizeof(setup_types) / sizeof(setup_types[0]); k++) {
+			const struct emu_model *m = emu_model_for_id(setup_types[k].device_id);
+			int n = m ? snprintf(names + pos, sizeof(names) - pos, "%s%s", pos ? ", " : "", m->name) : 0;
+			if (n > 0 && pos + (size_t)n < sizeof(names))
+				pos += (size_t)n;
+		}
+		snprintf(err, errlen, "none of the trace's %u devices has a model in the emulator (%s)", t->n_dev, names);
 		return -1;
 	}
 	return 0;

@@ -13,6 +13,7 @@
 
 struct machine;
 struct emu_device;
+struct emu_model;
 
 struct replay_rig {
 	struct machine *m;
@@ -25,5 +26,10 @@ struct replay_rig {
 int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const struct replay_expect *e,
 		     struct replay_result *res, char *err, size_t errlen);
 void replay_rig_free(struct replay_rig *rig);
+
+/* The emulator model replay sets up for device type device_id (its
+ * registry in setup.c: one line per type), or NULL if replay leaves
+ * devices of that type out. */
+const struct emu_model *replay_setup_model(uint32_t device_id);
 
 #endif

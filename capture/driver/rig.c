@@ -45,9 +45,7 @@ int rig_parse_devices(struct rig_cfg *cfg, const char *list, char *err, size_t e
 
 int rig_build(struct machine **out, const struct rig_cfg *cfg, char *err, size_t errlen)
 {
-	static const uint8_t mac[6] = RIG_NET_MAC;
 	struct machine *m = NULL;
-	unsigned n_net = 0;
 	int r;
 
 	*out = NULL;
@@ -59,6 +57,8 @@ int rig_build(struct machine **out, const struct rig_cfg *cfg, char *err, size_t
 	}
 	for (unsigned i = 0; i < cfg->n_devices; i++) {
 		struct emu_device_cfg dc;
+		struct emu_opts_buf opts;
+		struct emu_machine_params mp = { .seed = cfg->seed, .blk_image = cfg->blk_image };
 
 		memset(&dc, 0, sizeof(dc));
 		dc.base = rig_device_base(i);
@@ -69,14 +69,12 @@ int rig_build(struct machine **out, const struct rig_cfg *cfg, char *err, size_t
 			machine_free(m);
 			return -EINVAL;
 		}
-		dc.opts.blk_image = cfg->blk_image;
-		dc.opts.blk_capacity = RIG_BLK_CAPACITY;
-		memcpy(dc.opts.net_mac, mac, sizeof(mac));
-		if (!strcmp(dc.model->name, "net"))
-			dc.opts.net_mac[5] = (uint8_t)(mac[5] + n_net++);
-		/* The console workload reads back what it writes. */
-		dc.opts.console_echo = true;
-		dc.opts.rng_seed = cfg->seed;
+		/* Each model's own settings for the built-in machine (the nth
+		 * net device gets the nth MAC). */
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(cfg->devices[j], dc.model->name))
+				mp.instance++;
+		emu_model_machine_cfg(&dc, &opts, dc.model, &mp);
 		r = machine_add_device(m, &dc, NULL);
 		if (r < 0) {
 			if (cfg->blk_image && !strcmp(dc.model->name, "blk"))

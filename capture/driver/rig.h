@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "capture/driver/bus.h"
+#include "capture/emu/dev_blk.h"
 
 struct machine;
 
@@ -21,11 +22,15 @@ struct machine;
 #define RIG_RAM_SIZE (UINT64_C(64) << 20)
 #define RIG_MMIO_BASE UINT64_C(0x10000000)
 #define RIG_MMIO_STRIDE UINT64_C(0x200)
+/* Devices of the built-in machine: 16 windows of 0x200 bytes fit in the
+ * first 8 KiB at RIG_MMIO_BASE; the decoder and replay take more
+ * (DEC_DEVICES_MAX, TRACE_IN_DEVICES_MAX). */
 #define RIG_DEVICES_MAX 16u
-/* In-memory blk image when no file is given: 1 MiB (2048 sectors). */
-#define RIG_BLK_CAPACITY (UINT64_C(1) << 20)
-/* Guest MAC of the first net device; later ones count up in the last byte. */
-#define RIG_NET_MAC { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }
+/* The models' own settings for the built-in machine (the in-memory disk of
+ * DEV_BLK_CAPACITY_DEFAULT, the MACs from DEV_NET_MAC_DEFAULT up) come from
+ * each model's machine_opts (capture/emu/emu.h).  The disk size by its
+ * rig name, for the recorder's summary: */
+#define RIG_BLK_CAPACITY DEV_BLK_CAPACITY_DEFAULT
 
 struct rig_cfg {
 	const char *devices[RIG_DEVICES_MAX]; /* model names: "blk", "net", "console", "rng" */

@@ -236,8 +236,10 @@ static void blk_queue_notify(struct emu_device *d, unsigned q)
 }
 
 /* Open the backing file or allocate the in-memory image, fill config space. */
-static int blk_init(struct emu_device *d, const struct emu_model_opts *opts)
+static int blk_init(struct emu_device *d, const void *opts_v)
 {
+	static const struct dev_blk_opts defaults;
+	const struct dev_blk_opts *opts = opts_v ? opts_v : &defaults;
 	struct blk_state *s = calloc(1, sizeof(*s));
 	uint8_t *cfg = emu_config(d);
 	int r;
@@ -245,17 +247,17 @@ static int blk_init(struct emu_device *d, const struct emu_model_opts *opts)
 	if (!s)
 		return -ENOMEM;
 	s->fd = -1;
-	s->read_only = opts->blk_read_only;
-	if (opts->blk_image) {
+	s->read_only = opts->read_only;
+	if (opts->image) {
 		struct stat st;
-		s->fd = open(opts->blk_image, (s->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		s->fd = open(opts->image, (s->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 		if (s->fd < 0 || fstat(s->fd, &st) < 0) {
 			r = -errno;
 			goto fail;
 		}
 		s->capacity = (uint64_t)st.st_size / VIRTIO_BLK_SECTOR_SIZE;
 	} else {
-		uint64_t bytes = opts->blk_capacity ? opts->blk_capacity : DEV_BLK_CAPACITY_DEFAULT;
+		uint64_t bytes = opts->capacity ? opts->capacity : DEV_BLK_CAPACITY_DEFAULT;
 		if (bytes % VIRTIO_BLK_SECTOR_SIZE || bytes > SIZE_MAX) {
 			r = -EINVAL;
 			goto fail;
@@ -312,25 +314,38 @@ const struct dev_blk_stats *dev_blk_stats(const struct emu_device *d)
 	return s ? &s->stats : NULL;
 }
 
+/* The built-in machine's disk: its image file if given, else 1 MiB. */
+static void blk_machine_opts(void *opts, const struct emu_machine_params *p)
+{
+	struct dev_blk_opts *o = opts;
+
+	o->image = p->blk_image;
+	o->capacity = DEV_BLK_CAPACITY_DEFAULT;
+}
+
 const struct emu_model emu_model_blk = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = 1,
 	.features = BLK_FEATURES,
 	.config_size = BLK_CONFIG_SIZE,
+	.opts_size = sizeof(struct dev_blk_opts),
 	.init = blk_init,
 	.destroy = blk_destroy,
 	.reset = blk_reset,
 	.queue_notify = blk_queue_notify,
+	.machine_opts = blk_machine_opts,
 };
 
 /* The model's feature set is fixed, so a device offering VIRTIO_BLK_F_RO is
  * a model of its own; it serves its image read-only whatever the options. */
-static int blk_ro_init(struct emu_device *d, const struct emu_model_opts *opts)
+static int blk_ro_init(struct emu_device *d, const void *opts)
 {
-	struct emu_model_opts o = *opts;
+	struct dev_blk_opts o = { 0 };
 
-	o.blk_read_only = true;
+	if (opts)
+		o = *(const struct dev_blk_opts *)opts;
+	o.read_only = true;
 	return blk_init(d, &o);
 }
 
@@ -340,8 +355,10 @@ const struct emu_model emu_model_blk_ro = {
 	.num_queues = 1,
 	.features = BLK_FEATURES | VIRTIO_BIT(VIRTIO_BLK_F_RO),
 	.config_size = BLK_CONFIG_SIZE,
+	.opts_size = sizeof(struct dev_blk_opts),
 	.init = blk_ro_init,
 	.destroy = blk_destroy,
 	.reset = blk_reset,
 	.queue_notify = blk_queue_notify,
+	.machine_opts = blk_machine_opts,
 };

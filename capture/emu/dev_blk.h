@@ -3,14 +3,23 @@
 #ifndef VMTRACE_EMU_DEV_BLK_H
 #define VMTRACE_EMU_DEV_BLK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct emu_device;
 struct emu_model;
 
+/* Options of emu_model_blk and emu_model_blk_ro (emu_device_cfg.opts). */
+struct dev_blk_opts {
+	const char *image;  /* backing file; NULL = in-memory image */
+	uint64_t capacity;  /* bytes of the in-memory image (multiple of 512); 0 = DEV_BLK_CAPACITY_DEFAULT */
+	bool read_only;     /* serve the image read-only (blk-ro always does) */
+};
+
 /* The id string GET_ID returns (NUL-padded to VIRTIO_BLK_ID_BYTES). */
 #define DEV_BLK_ID "vmtrace-blk"
-/* In-memory image size when opts->blk_capacity is 0. */
+/* In-memory image size when opts->capacity is 0, and the built-in
+ * machine's disk (1 MiB, 2048 sectors). */
 #define DEV_BLK_CAPACITY_DEFAULT (UINT64_C(1) << 20)
 /* seg_max in config space: EMU_QUEUE_NUM_MAX_DEFAULT's usual 128 less the
  * header and status descriptors (the model cannot see QueueNumMax). */

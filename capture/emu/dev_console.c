@@ -1,8 +1,8 @@
 /* virtio-console model (Device Types / Console Device), port 0 only:
  * queue 0 carries input to the driver, queue 1 output from it.  Output is
- * kept in a bounded buffer (and appended to opts->console_out); input comes
- * from opts->console_in, opts->console_input, dev_console_input() or, with
- * console_echo, the output itself.  Input fills receive buffers as far as
+ * kept in a bounded buffer (and appended to opts->out); input comes
+ * from opts->in, opts->input, dev_console_input() or, with
+ * opts->echo, the output itself.  Input fills receive buffers as far as
  * it goes: a buffer may come back partly filled. */
 #include "capture/emu/dev_console.h"
 
@@ -29,8 +29,8 @@ struct console_bytes {
 struct console_state {
 	struct console_bytes out; /* head stays 0: everything is kept */
 	struct console_bytes in;
-	int out_fd;  /* opts->console_out, or -1 */
-	int in_fd;   /* opts->console_in, or -1 (also once it reached EOF) */
+	int out_fd;  /* opts->out, or -1 */
+	int in_fd;   /* opts->in, or -1 (also once it reached EOF) */
 	bool echo;
 	struct dev_console_stats stats;
 	uint8_t bounce[CONSOLE_BOUNCE];
@@ -258,8 +258,10 @@ static void console_destroy(struct emu_device *d)
 	emu_set_model_state(d, NULL);
 }
 
-static int console_init(struct emu_device *d, const struct emu_model_opts *opts)
+static int console_init(struct emu_device *d, const void *opts_v)
 {
+	static const struct dev_console_opts defaults;
+	const struct dev_console_opts *opts = opts_v ? opts_v : &defaults;
 	struct console_state *s = calloc(1, sizeof(*s));
 	uint8_t *cfg = emu_config(d);
 	int r;
@@ -269,24 +271,24 @@ static int console_init(struct emu_device *d, const struct emu_model_opts *opts)
 	s->out_fd = s->in_fd = -1;
 	s->out.max = DEV_CONSOLE_OUTPUT_MAX;
 	s->in.max = DEV_CONSOLE_INPUT_MAX;
-	s->echo = opts->console_echo;
+	s->echo = opts->echo;
 	emu_set_model_state(d, s);
-	if (opts->console_out) {
-		s->out_fd = open(opts->console_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (opts->out) {
+		s->out_fd = open(opts->out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (s->out_fd < 0) {
 			r = -errno;
 			goto fail;
 		}
 	}
-	if (opts->console_in) {
+	if (opts->in) {
 		/* Non-blocking: a FIFO or terminal must not stall the device. */
-		s->in_fd = open(opts->console_in, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		s->in_fd = open(opts->in, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (s->in_fd < 0) {
 			r = -errno;
 			goto fail;
 		}
-	} else if (opts->console_input && opts->console_input_len) {
-		console_queue_input(s, opts->console_input, opts->console_input_len);
+	} else if (opts->input && opts->input_len) {
+		console_queue_input(s, opts->input, opts->input_len);
 	}
 	memset(cfg, 0, CONSOLE_CONFIG_SIZE);
 	le16_put(cfg + VIRTIO_CONSOLE_CFG_COLS, DEV_CONSOLE_COLS);
@@ -340,6 +342,15 @@ const struct dev_console_stats *dev_console_stats(const struct emu_device *d)
 	return s ? &s->stats : NULL;
 }
 
+/* The built-in workload reads back what it writes. */
+static void console_machine_opts(void *opts, const struct emu_machine_params *p)
+{
+	struct dev_console_opts *o = opts;
+
+	(void)p;
+	o->echo = true;
+}
+
 const struct emu_model emu_model_console = {
 	.name = "console",
 	.device_id = VIRTIO_ID_CONSOLE,
@@ -348,9 +359,11 @@ const struct emu_model emu_model_console = {
 		    VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
 		    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_RESET),
 	.config_size = CONSOLE_CONFIG_SIZE,
+	.opts_size = sizeof(struct dev_console_opts),
 	.init = console_init,
 	.destroy = console_destroy,
 	.reset = console_reset,
 	.queue_notify = console_queue_notify,
 	.config_write = console_config_write,
+	.machine_opts = console_machine_opts,
 };

@@ -3,13 +3,23 @@
 #ifndef VMTRACE_EMU_DEV_CONSOLE_H
 #define VMTRACE_EMU_DEV_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct emu_device;
 
+/* Options of emu_model_console (emu_device_cfg.opts). */
+struct dev_console_opts {
+	const char *in;        /* file read as console input; NULL = input buffer */
+	const char *out;       /* file console output is appended to; NULL = output buffer */
+	const uint8_t *input;  /* initial input bytes when in is NULL; borrowed for init */
+	size_t input_len;
+	bool echo;             /* loop output back as input (the built-in workload's check) */
+};
+
 /* The output buffer keeps at most this many bytes (later ones are counted
- * in out_dropped, and still go to opts->console_out); pending input is
+ * in out_dropped, and still go to opts->out); pending input is
  * capped the same way. */
 #define DEV_CONSOLE_OUTPUT_MAX (1u << 20)
 #define DEV_CONSOLE_INPUT_MAX (1u << 20)
@@ -24,7 +34,7 @@ struct dev_console_stats {
 	uint64_t rx_bytes;     /* bytes delivered into receive buffers */
 	uint64_t out_dropped;  /* output bytes beyond DEV_CONSOLE_OUTPUT_MAX */
 	uint64_t in_dropped;   /* input bytes beyond DEV_CONSOLE_INPUT_MAX */
-	uint64_t out_errors;   /* failed writes to opts->console_out */
+	uint64_t out_errors;   /* failed writes to opts->out */
 	uint64_t malformed;    /* RULE_REQUEST_MALFORMED reports */
 	uint64_t pending;      /* input bytes waiting for a receive buffer */
 };

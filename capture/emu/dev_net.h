@@ -8,11 +8,20 @@
 
 struct emu_device;
 
+/* Options of emu_model_net (emu_device_cfg.opts). */
+struct dev_net_opts {
+	uint8_t mac[6];     /* all zero = DEV_NET_MAC_DEFAULT */
+	uint16_t mtu;       /* 0 = DEV_NET_MTU_DEFAULT */
+	bool no_loopback;   /* transmitted frames are not looped back */
+};
+
 /* Frames transmitted while no receive buffer is posted wait here; beyond
  * this many the oldest is dropped (and counted). */
 #define DEV_NET_BACKLOG_MAX 64u
 #define DEV_NET_FRAME_MIN 14u /* an Ethernet header */
 #define DEV_NET_MTU_DEFAULT 1500u
+/* The first net device's MAC; the built-in machine counts up the last
+ * byte for later ones. */
 #define DEV_NET_MAC_DEFAULT { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }
 
 struct dev_net_stats {

@@ -12,7 +12,6 @@
 
 /* Bytes supplied from outside, each chunk the whole answer to one
  * request (replay: what the recorded device returned). */
-#define RNG_SUPPLY_MAX 64u
 
 struct rng_chunk {
 	uint8_t *data;
@@ -23,7 +22,7 @@ struct rng_state {
 	uint64_t seed;
 	struct dev_rng_gen gen;
 	uint8_t buf[4096];
-	struct rng_chunk supply[RNG_SUPPLY_MAX]; /* FIFO ring */
+	struct rng_chunk supply[DEV_RNG_SUPPLY_MAX]; /* FIFO ring */
 	unsigned sup_head, sup_n;
 };
 
@@ -32,9 +31,9 @@ int dev_rng_supply(struct emu_device *d, const uint8_t *data, uint32_t len)
 	struct rng_state *s = emu_model_state(d);
 	struct rng_chunk *c;
 
-	if (!s || emu_device_model(d) != &emu_model_rng || s->sup_n == RNG_SUPPLY_MAX || len > DEV_RNG_CHAIN_MAX)
+	if (!s || emu_device_model(d) != &emu_model_rng || s->sup_n == DEV_RNG_SUPPLY_MAX || len > DEV_RNG_CHAIN_MAX)
 		return -1;
-	c = &s->supply[(s->sup_head + s->sup_n) % RNG_SUPPLY_MAX];
+	c = &s->supply[(s->sup_head + s->sup_n) % DEV_RNG_SUPPLY_MAX];
 	c->data = malloc(len ? len : 1);
 	if (!c->data)
 		return -1;
@@ -53,7 +52,7 @@ static uint64_t rng_answer_supplied(struct emu_device *d, struct rng_state *s, c
 
 	free(k->data);
 	k->data = NULL;
-	s->sup_head = (s->sup_head + 1) % RNG_SUPPLY_MAX;
+	s->sup_head = (s->sup_head + 1) % DEV_RNG_SUPPLY_MAX;
 	s->sup_n--;
 	return w;
 }
@@ -137,13 +136,13 @@ static void rng_queue_notify(struct emu_device *d, unsigned q)
 		emu_queue_interrupt(d, q);
 }
 
-static int rng_init(struct emu_device *d, const struct emu_model_opts *opts)
+static int rng_init(struct emu_device *d, const void *opts_v)
 {
 	struct rng_state *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
-	s->seed = opts->rng_seed;
+	s->seed = opts_v ? ((const struct dev_rng_opts *)opts_v)->seed : 0;
 	dev_rng_gen_seed(&s->gen, s->seed);
 	emu_set_model_state(d, s);
 	return 0;
@@ -154,7 +153,7 @@ static void rng_destroy(struct emu_device *d)
 	struct rng_state *s = emu_model_state(d);
 
 	for (unsigned i = 0; s && i < s->sup_n; i++)
-		free(s->supply[(s->sup_head + i) % RNG_SUPPLY_MAX].data);
+		free(s->supply[(s->sup_head + i) % DEV_RNG_SUPPLY_MAX].data);
 	free(s);
 	emu_set_model_state(d, NULL);
 }
@@ -169,6 +168,14 @@ static void rng_reset(struct emu_device *d)
 		dev_rng_gen_seed(&s->gen, s->seed);
 }
 
+/* The built-in machine's seed drives the byte stream. */
+static void rng_machine_opts(void *opts, const struct emu_machine_params *p)
+{
+	struct dev_rng_opts *o = opts;
+
+	o->seed = p->seed;
+}
+
 const struct emu_model emu_model_rng = {
 	.name = "rng",
 	.device_id = VIRTIO_ID_ENTROPY,
@@ -176,8 +183,11 @@ const struct emu_model emu_model_rng = {
 	.features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
 		    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_RESET),
 	.config_size = 0,
+	.opts_size = sizeof(struct dev_rng_opts),
 	.init = rng_init,
 	.destroy = rng_destroy,
 	.reset = rng_reset,
 	.queue_notify = rng_queue_notify,
+	.machine_opts = rng_machine_opts,
+	.supply = dev_rng_supply,
 };

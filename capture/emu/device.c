@@ -33,6 +33,9 @@ int emu_device_new(struct emu_device **out, const struct emu_device_cfg *cfg,
 		return -EINVAL;
 	if (cfg->queue_num_max > VIRTQ_SIZE_MAX)
 		return -EINVAL;
+	/* Options are the model's own struct: another size is another model's. */
+	if (cfg->opts && cfg->opts_size != cfg->model->opts_size)
+		return -EINVAL;
 	for (unsigned i = 0; i < EMU_QUEUES_MAX; i++)
 		if (cfg->queue_num_max_q[i] > VIRTQ_SIZE_MAX)
 			return -EINVAL;
@@ -55,7 +58,7 @@ int emu_device_new(struct emu_device **out, const struct emu_device_cfg *cfg,
 	d->checker.ram_size = gm->size;
 	d->checker.device_id = cfg->model->device_id; /* for config field rules before the DeviceID read */
 	if (d->model->init) {
-		r = d->model->init(d, &cfg->opts);
+		r = d->model->init(d, cfg->opts);
 		if (r < 0) {
 			free(d);
 			return r;
@@ -224,6 +227,13 @@ void emu_device_poll(struct emu_device *d)
 		if (vq && vq_pending(vq))
 			d->model->queue_notify(d, i);
 	}
+}
+
+int emu_device_supply(struct emu_device *d, const uint8_t *data, uint32_t len)
+{
+	if (!d->model->supply)
+		return -ENOTSUP;
+	return d->model->supply(d, data, len);
 }
 
 static bool common_write(struct emu_device *d, uint32_t offset, uint32_t v)

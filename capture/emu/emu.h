@@ -16,6 +16,7 @@
 #include "virtio/rules.h"
 
 struct emu_device;
+struct emu_device_cfg;
 
 /* What the emulator tells its host (the machine / recorder). */
 struct emu_hooks {
@@ -26,31 +27,35 @@ struct emu_hooks {
 	void (*violation)(void *ctx, struct emu_device *d, enum rule_id rule, const char *msg);
 };
 
-/* Options for every device model; each model reads the ones it needs. */
-struct emu_model_opts {
-	const char *blk_image;     /* backing file; NULL = in-memory image */
-	uint64_t blk_capacity;     /* bytes of the in-memory image (multiple of 512) */
-	bool blk_read_only;
-	uint8_t net_mac[6];
-	uint16_t net_mtu;
-	bool net_no_loopback;      /* transmitted frames are not looped back */
-	const char *console_in;    /* file read as console input; NULL = input buffer */
-	const char *console_out;   /* file console output is appended to; NULL = output buffer */
-	const uint8_t *console_input; /* initial input bytes when console_in is NULL */
-	size_t console_input_len;
-	bool console_echo;         /* loop output back as input (default workload check) */
-	uint64_t rng_seed;
+/* What the built-in machine (`vmtrace record --emu`, capture/driver/rig.c)
+ * and the replay of its traces tell every model alike; each model turns it
+ * into its own options (emu_model.machine_opts). */
+struct emu_machine_params {
+	uint64_t seed;           /* the machine's seed (rng byte stream) */
+	const char *blk_image;   /* backing file of disk models; NULL = in memory */
+	unsigned instance;       /* devices of the same model before this one */
 };
 
-/* A device model. State lives in emu_model_state(d). */
+/* Bytes of the largest options struct of any model (struct dev_blk_opts,
+ * dev_net_opts, ... in dev_<model>.h): callers that configure a model they
+ * do not know keep its options in a struct emu_opts_buf. */
+#define EMU_MODEL_OPTS_MAX 64u
+struct emu_opts_buf {
+	_Alignas(max_align_t) unsigned char bytes[EMU_MODEL_OPTS_MAX];
+};
+
+/* A device model. State lives in emu_model_state(d).  Its options are its
+ * own struct, declared in its dev_<model>.h. */
 struct emu_model {
 	const char *name;   /* "blk", "net", "console", "rng" */
 	uint32_t device_id;
 	uint16_t num_queues;
 	uint64_t features;  /* device and transport feature bits offered */
-	uint32_t config_size; /* the field layout is the spec's (virtio/config_layout.c) */
-	/* Allocate state, fill config space. Returns 0 or negative errno. */
-	int (*init)(struct emu_device *d, const struct emu_model_opts *opts);
+	uint32_t config_size; /* the field layout is the spec's (virtio/device_types.c) */
+	size_t opts_size;   /* sizeof its options struct, at most EMU_MODEL_OPTS_MAX */
+	/* Allocate state, fill config space.  opts is the model's options
+	 * struct, or NULL for its defaults.  Returns 0 or negative errno. */
+	int (*init)(struct emu_device *d, const void *opts);
 	void (*destroy)(struct emu_device *d);
 	/* Device reset (Status 0): drop in-flight state; config stays. */
 	void (*reset)(struct emu_device *d);
@@ -58,6 +63,13 @@ struct emu_model {
 	void (*queue_notify)(struct emu_device *d, unsigned q);
 	/* Optional: a config field was written (after the bytes were stored). */
 	void (*config_write)(struct emu_device *d, uint32_t offset, unsigned width);
+	/* Fill opts (opts_size bytes, zeroed by the caller) for a device of
+	 * the built-in machine. */
+	void (*machine_opts)(void *opts, const struct emu_machine_params *p);
+	/* Optional: bytes the recorded device got from outside (a received
+	 * frame, entropy), for replay to hand to the driver in order.
+	 * Returns 0 or -1 (refused: too long, too many waiting, device failed). */
+	int (*supply)(struct emu_device *d, const uint8_t *data, uint32_t len);
 };
 
 extern const struct emu_model emu_model_blk;
@@ -65,8 +77,18 @@ extern const struct emu_model emu_model_net;
 extern const struct emu_model emu_model_console;
 extern const struct emu_model emu_model_rng;
 
-/* Model by name ("blk", "net", "console", "rng"), or NULL. */
+/* The model registry (models.c). */
+/* Model by name ("blk", "blk-ro", "net", "console", "rng"), or NULL. */
 const struct emu_model *emu_model_find(const char *name);
+/* The model of device type id (blk for VIRTIO_ID_BLOCK), or NULL. */
+const struct emu_model *emu_model_for_id(uint32_t device_id);
+/* Models in registry order, for listings and tests: i < emu_model_count(). */
+size_t emu_model_count(void);
+const struct emu_model *emu_model_at(size_t i);
+/* Point cfg at the options model m takes in the built-in machine, kept in
+ * buf (which must outlive the emu_device_new call). */
+void emu_model_machine_cfg(struct emu_device_cfg *cfg, struct emu_opts_buf *buf, const struct emu_model *m,
+			   const struct emu_machine_params *p);
 
 #define EMU_QUEUES_MAX 8
 #define EMU_QUEUE_NUM_MAX_DEFAULT 256u
@@ -77,7 +99,11 @@ struct emu_device_cfg {
 	uint64_t base;
 	uint32_t version;       /* 1 legacy, 2 modern */
 	const struct emu_model *model;
-	struct emu_model_opts opts;
+	/* The model's options struct (struct dev_blk_opts for blk, ...) and
+	 * its size, which must be model->opts_size; NULL: the defaults.
+	 * Borrowed for the emu_device_new call. */
+	const void *opts;
+	size_t opts_size;
 	uint16_t queue_num_max; /* 0 = EMU_QUEUE_NUM_MAX_DEFAULT */
 	uint32_t vendor_id;     /* 0 = EMU_VENDOR_ID */
 	/* Replay can make a device look like another implementation's: */
@@ -90,7 +116,9 @@ struct emu_device_cfg {
 	uint64_t features;      /* (still limited to what the layout can offer) */
 };
 
-/* Create a device over guest memory gm (borrowed; must outlive it). */
+/* Create a device over guest memory gm (borrowed; must outlive it).
+ * Returns 0, -EINVAL for a configuration the model cannot take (options
+ * of another size than its own among them), or the model's error. */
 int emu_device_new(struct emu_device **out, const struct emu_device_cfg *cfg,
 		   struct guest_mem *gm, const struct emu_hooks *hooks);
 void emu_device_free(struct emu_device *d); /* NULL is a no-op */
@@ -105,6 +133,11 @@ void emu_mmio_write(struct emu_device *d, uint32_t offset, unsigned width, uint6
  * queue without a notification, as a device may at any time (replay uses
  * it where the recorded device worked on its own schedule). */
 void emu_device_poll(struct emu_device *d);
+
+/* Hand the device bytes its recorded twin got from outside (see
+ * emu_model.supply).  Returns 0, -1 if refused, or -ENOTSUP if the model
+ * takes no input. */
+int emu_device_supply(struct emu_device *d, const uint8_t *data, uint32_t len);
 
 /* Device state for hosts and tests. */
 uint64_t emu_device_base(const struct emu_device *d);

@@ -4,6 +4,9 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "capture/emu/dev_blk.h"
+#include "capture/emu/dev_net.h"
+#include "capture/emu/dev_rng.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/virtio.h"
 
@@ -42,6 +45,28 @@ static void on_store(void *ctx, enum gmem_actor who, uint64_t gpa, const void *d
 	f->dev_writes++;
 }
 
+/* The fixture's options: a 1 MiB disk, MAC 52:54:00:00:00:00, MTU 1500,
+ * rng seed 1, console without echo; each model gets its own struct. */
+static void fixture_opts(struct emu_device_cfg *cfg, const struct emu_model *model)
+{
+	static const struct dev_blk_opts blk = { .capacity = 1u << 20 };
+	static const struct dev_net_opts net = { .mac = { 0x52, 0x54 }, .mtu = 1500 };
+	static const struct dev_rng_opts rng = { .seed = 1 };
+	const void *o = NULL;
+	size_t n = 0;
+
+	switch (model->device_id) {
+	case VIRTIO_ID_BLOCK: o = &blk; n = sizeof(blk); break;
+	case VIRTIO_ID_NET: o = &net; n = sizeof(net); break;
+	case VIRTIO_ID_ENTROPY: o = &rng; n = sizeof(rng); break;
+	}
+	/* Test models of these types take no options. */
+	if (model->opts_size == n) {
+		cfg->opts = o;
+		cfg->opts_size = n;
+	}
+}
+
 int fx_open_ram(struct fx *f, const struct emu_model *model, uint32_t version,
 		uint16_t queue_num_max, uint64_t ram_base, uint64_t ram_size)
 {
@@ -58,11 +83,7 @@ int fx_open_ram(struct fx *f, const struct emu_model *model, uint32_t version,
 	cfg.version = version;
 	cfg.model = model;
 	cfg.queue_num_max = queue_num_max;
-	cfg.opts.blk_capacity = 1u << 20;
-	cfg.opts.net_mac[0] = 0x52;
-	cfg.opts.net_mac[1] = 0x54;
-	cfg.opts.net_mtu = 1500;
-	cfg.opts.rng_seed = 1;
+	fixture_opts(&cfg, model);
 	if (emu_device_new(&f->d, &cfg, &f->gm, &hooks) < 0) {
 		gmem_release(&f->gm);
 		return -1;

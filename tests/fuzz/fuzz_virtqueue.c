@@ -35,6 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/emu/dev_blk.h"
+#include "capture/emu/dev_console.h"
+#include "capture/emu/dev_net.h"
+#include "capture/emu/dev_rng.h"
 #include "capture/emu/emu.h"
 #include "capture/emu/guest_mem.h"
 #include "capture/emu/virtqueue.h"
@@ -461,10 +465,17 @@ static void device(const struct ring_input *ri)
 	cfg.version = ri->legacy ? 1 : 2;
 	cfg.model = m;
 	cfg.queue_num_max = VIRTQ_SIZE_MAX;
-	cfg.opts.blk_capacity = 64 * 1024;
-	cfg.opts.net_mac[0] = 0x52;
-	cfg.opts.console_echo = true;
-	cfg.opts.rng_seed = 1;
+	/* Each model's own options: a 64 KiB disk, a MAC, console echo, seed 1. */
+	static const struct dev_blk_opts blk = { .capacity = 64 * 1024 };
+	static const struct dev_net_opts net = { .mac = { 0x52 } };
+	static const struct dev_console_opts con = { .echo = true };
+	static const struct dev_rng_opts rng = { .seed = 1 };
+	switch (m->device_id) {
+	case VIRTIO_ID_BLOCK: cfg.opts = &blk; cfg.opts_size = sizeof(blk); break;
+	case VIRTIO_ID_NET: cfg.opts = &net; cfg.opts_size = sizeof(net); break;
+	case VIRTIO_ID_CONSOLE: cfg.opts = &con; cfg.opts_size = sizeof(con); break;
+	case VIRTIO_ID_ENTROPY: cfg.opts = &rng; cfg.opts_size = sizeof(rng); break;
+	}
 	if (emu_device_new(&d, &cfg, &gm, &hooks) != 0)
 		fuzz_fail("emu_device_new");
 	obs.expect = EXPECT_ANY;

@@ -115,9 +115,7 @@ static int open_truth(struct serve *s, const struct serve_cfg *cfg, char *err, s
 
 int serve_new(struct serve **out, const struct serve_cfg *cfg, char *err, size_t errlen)
 {
-	static const uint8_t mac[6] = RIG_NET_MAC;
 	struct serve *s = calloc(1, sizeof(*s));
-	unsigned n_net = 0;
 	int r;
 
 	*out = NULL;
@@ -136,6 +134,8 @@ int serve_new(struct serve **out, const struct serve_cfg *cfg, char *err, size_t
 	 * at the same bases; only RAM differs (at 0 here, for the guest). */
 	for (unsigned i = 0; i < cfg->devices->n_devices; i++) {
 		struct emu_device_cfg dc;
+		struct emu_opts_buf opts;
+		struct emu_machine_params mp = { .seed = cfg->devices->seed };
 
 		memset(&dc, 0, sizeof(dc));
 		dc.base = rig_device_base(i);
@@ -146,12 +146,12 @@ int serve_new(struct serve **out, const struct serve_cfg *cfg, char *err, size_t
 			r = -EINVAL;
 			goto fail;
 		}
-		dc.opts.blk_capacity = RIG_BLK_CAPACITY;
-		memcpy(dc.opts.net_mac, mac, sizeof(mac));
-		if (!strcmp(dc.model->name, "net"))
-			dc.opts.net_mac[5] = (uint8_t)(mac[5] + n_net++);
-		dc.opts.console_echo = true; /* the guest reads back what it writes */
-		dc.opts.rng_seed = cfg->devices->seed;
+		/* The models' settings in the built-in machine (the guest
+		 * reads back what it writes to the console; nth net, nth MAC). */
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(cfg->devices->devices[j], dc.model->name))
+				mp.instance++;
+		emu_model_machine_cfg(&dc, &opts, dc.model, &mp);
 		r = machine_add_device(s->m, &dc, NULL);
 		if (r < 0) {
 			snprintf(err, errlen, "cannot create virtio-%s@0x%llx: %s", dc.model->name,

@@ -109,15 +109,17 @@ static void tdev_init(struct tdev *t, uint64_t want)
 }
 
 int tdev_open(struct tdev *t, const struct emu_model *m, uint32_t version,
-	      const struct emu_model_opts *opts, uint64_t want)
+	      const void *opts, uint64_t want)
 {
 	struct emu_device_cfg cfg = { .base = 0x10000000, .version = version, .model = m };
 	struct emu_hooks hooks = { .ctx = t, .irq = on_irq, .violation = on_violation };
 	int r;
 
 	memset(t, 0, sizeof(*t));
-	if (opts)
-		cfg.opts = *opts;
+	if (opts) {
+		cfg.opts = opts;
+		cfg.opts_size = m->opts_size;
+	}
 	if (gmem_init(&t->gm, TDEV_RAM_BASE, TDEV_RAM_SIZE) < 0) {
 		fprintf(stderr, "cannot allocate guest RAM\n");
 		exit(1);

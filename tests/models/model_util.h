@@ -33,7 +33,7 @@ struct tdev {
  * features in want, FEATURES_OK (modern), set up every queue with
  * TDEV_QUEUE_NUM entries, DRIVER_OK.  Returns 0 or emu_device_new's error. */
 int tdev_open(struct tdev *t, const struct emu_model *m, uint32_t version,
-	      const struct emu_model_opts *opts, uint64_t want);
+	      const void *opts, uint64_t want);
 void tdev_close(struct tdev *t);
 /* Reset the device (Status 0) and initialize it again with fresh rings. */
 void tdev_reinit(struct tdev *t, uint64_t want);

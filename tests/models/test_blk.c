@@ -84,13 +84,13 @@ static void test_config(void)
 	CHECK_EQ_U(t.violations, 0);
 	tdev_close(&t);
 
-	struct emu_model_opts o = { .blk_capacity = 4096 };
+	struct dev_blk_opts o = { .capacity = 4096 };
 	CHECK_EQ_U(tdev_open(&t, &emu_model_blk, 2, &o, ALL), 0);
 	CHECK_EQ_U(tdev_read(&t, MMIO_CONFIG, 4), 8);
 	tdev_close(&t);
 
 	/* Capacity must be whole sectors. */
-	o.blk_capacity = 4097;
+	o.capacity = 4097;
 	CHECK_EQ_U(tdev_open(&t, &emu_model_blk, 2, &o, ALL), (uint64_t)-EINVAL);
 
 	/* Legacy: only the low 32 feature bits are offered. */
@@ -264,7 +264,7 @@ static void test_flush_getid_unsupp(void)
 /* The last sector is readable; one past it (or wrapping around) is IOERR. */
 static void test_range(void)
 {
-	struct emu_model_opts o = { .blk_capacity = 64 * 512 };
+	struct dev_blk_opts o = { .capacity = 64 * 512 };
 	struct tdev t;
 	uint32_t used;
 
@@ -365,7 +365,7 @@ static void test_hostile_ring(void)
  * One 1 MiB guest buffer repeated keeps guest RAM small. */
 static void test_data_limit(void)
 {
-	struct emu_model_opts o = { .blk_capacity = DEV_BLK_DATA_MAX + (UINT64_C(1) << 20) };
+	struct dev_blk_opts o = { .capacity = DEV_BLK_DATA_MAX + (UINT64_C(1) << 20) };
 	const uint32_t piece = 1u << 20;
 	const unsigned n = (unsigned)(DEV_BLK_DATA_MAX / piece);
 	struct rb_seg s[64];
@@ -408,7 +408,7 @@ static void test_file_backed(void)
 	CHECK(fd >= 0);
 	CHECK_EQ_U(write(fd, img, sizeof(img)), sizeof(img));
 
-	struct emu_model_opts o = { .blk_image = path };
+	struct dev_blk_opts o = { .image = path };
 	CHECK_EQ_U(tdev_open(&t, &emu_model_blk, 2, &o, ALL), 0);
 	/* A partial last sector is not part of the disk. */
 	CHECK_EQ_U(tdev_read(&t, MMIO_CONFIG, 4), 64);
@@ -425,7 +425,7 @@ static void test_file_backed(void)
 	tdev_close(&t);
 
 	/* Read-only: reads work, writes fail and change nothing. */
-	o.blk_read_only = true;
+	o.read_only = true;
 	CHECK_EQ_U(tdev_open(&t, &emu_model_blk, 2, &o, ALL), 0);
 	buf = tdev_alloc(&t, 512);
 	memset(tdev_ptr(&t, buf, 512), 0x11, 512);
@@ -437,7 +437,7 @@ static void test_file_backed(void)
 	close(fd);
 	unlink(path);
 
-	o.blk_image = harness_tmpfile("does-not-exist.img");
+	o.image = harness_tmpfile("does-not-exist.img");
 	CHECK_EQ_U(tdev_open(&t, &emu_model_blk, 2, &o, ALL), (uint64_t)-ENOENT);
 }
 

@@ -98,7 +98,7 @@ static void test_output(void)
 static void input_initial(uint32_t version)
 {
 	static const uint8_t in[] = "abc";
-	struct emu_model_opts o = { .console_input = in, .console_input_len = 3 };
+	struct dev_console_opts o = { .input = in, .input_len = 3 };
 	struct tdev t;
 	uint32_t id, len;
 
@@ -158,7 +158,7 @@ static void test_input_later(void)
 
 static void test_echo(void)
 {
-	struct emu_model_opts o = { .console_echo = true };
+	struct dev_console_opts o = { .echo = true };
 	struct tdev t;
 
 	CHECK_EQ_U(tdev_open(&t, &emu_model_console, 2, &o, ALL), 0);
@@ -190,7 +190,7 @@ static void test_files(void)
 	CHECK_EQ_U(write(fd, "old:", 4), 4);
 	close(fd);
 
-	struct emu_model_opts o = { .console_in = in_path, .console_out = out_path };
+	struct dev_console_opts o = { .in = in_path, .out = out_path };
 	CHECK_EQ_U(tdev_open(&t, &emu_model_console, 2, &o, ALL), 0);
 	uint64_t b0 = con_post_rx(&t, 4);
 	uint64_t b1 = con_post_rx(&t, 64);
@@ -207,8 +207,8 @@ static void test_files(void)
 	unlink(in_path);
 	unlink(out_path);
 
-	o.console_out = harness_tmpfile("no-such-dir/x");
-	o.console_in = NULL;
+	o.out = harness_tmpfile("no-such-dir/x");
+	o.in = NULL;
 	CHECK(tdev_open(&t, &emu_model_console, 2, &o, ALL) < 0);
 }
 

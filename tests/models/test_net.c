@@ -78,7 +78,7 @@ static void test_config(void)
 	CHECK_EQ_U(t.violations, 0);
 	tdev_close(&t);
 
-	struct emu_model_opts o = { .net_mac = { 2, 0, 0, 0, 0, 9 }, .net_mtu = 9000 };
+	struct dev_net_opts o = { .mac = { 2, 0, 0, 0, 0, 9 }, .mtu = 9000 };
 	CHECK_EQ_U(tdev_open(&t, &emu_model_net, 2, &o, ALL), 0);
 	CHECK_EQ_U(tdev_read(&t, MMIO_CONFIG + 0, 1), 2);
 	CHECK_EQ_U(tdev_read(&t, MMIO_CONFIG + 5, 1), 9);

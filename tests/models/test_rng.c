@@ -54,7 +54,7 @@ static void test_stream(void)
 {
 	struct tdev t;
 	uint8_t got[256];
-	struct emu_model_opts o = { .rng_seed = 42 };
+	struct dev_rng_opts o = { .seed = 42 };
 
 	CHECK_EQ_U(tdev_open(&t, &emu_model_rng, 2, &o, ALL), 0);
 	/* Chains continue the stream: 5 + 64 + 3 bytes are its first 72. */
@@ -83,7 +83,7 @@ static void test_stream(void)
 static void test_determinism(void)
 {
 	uint8_t x[128], y[128], z[128], w[128];
-	struct emu_model_opts o = { .rng_seed = 7 };
+	struct dev_rng_opts o = { .seed = 7 };
 	struct tdev t;
 
 	CHECK_EQ_U(tdev_open(&t, &emu_model_rng, 2, &o, ALL), 0);
@@ -94,7 +94,7 @@ static void test_determinism(void)
 	tdev_close(&t);
 	CHECK(memcmp(x, y, sizeof(x)) == 0);
 
-	o.rng_seed = 8;
+	o.seed = 8;
 	CHECK_EQ_U(tdev_open(&t, &emu_model_rng, 2, &o, ALL), 0);
 	rng_get(&t, z, sizeof(z));
 	tdev_close(&t);
