@@ -27,12 +27,6 @@
 #include "capture/session.h"
 #include "cli/record_out.h"
 
-/* Only there to cut a wait for records short when the command exits. */
-static void on_sigchld(int sig)
-{
-	(void)sig;
-}
-
 static void print_summary(const struct kvm_pump *p, const struct kvm_bpf *bpf, const struct record_bpf_opts *o,
 			  const struct record_out *ro, const char *end_reason, uint64_t events)
 {
@@ -93,19 +87,16 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		.ring_bytes = o->ring_bytes,
 		.snapshots = !o->no_snapshots,
 	};
-	struct session_spawn_opts so = { .stdout_fd = -1, .gated = true };
-	struct session_child child = { .gate = -1, .exec_err = -1 };
-	struct kvm_pump pump = { 0 };
+	struct kvm_pump pump;
 	struct kvm_bpf *bpf = NULL;
 	struct session ss;
 	struct record_out ro = { 0 };
 	struct session_signals sigs = { 0 };
-	struct sigaction sc, old_chld;
 	char err[512], end_reason[160] = "aborted";
 	int status = 0, r, ret = 1;
 	pid_t pid = 0;
-	bool signals_set = false;
 
+	kvm_pump_zero(&pump);
 	session_init(&ss, VMT_SRC_KVM_BPF);
 	if (o->pid) {
 		pid = kvm_pump_tgid(o->pid);
@@ -131,27 +122,7 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		goto out;
 	}
 
-	/* With a command, signals are passed on to it; with --pid they only
-	 * end the recording (nobody is the target). */
-	session_signals_forward(&sigs);
-	memset(&sc, 0, sizeof(sc));
-	sc.sa_handler = on_sigchld;
-	sigemptyset(&sc.sa_mask);
-	sc.sa_flags = SA_NOCLDSTOP; /* no SA_RESTART: a wait for records ends early */
-	sigaction(SIGCHLD, &sc, &old_chld);
-	signals_set = true;
-
-	if (!o->pid) {
-		r = session_spawn(&child, cmd_argv, &so);
-		if (r < 0) {
-			error("cannot start '%s': %s", cmd_argv[0], strerror(-r));
-			ret = EXIT_NOSTART;
-			goto out;
-		}
-		pid = child.pid;
-		session_signals_target(pid);
-	}
-	pm.tgid = o->pid ? pid : 0;
+	pm.tgid = pid;
 	pm.snapshots_off = kvm_bpf_snapshots_off(bpf);
 	if (session_meta_common(&ss, all_argc, all_argv) != 0 || kvm_pump_meta(&ss, &pm) != 0) {
 		error("cannot build the trace metadata");
@@ -166,22 +137,14 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 		error("out of memory");
 		goto out;
 	}
-	r = kvm_bpf_attach(bpf, pid, err, sizeof(err));
-	if (r < 0) {
+	/* With a command, signals are passed on to it; with --pid they only
+	 * end the recording (nobody is the target). */
+	session_signals_forward(&sigs);
+	r = kvm_pump_start(&pump, o->pid ? NULL : cmd_argv, pid, err, sizeof(err));
+	if (r != 0) {
 		error("%s", err);
 		ret = o->pid ? 1 : EXIT_NOSTART;
 		goto out;
-	}
-	if (!o->pid) {
-		r = session_child_release(&child);
-		if (r != 0) {
-			error("cannot start '%s': %s", cmd_argv[0], strerror(r));
-			snprintf(end_reason, sizeof(end_reason), "command could not be started");
-			ret = EXIT_NOSTART;
-			pid = 0;
-			session_signals_target(0);
-			goto out;
-		}
 	}
 	if (!o->quiet) {
 		if (o->pid)
@@ -191,37 +154,24 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 			fprintf(stderr, "vmtrace: recording %s with BPF -> %s\n", cmd_argv[0], ro.output);
 	}
 
-	status = kvm_pump_run(&pump, pid, o->pid != 0, end_reason, sizeof(end_reason));
-	child.pid = 0; /* the pump reaped it */
-	session_signals_target(0);
+	status = kvm_pump_run(&pump, end_reason, sizeof(end_reason));
 	r = session_close(&ss, end_reason);
 	if (r < 0) {
 		error("unable to write '%s': %s; %s", ro.raw_path, strerror(-r),
 		      o->pid ? "vmtrace detached" : "the command was stopped");
-		ret = 1;
 		goto out;
 	}
-	if (record_out_finish(&ro, !o->quiet && stderr_is_tty()) != 0) {
-		ret = 1;
+	if (record_out_finish(&ro, !o->quiet && stderr_is_tty()) != 0)
 		goto out;
-	}
 	if (!o->quiet)
 		print_summary(&pump, bpf, o, &ro, end_reason, ss.events);
-	if (o->pid)
-		ret = 0;
-	else
-		ret = session_exit_status(status);
+	ret = o->pid ? 0 : session_exit_status(status);
 out:
-	if (child.pid > 0)
-		session_signals_target(0);
-	session_child_cancel(&child);
+	kvm_pump_release(&pump);
 	session_release(&ss, end_reason);
 	record_out_close(&ro, ss.events);
-	kvm_pump_release(&pump);
 	kvm_bpf_free(bpf);
 	session_signals_restore(&sigs);
-	if (signals_set)
-		sigaction(SIGCHLD, &old_chld, NULL);
 	/* Die the way the command died (rr, perf): shells and CI see the signal. */
 	if (!o->pid && WIFSIGNALED(status) && ret == 128 + WTERMSIG(status))
 		session_die_like(status);

@@ -318,6 +318,11 @@ void kvm_bpf_free(struct kvm_bpf *k)
 	free(k);
 }
 
+static int pump_attach(void *ctx, pid_t tgid, char *err, size_t errlen)
+{
+	return kvm_bpf_attach(ctx, tgid, err, errlen);
+}
+
 static int pump_poll(void *ctx, int timeout_ms)
 {
 	return kvm_bpf_poll(ctx, timeout_ms);
@@ -334,6 +339,7 @@ static void pump_detach(void *ctx)
 }
 
 const struct kvm_pump_ops kvm_bpf_pump_ops = {
+	.attach = pump_attach,
 	.poll = pump_poll,
 	.ring_lost = pump_ring_lost,
 	.detach = pump_detach,

@@ -64,7 +64,7 @@ void kvm_bpf_detach(struct kvm_bpf *k);
 void kvm_bpf_free(struct kvm_bpf *k); /* NULL is a no-op */
 
 /* The pump's record source (kvm_pump.h) over a struct kvm_bpf (the ops'
- * ctx): kvm_bpf_poll, kvm_bpf_ring_lost, kvm_bpf_detach.  kvm_bpf_open
+ * ctx): kvm_bpf_attach, kvm_bpf_poll, kvm_bpf_ring_lost, kvm_bpf_detach.  kvm_bpf_open
  * takes kvm_pump_record and the pump as its callback. */
 extern const struct kvm_pump_ops kvm_bpf_pump_ops;
 

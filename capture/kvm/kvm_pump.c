@@ -13,6 +13,12 @@
 
 #include "bpf/mmio.h"
 
+void kvm_pump_zero(struct kvm_pump *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->child.gate = p->child.exec_err = -1;
+}
+
 int kvm_pump_init(struct kvm_pump *p, struct session *s, const struct kvm_source_cfg *cfg)
 {
 	struct kvm_source_cfg c = *cfg;
@@ -63,9 +69,53 @@ static void take_records(struct kvm_pump *p, int timeout_ms)
 		kvm_source_tick(p->src, p->now_ns);
 }
 
-int kvm_pump_run(struct kvm_pump *p, pid_t pid, bool attached, char *end_reason, size_t len)
+/* Only there to cut a wait for records short when the command exits. */
+static void on_sigchld(int sig)
 {
-	bool killed = false;
+	(void)sig;
+}
+
+int kvm_pump_start(struct kvm_pump *p, char *const *cmd_argv, pid_t tgid, char *err, size_t errlen)
+{
+	struct session_spawn_opts so = { .stdout_fd = -1, .gated = true };
+	struct sigaction sc;
+	int r;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.sa_handler = on_sigchld;
+	sigemptyset(&sc.sa_mask);
+	sc.sa_flags = SA_NOCLDSTOP; /* no SA_RESTART: a wait for records ends early */
+	if (!p->chld_set)
+		sigaction(SIGCHLD, &sc, &p->old_chld);
+	p->chld_set = true;
+	if (!cmd_argv) {
+		p->pid = tgid;
+		p->attached = true;
+		return p->ops->attach(p->ops_ctx, tgid, err, errlen);
+	}
+	r = session_spawn(&p->child, cmd_argv, &so);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot start '%s': %s", cmd_argv[0], strerror(-r));
+		return r;
+	}
+	p->pid = p->child.pid;
+	session_signals_target(p->pid);
+	r = p->ops->attach(p->ops_ctx, p->pid, err, errlen);
+	if (r < 0)
+		return r;
+	r = session_child_release(&p->child);
+	if (r != 0) {
+		snprintf(err, errlen, "cannot start '%s': %s", cmd_argv[0], strerror(r));
+		p->pid = 0;
+		session_signals_target(0);
+	}
+	return r;
+}
+
+int kvm_pump_run(struct kvm_pump *p, char *end_reason, size_t len)
+{
+	pid_t pid = p->pid;
+	bool killed = false, attached = p->attached;
 	int status = 0;
 
 	for (;;) {
@@ -79,6 +129,7 @@ int kvm_pump_run(struct kvm_pump *p, pid_t pid, bool attached, char *end_reason,
 		session_tick(p->s, p->now_ns);
 		if (!attached) {
 			if (waitpid(pid, &status, WNOHANG) == pid) {
+				p->child.pid = 0; /* reaped */
 				session_describe_end("command", status, end_reason, len);
 				break;
 			}
@@ -92,6 +143,8 @@ int kvm_pump_run(struct kvm_pump *p, pid_t pid, bool attached, char *end_reason,
 			break;
 		}
 	}
+	if (!attached)
+		session_signals_target(0);
 	/* Everything the process did until now is in the ring: stop the
 	 * source and take the rest. */
 	p->ops->detach(p->ops_ctx);
@@ -105,8 +158,14 @@ void kvm_pump_release(struct kvm_pump *p)
 {
 	if (!p)
 		return;
+	if (p->child.pid > 0)
+		session_signals_target(0);
+	session_child_cancel(&p->child);
 	kvm_source_free(p->src);
 	p->src = NULL;
+	if (p->chld_set)
+		sigaction(SIGCHLD, &p->old_chld, NULL);
+	p->chld_set = false;
 }
 
 int kvm_pump_meta(struct session *s, const struct kvm_pump_meta *m)

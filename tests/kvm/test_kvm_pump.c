@@ -5,7 +5,9 @@
  * detach, the ring's lost count as a LOST event, the recorded command's
  * wait status and end reason; attached to a process (--pid), a signal
  * ends the recording ("detached from process N on SIGINT"); an error of
- * the source stops the command and ends the trace with "write error". */
+ * the source stops the command and ends the trace with "write error";
+ * the command is held until the source is attached, and never runs if
+ * attaching fails. */
 #include <errno.h>
 #include <linux/types.h>
 #include <signal.h>
@@ -41,9 +43,26 @@ struct fake {
 	int detached_at;    /* polls before detach, -1 while attached */
 	int raise_at;       /* raise SIGINT at this poll (1-based), 0 never */
 	int fail_at;        /* return -EIO at this poll (1-based), 0 never */
-	int release_child;  /* write end of the child's go pipe, -1 if none */
 	uint64_t lost;
+	pid_t attached_to;  /* 0 before attach */
+	bool child_ran_before_attach;
+	const char *flag;   /* a file the command creates when it runs */
+	int attach_rc;
 };
+
+static int fake_attach(void *ctx, pid_t tgid, char *err, size_t errlen)
+{
+	struct fake *f = ctx;
+
+	f->attached_to = tgid;
+	if (f->flag) {
+		usleep(50000);
+		f->child_ran_before_attach = access(f->flag, F_OK) == 0;
+	}
+	if (f->attach_rc)
+		snprintf(err, errlen, "attach refused");
+	return f->attach_rc;
+}
 
 static int fake_poll(void *ctx, int timeout_ms)
 {
@@ -56,7 +75,7 @@ static int fake_poll(void *ctx, int timeout_ms)
 		return -EIO;
 	if (f->raise_at && f->polls == f->raise_at)
 		raise(SIGINT);
-	if (f->next < f->nb) {
+	while (f->next < f->nb) {
 		struct batch *b = &f->b[f->next++];
 		uint64_t now = session_now_ns();
 
@@ -67,11 +86,8 @@ static int fake_poll(void *ctx, int timeout_ms)
 			taken++;
 		}
 		f->lost = b->lost;
-	}
-	/* The command may end once everything but the last batch is out. */
-	if (f->next >= f->nb - 1 && f->release_child >= 0) {
-		close(f->release_child);
-		f->release_child = -1;
+		if (f->detached_at < 0)
+			break; /* one batch per poll while attached; the rest at the end */
 	}
 	return taken;
 }
@@ -91,6 +107,7 @@ static void fake_detach(void *ctx)
 }
 
 static const struct kvm_pump_ops fake_ops = {
+	.attach = fake_attach,
 	.poll = fake_poll,
 	.ring_lost = fake_ring_lost,
 	.detach = fake_detach,
@@ -140,11 +157,11 @@ static void start(struct run *rn)
 	char *argv[] = { "record", "--bpf", "--", "vmm", NULL };
 
 	memset(rn, 0, sizeof(*rn));
+	kvm_pump_zero(&rn->p);
 	snprintf(rn->end_reason, sizeof(rn->end_reason), "unset");
 	rn->path = harness_tmpfile("kvm_pump.vmt");
 	rn->f.p = &rn->p;
 	rn->f.detached_at = -1;
-	rn->f.release_child = -1;
 	session_init(&rn->ss, VMT_SRC_KVM_BPF);
 	CHECK(session_meta_common(&rn->ss, 4, argv) == 0);
 	CHECK(session_open(&rn->ss, rn->path, &wo) == 0);
@@ -187,24 +204,32 @@ static void test_command(void)
 	struct run rn;
 	struct vmt_event ev[16];
 	struct rawtrace_status st;
-	pid_t pid;
+	const char *flag = harness_tmpfile("kvm_pump.flag");
+	char script[600], err[256];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
 	size_t n;
 
+	snprintf(script, sizeof(script), "touch '%s'; exit 7", flag);
+	unlink(flag);
 	start(&rn);
 	/* batch 0: an access held back until the MagicValue read of batch 1 */
 	add(&rn.f.b[0], MMIO_REC_READ, DEV + 0x70, 0);
 	add(&rn.f.b[1], MMIO_REC_READ, DEV, VIRTIO_MMIO_MAGIC);
 	add(&rn.f.b[1], MMIO_REC_WRITE, DEV + 0x70, 1);
 	rn.f.b[1].lost = 2;
-	/* batch 2: still in the ring when the command ended */
+	/* batch 2: taken at the latest after detach */
 	add(&rn.f.b[2], MMIO_REC_WRITE, DEV + 0x50, 0);
 	rn.f.nb = 3;
-	pid = child_waiting(&rn.f.release_child, 7);
-	CHECK(pid > 0);
-	rn.status = kvm_pump_run(&rn.p, pid, false, rn.end_reason, sizeof(rn.end_reason));
-	if (rn.f.release_child >= 0)
-		close(rn.f.release_child);
+	rn.f.flag = flag;
+	CHECK(kvm_pump_start(&rn.p, argv, 0, err, sizeof(err)) == 0);
+	CHECK(rn.f.attached_to > 0 && rn.f.attached_to == rn.p.pid);
+	CHECK(!rn.f.child_ran_before_attach); /* held at the gate until attached */
+	CHECK(!rn.p.attached);
+	rn.status = kvm_pump_run(&rn.p, rn.end_reason, sizeof(rn.end_reason));
+	CHECK_EQ_U(rn.p.child.pid, 0); /* reaped */
 	finish(&rn);
+	CHECK(access(flag, F_OK) == 0);
+	unlink(flag);
 	CHECK(WIFEXITED(rn.status) && WEXITSTATUS(rn.status) == 7);
 	CHECK_STR(rn.end_reason, "command exited with status 7");
 	CHECK(rn.f.detached_at >= 0);
@@ -245,6 +270,7 @@ static void test_attached_signal(void)
 	struct run rn;
 	struct vmt_event ev[8];
 	struct rawtrace_status st;
+	char err[256];
 	int go = -1;
 	pid_t pid;
 
@@ -255,7 +281,10 @@ static void test_attached_signal(void)
 	pid = child_waiting(&go, 0);
 	CHECK(pid > 0);
 	session_signals_forward(&sigs);
-	rn.status = kvm_pump_run(&rn.p, pid, true, rn.end_reason, sizeof(rn.end_reason));
+	CHECK(kvm_pump_start(&rn.p, NULL, pid, err, sizeof(err)) == 0);
+	CHECK(rn.p.attached);
+	CHECK_EQ_U(rn.f.attached_to, pid);
+	rn.status = kvm_pump_run(&rn.p, rn.end_reason, sizeof(rn.end_reason));
 	session_signals_restore(&sigs);
 	CHECK_EQ_U(rn.status, 0);
 	CHECK(kill(pid, 0) == 0); /* not ours to stop */
@@ -279,15 +308,13 @@ static void test_source_error(void)
 	struct run rn;
 	struct vmt_event ev[8];
 	struct rawtrace_status st;
-	int go = -1;
-	pid_t pid;
+	char *argv[] = { "/bin/sh", "-c", "exec sleep 30", NULL };
+	char err[256];
 
 	start(&rn);
 	rn.f.fail_at = 1;
-	pid = child_waiting(&go, 0);
-	CHECK(pid > 0);
-	rn.status = kvm_pump_run(&rn.p, pid, false, rn.end_reason, sizeof(rn.end_reason));
-	close(go);
+	CHECK(kvm_pump_start(&rn.p, argv, 0, err, sizeof(err)) == 0);
+	rn.status = kvm_pump_run(&rn.p, rn.end_reason, sizeof(rn.end_reason));
 	finish(&rn);
 	CHECK(WIFSIGNALED(rn.status) && WTERMSIG(rn.status) == SIGTERM);
 	CHECK_EQ_U(rn.close_rc, (uint64_t)(int64_t)-EIO);
@@ -296,10 +323,39 @@ static void test_source_error(void)
 	CHECK_STR(st.end_reason, "write error");
 }
 
+/* The command cannot be started: attach refused (the held command never
+ * runs), or no such program (the exec's errno, named). */
+static void test_start_errors(void)
+{
+	const char *flag = harness_tmpfile("kvm_pump_refused.flag");
+	char script[600], err[256];
+	char *touch[] = { "/bin/sh", "-c", script, NULL };
+	char *missing[] = { "/nonexistent/vmtrace-no-such-vmm", NULL };
+	struct run rn;
+
+	snprintf(script, sizeof(script), "touch '%s'", flag);
+	unlink(flag);
+	start(&rn);
+	rn.f.attach_rc = -EPERM;
+	CHECK(kvm_pump_start(&rn.p, touch, 0, err, sizeof(err)) == -EPERM);
+	CHECK_STR(err, "attach refused");
+	finish(&rn);
+	CHECK_EQ_U(rn.p.child.pid, 0);
+	usleep(50000);
+	CHECK(access(flag, F_OK) != 0);
+
+	start(&rn);
+	CHECK_EQ_U(kvm_pump_start(&rn.p, missing, 0, err, sizeof(err)), ENOENT);
+	CHECK_STR(err, "cannot start '/nonexistent/vmtrace-no-such-vmm': No such file or directory");
+	CHECK_EQ_U(rn.p.pid, 0);
+	finish(&rn);
+}
+
 int main(void)
 {
 	RUN(test_command);
 	RUN(test_attached_signal);
 	RUN(test_source_error);
+	RUN(test_start_errors);
 	return harness_finish("test_kvm_pump");
 }
