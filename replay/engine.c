@@ -12,6 +12,7 @@
 
 #include "capture/emu/machine.h"
 #include "replay/describe.h"
+#include "replay/diverge.h"
 #include "replay/engine_priv.h"
 #include "replay/report_add.h"
 #include "virtio/mmio_regs.h"
@@ -81,56 +82,9 @@ static void actual_clear(struct engine *e)
 	e->n_act = e->head_act = 0;
 }
 
-/* --- divergences --- */
-
 static const struct trace_device *tdev(const struct engine *e, int dev)
 {
 	return dev >= 0 && (unsigned)dev < e->t->n_dev ? &e->t->dev[dev] : NULL;
-}
-
-void engine_diverge(struct engine *e, uint64_t seq, int dev, struct replay_div *d,
-		    const struct expect_subject *subj)
-{
-	const struct trace_device *td = tdev(e, dev);
-	struct expect_subject s = *subj;
-	const struct expect_item *it;
-
-	d->seq = seq;
-	d->device = td ? td->id : -1;
-	snprintf(d->device_name, sizeof(d->device_name), "%s", td ? td->name : "");
-	s.dev_name = td ? td->name : "";
-	s.base = td ? td->base : 0;
-	s.device_id = td ? td->device_id : 0;
-	uint64_t n = e->n_recent < REPLAY_CONTEXT ? e->n_recent : REPLAY_CONTEXT;
-	d->n_before = 0;
-	for (uint64_t i = e->n_recent - n; i < e->n_recent; i++) {
-		const struct trace_ev *ev = &e->recent[i % REPLAY_CONTEXT].ev;
-		/* A divergence settled later (the end of a best-effort
-		 * replay) has no context at hand. */
-		if (ev->seq > seq)
-			break;
-		struct replay_brief *b = &d->before[d->n_before++];
-		b->seq = ev->seq;
-		describe_event(e->t, ev, b->text, sizeof(b->text));
-	}
-	it = expect_match(e->o->expect, &s);
-	if (it) {
-		d->declared_by = it->text;
-		replay_add_declared(e->res, d);
-		return;
-	}
-	replay_add_div(e->res, d);
-	if (!e->o->keep_going)
-		e->stop = true;
-}
-
-void engine_hexbytes(char *buf, size_t len, const uint8_t *p, uint32_t n)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (uint32_t i = 0; i < n && o + 4 < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%02x", i ? " " : "", p[i]);
 }
 
 /* The recorded device stored data at gpa; the emulator stored a (or nothing). */
@@ -149,8 +103,8 @@ static void compare_store(struct engine *e, const struct trace_ev *ev, const str
 		if (i == ev->len)
 			return;
 		uint32_t n = ev->len - i < 8 ? ev->len - i : 8;
-		engine_hexbytes(d.expected_text, sizeof(d.expected_text), ev->data + i, n);
-		engine_hexbytes(d.actual_text, sizeof(d.actual_text), a->data + i, n);
+		diverge_hexbytes(d.expected_text, sizeof(d.expected_text), ev->data + i, n);
+		diverge_hexbytes(d.actual_text, sizeof(d.actual_text), a->data + i, n);
 	} else {
 		snprintf(d.expected_text, sizeof(d.expected_text), "%u bytes at 0x%" PRIx64, ev->len, ev->addr);
 		if (a)
@@ -165,7 +119,7 @@ static void compare_store(struct engine *e, const struct trace_ev *ev, const str
 		d.section = "Virtqueues / The Virtqueue Used Ring";
 	}
 	s.queue = q;
-	engine_diverge(e, ev->seq, dev, &d, &s);
+	diverge_report(e, ev->seq, dev, &d, &s);
 }
 
 static const char *actual_name(const struct actual *a, char *buf, size_t len)
@@ -209,7 +163,7 @@ static void flush_extra(struct engine *e, uint64_t seq)
 		}
 		s.queue = q;
 		/* Reported at the driver event the device answered. */
-		engine_diverge(e, a->cause < seq ? a->cause : seq, dev, &d, &s);
+		diverge_report(e, a->cause < seq ? a->cause : seq, dev, &d, &s);
 	}
 	actual_clear(e);
 }
@@ -239,7 +193,7 @@ static void match_device_event(struct engine *e, const struct trace_ev *ev)
 				      .value = ev->value, .len = ev->len };
 		actual_name(&rec, d.expected_text, sizeof(d.expected_text));
 		actual_name(a, d.actual_text, sizeof(d.actual_text));
-		engine_diverge(e, ev->seq, dev, &d, &s);
+		diverge_report(e, ev->seq, dev, &d, &s);
 		return;
 	}
 	if (ev->type == TEV_MEM && (!a || a->type == VMT_EV_MEM)) {
@@ -285,7 +239,7 @@ static void match_device_event(struct engine *e, const struct trace_ev *ev)
 		if (!a)
 			d.kind = "missing";
 	}
-	engine_diverge(e, ev->seq, dev, &d, &s);
+	diverge_report(e, ev->seq, dev, &d, &s);
 }
 
 /* --- driver side --- */
@@ -333,7 +287,7 @@ static void read_diverged(struct engine *e, const struct trace_ev *ev, uint64_t 
 		snprintf(d.note + n, sizeof(d.note) - n, "%sthe emulator reported at seq %" PRIu64 ": %s",
 			 n ? "; " : "", ds->violation_seq, ds->violation);
 	}
-	engine_diverge(e, ev->seq, ev->device, &d, &s);
+	diverge_report(e, ev->seq, ev->device, &d, &s);
 }
 
 static void mmio_event(struct engine *e, const struct trace_ev *ev)

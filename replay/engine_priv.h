@@ -1,6 +1,8 @@
 /* The replay engine's state, shared by engine.c (the event loop and exact
- * comparisons) and snapshot.c (best-effort ring snapshots of traces from
- * QEMU and BPF). */
+ * comparisons), snapshot.c (best-effort ring snapshots of traces from QEMU
+ * and BPF) and diverge.c (recording a divergence with its context).
+ * Calls go one way: engine.c -> snapshot.c -> diverge.c, and engine.c ->
+ * diverge.c; nothing calls back into engine.c. */
 #ifndef VMTRACE_REPLAY_ENGINE_PRIV_H
 #define VMTRACE_REPLAY_ENGINE_PRIV_H
 
@@ -75,11 +77,6 @@ struct engine {
 	size_t next_rx;     /* next recorded frame to deliver */
 };
 
-/* Record a divergence (declared or not) at seq; fills context and device. */
-void engine_diverge(struct engine *e, uint64_t seq, int dev, struct replay_div *d,
-		    const struct expect_subject *subj);
-/* Up to n bytes as "de ad be ef" into buf. */
-void engine_hexbytes(char *buf, size_t len, const uint8_t *p, uint32_t n);
 /* Best-effort snapshot handling (snapshot.c). */
 void snapshot_event(struct engine *e, const struct trace_ev *ev);
 /* Compare the device-owned snapshot parts held back for the access just

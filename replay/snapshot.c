@@ -18,6 +18,7 @@
 
 #include "capture/emu/machine.h"
 #include "replay/describe.h"
+#include "replay/diverge.h"
 #include "replay/engine_priv.h"
 #include "virtio/virtio.h"
 
@@ -51,7 +52,7 @@ static void report_missing(struct engine *e, int dev, unsigned q, const struct u
 		 "the recorded device had used %u more buffers, which the emulator never did; it uses a buffer when "
 		 "notified, or where the recording shows an interrupt it lacks, and gets no input from the trace "
 		 "beyond received frames and entropy", (uint16_t)(t->ahead[0].idx - ours));
-	engine_diverge(e, t->ahead[0].seq, dev, &d, &s);
+	diverge_report(e, t->ahead[0].seq, dev, &d, &s);
 }
 
 /* Forget what the emulator has caught up with. */
@@ -133,7 +134,7 @@ static void compare_used(struct engine *e, int dev, unsigned q, const struct vir
 			used_entry_text(d.expected_text, sizeof(d.expected_text), ev->data + off);
 			used_entry_text(d.actual_text, sizeof(d.actual_text), mine);
 			d.section = "Virtqueues / The Virtqueue Used Ring";
-			engine_diverge(e, ev->seq, dev, &d, &s);
+			diverge_report(e, ev->seq, dev, &d, &s);
 		}
 	}
 	ds->used_checked[q] = hi;
@@ -165,8 +166,8 @@ static void compare_buffer(struct engine *e, const struct trace_ev *ev)
 			d->device = e->t->dev[dev].id;
 			snprintf(d->device_name, sizeof(d->device_name), "%s", e->t->dev[dev].name);
 		}
-		engine_hexbytes(d->expected_text, sizeof(d->expected_text), ev->data + i, n);
-		engine_hexbytes(d->actual_text, sizeof(d->actual_text), mine + i, n);
+		diverge_hexbytes(d->expected_text, sizeof(d->expected_text), ev->data + i, n);
+		diverge_hexbytes(d->actual_text, sizeof(d->actual_text), mine + i, n);
 		snprintf(d->note, sizeof(d->note), "best-effort snapshot: the guest may have reused the buffer before it was copied");
 	}
 }
