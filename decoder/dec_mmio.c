@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decoder/rings.h"
+#include "tracedb/tdb_vocab.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
 #include "virtio/virtio.h"
@@ -211,19 +212,20 @@ static void status_write(struct decoder *dec, struct dec_device *d, uint32_t v)
 
 	d->status_written = v;
 	if (v == 0) {
-		status_row(dec, d, old, 0, "reset");
+		status_row(dec, d, old, 0, tdb_vocab_name(&tdb_vocab_status_kind, TDB_STATUS_RESET));
 		device_reset(dec, d);
 		d->status = 0;
 		return;
 	}
-	status_row(dec, d, old, v, (added & VIRTIO_STATUS_FAILED) ? "failed" : "set");
+	status_row(dec, d, old, v,
+		   tdb_vocab_name(&tdb_vocab_status_kind, (added & VIRTIO_STATUS_FAILED) ? TDB_STATUS_FAILED : TDB_STATUS_SET));
 	if ((added & VIRTIO_STATUS_FEATURES_OK) && d->version != 1) {
 		d->negotiated = d->accepted;
-		feature_row(dec, d, "negotiated", -1, d->negotiated);
+		feature_row(dec, d, tdb_vocab_name(&tdb_vocab_feature_kind, TDB_FEAT_NEGOTIATED), -1, d->negotiated);
 	}
 	if ((added & VIRTIO_STATUS_DRIVER_OK) && d->version == 1) {
 		d->negotiated = d->accepted;
-		feature_row(dec, d, "negotiated", -1, d->negotiated);
+		feature_row(dec, d, tdb_vocab_name(&tdb_vocab_feature_kind, TDB_FEAT_NEGOTIATED), -1, d->negotiated);
 	}
 	d->status = v;
 }
@@ -234,12 +236,12 @@ static void status_read(struct decoder *dec, struct dec_device *d, uint32_t v)
 
 	if (v == old)
 		return;
-	const char *kind = "device";
+	enum tdb_status_kind kind = TDB_STATUS_DEVICE;
 	if ((v & VIRTIO_STATUS_DEVICE_NEEDS_RESET) && !(old & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
-		kind = "needs-reset";
+		kind = TDB_STATUS_NEEDS_RESET;
 	else if ((old & VIRTIO_STATUS_FEATURES_OK) && !(v & VIRTIO_STATUS_FEATURES_OK))
-		kind = "refused";
-	status_row(dec, d, old, v, kind);
+		kind = TDB_STATUS_REFUSED;
+	status_row(dec, d, old, v, tdb_vocab_name(&tdb_vocab_status_kind, kind));
 	d->status = v;
 }
 
@@ -265,16 +267,16 @@ static void control_read(struct decoder *dec, struct dec_device *d, uint32_t off
 		if (d->dev_sel < 2) {
 			unsigned sh = 32 * d->dev_sel;
 			d->offered = (d->offered & ~((uint64_t)UINT32_MAX << sh)) | (uint64_t)v << sh;
-			feature_row(dec, d, "offered", (int)d->dev_sel, v);
+			feature_row(dec, d, tdb_vocab_name(&tdb_vocab_feature_kind, TDB_FEAT_OFFERED), (int)d->dev_sel, v);
 		}
 		break;
 	case MMIO_STATUS:
 		status_read(dec, d, v);
 		break;
 	case MMIO_INTERRUPT_STATUS:
-		dec_interrupt_row(dec, d, "status-read", v);
+		dec_interrupt_row(dec, d, tdb_vocab_name(&tdb_vocab_irq_kind, TDB_IRQ_STATUS_READ), v);
 		if (v & VIRTIO_MMIO_INT_CONFIG)
-			dec_interrupt_row(dec, d, "config-change", v);
+			dec_interrupt_row(dec, d, tdb_vocab_name(&tdb_vocab_irq_kind, TDB_IRQ_CONFIG_CHANGE), v);
 		rings_on_interrupt(dec, d, v, true);
 		break;
 	case MMIO_QUEUE_NUM_MAX:
@@ -296,14 +298,14 @@ static void control_write(struct decoder *dec, struct dec_device *d, uint32_t of
 		if (d->drv_sel < 2) {
 			unsigned sh = 32 * d->drv_sel;
 			d->accepted = (d->accepted & ~((uint64_t)UINT32_MAX << sh)) | (uint64_t)v << sh;
-			feature_row(dec, d, "accepted", (int)d->drv_sel, v);
+			feature_row(dec, d, tdb_vocab_name(&tdb_vocab_feature_kind, TDB_FEAT_ACCEPTED), (int)d->drv_sel, v);
 		}
 		break;
 	case MMIO_GUEST_PAGE_SIZE: d->page_size = v; break;
 	case MMIO_QUEUE_SEL: d->queue_sel = v; break;
 	case MMIO_STATUS: status_write(dec, d, v); break;
 	case MMIO_INTERRUPT_ACK:
-		dec_interrupt_row(dec, d, "ack", v);
+		dec_interrupt_row(dec, d, tdb_vocab_name(&tdb_vocab_irq_kind, TDB_IRQ_ACK), v);
 		rings_on_ack(dec, d, v);
 		break;
 	case MMIO_QUEUE_NUM:

@@ -15,6 +15,11 @@
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
 #include "virtio/virtio.h"
+#include "tracedb/tdb_vocab.h"
+
+/* violations.severity and .actor are written from the rule table's enums. */
+_Static_assert((int)RULE_INFO == TDB_SEV_INFO && (int)RULE_WARNING == TDB_SEV_WARNING && (int)RULE_ERROR == TDB_SEV_ERROR,
+	       "enum rule_severity and tdb_vocab_severity agree");
 
 void dec_device_rename(struct dec_device *d)
 {
@@ -83,8 +88,9 @@ void dec_violation(struct decoder *dec, struct dec_device *d, enum rule_id rule,
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_text(st, 3, r->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, r->section, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, rule_severity_name(r->severity), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->actor == RULE_BY_DEVICE ? "device" : "driver", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, tdb_vocab_name(&tdb_vocab_severity, (int)r->severity), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, tdb_vocab_name(&tdb_vocab_actor, r->actor == RULE_BY_DEVICE ? TDB_ACTOR_DEVICE : TDB_ACTOR_DRIVER),
+			  -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, msg, -1, SQLITE_TRANSIENT);
 	dec_sql_run(dec, ST_VIOLATION);
 	dec->stats.violations++;
@@ -183,7 +189,7 @@ int decoder_new(struct decoder **out, sqlite3 *db, const struct rawtrace_meta *m
 
 static const char *dir_name(const struct vmt_event *ev)
 {
-	return ev->dir == VMT_DIR_WRITE ? "W" : "R";
+	return tdb_vocab_name(&tdb_vocab_dir, ev->dir == VMT_DIR_WRITE ? VMT_DIR_WRITE : VMT_DIR_READ);
 }
 
 /* The name of the register at offset for the events table when it is a
@@ -204,7 +210,7 @@ static void event_row(struct decoder *dec, const struct vmt_event *ev, struct de
 
 	dec_val_int(&v[0], (sqlite3_int64)ev->seq);
 	dec_val_int(&v[1], (sqlite3_int64)ev->ts_ns);
-	dec_val_static_text(&v[2], vmt_event_type_name(ev->type));
+	dec_val_static_text(&v[2], tdb_vocab_name(&tdb_vocab_event_type, ev->type));
 	if (d)
 		dec_val_int(&v[3], d->id);
 	switch (ev->type) {
@@ -246,8 +252,8 @@ static void event_row(struct decoder *dec, const struct vmt_event *ev, struct de
 static void memory_row(struct decoder *dec, const struct vmt_event *ev)
 {
 	struct dec_val *v = dec_batch_row(dec, DB_MEMORY);
-	const char *kind = (ev->flags & VMT_MEM_DEVICE_WRITE) ? "device-write" :
-			   (ev->flags & VMT_MEM_DRIVER_WRITE) ? "driver-write" : "snapshot";
+	const char *kind = tdb_vocab_name(&tdb_vocab_mem_kind, (ev->flags & VMT_MEM_DEVICE_WRITE) ? TDB_MEM_DEVICE_WRITE :
+					  (ev->flags & VMT_MEM_DRIVER_WRITE) ? TDB_MEM_DRIVER_WRITE : TDB_MEM_SNAPSHOT);
 
 	dec_val_int(&v[0], (sqlite3_int64)ev->seq);
 	dec_val_int(&v[1], (sqlite3_int64)ev->addr);
@@ -317,7 +323,7 @@ int decoder_feed(struct decoder *dec, const struct vmt_event *ev)
 		break;
 	case VMT_EV_IRQ:
 		if (d && ev->width) {
-			interrupt_row(dec, d, "raised", ev->value);
+			interrupt_row(dec, d, tdb_vocab_name(&tdb_vocab_irq_kind, TDB_IRQ_RAISED), ev->value);
 			rings_on_interrupt(dec, d, (uint32_t)ev->value, false);
 		}
 		break;

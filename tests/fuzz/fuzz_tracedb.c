@@ -1,5 +1,5 @@
 /* Fuzz target: the readers of trace.db files made by someone else
- * (RELIABILITY.md promise 5, D01-D04): trace_db_open_readonly, replay
+ * (RELIABILITY.md promise 5, D01-D04): tdb_open, replay
  * (replay_run and its report), `vmtrace info` and `vmtrace show`.
  *
  * At start-up the target records two small traces with the built-in
@@ -47,7 +47,8 @@
 
 #include "cli/commands.h"
 #include "cli/replay_print.h"
-#include "decoder/db.h"
+#include "tracedb/tdb_meta.h"
+#include "tracedb/tdb_open.h"
 #include "decoder/decode_file.h"
 #include "replay/expect.h"
 #include "replay/replay.h"
@@ -618,20 +619,22 @@ static void readers(uint8_t flags, const struct replay_expect *ex)
 	static const uint64_t untils[4] = { UINT64_MAX, 16, 64, 256 };
 	unsigned set = sets[(flags >> 3) & 7];
 	struct replay_opts ro = { .until = untils[flags >> 6], .keep_going = flags & 0x04, .expect = ex };
-	sqlite3 *db = NULL;
+	struct tdb *db = NULL;
 	char err[512], buf[64];
 
 	if (set & 1) {
 		err[0] = '\0';
-		if (trace_db_open_readonly(&db, T.path, err, sizeof(err)) == 0) {
-			trace_db_meta(db, "source", buf, sizeof(buf));
-			trace_db_meta(db, "events", buf, sizeof(buf));
-			sqlite3_close(db);
+		if (tdb_open(&db, T.path, err, sizeof(err)) == 0) {
+			struct tdb_meta m;
+			tdb_meta_read(db, &m);
+			tdb_meta_text(db, "source", buf, sizeof(buf));
+			fuzz_check_screen("tdb_meta_read's error", tdb_errmsg(db), strlen(tdb_errmsg(db)));
+			tdb_close(db);
 		} else if (!err[0] || db) {
-			fuzz_fail("trace_db_open_readonly failed without a message or left a handle");
+			fuzz_fail("tdb_open failed without a message or left a handle");
 		} else {
-			fuzz_check_screen("trace_db_open_readonly's error", err, strlen(err));
-			check_reason("trace_db_open_readonly", err);
+			fuzz_check_screen("tdb_open's error", err, strlen(err));
+			check_reason("tdb_open", err);
 		}
 	}
 	if (set & 2)
