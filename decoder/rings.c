@@ -1,6 +1,7 @@
 /* Split virtqueues decoded from the guest memory a trace carries: the
- * available ring and descriptor chains (walked exactly as a device walks
- * them, with the same bounds), the used ring, in-flight state per queue,
+ * available ring and descriptor chains (walked by the split-ring walker
+ * the emulator uses, virtio/split_ring.h: the same rules, messages and
+ * bounds), the used ring, in-flight state per queue,
  * and interrupt bookkeeping.  Request contents are left to the device
  * type's request decoder (req.h, found by req_decoder_find), called only
  * on the queues the device-type table says carry the type's data.
