@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "virtio/device_types.h"
 #include "virtio/virtio.h"
 
 void vmt_device_desc_encode(const struct vmt_device_desc *d, uint8_t out[VMT_DEVICE_DESC_BYTES])
@@ -13,7 +14,7 @@ void vmt_device_desc_encode(const struct vmt_device_desc *d, uint8_t out[VMT_DEV
 	le32_put(out + 12, d->device_id);
 	le32_put(out + 16, d->version);
 	le32_put(out + 20, d->vendor_id);
-	memcpy(out + 24, d->name, strnlen(d->name, sizeof(d->name) - 1));
+	memcpy(out + 24, d->name, strnlen(d->name, VMT_DEVICE_DESC_NAME_BYTES));
 }
 
 int vmt_device_desc_decode(struct vmt_device_desc *d, const uint8_t *in, size_t len)
@@ -26,8 +27,12 @@ int vmt_device_desc_decode(struct vmt_device_desc *d, const uint8_t *in, size_t 
 	d->device_id = le32_get(in + 12);
 	d->version = le32_get(in + 16);
 	d->vendor_id = le32_get(in + 20);
-	memcpy(d->name, in + 24, sizeof(d->name) - 1);
-	d->name[sizeof(d->name) - 1] = '\0';
+	memcpy(d->name, in + 24, VMT_DEVICE_DESC_NAME_BYTES);
+	d->name[VMT_DEVICE_DESC_NAME_BYTES] = '\0';
+	/* A standard label longer than the field was cut: the type and the
+	 * base say what it was ("virtio-console@0x" and 16 hex digits). */
+	if (!memchr(in + 24, '\0', VMT_DEVICE_DESC_NAME_BYTES) && !strncmp(d->name, "virtio-", 7))
+		devtype_label(d->name, sizeof(d->name), d->device_id, d->device_id != 0, d->base);
 	return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "virtio/device_types.h"
+
 enum vmt_source {
 	VMT_SRC_UNKNOWN = 0,
 	VMT_SRC_EMU = 1,  /* built-in emulator, exact and deterministic */
@@ -65,11 +67,16 @@ struct vmt_device_desc {
 	uint32_t device_id; /* 0 if not known yet */
 	uint32_t version;   /* 1 legacy, 2 modern, 0 not known yet */
 	uint32_t vendor_id;
-	char name[32];      /* "virtio-blk@0xfeb02e00" style label, NUL-terminated */
+	char name[DEVTYPE_LABEL_SIZE]; /* "virtio-blk@0xfeb02e00" style label, NUL-terminated */
 };
 
-/* Encoded size of a vmt_device_desc inside a VMT_EV_DEVICE payload. */
+/* Encoded size of a vmt_device_desc inside a VMT_EV_DEVICE payload (and
+ * the raw trace's device table): base, size, id, version, vendor, then the
+ * name in VMT_DEVICE_DESC_NAME_BYTES. */
 #define VMT_DEVICE_DESC_BYTES 56u
+/* The name field of the encoding: a label that does not fit is cut there
+ * (no NUL) and rebuilt from the type and base when decoded. */
+#define VMT_DEVICE_DESC_NAME_BYTES 32u
 void vmt_device_desc_encode(const struct vmt_device_desc *d, uint8_t out[VMT_DEVICE_DESC_BYTES]);
 /* Returns 0, or -1 if len is too short. The name is always NUL-terminated. */
 int vmt_device_desc_decode(struct vmt_device_desc *d, const uint8_t *in, size_t len);

@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include "decoder/decoder.h"
+#include "virtio/device_types.h"
 #include "virtio/mmio_checker.h"
 
-#define DEC_DEVICES_MAX 256
 #define DEC_QUEUES_MAX MMIO_CHECK_QUEUES
 #define DEC_CONFIG_MAX 256u
 #define DEC_CONTROL_REGS (0x100 / 4)
@@ -35,7 +35,7 @@ struct dec_queue {
 struct dec_device {
 	unsigned id; /* devices.device */
 	uint64_t base;
-	char name[48];
+	char name[DEVTYPE_LABEL_SIZE];
 	uint32_t device_id;
 	bool id_known;
 	uint32_t version; /* 0 until known */

@@ -13,6 +13,7 @@
 #include "decoder/db.h"
 #include "decoder/rings.h"
 #include "virtio/mmio_regs.h"
+#include "virtio/device_types.h"
 #include "virtio/names.h"
 #include "virtio/virtio.h"
 #include "tracedb/tdb_vocab.h"
@@ -23,13 +24,7 @@ _Static_assert((int)RULE_INFO == TDB_SEV_INFO && (int)RULE_WARNING == TDB_SEV_WA
 
 void dec_device_rename(struct dec_device *d)
 {
-	char tmp[16];
-
-	if (d->id_known && d->device_id != 0)
-		snprintf(d->name, sizeof(d->name), "virtio-%s@0x%llx",
-			 virtio_device_short_name(d->device_id, tmp, sizeof(tmp)), (unsigned long long)d->base);
-	else
-		snprintf(d->name, sizeof(d->name), "virtio-mmio@0x%llx", (unsigned long long)d->base);
+	devtype_label(d->name, sizeof(d->name), d->device_id, d->id_known, d->base);
 }
 
 static void checker_report(void *ctx, enum rule_id rule, const char *msg);

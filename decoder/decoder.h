@@ -17,6 +17,11 @@ struct sqlite3;
 struct rawtrace_meta;
 struct decoder;
 
+/* Devices one trace.db holds at most (devices.device is 0..255): a decoder
+ * names a window a device on its first access and refuses more.  Readers of
+ * trace.db files take the same bound. */
+#define DEC_DEVICES_MAX 256
+
 struct decoder_opts {
 	bool store_memory;    /* keep guest-memory payloads in the memory table */
 	uint32_t payload_cap; /* bytes of request data kept per request; 0 = default */

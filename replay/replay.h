@@ -11,6 +11,13 @@
 #include <stdint.h>
 
 #include "replay/expect.h"
+#include "virtio/device_types.h"
+
+/* Devices of a trace replay takes: one emulated device each, so at most
+ * what a machine holds (capture/emu/machine.h MACHINE_DEVICES_MAX); a trace
+ * with more is refused (replay/trace_in.h TRACE_IN_DEVICES_MAX is the same
+ * bound; setup.c checks both at compile time). */
+#define REPLAY_DEVICES_MAX 32
 
 /* Events shown with a divergence: the ones before it and its own. */
 #define REPLAY_CONTEXT 6
@@ -35,7 +42,7 @@ struct replay_div {
 	uint64_t seq;
 	bool at_setup;           /* a value the emulator took over before replay */
 	int device;              /* devices.device in the trace, -1 none */
-	char device_name[40];
+	char device_name[DEVTYPE_LABEL_SIZE];
 	const char *kind;        /* "read", "device-write", "interrupt", "used",
 				  * "violation", "missing", "extra", "config" */
 	char where[112];         /* register, ring slot or guest address */
@@ -54,7 +61,7 @@ struct replay_device_info {
 	int device;
 	uint64_t base;
 	uint32_t device_id;
-	char name[40];
+	char name[DEVTYPE_LABEL_SIZE];
 	char model[16];          /* emulator model, "" if none */
 	uint32_t version;
 	char why_not[96];        /* when there is no model */
@@ -78,7 +85,7 @@ struct replay_result {
 	struct replay_div *decl; /* declared, first of each kind per device */
 	unsigned n_decl;
 	struct replay_div first_unverified;
-	struct replay_device_info devices[32];
+	struct replay_device_info devices[REPLAY_DEVICES_MAX];
 	unsigned n_devices;
 };
 

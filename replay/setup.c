@@ -17,6 +17,9 @@
 #include "virtio/names.h"
 #include "virtio/virtio.h"
 
+_Static_assert(REPLAY_DEVICES_MAX <= MACHINE_DEVICES_MAX && TRACE_IN_DEVICES_MAX == REPLAY_DEVICES_MAX,
+	       "one emulated device per trace device: the bounds of replay.h, trace_in.h and machine.h agree");
+
 /* An in-memory disk larger than this is refused (it is allocated lazily,
  * but a hostile capacity should not get that far). */
 #define REPLAY_DISK_MAX (UINT64_C(1) << 40)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capture/rawtrace.h"
+#include "virtio/device_types.h"
 #include "virtio/names.h"
 #include "virtio/virtio.h"
 
@@ -216,7 +217,6 @@ struct emu_device *machine_device_at(const struct machine *m, uint64_t gpa)
 void machine_device_desc(const struct machine *m, unsigned i, struct vmt_device_desc *out)
 {
 	const struct emu_device *d = machine_device(m, i);
-	char tmp[16];
 
 	memset(out, 0, sizeof(*out));
 	if (!d)
@@ -227,8 +227,7 @@ void machine_device_desc(const struct machine *m, unsigned i, struct vmt_device_
 	out->device_id = model->device_id;
 	out->version = emu_device_version(d);
 	out->vendor_id = emu_device_vendor_id(d);
-	snprintf(out->name, sizeof(out->name), "virtio-%s@0x%llx",
-		 virtio_device_short_name(model->device_id, tmp, sizeof(tmp)), (unsigned long long)out->base);
+	devtype_label(out->name, sizeof(out->name), model->device_id, true, out->base);
 }
 
 uint64_t machine_mmio_read(struct machine *m, uint64_t gpa, unsigned width)

@@ -15,6 +15,8 @@
 struct rawtrace_writer;
 struct machine;
 
+/* Devices one machine holds: the built-in machine's RIG_DEVICES_MAX and one
+ * replay device per trace device (REPLAY_DEVICES_MAX) fit. */
 #define MACHINE_DEVICES_MAX 32
 /* The deterministic clock advances this much per recorded event. */
 #define MACHINE_TICK_NS 100u
