@@ -578,26 +578,15 @@ int cmd_record(int argc, char **argv)
 		error("cannot build the trace metadata");
 		goto out;
 	}
-	r = record_out_prepare(&ro, o.output, o.raw, o.force, o.quiet);
+	r = record_out_open(&ro, &ss, o.output, o.raw, o.force, o.quiet, &o.wopts);
 	if (r != 0) {
 		status = r;
 		goto out;
 	}
 	raw_path = ro.raw_path;
-	r = session_open(&ss, raw_path, &o.wopts);
-	if (r < 0) {
-		error("unable to create '%s': %s", raw_path, strerror(-r));
-		record_out_abort(&ro);
-		goto out;
-	}
-
 	rig_record_run(&rr, &ss, m, &o.rig, &o.wl, progress ? show_progress : NULL, NULL);
-	r = session_close(&ss, rr.end_reason);
-	if (r < 0) {
-		error("unable to write '%s': %s", raw_path, strerror(-r));
-		record_out_write_failed(&ro, ss.events);
+	if (record_out_end_trace(&ro, &ss, rr.end_reason, NULL) != 0)
 		goto out;
-	}
 
 	if (rr.violations)
 		print_violations(raw_path, rr.violations);
@@ -628,8 +617,7 @@ int cmd_record(int argc, char **argv)
 	}
 	status = rr.failed || rr.violations ? 1 : 0;
 out:
-	session_release(&ss, "aborted");
-	record_out_close(&ro, ss.events);
+	record_out_release(&ro, &ss, "aborted");
 	machine_free(m);
 	return status;
 }

@@ -117,20 +117,14 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	kvm_pump_set_ops(&pump, &kvm_bpf_pump_ops, bpf);
 	if (kvm_bpf_snapshots_off(bpf) && !o->quiet)
 		warning("no ring snapshots: %s; recording register accesses only", kvm_bpf_snapshots_off(bpf));
-	if ((r = record_out_prepare(&ro, o->output, o->raw, o->force, o->quiet)) != 0) {
-		ret = r;
-		goto out;
-	}
-
 	pm.tgid = pid;
 	pm.snapshots_off = kvm_bpf_snapshots_off(bpf);
 	if (session_meta_common(&ss, all_argc, all_argv) != 0 || kvm_pump_meta(&ss, &pm) != 0) {
 		error("cannot build the trace metadata");
 		goto out;
 	}
-	r = session_open(&ss, ro.raw_path, &o->wopts);
-	if (r < 0) {
-		error("unable to create '%s': %s", ro.raw_path, strerror(-r));
+	if ((r = record_out_open(&ro, &ss, o->output, o->raw, o->force, o->quiet, &o->wopts)) != 0) {
+		ret = r;
 		goto out;
 	}
 	if (kvm_pump_init(&pump, &ss, &scfg) < 0) {
@@ -155,12 +149,8 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	}
 
 	status = kvm_pump_run(&pump, end_reason, sizeof(end_reason));
-	r = session_close(&ss, end_reason);
-	if (r < 0) {
-		error("unable to write '%s': %s; %s", ro.raw_path, strerror(-r),
-		      o->pid ? "vmtrace detached" : "the command was stopped");
+	if (record_out_end_trace(&ro, &ss, end_reason, o->pid ? "vmtrace detached" : "the command was stopped") != 0)
 		goto out;
-	}
 	if (record_out_finish(&ro, !o->quiet && stderr_is_tty()) != 0)
 		goto out;
 	if (!o->quiet)
@@ -168,8 +158,7 @@ int record_bpf(const struct record_bpf_opts *o, int cmd_argc, char **cmd_argv, i
 	ret = o->pid ? 0 : session_exit_status(status);
 out:
 	kvm_pump_release(&pump);
-	session_release(&ss, end_reason);
-	record_out_close(&ro, ss.events);
+	record_out_release(&ro, &ss, end_reason);
 	kvm_bpf_free(bpf);
 	session_signals_restore(&sigs);
 	/* Die the way the command died (rr, perf): shells and CI see the signal. */

@@ -1,12 +1,14 @@
 /* Output paths and the final decode step of `vmtrace record` (record_out.h). */
 #include "cli/record_out.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture/session.h"
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "config.h"
@@ -166,4 +168,37 @@ int record_out_finish(struct record_out *ro, bool progress)
 		unlink(ro->raw_tmp);
 	ro->raw_tmp[0] = '\0';
 	return 0;
+}
+
+int record_out_open(struct record_out *ro, struct session *s, const char *output, const char *raw, bool force,
+		    bool quiet, const struct rawtrace_write_opts *wopts)
+{
+	int r = record_out_prepare(ro, output, raw, force, quiet);
+
+	if (r != 0)
+		return r;
+	r = session_open(s, ro->raw_path, wopts);
+	if (r < 0) {
+		error("unable to create '%s': %s", ro->raw_path, strerror(-r));
+		record_out_abort(ro);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+int record_out_end_trace(struct record_out *ro, struct session *s, const char *end_reason, const char *stopped)
+{
+	int r = session_close(s, end_reason);
+
+	if (r >= 0)
+		return 0;
+	error("unable to write '%s': %s%s%s", ro->raw_path, strerror(-r), stopped ? "; " : "", stopped ? stopped : "");
+	record_out_write_failed(ro, s->events);
+	return -1;
+}
+
+void record_out_release(struct record_out *ro, struct session *s, const char *end_reason)
+{
+	session_release(s, end_reason);
+	record_out_close(ro, s->events);
 }

@@ -13,6 +13,9 @@
 
 #include "cli/output.h"
 
+struct rawtrace_write_opts;
+struct session;
+
 struct record_out {
 	const char *output;    /* what the user named (-o), or the default */
 	const char *db_path;   /* trace.db to decode into, NULL for raw-only output */
@@ -52,5 +55,22 @@ void record_out_close(struct record_out *ro, uint64_t events);
  * the trace.db (if one was asked for).  If decoding fails the raw trace is
  * kept and named, so nothing recorded is lost.  Returns 0 or -1. */
 int record_out_finish(struct record_out *ro, bool progress);
+
+/* The recording's raw trace in these outputs, for every source:
+ * record_out_open prepares the outputs (record_out_prepare) and opens the
+ * session's raw trace in the temporary; returns 0, or the exit status
+ * after a message (nothing is left behind). */
+int record_out_open(struct record_out *ro, struct session *s, const char *output, const char *raw, bool force,
+		    bool quiet, const struct rawtrace_write_opts *wopts);
+
+/* Close the session's raw trace (session_close).  Returns 0, or -1 after
+ * "unable to write 'RAW': ERROR; STOPPED" (stopped may be NULL: says what
+ * became of the recorded command), what was written being kept and
+ * named (record_out_write_failed). */
+int record_out_end_trace(struct record_out *ro, struct session *s, const char *end_reason, const char *stopped);
+
+/* Whatever happened: release the session (its trace, if still open, ends
+ * with end_reason) and close the outputs (record_out_close). */
+void record_out_release(struct record_out *ro, struct session *s, const char *end_reason);
 
 #endif

@@ -43,17 +43,12 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	if (p.plan.note[0] && !o->quiet)
 		warning("%s", p.plan.note);
 
-	if ((r = record_out_prepare(&ro, o->output, o->raw, o->force, o->quiet)) != 0) {
-		ret = r;
-		goto out;
-	}
 	if (session_meta_common(&ss, all_argc, all_argv) != 0 || qemu_pump_meta(&p, &ss) != 0) {
 		error("cannot build the trace metadata");
 		goto out;
 	}
-	r = session_open(&ss, ro.raw_path, &o->wopts);
-	if (r < 0) {
-		error("unable to create '%s': %s", ro.raw_path, strerror(-r));
+	if ((r = record_out_open(&ro, &ss, o->output, o->raw, o->force, o->quiet, &o->wopts)) != 0) {
+		ret = r;
 		goto out;
 	}
 	if (o->qemu_log && !(qlog = fopen(o->qemu_log, "w"))) {
@@ -91,11 +86,8 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 		error("reading QEMU's trace output: %s", strerror(p.read_error));
 	session_describe_end("qemu", status, end_reason, sizeof(end_reason));
 
-	r = session_close(&ss, end_reason);
-	if (r < 0) {
-		error("unable to write '%s': %s; QEMU was stopped", ro.raw_path, strerror(-r));
+	if (record_out_end_trace(&ro, &ss, end_reason, "QEMU was stopped") != 0)
 		goto out;
-	}
 	if (p.stats.bad)
 		warning("%llu line%s of QEMU's trace could not be parsed (first: line %llu, %s)%s",
 			(unsigned long long)p.stats.bad, p.stats.bad == 1 ? "" : "s",
@@ -120,8 +112,7 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	}
 	ret = session_exit_status(status);
 out:
-	session_release(&ss, end_reason);
-	record_out_close(&ro, ss.events);
+	record_out_release(&ro, &ss, end_reason);
 	if (qlog && fclose(qlog) != 0)
 		error("unable to write '%s'", o->qemu_log);
 	qemu_pump_release(&p);
