@@ -281,11 +281,15 @@ int session_child_release(struct session_child *c)
 
 	if (c->gate < 0)
 		return 0;
+	/* A held child that is gone cannot be let go: it never ran. */
 	if (write(c->gate, "g", 1) != 1)
-		e = errno;
+		e = errno ? errno : EPIPE;
 	close(c->gate);
 	c->gate = -1;
-	e = exec_result(c->exec_err);
+	if (e == 0)
+		e = exec_result(c->exec_err);
+	else
+		close(c->exec_err);
 	c->exec_err = -1;
 	if (e != 0) {
 		reap(c->pid);

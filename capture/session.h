@@ -126,8 +126,9 @@ struct session_spawn_opts {
  * returns 0 with the child held (c->pid set) or a negative errno. */
 int session_spawn(struct session_child *c, char *const *argv, const struct session_spawn_opts *o);
 
-/* Let a held child exec.  Returns 0 once it runs, or the exec's positive
- * errno (the child is reaped, c->pid is 0). */
+/* Let a held child exec.  Returns 0 once it runs, or a positive errno:
+ * the exec's, or the gate's if the child was gone (the child is reaped,
+ * c->pid is 0).  SIGPIPE must be ignored (session_signals_forward). */
 int session_child_release(struct session_child *c);
 
 /* A held child exits without running anything; a child that was not
