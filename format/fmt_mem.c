@@ -58,7 +58,7 @@ void fmt_desc_flags(struct fmt_out *o, uint16_t flags)
 }
 
 /* A descriptor table event. */
-static void name_desc(struct fmt_out *o, unsigned q, const struct span *s)
+static void name_desc(struct fmt_out *o, unsigned q, uint32_t num, const struct span *s)
 {
 	static const struct { unsigned off, size; const char *name; } fields[] = {
 		{ 0, 8, "addr" }, { 8, 4, "len" }, { 12, 2, "flags" }, { 14, 2, "next" },
@@ -69,6 +69,11 @@ static void name_desc(struct fmt_out *o, unsigned q, const struct span *s)
 
 	if (s->len == 0) {
 		fmt_out_printf(o, "q%u desc[%" PRIu64 "] (0 bytes)", q, first);
+		return;
+	}
+	if (in == 0 && first == 0 && s->len == VIRTQ_DESC_SIZE * (last + 1) && last > 0 &&
+	    s->len == VIRTQ_DESC_SIZE * (uint64_t)num) {
+		fmt_out_printf(o, "q%u desc table (%" PRIu32 " entries)", q, num);
 		return;
 	}
 	if (first != last) {
@@ -168,6 +173,16 @@ static void name_ring(struct fmt_out *o, unsigned q, enum area a, uint32_t num, 
 		fmt_out_printf(o, "q%u %s.ring[%" PRIu64 "] +%" PRIu64 " (%" PRIu64 " bytes)", q, an, i, in, s->len);
 		return;
 	}
+	/* The whole area (a snapshot, the set-up's zeroing): its size, and
+	 * the index and flags when the bytes are there. */
+	if (s->off == 0 && end == ring_end + 2) {
+		fmt_out_printf(o, "q%u %s ring (%" PRIu32 " entries)", q, an, num);
+		if (field_bytes(s, 0, 4, &p))
+			fmt_out_printf(o, " idx=%u flags=0x%x", le16_get(p + 2), le16_get(p));
+		if (field_bytes(s, ring_end, 2, &p))
+			fmt_out_printf(o, " %s=%u", ev_name, le16_get(p));
+		return;
+	}
 	/* Several fields: a summary, with the values of flags, idx and the
 	 * event word when they are wholly there. */
 	fmt_out_printf(o, "q%u %s", q, an);
@@ -247,7 +262,7 @@ bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_e
 				if (inside(ev->addr, ev->len, st[k], sz[k], &off)) {
 					struct span s = { off, ev->len, ev->data };
 					if (k == AREA_DESC)
-						name_desc(o, qi, &s);
+						name_desc(o, qi, a.num, &s);
 					else
 						name_ring(o, qi, (enum area)k, a.num, &s);
 					if (where) {

@@ -2,9 +2,10 @@
  * followed queue place them: "q0 desc[3] addr=0x40004690 len=16
  * flags=NEXT|WRITE next=4", "q0 avail.idx 5", "q0 avail.ring[2] head 7",
  * "q0 used.ring[1] id 7 len 512", "q0 used.idx 8".  An event that covers
- * several entries or fields gets a short summary ("q0 desc[0..63]",
- * "q0 avail flags=0x0 idx=0 ring[0..63] used_event=0"), one that crosses
- * areas a list ("spans q0 desc, q0 avail").  Addresses and lengths come
+ * several entries or fields gets a short summary: a whole area ("q0 desc
+ * table (64 entries)", "q0 used ring (64 entries) idx=5 flags=0x0
+ * avail_event=4"), part of one ("q0 desc[2..5]", "q0 avail idx=5
+ * ring[0..3]"); one that crosses areas a list ("spans q0 desc, q0 avail").  Addresses and lengths come
  * from the guest: every offset is computed without wrapping. */
 #ifndef VMTRACE_FORMAT_FMT_MEM_H
 #define VMTRACE_FORMAT_FMT_MEM_H

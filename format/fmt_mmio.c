@@ -179,7 +179,7 @@ void fmt_mmio_meaning(struct fmt_out *o, const struct fmt_device *d, const struc
 			return;
 		queue_word(o, d);
 		if (v == 0) {
-			fmt_out_printf(o, " released");
+			fmt_out_printf(o, wr ? " released" : " not in use");
 		} else {
 			uint64_t page = d->page_size ? d->page_size : 4096;
 			fmt_out_printf(o, " at 0x%" PRIx64, (uint64_t)(uint32_t)v * page);

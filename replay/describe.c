@@ -8,48 +8,127 @@
 #include "capture/emu/emu.h"
 #include "capture/emu/machine.h"
 #include "format/escape.h"
+#include "format/event_fmt.h"
+#include "format/tdb/fmt_tdb.h"
 #include "virtio/config_layout.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
 #include "virtio/virtio.h"
 
+/* The formatter's view of the trace just before seq: every device's
+ * layout, type, selectors and rings from the trace.db's state at that
+ * point (format/tdb).  If that cannot be read, the rings of each queue's
+ * latest set-up (the queues table as trace_in holds it), with the
+ * selectors unknown, so nothing is named from a guess of them.  NULL if
+ * out of memory; the caller frees it. */
+static struct fmt_ctx *trace_fmt_ctx(const struct trace_in *t, uint64_t seq)
+{
+	struct fmt_ctx *c;
+
+	if (fmt_ctx_new(&c) < 0)
+		return NULL;
+	if (t->db && fmt_tdb_fill(c, t->db, seq) == 0)
+		return c;
+	fmt_ctx_free(c);
+	if (fmt_ctx_new(&c) < 0)
+		return NULL;
+	for (unsigned i = 0; i < t->n_dev; i++) {
+		struct fmt_device *d = fmt_ctx_device(c, t->dev[i].base);
+		if (!d)
+			continue;
+		fmt_device_set_name(d, t->dev[i].name);
+		d->version = t->dev[i].version;
+		d->device_id = t->dev[i].device_id;
+		d->unknown = FMT_UNKNOWN_ALL;
+	}
+	for (size_t k = 0; k < t->n_rings; k++) {
+		const struct trace_rings *r = &t->rings[k];
+		struct fmt_device *d;
+		struct fmt_queue *q;
+
+		if (r->dev < 0 || (unsigned)r->dev >= t->n_dev || r->queue >= FMT_QUEUES_MAX)
+			continue;
+		d = fmt_ctx_find(c, t->dev[r->dev].base);
+		if (!d)
+			continue;
+		q = &d->q[r->queue];
+		if (q->num)
+			continue; /* a later set-up of this queue came first */
+		q->num = r->num;
+		q->desc = r->desc;
+		q->driver = r->avail;
+		q->device = r->used;
+	}
+	return c;
+}
+
 void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *buf, size_t len)
 {
 	const struct trace_device *td = ev->device >= 0 ? &t->dev[ev->device] : NULL;
-	char reg[48], name[4 * 40 + 1], text[4 * 80 + 1];
+	struct vmt_event ve = { .seq = ev->seq, .base = td ? td->base : 0 };
+	struct fmt_info info = { 0 };
+	struct fmt_ctx *c = NULL;
+	char name[4 * 40 + 1];
+	int n;
 
-	/* Trace text may hold anything: the one escaper keeps it visible
-	 * and harmless (format/escape.h). */
-	escape_str(td ? td->name : "", name, sizeof(name));
-	escape_str(ev->text ? ev->text : "", text, sizeof(text));
-
+	if (len == 0)
+		return;
 	switch (ev->type) {
 	case TEV_MMIO:
-		mmio_reg_describe((uint32_t)ev->offset, td && td->version == 1 ? 1 : 2, reg, sizeof(reg));
-		snprintf(buf, len, "%-24s %s %-18s %s 0x%" PRIx64, td ? name : "(no device)",
-			 ev->write ? "W" : "R", reg, ev->write ? "<-" : "->", ev->value);
+		ve.type = VMT_EV_MMIO;
+		ve.addr = ev->offset;
+		ve.dir = ev->write ? VMT_DIR_WRITE : VMT_DIR_READ;
+		ve.width = (uint8_t)ev->width;
+		ve.value = ev->value;
 		break;
 	case TEV_MEM:
-		snprintf(buf, len, "%-24s %s 0x%" PRIx64 " (%u bytes)", "memory",
-			 ev->mem_kind == TMEM_DRIVER ? "driver store" : ev->mem_kind == TMEM_DEVICE ? "device store"
-			 : ev->exact ? "snapshot" : "best-effort snapshot", ev->addr, ev->len);
+		/* The bytes are gone by now (valid until the next event is
+		 * read): the place is named, not the values. */
+		ve.type = VMT_EV_MEM;
+		ve.addr = ev->addr;
+		ve.len = ev->len;
+		ve.flags = ev->mem_kind == TMEM_DRIVER ? VMT_MEM_DRIVER_WRITE : ev->mem_kind == TMEM_DEVICE
+			   ? VMT_MEM_DEVICE_WRITE : ev->exact ? VMT_MEM_SNAPSHOT : VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
 		break;
 	case TEV_IRQ:
-		snprintf(buf, len, "%-24s interrupt, InterruptStatus 0x%" PRIx64, td ? name : "?", ev->value);
-		break;
-	case TEV_VIOLATION:
-		snprintf(buf, len, "%-24s violation: %s", td ? name : "?", text);
+		ve.type = VMT_EV_IRQ;
+		ve.width = 1; /* the decoder records raised interrupts */
+		ve.value = ev->value;
 		break;
 	case TEV_MARKER:
-		snprintf(buf, len, "marker: %s", text);
+		ve.type = VMT_EV_MARKER;
+		ve.data = (const uint8_t *)(ev->text ? ev->text : "");
+		ve.len = (uint32_t)strnlen((const char *)ve.data, VMT_EVENT_DATA_MAX);
 		break;
 	case TEV_LOST:
-		snprintf(buf, len, "%" PRIu64 " events lost", ev->value);
+		ve.type = VMT_EV_LOST;
+		ve.value = ev->value;
+		break;
+	case TEV_VIOLATION:
+		ve.type = VMT_EV_VIOLATION;
+		ve.value = ev->value; /* the rule's id */
+		ve.data = (const uint8_t *)(ev->text ? ev->text : "");
+		ve.len = (uint32_t)strnlen((const char *)ve.data, VMT_EVENT_DATA_MAX);
 		break;
 	default:
-		snprintf(buf, len, "(event)");
+		snprintf(buf, len, "%-24s (event)", "-");
+		return;
 	}
-	escape_trim_cut(buf); /* snprintf may have cut a UTF-8 character */
+	c = trace_fmt_ctx(t, ev->seq);
+	/* Memory named from a ring belongs to that ring's device: format
+	 * once to learn whose it is, then into buf after the device column
+	 * (the formatter cuts on a character boundary, with "..."). */
+	fmt_event(c, &ve, NULL, NULL, 0, &info);
+	if (ev->type == TEV_MEM && info.where.dev)
+		escape_str(info.where.dev->name, name, sizeof(name));
+	else
+		escape_str(td ? td->name : "-", name, sizeof(name));
+	n = snprintf(buf, len, "%-24s ", name);
+	if (n >= 0 && (size_t)n < len)
+		fmt_event(c, &ve, NULL, buf + n, len - (size_t)n, &info);
+	else
+		escape_trim_cut(buf);
+	fmt_ctx_free(c);
 }
 
 static bool in(uint64_t gpa, uint64_t start, uint64_t len, uint64_t *off)

@@ -219,11 +219,15 @@ static void test_memory_naming(void)
 	CHECK(has(mem(0x40000010 + 8, u + 4, 4), "q0 desc[1].len 512"));
 	/* Whole areas: a short summary, not a wall of text. */
 	static uint8_t zero[1024];
-	CHECK_STR(mem(0x40000000, zero, 1024), "mem 0x40000000 len 1024 driver: q0 desc[0..63]");
+	CHECK_STR(mem(0x40000000, zero, 1024), "mem 0x40000000 len 1024 driver: q0 desc table (64 entries)");
 	CHECK_STR(mem(0x40000400, zero, 134),
-		  "mem 0x40000400 len 134 driver: q0 avail flags=0x0 idx=0 ring[0..63] used_event=0");
+		  "mem 0x40000400 len 134 driver: q0 avail ring (64 entries) idx=0 flags=0x0 used_event=0");
 	CHECK_STR(mem(0x40000488, zero, 518),
-		  "mem 0x40000488 len 518 driver: q0 used flags=0x0 idx=0 ring[0..63] avail_event=0");
+		  "mem 0x40000488 len 518 driver: q0 used ring (64 entries) idx=0 flags=0x0 avail_event=0");
+	/* Parts of an area. */
+	CHECK_STR(mem(0x40000020, zero, 64), "mem 0x40000020 len 64 driver: q0 desc[2..5]");
+	CHECK_STR(mem(0x40000402, zero, 10), "mem 0x40000402 len 10 driver: q0 avail idx=0 ring[0..3]");
+	CHECK(has(mem(0x40000488, zero, 20), "q0 used flags=0x0 idx=0 ring[0..1]"));
 	/* Outside every ring: nothing added, and the caller learns it. */
 	e = (struct vmt_event){ .type = VMT_EV_MEM, .flags = VMT_MEM_DEVICE_WRITE, .addr = 0x40004800, .len = 4,
 				.data = zero };

@@ -1,0 +1,118 @@
+/* The formatter's state filled from a trace.db at a seq (format/tdb):
+ * selectors and rings as they stood just before it, on the emulator
+ * samples (modern and legacy).  argv[1] is the samples folder. */
+#include <stdio.h>
+#include <string.h>
+
+#include "capture/event.h"
+#include "format/event_fmt.h"
+#include "format/tdb/fmt_tdb.h"
+#include "tests/harness.h"
+#include "tracedb/tdb_open.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
+
+static const char *samples;
+
+static struct tdb *open_sample(const char *name)
+{
+	char path[1024], err[512];
+	struct tdb *t = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", samples, name);
+	if (tdb_open(&t, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return NULL;
+	}
+	return t;
+}
+
+/* emu-modern.db, blk at 0x10000000: DriverFeaturesSel 1 at seq 15,
+ * DriverFeatures 1 at 16; queue 0 of 64 entries at 0x40000000 /
+ * 0x40000400 / 0x40000488 from seq 25-32; QueueNotify at 90. */
+static void test_modern(void)
+{
+	struct tdb *t = open_sample("emu-modern.db");
+	struct fmt_ctx *c = NULL;
+	struct fmt_device *d;
+	struct fmt_areas a;
+	char out[256];
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK(fmt_ctx_new(&c) == 0);
+	CHECK(fmt_tdb_fill(c, t, 16) == 0);
+	d = fmt_ctx_find(c, 0x10000000);
+	CHECK(d != NULL);
+	if (d) {
+		CHECK_EQ_U(d->version, 2);
+		CHECK_EQ_U(d->device_id, VIRTIO_ID_BLOCK);
+		CHECK_EQ_U(d->drv_features_sel, 1);
+		CHECK_EQ_U(d->unknown, 0);
+		CHECK_STR(d->name, "virtio-blk@0x10000000");
+		struct vmt_event e = { .type = VMT_EV_MMIO, .dir = VMT_DIR_WRITE, .width = 4, .base = 0x10000000,
+				       .addr = MMIO_DRIVER_FEATURES, .value = 1 };
+		fmt_event(c, &e, NULL, out, sizeof(out), NULL);
+		CHECK(strstr(out, "word 1: VERSION_1") != NULL);
+		CHECK(!fmt_queue_areas(d, 0, &a)); /* not set up yet */
+	}
+	/* Before seq 0: the reset state. */
+	CHECK(fmt_tdb_fill(c, t, 0) == 0);
+	d = fmt_ctx_find(c, 0x10000000);
+	CHECK(d && d->drv_features_sel == 0);
+	/* At the first notify the rings are placed. */
+	CHECK(fmt_tdb_fill(c, t, 90) == 0);
+	d = fmt_ctx_find(c, 0x10000000);
+	CHECK(d && fmt_queue_areas(d, 0, &a));
+	if (d) {
+		CHECK_EQ_U(a.num, 64);
+		CHECK_EQ_U(a.desc, 0x40000000);
+		CHECK_EQ_U(a.avail, 0x40000400);
+		CHECK_EQ_U(a.used, 0x40000488);
+	}
+	uint8_t two[2] = { 1, 0 };
+	struct vmt_event m = { .type = VMT_EV_MEM, .flags = VMT_MEM_DRIVER_WRITE, .addr = 0x40000402, .len = 2,
+			       .data = two };
+	fmt_event(c, &m, NULL, out, sizeof(out), NULL);
+	CHECK_STR(out, "mem 0x40000402 len 2 driver: q0 avail.idx 1");
+	/* No such device. */
+	CHECK(fmt_tdb_fill_device(c, t, 200, 5) == TDB_E_NOT_FOUND);
+	fmt_ctx_free(c);
+	tdb_close(t);
+}
+
+/* emu-legacy.db: QueuePFN 0x40000 (page 4096, align 4096) at seq 25. */
+static void test_legacy(void)
+{
+	struct tdb *t = open_sample("emu-legacy.db");
+	struct fmt_ctx *c = NULL;
+	struct fmt_device *d;
+	struct fmt_areas a;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK(fmt_ctx_new(&c) == 0);
+	CHECK(fmt_tdb_fill(c, t, 40) == 0);
+	d = fmt_ctx_find(c, 0x10000000);
+	CHECK(d && d->version == 1);
+	CHECK(d && fmt_queue_areas(d, 0, &a));
+	if (d) {
+		CHECK_EQ_U(a.desc, 0x40000000);
+		CHECK_EQ_U(a.avail, 0x40000400);
+		CHECK_EQ_U(a.used, 0x40001000);
+	}
+	fmt_ctx_free(c);
+	tdb_close(t);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2)
+		SKIP("usage: test_fmt_tdb SAMPLES_DIR");
+	samples = argv[1];
+	RUN(test_modern);
+	RUN(test_legacy);
+	return harness_finish("test_fmt_tdb");
+}
