@@ -84,6 +84,16 @@ static inline uint16_t split_ring_ahead(uint16_t to, uint16_t from)
 	return (uint16_t)(to - from);
 }
 
+/* The legacy layout (Legacy Interfaces: A Note on Virtqueue Layout): the
+ * available ring right after the table at desc, the used ring at the next
+ * multiple of align (a power of two; callers pick their fallback). */
+static inline void split_ring_legacy_layout(uint64_t desc, uint32_t num, uint64_t align, uint64_t *avail,
+					    uint64_t *used)
+{
+	*avail = desc + virtq_desc_bytes(num);
+	*used = (*avail + virtq_avail_bytes(num) + align - 1) & ~(align - 1);
+}
+
 /* Where the fields of the ring are (pos: a free-running ring index). */
 static inline uint64_t split_ring_desc_addr(const struct split_ring *r, uint32_t idx)
 {

@@ -375,8 +375,7 @@ static bool queue_areas(const struct snap_dev *d, const struct snap_queue *q, ui
 		if (!q->pfn || (align & (align - 1)) != 0)
 			return false;
 		*desc = (uint64_t)q->pfn * page;
-		*avail = *desc + virtq_desc_bytes(q->num);
-		*used = (*avail + virtq_avail_bytes(q->num) + align - 1) & ~(align - 1);
+		split_ring_legacy_layout(*desc, q->num, align, avail, used);
 		return true;
 	}
 	if (!q->ready)
@@ -400,7 +399,7 @@ static int snap_avail(struct ring_snap *s, struct snap_queue *q, uint64_t desc, 
 	if (!ram_copy(s, avail, s->ring, ring_len))
 		return 0;
 	idx = le16_get(s->ring + 2);
-	fresh = (uint16_t)(idx - q->seen_avail);
+	fresh = split_ring_ahead(idx, q->seen_avail);
 	if (fresh == 0)
 		return 0;
 	if (fresh > q->num)
@@ -453,7 +452,7 @@ static int snap_used(struct ring_snap *s, struct snap_queue *q, uint64_t desc, u
 	if (!ram_copy(s, used, s->ring, ring_len))
 		return 0;
 	idx = le16_get(s->ring + 2);
-	fresh = (uint16_t)(idx - q->seen_used);
+	fresh = split_ring_ahead(idx, q->seen_used);
 	if (fresh == 0)
 		return 0;
 	if (fresh > q->num)

@@ -583,6 +583,18 @@ static void test_avail_checks(void)
 	CHECK_EQ_U(split_ring_used_event_addr(&r), r.avail + 4 + 2 * QN);
 	CHECK_EQ_U(split_ring_avail_event_addr(&r), r.used + 4 + 8 * QN);
 	CHECK_EQ_U(split_ring_desc_addr(&r, 3), r.desc + 48);
+
+	/* Legacy layout: used ring at the next multiple of align, or right
+	 * there when the avail ring ends on it. */
+	uint64_t avail, used;
+	split_ring_legacy_layout(0x1000, QN, 4096, &avail, &used);
+	CHECK_EQ_U(avail, 0x1080);
+	CHECK_EQ_U(used, 0x2000);
+	split_ring_legacy_layout(0x1000, QN, 2, &avail, &used);
+	CHECK_EQ_U(used, 0x1096);
+	split_ring_legacy_layout(0, VIRTQ_SIZE_MAX, 4096, &avail, &used);
+	CHECK_EQ_U(avail, 16u * VIRTQ_SIZE_MAX);
+	CHECK_EQ_U(used, 16u * VIRTQ_SIZE_MAX + 0x11000);
 }
 
 int main(void)
