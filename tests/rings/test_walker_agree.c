@@ -13,7 +13,13 @@
  *     end there;
  *   - B02, a chain exactly queue-size long (direct, and an indirect table
  *     of queue-size entries), is accepted by both: no violation, the chain
- *     decoded whole and its used entry matched.
+ *     decoded whole and its used entry matched;
+ *   - the QEMU ring snapshots (capture/qemu/ring_snap.c, the third user of
+ *     the walker) copy enough: shown the same register accesses over the
+ *     same RAM, their best-effort copies alone lead a second decoder to
+ *     the same ring rules and messages, as anomalies (snapshots may be
+ *     torn, so they are never violations), and to the same register
+ *     violations.
  * Run under ASan/UBSan too (meson setup -Db_sanitize=address,undefined). */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -23,6 +29,8 @@
 #include "capture/emu/guest_mem.h"
 #include "capture/emu/virtqueue.h"
 #include "capture/event.h"
+#include "capture/qemu/guest_ram.h"
+#include "capture/qemu/ring_snap.h"
 #include "capture/rawtrace.h"
 #include "decoder/db.h"
 #include "decoder/decoder.h"
@@ -33,7 +41,8 @@
 #include "tests/ring_builder.h"
 
 #define DEV_BASE UINT64_C(0x10000000)
-#define RAM_BASE UINT64_C(0x40000000)
+/* At 0: the QEMU snapshots see guest RAM as x86 machines lay it out. */
+#define RAM_BASE UINT64_C(0)
 #define RAM_SIZE UINT64_C(0x100000)
 #define RAM_END (RAM_BASE + RAM_SIZE)
 #define RING_GPA (RAM_BASE + 0x1000)
@@ -41,12 +50,22 @@
 #define TABLE_GPA (BUF_GPA + 0x10000)
 #define QN 8u
 #define REPORTS_MAX 16u
+#define ACCESSES_MAX 256u
 
 #define V1 VIRTIO_BIT(VIRTIO_F_VERSION_1)
 #define F_INDIRECT VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)
 #define W VIRTQ_DESC_F_WRITE
 #define NX VIRTQ_DESC_F_NEXT
 #define IND VIRTQ_DESC_F_INDIRECT
+
+/* A decoder and its scratch trace.db. */
+struct side {
+	sqlite3 *db;
+	struct decoder *dec;
+	uint64_t seq;
+	uint8_t source; /* VMT_SRC_* of its events */
+	bool feed_failed;
+};
 
 static struct {
 	struct guest_mem gm;
@@ -58,25 +77,65 @@ static struct {
 	unsigned n_viol;
 	enum rule_id rule[REPORTS_MAX];
 	char msg[REPORTS_MAX][256];
-	/* The decoder fed the same events. */
-	sqlite3 *db;
-	struct decoder *dec;
-	uint64_t seq;
-	bool feed_failed;
+	/* The decoder fed the emulator's events, and the register accesses
+	 * kept for the snapshot leg. */
+	struct side x;
+	unsigned n_acc;
+	struct { uint32_t off, value; bool write; } acc[ACCESSES_MAX];
 } A;
 
 /* --- the event stream --- */
 
+static void side_feed(struct side *sd, struct vmt_event *ev)
+{
+	ev->seq = sd->seq++;
+	ev->ts_ns = ev->seq * 100;
+	ev->source = sd->source;
+	if (decoder_feed(sd->dec, ev) != 0 && !sd->feed_failed) {
+		fprintf(stderr, "[%s] decoder_feed failed at seq %llu: %s\n", harness_case,
+			(unsigned long long)ev->seq, decoder_error(sd->dec));
+		sd->feed_failed = true;
+	}
+}
+
 static void feed(struct vmt_event *ev)
 {
-	ev->seq = A.seq++;
-	ev->ts_ns = ev->seq * 100;
-	ev->source = VMT_SRC_EMU;
-	if (decoder_feed(A.dec, ev) != 0 && !A.feed_failed) {
-		fprintf(stderr, "[%s] decoder_feed failed at seq %llu: %s\n", harness_case,
-			(unsigned long long)ev->seq, decoder_error(A.dec));
-		A.feed_failed = true;
+	side_feed(&A.x, ev);
+}
+
+static bool side_open(struct side *sd, uint8_t source)
+{
+	struct decoder_opts opts = { .store_memory = false };
+	struct rawtrace_meta meta;
+	char err[256];
+
+	memset(sd, 0, sizeof(*sd));
+	sd->source = source;
+	memset(&meta, 0, sizeof(meta));
+	meta.source = source;
+	meta.ram_base = RAM_BASE;
+	meta.ram_size = RAM_SIZE;
+	if (trace_db_create(&sd->db, ":memory:", err, sizeof(err)) != 0 ||
+	    decoder_new(&sd->dec, sd->db, &meta, &opts, err, sizeof(err)) != 0) {
+		fprintf(stderr, "[%s] decoder: %s\n", harness_case, err);
+		return false;
 	}
+	return true;
+}
+
+static void side_close(struct side *sd)
+{
+	decoder_free(sd->dec);
+	if (sd->db)
+		sqlite3_close(sd->db);
+	memset(sd, 0, sizeof(*sd));
+}
+
+static void note_access(uint32_t off, bool write, uint32_t value)
+{
+	if (A.n_acc < ACCESSES_MAX)
+		A.acc[A.n_acc] = (typeof(A.acc[0])){ .off = off, .value = value, .write = write };
+	A.n_acc++;
 }
 
 static void on_store(void *ctx, enum gmem_actor who, uint64_t gpa, const void *data, uint64_t len)
@@ -124,6 +183,7 @@ static uint32_t rd(uint32_t off)
 				.addr = off, .value = v };
 
 	feed(&ev);
+	note_access(off, false, (uint32_t)v);
 	return (uint32_t)v;
 }
 
@@ -133,6 +193,7 @@ static void wr(uint32_t off, uint32_t v)
 				.addr = off, .value = v };
 
 	feed(&ev);
+	note_access(off, true, v);
 	emu_mmio_write(A.d, off, 4, v);
 }
 
@@ -142,9 +203,6 @@ static bool open_pair(uint32_t version)
 {
 	struct emu_device_cfg cfg;
 	struct emu_hooks hooks = { .irq = on_irq, .violation = on_violation };
-	struct decoder_opts opts = { .store_memory = false };
-	struct rawtrace_meta meta;
-	char err[256];
 
 	memset(&A, 0, sizeof(A));
 	A.version = version;
@@ -159,23 +217,12 @@ static bool open_pair(uint32_t version)
 		gmem_release(&A.gm);
 		return false;
 	}
-	memset(&meta, 0, sizeof(meta));
-	meta.source = VMT_SRC_EMU;
-	meta.ram_base = RAM_BASE;
-	meta.ram_size = RAM_SIZE;
-	if (trace_db_create(&A.db, ":memory:", err, sizeof(err)) != 0 ||
-	    decoder_new(&A.dec, A.db, &meta, &opts, err, sizeof(err)) != 0) {
-		fprintf(stderr, "[%s] decoder: %s\n", harness_case, err);
-		return false;
-	}
-	return true;
+	return side_open(&A.x, VMT_SRC_EMU);
 }
 
 static void close_pair(void)
 {
-	decoder_free(A.dec);
-	if (A.db)
-		sqlite3_close(A.db);
+	side_close(&A.x);
 	emu_device_free(A.d);
 	rb_release(&A.rb);
 	gmem_release(&A.gm);
@@ -261,13 +308,13 @@ static bool is_ring_rule(enum rule_id r)
 	return r >= RULE_RING_HEAD_RANGE && r <= RULE_RING_WRITE_BEFORE_READ;
 }
 
-static int64_t q_int(const char *sql)
+static int64_t q_int_db(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(A.db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "[%s] query '%s': %s\n", harness_case, sql, sqlite3_errmsg(A.db));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "[%s] query '%s': %s\n", harness_case, sql, sqlite3_errmsg(db));
 		harness_failures++;
 		return -1;
 	}
@@ -275,6 +322,11 @@ static int64_t q_int(const char *sql)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+static int64_t q_int(const char *sql)
+{
+	return q_int_db(A.x.db, sql);
 }
 
 /* What the emulator's engine says about the same RAM, popped afresh:
@@ -297,21 +349,110 @@ static void engine_pop(uint32_t num, struct vq_fault *f, unsigned *chains)
 	vq_release(&vq);
 }
 
+static int snap_emit(void *ctx, const struct vmt_event *ev)
+{
+	struct vmt_event e = *ev;
+
+	side_feed(ctx, &e);
+	return 0;
+}
+
+/* The snapshot leg (see the top): the recorded register accesses shown to
+ * ring_snap over the final RAM, its copies and the accesses fed to a
+ * second decoder, whose anomalies must be the emulator's ring rules and
+ * whose violations its other rules. */
+static void snapshot_compare(void)
+{
+	struct side sd;
+	struct guest_ram g;
+	struct ring_snap *rs = NULL;
+
+	if (A.n_acc > ACCESSES_MAX) {
+		CHECK(!"more register accesses than kept");
+		return;
+	}
+	if (!side_open(&sd, VMT_SRC_QEMU)) {
+		CHECK(!"snapshot decoder");
+		side_close(&sd);
+		return;
+	}
+	guest_ram_wrap(&g, A.gm.ram, RAM_SIZE, RAM_SIZE);
+	if (ring_snap_new(&rs, &g, snap_emit, &sd) != 0) {
+		CHECK(!"ring_snap_new");
+		side_close(&sd);
+		return;
+	}
+	/* Each access after the snapshot it triggers, then a last status
+	 * read for the used side. */
+	for (unsigned i = 0; i <= A.n_acc; i++) {
+		uint32_t off = i < A.n_acc ? A.acc[i].off : MMIO_INTERRUPT_STATUS;
+		uint32_t value = i < A.n_acc ? A.acc[i].value : emu_interrupt_status(A.d);
+		bool write = i < A.n_acc && A.acc[i].write;
+		CHECK_EQ_U(ring_snap_access(rs, DEV_BASE, off, write, 4, value, sd.seq * 100), 0);
+		struct vmt_event ev = { .type = VMT_EV_MMIO, .dir = write ? VMT_DIR_WRITE : VMT_DIR_READ, .width = 4,
+					.base = DEV_BASE, .addr = off, .value = value };
+		side_feed(&sd, &ev);
+	}
+	ring_snap_free(rs);
+	if (decoder_finish(sd.dec, true, NULL) != 0) {
+		fprintf(stderr, "[%s] snapshot decoder_finish: %s\n", harness_case, decoder_error(sd.dec));
+		harness_failures++;
+	}
+	CHECK(!sd.feed_failed);
+
+	/* Ring rules as anomalies, with the walker's message. */
+	sqlite3_stmt *st;
+	unsigned k = 0;
+	if (sqlite3_prepare_v2(sd.db, "SELECT rule, message FROM anomalies ORDER BY seq, rowid", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *key = (const char *)sqlite3_column_text(st, 0);
+			const char *msg = (const char *)sqlite3_column_text(st, 1);
+			while (k < A.n_viol && k < REPORTS_MAX && !is_ring_rule(A.rule[k]))
+				k++;
+			if (k >= A.n_viol || k >= REPORTS_MAX) {
+				fprintf(stderr, "[%s] from snapshots the decoder also finds %s: %s\n", harness_case, key, msg);
+				harness_failures++;
+				continue;
+			}
+			CHECK_STR(key, rule_lookup(A.rule[k])->key);
+			CHECK_STR(msg, A.msg[k]);
+			k++;
+		}
+		sqlite3_finalize(st);
+	}
+	for (; k < A.n_viol && k < REPORTS_MAX; k++)
+		if (is_ring_rule(A.rule[k])) {
+			fprintf(stderr, "[%s] from snapshots the decoder misses %s: %s\n", harness_case,
+				rule_lookup(A.rule[k])->key, A.msg[k]);
+			harness_failures++;
+		}
+	/* Register rules as violations, the same ones. */
+	unsigned others = 0;
+	for (unsigned i = 0; i < A.n_viol && i < REPORTS_MAX; i++)
+		others += !is_ring_rule(A.rule[i]);
+	CHECK_EQ_U(q_int_db(sd.db, "SELECT count(*) FROM violations WHERE rule NOT LIKE 'ring-%'"), others);
+	CHECK_EQ_U(q_int_db(sd.db, "SELECT count(*) FROM violations WHERE rule LIKE 'ring-%'"), 0);
+	if (A.n_viol == 0)
+		CHECK_EQ_U(q_int_db(sd.db, "SELECT count(*) FROM chains"), q_int("SELECT count(*) FROM chains"));
+	side_close(&sd);
+}
+
 /* Finish decoding and compare the two sides' findings (see the top). */
 static void compare_at(int line, uint32_t num)
 {
 	int saved = harness_failures;
 
-	if (decoder_finish(A.dec, true, NULL) != 0) {
-		fprintf(stderr, "[%s] decoder_finish: %s\n", harness_case, decoder_error(A.dec));
+	if (decoder_finish(A.x.dec, true, NULL) != 0) {
+		fprintf(stderr, "[%s] decoder_finish: %s\n", harness_case, decoder_error(A.x.dec));
 		harness_failures++;
 	}
-	CHECK(!A.feed_failed);
+	CHECK(!A.x.feed_failed);
 
 	/* The same rules in the same order, the same messages. */
 	sqlite3_stmt *st;
 	unsigned n = 0;
-	if (sqlite3_prepare_v2(A.db, "SELECT rule, message FROM violations ORDER BY seq, rowid", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(A.x.db, "SELECT rule, message FROM violations ORDER BY seq, rowid", -1, &st, NULL) != SQLITE_OK) {
 		CHECK(!"prepare violations");
 		return;
 	}
@@ -371,6 +512,7 @@ static void compare_at(int line, uint32_t num)
 	}
 	if (f.rule == RULE_NONE && A.n_viol == 0)
 		CHECK_EQ_U(q_int("SELECT count(*) FROM chains"), chains);
+	snapshot_compare();
 	if (harness_failures != saved)
 		fprintf(stderr, "    (case at line %d, version %u)\n", line, A.version);
 }
