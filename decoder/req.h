@@ -134,13 +134,10 @@ struct req_decoder {
 	void (*used)(const struct req_queue *q, struct rings_inflight *f, uint32_t len);
 };
 
-/* req_registry.c: the request decoder of device type device_id, or NULL. */
+/* req_registry.c: the request decoder of device type device_id, or NULL.
+ * Each req_<type>.c defines one const struct req_decoder req_decoder_<type>,
+ * declared and listed in req_registry.c only. */
 const struct req_decoder *req_decoder_find(uint32_t device_id);
-
-extern const struct req_decoder req_decoder_blk;
-extern const struct req_decoder req_decoder_net;
-extern const struct req_decoder req_decoder_console;
-extern const struct req_decoder req_decoder_rng;
 
 /* --- req_common.c --- */
 

@@ -5,6 +5,12 @@
 
 #include <stddef.h>
 
+/* req_blk.c, req_net.c, req_console.c, req_rng.c */
+extern const struct req_decoder req_decoder_blk;
+extern const struct req_decoder req_decoder_net;
+extern const struct req_decoder req_decoder_console;
+extern const struct req_decoder req_decoder_rng;
+
 static const struct req_decoder *const decoders[] = {
 	&req_decoder_net,
 	&req_decoder_blk,
