@@ -6,9 +6,20 @@
  * (decoder/req_registry.c, capture/emu/models.c, replay/setup.c) for the
  * code that is theirs, keyed by the same id.
  *
- * Adding a device type: its row (and its feature, config and queue arrays)
- * in device_types.c, its VIRTIO_ID_ in virtio.h, then optionally a request
- * decoder, an emulator model and a replay set-up in those registries.
+ * Adding a device type:
+ *  - virtio/virtio.h: its VIRTIO_ID_ (and request-format constants);
+ *  - virtio/device_types.c: its row, with its feature, config and queue
+ *    arrays (labels, feature and config names, checked layouts follow);
+ * then, for each layer that should do more than name it:
+ *  - decoder: decoder/req_<type>.c defining req_decoder_<type>, one line
+ *    in decoder/req_registry.c, one in decoder/meson.build;
+ *  - emulator: capture/emu/dev_<type>.c/.h (the model, its options
+ *    struct, its machine_opts), one line in capture/emu/models.c, one in
+ *    capture/emu/meson.build;
+ *  - replay: its set-up hook and registry line in replay/setup.c.
+ * The built-in driver's workloads (capture/driver/wl_<type>.c) still keep
+ * their options in one struct (workload.h), and replay reads outside
+ * input by request kind (replay/trace_in.c).
  *
  * Errors: lookups return NULL (or a "dev<id>" spelling) for ids the table
  * does not have; nothing here fails otherwise. */
