@@ -19,7 +19,10 @@
 #define RAWTRACE_FORMAT_VERSION 1u
 #define RAWTRACE_META_KV_MAX 64      /* key/value strings in the metadata */
 #define RAWTRACE_META_STR_MAX 1024   /* bytes per key or value */
-#define RAWTRACE_META_DEVICES_MAX 64 /* devices in the metadata table */
+/* Devices in the metadata table (docs/raw-trace-format.md: "n_devices
+ * (<= 64)"); a reader refuses more.  Devices a source finds later come as
+ * VMT_EV_DEVICE events; the decoder takes DEC_DEVICES_MAX in all. */
+#define RAWTRACE_META_DEVICES_MAX 64
 #define RAWTRACE_BLOCK_DEFAULT (64u * 1024u)
 #define RAWTRACE_BLOCK_MIN 4096u
 #define RAWTRACE_BLOCK_MAX (16u * 1024u * 1024u)
