@@ -315,7 +315,7 @@ static bool walk_chain(struct decoder *dec, struct dec_ring *r, uint16_t head, b
 		.indirect_ok = (rings_features(r->d) & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)) != 0,
 	};
 	struct walk_ctx w = { .dec = dec, .c = c, .segs = rs->scratch, .cap = rs->scratch_cap };
-	struct split_ring_chain out;
+	struct vring_chain out;
 
 	c->segs = rs->scratch;
 	int rc = split_ring_walk(&ring, head, &walk_ops, &w, &out);

@@ -17,7 +17,7 @@ void split_ring_desc_decode(const uint8_t b[VIRTQ_DESC_SIZE], struct vring_desc 
 
 /* Where the next finding goes: the walk's fault if it has none yet (a
  * salvaging walk keeps its first), else spare. */
-static struct vring_fault *slot(struct split_ring_chain *out, struct vring_fault *spare)
+static struct vring_fault *slot(struct vring_chain *out, struct vring_fault *spare)
 {
 	return out->fault.rule == RULE_NONE ? &out->fault : spare;
 }
@@ -51,7 +51,7 @@ static int check_indirect(const struct split_ring *r, const struct vring_ops *op
 }
 
 int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vring_ops *ops, void *ctx,
-		    struct split_ring_chain *out)
+		    struct vring_chain *out)
 {
 	struct vring_fault spare;
 	uint64_t table;

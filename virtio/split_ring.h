@@ -49,14 +49,6 @@ struct split_ring {
 	bool indirect_ok;           /* VIRTIO_F_INDIRECT_DESC negotiated */
 };
 
-/* What a walk found, whatever its result. */
-struct split_ring_chain {
-	uint32_t n_desc;  /* descriptors read (shown to on_desc) */
-	bool indirect;    /* the walk entered an indirect table */
-	bool rough;       /* a descriptor came from VRING_MEM_ROUGH bytes */
-	struct vring_fault fault; /* filled when the walk returns VRING_BROKEN */
-};
-
 /* Decode the 16 bytes of a split-ring descriptor. */
 void split_ring_desc_decode(const uint8_t b[VIRTQ_DESC_SIZE], struct vring_desc *d);
 
@@ -66,7 +58,7 @@ void split_ring_desc_decode(const uint8_t b[VIRTQ_DESC_SIZE], struct vring_desc 
  * descriptor out->n_desc were not available), VRING_STOPPED or a
  * callback's negative errno. */
 int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vring_ops *ops, void *ctx,
-		    struct split_ring_chain *out);
+		    struct vring_chain *out);
 
 /* The driver's avail idx is (uint16_t)(idx - last) entries ahead of the
  * device's last_avail: VRING_OK if that is at most num, else VRING_BROKEN

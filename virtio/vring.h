@@ -49,6 +49,14 @@ struct vring_fault {
 	char msg[VRING_MSG_MAX];
 };
 
+/* What a walk found, whatever its result and the ring layout. */
+struct vring_chain {
+	uint32_t n_desc;  /* descriptors read (shown to on_desc) */
+	bool indirect;    /* the walk entered an indirect table */
+	bool rough;       /* a descriptor came from VRING_MEM_ROUGH bytes */
+	struct vring_fault fault; /* filled when the walk returns VRING_BROKEN */
+};
+
 /* Results of a walk (positive: input, not errors of vmtrace). */
 enum vring_result {
 	VRING_OK = 0,      /* the chain ended at a descriptor without NEXT */

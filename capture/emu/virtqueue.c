@@ -161,7 +161,7 @@ static int fault_from(struct vq_fault *f, const struct vring_fault *vf)
 /* Walk the chain starting at head through the shared walker. */
 static int walk_chain(struct virtqueue *vq, uint16_t head, struct vq_chain *c, struct vq_fault *f)
 {
-	struct split_ring_chain w;
+	struct vring_chain w;
 
 	memset(c, 0, sizeof(*c));
 	c->head = head;

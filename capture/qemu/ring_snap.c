@@ -349,7 +349,7 @@ static int walk_chain(struct ring_snap *s, uint64_t desc, uint32_t num, uint16_t
 	struct split_ring ring = { .num = num, .desc = desc, .indirect_ok = true };
 	struct snap_walk w = { .s = s, .desc = desc, .num = num, .want_write = want_write, .used_len = used_len,
 			       .rec = rec, .n_rec = n_rec };
-	struct split_ring_chain out;
+	struct vring_chain out;
 	int r = split_ring_walk(&ring, head, &walk_ops, &w, &out);
 
 	return r < 0 ? r : 0;

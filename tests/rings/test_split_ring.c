@@ -144,7 +144,7 @@ static struct split_ring ring(uint32_t num, bool indirect_ok)
 }
 
 /* The walk broke rule at place (idx, pos, indirect) with message msg. */
-static void expect_fault_at(int line, int rc, const struct split_ring_chain *c, enum rule_id rule,
+static void expect_fault_at(int line, int rc, const struct vring_chain *c, enum rule_id rule,
 			    uint32_t idx, uint32_t pos, bool indirect, const char *msg)
 {
 	int saved = harness_failures;
@@ -180,7 +180,7 @@ static void test_desc_decode(void)
 static void test_simple_chain(void)
 {
 	struct split_ring r = ring(QN, false);
-	struct split_ring_chain c;
+	struct vring_chain c;
 
 	reset();
 	put(DESC, 5, BUF, 16, NX, 2);
@@ -219,7 +219,7 @@ static void test_chain_length(void)
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		uint32_t num = sizes[k];
 		struct split_ring r = ring(num, false);
-		struct split_ring_chain c;
+		struct vring_chain c;
 		char msg[VRING_MSG_MAX];
 
 		reset();
@@ -243,7 +243,7 @@ static void test_chain_length(void)
 
 	/* A self loop and a loop entered from outside it. */
 	struct split_ring r = ring(QN, false);
-	struct split_ring_chain c;
+	struct vring_chain c;
 	reset();
 	put(DESC, 3, BUF, 1, NX, 3);
 	EXPECT_FAULT(split_ring_walk(&r, 3, &ops_trace, &F, &c), &c, RULE_RING_CHAIN_LOOP, 3, QN, false,
@@ -260,7 +260,7 @@ static void test_chain_length(void)
 static void test_next_range(void)
 {
 	struct split_ring r = ring(QN, false);
-	struct split_ring_chain c;
+	struct vring_chain c;
 
 	reset();
 	put(DESC, 0, BUF, 1, NX, QN - 1);
@@ -289,7 +289,7 @@ static void test_next_range(void)
 static void test_indirect(void)
 {
 	struct split_ring r = ring(QN, true);
-	struct split_ring_chain c;
+	struct vring_chain c;
 
 	/* N: a table of num entries, all used, after a direct buffer. */
 	reset();
@@ -375,7 +375,7 @@ static void test_indirect(void)
 static void test_buffers(void)
 {
 	struct split_ring r = ring(QN, false);
-	struct split_ring_chain c;
+	struct vring_chain c;
 
 	reset();
 	put(DESC, 0, RAM_BASE + RAM_SIZE - 16, 16, 0, 0);
@@ -409,7 +409,7 @@ static void test_buffers(void)
 static void test_memory(void)
 {
 	struct split_ring r = ring(QN, true);
-	struct split_ring_chain c;
+	struct vring_chain c;
 
 	reset();
 	put(DESC, 0, BUF, 16, NX, 1);
@@ -459,7 +459,7 @@ static void test_memory(void)
 static void test_visitors(void)
 {
 	struct split_ring r = ring(QN, false);
-	struct split_ring_chain c;
+	struct vring_chain c;
 
 	reset();
 	for (uint32_t i = 0; i < 4; i++)
@@ -480,7 +480,7 @@ static void test_visitors(void)
 static void test_salvage(void)
 {
 	struct split_ring r = ring(QN, true);
-	struct split_ring_chain c;
+	struct vring_chain c;
 
 	/* Length 17: one whole descriptor followed; its next is outside
 	 * that one-entry table, which stops the walk, but the finding kept
