@@ -21,7 +21,8 @@
 #include "virtio/virtio.h"
 
 #define DUMP_MEM_PREVIEW 16  /* bytes of a MEM event shown without --hex */
-#define DUMP_DEV_COL 24      /* width of the device column */
+#define DUMP_DEV_COL 24      /* narrowest device column */
+#define DUMP_DEV_COL_MAX 48  /* a longer name pushes its line, not every line */
 
 struct dump_opts {
 	bool header;
@@ -224,6 +225,24 @@ static void dev_add(struct fmt_ctx *c, const struct vmt_device_desc *d)
 		fd->device_id = d->device_id;
 }
 
+/* Width of the device column: the longest escaped name the metadata
+ * gives, within DUMP_DEV_COL..DUMP_DEV_COL_MAX, so the columns stay
+ * aligned. */
+static int dev_col = DUMP_DEV_COL;
+
+static void set_dev_col(const struct fmt_ctx *c)
+{
+	char label[4 * FMT_NAME_MAX + 1];
+	size_t w = DUMP_DEV_COL;
+
+	for (size_t i = 0; i < c->n; i++) {
+		size_t k = strlen(esc(c->dev[i]->name, label, sizeof(label)));
+		if (k > w)
+			w = k;
+	}
+	dev_col = (int)(w < DUMP_DEV_COL_MAX ? w : DUMP_DEV_COL_MAX);
+}
+
 /* The device column: the escaped name, dev@BASE if unnamed, - if there is
  * no device. */
 static void print_device_col(const struct fmt_ctx *c, bool has_device, uint64_t base)
@@ -232,7 +251,7 @@ static void print_device_col(const struct fmt_ctx *c, bool has_device, uint64_t 
 	const struct fmt_device *d;
 
 	if (!has_device) {
-		out_printf("%-*s ", DUMP_DEV_COL, "-");
+		out_printf("%-*s ", dev_col, "-");
 		return;
 	}
 	d = fmt_ctx_find(c, base);
@@ -240,7 +259,7 @@ static void print_device_col(const struct fmt_ctx *c, bool has_device, uint64_t 
 		esc(d->name, label, sizeof(label));
 	else
 		snprintf(label, sizeof(label), "dev@0x%" PRIx64, base);
-	out_printf("%-*s ", DUMP_DEV_COL, label);
+	out_printf("%-*s ", dev_col, label);
 }
 
 static void out_bytes(const char *p, size_t len)
@@ -395,6 +414,7 @@ int cmd_dump(int argc, char **argv)
 	const struct rawtrace_meta *m = rawtrace_reader_meta(r);
 	for (size_t i = 0; i < m->n_devices; i++)
 		dev_add(c, &m->devices[i]);
+	set_dev_col(c);
 	if (o.header)
 		print_header(o.path, m);
 

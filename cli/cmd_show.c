@@ -1,5 +1,6 @@
 /* vmtrace show [trace.db] [--from SEQ] [--count N] [--device BASE]:
  * decoded events as text, with the violations found at each. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,6 +10,8 @@
 #include "capture/event.h"
 #include "cli/commands.h"
 #include "cli/util.h"
+#include "format/event_fmt.h"
+#include "format/tdb/fmt_tdb.h"
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_events.h"
 #include "tracedb/tdb_links.h"
@@ -37,27 +40,60 @@ static void usage(FILE *f)
 		"is not a trace.db that can be opened, or an argument is wrong.\n");
 }
 
-static void meaning(const struct tdb_event *row, char *out, size_t len)
+/* The formatter's device state for row: read from the file (format/tdb)
+ * at the first row and whenever rows were skipped (--from, --violations),
+ * walked along from the rows shown when they follow each other, and for
+ * --device after the first row (the events of one device change only its
+ * own state, and all of them are shown).  A state that cannot be read
+ * leaves the selectors unknown: nothing is named from a guess.  *next is
+ * the seq the walk expects next. */
+static void fmt_prepare(struct fmt_ctx *c, struct tdb *t, const struct tdb_event *row, bool one_device,
+			bool *filled, uint64_t *next)
 {
-	const char *reg = row->reg;
-	uint64_t v = row->ev.value;
-	uint32_t id = row->dev ? (uint32_t)row->dev->device_id : 0;
-	char tmp[256];
+	const struct tdb_device *td = row->dev;
 
-	out[0] = '\0';
-	if (!reg)
-		return;
-	if (!strcmp(reg, "Status"))
-		snprintf(out, len, "%s", virtio_status_str((uint32_t)v, tmp, sizeof(tmp)));
-	else if (!strcmp(reg, "DeviceID"))
-		snprintf(out, len, "%s", virtio_device_type_name((uint32_t)v) ? virtio_device_type_name((uint32_t)v) : "unassigned id");
-	else if (!strcmp(reg, "InterruptStatus") || !strcmp(reg, "InterruptACK"))
-		snprintf(out, len, "%s%s", v & 1 ? "used-buffer " : "", v & 2 ? "config-change" : "");
-	else if (!strcmp(reg, "QueueNotify") || !strcmp(reg, "QueueSel"))
-		snprintf(out, len, "queue %llu", (unsigned long long)v);
-	else if (!strcmp(reg, "DeviceFeatures") || !strcmp(reg, "DriverFeatures") ||
-		 !strcmp(reg, "HostFeatures") || !strcmp(reg, "GuestFeatures"))
-		snprintf(out, len, "word bits: %s", virtio_features_str(id, v, tmp, sizeof(tmp)));
+	if (!*filled) {
+		if (fmt_tdb_fill(c, t, row->ev.seq) != 0)
+			for (size_t i = 0; i < c->n; i++)
+				c->dev[i]->unknown = FMT_UNKNOWN_ALL;
+		*filled = true;
+	} else if (row->ev.seq != *next && !one_device) {
+		/* A register access needs its own device's state; memory
+		 * is named from every device's rings. */
+		int r = td && row->ev.type != VMT_EV_MEM ? fmt_tdb_fill_device(c, t, td->id, row->ev.seq)
+							 : fmt_tdb_fill(c, t, row->ev.seq);
+		if (r != 0)
+			for (size_t i = 0; i < c->n; i++)
+				c->dev[i]->unknown = FMT_UNKNOWN_ALL;
+	}
+	if (td && !fmt_ctx_find(c, td->base)) {
+		struct fmt_device *d = fmt_ctx_device(c, td->base);
+		if (d) {
+			fmt_device_set_name(d, td->name);
+			d->version = td->version == 1 || td->version == 2 ? td->version : 0;
+			d->device_id = td->device_id > 0 && td->device_id <= UINT32_MAX ? (uint32_t)td->device_id : 0;
+			if (row->ev.seq != 0)
+				d->unknown = FMT_UNKNOWN_ALL; /* not in the file's state: a damaged row */
+		}
+	}
+	*next = row->ev.seq + 1;
+}
+
+#define SHOW_DEV_COL 24     /* narrowest device column */
+#define SHOW_DEV_COL_MAX 48 /* a longer name pushes its line, not every line */
+
+/* The device column's width: the longest escaped name, within the two. */
+static int dev_col_width(const struct fmt_ctx *c)
+{
+	char name[4 * FMT_NAME_MAX + 1];
+	size_t w = SHOW_DEV_COL;
+
+	for (size_t i = 0; i < c->n; i++) {
+		size_t k = strlen(term_escape((const unsigned char *)c->dev[i]->name, name, sizeof(name)));
+		if (k > w)
+			w = k;
+	}
+	return (int)(w < SHOW_DEV_COL_MAX ? w : SHOW_DEV_COL_MAX);
 }
 
 /* Print the violations at one event (tdb_violations_at). */
@@ -135,12 +171,30 @@ int cmd_show(int argc, char **argv)
 		}
 		f.device = id;
 	}
+	struct fmt_ctx *fc = NULL;
+	uint64_t damaged = 0, shown = 0, next = 0;
+	bool filled = false;
+	struct tdb_event row;
+	f.with_data = true; /* the formatter decodes ring entries from their bytes */
+	if (r == 0 && fmt_ctx_new(&fc) < 0)
+		r = -ENOMEM;
+	/* The state where the range starts (a state that cannot be read
+	 * leaves the selectors unknown); the device column as wide as the
+	 * longest name, so the columns stay aligned. */
+	int devw = SHOW_DEV_COL;
+	if (r == 0) {
+		if (fmt_tdb_fill(fc, t, from) != 0)
+			for (size_t i = 0; i < fc->n; i++)
+				fc->dev[i]->unknown = FMT_UNKNOWN_ALL;
+		filled = true;
+		next = from;
+		devw = dev_col_width(fc);
+	}
 	if (r == 0)
 		r = tdb_cursor_open(t, &f, TDB_FORWARD, &cur);
-	uint64_t damaged = 0, shown = 0;
-	struct tdb_event row;
 	while (r == 0 && shown < count) {
-		char dev[96], what[640], mean[512], text[512];
+		char dev[4 * TDB_NAME_MAX + 1], what[4 * 1024 + 640];
+		struct fmt_info info;
 		r = tdb_cursor_next(cur, &row);
 		if (r == TDB_END) {
 			r = 0;
@@ -152,35 +206,35 @@ int cmd_show(int argc, char **argv)
 		shown++;
 		uint64_t seq = row.ev.seq;
 		double us = (double)row.ev.ts_ns / 1000.0;
-		const char *type = tdb_vocab_name(&tdb_vocab_event_type, row.ev.type);
 		term_escape((const unsigned char *)(row.dev ? row.dev->name : ""), dev, sizeof(dev));
 
 		if (row.damaged) {
 			damaged++;
 			if (!row.seq_ok) {
-				if (printf("%8s %12.3fus %-24s damaged row: seq %s\n", "?", us, dev, row.seq_shown) < 0)
+				if (printf("%8s %12.3fus %-*s damaged row: seq %s\n", "?", us, devw, dev, row.seq_shown) < 0)
 					break;
 				continue;
 			}
 			snprintf(what, sizeof(what), "damaged row: %s%s", strcmp(row.table, "memory") ? "" : "memory row: ",
 				 row.why);
-		} else if (row.ev.type == VMT_EV_MMIO) {
-			meaning(&row, mean, sizeof(mean));
-			snprintf(what, sizeof(what), "%s %-18s %d 0x%08llx %s", tdb_vocab_name(&tdb_vocab_dir, row.ev.dir),
-				 term_escape((const unsigned char *)row.reg, text, sizeof(text)), row.ev.width,
-				 (unsigned long long)row.ev.value, mean);
-		} else if (row.ev.type == VMT_EV_MEM) {
-			snprintf(what, sizeof(what), "memory %lld bytes at 0x%llx", (long long)row.ev.len,
-				 (unsigned long long)row.ev.addr);
-		} else if (row.ev.type == VMT_EV_IRQ) {
-			snprintf(what, sizeof(what), "interrupt raised, InterruptStatus 0x%llx", (unsigned long long)row.ev.value);
-		} else if (row.ev.type == VMT_EV_MARKER || row.ev.type == VMT_EV_VIOLATION) {
-			snprintf(what, sizeof(what), "%s: %s", type, term_escape((const unsigned char *)row.text, text, sizeof(text)));
+			next = seq + 1; /* not a skip: the formatter's walk goes on */
 		} else {
-			/* lost, device: checked by the cursor to be these */
-			snprintf(what, sizeof(what), "%s %lld", type, (long long)row.ev.value);
+			/* One formatter for dump, show and replay
+			 * (format/event_fmt.h); memory named from a ring is
+			 * shown under the ring's device. */
+			struct vmt_event ev = row.ev;
+			if (ev.type == VMT_EV_IRQ)
+				ev.width = FMT_IRQ_EDGE_UNKNOWN; /* the row keeps the status only */
+			if ((ev.type == VMT_EV_MARKER || ev.type == VMT_EV_VIOLATION) && row.text) {
+				ev.data = (const uint8_t *)row.text; /* the text's length is ev.len */
+				ev.len = (uint32_t)strnlen(row.text, ev.len);
+			}
+			fmt_prepare(fc, t, &row, have_base, &filled, &next);
+			fmt_event_next(fc, &ev, NULL, what, sizeof(what), &info);
+			if (row.ev.type == VMT_EV_MEM && info.where.dev)
+				term_escape((const unsigned char *)info.where.dev->name, dev, sizeof(dev));
 		}
-		if (printf("%8lld %12.3fus %-24s %s\n", (long long)seq, us, dev, what) < 0)
+		if (printf("%8lld %12.3fus %-*s %s\n", (long long)seq, us, devw, dev, what) < 0)
 			break;
 		if (row.damaged && strstr(row.why, "twice"))
 			continue; /* its violations are printed with the first */
@@ -191,6 +245,7 @@ int cmd_show(int argc, char **argv)
 		error("%s", tdb_errmsg(t));
 	}
 	tdb_cursor_close(cur);
+	fmt_ctx_free(fc);
 	tdb_close(t);
 	if (damaged)
 		warning("'%s': %" PRIu64 " damaged row%s (printed as 'damaged row: ...')", path, damaged,

@@ -79,7 +79,8 @@ static size_t format_into(const struct fmt_ctx *c, const struct vmt_event *ev, c
 		}
 		break;
 	case VMT_EV_IRQ:
-		fmt_out_printf(&o, "irq %s status 0x%" PRIx64, ev->width ? "raised" : "lowered", ev->value);
+		fmt_out_printf(&o, "irq %sstatus 0x%" PRIx64,
+			       ev->width == FMT_IRQ_EDGE_UNKNOWN ? "" : ev->width ? "raised " : "lowered ", ev->value);
 		if (ev->value & VIRTIO_MMIO_INT_MASK)
 			fmt_out_printf(&o, " %s%s%s", ev->value & VIRTIO_MMIO_INT_VRING ? "used-buffer" : "",
 				       (ev->value & VIRTIO_MMIO_INT_MASK) == VIRTIO_MMIO_INT_MASK ? "|" : "",

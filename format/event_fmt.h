@@ -10,7 +10,8 @@
  *   mmio    "W DriverFeatures    4 0x00000001 word 1: VERSION_1"
  *   mem     "mem 0x40000000 len 16 driver: q0 desc[0] addr=0x40000690 len=48 flags=INDIRECT"
  *           (": NAME" only when the bytes lie in a followed ring)
- *   irq     "irq raised status 0x1 used-buffer"
+ *   irq     "irq raised status 0x1 used-buffer" ("irq status ..." when the
+ *           edge is not known: FMT_IRQ_EDGE_UNKNOWN)
  *   marker  "marker \"text\""  (text escaped, format/escape.h)
  *   lost    "lost 12 events"
  *   violation "violation KEY SEVERITY \"message\" [section]" (ev->value is
@@ -30,6 +31,10 @@
 #include "format/fmt_mem.h"
 
 struct vmt_event;
+
+/* A VMT_EV_IRQ whose width (1 raised, 0 lowered) is not known: a trace.db
+ * row keeps the InterruptStatus value only.  Printed "irq status ...". */
+#define FMT_IRQ_EDGE_UNKNOWN 0xffu
 
 /* What fmt_event found out besides the text. */
 struct fmt_info {

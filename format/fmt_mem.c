@@ -250,8 +250,8 @@ bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_e
 			struct fmt_areas a;
 			uint64_t st[3], sz[3], off;
 
-			if (!fmt_queue_areas(d, qi, &a))
-				continue;
+			if (d->q[qi].num == 0 || !fmt_queue_areas(d, qi, &a))
+				continue; /* the cheap test first: most queues are unused */
 			st[AREA_DESC] = a.desc;
 			sz[AREA_DESC] = a.desc_size;
 			st[AREA_AVAIL] = a.avail;

@@ -92,7 +92,7 @@ void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *b
 		break;
 	case TEV_IRQ:
 		ve.type = VMT_EV_IRQ;
-		ve.width = 1; /* the decoder records raised interrupts */
+		ve.width = FMT_IRQ_EDGE_UNKNOWN; /* a trace.db row keeps the status only */
 		ve.value = ev->value;
 		break;
 	case TEV_MARKER:

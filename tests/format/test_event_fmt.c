@@ -144,6 +144,12 @@ static void test_queue_and_irq(void)
 	CHECK(has(wr(MMIO_INTERRUPT_ACK, 6), "config-change|0x4"));
 	struct vmt_event irq = { .type = VMT_EV_IRQ, .base = BASE, .width = 1, .value = 1 };
 	CHECK_STR(next(irq), "irq raised status 0x1 used-buffer");
+	irq.width = 0;
+	irq.value = 3;
+	CHECK_STR(next(irq), "irq lowered status 0x3 used-buffer|config-change");
+	irq.width = FMT_IRQ_EDGE_UNKNOWN;
+	irq.value = 0;
+	CHECK_STR(next(irq), "irq status 0x0");
 }
 
 static void test_legacy(void)
