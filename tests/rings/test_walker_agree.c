@@ -81,7 +81,10 @@ static struct {
 	 * kept for the snapshot leg. */
 	struct side x;
 	unsigned n_acc;
-	struct { uint32_t off, value; bool write; } acc[ACCESSES_MAX];
+	struct access {
+		uint32_t off, value;
+		bool write;
+	} acc[ACCESSES_MAX];
 } A;
 
 /* --- the event stream --- */
@@ -134,7 +137,7 @@ static void side_close(struct side *sd)
 static void note_access(uint32_t off, bool write, uint32_t value)
 {
 	if (A.n_acc < ACCESSES_MAX)
-		A.acc[A.n_acc] = (typeof(A.acc[0])){ .off = off, .value = value, .write = write };
+		A.acc[A.n_acc] = (struct access){ .off = off, .value = value, .write = write };
 	A.n_acc++;
 }
 
