@@ -105,32 +105,38 @@ static void publish_avail_event(struct virtqueue *vq)
 		ring_put_u16(vq, split_ring_avail_event_addr(&vq->ring), vq->last_avail);
 }
 
+/* A pop's walk: the queue and the chain being filled. */
+struct pop_walk {
+	struct virtqueue *vq;
+	struct vq_chain *c;
+};
+
 /* The walker's view of guest RAM: all of it, so an unreadable descriptor
  * is the guest's doing (split_ring.h). */
 static int walk_read(void *ctx, uint64_t gpa, void *dst, uint32_t len)
 {
-	const struct virtqueue *vq = ctx;
+	const struct pop_walk *w = ctx;
 
-	return gmem_read(vq->gm, gpa, dst, len) < 0 ? VRING_MEM_MISSING : VRING_MEM_EXACT;
+	return gmem_read(w->vq->gm, gpa, dst, len) < 0 ? VRING_MEM_MISSING : VRING_MEM_EXACT;
 }
 
 static bool walk_contains(void *ctx, uint64_t gpa, uint64_t len)
 {
-	const struct virtqueue *vq = ctx;
+	const struct pop_walk *w = ctx;
 
-	return gmem_contains(vq->gm, gpa, len);
+	return gmem_contains(w->vq->gm, gpa, len);
 }
 
-/* Each buffer into the chain being popped (vq->walking). */
+/* Each buffer into the chain being popped. */
 static int walk_buf(void *ctx, const struct vring_desc *d, const struct vring_place *at)
 {
-	struct virtqueue *vq = ctx;
-	struct vq_chain *c = vq->walking;
+	struct pop_walk *w = ctx;
+	struct vq_chain *c = w->c;
 	bool writable = d->flags & VIRTQ_DESC_F_WRITE;
 
 	(void)at;
 	/* At most num direct plus num indirect buffers: scratch holds 2 * num. */
-	if (c->n >= 2 * vq->num)
+	if (c->n >= 2 * w->vq->num)
 		return -EOVERFLOW;
 	c->bufs[c->n++] = (struct vq_buf){ .gpa = d->addr, .len = d->len, .writable = writable };
 	if (writable) {
@@ -161,14 +167,13 @@ static int fault_from(struct vq_fault *f, const struct vring_fault *vf)
 /* Walk the chain starting at head through the shared walker. */
 static int walk_chain(struct virtqueue *vq, uint16_t head, struct vq_chain *c, struct vq_fault *f)
 {
+	struct pop_walk pw = { .vq = vq, .c = c };
 	struct vring_chain w;
 
 	memset(c, 0, sizeof(*c));
 	c->head = head;
 	c->bufs = vq->scratch;
-	vq->walking = c;
-	int r = split_ring_walk(&vq->ring, head, &walk_ops, vq, &w);
-	vq->walking = NULL;
+	int r = split_ring_walk(&vq->ring, head, &walk_ops, &pw, &w);
 	c->indirect = w.indirect;
 	if (r == VRING_OK)
 		return 0;

@@ -57,7 +57,6 @@ struct virtqueue {
 	struct vq_buf *scratch; /* 2 * num entries (a direct chain plus one indirect
 				 * table); owned (vq_setup / vq_release) */
 	struct split_ring ring; /* num, the areas and indirect_ok, for the walker */
-	struct vq_chain *walking; /* the chain vq_pop is filling, else NULL */
 };
 
 /* Check the layout (num a power of two in [1, VIRTQ_SIZE_MAX], areas aligned
