@@ -434,6 +434,101 @@ static void test_text_and_limits(void)
 	CHECK_EQ_U(fmt_event(ctx, &e, NULL, NULL, 0, &info), 0);
 }
 
+/* A deterministic pseudo-random walk of hostile events: register writes
+ * of any value to any offset (selectors, sizes, addresses near 2^64),
+ * memory events at addresses near the rings and near 2^64 with lengths up
+ * to the largest, buffers of every size.  Every output must be
+ * NUL-terminated inside its buffer and hold no control byte (run it under
+ * ASan/UBSan for the reads). */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static void test_random_walk(void)
+{
+	static const uint32_t offs[] = { MMIO_QUEUE_SEL, MMIO_QUEUE_NUM, MMIO_QUEUE_DESC_LOW, MMIO_QUEUE_DESC_HIGH,
+					 MMIO_QUEUE_DRIVER_LOW, MMIO_QUEUE_DRIVER_HIGH, MMIO_QUEUE_DEVICE_LOW,
+					 MMIO_QUEUE_DEVICE_HIGH, MMIO_QUEUE_PFN, MMIO_QUEUE_ALIGN, MMIO_GUEST_PAGE_SIZE,
+					 MMIO_DEVICE_FEATURES_SEL, MMIO_DRIVER_FEATURES_SEL, MMIO_DEVICE_FEATURES,
+					 MMIO_DRIVER_FEATURES, MMIO_STATUS, MMIO_QUEUE_RESET, MMIO_VERSION, MMIO_DEVICE_ID,
+					 MMIO_QUEUE_READY, MMIO_CONFIG, MMIO_CONFIG + 0x13, MMIO_INTERRUPT_ACK };
+	static uint8_t data[4096];
+	char buf[300];
+	struct fmt_info info;
+	unsigned named = 0, spans = 0;
+	int bad = 0;
+
+	fmt_ctx_free(ctx);
+	ctx = NULL;
+	CHECK(fmt_ctx_new(&ctx) == 0);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)rnd();
+	for (int i = 0; i < 200000 && !bad; i++) {
+		uint64_t r = rnd();
+		struct vmt_event e = { .base = BASE + (r & 3) * 0x200 };
+		size_t size = 1 + (size_t)(rnd() % sizeof(buf));
+
+		if (r & 0x10) {
+			e.type = VMT_EV_MMIO;
+			e.dir = (r >> 5) & 1 ? VMT_DIR_WRITE : VMT_DIR_READ;
+			e.width = (uint8_t[]){ 4, 4, 4, 8, 1, 2, 3, 255 }[(r >> 6) & 7];
+			e.addr = (r >> 9) & 1 ? offs[(r >> 10) % (sizeof(offs) / sizeof(offs[0]))] : rnd();
+			switch ((r >> 20) & 3) {
+			case 0: e.value = rnd(); break;
+			case 1: e.value = rnd() & 0xff; break;
+			case 2: e.value = UINT64_MAX - (rnd() & 0xfff); break;
+			default: e.value = 0x40000000 + (rnd() & 0xffff); break;
+			}
+		} else if (r & 0x20) {
+			e.type = VMT_EV_MEM;
+			e.flags = (uint16_t)rnd();
+			switch ((r >> 6) & 3) {
+			case 0: e.addr = 0x40000000 + (rnd() & 0xffff); break;
+			case 1: e.addr = UINT64_MAX - (rnd() & 0xffff); break;
+			case 2: e.addr = rnd(); break;
+			default: e.addr = (rnd() & 0xfffff000) << 12; break;
+			}
+			if ((r >> 8) & 1) {
+				e.len = (uint32_t)(rnd() % sizeof(data));
+				e.data = data;
+			} else {
+				e.len = (uint32_t)rnd(); /* no bytes: names only */
+			}
+		} else {
+			e.type = (uint8_t)(r >> 8);
+			e.value = rnd();
+			e.width = (uint8_t)rnd();
+			e.len = (uint32_t)(rnd() % 64);
+			e.data = data;
+		}
+		memset(buf, 'Z', sizeof(buf));
+		size_t n = fmt_event_next(ctx, &e, (r >> 30) & 1 ? "note\x9b" : NULL, buf, size, &info);
+		named += info.named;
+		spans += info.named && strstr(buf, "spans") != NULL;
+		if (n >= size || buf[n] != '\0' || strlen(buf) != n) {
+			CHECK(!"output not NUL-terminated inside its buffer");
+			bad = 1;
+		}
+		for (size_t k = 0; k < n && !bad; k++) {
+			unsigned char ch = (unsigned char)buf[k];
+			if (ch < 0x20 || ch == 0x7f) {
+				fprintf(stderr, "  control byte in: %s\n", buf);
+				CHECK(!"control byte in output");
+				bad = 1;
+			}
+		}
+	}
+	/* The walk reaches the naming code, both ways. */
+	fprintf(stderr, "random walk: %u memory events named, %u of them spanning areas\n", named, spans);
+	CHECK(named > 100);
+	CHECK(spans > 10);
+}
+
 int main(void)
 {
 	RUN(test_register_line);
@@ -445,6 +540,7 @@ int main(void)
 	RUN(test_hostile);
 	RUN(test_filled_state);
 	RUN(test_text_and_limits);
+	RUN(test_random_walk);
 	fmt_ctx_free(ctx);
 	return harness_finish("test_event_fmt");
 }
