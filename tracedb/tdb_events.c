@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,10 @@ struct tdb_cursor {
 	enum tdb_direction dir;
 	bool active;               /* st[dir] is stepping through a page */
 	bool done;
-	sqlite3_value *key;        /* seq of the last row returned (NULL: none yet) */
+	bool have_key;             /* a row was returned since the last seek */
+	bool key_int;              /* its seq is an integer: key_i (else key) */
+	int64_t key_i;
+	sqlite3_value *key;        /* a seq that is not an integer (damaged rows) */
 	uint64_t ties;             /* rows returned so far with that seq */
 	uint64_t skip;             /* of them, still to pass over in this page */
 	uint64_t in_page, limit;
@@ -160,6 +164,7 @@ void tdb_cursor_seek(struct tdb_cursor *c, uint64_t seq, enum tdb_direction dir)
 	c->dir = dir;
 	sqlite3_value_free(c->key);
 	c->key = NULL;
+	c->have_key = c->key_int = false;
 	c->ties = 0;
 	sqlite3_value_free(c->start);
 	c->start = NULL;
@@ -296,18 +301,18 @@ static int mmio_columns(sqlite3_stmt *st, struct tdb_event *row)
 	return 0;
 }
 
-/* Fill row from the current result row of st. prev: the last row's seq
- * (NULL if none). Returns 0 or TDB_E_DAMAGED_ROW. */
-static int read_row(struct tdb *t, sqlite3_stmt *st, sqlite3_value *prev, struct tdb_event *row)
+/* The columns of read_row, without the seq text of a damaged row. */
+static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, struct tdb_event *row)
 {
 	char a[96], b[96];
 	int64_t seq, x;
 	int n, type;
 	const char *s;
 
-	memset(row, 0, sizeof(*row));
+	/* the text buffers are filled only for damaged rows (read_row) */
+	memset(row, 0, offsetof(struct tdb_event, seq_shown));
+	row->seq_shown[0] = row->why[0] = '\0';
 	row->device = -1;
-	tdb_row_shown(st, C_SEQ, row->seq_shown, sizeof(row->seq_shown));
 	if (!tdb_row_int(st, C_SEQ, 0, INT64_MAX, false, &seq))
 		return damaged(row, "events", "%s", sqlite3_column_type(st, C_SEQ) == SQLITE_INTEGER
 							    ? "negative sequence number"
@@ -318,7 +323,7 @@ static int read_row(struct tdb *t, sqlite3_stmt *st, sqlite3_value *prev, struct
 		row->ev.ts_ns = (uint64_t)x;
 	if (tdb_row_int(st, C_VCPU, 0, UINT16_MAX, false, &x))
 		row->ev.vcpu = (uint16_t)x;
-	if (prev && key_cmp(sqlite3_column_value(st, C_SEQ), prev) == 0)
+	if (dup)
 		return damaged(row, "events", "appears twice (a duplicate events or memory row)");
 	s = tdb_row_text(st, C_TYPE, &n);
 	type = tdb_vocab_parse(&tdb_vocab_event_type, s, (size_t)n);
@@ -364,6 +369,17 @@ static int read_row(struct tdb *t, sqlite3_stmt *st, sqlite3_value *prev, struct
 	}
 }
 
+/* Fill row from the current result row of st; dup: its seq is the one
+ * the cursor returned last. Returns 0 or TDB_E_DAMAGED_ROW. */
+static int read_row(struct tdb *t, sqlite3_stmt *st, bool dup, struct tdb_event *row)
+{
+	int r = read_columns(t, st, dup, row);
+
+	if (r)
+		tdb_row_shown(st, C_SEQ, row->seq_shown, sizeof(row->seq_shown));
+	return r;
+}
+
 /* Bind the key the next page starts from. */
 static int start_page(struct tdb_cursor *c)
 {
@@ -371,7 +387,9 @@ static int start_page(struct tdb_cursor *c)
 	int rc;
 
 	sqlite3_reset(st);
-	if (c->key)
+	if (c->have_key && c->key_int)
+		rc = sqlite3_bind_int64(st, P_KEY, c->key_i);
+	else if (c->have_key)
 		rc = sqlite3_bind_value(st, P_KEY, c->key);
 	else if (c->start)
 		rc = sqlite3_bind_value(st, P_KEY, c->start);
@@ -381,7 +399,7 @@ static int start_page(struct tdb_cursor *c)
 		rc = sqlite3_bind_zeroblob(st, P_KEY, 0); /* above every number and text */
 	if (rc != SQLITE_OK)
 		return tdb_sql_fail(c->t, "reading events");
-	c->skip = c->key ? c->ties : 0;
+	c->skip = c->have_key ? c->ties : 0;
 	c->limit = (uint64_t)c->f.page + c->skip;
 	sqlite3_bind_int64(st, P_LIMIT, c->limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)c->limit);
 	c->in_page = 0;
@@ -412,20 +430,26 @@ int tdb_cursor_next(struct tdb_cursor *c, struct tdb_event *row)
 		}
 		c->in_page++;
 		sqlite3_value *k = sqlite3_column_value(st, C_SEQ);
-		bool same = c->key && key_cmp(k, c->key) == 0;
+		bool k_int = sqlite3_value_type(k) == SQLITE_INTEGER;
+		int64_t k_i = k_int ? sqlite3_value_int64(k) : 0;
+		bool same = c->have_key && (c->key_int ? k_int && k_i == c->key_i : key_cmp(k, c->key) == 0);
 		if (same && c->skip > 0) {
 			c->skip--;
 			continue;
 		}
-		r = read_row(c->t, st, same ? c->key : NULL, row);
+		r = read_row(c->t, st, same, row);
 		if (same) {
 			c->ties++;
 		} else {
-			sqlite3_value *nk = sqlite3_value_dup(k);
-			if (!nk)
+			/* integers (every intact row) are kept without a copy */
+			sqlite3_value *nk = NULL;
+			if (!k_int && !(nk = sqlite3_value_dup(k)))
 				return tdb_fail(c->t, -ENOMEM, "out of memory reading events");
 			sqlite3_value_free(c->key);
 			c->key = nk;
+			c->key_int = k_int;
+			c->key_i = k_i;
+			c->have_key = true;
 			c->ties = 1;
 		}
 		if (r == TDB_E_DAMAGED_ROW)

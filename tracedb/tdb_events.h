@@ -60,9 +60,9 @@ struct tdb_event {
 	enum tdb_mem_kind mem_kind;  /* MEM with has_memory */
 	bool exact;
 	bool seq_ok;                 /* false: ev.seq is 0 and seq_shown says what it was */
-	char seq_shown[48];          /* "42", "'x'", "-5" */
 	bool damaged;                /* the row contradicts the file (TDB_E_DAMAGED_ROW) */
 	const char *table;           /* damaged: "events" or "memory" */
+	char seq_shown[48];          /* damaged: its seq as the file has it ("42", "'x'", "-5") */
 	char why[256];               /* damaged: "width -3", "dir 'X' (R or W)" */
 };
 /* The pointers in a tdb_event are valid until the next call on the cursor. */
