@@ -9,6 +9,8 @@
 #include "capture/emu/emu.h"
 #include "capture/emu/machine.h"
 
+_Static_assert(RIG_DEVICES_MAX <= MACHINE_DEVICES_MAX, "the built-in machine's devices fit in one machine");
+
 int rig_parse_devices(struct rig_cfg *cfg, const char *list, char *err, size_t errlen)
 {
 	const char *p = list;
