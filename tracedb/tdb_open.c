@@ -137,8 +137,12 @@ static int check_file(sqlite3 *db, const char *path, bool *has_anomalies, char *
 			return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no table '%s')", path,
 					 required_tables[i]);
 	}
+	/* Older files have no anomalies table; one that is something else
+	 * (a view would run the file's own SQL) is refused like the others. */
 	rc = query_text(db, "SELECT type FROM sqlite_schema WHERE name = 'anomalies'", NULL, buf, sizeof(buf));
-	*has_anomalies = rc == SQLITE_ROW && strcmp(buf, "table") == 0;
+	if (rc == SQLITE_ROW && strcmp(buf, "table") != 0)
+		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no table 'anomalies')", path);
+	*has_anomalies = rc == SQLITE_ROW;
 	rc = query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", NULL, buf, sizeof(buf));
 	if (rc != SQLITE_ROW)
 		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no schema version)", path);

@@ -507,6 +507,21 @@ static void test_open_errors(void)
 	CHECK_EQ_U(tdb_open(&t, path, err, sizeof(err)), TDB_E_NOT_TRACE);
 	CHECK(strstr(err, "no table 'lost'") != NULL);
 
+	path = copy_with("view.db", "DROP TABLE anomalies; CREATE VIEW anomalies AS SELECT seq, device, NULL AS queue, "
+			 "rule, message FROM violations;");
+	CHECK_EQ_U(tdb_open(&t, path, err, sizeof(err)), TDB_E_NOT_TRACE);
+	CHECK(strstr(err, "no table 'anomalies'") != NULL);
+	path = copy_with("noanomalies.db", "DROP TABLE anomalies;");
+	CHECK_EQ_U(tdb_open(&t, path, err, sizeof(err)), 0);
+	if (t) {
+		uint64_t nv = 1, na = 1;
+		CHECK(!tdb_has_anomalies(t));
+		CHECK_EQ_U(tdb_violations_count(t, &nv, &na), 0);
+		CHECK(nv == 0 && na == 0);
+		tdb_close(t);
+		t = NULL;
+	}
+
 	path = copy_with("noevents.db", "DELETE FROM meta WHERE key = 'events';");
 	CHECK_EQ_U(tdb_open(&t, path, err, sizeof(err)), TDB_E_INCOMPLETE);
 
@@ -581,7 +596,8 @@ static void test_vocab(void)
 int main(int argc, char **argv)
 {
 	static const char *const scratch[] = { "viol.db", "dup.db", "width.db", "viol2.db", "garbage.db", "notable.db",
-					       "noevents.db", "version.db", "damaged.db", "rows.db" };
+					       "noevents.db", "version.db", "damaged.db", "rows.db", "view.db",
+					       "noanomalies.db" };
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: test_tdb samples/emu-modern.db\n");
