@@ -227,19 +227,35 @@ static int load_counts(struct trace_in *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* meta key as an unsigned number into *out (0 and *known false if it is
+ * not there). Returns 0, or an error (a value that is no number). */
+static int meta_num(struct trace_in *t, const char *key, uint64_t *out, bool *known)
+{
+	int r = tdb_meta_u64(t->db, key, out);
+
+	if (known)
+		*known = r == 0;
+	return r == TDB_E_NOT_FOUND ? 0 : r;
+}
+
 int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen)
 {
-	struct tdb_meta m;
+	struct tdb_meta m = { 0 };
+	bool have_base, have_size;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	/* Someone else's file: opened defensively, its schema checked. */
 	if (tdb_open(&t->db, path, err, errlen) != 0)
 		return -1;
-	if (tdb_meta_read(t->db, &m))
+	/* Only the facts replay uses: a damaged value elsewhere in meta
+	 * (lost, events) does not stop it. */
+	if (tdb_meta_text(t->db, "source", m.source, sizeof(m.source)) < 0 ||
+	    meta_num(t, "ram_base", &m.ram_base, &have_base) || meta_num(t, "ram_size", &m.ram_size, &have_size) ||
+	    meta_num(t, "raw.seed", &m.seed, NULL))
 		return tdb_error(t, err, errlen);
 	escape_str(m.source, t->source, sizeof(t->source));
-	t->ram_known = m.ram_known;
+	t->ram_known = have_base && have_size;
 	t->ram_base = m.ram_base;
 	t->ram_size = m.ram_size;
 	t->seed = m.seed;
