@@ -81,6 +81,9 @@ static void fmt_prepare(struct fmt_ctx *c, struct tdb *t, const struct tdb_event
 
 #define SHOW_DEV_COL 24     /* narrowest device column */
 #define SHOW_DEV_COL_MAX 48 /* a longer name pushes its line, not every line */
+/* Events either side of a --from/--count range whose requests' buffers are
+ * loaded to name memory (a chain made available or used that far away). */
+#define SHOW_BUF_MARGIN 16384u
 
 /* The device column's width: the longest escaped name, within the two. */
 static int dev_col_width(const struct fmt_ctx *c)
@@ -172,6 +175,7 @@ int cmd_show(int argc, char **argv)
 		f.device = id;
 	}
 	struct fmt_ctx *fc = NULL;
+	struct fmt_tdb_bufs *bufs = NULL;
 	uint64_t damaged = 0, shown = 0, next = 0;
 	bool filled = false;
 	struct tdb_event row;
@@ -189,6 +193,17 @@ int cmd_show(int argc, char **argv)
 		filled = true;
 		next = from;
 		devw = dev_col_width(fc);
+		/* Memory outside the rings is named by the request whose
+		 * buffer it is (not with --device: it shows no memory).  A
+		 * count of rows in a row bounds the requests to load: those
+		 * notified in the range and a margin either side. */
+		uint64_t lo = 0, hi = 0;
+		if (!only_viol && count < INT64_MAX) {
+			lo = from > SHOW_BUF_MARGIN ? from - SHOW_BUF_MARGIN : 0;
+			hi = from + count + SHOW_BUF_MARGIN;
+		}
+		if (!have_base && fmt_tdb_bufs_load(&bufs, t, lo, hi) != 0)
+			bufs = NULL; /* the rings are still named */
 	}
 	if (r == 0)
 		r = tdb_cursor_open(t, &f, TDB_FORWARD, &cur);
@@ -229,10 +244,19 @@ int cmd_show(int argc, char **argv)
 				ev.data = (const uint8_t *)row.text; /* the text's length is ev.len */
 				ev.len = (uint32_t)strnlen(row.text, ev.len);
 			}
+			char note[160] = "";
+			int owner = -1;
+			if (ev.type == VMT_EV_MEM)
+				fmt_tdb_bufs_note(bufs, &ev, note, sizeof(note), &owner);
 			fmt_prepare(fc, t, &row, have_base, &filled, &next);
-			fmt_event_next(fc, &ev, NULL, what, sizeof(what), &info);
-			if (row.ev.type == VMT_EV_MEM && info.where.dev)
+			fmt_event_next(fc, &ev, note, what, sizeof(what), &info);
+			if (row.ev.type == VMT_EV_MEM && info.where.dev) {
 				term_escape((const unsigned char *)info.where.dev->name, dev, sizeof(dev));
+			} else if (row.ev.type == VMT_EV_MEM && owner >= 0) {
+				const struct tdb_device *od = tdb_device_by_id(t, owner);
+				if (od)
+					term_escape((const unsigned char *)od->name, dev, sizeof(dev));
+			}
 		}
 		if (printf("%8lld %12.3fus %-*s %s\n", (long long)seq, us, devw, dev, what) < 0)
 			break;
@@ -246,6 +270,7 @@ int cmd_show(int argc, char **argv)
 	}
 	tdb_cursor_close(cur);
 	fmt_ctx_free(fc);
+	fmt_tdb_bufs_free(bufs);
 	tdb_close(t);
 	if (damaged)
 		warning("'%s': %" PRIu64 " damaged row%s (printed as 'damaged row: ...')", path, damaged,

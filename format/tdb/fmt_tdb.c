@@ -2,14 +2,21 @@
 #include "format/tdb/fmt_tdb.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/event.h"
+
 #include "format/fmt_device.h"
 #include "tracedb/tdb_devices.h"
+#include "tracedb/tdb_links.h"
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_queues.h"
 #include "tracedb/tdb_state.h"
+#include "tracedb/tdb_vocab.h"
 
 /* The value of a non-queue register in s, or 0 (its reset value) if it
  * was never written before the state's seq. */
@@ -94,4 +101,215 @@ int fmt_tdb_fill(struct fmt_ctx *c, struct tdb *t, uint64_t seq)
 	free(devs);
 	free(notes);
 	return r;
+}
+
+/* One buffer a descriptor described. */
+struct buf_span {
+	uint64_t addr, len;
+	uint64_t seq_avail, seq_used; /* seq_used UINT64_MAX: never used */
+	int64_t request;
+	int device;                   /* devices.device of the request */
+	uint16_t pos, n;              /* data buffer pos of n (the indirect table's descriptor not counted) */
+	uint8_t kind;                 /* enum tdb_request_kind */
+	bool table;                   /* the indirect table itself */
+	char op[14];                  /* blk: "in", "out", ...; "" none */
+};
+
+struct fmt_tdb_bufs {
+	struct buf_span *s;           /* sorted by addr, then seq_avail */
+	size_t n, cap;
+	uint64_t max_len;             /* longest span: how far back a lookup looks */
+};
+
+struct req_ref {
+	int64_t request, chain;
+	int kind, device;
+	char op[14];
+};
+
+struct req_list {
+	struct req_ref *r;
+	size_t n, cap;
+};
+
+static int collect_request(void *arg, const struct tdb_request *r)
+{
+	struct req_list *l = arg;
+
+	if (r->chain < 0)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		struct req_ref *nr;
+		if (cap > FMT_TDB_BUFS_MAX)
+			return 0; /* enough: the first ones are kept */
+		nr = realloc(l->r, cap * sizeof(*nr));
+		if (!nr)
+			return -ENOMEM;
+		l->r = nr;
+		l->cap = cap;
+	}
+	l->r[l->n] = (struct req_ref){ .request = r->request, .chain = r->chain, .kind = r->kind, .device = r->device };
+	snprintf(l->r[l->n].op, sizeof(l->r[l->n].op), "%s", r->op ? r->op : "");
+	l->n++;
+	return 0;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct buf_span *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->seq_avail != y->seq_avail)
+		return x->seq_avail < y->seq_avail ? -1 : 1;
+	return 0;
+}
+
+static int push_span(struct fmt_tdb_bufs *b, const struct buf_span *sp)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 1024;
+		struct buf_span *ns;
+		if (b->cap >= FMT_TDB_BUFS_MAX)
+			return 1; /* full */
+		if (cap > FMT_TDB_BUFS_MAX)
+			cap = FMT_TDB_BUFS_MAX;
+		ns = realloc(b->s, cap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		b->s = ns;
+		b->cap = cap;
+	}
+	b->s[b->n++] = *sp;
+	if (sp->len > b->max_len)
+		b->max_len = sp->len;
+	return 0;
+}
+
+int fmt_tdb_bufs_load(struct fmt_tdb_bufs **out, struct tdb *t, uint64_t from, uint64_t to)
+{
+	struct fmt_tdb_bufs *b = calloc(1, sizeof(*b));
+	struct req_list l = { 0 };
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	r = tdb_requests_each(t, -1, from, to, collect_request, &l);
+	for (size_t i = 0; i < l.n && r == 0; i++) {
+		struct tdb_chain c = { 0 };
+		uint16_t n_data = 0, k = 0;
+		int full = 0;
+
+		r = tdb_chain_read(t, l.r[i].chain, &c);
+		if (r == TDB_E_NOT_FOUND || r == TDB_E_DAMAGED_ROW) {
+			r = 0; /* that one is not named */
+			tdb_chain_clear(&c);
+			continue;
+		}
+		if (r != 0) {
+			tdb_chain_clear(&c);
+			break;
+		}
+		for (uint32_t d = 0; d < c.n_desc_read; d++)
+			if (!(c.desc[d].flags & 4u)) /* VIRTQ_DESC_F_INDIRECT */
+				n_data++;
+		for (uint32_t d = 0; d < c.n_desc_read && !full; d++) {
+			const struct tdb_desc *td = &c.desc[d];
+			struct buf_span sp = {
+				.addr = td->addr, .len = td->len, .seq_avail = c.seq_avail,
+				.seq_used = c.used_known ? c.used_seq : UINT64_MAX, .request = l.r[i].request,
+				.device = l.r[i].device,
+				.n = n_data, .kind = (uint8_t)l.r[i].kind, .table = (td->flags & 4u) != 0,
+			};
+			if (td->len == 0 || td->len - 1 > UINT64_MAX - td->addr)
+				continue; /* empty, or wraps: not a place */
+			if (!sp.table)
+				sp.pos = k++;
+			memcpy(sp.op, l.r[i].op, sizeof(sp.op));
+			full = push_span(b, &sp);
+			if (full < 0)
+				r = full;
+		}
+		tdb_chain_clear(&c);
+		if (full)
+			break;
+	}
+	free(l.r);
+	if (r != 0) {
+		fmt_tdb_bufs_free(b);
+		return r;
+	}
+	if (b->n)
+		qsort(b->s, b->n, sizeof(b->s[0]), span_cmp);
+	*out = b;
+	return 0;
+}
+
+void fmt_tdb_bufs_free(struct fmt_tdb_bufs *b)
+{
+	if (!b)
+		return;
+	free(b->s);
+	free(b);
+}
+
+const char *fmt_tdb_bufs_note(const struct fmt_tdb_bufs *b, const struct vmt_event *ev, char *buf, size_t len,
+			      int *device)
+{
+	const struct buf_span *in_flight = NULL, *next = NULL;
+	size_t lo = 0, hi;
+
+	if (device)
+		*device = -1;
+	if (len)
+		buf[0] = '\0';
+	if (!b || !b->n || ev->type != VMT_EV_MEM || len == 0)
+		return buf;
+	/* The first span starting after ev->addr; candidates start before
+	 * it, at most max_len back. */
+	hi = b->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->s[mid].addr <= ev->addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0;) {
+		const struct buf_span *s = &b->s[i];
+		if (ev->addr - s->addr > b->max_len)
+			break;
+		if (ev->addr - s->addr >= s->len)
+			continue;
+		if (s->seq_avail <= ev->seq && ev->seq <= s->seq_used) {
+			if (!in_flight || s->seq_avail > in_flight->seq_avail)
+				in_flight = s;
+		} else if (s->seq_avail > ev->seq) {
+			if (!next || s->seq_avail < next->seq_avail)
+				next = s;
+		}
+	}
+	const struct buf_span *s = in_flight ? in_flight : next;
+	if (!s)
+		return buf;
+	int n = snprintf(buf, len, "request %" PRId64 " %s%s%s: ", s->request,
+			 tdb_vocab_name(&tdb_vocab_request_kind, s->kind), s->op[0] ? " " : "", s->op);
+	if (n < 0 || (size_t)n >= len)
+		return buf;
+	if (s->table)
+		snprintf(buf + n, len - (size_t)n, "indirect table");
+	else
+		snprintf(buf + n, len - (size_t)n, "buffer %u of %u", s->pos + 1u, s->n);
+	n = (int)strlen(buf);
+	if (ev->addr > s->addr && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " +0x%" PRIx64, ev->addr - s->addr);
+	/* An event running past the buffer (one store of several requests'
+	 * data) says so. */
+	uint64_t room = s->len - (ev->addr - s->addr);
+	if (ev->len > room && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " and %" PRIu64 " bytes past it", (uint64_t)ev->len - room);
+	if (device)
+		*device = s->device;
+	return buf;
 }

@@ -8,6 +8,7 @@
 #ifndef VMTRACE_FORMAT_TDB_FMT_TDB_H
 #define VMTRACE_FORMAT_TDB_FMT_TDB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct fmt_ctx;
@@ -21,5 +22,31 @@ int fmt_tdb_fill_device(struct fmt_ctx *c, struct tdb *t, int device, uint64_t s
 
 /* fmt_tdb_fill_device for every device of t. */
 int fmt_tdb_fill(struct fmt_ctx *c, struct tdb *t, uint64_t seq);
+
+/* What the decoder knows about guest buffers: every descriptor of every
+ * request's chain (docs/schema.md: requests, chains, descriptors), with
+ * the request it carried and when, so a memory event outside the rings
+ * can be named by the request it belongs to.  At most FMT_TDB_BUFS_MAX
+ * buffers are kept (the first ones of the trace). */
+#define FMT_TDB_BUFS_MAX (1u << 18)
+struct fmt_tdb_bufs;
+
+/* Load into *out (free with fmt_tdb_bufs_free) the buffers of t's
+ * requests notified in the seq range [from, to] (to 0: no end; a reader
+ * that shows part of a trace loads that part and a margin).  Returns 0,
+ * -ENOMEM, or a tracedb error. */
+int fmt_tdb_bufs_load(struct fmt_tdb_bufs **out, struct tdb *t, uint64_t from, uint64_t to);
+void fmt_tdb_bufs_free(struct fmt_tdb_bufs *b); /* NULL is fine */
+
+struct vmt_event;
+/* A note for the memory event ev (addr, len, seq) naming the request
+ * buffer it starts in: "request 3 blk out: buffer 2 of 3 +0x200",
+ * "request 3 blk out: indirect table", "... and 15360 bytes past it";
+ * "" when none.  The buffer chosen is the one of the chain in flight at
+ * ev's seq (made available, not yet used), else of the next chain made
+ * available after it (the driver filling it).  *device (may be NULL) gets
+ * the request's device (devices.device), -1 when none.  Returns buf. */
+const char *fmt_tdb_bufs_note(const struct fmt_tdb_bufs *b, const struct vmt_event *ev, char *buf, size_t len,
+			      int *device);
 
 #endif

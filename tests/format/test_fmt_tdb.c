@@ -107,6 +107,49 @@ static void test_legacy(void)
 	tdb_close(t);
 }
 
+/* Request buffers (emu-modern.db): request 1 (blk out, an indirect chain
+ * of header, data, status) is prepared at seqs 41-44 and completed at 92. */
+static void test_request_buffers(void)
+{
+	struct tdb *t = open_sample("emu-modern.db");
+	struct fmt_tdb_bufs *b = NULL;
+	char note[160];
+	int dev = 7;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK(fmt_tdb_bufs_load(&b, t, 0, 0) == 0);
+	struct vmt_event e = { .type = VMT_EV_MEM, .seq = 42, .addr = 0x40004690, .len = 16 };
+	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), &dev), "request 1 blk out: buffer 1 of 3");
+	CHECK_EQ_U(dev, 0);
+	e = (struct vmt_event){ .type = VMT_EV_MEM, .seq = 41, .addr = 0x40004800, .len = 16384 };
+	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), NULL),
+		  "request 1 blk out: buffer 2 of 3 and 15360 bytes past it");
+	e = (struct vmt_event){ .type = VMT_EV_MEM, .seq = 44, .addr = 0x40000690, .len = 48 };
+	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), NULL), "request 1 blk out: indirect table");
+	/* The device's status byte, while the chain is in flight. */
+	e = (struct vmt_event){ .type = VMT_EV_MEM, .seq = 92, .addr = 0x40004710, .len = 1 };
+	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), NULL), "request 1 blk out: buffer 3 of 3");
+	/* Inside a buffer, and nowhere. */
+	e = (struct vmt_event){ .type = VMT_EV_MEM, .seq = 42, .addr = 0x40004698, .len = 4 };
+	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), NULL), "request 1 blk out: buffer 1 of 3 +0x8");
+	e = (struct vmt_event){ .type = VMT_EV_MEM, .seq = 42, .addr = UINT64_MAX - 1, .len = 16 };
+	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), &dev), "");
+	CHECK_EQ_U(dev, (uint64_t)-1);
+	/* A small buffer: cut, NUL-terminated. */
+	e = (struct vmt_event){ .type = VMT_EV_MEM, .seq = 42, .addr = 0x40004690, .len = 16 };
+	CHECK_EQ_U(strlen(fmt_tdb_bufs_note(b, &e, note, 8, NULL)), 7);
+	fmt_tdb_bufs_free(b);
+	/* Only requests notified far later: nothing to name at seq 42. */
+	b = NULL;
+	CHECK(fmt_tdb_bufs_load(&b, t, 100000, 200000) == 0);
+	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), NULL), "");
+	fmt_tdb_bufs_free(b);
+	fmt_tdb_bufs_free(NULL);
+	tdb_close(t);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -114,5 +157,6 @@ int main(int argc, char **argv)
 	samples = argv[1];
 	RUN(test_modern);
 	RUN(test_legacy);
+	RUN(test_request_buffers);
 	return harness_finish("test_fmt_tdb");
 }
