@@ -425,6 +425,19 @@ static int count_violation(void *arg, const struct tdb_violation *v)
 	return 0;
 }
 
+static int count_request(void *arg, const struct tdb_request *q)
+{
+	(*(unsigned *)arg)++;
+	CHECK(q->kind == TDB_REQ_BLK && q->device == 0 && q->seq_notify >= 0 && q->seq_used > q->seq_notify);
+	return 0;
+}
+
+static int request_chain(void *arg, const struct tdb_request *q)
+{
+	*(int64_t *)arg = q->chain;
+	return 0;
+}
+
 static void test_meta_devices_links(void)
 {
 	struct tdb *t = open_ok(sample);
@@ -466,6 +479,14 @@ static void test_meta_devices_links(void)
 	CHECK_EQ_U(l.chain, 1);
 	tdb_chain_clear(&c);
 	CHECK_EQ_U(tdb_chain_read(t, 999999, &c), TDB_E_NOT_FOUND);
+	/* device 0's 18 block requests; the request of chain 1 */
+	unsigned nreq = 0;
+	CHECK_EQ_U(tdb_requests_each(t, 0, 0, 0, count_request, &nreq), 0);
+	CHECK_EQ_U(nreq, 18);
+	int64_t chain = -1;
+	CHECK_EQ_U(tdb_request_read(t, l.request, request_chain, &chain), 0);
+	CHECK_EQ_U(chain, 1);
+	CHECK_EQ_U(tdb_request_read(t, 999999, request_chain, &chain), TDB_E_NOT_FOUND);
 	tdb_close(t);
 
 	const char *path = copy_with("viol2.db", "INSERT INTO violations VALUES (100, 1, 'r2', '2.1', 'warning', 'device', 'm'), "
