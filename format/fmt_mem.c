@@ -294,3 +294,56 @@ bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_e
 	}
 	return true;
 }
+
+bool fmt_gpa_name(struct fmt_out *o, const struct fmt_ctx *c, uint64_t gpa, struct fmt_mem_place *where)
+{
+	static const char *const desc_field[16] = {
+		"addr", "addr", "addr", "addr", "addr", "addr", "addr", "addr",
+		"len", "len", "len", "len", "flags", "flags", "next", "next",
+	};
+
+	for (size_t di = 0; di < c->n; di++) {
+		const struct fmt_device *d = c->dev[di];
+		for (uint32_t qi = 0; qi < FMT_QUEUES_MAX; qi++) {
+			struct fmt_areas a;
+			uint64_t off;
+
+			if (d->q[qi].num == 0 || !fmt_queue_areas(d, qi, &a))
+				continue;
+			if (inside(gpa, 1, a.desc, a.desc_size, &off)) {
+				fmt_out_printf(o, "q%" PRIu32 " desc[%" PRIu64 "].%s", qi, off / VIRTQ_DESC_SIZE,
+					       desc_field[off % VIRTQ_DESC_SIZE]);
+			} else if (inside(gpa, 1, a.avail, a.avail_size, &off)) {
+				uint64_t ring_end = 4 + 2ull * a.num;
+				if (off < 2)
+					fmt_out_printf(o, "q%" PRIu32 " avail.flags", qi);
+				else if (off < 4)
+					fmt_out_printf(o, "q%" PRIu32 " avail.idx", qi);
+				else if (off < ring_end)
+					fmt_out_printf(o, "q%" PRIu32 " avail.ring[%" PRIu64 "]", qi, (off - 4) / 2);
+				else
+					fmt_out_printf(o, "q%" PRIu32 " avail.used_event", qi);
+			} else if (inside(gpa, 1, a.used, a.used_size, &off)) {
+				uint64_t ring_end = 4 + (uint64_t)VIRTQ_USED_ELEM_SIZE * a.num;
+				if (off < 2)
+					fmt_out_printf(o, "q%" PRIu32 " used.flags", qi);
+				else if (off < 4)
+					fmt_out_printf(o, "q%" PRIu32 " used.idx", qi);
+				else if (off < ring_end)
+					fmt_out_printf(o, "q%" PRIu32 " used.ring[%" PRIu64 "].%s", qi,
+						       (off - 4) / VIRTQ_USED_ELEM_SIZE,
+						       (off - 4) % VIRTQ_USED_ELEM_SIZE < 4 ? "id" : "len");
+				else
+					fmt_out_printf(o, "q%" PRIu32 " used.avail_event", qi);
+			} else {
+				continue;
+			}
+			if (where) {
+				where->dev = d;
+				where->queue = qi;
+			}
+			return true;
+		}
+	}
+	return false;
+}

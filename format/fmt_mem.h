@@ -31,6 +31,12 @@ struct fmt_mem_place {
 bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_event *ev,
 		  struct fmt_mem_place *where);
 
+/* Append the name of the one guest byte at gpa in the rings c follows:
+ * "q0 desc[2].addr", "q0 avail.idx", "q0 avail.ring[5]", "q0
+ * used.ring[3].len", "q0 used.avail_event".  Returns true with the name
+ * appended and *where (may be NULL) filled, false with nothing appended. */
+bool fmt_gpa_name(struct fmt_out *o, const struct fmt_ctx *c, uint64_t gpa, struct fmt_mem_place *where);
+
 /* Append descriptor flags: "NEXT|WRITE", "INDIRECT", "0", unknown bits as
  * hex. */
 void fmt_desc_flags(struct fmt_out *o, uint16_t flags);

@@ -9,6 +9,7 @@
 #include "capture/emu/machine.h"
 #include "format/escape.h"
 #include "format/event_fmt.h"
+#include "format/fmt_out.h"
 #include "format/tdb/fmt_tdb.h"
 #include "virtio/config_layout.h"
 #include "virtio/mmio_regs.h"
@@ -21,6 +22,8 @@
  * latest set-up (the queues table as trace_in holds it), with the
  * selectors unknown, so nothing is named from a guess of them.  NULL if
  * out of memory; the caller frees it. */
+static struct fmt_ctx *rings_fmt_ctx(const struct trace_in *t);
+
 static struct fmt_ctx *trace_fmt_ctx(const struct trace_in *t, uint64_t seq)
 {
 	struct fmt_ctx *c;
@@ -30,6 +33,15 @@ static struct fmt_ctx *trace_fmt_ctx(const struct trace_in *t, uint64_t seq)
 	if (t->db && fmt_tdb_fill(c, t->db, seq) == 0)
 		return c;
 	fmt_ctx_free(c);
+	return rings_fmt_ctx(t);
+}
+
+/* Each device's latest ring set-ups as trace_in holds them, selectors
+ * unknown.  NULL if out of memory. */
+static struct fmt_ctx *rings_fmt_ctx(const struct trace_in *t)
+{
+	struct fmt_ctx *c;
+
 	if (fmt_ctx_new(&c) < 0)
 		return NULL;
 	for (unsigned i = 0; i < t->n_dev; i++) {
@@ -139,53 +151,61 @@ static bool in(uint64_t gpa, uint64_t start, uint64_t len, uint64_t *off)
 	return true;
 }
 
-static void ring_field(char *buf, size_t len, const char *area, unsigned q, uint64_t off, uint32_t num, bool used)
+/* The index into t->dev of the device at base, -1 if none. */
+static int dev_index(const struct trace_in *t, uint64_t base)
 {
-	uint64_t elem = used ? VIRTQ_USED_ELEM_SIZE : 2;
-	uint64_t ring_end = 4 + elem * num;
-
-	if (off < 2)
-		snprintf(buf, len, "%s of queue %u: flags", area, q);
-	else if (off < 4)
-		snprintf(buf, len, "%s of queue %u: idx", area, q);
-	else if (off < ring_end && used)
-		snprintf(buf, len, "%s of queue %u: ring[%" PRIu64 "].%s", area, q, (off - 4) / elem,
-			 (off - 4) % elem < 4 ? "id" : "len");
-	else if (off < ring_end)
-		snprintf(buf, len, "%s of queue %u: ring[%" PRIu64 "]", area, q, (off - 4) / elem);
-	else
-		snprintf(buf, len, "%s of queue %u: %s", area, q, used ? "avail_event" : "used_event");
+	for (unsigned i = 0; i < t->n_dev; i++)
+		if (t->dev[i].base == base)
+			return (int)i;
+	return -1;
 }
 
-/* The rings as the trace's queues table has them: for addresses of a queue
- * the emulator did not set up (the replayed driver's set-up diverged, or
- * the model lacks the queue). */
-static bool recorded_area(const struct trace_in *t, uint64_t gpa, char *buf, size_t len, int *dev, int *queue)
+/* Name gpa in c's rings into o (the formatter's words: "q0
+ * used.ring[3].len"), with the device index and queue. */
+static bool ring_byte(struct fmt_out *o, const struct fmt_ctx *c, const struct trace_in *t, uint64_t gpa, int *dev,
+		      int *queue)
 {
-	struct trace_ring_area a;
+	struct fmt_mem_place where;
 
-	if (!trace_in_ring_area(t, gpa, &a))
+	if (!c || !fmt_gpa_name(o, c, gpa, &where))
 		return false;
-	if (a.area == TRACE_AREA_USED)
-		ring_field(buf, len, "used ring", a.queue, a.off, a.num, true);
-	else if (a.area == TRACE_AREA_AVAIL)
-		ring_field(buf, len, "available ring", a.queue, a.off, a.num, false);
-	else
-		snprintf(buf, len, "descriptor table of queue %u: desc[%" PRIu64 "]", a.queue, a.off / 16);
-	*dev = a.dev;
-	*queue = (int)a.queue;
+	*dev = dev_index(t, where.dev->base);
+	*queue = (int)where.queue;
 	return true;
 }
 
 void describe_gpa(const struct replay_rig *rig, const struct trace_in *t, uint64_t gpa, char *buf, size_t len,
 		  int *dev, int *queue)
 {
-	static const char *const desc_fields[] = { "addr", "addr", "len", "flags" };
 	struct guest_mem *gm = machine_mem(rig->m);
+	struct fmt_ctx *c = NULL;
+	struct fmt_out o;
 	uint64_t off;
 
 	*dev = -1;
 	*queue = -1;
+	fmt_out_init(&o, buf, len);
+	/* The rings as the emulator has them set up. */
+	if (fmt_ctx_new(&c) == 0) {
+		for (unsigned i = 0; i < t->n_dev; i++) {
+			struct emu_device *d = rig->dev[i];
+			struct fmt_device *fd;
+			if (!d || !(fd = fmt_ctx_device(c, t->dev[i].base)))
+				continue;
+			for (unsigned q = 0; q < emu_device_model(d)->num_queues && q < FMT_QUEUES_MAX; q++) {
+				const struct virtqueue *vq = emu_queue(d, q);
+				if (!vq)
+					continue;
+				fd->q[q].num = vq->num;
+				fd->q[q].desc = vq->desc;
+				fd->q[q].driver = vq->avail;
+				fd->q[q].device = vq->used;
+			}
+		}
+	}
+	if (ring_byte(&o, c, t, gpa, dev, queue))
+		goto done;
+	/* A buffer some descriptor points at (as the table is now). */
 	for (unsigned i = 0; i < t->n_dev; i++) {
 		struct emu_device *d = rig->dev[i];
 		if (!d)
@@ -194,38 +214,29 @@ void describe_gpa(const struct replay_rig *rig, const struct trace_in *t, uint64
 			const struct virtqueue *vq = emu_queue(d, q);
 			if (!vq)
 				continue;
-			*dev = (int)i;
-			*queue = (int)q;
-			if (in(gpa, vq->used, virtq_used_bytes(vq->num), &off)) {
-				ring_field(buf, len, "used ring", q, off, vq->num, true);
-				return;
-			}
-			if (in(gpa, vq->avail, virtq_avail_bytes(vq->num), &off)) {
-				ring_field(buf, len, "available ring", q, off, vq->num, false);
-				return;
-			}
-			if (in(gpa, vq->desc, virtq_desc_bytes(vq->num), &off)) {
-				unsigned f = (unsigned)(off % 16);
-				snprintf(buf, len, "descriptor table of queue %u: desc[%" PRIu64 "].%s", q, off / 16,
-					 f < 12 ? desc_fields[f / 4] : f < 14 ? "flags" : "next");
-				return;
-			}
-			/* A buffer some descriptor points at (as the table is now). */
 			for (uint32_t k = 0; k < vq->num; k++) {
 				const uint8_t *p = gmem_ptr(gm, vq->desc + 16ull * k, 16);
 				if (p && in(gpa, le64_get(p), le32_get(p + 8), &off)) {
-					snprintf(buf, len, "0x%" PRIx64 ", %s buffer of desc[%u] of queue %u +0x%" PRIx64, gpa,
-						 le16_get(p + 12) & VIRTQ_DESC_F_WRITE ? "device-writable" : "readable", k, q, off);
-					return;
+					*dev = (int)i;
+					*queue = (int)q;
+					fmt_out_printf(&o, "0x%" PRIx64 ", %s buffer of q%u desc[%u] +0x%" PRIx64, gpa,
+						       le16_get(p + 12) & VIRTQ_DESC_F_WRITE ? "device-writable" : "readable",
+						       q, k, off);
+					goto done;
 				}
 			}
 		}
 	}
-	if (recorded_area(t, gpa, buf, len, dev, queue))
-		return;
-	*dev = -1;
-	*queue = -1;
-	snprintf(buf, len, "guest memory 0x%" PRIx64, gpa);
+	/* The rings as the trace's queues table has them: for addresses of a
+	 * queue the emulator did not set up (the replayed driver's set-up
+	 * diverged, or the model lacks the queue). */
+	fmt_ctx_free(c);
+	c = rings_fmt_ctx(t);
+	if (ring_byte(&o, c, t, gpa, dev, queue))
+		goto done;
+	fmt_out_printf(&o, "guest memory 0x%" PRIx64, gpa);
+done:
+	fmt_ctx_free(c);
 }
 
 static void features_note(const struct trace_device *td, uint32_t sel, uint64_t expected, uint64_t actual,

@@ -10,11 +10,14 @@
 #include "replay/setup.h"
 #include "replay/trace_in.h"
 
-/* One line for an event ("R Status -> 0xb"). */
+/* One line for an event, the device column then the formatter's text
+ * (format/event_fmt.h): "virtio-blk@0x10000000    R Status            4
+ * 0x0000000b ACKNOWLEDGE|DRIVER|FEATURES_OK". */
 void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *buf, size_t len);
-/* Name gpa: "used ring of queue 0: ring[3].len", "descriptor table of
- * queue 1: desc[2].addr", "buffer of desc[4] (queue 0) +0x10", or the bare
- * address.  *dev and *queue get the device index and queue (or -1). */
+/* Name gpa in the formatter's words (format/fmt_mem.h): "q0
+ * used.ring[3].len", "q1 desc[2].addr", "0x40004710, device-writable
+ * buffer of q0 desc[4] +0x10", or the bare address ("guest memory
+ * 0x...").  *dev and *queue get the device index and queue (or -1). */
 void describe_gpa(const struct replay_rig *rig, const struct trace_in *t, uint64_t gpa, char *buf, size_t len,
 		  int *dev, int *queue);
 /* Why a read of offset may differ (feature bits one side offers, sizes,

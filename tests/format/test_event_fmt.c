@@ -257,6 +257,37 @@ static void test_memory_naming(void)
 	CHECK_STR(mem(0x40000402, two, 2), "mem 0x40000402 len 2 driver");
 }
 
+/* One guest byte named (replay's divergences at an address). */
+static void test_gpa_names(void)
+{
+	struct fmt_mem_place where;
+	struct fmt_out o;
+
+	setup_modern_q0();
+	static const struct { uint64_t gpa; const char *name; } cases[] = {
+		{ 0x40000000 + 2 * 16 + 9, "q0 desc[2].len" },
+		{ 0x40000000 + 63 * 16 + 15, "q0 desc[63].next" },
+		{ 0x40000401, "q0 avail.flags" },
+		{ 0x40000402, "q0 avail.idx" },
+		{ 0x40000400 + 4 + 2 * 5 + 1, "q0 avail.ring[5]" },
+		{ 0x40000400 + 4 + 2 * 64, "q0 avail.used_event" },
+		{ 0x40000488 + 3, "q0 used.idx" },
+		{ 0x40000488 + 4 + 8 * 3 + 5, "q0 used.ring[3].len" },
+		{ 0x40000488 + 4 + 8 * 3, "q0 used.ring[3].id" },
+		{ 0x40000488 + 4 + 8 * 64 + 1, "q0 used.avail_event" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fmt_out_init(&o, out, sizeof(out));
+		CHECK(fmt_gpa_name(&o, ctx, cases[i].gpa, &where));
+		CHECK_STR(out, cases[i].name);
+		CHECK(where.dev && where.dev->base == BASE && where.queue == 0);
+	}
+	fmt_out_init(&o, out, sizeof(out));
+	CHECK(!fmt_gpa_name(&o, ctx, 0x40000488 + 4 + 8 * 64 + 2, NULL)); /* just past the used ring */
+	CHECK(!fmt_gpa_name(&o, ctx, UINT64_MAX, NULL));
+	CHECK_STR(out, "");
+}
+
 /* Addresses and sizes the guest chose, at the top of the address space. */
 static void test_hostile(void)
 {
@@ -537,6 +568,7 @@ int main(void)
 	RUN(test_queue_and_irq);
 	RUN(test_legacy);
 	RUN(test_memory_naming);
+	RUN(test_gpa_names);
 	RUN(test_hostile);
 	RUN(test_filled_state);
 	RUN(test_text_and_limits);
