@@ -373,7 +373,7 @@ int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen)
 {
 	struct rx_walk w = { .t = t, .err = err, .errlen = errlen };
 
-	if (tdb_requests_each(t->db, -1, 0, 0, rx_one, &w))
+	if (tdb_requests_of_kinds(t->db, -1, 1u << TDB_REQ_NET_RX | 1u << TDB_REQ_RNG, 0, 0, rx_one, &w))
 		return tdb_error(t, err, errlen);
 	if (w.r)
 		return w.r;

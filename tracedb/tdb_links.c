@@ -368,11 +368,36 @@ static int walk_requests(struct tdb *t, sqlite3_stmt *st, int (*fn)(void *, cons
 int tdb_requests_each(struct tdb *t, int device, uint64_t from, uint64_t to,
 		      int (*fn)(void *arg, const struct tdb_request *r), void *arg)
 {
+	return tdb_requests_of_kinds(t, device, 0, from, to, fn, arg);
+}
+
+int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t from, uint64_t to,
+			  int (*fn)(void *arg, const struct tdb_request *r), void *arg)
+{
+	sqlite3_str *q = sqlite3_str_new(t->db);
 	sqlite3_stmt *st;
+	const char *sep = "";
+	char *sql;
 	int r;
 
-	if ((r = tdb_prepare(t, REQUEST_COLS "WHERE (?1 < 0 OR r.device = ?1) AND (?2 = 0 OR r.seq_notify >= ?2) "
-				"AND (?3 = 0 OR r.seq_notify <= ?3) ORDER BY r.request", &st, "reading requests")))
+	sqlite3_str_appendall(q, REQUEST_COLS "WHERE (?1 < 0 OR r.device = ?1) AND (?2 = 0 OR r.seq_notify >= ?2) "
+				 "AND (?3 = 0 OR r.seq_notify <= ?3)");
+	if (kinds) {
+		sqlite3_str_appendall(q, " AND r.kind IN (");
+		for (int k = 0; k < tdb_vocab_request_kind.n; k++) {
+			if (kinds & (1u << k)) {
+				sqlite3_str_appendf(q, "%s%Q", sep, tdb_vocab_name(&tdb_vocab_request_kind, k));
+				sep = ", ";
+			}
+		}
+		sqlite3_str_appendf(q, "%s)", *sep ? "" : "NULL");
+	}
+	sqlite3_str_appendall(q, " ORDER BY r.request");
+	if (!(sql = sqlite3_str_finish(q)))
+		return tdb_fail(t, -ENOMEM, "out of memory");
+	r = tdb_prepare(t, sql, &st, "reading requests");
+	sqlite3_free(sql);
+	if (r)
 		return r;
 	sqlite3_bind_int(st, 1, device);
 	sqlite3_bind_int64(st, 2, seq_param(from));

@@ -101,6 +101,12 @@ struct tdb_request {
 int tdb_requests_each(struct tdb *t, int device, uint64_t from, uint64_t to,
 		      int (*fn)(void *arg, const struct tdb_request *r), void *arg);
 
+/* The same for the requests whose kind is in kinds (bits 1u << enum
+ * tdb_request_kind; 0: every kind): rows of other kinds are not read (nor
+ * checked). */
+int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t from, uint64_t to,
+			  int (*fn)(void *arg, const struct tdb_request *r), void *arg);
+
 /* Request id (fn is called once). */
 int tdb_request_read(struct tdb *t, int64_t request, int (*fn)(void *arg, const struct tdb_request *r), void *arg);
 

@@ -483,6 +483,12 @@ static void test_meta_devices_links(void)
 	unsigned nreq = 0;
 	CHECK_EQ_U(tdb_requests_each(t, 0, 0, 0, count_request, &nreq), 0);
 	CHECK_EQ_U(nreq, 18);
+	nreq = 0;
+	CHECK_EQ_U(tdb_requests_of_kinds(t, -1, 1u << TDB_REQ_BLK, 0, 0, count_request, &nreq), 0);
+	CHECK_EQ_U(nreq, 18);
+	nreq = 0;
+	CHECK_EQ_U(tdb_requests_of_kinds(t, 0, 1u << TDB_REQ_RNG, 0, 0, count_request, &nreq), 0);
+	CHECK_EQ_U(nreq, 0);
 	int64_t chain = -1;
 	CHECK_EQ_U(tdb_request_read(t, l.request, request_chain, &chain), 0);
 	CHECK_EQ_U(chain, 1);
