@@ -26,11 +26,12 @@ static void usage(FILE *f)
 		"queues, requests and violations. Reads vmtrace.db when no file is named.\n"
 		"\n"
 		"  --json      print one JSON object (stable keys: events, lost, violations,\n"
-		"              anomalies,\n"
-		"              complete, devices[] with base, name, device_id, type, version,\n"
-		"              status (as last written), status_reached (every bit set at some\n"
-		"              point), features_offered, features_negotiated, queues[], requests,\n"
-		"              violations; damaged[] when there are damaged rows)\n"
+		"              anomalies, complete, source, devices[] with base, name,\n"
+		"              device_id, type, version, status (as last written),\n"
+		"              status_reached (every bit set at some point),\n"
+		"              features_offered, features_negotiated, queues[] (index,\n"
+		"              size), requests, violations, events; damaged[] when there\n"
+		"              are damaged rows)\n"
 		"  -h, --help  this help\n"
 		"\n"
 		"A row that contradicts the rest of the file (a queue size of -1, a\n"
@@ -54,6 +55,80 @@ struct info {
 	size_t n_dev;
 	struct tdb_notes notes;
 };
+
+/* v in decimal, or "damaged". Returns buf. */
+static const char *num_text(char *buf, size_t len, bool ok, int64_t v)
+{
+	if (ok)
+		snprintf(buf, len, "%lld", (long long)v);
+	else
+		snprintf(buf, len, "damaged");
+	return buf;
+}
+
+/* Width a summary line is wrapped at: a feature list of a real net device
+ * (20+ names) would otherwise run to 230 columns. */
+#define INFO_LINE_WIDTH 100
+#define INFO_LABEL_WIDTH 14
+
+/* "  label       word word ...", wrapped at word boundaries with the
+ * continuation lines indented under the first word. */
+static void print_wrapped(const char *label, const char *words)
+{
+	size_t col = (size_t)printf("  %-*s", INFO_LABEL_WIDTH - 2, label);
+	bool first = true;
+
+	while (*words) {
+		size_t len = strcspn(words, " ");
+		if (!first && col + 1 + len > INFO_LINE_WIDTH) {
+			printf("\n%*s", INFO_LABEL_WIDTH, "");
+			col = INFO_LABEL_WIDTH;
+			first = true;
+		}
+		col += (size_t)printf("%s%.*s", first ? "" : " ", (int)len, words);
+		first = false;
+		words += len;
+		words += strspn(words, " ");
+	}
+	putchar('\n');
+}
+
+/* Queues as index:size, runs of consecutive queues of one size as
+ * first-last:size ("0-63:1024": a virtio-console with 64 ports has 130). */
+static void print_queues(const struct tdb_queue *q, size_t n)
+{
+	char line[4096];
+	size_t used = 0;
+
+	line[0] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		char qi[24], qz[24], last[24];
+		size_t end = k;
+		bool clean = !(q[k].bad & (TDB_Q_QUEUE | TDB_Q_SIZE));
+		while (clean && end + 1 < n && !(q[end + 1].bad & (TDB_Q_QUEUE | TDB_Q_SIZE)) &&
+		       q[end + 1].queue == q[end].queue + 1 && q[end + 1].size == q[k].size)
+			end++;
+		num_text(qi, sizeof(qi), !(q[k].bad & TDB_Q_QUEUE), q[k].queue);
+		num_text(qz, sizeof(qz), !(q[k].bad & TDB_Q_SIZE), q[k].size);
+		if (end > k + 1) {
+			num_text(last, sizeof(last), true, q[end].queue);
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s-%s:%s", used ? " " : "", qi,
+						 last, qz);
+			k = end;
+		} else {
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s:%s", used ? " " : "", qi, qz);
+		}
+		if (used >= sizeof(line) - 64)
+			break; /* 4 KiB of queue names is already more than a reader takes in */
+	}
+	if (n) {
+		if (used + 16 < sizeof(line))
+			strcat(line, "  (index:size)");
+		print_wrapped("queues", line);
+	} else {
+		print_wrapped("queues", "none");
+	}
+}
 
 /* Per-device queues: the latest generation of each queue set up. */
 static int device_queues(struct info *in, const struct tdb_device *d, struct tdb_queue **q, size_t *n)
@@ -152,16 +227,6 @@ static int print_json(struct info *in)
 	return r;
 }
 
-/* v in decimal, or "damaged". Returns buf. */
-static const char *num_text(char *buf, size_t len, bool ok, int64_t v)
-{
-	if (ok)
-		snprintf(buf, len, "%lld", (long long)v);
-	else
-		snprintf(buf, len, "damaged");
-	return buf;
-}
-
 static const char *version_text(const struct tdb_device *d)
 {
 	if (d->bad & TDB_DEV_VERSION)
@@ -216,22 +281,16 @@ static int print_text(struct info *in, const char *path)
 			printf("  status      damaged (reached %s)", virtio_status_str(d->status_reached, status, sizeof(status)));
 		}
 		putchar('\n');
-		printf("  offered     %s\n", !(d->bad & TDB_DEV_OFFERED)
-						 ? virtio_features_str((uint32_t)d->device_id, d->features_offered, names, sizeof(names))
-						 : "damaged");
-		printf("  negotiated  %s\n", !(d->bad & TDB_DEV_NEGOTIATED)
-						 ? virtio_features_str((uint32_t)d->device_id, d->features_negotiated, names,
-								       sizeof(names))
-						 : "damaged");
-		printf("  queues     ");
+		print_wrapped("offered", !(d->bad & TDB_DEV_OFFERED)
+					 ? virtio_features_str((uint32_t)d->device_id, d->features_offered, names, sizeof(names))
+					 : "damaged");
+		print_wrapped("negotiated", !(d->bad & TDB_DEV_NEGOTIATED)
+					    ? virtio_features_str((uint32_t)d->device_id, d->features_negotiated, names,
+								  sizeof(names))
+					    : "damaged");
 		r = device_queues(in, d, &q, &nq);
-		for (size_t k = 0; k < nq; k++) {
-			char qi[24], qz[24];
-			printf(" %s:%s", num_text(qi, sizeof(qi), !(q[k].bad & TDB_Q_QUEUE), q[k].queue),
-			       num_text(qz, sizeof(qz), !(q[k].bad & TDB_Q_SIZE), q[k].size));
-		}
+		print_queues(q, nq);
 		free(q);
-		printf("%s\n", nq ? "  (index:size)" : " none");
 		char ev[24];
 		printf("  events      %s, requests %llu, violations %llu\n",
 		       num_text(ev, sizeof(ev), !(d->bad & TDB_DEV_EVENTS), (int64_t)d->events),

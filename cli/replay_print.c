@@ -193,6 +193,5 @@ void replay_print_json(FILE *f, const struct replay_result *res)
 		json_div(&j, "first_unverified", &res->first_unverified);
 	else
 		json_null(&j, "first_unverified");
-	json_end_object(&j);
-	fputc('\n', f);
+	json_end_object(&j); /* ends the line: the writer closes a top-level value with '\n' */
 }
