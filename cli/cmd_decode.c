@@ -69,22 +69,19 @@ int cmd_decode(int argc, char **argv)
 		case 'M': dopts.store_memory = false; break;
 		case 'P':
 			if (parse_u64(optarg, 1, 1u << 24, &n) < 0) {
-				error("--payload-cap wants a number of bytes in 1..16777216, not '%s'", optarg);
-				return EXIT_USAGE;
+				return usage_error("--payload-cap wants a number of bytes in 1..16777216, not '%s'", optarg);
 			}
 			dopts.payload_cap = (uint32_t)n;
 			break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "see 'vmtrace decode --help'\n");
+			usage_hint();
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		error("decode wants exactly one raw trace file");
-		fprintf(stderr, "see 'vmtrace decode --help'\n");
-		return EXIT_USAGE;
+		return usage_error("wants exactly one raw trace file");
 	}
 	const char *raw = argv[optind];
 	struct output of;
@@ -114,7 +111,7 @@ int cmd_decode(int argc, char **argv)
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	if (res.damaged)
-		fprintf(stderr, "vmtrace decode: '%s': stopped at offset %llu: %s (%llu events decoded)\n", raw,
+		fprintf(stderr, "%s: '%s': stopped at offset %llu: %s (%llu events decoded)\n", cli_prog(), raw,
 			(unsigned long long)res.stop_offset, res.stop_reason, (unsigned long long)res.stats.events);
 	else if (!res.complete)
 		warning("'%s' is incomplete (the recorder did not close it); %llu events decoded", raw,

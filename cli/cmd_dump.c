@@ -107,19 +107,6 @@ static const char *esc(const char *s, char *buf, size_t size)
 	return escape_str(s, buf, size);
 }
 
-/* Messages to stderr, prefixed like the ones the task description names. */
-__attribute__((format(printf, 1, 2)))
-static void dump_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vmtrace dump: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -173,35 +160,34 @@ static int parse_args(int argc, char **argv, struct dump_opts *o)
 			break;
 		case OPT_DEVICE:
 			if (parse_u64(optarg, 0, UINT64_MAX, &o->device) < 0) {
-				dump_msg("bad --device '%s' (expected a base address such as 0x10000000)", optarg);
+				usage_error("bad --device '%s' (expected a base address such as 0x10000000)", optarg);
 				return -1;
 			}
 			o->have_device = true;
 			break;
 		case 'n':
 			if (parse_u64(optarg, 0, UINT64_MAX, &o->count) < 0) {
-				dump_msg("bad --count '%s' (expected a number of events)", optarg);
+				usage_error("bad --count '%s' (expected a number of events)", optarg);
 				return -1;
 			}
 			o->have_count = true;
 			break;
 		case OPT_FROM:
 			if (parse_u64(optarg, 0, UINT64_MAX, &o->from) < 0) {
-				dump_msg("bad --from '%s' (expected a sequence number)", optarg);
+				usage_error("bad --from '%s' (expected a sequence number)", optarg);
 				return -1;
 			}
 			break;
 		case ':':
-			dump_msg("option '%s' needs a value (see 'vmtrace dump --help')", argv[optind - 1]);
+			usage_error("option '%s' needs a value", argv[optind - 1]);
 			return -1;
 		default:
-			dump_msg("unknown option '%s' (see 'vmtrace dump --help')", argv[optind - 1]);
+			usage_error("unknown option '%s'", argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind != argc - 1) {
-		dump_msg(optind >= argc ? "no trace file named (see 'vmtrace dump --help')"
-					: "more than one trace file named");
+		usage_error(optind >= argc ? "no trace file named" : "more than one trace file named");
 		return -1;
 	}
 	o->path = argv[optind];
@@ -403,11 +389,11 @@ int cmd_dump(int argc, char **argv)
 	rc = rawtrace_reader_open(&r, o.path, err, sizeof(err));
 	if (rc < 0) {
 		char eerr[sizeof(err)];
-		dump_msg("%s", esc(err[0] ? err : strerror(-rc), eerr, sizeof(eerr)));
+		error("%s", esc(err[0] ? err : strerror(-rc), eerr, sizeof(eerr)));
 		return EXIT_USAGE;
 	}
 	if (fmt_ctx_new(&c) < 0) {
-		dump_msg("out of memory");
+		error("out of memory");
 		rawtrace_reader_close(r);
 		return EXIT_USAGE;
 	}
@@ -450,20 +436,20 @@ int cmd_dump(int argc, char **argv)
 		/* The reader of our output went away (head, less): not an
 		 * error worth a message.  Anything else is. */
 		if (out_errno != EPIPE) {
-			dump_msg("unable to write to standard output: %s", strerror(out_errno));
+			error("unable to write to standard output: %s", strerror(out_errno));
 			status = EXIT_FAIL;
 		}
 	} else if (rc < 0) {
-		dump_msg("unable to read '%s': %s (%" PRIu64 " events read)", epath, strerror(-rc), st.events);
+		error("unable to read '%s': %s (%" PRIu64 " events read)", epath, strerror(-rc), st.events);
 		status = EXIT_FAIL;
 	} else if (stopped_early) {
 		status = 0;
 	} else if (st.damaged) {
-		dump_msg("'%s': stopped at offset %" PRIu64 ": %s (%" PRIu64 " events read)", epath,
+		error("'%s': stopped at offset %" PRIu64 ": %s (%" PRIu64 " events read)", epath,
 			 st.stop_offset, esc(st.reason, err, sizeof(err)), st.events);
 		status = 1;
 	} else if (!st.complete) {
-		dump_msg("warning: '%s' has no footer, the recorder did not finish it (%" PRIu64
+		warning("'%s' has no footer, the recorder did not finish it (%" PRIu64
 			 " events read)", epath, st.events);
 	}
 	fmt_ctx_free(c);

@@ -362,13 +362,12 @@ int cmd_info(int argc, char **argv)
 		case 'j': as_json = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "see 'vmtrace info --help'\n");
+			usage_hint();
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind > 1) {
-		error("info wants at most one trace.db");
-		return EXIT_USAGE;
+		return usage_error("wants at most one trace.db ('%s' is extra)", argv[optind + 1]);
 	}
 	const char *path = optind < argc ? argv[optind] : "vmtrace.db";
 	struct info *in;

@@ -5,17 +5,18 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "config.h"
 
 static int pending(int argc, char **argv, const char *what)
 {
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: vmtrace %s ...\n\n%s\n\nNot available in this build yet.\n", argv[0], what);
+			printf("usage: %s ...\n\n%s\n\nNot available in this build yet.\n", cli_prog(), what);
 			return 0;
 		}
 	}
-	fprintf(stderr, "vmtrace %s: not available in this version yet (%s)\n", argv[0], what);
+	error("not available in this version yet (%s)", what);
 	return EXIT_USAGE;
 }
 

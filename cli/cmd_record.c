@@ -192,20 +192,6 @@ static void record_usage(FILE *f)
 		RECORD_BPF_WINDOWS_MAX, MMIO_RING_DEFAULT >> 20);
 }
 
-/* Print "vmtrace record: <message>" and the hint; returns EXIT_USAGE. */
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vmtrace record: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'vmtrace record --help' for more information.\n", stderr);
-	return EXIT_USAGE;
-}
-
 enum {
 	OPT_LEGACY = 256,
 	OPT_SEED,

@@ -105,7 +105,7 @@ int cmd_replay(int argc, char **argv)
 		switch (c) {
 		case 'u':
 			if (parse_u64(optarg, 0, INT64_MAX, &opts.until) < 0) {
-				error("replay: --until wants a sequence number, not '%s'", optarg);
+				usage_error("--until wants a sequence number, not '%s'", optarg);
 				goto out;
 			}
 			break;
@@ -114,13 +114,13 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'x':
 			if (expect_add(expect, optarg, "--expect", err, sizeof(err)) < 0) {
-				error("replay: --expect %s", err);
+				usage_error("--expect %s", err);
 				goto out;
 			}
 			break;
 		case 'X':
 			if (expect_load_file(expect, optarg, err, sizeof(err)) < 0) {
-				error("replay: --expect-file %s", err);
+				error("--expect-file %s", err);
 				goto out;
 			}
 			break;
@@ -135,14 +135,14 @@ int cmd_replay(int argc, char **argv)
 			status = 0;
 			goto out;
 		default:
-			usage(stderr);
+			usage_hint();
 			goto out;
 		}
 	}
 	if (optind < argc)
 		path = argv[optind++];
 	if (optind < argc) {
-		error("replay: one trace at a time ('%s' is extra)", argv[optind]);
+		usage_error("one trace at a time ('%s' is extra)", argv[optind]);
 		goto out;
 	}
 	if (stderr_is_tty() && !json && !quiet)
@@ -153,7 +153,7 @@ int cmd_replay(int argc, char **argv)
 	if (r < 0) {
 		if (json)
 			json_error(stdout, err);
-		error("replay: %s", err);
+		error("%s", err);
 		replay_result_free(&res);
 		goto out;
 	}
@@ -164,7 +164,7 @@ int cmd_replay(int argc, char **argv)
 		for (unsigned k = 0; k < res.n_devices && !any; k++)
 			any = expect_selects(it, res.devices[k].name, res.devices[k].base, res.devices[k].device_id);
 		if (!any)
-			warning("replay: %s '%s' names no device of %s", it->origin, it->text, path);
+			warning("%s '%s' names no device of %s", it->origin, it->text, path);
 	}
 	if (json)
 		replay_print_json(stdout, &res);

@@ -131,26 +131,26 @@ int cmd_show(int argc, char **argv)
 		switch (c) {
 		case 'F':
 			if (parse_u64(optarg, 0, INT64_MAX, &from) < 0)
-				return error("--from wants a sequence number, not '%s'", optarg), EXIT_USAGE;
+				return usage_error("--from wants a sequence number, not '%s'", optarg);
 			break;
 		case 'n':
 			if (parse_u64(optarg, 1, INT64_MAX, &count) < 0)
-				return error("--count wants a positive number, not '%s'", optarg), EXIT_USAGE;
+				return usage_error("--count wants a positive number, not '%s'", optarg);
 			break;
 		case 'D':
 			if (parse_u64(optarg, 0, INT64_MAX, &base) < 0)
-				return error("--device wants a base address such as 0x10000000, not '%s'", optarg), EXIT_USAGE;
+				return usage_error("--device wants a base address such as 0x10000000, not '%s'", optarg);
 			have_base = true;
 			break;
 		case 'V': only_viol = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "see 'vmtrace show --help'\n");
+			usage_hint();
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind > 1)
-		return error("show wants at most one trace.db"), EXIT_USAGE;
+		return usage_error("wants at most one trace.db ('%s' is extra)", argv[optind + 1]);
 	const char *path = optind < argc ? argv[optind] : "vmtrace.db";
 	struct tdb *t;
 	struct tdb_cursor *cur = NULL;

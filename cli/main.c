@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "config.h"
 
 struct command {
@@ -15,14 +16,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "record", cmd_record, "record a virtio-mmio session (built-in emulator, QEMU, or KVM via BPF)" },
-	{ "dump", cmd_dump, "print the events of a raw trace, one per line" },
-	{ "decode", cmd_decode, "decode a raw trace into a SQLite trace.db" },
-	{ "info", cmd_info, "summarize a trace.db" },
-	{ "show", cmd_show, "print decoded events of a trace.db" },
+	{ "record", cmd_record, "record a virtio-mmio session (built-in emulator, QEMU, or KVM via BPF)", false },
+	{ "dump", cmd_dump, "print the events of a raw trace, one per line", false },
+	{ "decode", cmd_decode, "decode a raw trace into a SQLite trace.db", false },
+	{ "info", cmd_info, "summarize a trace.db", false },
+	{ "show", cmd_show, "print decoded events of a trace.db", false },
 	{ "replay", cmd_replay, "replay a trace against the emulator and report divergences", true },
-	{ "tui", cmd_tui, "browse a trace.db interactively" },
-	{ "export", cmd_export, "export a trace.db (pcap for Wireshark, timeline JSON)" },
+	{ "tui", cmd_tui, "browse a trace.db interactively", false },
+	{ "export", cmd_export, "export a trace.db (pcap for Wireshark, timeline JSON)", false },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -68,8 +69,15 @@ static int finish_stdout(int status, bool comparison)
 	return status == 0 ? EXIT_FAIL : status;
 }
 
+/* argv[0] becomes "vmtrace CMD", so getopt's own messages name the
+ * command the way every other message does. */
 static int run(const struct command *c, int argc, char **argv)
 {
+	char prog[32];
+
+	cli_set_command(c->name);
+	snprintf(prog, sizeof(prog), "%s", cli_prog());
+	argv[0] = prog;
 	return finish_stdout(c->run(argc, argv), c->comparison);
 }
 
@@ -85,7 +93,7 @@ int main(int argc, char **argv)
 		return finish_stdout(0, false);
 	}
 	if (!strcmp(name, "help")) {
-		if (argc < 3) {
+		if (argc < 3 || !strcmp(argv[2], "help") || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
 			usage(stdout);
 			return finish_stdout(0, false);
 		}
@@ -93,7 +101,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < N_COMMANDS; i++)
 			if (!strcmp(argv[2], commands[i].name))
 				return run(&commands[i], 2, args);
-		fprintf(stderr, "vmtrace: unknown command '%s'\n", argv[2]);
+		fprintf(stderr, "vmtrace: unknown command '%s'\nTry 'vmtrace --help' for the list of commands.\n", argv[2]);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(name, "version") || !strcmp(name, "--version")) {
@@ -103,6 +111,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(name, commands[i].name))
 			return run(&commands[i], argc - 1, argv + 1);
-	fprintf(stderr, "vmtrace: unknown command '%s' (see 'vmtrace --help')\n", name);
+	fprintf(stderr, "vmtrace: unknown command '%s'\nTry 'vmtrace --help' for the list of commands.\n", name);
 	return EXIT_USAGE;
 }

@@ -30,7 +30,7 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	r = qemu_pump_plan(&p, cmd_argc, cmd_argv, o->no_ram, err, sizeof(err));
 	if (r == QEMU_PUMP_E_COMMAND) {
 		error("%s", err);
-		fputs("Try 'vmtrace record --help' for more information.\n", stderr);
+		usage_hint();
 		ret = EXIT_USAGE;
 		goto out;
 	}

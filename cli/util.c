@@ -9,13 +9,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/commands.h"
 #include "format/escape.h"
+
+/* "vmtrace" + " " + the longest command name, with room to spare. */
+static char prog[32] = "vmtrace";
+
+void cli_set_command(const char *name)
+{
+	snprintf(prog, sizeof(prog), "vmtrace%s%s", name ? " " : "", name ? name : "");
+}
+
+const char *cli_prog(void)
+{
+	return prog;
+}
 
 int error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vmtrace: ", stderr);
+	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -27,12 +41,30 @@ int warning(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vmtrace: warning: ", stderr);
+	fprintf(stderr, "%s: warning: ", prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return 0;
+}
+
+void usage_hint(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage_hint();
+	return EXIT_USAGE;
 }
 
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -6,11 +6,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Print "vmtrace: <message>" to stderr; returns -1 so callers can
+/* Every message on stderr starts with the program and the command it is
+ * about: "vmtrace record: ...", or "vmtrace: ..." before a command is
+ * known.  main() names the command once, before running it. */
+void cli_set_command(const char *name);
+/* "vmtrace" or "vmtrace NAME" (what messages start with). */
+const char *cli_prog(void);
+
+/* Print "vmtrace CMD: <message>" to stderr; returns -1 so callers can
  * `return error(...)`. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Same, prefixed "vmtrace: warning: ", returns 0. */
+/* Same, prefixed "vmtrace CMD: warning: ", returns 0. */
 int warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A bad argument: "vmtrace CMD: <message>" and the line
+ * "Try 'vmtrace CMD --help' for more information."; returns EXIT_USAGE
+ * (2), so a command can `return usage_error(...)`. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only the "Try ... --help" line (after a message getopt printed). */
+void usage_hint(void);
 
 /* Parse an unsigned number (decimal, or hex with 0x) that must lie in
  * [min, max]. Returns 0 or -1 (nothing printed). */

@@ -168,7 +168,7 @@ int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen)
 
 	*out = NULL;
 	if (access(path, R_OK) != 0)
-		return open_fail(err, errlen, TDB_E_UNREADABLE, "unable to read '%s'", path);
+		return open_fail(err, errlen, TDB_E_UNREADABLE, "unable to read '%s': %s", path, strerror(errno));
 	if (strlen(path) >= sizeof(t->path))
 		return open_fail(err, errlen, TDB_E_UNREADABLE, "unable to read '%.64s...': the path is too long", path);
 	/* Readers are single-threaded: no per-call connection mutex. */
