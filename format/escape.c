@@ -30,7 +30,7 @@ static size_t put_u(char *out, uint32_t cp)
  * controls, surrogates (escape_unit lets encoded surrogates through the
  * decoder only to name them), and the invisible direction and line
  * controls escape.h lists with the reason. */
-static bool cp_escaped(uint32_t cp)
+bool escape_cp_hidden(uint32_t cp)
 {
 	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0x061c ||
 	       cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
@@ -45,7 +45,7 @@ static bool cont(unsigned char b)
  * one: a truncated sequence, a bad continuation byte, an overlong form or
  * a value past U+10FFFF.  Encoded surrogates (ED A0..BF xx) are decoded so
  * the caller can name them. */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+size_t escape_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
 	unsigned char b = s[0];
 	unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
@@ -107,11 +107,11 @@ size_t escape_unit(const unsigned char *s, size_t len, unsigned flags, char out[
 		out[0] = (char)b;
 		return 1;
 	}
-	n = utf8_decode(s, len, &cp);
+	n = escape_utf8_decode(s, len, &cp);
 	if (n == 0)
 		return put_x(out, b); /* resynchronise at the next byte */
 	*used = n;
-	if (cp_escaped(cp))
+	if (escape_cp_hidden(cp))
 		return put_u(out, cp);
 	memcpy(out, s, n);
 	return n;
@@ -211,7 +211,7 @@ char *escape_trim_cut(char *buf)
 	if (start == 0 || (unsigned char)buf[start - 1] < 0xc0)
 		return buf; /* ends in ASCII, or continuation bytes without a lead */
 	start--;
-	need = utf8_decode((const unsigned char *)buf + start, n - start, &cp);
+	need = escape_utf8_decode((const unsigned char *)buf + start, n - start, &cp);
 	if (need != n - start)
 		buf[start] = '\0';
 	return buf;

@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Flags for the functions below. */
@@ -72,6 +73,17 @@ int escape_fputs(FILE *f, const char *s, unsigned flags);
  * character, drop that partial character (a cut must not leave a lead
  * byte or a continuation byte 0x80-0x9f on its own).  Returns buf. */
 char *escape_trim_cut(char *buf);
+
+/* Length (2 to 4) of the valid UTF-8 sequence of a non-ASCII code point at
+ * s, with the code point in *cp; 0 if s[0] is ASCII or starts no valid
+ * sequence (truncated, overlong, past U+10FFFF).  Encoded surrogates are
+ * decoded so callers can name them: treat U+D800-U+DFFF as invalid. */
+size_t escape_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+
+/* True for the code points escape_buf writes as \uHHHH although they are
+ * valid UTF-8: C1 controls, surrogates, invisible direction controls and
+ * the line/paragraph separators (the list above). */
+bool escape_cp_hidden(uint32_t cp);
 
 /* True if the len bytes at s would pass through escape_buf unchanged (no
  * escape needed). */
