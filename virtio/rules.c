@@ -11,7 +11,7 @@
 #define S_FEATURES "Basic Facilities of a Virtio Device / Feature Bits"
 #define S_VQ_CONFIG "Virtio Over MMIO / MMIO-specific Initialization And Device Operation / Virtqueue Configuration"
 #define S_VQ_RESET "Basic Facilities of a Virtio Device / Virtqueues / Virtqueue Reset"
-#define S_SPLIT "Basic Facilities of a Virtio Device / Virtqueues / Split Virtqueues"
+#define S_SPLIT "Basic Facilities of a Virtio Device / Split Virtqueues"
 #define S_DESC "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table"
 #define S_INDIRECT "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table / Indirect Descriptors"
 #define S_AVAIL "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Available Ring"

@@ -64,7 +64,7 @@
 /* Everything else about a type (names, features, config layout, queue
  * roles) is in the device-type table, virtio/device_types.h. */
 
-/* Split virtqueue layout (Virtqueues / Split Virtqueues). */
+/* Split virtqueue layout (Basic Facilities / Split Virtqueues). */
 #define VIRTQ_DESC_F_NEXT 1u
 #define VIRTQ_DESC_F_WRITE 2u
 #define VIRTQ_DESC_F_INDIRECT 4u
@@ -73,7 +73,7 @@
 #define VIRTQ_DESC_SIZE 16u
 #define VIRTQ_USED_ELEM_SIZE 8u
 #define VIRTQ_SIZE_MAX 32768u /* Queue Size is at most 2^15 */
-/* Alignment of the three areas of a split ring (Virtqueues / Split Virtqueues). */
+/* Alignment of the three areas of a split ring (Basic Facilities / Split Virtqueues). */
 #define VIRTQ_DESC_ALIGN 16u
 #define VIRTQ_AVAIL_ALIGN 2u
 #define VIRTQ_USED_ALIGN 4u

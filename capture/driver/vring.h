@@ -1,4 +1,4 @@
-/* The driver side of a split virtqueue (Virtqueues / Split Virtqueues):
+/* The driver side of a split virtqueue (Basic Facilities / Split Virtqueues):
  * allocate and zero the three areas, hand descriptor chains to the device
  * (direct, or through an indirect table), decide whether a notification is
  * needed, and take back used buffers.  Every store into guest memory goes

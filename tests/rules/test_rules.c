@@ -21,7 +21,7 @@
 #define SEC_FEATURES "Basic Facilities of a Virtio Device / Feature Bits"
 #define SEC_VQ_CONFIG "Virtio Over MMIO / MMIO-specific Initialization And Device Operation / Virtqueue Configuration"
 #define SEC_VQ_RESET "Basic Facilities of a Virtio Device / Virtqueues / Virtqueue Reset"
-#define SEC_SPLIT "Basic Facilities of a Virtio Device / Virtqueues / Split Virtqueues"
+#define SEC_SPLIT "Basic Facilities of a Virtio Device / Split Virtqueues"
 #define SEC_DESC "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table"
 #define SEC_INDIRECT "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table / Indirect Descriptors"
 #define SEC_AVAIL "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Available Ring"
@@ -126,17 +126,6 @@ static const struct {
 	{ "Device Types", false, false },
 };
 
-/* Sections rules.c cites that are not the spec's label, each with the label
- * it means.  Known and reported (issue 12); fixing rules.c means changing
- * the pinned rows above and removing the line here. */
-static const struct {
-	const char *cited, *label;
-} known_wrong[] = {
-	/* Split Virtqueues is a section of its own, not under Virtqueues. */
-	{ "Basic Facilities of a Virtio Device / Virtqueues / Split Virtqueues",
-	  "Basic Facilities of a Virtio Device / Split Virtqueues" },
-};
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static void test_pinned(void)
@@ -206,23 +195,10 @@ static void test_sections(void)
 {
 	for (uint32_t i = 1; i < RULE_COUNT; i++) {
 		const char *s = rule_lookup(i)->section;
-		bool wrong = false;
-		for (size_t j = 0; j < N(known_wrong); j++)
-			wrong |= strcmp(s, known_wrong[j].cited) == 0;
-		if (wrong)
-			continue;
 		if (!section_known(s)) {
 			fprintf(stderr, "rule %s cites '%s', not a section of the virtio spec\n", rule_lookup(i)->key, s);
 			harness_failures++;
 		}
-	}
-	/* A known-wrong citation that no rule uses any more is stale. */
-	for (size_t j = 0; j < N(known_wrong); j++) {
-		bool used = false;
-		for (uint32_t i = 1; i < RULE_COUNT; i++)
-			used |= strcmp(rule_lookup(i)->section, known_wrong[j].cited) == 0;
-		CHECK(used);
-		CHECK(section_known(known_wrong[j].label));
 	}
 }
 
