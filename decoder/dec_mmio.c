@@ -10,6 +10,7 @@
 #include "tracedb/tdb_vocab.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
+#include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
 /* Register names in trace.db are the modern ones for both layouts (they
@@ -144,26 +145,32 @@ static void queue_end(struct decoder *dec, struct dec_device *d, unsigned qi, co
 	dec_sql_run(dec, ST_QUEUE_END);
 }
 
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
-
 static void queue_live(struct decoder *dec, struct dec_device *d, unsigned qi)
 {
 	struct dec_queue *q = &d->q[qi];
 
+	bool usable = true;
+
 	queue_open(dec, d, qi);
 	if (d->version == 1) {
-		/* The legacy layout follows from the page number. */
-		uint64_t align = q->align && !(q->align & (q->align - 1)) ? q->align : 4096;
+		/* The legacy layout follows from the page number; an align that
+		 * is not a power of two (reported by the checker) is taken as
+		 * the default.  The queues row keeps the addresses even when no
+		 * device could use them (modulo 2^64); their ring is not
+		 * decoded (rings_queue_live refuses the sizes that make them
+		 * so, and no other input can). */
+		uint64_t align = q->align && !(q->align & (q->align - 1)) ? q->align : SPLIT_RING_LEGACY_ALIGN_DEFAULT;
 		q->desc = (uint64_t)q->pfn * d->page_size;
-		q->driver = q->desc + virtq_desc_bytes(q->size);
-		q->device = align_up(q->driver + virtq_avail_bytes(q->size), align);
+		usable = split_ring_legacy_layout(q->desc, q->size, align, &q->driver, &q->device) == 0;
 	}
 	q->ready = true;
 	queue_update_row(dec, d, qi, dec->ev->seq);
-	q->ring = rings_queue_live(dec, d, qi);
+	if (usable) {
+		q->ring = rings_queue_live(dec, d, qi);
+	} else {
+		rings_queue_end(dec, d, qi);
+		q->ring = NULL;
+	}
 }
 
 /* A layout register of the selected queue was written. */

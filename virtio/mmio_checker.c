@@ -8,6 +8,7 @@
 #include "virtio/config_layout.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
+#include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
 static void report(struct mmio_checker *c, enum rule_id rule, const char *fmt, ...)
@@ -228,11 +229,15 @@ static void queue_enable(struct mmio_checker *c, struct mmio_check_queue *q)
 		report(c, RULE_QUEUE_NUM_ZERO, "queue %u enabled with QueueNum 0", c->queue_sel);
 	if (legacy(c) && c->page_size_set) {
 		/* The legacy layout follows from the page number (Legacy
-		 * Interfaces: A Note on Virtqueue Layout). */
-		uint64_t align = is_pow2(q->align) ? q->align : 4096;
+		 * Interfaces: A Note on Virtqueue Layout).  An align that is
+		 * not a power of two was reported at QueueAlign; the areas are
+		 * checked as if the default were there.  An unusable layout
+		 * (QueueNum out of range, the only way areas can wrap here)
+		 * keeps its addresses modulo 2^64 for the alignment check
+		 * below, which then stops at the size. */
+		uint64_t align = is_pow2(q->align) ? q->align : SPLIT_RING_LEGACY_ALIGN_DEFAULT;
 		q->desc = (uint64_t)q->pfn * c->page_size;
-		q->driver = q->desc + virtq_desc_bytes(q->num);
-		q->device = (q->driver + virtq_avail_bytes(q->num) + align - 1) & ~(align - 1);
+		(void)split_ring_legacy_layout(q->desc, q->num, align, &q->driver, &q->device);
 	}
 	/* An oversized queue was reported at QueueNum; its areas mean nothing. */
 	bool oversized = q->num_max_known && q->num > q->num_max;

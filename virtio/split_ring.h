@@ -76,14 +76,42 @@ static inline uint16_t split_ring_ahead(uint16_t to, uint16_t from)
 	return (uint16_t)(to - from);
 }
 
+/* The used ring alignment when a legacy driver never wrote QueueAlign (or
+ * wrote 0): the MMIO transport gives no default ("usually page size"); 4096
+ * is the legacy PCI transport's fixed alignment and what QEMU starts with. */
+#define SPLIT_RING_LEGACY_ALIGN_DEFAULT 4096u
+
+/* split_ring_legacy_layout's answer for a layout no device can use. */
+#define SPLIT_RING_LAYOUT_UNUSABLE 1
+
 /* The legacy layout (Legacy Interfaces: A Note on Virtqueue Layout): the
- * available ring right after the table at desc, the used ring at the next
- * multiple of align (a power of two; callers pick their fallback). */
-static inline void split_ring_legacy_layout(uint64_t desc, uint32_t num, uint64_t align, uint64_t *avail,
-					    uint64_t *used)
+ * table at desc (QueuePFN * GuestPageSize), the available ring right after
+ * it, the used ring at the next multiple of align (QueueAlign; callers
+ * pick their fallback for 0 or a value that is not a power of two).
+ *
+ * *avail and *used (OUT) are always filled, summed modulo 2^64 as the
+ * registers give them, so callers that record what the driver set (the
+ * register checker, the decoder's queues rows) keep them whatever they
+ * are.  Returns 0 if a device can use the layout: num 1..VIRTQ_SIZE_MAX,
+ * align a power of two, and no area wrapping past 2^64 (the used ring's
+ * last byte at most UINT64_MAX).  Else SPLIT_RING_LAYOUT_UNUSABLE (guest
+ * input, not an error of vmtrace).  From 32-bit registers (desc below
+ * 2^64 - 2^33 + 2, align at most 2^31) only num outside 1..VIRTQ_SIZE_MAX
+ * can make areas wrap. */
+static inline int split_ring_legacy_layout(uint64_t desc, uint32_t num, uint64_t align, uint64_t *avail,
+					   uint64_t *used)
 {
-	*avail = desc + virtq_desc_bytes(num);
-	*used = (*avail + virtq_avail_bytes(num) + align - 1) & ~(align - 1);
+	uint64_t a = desc + virtq_desc_bytes(num);
+	uint64_t avail_end = a + virtq_avail_bytes(num);
+	uint64_t up = avail_end + (align - 1);
+	uint64_t u = align ? up & ~(align - 1) : up;
+	bool wraps = a < desc || avail_end < a || up < avail_end || virtq_used_bytes(num) - 1 > UINT64_MAX - u;
+
+	*avail = a;
+	*used = u;
+	if (num == 0 || num > VIRTQ_SIZE_MAX || align == 0 || (align & (align - 1)) || wraps)
+		return SPLIT_RING_LAYOUT_UNUSABLE;
+	return 0;
 }
 
 /* Where the fields of the ring are (pos: a free-running ring index). */

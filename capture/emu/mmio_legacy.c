@@ -3,9 +3,8 @@
 #include "capture/emu/device_priv.h"
 
 #include "virtio/mmio_regs.h"
+#include "virtio/split_ring.h"
 #include "virtio/virtio.h"
-
-#define LEGACY_QUEUE_ALIGN_DEFAULT 4096u
 
 static bool legacy_read(struct emu_device *d, uint32_t offset, uint32_t *v)
 {
@@ -17,28 +16,23 @@ static bool legacy_read(struct emu_device *d, uint32_t offset, uint32_t *v)
 	return true;
 }
 
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
-
 /* Lay the ring out as the legacy interface does: descriptors at the page,
  * the available ring right after, the used ring at the next QueueAlign
- * boundary (Legacy Interfaces: A Note on Virtqueue Layout). */
+ * boundary (Legacy Interfaces: A Note on Virtqueue Layout).  A page size or
+ * align that is not a power of two, or a layout no device can use (a size
+ * out of range, areas wrapping past 2^64), is refused: the checker
+ * reported why, and the queue cannot be placed. */
 static void legacy_activate(struct emu_device *d, struct emu_queue *q)
 {
-	uint64_t align = q->align ? q->align : LEGACY_QUEUE_ALIGN_DEFAULT;
+	uint64_t align = q->align ? q->align : SPLIT_RING_LEGACY_ALIGN_DEFAULT;
+	uint64_t desc = (uint64_t)q->pfn * d->guest_page_size, avail, used;
 
 	if (d->guest_page_size == 0 || (d->guest_page_size & (d->guest_page_size - 1)) ||
-	    (align & (align - 1)) || q->num == 0 || q->num > VIRTQ_SIZE_MAX) {
-		/* The checker reported why; the queue cannot be placed. */
+	    split_ring_legacy_layout(desc, q->num, align, &avail, &used) != 0) {
 		emu_queue_deactivate(d, d->queue_sel);
 		emu_device_set_needs_reset(d);
 		return;
 	}
-	uint64_t desc = (uint64_t)q->pfn * d->guest_page_size;
-	uint64_t avail = desc + virtq_desc_bytes(q->num);
-	uint64_t used = align_up(avail + virtq_avail_bytes(q->num), align);
 	emu_queue_activate(d, d->queue_sel, desc, avail, used);
 }
 
