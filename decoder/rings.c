@@ -21,11 +21,15 @@
 
 #include "decoder/rings_priv.h"
 #include "decoder/shadow_mem.h"
+#include "tracedb/tdb_vocab.h"
 #include "virtio/device_types.h"
 #include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
-static const char *const mem_names[] = { "exact", "best-effort", "partial", "missing" };
+/* chains.memory's words are tracedb's (tdb_vocab.h), in the same order. */
+_Static_assert((int)RINGS_MEM_EXACT == (int)TDB_CHAIN_EXACT && (int)RINGS_MEM_BEST_EFFORT == (int)TDB_CHAIN_BEST_EFFORT &&
+		       (int)RINGS_MEM_PARTIAL == (int)TDB_CHAIN_PARTIAL && (int)RINGS_MEM_MISSING == (int)TDB_CHAIN_MISSING,
+	       "enum rings_mem and tdb_vocab_chain_memory agree");
 
 /* --- set-up --- */
 
@@ -299,6 +303,16 @@ static const struct vring_ops walk_ops = {
 	.mem_complete = false, /* bytes the trace did not hold are missing, not the guest's fault */
 };
 
+/* The queue's areas as the shared walker's ring (virtio/split_ring.h):
+ * every ring address below comes from its address helpers. */
+static struct split_ring ring_of(const struct dec_ring *r)
+{
+	return (struct split_ring){
+		.num = r->size, .desc = r->desc, .avail = r->avail, .used = r->used,
+		.indirect_ok = (rings_features(r->d) & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)) != 0,
+	};
+}
+
 /* Walk the chain at head like a device, through the shared walker
  * (virtio/split_ring.h: the same rules, messages and bounds as the
  * emulator).  Fills c (segments in rs->scratch, which holds 2 * size) and
@@ -310,10 +324,7 @@ static bool walk_chain(struct decoder *dec, struct dec_ring *r, uint16_t head, b
 		       struct rings_chain *c, uint32_t *n_desc, bool *used_indirect)
 {
 	struct dec_rings *rs = dec->rings;
-	struct split_ring ring = {
-		.num = r->size, .desc = r->desc, .avail = r->avail, .used = r->used,
-		.indirect_ok = (rings_features(r->d) & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)) != 0,
-	};
+	struct split_ring ring = ring_of(r);
 	struct walk_ctx w = { .dec = dec, .c = c, .segs = rs->scratch, .cap = rs->scratch_cap };
 	struct vring_chain out;
 
@@ -353,7 +364,7 @@ static void chain_row(struct decoder *dec, struct dec_ring *r, const struct ring
 	dec_val_int(&v[8], indirect);
 	dec_val_int(&v[9], (sqlite3_int64)c->readable);
 	dec_val_int(&v[10], (sqlite3_int64)c->writable);
-	dec_val_static_text(&v[11], mem_names[c->mem]);
+	dec_val_static_text(&v[11], tdb_vocab_name(&tdb_vocab_chain_memory, (int)c->mem));
 	dec_batch_add(dec, DB_CHAINS);
 }
 
@@ -412,8 +423,9 @@ static void request_used(struct decoder *dec, struct dec_ring *r, struct rings_i
 static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bool from_notify)
 {
 	struct dec_rings *rs = dec->rings;
+	const struct split_ring ring = ring_of(r);
 	uint8_t b[2];
-	unsigned f = shadow_read(rs->sm, r->avail + 4 + 2ull * (pos % r->size), b, sizeof(b));
+	unsigned f = shadow_read(rs->sm, split_ring_avail_slot_addr(&ring, pos), b, sizeof(b));
 
 	if (!(f & SHADOW_HAVE_ALL)) {
 		/* Something went in flight that the trace does not show. */
@@ -470,8 +482,9 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 /* Consume what the avail idx in the shadow says is new. */
 static void avail_advance(struct decoder *dec, struct dec_ring *r, bool from_notify)
 {
+	const struct split_ring ring = ring_of(r);
 	uint8_t b[2];
-	unsigned f = shadow_read(dec->rings->sm, r->avail + 2, b, sizeof(b));
+	unsigned f = shadow_read(dec->rings->sm, split_ring_avail_idx_addr(&ring), b, sizeof(b));
 
 	if (!(f & SHADOW_HAVE_ALL))
 		return;
@@ -530,9 +543,10 @@ static void irq_pending_add(struct rings_dev *rd, uint64_t id)
 static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 {
 	struct dec_rings *rs = dec->rings;
+	const struct split_ring ring = ring_of(r);
 	uint32_t slot = pos % r->size;
 	uint8_t b[VIRTQ_USED_ELEM_SIZE];
-	unsigned f = shadow_read(rs->sm, r->used + 4 + (uint64_t)VIRTQ_USED_ELEM_SIZE * slot, b, sizeof(b));
+	unsigned f = shadow_read(rs->sm, split_ring_used_elem_addr(&ring, pos), b, sizeof(b));
 
 	if (!(f & SHADOW_HAVE_ALL)) {
 		/* A chain completed that we cannot name: stop trusting absence. */
@@ -565,8 +579,9 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 
 static void used_advance(struct decoder *dec, struct dec_ring *r)
 {
+	const struct split_ring ring = ring_of(r);
 	uint8_t b[2];
-	unsigned f = shadow_read(dec->rings->sm, r->used + 2, b, sizeof(b));
+	unsigned f = shadow_read(dec->rings->sm, split_ring_used_idx_addr(&ring), b, sizeof(b));
 
 	if (!(f & SHADOW_HAVE_ALL))
 		return;
@@ -620,11 +635,12 @@ void rings_on_mem(struct decoder *dec, const struct vmt_event *ev)
 	/* Decoding never ends a queue, so the live list is stable here. */
 	for (unsigned i = 0; i < rs->n_live; i++) {
 		struct dec_ring *r = rs->live[i];
-		if (overlaps(ev->addr, ev->len, r->avail + 2)) {
+		const struct split_ring ring = ring_of(r);
+		if (overlaps(ev->addr, ev->len, split_ring_avail_idx_addr(&ring))) {
 			r->avail_src = ev->flags;
 			avail_advance(dec, r, false);
 		}
-		if (overlaps(ev->addr, ev->len, r->used + 2)) {
+		if (overlaps(ev->addr, ev->len, split_ring_used_idx_addr(&ring))) {
 			r->used_src = ev->flags;
 			used_advance(dec, r);
 		}
@@ -659,7 +675,8 @@ static bool used_memory_known(const struct decoder *dec, const struct dec_device
 		const struct dec_ring *r = d->q[q].ring;
 		if (!r)
 			continue;
-		unsigned f = shadow_probe(rs->sm, r->used + 2, 2);
+		const struct split_ring ring = ring_of(r);
+		unsigned f = shadow_probe(rs->sm, split_ring_used_idx_addr(&ring), 2);
 		if (!(f & SHADOW_HAVE_ALL) || (f & SHADOW_ROUGH) || r->uncertain)
 			return false;
 		live++;
