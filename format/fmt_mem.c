@@ -6,6 +6,7 @@
 #include "capture/event.h"
 #include "format/fmt_device.h"
 #include "format/fmt_out.h"
+#include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
 /* Areas an event crossing several is said to span, at most. */
@@ -85,11 +86,12 @@ static void name_desc(struct fmt_out *o, unsigned q, uint32_t num, const struct 
 	if (in == 0 && s->len == VIRTQ_DESC_SIZE) {
 		fmt_out_printf(o, "q%u desc[%" PRIu64 "]", q, first);
 		if (field_bytes(s, first * VIRTQ_DESC_SIZE, VIRTQ_DESC_SIZE, &p)) {
-			uint16_t flags = le16_get(p + 12), next = le16_get(p + 14);
-			fmt_out_printf(o, " addr=0x%" PRIx64 " len=%" PRIu32 " flags=", le64_get(p), le32_get(p + 8));
-			fmt_desc_flags(o, flags);
-			if ((flags & VIRTQ_DESC_F_NEXT) || next)
-				fmt_out_printf(o, " next=%u", next);
+			struct vring_desc d;
+			split_ring_desc_decode(p, &d);
+			fmt_out_printf(o, " addr=0x%" PRIx64 " len=%" PRIu32 " flags=", d.addr, d.len);
+			fmt_desc_flags(o, d.flags);
+			if ((d.flags & VIRTQ_DESC_F_NEXT) || d.next)
+				fmt_out_printf(o, " next=%u", d.next);
 		}
 		return;
 	}
