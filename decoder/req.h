@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "decoder/dec_priv.h"
+#include "tracedb/tdb_vocab.h"
 
 struct shadow_mem;
 struct devtype_queue;
@@ -173,9 +174,10 @@ struct req_fields {
 	uint32_t data_len;
 };
 
-/* A new requests row for chain c of queue q at the current event (which is
- * its seq_notify).  Returns the new request id, 0 on error. */
-uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, const char *kind,
+/* A new requests row of kind (its requests.kind word comes from
+ * tracedb/tdb_vocab.h) for chain c of queue q at the current event (which
+ * is its seq_notify).  Returns the new request id, 0 on error. */
+uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, enum tdb_request_kind kind,
 		    const struct req_fields *f);
 /* Fill the completion of request id at the current event (fields of f
  * that are set replace the row's). */

@@ -41,12 +41,12 @@ static uint64_t blk_avail(const struct req_queue *q, struct rings_chain *c, stru
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 				      "queue %u: block request at head %u has %llu readable and %llu writable bytes; it needs a 16-byte header and a status byte",
 				      q->q, c->head, (unsigned long long)c->readable, (unsigned long long)c->writable);
-		return req_insert(q, c, "blk", &rf);
+		return req_insert(q, c, TDB_REQ_BLK, &rf);
 	}
 	unsigned m = req_chain_read(rs, c->segs, c->n_readable, 0, hdr, sizeof(hdr));
 	req_note_mem(c, m);
 	if (!(m & SHADOW_HAVE_ALL))
-		return req_insert(q, c, "blk", &rf);
+		return req_insert(q, c, TDB_REQ_BLK, &rf);
 	uint32_t type = le32_get(hdr);
 	f->op = type;
 	f->op_known = true;
@@ -68,7 +68,7 @@ static uint64_t blk_avail(const struct req_queue *q, struct rings_chain *c, stru
 						 c->readable - VIRTIO_BLK_REQ_HDR_SIZE, &rf.digest, &rough);
 		req_note_mem(c, rf.has_digest ? (rough ? SHADOW_HAVE_ALL | SHADOW_ROUGH : SHADOW_HAVE_ALL) : 0);
 	}
-	return req_insert(q, c, "blk", &rf);
+	return req_insert(q, c, TDB_REQ_BLK, &rf);
 }
 
 /* The status byte and, for reads, the digest of what the device wrote. */

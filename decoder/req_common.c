@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decoder/shadow_mem.h"
+#include "tracedb/tdb_vocab.h"
 #include "virtio/virtio.h"
 
 #define FNV64_OFFSET UINT64_C(0xcbf29ce484222325)
@@ -336,7 +337,7 @@ void req_write_all(struct decoder *dec, struct req_state *rq)
 		pending_write_oldest(dec, rq);
 }
 
-uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, const char *kind,
+uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, enum tdb_request_kind kind,
 		    const struct req_fields *f)
 {
 	struct decoder *dec = q->dec;
@@ -363,7 +364,7 @@ uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, cons
 	row->device = q->d->id;
 	row->queue = q->q;
 	row->chain = c->chain;
-	row->kind = kind;
+	row->kind = tdb_vocab_name(&tdb_vocab_request_kind, (int)kind);
 	row->seq_notify = dec->ev->seq;
 	row->ts_notify = dec->ev->ts_ns;
 	row_apply(p, row, f);

@@ -45,7 +45,7 @@ static uint64_t console_avail(const struct req_queue *q, struct rings_chain *c, 
 		console_bytes(q->rq, &rd, c->readable, &rf);
 		c->mem = rd.mem;
 	}
-	return req_insert(q, c, console_tx(q) ? "console-tx" : "console-rx", &rf);
+	return req_insert(q, c, console_tx(q) ? TDB_REQ_CONSOLE_TX : TDB_REQ_CONSOLE_RX, &rf);
 }
 
 static void console_used(const struct req_queue *q, struct rings_inflight *f, uint32_t len)

@@ -64,7 +64,7 @@ static uint64_t net_avail(const struct req_queue *q, struct rings_chain *c, stru
 
 	(void)f;
 	if (!net_tx(q) || !c->complete)
-		return req_insert(q, c, net_tx(q) ? "net-tx" : "net-rx", &rf);
+		return req_insert(q, c, net_tx(q) ? TDB_REQ_NET_TX : TDB_REQ_NET_RX, &rf);
 	/* The row id is needed for net_frames: decode into rf first, insert,
 	 * then write the frame row from the same bytes. */
 	struct rings_chain rd = *c;
@@ -72,7 +72,7 @@ static uint64_t net_avail(const struct req_queue *q, struct rings_chain *c, stru
 	uint32_t hsz = net_hdr_size(q);
 	net_packet(q, &rd, c->readable, &rf, 0);
 	c->mem = rd.mem;
-	uint64_t id = req_insert(q, c, "net-tx", &rf);
+	uint64_t id = req_insert(q, c, TDB_REQ_NET_TX, &rf);
 	if (id && c->readable >= hsz) {
 		/* rs->payload still holds the frame bytes read above. */
 		uint8_t hdr[VIRTIO_NET_HDR_SIZE] = { 0 };
