@@ -1,16 +1,28 @@
-/* virtio-rng requests (Device Types / Entropy Device): one writable
- * buffer per request; the used length is the entropy delivered. */
+/* virtio-rng requests (Device Types / Entropy Device): writable buffers
+ * only; the used length is the entropy delivered. */
 #include "decoder/req.h"
 
 #include "decoder/shadow_mem.h"
 #include "virtio/virtio.h"
 
+/* A request is writable buffers only: "The driver MUST NOT place
+ * driver-readable buffers into the queue", and the device "MUST place one
+ * or more random bytes into the buffer" (Entropy Device / Device
+ * Operation), so a chain with a device-readable buffer, or without a
+ * writable byte, is malformed.  The emulator's model (capture/emu/
+ * dev_rng.c) reports the same chains; here only when every descriptor was
+ * seen exactly (as for blk). */
 static uint64_t rng_avail(const struct req_queue *q, struct rings_chain *c, struct rings_inflight *f)
 {
 	struct req_fields rf = { 0 };
 
 	(void)f;
-	return req_insert(q, c, "rng", &rf);
+	if (c->complete && (c->n_readable || c->writable == 0) && c->mem == RINGS_MEM_EXACT)
+		dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
+			      "queue %u: rng request at head %u has %u device-readable buffers and %llu writable bytes; "
+			      "expected only writable ones (Entropy Device / Device Operation)",
+			      q->q, c->head, c->n_readable, (unsigned long long)c->writable);
+	return req_insert(q, c, TDB_REQ_RNG, &rf);
 }
 
 static void rng_used(const struct req_queue *q, struct rings_inflight *f, uint32_t len)
