@@ -70,7 +70,14 @@ struct mmio_memslot {
 };
 
 /* Devices (0x200 windows with a MagicValue read) and queues per device
- * whose set-up the program follows. */
+ * whose set-up the program follows.  MMIO_DEVICES_MAX is the size of the
+ * devs hash map (keyed by tgid and base, so it is shared by every traced
+ * VMM process): 64, as the QEMU ring snapshots take
+ * (RING_SNAP_DEVICES_MAX) and the raw trace's device table holds
+ * (RAWTRACE_META_DEVICES_MAX), more than one machine has; a trace holds up
+ * to VMT_TRACE_DEVICES_MAX (capture/event.h, not included here: this header
+ * is shared with BPF C).  A device past it is still recorded, its rings are
+ * not copied (MMIO_SNAP_NO_DEVICE). */
 #define MMIO_DEVICES_MAX 64
 #define MMIO_DEVICES_MAX_STR "64"
 #define MMIO_QUEUES_MAX 8

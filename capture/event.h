@@ -9,6 +9,16 @@
 
 #include "virtio/device_types.h"
 
+/* Devices one trace holds at most, from the raw trace to trace.db: the
+ * decoder names a device (devices.device 0..255) on its first access and
+ * refuses more (DEC_DEVICES_MAX), and every reader of what it wrote takes
+ * the same bound (tracedb's TDB_DEVICES_MAX, the formatter's
+ * FMT_DEVICES_MAX).  A vmtrace choice, not a virtio one; recorders follow
+ * fewer (RAWTRACE_META_DEVICES_MAX, RING_SNAP_DEVICES_MAX,
+ * MMIO_DEVICES_MAX, MACHINE_DEVICES_MAX), devices past theirs are still
+ * decoded from their register accesses. */
+#define VMT_TRACE_DEVICES_MAX 256
+
 enum vmt_source {
 	VMT_SRC_UNKNOWN = 0,
 	VMT_SRC_EMU = 1,  /* built-in emulator, exact and deterministic */

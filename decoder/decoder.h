@@ -19,8 +19,8 @@ struct decoder;
 
 /* Devices one trace.db holds at most (devices.device is 0..255): a decoder
  * names a window a device on its first access and refuses more.  Readers of
- * trace.db files take the same bound. */
-#define DEC_DEVICES_MAX 256
+ * trace.db files take the same bound (capture/event.h). */
+#define DEC_DEVICES_MAX VMT_TRACE_DEVICES_MAX
 
 struct decoder_opts {
 	bool store_memory;    /* keep guest-memory payloads in the memory table */

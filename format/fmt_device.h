@@ -15,10 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/event.h"
+
 struct vmt_event;
 
-/* Devices one context follows (the raw trace format allows 256). */
-#define FMT_DEVICES_MAX 256u
+/* Devices one context follows: all a trace can hold. */
+#define FMT_DEVICES_MAX VMT_TRACE_DEVICES_MAX
 /* Queues per device whose rings are followed; a QueueSel past it is
  * shown but its rings are not named. */
 #define FMT_QUEUES_MAX 64u

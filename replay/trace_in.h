@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "capture/emu/emu.h"
+#include "virtio/device_types.h"
 
 struct tdb;
 struct tdb_cursor;
@@ -25,7 +26,7 @@ struct tdb_cursor;
 struct trace_device {
 	int id;                  /* devices.device, 0..255 */
 	uint64_t base;           /* windows do not overlap; base + 0x200 does not wrap */
-	char name[40];           /* printable */
+	char name[DEVTYPE_LABEL_SIZE]; /* printable (escaped, cut to fit) */
 	uint32_t device_id;      /* 0 if never read */
 	uint32_t version;        /* 0 if never read */
 	uint32_t vendor_id;

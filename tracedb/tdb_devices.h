@@ -17,11 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/event.h"
+
 struct tdb;
 
-/* devices.device is 0..255 (the decoder's DEC_DEVICES_MAX ids). */
-#define TDB_DEVICE_ID_MAX 255
-#define TDB_DEVICES_MAX 256
+/* devices.device is 0..255: the ids of a trace's VMT_TRACE_DEVICES_MAX
+ * devices (the decoder's DEC_DEVICES_MAX). */
+#define TDB_DEVICES_MAX VMT_TRACE_DEVICES_MAX
+#define TDB_DEVICE_ID_MAX (VMT_TRACE_DEVICES_MAX - 1)
 /* Longest device name kept ("virtio-console@0x" + 16 hex digits fits). */
 #define TDB_NAME_MAX 96
 #define TDB_TYPE_MAX 48

@@ -20,7 +20,14 @@
 
 struct guest_ram;
 
+/* Devices whose rings one ring_snap follows (by base address; a device
+ * past them is still recorded and decoded from its register accesses, its
+ * rings are not copied).  64: more than a QEMU machine creates (the arm
+ * virt machine has 32 virtio-mmio transports), the same bound as the raw
+ * trace's device table (RAWTRACE_META_DEVICES_MAX) and the BPF recorder's
+ * (MMIO_DEVICES_MAX), within what a trace holds (VMT_TRACE_DEVICES_MAX). */
 #define RING_SNAP_DEVICES_MAX 64
+_Static_assert(RING_SNAP_DEVICES_MAX <= VMT_TRACE_DEVICES_MAX, "ring snapshots follow at most a trace's devices");
 #define RING_SNAP_QUEUES_MAX 64
 /* Bytes kept of one buffer (a blk request's data, a frame): the decoder
  * keeps 2 KiB of payload and digests what it is given. */
