@@ -61,6 +61,7 @@ struct record_opts {
 static void record_usage(FILE *f)
 {
 	struct drv_wl_opts def;
+	char names[256], list[256];
 
 	drv_wl_opts_init(&def);
 	fprintf(f,
@@ -100,33 +101,28 @@ static void record_usage(FILE *f)
 		"or CAP_BPF and CAP_PERFMON. With --pid, Ctrl-C or SIGTERM detaches: the\n"
 		"trace is complete up to then and vmtrace exits 0.\n"
 		"\n", f);
+	fputs("With --emu, vmtrace builds an emulated machine (64 MiB of RAM at 0x40000000;\n"
+	      "device i's registers at 0x10000000 + i * 0x200, in the order given) and runs\n"
+	      "its built-in driver on it: probe, initialization, queue set-up, then a\n"
+	      "workload per device that checks its own results:\n", f);
+	/* Each workload's summary and options come from its own file
+	 * (capture/driver/wl_<type>.c) through the registry. */
+	drv_wl_help_summaries(f, 2, 11);
+	drv_wl_names_join(names, sizeof(names), ", ", NULL);
+	drv_wl_names_join(list, sizeof(list), ",", NULL);
 	fprintf(f,
-		"With --emu, vmtrace builds an emulated machine (64 MiB of RAM at 0x40000000;\n"
-		"device i's registers at 0x10000000 + i * 0x200, in the order given) and runs\n"
-		"its built-in driver on it: probe, initialization, queue set-up, then a\n"
-		"workload per device that checks its own results:\n"
-		"  blk      write a pattern to sectors 0..N-1, read it back, flush, get-id\n"
-		"  net      send frames to the loopback device, compare what comes back\n"
-		"  console  write lines to port 0, compare the echo\n"
-		"  rng      read random bytes, check lengths and that they are not all zero\n"
 		"Every register access, guest-memory store, interrupt and phase marker is\n"
 		"recorded. The same arguments give a byte-identical trace file.\n"
 		"\n"
 		"options:\n"
 		"  -e, --emu DEVICES     devices to emulate, comma-separated, repeats allowed:\n"
-		"                        blk, net, console, rng (e.g. blk,net,console,rng)\n"
+		"                        %s (e.g. %s)\n"
 		"      --legacy          legacy (Version 1) register layout, not Version 2\n"
 		"  -w, --workload SPEC   workload sizes: 'DEV:KEY=N[,KEY=N]' groups joined by\n"
-		"                        ';', e.g. 'blk:sectors=64,requests=16;net:frames=32'\n"
-		"        blk:sectors=N     sectors written and read back (1-8192, default %u)\n"
-		"        blk:requests=N    requests they are split into (1-256, default %u)\n"
-		"        net:frames=N      frames sent and received back (1-4096, default %u)\n"
-		"        net:batch=N       frames per notification (1-16, default %u)\n"
-		"        console:lines=N   lines written and echoed back (1-64, default %u)\n"
-		"        rng:requests=N    requests for random bytes (1-256, default %u)\n"
-		"        rng:bytes=N       about N bytes per request (1-65536, default %u)\n"
-		"        queue:size=N      queue size asked for, capped by QueueNumMax\n"
-		"                          (1-32768, default %u)\n"
+		"                        ';', e.g. 'blk:sectors=64,requests=16;net:frames=32'\n",
+		names, list);
+	drv_wl_help_keys(f, &def, 8, 26);
+	fprintf(f,
 		"  -o, --output FILE     trace.db to write (default %s); a name ending in\n"
 		"                        .vmt writes the raw trace only (vmtrace dump reads\n"
 		"                        it, vmtrace decode turns it into a trace.db);\n"
@@ -150,8 +146,7 @@ static void record_usage(FILE *f)
 		"      --qemu-log FILE   (QEMU) also copy everything QEMU wrote to its trace\n"
 		"                        output into FILE\n"
 		"      --no-snapshots    (QEMU, --bpf) no ring contents: register accesses only\n",
-		def.blk_sectors, def.blk_requests, def.net_frames, def.net_batch, def.console_lines,
-		def.rng_requests, def.rng_bytes, def.queue_size, RECORD_DEFAULT_OUTPUT,
+		RECORD_DEFAULT_OUTPUT,
 		(unsigned long long)def.seed);
 	fprintf(f,
 		"      --bpf             record a KVM VMM's MMIO exits with BPF (see above)\n"
@@ -244,18 +239,34 @@ static bool has_device(const struct rig_cfg *rig, const char *name)
 	return false;
 }
 
+/* True if a device of the rig is of type device_id (a model of that
+ * type: "blk" and "blk-ro" are both block devices). */
+static bool has_type(const struct rig_cfg *rig, uint32_t device_id)
+{
+	for (unsigned i = 0; i < rig->n_devices; i++) {
+		const struct emu_model *m = emu_model_find(rig->devices[i]);
+
+		if (m && m->device_id == device_id)
+			return true;
+	}
+	return false;
+}
+
 /* Options that make no sense for the devices asked for are refused before
  * anything runs, not ignored or left to fail half-way. */
 static int check_emu_options(const struct record_opts *o)
 {
-	static const char *const types[] = { "blk", "net", "console", "rng" };
 	struct stat st;
 	uint64_t sectors = RIG_BLK_CAPACITY / 512;
+	unsigned want = 0;
 
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (drv_wl_opts_names(&o->wl, types[i]) && !has_device(&o->rig, types[i]))
-			return usage_error("--workload sets %s sizes, but --emu '%s' has no %s device", types[i],
-					   o->emu, types[i]);
+	for (size_t i = 0; i < drv_workload_count(); i++) {
+		const struct drv_workload *wl = drv_workload_at(i);
+
+		if (drv_wl_opts_names(&o->wl, wl->name) && !has_type(&o->rig, wl->device_id))
+			return usage_error("--workload sets %s sizes, but --emu '%s' has no %s device", wl->name,
+					   o->emu, wl->name);
+	}
 	if (!has_device(&o->rig, "blk")) {
 		if (o->rig.blk_image)
 			return usage_error("--blk-image is for a blk device, but --emu '%s' has none", o->emu);
@@ -269,8 +280,10 @@ static int check_emu_options(const struct record_opts *o)
 			return usage_error("--blk-image '%s' is not a regular file", o->rig.blk_image);
 		sectors = (uint64_t)st.st_size / 512;
 	}
-	if (o->wl.blk_sectors > sectors)
-		return usage_error("blk:sectors=%u is more than the disk's %llu sectors%s", o->wl.blk_sectors,
+	/* --blk-image is this command's option: the disk it makes must hold
+	 * what the blk workload writes. */
+	if (drv_wl_opt_by_name(&o->wl, "blk", "sectors", &want) == 0 && want > sectors)
+		return usage_error("blk:sectors=%u is more than the disk's %llu sectors%s", want,
 				   (unsigned long long)sectors,
 				   o->rig.blk_image ? "" : " (give a larger disk with --blk-image FILE)");
 	return 0;
@@ -495,9 +508,9 @@ static void print_device(const struct vmt_device_desc *desc, const struct drv_re
 
 	virtio_status_str(rep->status, st, sizeof(st));
 	virtio_features_str(rep->device_id, rep->features, feat, sizeof(feat));
-	fprintf(stderr, "  %-*s %-6s v%u  %s, %u used buffers, %u interrupts", width, desc->name,
+	fprintf(stderr, "  %-*s %-6s v%u  %s, %u used buffer%s, %u interrupt%s", width, desc->name,
 		rep->result == 0 && !violations ? "ok" : "FAILED", rep->version, st, rep->requests,
-		rep->interrupts);
+		drv_plural(rep->requests), rep->interrupts, drv_plural(rep->interrupts));
 	if (violations)
 		fprintf(stderr, ", %u violation%s", violations, violations == 1 ? "" : "s");
 	fputc('\n', stderr);
@@ -529,6 +542,9 @@ int cmd_record(int argc, char **argv)
 	r = record_parse(&o, argc, argv);
 	if (r != 0)
 		return r < 0 ? 0 : r;
+	/* main() names argv[0] "vmtrace record" for getopt's messages; the
+	 * trace keeps the command as typed ("vmtrace record --emu ..."). */
+	argv[0] = (char *)"record";
 	if (o.bpf) {
 		o.bo.output = o.output;
 		o.bo.raw = o.raw;

@@ -11,6 +11,8 @@
 int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *rig, const struct drv_wl_opts *wl)
 {
 	char buf[RAWTRACE_META_STR_MAX];
+	uint32_t ids[RIG_DEVICES_MAX];
+	unsigned n_ids = 0;
 	int r = 0;
 
 	s->meta.source = VMT_SRC_EMU;
@@ -21,6 +23,8 @@ int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *
 
 		machine_device_desc(m, i, &d);
 		r = rawtrace_meta_add_device(&s->meta, &d);
+		if (n_ids < RIG_DEVICES_MAX)
+			ids[n_ids++] = d.device_id;
 	}
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)wl->seed);
 	if (r == 0)
@@ -31,7 +35,8 @@ int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *
 		 rig->legacy ? 1 : 2);
 	if (r == 0)
 		r = session_meta_set(s, "layout", buf);
-	drv_wl_opts_format(wl, buf, sizeof(buf));
+	/* The workloads that run: those of the machine's device types. */
+	drv_wl_opts_format_for(wl, ids, n_ids, buf, sizeof(buf));
 	if (r == 0)
 		r = session_meta_set(s, "workload", buf);
 	snprintf(buf, sizeof(buf), "built-in indirect=%s event-idx=%s", wl->indirect ? "on" : "off",

@@ -28,7 +28,8 @@ struct rig_record {
 typedef void (*rig_record_progress_fn)(void *ctx, const char *name, unsigned i, unsigned n);
 
 /* The emulator's metadata, after session_meta_common: source, RAM,
- * device table, "seed", "layout", "workload", "driver".  Returns 0 or a
+ * device table, "seed", "layout", "workload" (the groups of the machine's
+ * device types and "queue"), "driver".  Returns 0 or a
  * negative errno. */
 int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *rig, const struct drv_wl_opts *wl);
 

@@ -20,6 +20,15 @@
  * writes the status is caught. */
 #define BLK_STATUS_UNSET 0xffu
 
+/* Options: --workload blk:sectors=N,requests=N. */
+enum { BLK_OPT_SECTORS, BLK_OPT_REQUESTS };
+static const struct drv_wl_key blk_keys[] = {
+	[BLK_OPT_SECTORS] = { "sectors", 1, 8192, 32, "sectors written and read back" },
+	[BLK_OPT_REQUESTS] = { "requests", 1, 256, 8, "requests they are split into" },
+};
+/* This workload (end of file): its options are read through it. */
+extern const struct drv_workload drv_wl_blk;
+
 struct blk_state {
 	uint64_t capacity; /* 512-byte sectors */
 	uint32_t size_max; /* 0 = not negotiated */
@@ -317,7 +326,8 @@ static int blk_flush_and_id(struct drv_dev *d, struct blk_state *s)
 static int blk_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 {
 	struct blk_state *s = state;
-	unsigned sectors = o->blk_sectors;
+	unsigned sectors = drv_wl_opt(o, &drv_wl_blk, BLK_OPT_SECTORS);
+	unsigned requests = drv_wl_opt(o, &drv_wl_blk, BLK_OPT_REQUESTS);
 	size_t bytes = (size_t)sectors * VIRTIO_BLK_SECTOR_SIZE;
 	uint8_t *pat = NULL, *got = NULL;
 	int r;
@@ -327,7 +337,7 @@ static int blk_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 	if (s->capacity < sectors)
 		return drv_error(d, DRV_E_REFUSED, "capacity %llu sectors is less than the %u the workload writes",
 				 (unsigned long long)s->capacity, sectors);
-	s->n_req = o->blk_requests < sectors ? o->blk_requests : sectors;
+	s->n_req = requests < sectors ? requests : sectors;
 	s->start = calloc(s->n_req, sizeof(*s->start));
 	s->count = calloc(s->n_req, sizeof(*s->count));
 	pat = malloc(bytes);
@@ -351,17 +361,19 @@ static int blk_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 	 * the wrong sector is caught, not just one that corrupts bytes. */
 	for (unsigned i = 0; i < sectors; i++)
 		drv_pattern(pat + (size_t)i * VIRTIO_BLK_SECTOR_SIZE, VIRTIO_BLK_SECTOR_SIZE, o->seed, i);
-	drv_marker(d, "blk: write %u sectors at 0 in %u requests", sectors, s->n_req);
+	drv_marker(d, "blk: write %u sector%s at 0 in %u request%s", sectors, drv_plural(sectors), s->n_req,
+		   drv_plural(s->n_req));
 	r = drv_mem_write(d, s->wbuf, pat, bytes);
 	if (r == 0)
 		r = blk_write_all(d, s);
 	if (r != 0)
 		goto out;
-	drv_marker(d, "blk: read %u sectors at 0 in %u requests", sectors, s->n_req);
+	drv_marker(d, "blk: read %u sector%s at 0 in %u request%s", sectors, drv_plural(sectors), s->n_req,
+		   drv_plural(s->n_req));
 	r = blk_read_all(d, s);
 	if (r != 0)
 		goto out;
-	drv_marker(d, "blk: compare %u sectors", sectors);
+	drv_marker(d, "blk: compare %u sector%s", sectors, drv_plural(sectors));
 	r = blk_verify(d, s, pat, got, bytes);
 	if (r != 0)
 		goto out;
@@ -378,6 +390,9 @@ out:
 const struct drv_workload drv_wl_blk = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
+	.summary = "write a pattern to sectors 0..N-1, read it back, flush, get-id",
+	.keys = blk_keys,
+	.n_keys = sizeof(blk_keys) / sizeof(blk_keys[0]),
 	.n_queues = 1,
 	.features = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
 		    VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) | VIRTIO_BIT(VIRTIO_BLK_F_RO),

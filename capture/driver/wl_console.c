@@ -15,6 +15,14 @@
 #define CON_RX_POSTED 4u /* receive buffers kept posted */
 #define CON_LINE_MAX 160u
 
+/* Options: --workload console:lines=N. */
+enum { CON_OPT_LINES };
+static const struct drv_wl_key console_keys[] = {
+	[CON_OPT_LINES] = { "lines", 1, 64, 2, "lines written and echoed back" },
+};
+/* This workload (end of file): its options are read through it. */
+extern const struct drv_workload drv_wl_console;
+
 struct console_state {
 	uint16_t cols, rows;
 	unsigned n_rx;
@@ -114,6 +122,7 @@ static int console_run(struct drv_dev *d, void *state, const struct drv_wl_opts 
 {
 	struct console_state *s = state;
 	char line[CON_LINE_MAX];
+	unsigned lines = drv_wl_opt(o, &drv_wl_console, CON_OPT_LINES);
 	int r = 0;
 
 	s->n_rx = d->vq[VIRTIO_CONSOLE_Q_RX].num < CON_RX_POSTED ? d->vq[VIRTIO_CONSOLE_Q_RX].num : CON_RX_POSTED;
@@ -129,10 +138,10 @@ static int console_run(struct drv_dev *d, void *state, const struct drv_wl_opts 
 		return r;
 	drv_kick(d, VIRTIO_CONSOLE_Q_RX);
 
-	for (unsigned l = 0; l < o->console_lines && r == 0; l++) {
+	for (unsigned l = 0; l < lines && r == 0; l++) {
 		int len = snprintf(line, sizeof(line),
 				   "vmtrace console line %u of %u: the quick brown fox jumps over the lazy dog (seed %llu)\n",
-				   l + 1, o->console_lines, (unsigned long long)o->seed);
+				   l + 1, lines, (unsigned long long)o->seed);
 
 		if (len < 0 || (size_t)len >= sizeof(line))
 			return drv_error(d, -EINVAL, "console line too long");
@@ -145,6 +154,9 @@ static int console_run(struct drv_dev *d, void *state, const struct drv_wl_opts 
 const struct drv_workload drv_wl_console = {
 	.name = "console",
 	.device_id = VIRTIO_ID_CONSOLE,
+	.summary = "write lines to port 0, compare the echo",
+	.keys = console_keys,
+	.n_keys = sizeof(console_keys) / sizeof(console_keys[0]),
 	.n_queues = 2,
 	.features = VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE),
 	.state_size = sizeof(struct console_state),

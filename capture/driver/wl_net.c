@@ -23,6 +23,15 @@
 /* Receive buffers kept posted at most. */
 #define NET_RX_POSTED_MAX 16u
 
+/* Options: --workload net:frames=N,batch=N. */
+enum { NET_OPT_FRAMES, NET_OPT_BATCH };
+static const struct drv_wl_key net_keys[] = {
+	[NET_OPT_FRAMES] = { "frames", 1, 4096, 8, "frames sent and received back" },
+	[NET_OPT_BATCH] = { "batch", 1, 16, 4, "frames per notification" },
+};
+/* This workload (end of file): its options are read through it. */
+extern const struct drv_workload drv_wl_net;
+
 struct net_state {
 	uint8_t mac[6];
 	uint16_t status;
@@ -67,7 +76,7 @@ static unsigned frame_len(const struct net_state *s, const struct drv_wl_opts *o
 	/* The shortest and the longest frame, and varied lengths between. */
 	if (i == 0)
 		return ETH_ZLEN;
-	if (i + 1 == o->net_frames)
+	if (i + 1 == drv_wl_opt(o, &drv_wl_net, NET_OPT_FRAMES))
 		return s->frame_max;
 	return ETH_ZLEN + (unsigned)((i * 389u + o->seed * 7u) % span);
 }
@@ -195,7 +204,7 @@ static int net_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 {
 	struct net_state *s = state;
 	struct drv_vring *rxq = &d->vq[VIRTIO_NET_Q_RX], *txq = &d->vq[VIRTIO_NET_Q_TX];
-	unsigned batch, recvd = 0;
+	unsigned frames = drv_wl_opt(o, &drv_wl_net, NET_OPT_FRAMES), batch, recvd = 0;
 	uint8_t *exp = NULL, *got = NULL, *zero = NULL;
 	int r;
 
@@ -213,9 +222,9 @@ static int net_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 	s->n_rx = rxq->num / drv_vring_cost(rxq, 2);
 	if (s->n_rx > NET_RX_POSTED_MAX)
 		s->n_rx = NET_RX_POSTED_MAX;
-	if (s->n_rx > o->net_frames)
-		s->n_rx = o->net_frames;
-	batch = o->net_batch;
+	if (s->n_rx > frames)
+		s->n_rx = frames;
+	batch = drv_wl_opt(o, &drv_wl_net, NET_OPT_BATCH);
 	if (batch > s->n_rx)
 		batch = s->n_rx;
 	if (batch > txq->num / drv_vring_cost(txq, 2))
@@ -241,21 +250,24 @@ static int net_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 	if (r != 0)
 		goto out;
 
-	drv_marker(d, "net: post %u receive buffers (header %u bytes)", s->n_rx, s->hdr_len);
+	drv_marker(d, "net: post %u receive buffer%s (header %u bytes)", s->n_rx, drv_plural(s->n_rx), s->hdr_len);
 	for (unsigned i = 0; i < s->n_rx && r == 0; i++)
 		r = rx_post(d, s, i);
 	if (r != 0)
 		goto out;
 	drv_kick(d, VIRTIO_NET_Q_RX);
 
-	drv_marker(d, "net: send %u frames in batches of %u and receive them back", o->net_frames, batch);
-	for (unsigned sent = 0; sent < o->net_frames && r == 0; sent += batch) {
-		unsigned n = o->net_frames - sent < batch ? o->net_frames - sent : batch;
+	if (frames == 1)
+		drv_marker(d, "net: send 1 frame and receive it back");
+	else
+		drv_marker(d, "net: send %u frames in batches of %u and receive them back", frames, batch);
+	for (unsigned sent = 0; sent < frames && r == 0; sent += batch) {
+		unsigned n = frames - sent < batch ? frames - sent : batch;
 
 		r = net_batch(d, s, o, sent, n, &recvd, exp, got);
 	}
 	if (r == 0)
-		drv_marker(d, "net: %u frames came back intact", recvd);
+		drv_marker(d, "net: %u frame%s came back intact", recvd, drv_plural(recvd));
 out:
 	free(exp);
 	free(got);
@@ -266,6 +278,9 @@ out:
 const struct drv_workload drv_wl_net = {
 	.name = "net",
 	.device_id = VIRTIO_ID_NET,
+	.summary = "send frames to the loopback device, compare what comes back",
+	.keys = net_keys,
+	.n_keys = sizeof(net_keys) / sizeof(net_keys[0]),
 	.n_queues = 2,
 	.features = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MTU),
 	.state_size = sizeof(struct net_state),

@@ -10,6 +10,15 @@
 #include "capture/driver/workload.h"
 #include "virtio/virtio.h"
 
+/* Options: --workload rng:requests=N,bytes=N. */
+enum { RNG_OPT_REQUESTS, RNG_OPT_BYTES };
+static const struct drv_wl_key rng_keys[] = {
+	[RNG_OPT_REQUESTS] = { "requests", 1, 256, 4, "requests for random bytes" },
+	[RNG_OPT_BYTES] = { "bytes", 1, 65536, 64, "about N bytes per request" },
+};
+/* This workload (end of file): its options are read through it. */
+extern const struct drv_workload drv_wl_rng;
+
 static int rng_read_config(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 {
 	/* The entropy device has no configuration space. */
@@ -21,7 +30,7 @@ static int rng_read_config(struct drv_dev *d, void *state, const struct drv_wl_o
 static uint32_t rng_size(const struct drv_wl_opts *o, unsigned i)
 {
 	static const unsigned num[] = { 4, 1, 8, 2 };
-	uint64_t v = (uint64_t)o->rng_bytes * num[i % 4] / 4;
+	uint64_t v = (uint64_t)drv_wl_opt(o, &drv_wl_rng, RNG_OPT_BYTES) * num[i % 4] / 4;
 
 	if (v == 0)
 		v = 1;
@@ -32,6 +41,7 @@ static int rng_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 {
 	uint64_t buf = drv_mem_alloc(d, 65536, 16);
 	uint64_t total = 0, nonzero = 0;
+	unsigned requests = drv_wl_opt(o, &drv_wl_rng, RNG_OPT_REQUESTS), bytes = drv_wl_opt(o, &drv_wl_rng, RNG_OPT_BYTES);
 	uint8_t *got = malloc(65536);
 	int r = 0;
 
@@ -39,8 +49,8 @@ static int rng_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 		free(got);
 		return buf ? drv_error(d, -ENOMEM, "out of memory") : -ENOMEM;
 	}
-	drv_marker(d, "rng: %u requests of about %u bytes", o->rng_requests, o->rng_bytes);
-	for (unsigned i = 0; i < o->rng_requests && r == 0; i++) {
+	drv_marker(d, "rng: %u request%s of about %u byte%s", requests, drv_plural(requests), bytes, drv_plural(bytes));
+	for (unsigned i = 0; i < requests && r == 0; i++) {
 		struct drv_sg sg = { buf, rng_size(o, i) };
 		uint32_t len;
 
@@ -58,7 +68,7 @@ static int rng_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 	if (r == 0 && nonzero == 0)
 		r = drv_error(d, DRV_E_VERIFY, "all %llu bytes returned are zero", (unsigned long long)total);
 	if (r == 0)
-		drv_marker(d, "rng: %llu bytes received", (unsigned long long)total);
+		drv_marker(d, "rng: %llu byte%s received", (unsigned long long)total, drv_plural(total));
 	free(got);
 	return r;
 }
@@ -66,6 +76,9 @@ static int rng_run(struct drv_dev *d, void *state, const struct drv_wl_opts *o)
 const struct drv_workload drv_wl_rng = {
 	.name = "rng",
 	.device_id = VIRTIO_ID_ENTROPY,
+	.summary = "read random bytes, check lengths and that they are not all zero",
+	.keys = rng_keys,
+	.n_keys = sizeof(rng_keys) / sizeof(rng_keys[0]),
 	.n_queues = 1,
 	.features = 0,
 	.state_size = 0,

@@ -1,5 +1,6 @@
-/* Workload options, the per-device run sequence and helpers shared by the
- * workloads; see workload.h. */
+/* The workload spec (parsed over each workload's own option table, kept
+ * in struct drv_wl_opts by registry index), the per-device run sequence
+ * and helpers shared by the workloads; see workload.h. */
 #include "capture/driver/workload.h"
 
 #include <ctype.h>
@@ -11,89 +12,131 @@
 #include "capture/driver/driver.h"
 #include "virtio/virtio.h"
 
+/* The "queue" group: not a device type's, every workload's queues. */
+static const struct drv_wl_key queue_keys[] = {
+	{ "size", 1, VIRTQ_SIZE_MAX, DRV_QUEUE_SIZE_DEFAULT, "queue size asked for, capped by QueueNumMax" },
+};
+#define QUEUE_GROUP "queue"
+
+/* A spec group: a registered workload (index i < drv_workload_count())
+ * or, at i == drv_workload_count(), "queue". */
+struct wl_group {
+	const char *name;
+	const struct drv_wl_key *keys;
+	size_t n_keys;   /* at most DRV_WL_KEYS_MAX */
+	size_t index;    /* its bit in drv_wl_opts.given, its row of val */
+	bool queue;
+};
+
+static bool wl_group_at(size_t i, struct wl_group *g)
+{
+	const struct drv_workload *wl = drv_workload_at(i);
+
+	if (wl) {
+		*g = (struct wl_group){ wl->name, wl->keys, wl->n_keys, i, false };
+	} else if (i == drv_workload_count()) {
+		*g = (struct wl_group){ QUEUE_GROUP, queue_keys, sizeof(queue_keys) / sizeof(queue_keys[0]), i, true };
+	} else {
+		return false;
+	}
+	if (g->n_keys > DRV_WL_KEYS_MAX)
+		g->n_keys = DRV_WL_KEYS_MAX; /* tests/driver checks none has more */
+	return true;
+}
+
+static bool wl_group_find(const char *name, struct wl_group *g)
+{
+	for (size_t i = 0; wl_group_at(i, g); i++)
+		if (!strcmp(g->name, name))
+			return true;
+	return false;
+}
+
+/* Where group g's key k lives in o. */
+static unsigned *wl_slot(struct drv_wl_opts *o, const struct wl_group *g, size_t k)
+{
+	return g->queue ? &o->queue_size : &o->val[g->index][k];
+}
+
+static unsigned wl_value(const struct drv_wl_opts *o, const struct wl_group *g, size_t k)
+{
+	return g->queue ? o->queue_size : o->val[g->index][k];
+}
+
 void drv_wl_opts_init(struct drv_wl_opts *o)
 {
+	struct wl_group g;
+
 	memset(o, 0, sizeof(*o));
-	o->blk_sectors = 32;
-	o->blk_requests = 8;
-	o->net_frames = 8;
-	o->net_batch = 4;
-	o->console_lines = 2;
-	o->rng_requests = 4;
-	o->rng_bytes = 64;
-	o->queue_size = DRV_QUEUE_SIZE_DEFAULT;
+	for (size_t i = 0; wl_group_at(i, &g); i++)
+		for (size_t k = 0; k < g.n_keys; k++)
+			*wl_slot(o, &g, k) = g.keys[k].def;
 	o->indirect = true;
 	o->event_idx = true;
 	o->seed = 1;
 }
 
-struct wl_key {
-	const char *dev;
-	const char *key;
-	size_t field; /* offset of the unsigned in drv_wl_opts */
-	unsigned min, max;
-};
-
-static const struct wl_key wl_keys[] = {
-	{ "blk", "sectors", offsetof(struct drv_wl_opts, blk_sectors), 1, 8192 },
-	{ "blk", "requests", offsetof(struct drv_wl_opts, blk_requests), 1, 256 },
-	{ "net", "frames", offsetof(struct drv_wl_opts, net_frames), 1, 4096 },
-	{ "net", "batch", offsetof(struct drv_wl_opts, net_batch), 1, 16 },
-	{ "console", "lines", offsetof(struct drv_wl_opts, console_lines), 1, 64 },
-	{ "rng", "requests", offsetof(struct drv_wl_opts, rng_requests), 1, 256 },
-	{ "rng", "bytes", offsetof(struct drv_wl_opts, rng_bytes), 1, 65536 },
-	{ "queue", "size", offsetof(struct drv_wl_opts, queue_size), 1, VIRTQ_SIZE_MAX },
-};
-#define N_WL_KEYS (sizeof(wl_keys) / sizeof(wl_keys[0]))
-
-/* Bit of a workload group in drv_wl_opts.given: its first key's index. */
-static unsigned wl_group_bit(const char *dev)
+unsigned drv_wl_opt(const struct drv_wl_opts *o, const struct drv_workload *wl, size_t k)
 {
-	for (size_t i = 0; i < N_WL_KEYS; i++)
-		if (!strcmp(wl_keys[i].dev, dev))
-			return 1u << i;
+	for (size_t i = 0; i < drv_workload_count(); i++)
+		if (drv_workload_at(i) == wl)
+			return k < wl->n_keys && k < DRV_WL_KEYS_MAX ? o->val[i][k] : 0;
 	return 0;
+}
+
+int drv_wl_opt_by_name(const struct drv_wl_opts *o, const char *dev, const char *key, unsigned *v)
+{
+	struct wl_group g;
+
+	if (!wl_group_find(dev, &g))
+		return -ENOENT;
+	for (size_t k = 0; k < g.n_keys; k++)
+		if (!strcmp(g.keys[k].key, key)) {
+			*v = wl_value(o, &g, k);
+			return 0;
+		}
+	return -ENOENT;
 }
 
 bool drv_wl_opts_names(const struct drv_wl_opts *o, const char *dev)
 {
-	return (o->given & wl_group_bit(dev)) != 0;
+	struct wl_group g;
+
+	return wl_group_find(dev, &g) && (o->given & (1u << g.index));
 }
 
-static unsigned *wl_field(struct drv_wl_opts *o, const struct wl_key *k)
-{
-	return (unsigned *)((char *)o + k->field);
-}
-
-/* Parse one "KEY=N" of group dev into o. */
-static int parse_kv(struct drv_wl_opts *o, const char *dev, char *kv, char *err, size_t errlen)
+/* Parse one "KEY=N" of group g into o. */
+static int parse_kv(struct drv_wl_opts *o, const struct wl_group *g, char *kv, char *err, size_t errlen)
 {
 	char *eq = strchr(kv, '=');
-	const struct wl_key *k = NULL;
+	const struct drv_wl_key *k = NULL;
+	size_t ki = 0;
 	unsigned long v;
 	char *end;
 
 	if (!eq) {
-		snprintf(err, errlen, "'%s:%s': expected KEY=NUMBER", dev, kv);
+		snprintf(err, errlen, "'%s:%s': expected KEY=NUMBER", g->name, kv);
 		return -EINVAL;
 	}
 	*eq = '\0';
-	for (size_t i = 0; i < N_WL_KEYS; i++)
-		if (!strcmp(wl_keys[i].dev, dev) && !strcmp(wl_keys[i].key, kv))
-			k = &wl_keys[i];
+	for (size_t i = 0; i < g->n_keys; i++)
+		if (!strcmp(g->keys[i].key, kv)) {
+			k = &g->keys[i];
+			ki = i;
+		}
 	if (!k) {
-		snprintf(err, errlen, "unknown key '%s' for '%s'", kv, dev);
+		snprintf(err, errlen, "unknown key '%s' for '%s'", kv, g->name);
 		return -EINVAL;
 	}
 	/* Digits only: strtoul would take " 5", "+5" and "-1". */
 	errno = 0;
 	v = isdigit((unsigned char)eq[1]) ? strtoul(eq + 1, &end, 10) : 0;
 	if (!isdigit((unsigned char)eq[1]) || errno || *end || v < k->min || v > k->max) {
-		snprintf(err, errlen, "bad value '%s' for '%s:%s' (expected %u..%u)", eq + 1, dev, kv,
-			 k->min, k->max);
+		snprintf(err, errlen, "bad value '%s' for '%s:%s' (expected %u..%u)", eq + 1, g->name, kv, k->min,
+			 k->max);
 		return -EINVAL;
 	}
-	*wl_field(o, k) = (unsigned)v;
+	*wl_slot(o, g, ki) = (unsigned)v;
 	return 0;
 }
 
@@ -115,6 +158,18 @@ static char *next_item(char **s, int sep)
 	return item;
 }
 
+/* "unknown workload 'X' (expected blk, net, console, rng or queue)" */
+static void unknown_group(const char *name, char *err, size_t errlen)
+{
+	char names[256];
+	size_t n;
+
+	drv_wl_names_join(names, sizeof(names), ", ", NULL);
+	n = strlen(names);
+	snprintf(names + n, sizeof(names) - n, "%s%s", n ? " or " : "", QUEUE_GROUP);
+	snprintf(err, errlen, "unknown workload '%s' (expected %s)", name, names);
+}
+
 int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t errlen)
 {
 	struct drv_wl_opts tmp = *o;
@@ -131,7 +186,7 @@ int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t
 	}
 	while (r == 0 && (grp = next_item(&rest, ';'))) {
 		char *colon = strchr(grp, ':'), *kvs, *kv;
-		bool known = false;
+		struct wl_group g;
 
 		if (!colon || colon == grp || !colon[1]) {
 			snprintf(err, errlen, "'%s': expected DEVICE:KEY=NUMBER[,KEY=NUMBER...]", grp);
@@ -139,10 +194,8 @@ int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t
 			break;
 		}
 		*colon = '\0';
-		for (size_t i = 0; i < N_WL_KEYS; i++)
-			known |= !strcmp(wl_keys[i].dev, grp);
-		if (!known) {
-			snprintf(err, errlen, "unknown workload '%s' (expected blk, net, console, rng or queue)", grp);
+		if (!wl_group_find(grp, &g)) {
+			unknown_group(grp, err, errlen);
 			r = -EINVAL;
 			break;
 		}
@@ -152,11 +205,11 @@ int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t
 				snprintf(err, errlen, "'%s:': an empty KEY=NUMBER item", grp);
 				r = -EINVAL;
 			} else {
-				r = parse_kv(&tmp, grp, kv, err, errlen);
+				r = parse_kv(&tmp, &g, kv, err, errlen);
 			}
 		}
 		if (r == 0)
-			tmp.given |= wl_group_bit(grp);
+			tmp.given |= 1u << g.index;
 	}
 	free(copy);
 	if (r == 0)
@@ -164,38 +217,112 @@ int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t
 	return r;
 }
 
-void drv_wl_opts_format(const struct drv_wl_opts *o, char *buf, size_t len)
+/* Append group g ("blk:sectors=32,requests=8", after ';' unless first)
+ * at *used.  False, with the group left out, if it does not fit. */
+static bool format_group(const struct drv_wl_opts *o, const struct wl_group *g, char *buf, size_t len, size_t *used)
 {
+	size_t start = *used;
+
+	for (size_t k = 0; k < g->n_keys; k++) {
+		int n;
+
+		if (k > 0)
+			n = snprintf(buf + *used, len - *used, ",%s=%u", g->keys[k].key, wl_value(o, g, k));
+		else
+			n = snprintf(buf + *used, len - *used, "%s%s:%s=%u", *used ? ";" : "", g->name,
+				     g->keys[k].key, wl_value(o, g, k));
+		if (n < 0 || (size_t)n >= len - *used) {
+			/* No half group: a reader would take it for the whole. */
+			buf[start] = '\0';
+			*used = start;
+			return false;
+		}
+		*used += (size_t)n;
+	}
+	return true;
+}
+
+/* Every group in order; with ids, only the workloads of those device
+ * types (and "queue"). */
+static void format_groups(const struct drv_wl_opts *o, const uint32_t *ids, size_t n_ids, char *buf, size_t len)
+{
+	struct wl_group g;
 	size_t used = 0;
-	const char *dev = NULL;
 
 	if (len == 0)
 		return;
 	buf[0] = '\0';
-	for (size_t i = 0; i < N_WL_KEYS; i++) {
-		const struct wl_key *k = &wl_keys[i];
-		unsigned v = *(const unsigned *)((const char *)o + k->field);
-		int n;
+	for (size_t i = 0; wl_group_at(i, &g); i++) {
+		const struct drv_workload *wl = drv_workload_at(i);
+		bool keep = !ids || g.queue;
 
-		if (dev && !strcmp(dev, k->dev))
-			n = snprintf(buf + used, len - used, ",%s=%u", k->key, v);
-		else
-			n = snprintf(buf + used, len - used, "%s%s:%s=%u", dev ? ";" : "", k->dev, k->key, v);
-		if (n < 0 || (size_t)n >= len - used)
+		for (size_t j = 0; !keep && j < n_ids; j++)
+			keep = ids[j] == wl->device_id;
+		if (keep && !format_group(o, &g, buf, len, &used))
 			return;
-		used += (size_t)n;
-		dev = k->dev;
 	}
 }
 
-const struct drv_workload *drv_workload_find(uint32_t device_id)
+void drv_wl_opts_format(const struct drv_wl_opts *o, char *buf, size_t len)
 {
-	static const struct drv_workload *const all[] = { &drv_wl_blk, &drv_wl_net, &drv_wl_console, &drv_wl_rng };
+	format_groups(o, NULL, 0, buf, len);
+}
 
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (all[i]->device_id == device_id)
-			return all[i];
-	return NULL;
+void drv_wl_opts_format_for(const struct drv_wl_opts *o, const uint32_t *ids, size_t n, char *buf, size_t len)
+{
+	static const uint32_t none;
+
+	format_groups(o, ids ? ids : &none, ids ? n : 0, buf, len);
+}
+
+void drv_wl_help_keys(FILE *f, const struct drv_wl_opts *defaults, unsigned indent, unsigned col)
+{
+	struct wl_group g;
+	int pad = (int)(col > indent ? col - indent : 0);
+
+	for (size_t i = 0; wl_group_at(i, &g); i++) {
+		for (size_t k = 0; k < g.n_keys; k++) {
+			const struct drv_wl_key *key = &g.keys[k];
+			char opt[64], range[64];
+
+			snprintf(opt, sizeof(opt), "%s:%s=N", g.name, key->key);
+			snprintf(range, sizeof(range), "(%u-%u, default %u)", key->min, key->max,
+				 wl_value(defaults, &g, k));
+			fprintf(f, "%*s%-*s", (int)indent, "", pad, opt);
+			if (col + strlen(key->help) + 1 + strlen(range) > 79)
+				fprintf(f, "%s\n%*s%s\n", key->help, (int)col, "", range);
+			else
+				fprintf(f, "%s %s\n", key->help, range);
+		}
+	}
+}
+
+void drv_wl_help_summaries(FILE *f, unsigned indent, unsigned col)
+{
+	int pad = (int)(col > indent ? col - indent : 0);
+
+	for (size_t i = 0; i < drv_workload_count(); i++) {
+		const struct drv_workload *wl = drv_workload_at(i);
+
+		fprintf(f, "%*s%-*s%s\n", (int)indent, "", pad, wl->name, wl->summary ? wl->summary : "");
+	}
+}
+
+void drv_wl_names_join(char *buf, size_t len, const char *sep, const char *last_sep)
+{
+	size_t used = 0, n = drv_workload_count();
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *s = i == 0 ? "" : i + 1 == n && last_sep ? last_sep : sep;
+		int w = snprintf(buf + used, len - used, "%s%s", s, drv_workload_at(i)->name);
+
+		if (w < 0 || (size_t)w >= len - used)
+			return;
+		used += (size_t)w;
+	}
 }
 
 static void report_fill(struct drv_report *r, const struct drv_dev *d, int result)
@@ -263,7 +390,8 @@ int drv_run_device(struct drv_bus *bus, uint64_t base, const struct drv_wl_opts 
 		rc = drv_handle_interrupt(&d, &handled);
 	}
 	if (rc == 0)
-		drv_marker(&d, "%s: done, %u used buffers, %u interrupts", wl->name, d.requests, d.interrupts);
+		drv_marker(&d, "%s: done, %u used buffer%s, %u interrupt%s", wl->name, d.requests, drv_plural(d.requests),
+			   d.interrupts, drv_plural(d.interrupts));
 	else
 		drv_marker(&d, "%s: failed: %s", wl->name, d.err);
 	if (rc != 0 && rc != DRV_E_VERIFY)

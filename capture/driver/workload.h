@@ -1,9 +1,11 @@
 /* Workloads of the built-in driver: one per device type (wl_blk.c,
- * wl_net.c, wl_console.c, wl_rng.c), each verifying its own results, and
+ * wl_net.c, wl_console.c, wl_rng.c), each with its own options, verifying
+ * its own results; the registry (wl_registry.c, one line per type); and
  * drv_run_device, which probes, initializes and runs the right one.
  *
  * Workload spec (vmtrace record --workload): groups separated by ';', each
- * "DEV:KEY=N[,KEY=N...]":
+ * "DEV:KEY=N[,KEY=N...]".  DEV is a workload's name or "queue"; its KEYs
+ * and their ranges are the workload's own table (struct drv_wl_key):
  *   blk:sectors=N,requests=N   sectors written then read back (1..8192),
  *                              split into that many requests (1..256)
  *   net:frames=N,batch=N       frames sent and received back (1..4096),
@@ -11,22 +13,42 @@
  *   console:lines=N            lines written and read back (1..64)
  *   rng:requests=N,bytes=N     requests (1..256) of about N bytes (1..65536)
  *   queue:size=N               queue size asked for (1..32768, capped by QueueNumMax)
- * e.g. "blk:sectors=64,requests=16;net:frames=32". */
+ * e.g. "blk:sectors=64,requests=16;net:frames=32".
+ *
+ * Adding a workload: capture/driver/wl_<type>.c defining drv_wl_<type>
+ * (its key table, hooks, features), one line in wl_registry.c, one in
+ * capture/driver/meson.build.
+ *
+ * Errors: parsers return 0 or -EINVAL (bad spec, message in err) or
+ * -ENOMEM; the run returns 0, DRV_E_* (driver.h) or a negative errno. */
 #ifndef VMTRACE_DRIVER_WORKLOAD_H
 #define VMTRACE_DRIVER_WORKLOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct drv_bus;
 struct drv_dev;
 
+/* Options one workload may have, and workloads the registry may hold
+ * (the "queue" group is one more). */
+#define DRV_WL_KEYS_MAX 4u
+#define DRV_WL_MAX 15u
+
+/* One option of a workload: "KEY=N" with N in min..max. */
+struct drv_wl_key {
+	const char *key;  /* "sectors" */
+	unsigned min, max;
+	unsigned def;     /* default, in min..max */
+	const char *help; /* for record --help: "sectors written and read back" */
+};
+
 struct drv_wl_opts {
-	unsigned blk_sectors, blk_requests;
-	unsigned net_frames, net_batch;
-	unsigned console_lines;
-	unsigned rng_requests, rng_bytes;
+	/* Option values by registry index (drv_workload_at) and key index
+	 * (the workload's keys[]); read them with drv_wl_opt. */
+	unsigned val[DRV_WL_MAX][DRV_WL_KEYS_MAX];
 	unsigned queue_size;
 	bool indirect;  /* accept VIRTIO_F_INDIRECT_DESC when offered */
 	bool event_idx; /* accept VIRTIO_F_EVENT_IDX when offered */
@@ -34,24 +56,13 @@ struct drv_wl_opts {
 	unsigned given; /* groups a spec set (drv_wl_opts_names) */
 };
 
-/* Defaults: a full run of all four devices takes a few milliseconds. */
-void drv_wl_opts_init(struct drv_wl_opts *o);
-
-/* Apply a workload spec (see above) on top of *o.  Returns 0, or -EINVAL
- * with a message naming the bad part in err. */
-int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t errlen);
-
-/* True if a parsed spec set something for device type dev ("blk"), so a
- * caller can refuse sizes for devices it will not run. */
-bool drv_wl_opts_names(const struct drv_wl_opts *o, const char *dev);
-
-/* The whole workload as a spec string (for the trace metadata). */
-void drv_wl_opts_format(const struct drv_wl_opts *o, char *buf, size_t len);
-
 /* A device type's workload. */
 struct drv_workload {
-	const char *name;    /* "blk" */
+	const char *name;    /* "blk": its --workload group and --emu name */
 	uint32_t device_id;
+	const char *summary; /* for record --help: "write a pattern to ..." */
+	const struct drv_wl_key *keys; /* its options, in spec order */
+	size_t n_keys;       /* at most DRV_WL_KEYS_MAX */
 	unsigned n_queues;
 	uint64_t features;   /* device-specific and transport bits it can use */
 	size_t state_size;   /* bytes of zeroed state handed to both hooks */
@@ -62,13 +73,51 @@ struct drv_workload {
 	int (*run)(struct drv_dev *d, void *state, const struct drv_wl_opts *o);
 };
 
-extern const struct drv_workload drv_wl_blk;
-extern const struct drv_workload drv_wl_net;
-extern const struct drv_workload drv_wl_console;
-extern const struct drv_workload drv_wl_rng;
-
+/* The registry (wl_registry.c): workloads in spec and help order,
+ * i < drv_workload_count(); NULL past the end. */
+size_t drv_workload_count(void);
+const struct drv_workload *drv_workload_at(size_t i);
 /* The workload for a device type, or NULL. */
 const struct drv_workload *drv_workload_find(uint32_t device_id);
+/* The workload named name ("blk"), or NULL. */
+const struct drv_workload *drv_workload_by_name(const char *name);
+
+/* Defaults: every key's def; a full run of all four devices takes a few
+ * milliseconds. */
+void drv_wl_opts_init(struct drv_wl_opts *o);
+
+/* Apply a workload spec (see above) on top of *o.  Returns 0, or -EINVAL
+ * with a message naming the bad part in err (o unchanged), or -ENOMEM. */
+int drv_wl_opts_parse(struct drv_wl_opts *o, const char *spec, char *err, size_t errlen);
+
+/* Value of key k (an index into wl->keys) of workload wl; wl must be in
+ * the registry and k < wl->n_keys (0 otherwise). */
+unsigned drv_wl_opt(const struct drv_wl_opts *o, const struct drv_workload *wl, size_t k);
+/* Value of "dev:key" ("blk", "sectors"; "queue", "size") into *v.
+ * Returns 0, or -ENOENT if there is no such option. */
+int drv_wl_opt_by_name(const struct drv_wl_opts *o, const char *dev, const char *key, unsigned *v);
+
+/* True if a parsed spec set something for group dev ("blk", "queue"), so
+ * a caller can refuse sizes for devices it will not run. */
+bool drv_wl_opts_names(const struct drv_wl_opts *o, const char *dev);
+
+/* The whole workload as a spec string: every group. */
+void drv_wl_opts_format(const struct drv_wl_opts *o, char *buf, size_t len);
+/* The same for a machine with the n device types in ids (repeats
+ * allowed): only their workloads' groups, then "queue" (the trace
+ * metadata).  Both end after the last group that fits in len. */
+void drv_wl_opts_format_for(const struct drv_wl_opts *o, const uint32_t *ids, size_t n, char *buf, size_t len);
+
+/* For record --help: one line per option, "INDENT" + "DEV:KEY=N" padded
+ * to col columns + help + " (MIN-MAX, default DEF)" (the parenthesis on
+ * its own line, under the help, where the line would pass 79 columns). */
+void drv_wl_help_keys(FILE *f, const struct drv_wl_opts *defaults, unsigned indent, unsigned col);
+/* One line per workload: "INDENT" + name padded to col columns + summary. */
+void drv_wl_help_summaries(FILE *f, unsigned indent, unsigned col);
+/* The workload names joined as "blk, net, console, rng" (sep ", ") or
+ * "blk,net,console,rng" (sep ","), the last after last_sep if that is not
+ * NULL ("blk, net or rng"), into buf. */
+void drv_wl_names_join(char *buf, size_t len, const char *sep, const char *last_sep);
 
 /* What happened to one device. */
 struct drv_report {
@@ -92,6 +141,12 @@ struct drv_report {
 int drv_run_device(struct drv_bus *bus, uint64_t base, const struct drv_wl_opts *o, struct drv_report *r);
 
 /* Helpers shared by the workloads (workload.c). */
+
+/* "s" unless n is 1: "1 request", "2 requests". */
+static inline const char *drv_plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
 
 /* Fill buf with len pattern bytes that depend on seed and stream. */
 void drv_pattern(uint8_t *buf, size_t len, uint64_t seed, uint64_t stream);

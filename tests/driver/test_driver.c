@@ -1,6 +1,6 @@
 /* The built-in driver end to end in-process: machine + devices + driver,
  * modern and legacy, feature and ring variants; plus probe against a fake
- * bus and the workload spec parser. */
+ * bus (the workload spec: test_workload.c). */
 #include <errno.h>
 
 #include "capture/driver/driver.h"
@@ -222,66 +222,6 @@ static void test_probe_rules(void)
 	CHECK(rep.status & VIRTIO_STATUS_FAILED);
 }
 
-static void test_workload_spec(void)
-{
-	struct drv_wl_opts o, d;
-	char err[160], buf[256];
-
-	drv_wl_opts_init(&o);
-	d = o;
-	CHECK(drv_wl_opts_parse(&o, "blk:sectors=64,requests=16;net:frames=32", err, sizeof(err)) == 0);
-	CHECK_EQ_U(o.blk_sectors, 64);
-	CHECK_EQ_U(o.blk_requests, 16);
-	CHECK_EQ_U(o.net_frames, 32);
-	CHECK_EQ_U(o.net_batch, d.net_batch);
-	CHECK(drv_wl_opts_names(&o, "blk") && drv_wl_opts_names(&o, "net") && !drv_wl_opts_names(&o, "rng"));
-	CHECK(drv_wl_opts_parse(&o, "rng:bytes=65536;queue:size=32768", err, sizeof(err)) == 0);
-	CHECK(drv_wl_opts_names(&o, "rng") && drv_wl_opts_names(&o, "queue"));
-	/* Empty items are mistakes, not skipped (strtok would skip them). */
-	static const char *const garbage[] = {
-		"", ";;", "rng:", "rng:bytes=5;", ";rng:bytes=5", "rng:bytes=5,,requests=1", "rng:bytes=5,",
-		"rng:bytes= 5", "rng:bytes=+5", "rng:bytes=", ":bytes=5", "rng:bytes=5 ",
-	};
-	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
-		d = o;
-		if (drv_wl_opts_parse(&o, garbage[i], err, sizeof(err)) != -EINVAL) {
-			fprintf(stderr, "workload '%s' accepted\n", garbage[i]);
-			CHECK(!"garbage workload accepted");
-		}
-		CHECK(memcmp(&d, &o, sizeof(d)) == 0);
-	}
-	/* Limits at N and N+1. */
-	CHECK(drv_wl_opts_parse(&o, "blk:sectors=8192", err, sizeof(err)) == 0);
-	CHECK(drv_wl_opts_parse(&o, "blk:sectors=8193", err, sizeof(err)) == -EINVAL);
-	CHECK(strstr(err, "blk:sectors") != NULL);
-	CHECK(drv_wl_opts_parse(&o, "blk:sectors=0", err, sizeof(err)) == -EINVAL);
-	CHECK(drv_wl_opts_parse(&o, "rng:bytes=65537", err, sizeof(err)) == -EINVAL);
-	CHECK(drv_wl_opts_parse(&o, "queue:size=32769", err, sizeof(err)) == -EINVAL);
-	CHECK(drv_wl_opts_parse(&o, "blk:sectors=-1", err, sizeof(err)) == -EINVAL);
-	CHECK(drv_wl_opts_parse(&o, "blk:sectors=12x", err, sizeof(err)) == -EINVAL);
-	CHECK(drv_wl_opts_parse(&o, "disk:sectors=1", err, sizeof(err)) == -EINVAL);
-	CHECK(strstr(err, "disk") != NULL);
-	CHECK(drv_wl_opts_parse(&o, "blk:speed=1", err, sizeof(err)) == -EINVAL);
-	CHECK(strstr(err, "speed") != NULL);
-	CHECK(drv_wl_opts_parse(&o, "blk", err, sizeof(err)) == -EINVAL);
-	CHECK(drv_wl_opts_parse(&o, "blk:sectors", err, sizeof(err)) == -EINVAL);
-	/* A failed parse leaves the options alone. */
-	d = o;
-	CHECK(drv_wl_opts_parse(&o, "blk:sectors=5,requests=0", err, sizeof(err)) == -EINVAL);
-	CHECK_EQ_U(o.blk_sectors, d.blk_sectors);
-
-	drv_wl_opts_init(&o);
-	drv_wl_opts_format(&o, buf, sizeof(buf));
-	CHECK_STR(buf, "blk:sectors=32,requests=8;net:frames=8,batch=4;console:lines=2;"
-		  "rng:requests=4,bytes=64;queue:size=64");
-	/* The formatted spec parses back to the same options. */
-	drv_wl_opts_init(&d);
-	d.blk_sectors = 1;
-	CHECK(drv_wl_opts_parse(&d, buf, err, sizeof(err)) == 0);
-	d.given = 0;
-	CHECK(memcmp(&d, &o, sizeof(d)) == 0);
-}
-
 static void test_rig_devices(void)
 {
 	struct rig_cfg cfg = { 0 };
@@ -303,7 +243,6 @@ static void test_rig_devices(void)
 
 int main(void)
 {
-	RUN(test_workload_spec);
 	RUN(test_rig_devices);
 	RUN(test_probe_rules);
 	RUN(test_modern_all);
