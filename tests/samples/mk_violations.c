@@ -8,9 +8,10 @@
  * emulator (capture/emu/machine.h), exactly as `vmtrace record --emu`
  * records them, with the emulator's own violation events.  Two parts are
  * written by hand, after the emulator's part of the rng session: the rng
- * device's answers to requests 2 and 3 (a used entry naming id 7 of a
- * 4-entry queue, then a used length beyond the chain's writable bytes),
- * which the emulator never gives, and one best-effort ring snapshot of the
+ * device's answers to its second and third requests (a used entry naming
+ * id 7 of a 4-entry queue, then a used length beyond the chain's writable
+ * bytes) and an interrupt for no new used entry, which the emulator never
+ * gives, and one best-effort ring snapshot of the
  * kind QEMU recordings hold, torn, so that the decoder reports an anomaly.
  *
  * Deterministic: no clock, no PID, no path but the one given; the
@@ -354,6 +355,12 @@ static int rng_session(struct gen *g, struct guest_mem *gm)
 		while (rb_used_pop(&rb, &id, &len) == 1)
 			;
 	}
+
+	/* device-interrupt-spurious: the used-buffer interrupt again, with
+	 * no new used entry since the acknowledgement */
+	hand_irq(g, RNG, VIRTIO_MMIO_INT_VRING);
+	hand_mmio(g, RNG, MMIO_INTERRUPT_STATUS, VMT_DIR_READ, VIRTIO_MMIO_INT_VRING);
+	hand_mmio(g, RNG, MMIO_INTERRUPT_ACK, VMT_DIR_WRITE, VIRTIO_MMIO_INT_VRING);
 
 	/* A best-effort copy of the available ring, torn: its index counts a
 	 * fourth entry whose slot still holds stale bytes (head 9). */
