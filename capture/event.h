@@ -1,6 +1,10 @@
 /* The one event record every capture source produces (emulator, QEMU trace
  * events, KVM/BPF), as held in memory.  The raw trace stores these; the
- * decoder consumes them without asking where they came from. */
+ * decoder consumes them without asking where they came from.
+ *
+ * Errors: vmt_device_desc_decode returns 0, or -1 for a descriptor too
+ * short (input, though the value is not a positive code as in the house
+ * style); nothing else here fails. */
 #ifndef VMTRACE_CAPTURE_EVENT_H
 #define VMTRACE_CAPTURE_EVENT_H
 

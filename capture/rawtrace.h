@@ -6,7 +6,13 @@
  * written by a clean close.  A file without the footer was cut short
  * (crash, kill -9): the reader returns every event of every intact block
  * and reports where and why it stopped.  docs/raw-trace-format.md is the
- * byte-level description. */
+ * byte-level description.
+ *
+ * Errors: 0 or a negative errno (writer errors stick: close reports the
+ * first); -EPROTO for a file that is not a raw trace, -EINVAL for a bad
+ * argument or event.  rawtrace_reader_next returns 1 (an event), 0 (the
+ * end of what is readable: damage is reported by rawtrace_reader_status,
+ * not as an error) or a negative errno. */
 #ifndef VMTRACE_CAPTURE_RAWTRACE_H
 #define VMTRACE_CAPTURE_RAWTRACE_H
 

@@ -1,6 +1,10 @@
 /* On-disk layout of the raw trace (private to capture/rawtrace_*.c and the
  * tests).  docs/raw-trace-format.md describes the same bytes in prose; keep
- * the two in step.  All integers are little-endian. */
+ * the two in step.  All integers are little-endian.
+ *
+ * Errors: rawtrace_meta_encode and _decode return 0 or a negative errno
+ * (-EINVAL, -EPROTO for a payload that does not decode, with the reason,
+ * -ENOMEM). */
 #ifndef VMTRACE_CAPTURE_RAWTRACE_FORMAT_H
 #define VMTRACE_CAPTURE_RAWTRACE_FORMAT_H
 

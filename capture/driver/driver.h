@@ -4,7 +4,14 @@
  * layouts (transport_modern.c / transport_legacy.c), configuration space
  * reads, interrupt handling and synchronous request helpers for the
  * workloads.  It follows the specification to the letter: a trace of it
- * must decode with zero violations. */
+ * must decode with zero violations.
+ *
+ * Errors: 0 for success; a positive DRV_E_* (below) when the device is
+ * absent, refuses or misbehaves, or a workload's result is wrong (what a
+ * run reports, not a fault of vmtrace); a negative errno for the driver's
+ * own failures (-EINVAL for a call against the contract, -ENOMEM, -EFAULT
+ * from the bus, -EBUSY).  drv_get_used returns 1 for a buffer taken back, 0
+ * for none.  d->err says why whenever an error is returned. */
 #ifndef VMTRACE_DRIVER_DRIVER_H
 #define VMTRACE_DRIVER_DRIVER_H
 

@@ -5,7 +5,10 @@
  * Layout: 64 MiB of RAM at 0x40000000 (well clear of the MMIO windows and
  * of address 0, which QueuePFN cannot name); device i's 0x200-byte window
  * at 0x10000000 + i * 0x200, as on QEMU's virt machines.  The driver
- * allocates rings and buffers from the whole of RAM. */
+ * allocates rings and buffers from the whole of RAM.
+ *
+ * Errors: 0 or a negative errno (-EINVAL for a bad device list or
+ * configuration, -ENOMEM, a model's error), with a message in err. */
 #ifndef VMTRACE_DRIVER_RIG_H
 #define VMTRACE_DRIVER_RIG_H
 

@@ -3,7 +3,12 @@
  * (direct, or through an indirect table), decide whether a notification is
  * needed, and take back used buffers.  Every store into guest memory goes
  * through the bus (so it is recorded); the host keeps only a shadow of the
- * free list and of what is in flight. */
+ * free list and of what is in flight.
+ *
+ * Errors: 0 or a negative errno (-EINVAL for a call against the contract,
+ * -ENOMEM, -ENOSPC for no free descriptors now, -EFAULT for a failed store
+ * with vq->fault saying where, -EPROTO for an impossible used entry);
+ * drv_vring_get_used returns 1 for a buffer taken back, 0 for none. */
 #ifndef VMTRACE_DRIVER_VRING_H
 #define VMTRACE_DRIVER_VRING_H
 

@@ -1,5 +1,8 @@
 /* virtio-console model extras: what the driver wrote, a way to type input
- * into the device later, and counters. */
+ * into the device later, and counters.
+ *
+ * Errors: dev_console_input returns 0, the positive DEV_CONSOLE_E_FULL
+ * (input dropped: documented, not fatal) or -EINVAL (not a console). */
 #ifndef VMTRACE_EMU_DEV_CONSOLE_H
 #define VMTRACE_EMU_DEV_CONSOLE_H
 

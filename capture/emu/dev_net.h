@@ -1,5 +1,8 @@
 /* virtio-net loopback model extras: limits and counters for tests and
- * workload checks. */
+ * workload checks.
+ *
+ * Errors: dev_net_receive returns 0 or -1 (refused: not a net device, a
+ * frame too long, or the device failed); not a negative errno. */
 #ifndef VMTRACE_EMU_DEV_NET_H
 #define VMTRACE_EMU_DEV_NET_H
 

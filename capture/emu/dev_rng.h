@@ -1,5 +1,8 @@
 /* virtio-rng (entropy device) model extras: the generator, for tests that
- * predict the device's bytes. */
+ * predict the device's bytes.
+ *
+ * Errors: dev_rng_supply returns 0 or -1 (refused: not an rng device, too
+ * many answers waiting, too long, or out of memory); not a negative errno. */
 #ifndef VMTRACE_EMU_DEV_RNG_H
 #define VMTRACE_EMU_DEV_RNG_H
 

@@ -2,7 +2,13 @@
  * window, a transport (modern Version 2 or legacy Version 1 layout, see
  * mmio_modern.c / mmio_legacy.c) in front of a device model (blk, net,
  * console, rng).  Driver mistakes become violation reports through the
- * hooks, never aborts; a hostile ring marks the device DEVICE_NEEDS_RESET. */
+ * hooks, never aborts; a hostile ring marks the device DEVICE_NEEDS_RESET.
+ *
+ * Errors: emu_device_new returns 0 or a negative errno (-EINVAL for a
+ * configuration the model cannot take, -ENOMEM); register accesses cannot
+ * fail.  The models' extras (dev_*.h) and emu_device_supply differ: 0, -1
+ * for input refused (dev_net_receive, dev_rng_supply), -ENOTSUP, and
+ * dev_console_input's positive DEV_CONSOLE_E_FULL; each says which. */
 #ifndef VMTRACE_EMU_EMU_H
 #define VMTRACE_EMU_EMU_H
 

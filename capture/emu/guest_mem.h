@@ -1,6 +1,10 @@
 /* Guest RAM as the emulator sees it: one contiguous region with
  * bounds-checked accessors.  Every address and length here comes from the
- * guest, so every access is checked with overflow-safe arithmetic. */
+ * guest, so every access is checked with overflow-safe arithmetic.
+ *
+ * Errors: 0, or a negative errno: -EINVAL and -ENOMEM from gmem_init,
+ * -EFAULT for a range outside RAM (the guest's mistake, reported by the
+ * callers as a rule); gmem_ptr returns NULL instead. */
 #ifndef VMTRACE_EMU_GUEST_MEM_H
 #define VMTRACE_EMU_GUEST_MEM_H
 

@@ -2,7 +2,12 @@
  * with an optional recorder.  The built-in driver runs against it; with a
  * recorder attached every register access, every guest-memory store (by
  * the driver or the device), every interrupt and every violation becomes
- * an event in the raw trace, time-stamped by a deterministic clock. */
+ * an event in the raw trace, time-stamped by a deterministic clock.
+ *
+ * Errors: 0 or a negative errno (-ENOMEM; -EINVAL, -EEXIST, -ENOSPC for a
+ * device that cannot be added; -EFAULT for a guest-memory range outside
+ * RAM; machine_recorder_error gives the recorder's first).  Register
+ * accesses cannot fail: what the guest does wrong becomes a violation. */
 #ifndef VMTRACE_EMU_MACHINE_H
 #define VMTRACE_EMU_MACHINE_H
 

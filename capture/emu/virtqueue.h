@@ -6,7 +6,12 @@
  * descriptor is copied out of guest memory once (so a guest rewriting it
  * mid-walk cannot change what is used).  A broken ring is reported as a
  * vq_fault naming the rule and the place; the caller marks the device
- * DEVICE_NEEDS_RESET. */
+ * DEVICE_NEEDS_RESET.
+ *
+ * Errors: vq_setup and vq_push return 0 or -1, vq_pop 1 (a chain), 0
+ * (none) or -1; -1 always comes with *f naming the rule and place (a
+ * broken ring: the guest's input, reported by the caller).  Not negative
+ * errnos: vq_setup's out-of-memory is also -1, with RULE_NONE in *f. */
 #ifndef VMTRACE_EMU_VIRTQUEUE_H
 #define VMTRACE_EMU_VIRTQUEUE_H
 

@@ -5,7 +5,12 @@
  * Order of use: kvm_bpf_open (loads: fails early, before anything is
  * started, if privileges or kernel support are missing), kvm_bpf_attach
  * once the process to trace exists, kvm_bpf_poll until done,
- * kvm_bpf_detach (no new records), a last kvm_bpf_poll, kvm_bpf_free. */
+ * kvm_bpf_detach (no new records), a last kvm_bpf_poll, kvm_bpf_free.
+ *
+ * Errors: 0 or a negative errno with the reason in err where the call
+ * takes one (-EPERM and -ENOTSUP for missing privileges or kernel
+ * support); kvm_bpf_poll returns the records taken (>= 0) or a negative
+ * errno, the record callback's passed back unchanged. */
 #ifndef VMTRACE_KVM_BPF_H
 #define VMTRACE_KVM_BPF_H
 

@@ -26,7 +26,12 @@
  * Event fields: base = gpa & ~0x1ff, addr = offset in the window, width,
  * dir, value (masked to the width), vcpu (a thread named "CPU n/KVM" is
  * vCPU n, other threads are numbered in the order they first appear),
- * ts_ns = record time - t0_ns. */
+ * ts_ns = record time - t0_ns.
+ *
+ * Errors: 0 or a negative errno: -ENOMEM and -EINVAL from kvm_source_new,
+ * the emit callback's error passed back unchanged by the others (a record
+ * that does not parse is counted as lost, not an error).  kvm_window_parse
+ * returns 0 or -1 (an argument that does not parse; not an errno). */
 #ifndef VMTRACE_KVM_SOURCE_H
 #define VMTRACE_KVM_SOURCE_H
 

@@ -4,7 +4,10 @@
  * what they copy best-effort.
  *
  * x86 machines put RAM at guest-physical 0 up to a "low" limit and the
- * rest at 4 GiB; the backend file holds both parts back to back. */
+ * rest at 4 GiB; the backend file holds both parts back to back.
+ *
+ * Errors: guest_ram_create returns 0 or a negative errno with a message in
+ * err; guest_ram_read returns true or false (nothing copied). */
 #ifndef VMTRACE_QEMU_GUEST_RAM_H
 #define VMTRACE_QEMU_GUEST_RAM_H
 

@@ -11,7 +11,10 @@
  *       so that, under KVM, QueueNotify writes reach the trace instead of
  *       an eventfd (unless the command sets it itself)
  *
- * Nothing here runs anything; qemu_args_build only reads the words. */
+ * Nothing here runs anything; qemu_args_build only reads the words.
+ *
+ * Errors: qemu_args_build returns 0, 1 (a positive input error: a command
+ * vmtrace cannot record, with a message in err) or -ENOMEM. */
 #ifndef VMTRACE_QEMU_ARGS_H
 #define VMTRACE_QEMU_ARGS_H
 

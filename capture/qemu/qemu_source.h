@@ -8,7 +8,11 @@
  * InterruptStatus read (ring_snap.h).  Everything else QEMU prints is
  * counted and skipped.  A line that names a virtio-mmio region but does
  * not parse is a lost event: a VMT_EV_MARKER says which line and why, and
- * a VMT_EV_LOST counts it. */
+ * a VMT_EV_LOST counts it.
+ *
+ * Errors: 0, -ENOMEM (qemu_source_new), or the emit callback's negative
+ * error passed back unchanged; a line that does not parse is input,
+ * recorded as a lost event, never an error. */
 #ifndef VMTRACE_QEMU_SOURCE_H
 #define VMTRACE_QEMU_SOURCE_H
 

@@ -9,7 +9,11 @@
  * writes it is shown.  Everything it reads is guest-controlled and read
  * while the guest runs: indices are reduced modulo the queue size, chain
  * walks stop after queue-size hops, every buffer copy and every trigger
- * has a byte budget, and nothing is allocated from a guest value. */
+ * has a byte budget, and nothing is allocated from a guest value.
+ *
+ * Errors: 0, -ENOMEM (ring_snap_new), or the emit callback's negative
+ * error passed back unchanged; what the guest's rings hold is never an
+ * error (a copy that fails is counted in the stats). */
 #ifndef VMTRACE_QEMU_RING_SNAP_H
 #define VMTRACE_QEMU_RING_SNAP_H
 
