@@ -19,6 +19,8 @@
 #include "tracedb/tdb_meta.h"
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_queues.h"
+#include "tracedb/tdb_vocab.h"
+#include "virtio/device_types.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/virtio.h"
 
@@ -271,10 +273,12 @@ struct rx_walk {
 	char *err;
 	size_t errlen;
 	int r;
+	/* probing: the first row's queue role (NULL: not an input queue) */
+	bool seen, input;
 };
 
-/* The last MMIO access of device before seq (net-rx: the frame is due
- * after it). Returns 1 with *at, 0 if there is none, -1 on an error. */
+/* The last MMIO access of device before seq (an input is due after it).
+ * Returns 1 with *at, 0 if there is none, -1 on an error. */
 static int last_access_before(struct trace_in *t, int device, uint64_t seq, uint64_t *at)
 {
 	struct tdb_filter f;
@@ -304,16 +308,54 @@ static int last_access_before(struct trace_in *t, int device, uint64_t seq, uint
 	return 1;
 }
 
+/* True if queue q of device d brings data in from outside: the
+ * device-type table's role for it (under the features the driver
+ * negotiated, or accepted, and the config bytes it read) is a data queue
+ * whose buffers the device writes (net and console receiveq, the entropy
+ * requestq, ...). */
+static bool input_queue(struct trace_in *t, const struct trace_device *d, uint32_t q)
+{
+	const struct tdb_device *td = tdb_device_by_id(t->db, d->id);
+	const struct devtype_queue *role;
+	uint8_t config[EMU_CONFIG_MAX];
+	uint32_t len = 0;
+	uint64_t features = 0;
+
+	if (td)
+		features = (td->known & TDB_DEV_NEGOTIATED) && td->features_negotiated ? td->features_negotiated
+											: td->features_accepted;
+	/* The config bytes read, up to the first one never read. */
+	while (len < EMU_CONFIG_MAX && d->config_known[len]) {
+		config[len] = d->config[len];
+		len++;
+	}
+	role = devtype_queue_role(d->device_id, q, features, len ? config : NULL, len);
+	return role && role->data && role->flow == DEVTYPE_FLOW_IN;
+}
+
+/* Probe: note whether the first request of a kind is on an input queue
+ * (every request of one kind of one device comes from queues of one
+ * role), and stop. */
+static int rx_probe(void *arg, const struct tdb_request *q)
+{
+	struct rx_walk *w = arg;
+	struct trace_device *d = device_by_id(w->t, q->device);
+
+	w->seen = true;
+	w->input = d && input_queue(w->t, d, q->queue);
+	return 1;
+}
+
 static int rx_one(void *arg, const struct tdb_request *q)
 {
 	struct rx_walk *w = arg;
 	struct trace_in *t = w->t;
-	bool rng = q->kind == TDB_REQ_RNG;
 	struct trace_device *d;
 	struct trace_rx *rx;
 	uint64_t at;
+	int k;
 
-	if ((q->kind != TDB_REQ_NET_RX && !rng) || q->seq_used < 0 || (rng && q->seq_notify < 0))
+	if (q->seq_used < 0)
 		return 0;
 	d = device_by_id(t, q->device);
 	if (!d) {
@@ -321,6 +363,8 @@ static int rx_one(void *arg, const struct tdb_request *q)
 			      (long long)q->request, q->device);
 		return 1;
 	}
+	if (!input_queue(t, d, q->queue))
+		return 0;
 	/* data holds the first bytes (capped), never more than length. */
 	if (q->length_known && q->data_len > q->length) {
 		w->r = refuse(t, w->err, w->errlen, "requests row request %lld: data is %zu bytes, length says %llu",
@@ -329,20 +373,16 @@ static int rx_one(void *arg, const struct tdb_request *q)
 	}
 	if (!q->length_known || q->length > TRACE_RX_MAX)
 		return 0;
-	/* Entropy bytes not recorded: the emulator's own are as good. */
-	if (rng && q->data_len != q->length)
-		return 0;
-	if (rng) {
-		at = (uint64_t)q->seq_notify;
-	} else {
-		int k = last_access_before(t, q->device, (uint64_t)q->seq_used, &at);
-		if (k < 0) {
-			w->r = tdb_error(t, w->err, w->errlen);
-			return 1;
-		}
-		if (k == 0)
-			at = (uint64_t)q->seq_used;
+	/* Due after the device's last access before it used the buffer: the
+	 * notify itself when it answered at once (entropy), the access after
+	 * which a waiting receive buffer was seen filled (a frame). */
+	k = last_access_before(t, q->device, (uint64_t)q->seq_used, &at);
+	if (k < 0) {
+		w->r = tdb_error(t, w->err, w->errlen);
+		return 1;
 	}
+	if (k == 0)
+		at = (uint64_t)q->seq_used;
 	if (t->n_rx == w->cap) {
 		size_t ncap = w->cap ? w->cap * 2 : 64;
 		struct trace_rx *n = realloc(t->rx, ncap * sizeof(*n));
@@ -354,10 +394,11 @@ static int rx_one(void *arg, const struct tdb_request *q)
 		w->cap = ncap;
 	}
 	rx = &t->rx[t->n_rx];
-	rx->kind = rng ? TIN_RNG : TIN_NET_RX;
+	memset(rx, 0, sizeof(*rx));
 	rx->dev = (int)(d - t->dev);
 	rx->at_seq = at;
 	rx->len = (uint32_t)q->length;
+	/* Bytes the trace does not hold stay zero. */
 	rx->data = calloc(1, (size_t)q->length + 1);
 	if (!rx->data) {
 		w->r = refuse(t, w->err, w->errlen, "out of memory reading device inputs");
@@ -373,12 +414,26 @@ int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen)
 {
 	struct rx_walk w = { .t = t, .err = err, .errlen = errlen };
 
-	if (tdb_requests_of_kinds(t->db, -1, 1u << TDB_REQ_NET_RX | 1u << TDB_REQ_RNG, 0, 0, rx_one, &w))
+	unsigned kinds = 0;
+
+	/* Which request kinds come from input queues: one row of each is
+	 * read (a kind is one queue role of one device type), so damaged
+	 * rows of the other kinds (a blk request, a transmitted frame) past
+	 * the first are never looked at.  Then the input kinds' rows, in
+	 * request order, each checked against its own queue's role. */
+	for (int k = 0; k < tdb_vocab_request_kind.n && k < 32; k++) {
+		w.seen = w.input = false;
+		if (tdb_requests_of_kinds(t->db, -1, 1u << k, 0, 0, rx_probe, &w))
+			return tdb_error(t, err, errlen);
+		if (w.seen && w.input)
+			kinds |= 1u << k;
+	}
+	if (kinds && tdb_requests_of_kinds(t->db, -1, kinds, 0, 0, rx_one, &w))
 		return tdb_error(t, err, errlen);
 	if (w.r)
 		return w.r;
-	/* In the order they are due; equal ones keep request order (a stable
-	 * insertion sort: the inputs are few). */
+	/* In the order they are due; equal ones keep request order (a
+	 * stable insertion sort: the inputs are few). */
 	for (size_t i = 1; i < t->n_rx; i++) {
 		struct trace_rx x = t->rx[i];
 		size_t j = i;
