@@ -1,5 +1,9 @@
 /* Subcommands of the vmtrace binary.  Each takes argc/argv with argv[0]
- * being the subcommand name and returns the process exit status. */
+ * being the subcommand name and returns the process exit status.
+ *
+ * Errors: the return value is the exit status (the table below): 0,
+ * EXIT_FAIL, EXIT_USAGE or EXIT_NOSTART (or a recorded command's own
+ * status), with the message already printed. */
 #ifndef VMTRACE_CLI_COMMANDS_H
 #define VMTRACE_CLI_COMMANDS_H
 

@@ -14,7 +14,10 @@
  *   output_commit() move an old FILE to FILE.old (unless force), rename
  *                   the temporary to FILE, drop the lock
  *   output_abort()  remove the temporary, drop the lock
- */
+ *
+ * Errors: 0; a positive OUTPUT_E_* (a refused output name: the user's
+ * input); or a negative errno.  Every failure has printed its message by
+ * the time it returns. */
 #ifndef VMTRACE_CLI_OUTPUT_H
 #define VMTRACE_CLI_OUTPUT_H
 

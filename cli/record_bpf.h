@@ -2,7 +2,9 @@
  * record the MMIO exits of a KVM virtual machine monitor (QEMU, the test
  * host, any VMM) with a BPF program on KVM's tracepoints, keep the
  * accesses to virtio-mmio devices, and decode them when the command exits
- * or vmtrace detaches. */
+ * or vmtrace detaches.
+ *
+ * Errors: record_bpf returns an exit status (below), its messages printed. */
 #ifndef VMTRACE_CLI_RECORD_BPF_H
 #define VMTRACE_CLI_RECORD_BPF_H
 

@@ -3,7 +3,12 @@
  * the block in flight), then decoded into the trace.db.  Both are written
  * under unique temporary names (cli/output.h) and renamed when complete;
  * a recording killed before that leaves its raw trace as
- * FILE.recording-XXXXXX.vmt, which 'vmtrace decode' reads. */
+ * FILE.recording-XXXXXX.vmt, which 'vmtrace decode' reads.
+ *
+ * Errors: not one convention: record_out_prepare and record_out_open
+ * return 0 or an exit status (EXIT_USAGE, EXIT_FAIL), record_out_finish
+ * and record_out_end_trace 0 or -1.  Every failure has printed its
+ * message by the time it returns. */
 #ifndef VMTRACE_CLI_RECORD_OUT_H
 #define VMTRACE_CLI_RECORD_OUT_H
 

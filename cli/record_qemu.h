@@ -1,6 +1,8 @@
 /* `vmtrace record -- qemu-system-... ARGS`: run QEMU with its MMIO trace
  * events going into a pipe, turn them into events while the guest runs,
- * and decode the result when QEMU exits. */
+ * and decode the result when QEMU exits.
+ *
+ * Errors: record_qemu returns an exit status (below), its messages printed. */
 #ifndef VMTRACE_CLI_RECORD_QEMU_H
 #define VMTRACE_CLI_RECORD_QEMU_H
 

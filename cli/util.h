@@ -1,4 +1,8 @@
-/* Small helpers for the command-line front end. */
+/* Small helpers for the command-line front end.
+ *
+ * Errors: the reporters return what a caller passes on (error -1, warning
+ * 0, usage_error EXIT_USAGE); parse_u64 and parse_size return 0 or -1
+ * (not a number in range; nothing printed). */
 #ifndef VMTRACE_CLI_UTIL_H
 #define VMTRACE_CLI_UTIL_H
 

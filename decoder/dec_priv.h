@@ -1,6 +1,11 @@
 /* Decoder internals shared by its files: decoder.c (event dispatch and
  * devices), dec_mmio.c (register semantics), dec_sql.c (statements and
- * batching), and the ring and request decoding (rings.h). */
+ * batching), and the ring and request decoding (rings.h).
+ *
+ * Errors: as decoder.h: 0 or -1.  A failure is recorded once (dec_fail,
+ * which returns -1 so a caller can `return dec_fail(...)`) and sets
+ * dec->failed; the row writers return nothing, and decoder_feed reports
+ * the failure. */
 #ifndef VMTRACE_DECODER_DEC_PRIV_H
 #define VMTRACE_DECODER_DEC_PRIV_H
 

@@ -1,5 +1,9 @@
 /* Decode a raw trace file into a new trace.db: the whole of `vmtrace
- * decode`, also used by `vmtrace record` after recording. */
+ * decode`, also used by `vmtrace record` after recording.
+ *
+ * Errors: decode_file returns 0, the positive DECODE_E_INPUT (the raw
+ * trace cannot be read as one: the user's input), or -1 (trace.db not
+ * written, or an I/O error reading the raw trace), with err set. */
 #ifndef VMTRACE_DECODER_DECODE_FILE_H
 #define VMTRACE_DECODER_DECODE_FILE_H
 

@@ -3,7 +3,13 @@
  * devices, queues and guest pages touched (capped), never on the trace
  * length: rows wait in fixed-size batches and the requests window
  * (rings_priv.h), and SQLite's page cache is bounded by cache_size (db.c).
- * tests/tracedb/test_memory_flat.c checks it. */
+ * tests/tracedb/test_memory_flat.c checks it.
+ *
+ * Errors: 0 or -1, with the message in err (decoder_new) or from
+ * decoder_error; -1 is the decoder's own failure (trace.db not written,
+ * out of memory), never the trace's content: what the guest or the device
+ * did wrong becomes violations and anomalies rows.  Not a negative errno;
+ * a failed decoder stays failed. */
 #ifndef VMTRACE_DECODER_DECODER_H
 #define VMTRACE_DECODER_DECODER_H
 

@@ -2,7 +2,10 @@
  * carries (driver and device stores, snapshots).  Implemented by rings.c
  * (chains, used entries), shadow_mem.c (sparse copy of guest memory) and
  * req_*.c (blk, net, console, rng requests). Where memory is missing the
- * rows say so ('missing') instead of guessing. */
+ * rows say so ('missing') instead of guessing.
+ *
+ * Errors: as decoder.h: rings_init returns 0 or -1 (out of memory); the
+ * rest returns nothing and sets dec->failed on a write error. */
 #ifndef VMTRACE_DECODER_RINGS_H
 #define VMTRACE_DECODER_RINGS_H
 

@@ -26,7 +26,11 @@
  * With ESCAPE_QUOTES, '"' is also written as \" (text shown inside quotes).
  *
  * Every function here is bounded by its arguments, reads exactly len bytes
- * (embedded NULs are data: \x00) and never allocates. */
+ * (embedded NULs are data: \x00) and never allocates.
+ *
+ * Errors: escape_fwrite and escape_fputs return 0, or -1 when the stream
+ * reported a write error (errno as the stream left it); the others cannot
+ * fail (output cut to fit, always NUL-terminated). */
 #ifndef VMTRACE_FORMAT_ESCAPE_H
 #define VMTRACE_FORMAT_ESCAPE_H
 

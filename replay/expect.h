@@ -16,7 +16,11 @@
  *                      buffers)
  *   used, buffers, interrupts, violations
  *                      that kind of observable on every queue
- *   all                everything on the device */
+ *   all                everything on the device
+ *
+ * Errors: 0, or -1 with the reason in err (a declaration that does not
+ * parse, naming file:line when read from a file, or a file that cannot be
+ * read). */
 #ifndef VMTRACE_REPLAY_EXPECT_H
 #define VMTRACE_REPLAY_EXPECT_H
 

@@ -2,7 +2,11 @@
  * guest-memory stores, ring contents) into the built-in emulator, compare
  * everything the emulated device does (read values, interrupts, used-ring
  * entries, bytes written into guest buffers, violations) with what was
- * recorded, and report where they first differ. */
+ * recorded, and report where they first differ.
+ *
+ * Errors: replay_run returns 0 when it ran (whether the trace matched is
+ * in the result's divergences, not in the return value), or -1 with the
+ * reason in err when the trace cannot be replayed at all. */
 #ifndef VMTRACE_REPLAY_REPLAY_H
 #define VMTRACE_REPLAY_REPLAY_H
 

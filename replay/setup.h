@@ -2,7 +2,9 @@
  * device per recorded device the emulator has a model for, each configured
  * from the trace (type, register layout, disk size, MAC, rng seed) and,
  * where a difference is declared, given the recorded device's VendorID,
- * feature set, QueueNumMax or config bytes. */
+ * feature set, QueueNumMax or config bytes.
+ *
+ * Errors: replay_rig_build returns 0, or -1 with the reason in err. */
 #ifndef VMTRACE_REPLAY_SETUP_H
 #define VMTRACE_REPLAY_SETUP_H
 

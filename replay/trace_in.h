@@ -7,7 +7,12 @@
  * the file stops replay with a message naming the file, the table and the
  * row ("'t.db': events row seq 42: memory payload is 0 bytes, events.len
  * says 16").  What the structures below hold is checked: the ranges each
- * field's comment gives. */
+ * field's comment gives.
+ *
+ * Errors: 0, or -1 with the reason in err (naming the file, and the row
+ * where one contradicts the rest): the file is input, so a damaged one is
+ * refused the same way as a failed read; trace_next returns 1 (an event),
+ * 0 (the end) or -1.  Not negative errnos. */
 #ifndef VMTRACE_REPLAY_TRACE_IN_H
 #define VMTRACE_REPLAY_TRACE_IN_H
 
@@ -16,6 +21,7 @@
 #include <stdint.h>
 
 #include "capture/emu/emu.h"
+#include "capture/event.h"
 #include "virtio/device_types.h"
 
 struct tdb;
@@ -128,7 +134,7 @@ bool trace_in_ring_area(const struct trace_in *t, uint64_t gpa, struct trace_rin
 struct trace_cursor {
 	struct tdb_cursor *cur;
 	const struct trace_in *t;
-	int dev_index[256];      /* devices.device -> index, -1 unknown */
+	int dev_index[VMT_TRACE_DEVICES_MAX]; /* devices.device -> index, -1 unknown */
 	bool started;
 	uint64_t prev_seq;       /* of the last row returned */
 };
