@@ -12,7 +12,9 @@
  * once the session is open, kvm_pump_start, kvm_pump_run,
  * kvm_pump_release.
  *
- * Errors: 0 or a negative errno. */
+ * Errors: 0 or a negative errno; two exceptions, documented where they
+ * are: kvm_pump_start gives the command's exec errno as a positive code,
+ * and kvm_pump_run returns the command's wait status. */
 #ifndef VMTRACE_KVM_PUMP_H
 #define VMTRACE_KVM_PUMP_H
 
