@@ -336,13 +336,14 @@ static bool print_event(struct fmt_ctx *c, const struct vmt_event *ev, const str
 static void print_header(const char *path, const struct rawtrace_meta *m)
 {
 	char ebuf[4 * 4096 + 1];
+	char sbuf[32];
 
 	out_printf("# vmtrace raw trace '%s' (format %u)\n", esc(path, ebuf, sizeof(ebuf)),
 		   RAWTRACE_FORMAT_VERSION);
 	out_printf("# source: %s\n", vmt_source_name(m->source));
 	if (m->ram_size)
-		out_printf("# guest RAM: 0x%" PRIx64 " + 0x%" PRIx64 " (%" PRIu64 " MiB)\n",
-			   m->ram_base, m->ram_size, m->ram_size >> 20);
+		out_printf("# guest RAM: 0x%" PRIx64 " + 0x%" PRIx64 " (%s)\n", m->ram_base, m->ram_size,
+			   size_text(m->ram_size, sbuf, sizeof(sbuf)));
 	for (size_t i = 0; i < m->n_kv; i++) {
 		out_printf("# ");
 		out_escaped((const uint8_t *)m->kv[i].key, strlen(m->kv[i].key));

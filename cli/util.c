@@ -83,6 +83,27 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+const char *size_text(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	uint64_t scale = 1024;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%llu byte%s", (unsigned long long)bytes, bytes == 1 ? "" : "s");
+		return buf;
+	}
+	while (u + 1 < sizeof(unit) / sizeof(unit[0]) && bytes / scale >= 1024) {
+		scale *= 1024;
+		u++;
+	}
+	if (bytes % scale == 0)
+		snprintf(buf, len, "%llu %s", (unsigned long long)(bytes / scale), unit[u]);
+	else
+		snprintf(buf, len, "%.1f %s", (double)bytes / (double)scale, unit[u]);
+	return buf;
+}
+
 int parse_size(const char *s, uint64_t *out)
 {
 	char *end;

@@ -36,6 +36,10 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Parse a size with optional K/M/G suffix (powers of 1024). */
 int parse_size(const char *s, uint64_t *out);
 
+/* A byte count for people: "64 KiB", "1.5 GiB", "100 bytes" (exact below
+ * 1 KiB, one decimal above, never rounded down to 0).  Returns buf. */
+const char *size_text(uint64_t bytes, char *buf, size_t len);
+
 /* True if stderr is a terminal (progress output goes there only then). */
 bool stderr_is_tty(void);
 
