@@ -8,6 +8,7 @@
 #include "format/fmt_device.h"
 #include "format/fmt_out.h"
 #include "virtio/config_layout.h"
+#include "virtio/device_types.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
 #include "virtio/virtio.h"
@@ -35,7 +36,9 @@ void fmt_features_word(struct fmt_out *o, unsigned device_id, unsigned word, uns
 
 void fmt_config_field(struct fmt_out *o, unsigned device_id, unsigned off, unsigned width)
 {
-	const struct config_field *f = config_field_at(device_id, off), *l;
+	/* Every type's fields, checked layouts or not: a name is a name. */
+	const struct devtype *t = devtype_find(device_id);
+	const struct config_field *f = devtype_config_field_at(t, off), *l;
 	unsigned last = width ? off + width - 1 : off; /* off < 2^32 - 0x100 and width <= 255: no wrap */
 
 	if (!f)
@@ -45,7 +48,7 @@ void fmt_config_field(struct fmt_out *o, unsigned device_id, unsigned off, unsig
 		fmt_out_printf(o, "+%u", off - f->offset);
 	if (last >= (unsigned)f->offset + f->size) {
 		/* The access runs past this field: name where it ends. */
-		l = config_field_at(device_id, last);
+		l = devtype_config_field_at(t, last);
 		fmt_out_printf(o, "..%s", l && l != f ? l->name : "?");
 	}
 }
@@ -77,6 +80,23 @@ static void queue_word(struct fmt_out *o, const struct fmt_device *d)
 		fmt_out_printf(o, "queue ?");
 	else
 		fmt_out_printf(o, "queue %" PRIu32, d->queue_sel);
+}
+
+/* " (transmitq)": the role of queue q of a device of type device_id,
+ * where the role is the same whatever features the driver negotiated
+ * (formatting does not track them): net's receiveq/transmitq pair 0 and
+ * console's port 0, but not net queue 2 (controlq, or a receiveq with
+ * MQ).  Nothing for unknown types and queues. */
+static void queue_role(struct fmt_out *o, uint32_t device_id, uint64_t q)
+{
+	const struct devtype_queue *none, *all;
+
+	if (device_id == 0 || q >= DEVTYPE_QUEUE_INDEX_MAX)
+		return;
+	none = devtype_queue_role(device_id, (unsigned)q, 0, NULL, 0);
+	all = devtype_queue_role(device_id, (unsigned)q, UINT64_MAX, NULL, 0);
+	if (none && none == all)
+		fmt_out_printf(o, " (%s)", none->name);
 }
 
 void fmt_mmio_meaning(struct fmt_out *o, const struct fmt_device *d, const struct vmt_event *ev)
@@ -136,13 +156,14 @@ void fmt_mmio_meaning(struct fmt_out *o, const struct fmt_device *d, const struc
 		return;
 	case MMIO_QUEUE_SEL:
 		fmt_out_printf(o, "queue %" PRIu64, v);
+		queue_role(o, d->device_id, v);
 		return;
 	case MMIO_QUEUE_NOTIFY:
 		/* With VIRTIO_F_NOTIFICATION_DATA the high half carries data. */
+		fmt_out_printf(o, "queue %" PRIu64, v & 0xffff);
+		queue_role(o, d->device_id, v & 0xffff);
 		if (v >> 16)
-			fmt_out_printf(o, "queue %" PRIu64 " data 0x%" PRIx64, v & 0xffff, v >> 16);
-		else
-			fmt_out_printf(o, "queue %" PRIu64, v);
+			fmt_out_printf(o, " data 0x%" PRIx64, v >> 16);
 		return;
 	case MMIO_GUEST_PAGE_SIZE:
 		if (d->version != VIRTIO_MMIO_VERSION_MODERN)

@@ -128,6 +128,78 @@ static void test_config_fields(void)
 	CHECK(strlen(out) > 0);
 }
 
+/* Types whose accesses vmtrace does not check still get field names
+ * (devtype_config_field_at), and queues their role where the role does
+ * not depend on features the formatter does not track. */
+static void test_other_types_and_queue_roles(void)
+{
+	struct vmt_event e;
+
+	fresh(2, VIRTIO_ID_SCSI);
+	CHECK_STR(rd(MMIO_CONFIG + 0x14, 96), "R Config+0x14       4 0x00000060 sense_size");
+	CHECK(has(rd(MMIO_CONFIG + 0x20, 0), " max_lun"));
+	CHECK_STR(wr(MMIO_QUEUE_SEL, 0), "W QueueSel          4 0x00000000 queue 0 (controlq)");
+	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 1), "queue 1 (eventq)"));
+	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 5), "queue 5 (requestq)"));
+	fresh(2, VIRTIO_ID_9P);
+	e = mmio(false, MMIO_CONFIG, 3);
+	e.width = 2;
+	CHECK(has(next(e), " tag_len"));
+	/* The tag that follows has a length the fields cannot name. */
+	CHECK_STR(rd(MMIO_CONFIG + 4, 0), "R Config+0x4        4 0x00000000");
+	fresh(2, VIRTIO_ID_GPU);
+	CHECK(has(rd(MMIO_CONFIG + 8, 1), " num_scanouts"));
+	CHECK(has(wr(MMIO_CONFIG + 4, 1), " events_clear"));
+	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 1), "queue 1 (cursorq)"));
+	CHECK_STR(wr(MMIO_QUEUE_NOTIFY, 2), "W QueueNotify       4 0x00000002 queue 2");
+	fresh(2, VIRTIO_ID_INPUT);
+	e = mmio(true, MMIO_CONFIG + 1, 2);
+	e.width = 1;
+	CHECK(has(next(e), " subsel"));
+	CHECK(has(wr(MMIO_QUEUE_SEL, 0), "queue 0 (eventq)"));
+	fresh(2, VIRTIO_ID_VSOCK);
+	e = mmio(false, MMIO_CONFIG, 3);
+	e.width = 8;
+	CHECK(has(next(e), " guest_cid"));
+	CHECK(has(rd(MMIO_CONFIG + 4, 0), " guest_cid+4"));
+	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 2), "queue 2 (event)"));
+	fresh(2, VIRTIO_ID_CRYPTO);
+	CHECK(has(rd(MMIO_CONFIG + 4, 1), " max_dataqueues"));
+	fresh(2, VIRTIO_ID_BALLOON);
+	CHECK(has(rd(MMIO_CONFIG + 0, 0), " num_pages"));
+	CHECK(has(wr(MMIO_CONFIG + 4, 0), " actual"));
+	CHECK(has(wr(MMIO_QUEUE_SEL, 1), "queue 1 (deflateq)"));
+	/* Queue 2 is statsq, free_page_vq or reporting_vq by the features. */
+	CHECK_STR(wr(MMIO_QUEUE_SEL, 2), "W QueueSel          4 0x00000002 queue 2");
+	/* net: pair 0 whatever the features; queue 2 is controlq without
+	 * MQ, a receiveq with it. */
+	fresh(2, VIRTIO_ID_NET);
+	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 0), "queue 0 (receiveq)"));
+	CHECK_STR(wr(MMIO_QUEUE_NOTIFY, 1), "W QueueNotify       4 0x00000001 queue 1 (transmitq)");
+	CHECK_STR(wr(MMIO_QUEUE_NOTIFY, 2), "W QueueNotify       4 0x00000002 queue 2");
+	/* console: port 0 only; 2 and up need MULTIPORT. */
+	fresh(2, VIRTIO_ID_CONSOLE);
+	CHECK(has(wr(MMIO_QUEUE_SEL, 1), "queue 1 (transmitq)"));
+	CHECK_STR(wr(MMIO_QUEUE_SEL, 2), "W QueueSel          4 0x00000002 queue 2");
+	/* The other queue registers keep their short form. */
+	CHECK_STR(wr(MMIO_QUEUE_READY, 1), "W QueueReady        4 0x00000001 queue 2 ready");
+	/* blk: every queue is a requestq (MQ); entropy: one. */
+	fresh(1, VIRTIO_ID_BLOCK);
+	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 7), "queue 7 (requestq)"));
+	fresh(2, VIRTIO_ID_ENTROPY);
+	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 0), "queue 0 (requestq)"));
+	CHECK_STR(wr(MMIO_QUEUE_NOTIFY, 1), "W QueueNotify       4 0x00000001 queue 1");
+	/* Unknown types, no type read, queue numbers past every role. */
+	fresh(2, 42);
+	CHECK_STR(wr(MMIO_QUEUE_SEL, 0), "W QueueSel          4 0x00000000 queue 0");
+	fmt_ctx_free(ctx);
+	ctx = NULL;
+	CHECK(fmt_ctx_new(&ctx) == 0);
+	CHECK_STR(wr(MMIO_QUEUE_NOTIFY, 0), "W QueueNotify       4 0x00000000 queue 0");
+	fresh(2, VIRTIO_ID_BLOCK);
+	CHECK_STR(wr(MMIO_QUEUE_SEL, 0xffffffffu), "W QueueSel          4 0xffffffff queue 4294967295");
+}
+
 static void test_queue_and_irq(void)
 {
 	fresh(2, VIRTIO_ID_NET);
@@ -137,7 +209,7 @@ static void test_queue_and_irq(void)
 	CHECK(has(wr(MMIO_QUEUE_DESC_HIGH, 0x1), "queue 1 desc at 0x140001000"));
 	CHECK(has(wr(MMIO_QUEUE_READY, 1), "queue 1 ready"));
 	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 0), "queue 0"));
-	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 0x50001), "queue 1 data 0x5"));
+	CHECK(has(wr(MMIO_QUEUE_NOTIFY, 0x50001), "queue 1 (transmitq) data 0x5"));
 	CHECK(has(rd(MMIO_INTERRUPT_STATUS, 1), " used-buffer"));
 	CHECK(has(rd(MMIO_INTERRUPT_STATUS, 3), "used-buffer|config-change"));
 	CHECK(has(wr(MMIO_INTERRUPT_ACK, 2), " config-change"));
@@ -565,6 +637,7 @@ int main(void)
 	RUN(test_register_line);
 	RUN(test_features_word1);
 	RUN(test_config_fields);
+	RUN(test_other_types_and_queue_roles);
 	RUN(test_queue_and_irq);
 	RUN(test_legacy);
 	RUN(test_memory_naming);
