@@ -169,8 +169,9 @@ int tdb_devices_read(struct tdb *t, enum tdb_device_order order, struct tdb_note
 
 	*out = NULL;
 	*n = 0;
-	r = tdb_prepare(t, order == TDB_BY_BASE ? DEVICES_SQL "ORDER BY base" : DEVICES_SQL "ORDER BY device", &st,
-			"reading devices");
+	enum tdb_stmt_id id = order == TDB_BY_BASE ? TDB_ST_DEVICES_BY_BASE : TDB_ST_DEVICES_BY_ID;
+	r = tdb_stmt_get(t, id, order == TDB_BY_BASE ? DEVICES_SQL "ORDER BY base" : DEVICES_SQL "ORDER BY device", &st,
+			 "reading devices");
 	if (r)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -202,7 +203,7 @@ int tdb_devices_read(struct tdb *t, enum tdb_device_order order, struct tdb_note
 	list = NULL;
 cleanup:
 	free(list);
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, id, st);
 	return r;
 }
 

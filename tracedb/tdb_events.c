@@ -35,7 +35,8 @@ struct tdb_cursor {
 	uint64_t ties;             /* rows returned so far with that seq */
 	uint64_t skip;             /* of them, still to pass over in this page */
 	uint64_t in_page, limit;
-	sqlite3_value *start;      /* where a seek put the cursor (NULL: the range end) */
+	bool has_start;            /* a seek put the cursor at start (else: the range end) */
+	int64_t start;
 };
 
 void tdb_filter_init(struct tdb_filter *f)
@@ -56,11 +57,16 @@ static char *page_sql(const struct tdb_filter *f, enum tdb_direction dir, bool *
 	sqlite3_str *q = sqlite3_str_new(NULL);
 	char *s;
 
+	/* m.seq is NULL exactly when no memory row joined (the join needs it
+	 * equal to e.seq).  With the payload, its type and length come from
+	 * the column itself (mem_payload); without it, from typeof() and
+	 * length(), which leave the blob unread. */
 	sqlite3_str_appendf(q,
 			    "SELECT e.seq, e.ts_ns, e.type, e.device, e.offset, e.reg, e.dir, e.width, e.value, e.addr, "
-			    "e.len, e.text, e.vcpu, m.seq IS NOT NULL, m.kind, m.exact, typeof(m.data), length(m.data), "
-			    "m.gpa, %s FROM events e LEFT JOIN memory m ON m.seq = e.seq WHERE e.seq %s ?%d",
-			    f->with_data ? "m.data" : "NULL", dir == TDB_FORWARD ? ">=" : "<=", P_KEY);
+			    "e.len, e.text, e.vcpu, m.seq, m.kind, m.exact, %s, m.gpa, %s "
+			    "FROM events e LEFT JOIN memory m ON m.seq = e.seq WHERE e.seq %s ?%d",
+			    f->with_data ? "NULL, NULL" : "typeof(m.data), length(m.data)", f->with_data ? "m.data" : "NULL",
+			    dir == TDB_FORWARD ? ">=" : "<=", P_KEY);
 	if (f->has_from)
 		sqlite3_str_appendf(q, " AND e.seq >= ?%d", P_FROM);
 	if (f->has_to)
@@ -151,7 +157,6 @@ void tdb_cursor_close(struct tdb_cursor *c)
 	sqlite3_finalize(c->st[0]);
 	sqlite3_finalize(c->st[1]);
 	sqlite3_value_free(c->key);
-	sqlite3_value_free(c->start);
 	free(c);
 }
 
@@ -166,18 +171,8 @@ void tdb_cursor_seek(struct tdb_cursor *c, uint64_t seq, enum tdb_direction dir)
 	c->key = NULL;
 	c->have_key = c->key_int = false;
 	c->ties = 0;
-	sqlite3_value_free(c->start);
-	c->start = NULL;
-	/* A one-row query makes the integer value the key binds. */
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(c->t->db, "SELECT ?1", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			c->start = sqlite3_value_dup(sqlite3_column_value(st, 0));
-		sqlite3_finalize(st);
-	}
-	if (!c->start) /* out of memory: the next call reports it */
-		c->done = false;
+	c->has_start = true;
+	c->start = seq > INT64_MAX ? INT64_MAX : (int64_t)seq;
 }
 
 /* SQLite's order of two values (NULL < numbers < text < blob; text by
@@ -221,7 +216,28 @@ static int __attribute__((format(printf, 3, 4))) damaged(struct tdb_event *row, 
 	return TDB_E_DAMAGED_ROW;
 }
 
-static int mem_columns(sqlite3_stmt *st, struct tdb_event *row)
+/* The memory payload's type as typeof() names it, and its bytes if it is
+ * a blob (with_data: read from the payload column). */
+static const char *mem_payload(sqlite3_stmt *st, bool with_data, int64_t *held)
+{
+	static const char *const names[] = {
+		[SQLITE_INTEGER] = "integer", [SQLITE_FLOAT] = "real", [SQLITE_TEXT] = "text",
+		[SQLITE_BLOB] = "blob",       [SQLITE_NULL] = "null",
+	};
+	const char *ty;
+	int k, type;
+
+	if (!with_data) {
+		ty = tdb_row_text(st, C_DATA_TYPE, &k);
+		*held = sqlite3_column_int64(st, C_DATA_LEN);
+		return ty ? ty : "?";
+	}
+	type = sqlite3_column_type(st, C_DATA);
+	*held = type == SQLITE_BLOB ? sqlite3_column_bytes(st, C_DATA) : 0;
+	return type >= SQLITE_INTEGER && type <= SQLITE_NULL ? names[type] : "?";
+}
+
+static int mem_columns(sqlite3_stmt *st, bool with_data, struct tdb_event *row)
 {
 	char a[96], b[96];
 	int64_t addr, len, gpa, exact, held;
@@ -239,7 +255,7 @@ static int mem_columns(sqlite3_stmt *st, struct tdb_event *row)
 	if (row->ev.addr > UINT64_MAX - (uint64_t)len)
 		return damaged(row, "events", "%lld bytes at 0x%" PRIx64 " run past the end of the address space", (long long)len,
 			       row->ev.addr);
-	if (!sqlite3_column_int(st, C_HAS_MEMORY))
+	if (sqlite3_column_type(st, C_HAS_MEMORY) == SQLITE_NULL)
 		return 0;
 	row->has_memory = true;
 	s = tdb_row_text(st, C_KIND, &n);
@@ -255,12 +271,9 @@ static int mem_columns(sqlite3_stmt *st, struct tdb_event *row)
 			: kind == TDB_MEM_DEVICE_WRITE ? VMT_MEM_DEVICE_WRITE : VMT_MEM_SNAPSHOT;
 	if (!exact)
 		row->ev.flags |= VMT_MEM_BEST_EFFORT;
-	if (!tdb_row_is(st, C_DATA_TYPE, "blob")) {
-		int k;
-		const char *ty = tdb_row_text(st, C_DATA_TYPE, &k);
-		return damaged(row, "memory", "data is %s, not a blob", ty ? ty : "?");
-	}
-	held = sqlite3_column_int64(st, C_DATA_LEN);
+	const char *ty = mem_payload(st, with_data, &held);
+	if (strcmp(ty, "blob") != 0)
+		return damaged(row, "memory", "data is %s, not a blob", ty);
 	if (held != len)
 		return damaged(row, "events", "memory payload is %lld bytes, events.len says %lld", (long long)held,
 			       (long long)len);
@@ -302,7 +315,7 @@ static int mmio_columns(sqlite3_stmt *st, struct tdb_event *row)
 }
 
 /* The columns of read_row, without the seq text of a damaged row. */
-static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, struct tdb_event *row)
+static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, bool with_data, struct tdb_event *row)
 {
 	char a[96], b[96];
 	int64_t seq, x;
@@ -342,14 +355,14 @@ static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, struct tdb_ev
 	if (sqlite3_column_type(st, C_REG) != SQLITE_TEXT)
 		row->reg = NULL;
 	row->text = tdb_row_text(st, C_TEXT, &n);
-	if (type != VMT_EV_MEM && sqlite3_column_int(st, C_HAS_MEMORY))
+	if (type != VMT_EV_MEM && sqlite3_column_type(st, C_HAS_MEMORY) != SQLITE_NULL)
 		return damaged(row, "memory", "belongs to an events row of type %s, not mem",
 			       tdb_vocab_name(&tdb_vocab_event_type, type));
 	switch (type) {
 	case VMT_EV_MMIO:
 		return mmio_columns(st, row);
 	case VMT_EV_MEM:
-		return mem_columns(st, row);
+		return mem_columns(st, with_data, row);
 	case VMT_EV_LOST:
 		if (!tdb_row_int(st, C_VALUE, 0, INT64_MAX, false, &x))
 			return damaged(row, "events", "lost count %s", tdb_row_shown(st, C_VALUE, a, sizeof(a)));
@@ -370,10 +383,11 @@ static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, struct tdb_ev
 }
 
 /* Fill row from the current result row of st; dup: its seq is the one
- * the cursor returned last. Returns 0 or TDB_E_DAMAGED_ROW. */
-static int read_row(struct tdb *t, sqlite3_stmt *st, bool dup, struct tdb_event *row)
+ * the cursor returned last; with_data: the query reads the payloads.
+ * Returns 0 or TDB_E_DAMAGED_ROW. */
+static int read_row(struct tdb *t, sqlite3_stmt *st, bool dup, bool with_data, struct tdb_event *row)
 {
-	int r = read_columns(t, st, dup, row);
+	int r = read_columns(t, st, dup, with_data, row);
 
 	if (r)
 		tdb_row_shown(st, C_SEQ, row->seq_shown, sizeof(row->seq_shown));
@@ -391,8 +405,8 @@ static int start_page(struct tdb_cursor *c)
 		rc = sqlite3_bind_int64(st, P_KEY, c->key_i);
 	else if (c->have_key)
 		rc = sqlite3_bind_value(st, P_KEY, c->key);
-	else if (c->start)
-		rc = sqlite3_bind_value(st, P_KEY, c->start);
+	else if (c->has_start)
+		rc = sqlite3_bind_int64(st, P_KEY, c->start);
 	else if (c->dir == TDB_FORWARD)
 		rc = sqlite3_bind_int64(st, P_KEY, INT64_MIN);
 	else
@@ -437,7 +451,7 @@ int tdb_cursor_next(struct tdb_cursor *c, struct tdb_event *row)
 			c->skip--;
 			continue;
 		}
-		r = read_row(c->t, st, same, row);
+		r = read_row(c->t, st, same, c->f.with_data, row);
 		if (same) {
 			c->ties++;
 		} else {

@@ -24,19 +24,31 @@ static sqlite3_int64 seq_param(uint64_t seq)
 	return seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq;
 }
 
-/* Walk the violations rows st returns (seq, device, severity, rule,
- * message, section, actor). */
-static int walk_violations(struct tdb *t, sqlite3_stmt *st, int (*fn)(void *, const struct tdb_violation *), void *arg)
+/* Walk the violations rows st (statement id) returns (seq, device,
+ * severity, rule, message, section, actor), and give st back.  With next
+ * (tdb_violations_at), column 7 says whether the row is at the seq asked
+ * for: the walk ends at the first row that is not, and *next becomes its
+ * seq if that is an integer, INT64_MAX if no row follows (-1 otherwise, or
+ * if fn stopped the walk). */
+static int walk_violations(struct tdb *t, enum tdb_stmt_id id, sqlite3_stmt *st, int64_t *next,
+			   int (*fn)(void *, const struct tdb_violation *), void *arg)
 {
 	char a[48];
 	int rc, r = 0;
 
+	if (next)
+		*next = -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tdb_violation v;
 		int64_t seq, dev;
 		int n;
 		const char *s;
 
+		if (next && !sqlite3_column_int(st, 7)) {
+			if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+				*next = sqlite3_column_int64(st, 0);
+			break;
+		}
 		if (!tdb_row_int(st, 0, 0, INT64_MAX, false, &seq)) {
 			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "violations row seq %s: not a sequence number",
 				     tdb_row_shown(st, 0, a, sizeof(a)));
@@ -58,7 +70,9 @@ static int walk_violations(struct tdb *t, sqlite3_stmt *st, int (*fn)(void *, co
 	}
 	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading violations");
-	sqlite3_finalize(st);
+	if (next && r == 0 && rc == SQLITE_DONE)
+		*next = INT64_MAX;
+	tdb_stmt_put(t, id, st);
 	return r;
 }
 
@@ -66,13 +80,29 @@ static int walk_violations(struct tdb *t, sqlite3_stmt *st, int (*fn)(void *, co
 
 int tdb_violations_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const struct tdb_violation *v), void *arg)
 {
+	sqlite3_int64 at = seq_param(seq);
+	int64_t next;
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = tdb_prepare(t, VIOLATION_COLS "WHERE seq = ?1 ORDER BY rowid", &st, "reading violations")))
+	/* Callers ask at every event in turn (show): a seq inside the gap the
+	 * last call found between violations has none, without a query. */
+	if (at >= t->viol_gap_lo && at < t->viol_gap_hi)
+		return 0;
+	/* The rows "seq = ?1" selects, in rowid order, come first in the
+	 * index violations_seq (seq, rowid) from ?1 on; the row after them
+	 * is the next violation, so the gap up to it is known. */
+	if ((r = tdb_stmt_get(t, TDB_ST_VIOLATIONS_AT,
+			      "SELECT seq, device, severity, rule, message, section, actor, seq = ?1 FROM violations "
+			      "WHERE seq >= ?1 ORDER BY seq, rowid", &st, "reading violations")))
 		return r;
-	sqlite3_bind_int64(st, 1, seq_param(seq));
-	return walk_violations(t, st, fn, arg);
+	sqlite3_bind_int64(st, 1, at);
+	r = walk_violations(t, TDB_ST_VIOLATIONS_AT, st, &next, fn, arg);
+	if (r == 0 && next > at && at < INT64_MAX) {
+		t->viol_gap_lo = at + 1;
+		t->viol_gap_hi = next;
+	}
+	return r;
 }
 
 int tdb_violations_first(struct tdb *t, unsigned max, int (*fn)(void *arg, const struct tdb_violation *v), void *arg)
@@ -82,10 +112,11 @@ int tdb_violations_first(struct tdb *t, unsigned max, int (*fn)(void *arg, const
 
 	/* Sequence numbers first, then text (damaged) ones, as the
 	 * violations_in_order view sorts them. */
-	if ((r = tdb_prepare(t, VIOLATION_COLS "ORDER BY seq, rowid LIMIT ?1", &st, "reading violations")))
+	if ((r = tdb_stmt_get(t, TDB_ST_VIOLATIONS_FIRST, VIOLATION_COLS "ORDER BY seq, rowid LIMIT ?1", &st,
+			      "reading violations")))
 		return r;
 	sqlite3_bind_int64(st, 1, max);
-	return walk_violations(t, st, fn, arg);
+	return walk_violations(t, TDB_ST_VIOLATIONS_FIRST, st, NULL, fn, arg);
 }
 
 static int count_rows(struct tdb *t, const char *sql, uint64_t *n)
@@ -121,8 +152,9 @@ int tdb_anomalies_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const str
 
 	if (!t->has_anomalies)
 		return 0;
-	if ((r = tdb_prepare(t, "SELECT seq, device, queue, rule, message FROM anomalies WHERE seq = ?1 ORDER BY rowid",
-			     &st, "reading anomalies")))
+	if ((r = tdb_stmt_get(t, TDB_ST_ANOMALIES_AT,
+			      "SELECT seq, device, queue, rule, message FROM anomalies WHERE seq = ?1 ORDER BY rowid", &st,
+			      "reading anomalies")))
 		return r;
 	sqlite3_bind_int64(st, 1, seq_param(seq));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -138,7 +170,7 @@ int tdb_anomalies_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const str
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading anomalies");
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_ANOMALIES_AT, st);
 	return r;
 }
 
@@ -156,8 +188,8 @@ static int read_descriptors(struct tdb *t, struct tdb_chain *c)
 	char a[48];
 	int rc, r;
 
-	if ((r = tdb_prepare(t, "SELECT pos, idx, addr, len, flags, next, in_indirect FROM descriptors WHERE chain = ?1 "
-				"ORDER BY pos", &st, "reading descriptors")))
+	if ((r = tdb_stmt_get(t, TDB_ST_DESCRIPTORS, "SELECT pos, idx, addr, len, flags, next, in_indirect FROM descriptors "
+			      "WHERE chain = ?1 ORDER BY pos", &st, "reading descriptors")))
 		return r;
 	sqlite3_bind_int64(st, 1, c->chain);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -192,7 +224,7 @@ static int read_descriptors(struct tdb *t, struct tdb_chain *c)
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading descriptors");
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_DESCRIPTORS, st);
 	return r;
 }
 
@@ -202,8 +234,8 @@ static int read_used(struct tdb *t, struct tdb_chain *c)
 	int64_t seq, idx, len;
 	int rc, r;
 
-	if ((r = tdb_prepare(t, "SELECT seq, used_idx, len FROM used WHERE chain = ?1 ORDER BY seq LIMIT 1", &st,
-			     "reading used")))
+	if ((r = tdb_stmt_get(t, TDB_ST_USED, "SELECT seq, used_idx, len FROM used WHERE chain = ?1 ORDER BY seq LIMIT 1",
+			      &st, "reading used")))
 		return r;
 	sqlite3_bind_int64(st, 1, c->chain);
 	rc = sqlite3_step(st);
@@ -220,7 +252,7 @@ static int read_used(struct tdb *t, struct tdb_chain *c)
 	} else if (rc != SQLITE_DONE) {
 		r = tdb_sql_fail(t, "reading used");
 	}
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_USED, st);
 	return r;
 }
 
@@ -232,8 +264,8 @@ int tdb_chain_read(struct tdb *t, int64_t chain, struct tdb_chain *c)
 
 	memset(c, 0, sizeof(*c));
 	c->chain = chain;
-	if ((r = tdb_prepare(t, "SELECT device, queue, generation, avail_idx, head, seq_avail, n_desc, indirect, readable, "
-				"writable, memory FROM chains WHERE chain = ?1", &st, "reading chains")))
+	if ((r = tdb_stmt_get(t, TDB_ST_CHAIN, "SELECT device, queue, generation, avail_idx, head, seq_avail, n_desc, indirect, "
+			      "readable, writable, memory FROM chains WHERE chain = ?1", &st, "reading chains")))
 		return r;
 	sqlite3_bind_int64(st, 1, chain);
 	rc = sqlite3_step(st);
@@ -266,7 +298,7 @@ int tdb_chain_read(struct tdb *t, int64_t chain, struct tdb_chain *c)
 	} else {
 		r = tdb_sql_fail(t, "reading chains");
 	}
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_CHAIN, st);
 	if (r == 0)
 		r = read_descriptors(t, c);
 	if (r == 0)
@@ -279,8 +311,10 @@ int tdb_chain_read(struct tdb *t, int64_t chain, struct tdb_chain *c)
 	"r.seq_notify, r.seq_used, r.seq_irq, r.ts_notify, r.ts_used, r.ts_irq, r.data, c.seq_avail "              \
 	"FROM requests r LEFT JOIN chains c ON c.chain = r.chain "
 
-static int walk_requests(struct tdb *t, sqlite3_stmt *st, int (*fn)(void *, const struct tdb_request *), void *arg,
-			 bool *any)
+/* Walk the requests rows st (statement id; TDB_ST_N: not cached) returns,
+ * and give st back. */
+static int walk_requests(struct tdb *t, enum tdb_stmt_id id, sqlite3_stmt *st,
+			 int (*fn)(void *, const struct tdb_request *), void *arg, bool *any)
 {
 	char a[48];
 	int rc, r = 0;
@@ -361,7 +395,7 @@ static int walk_requests(struct tdb *t, sqlite3_stmt *st, int (*fn)(void *, cons
 	}
 	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading requests");
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, id, st);
 	return r;
 }
 
@@ -402,7 +436,7 @@ int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t fr
 	sqlite3_bind_int(st, 1, device);
 	sqlite3_bind_int64(st, 2, seq_param(from));
 	sqlite3_bind_int64(st, 3, seq_param(to));
-	return walk_requests(t, st, fn, arg, NULL);
+	return walk_requests(t, TDB_ST_N, st, fn, arg, NULL);
 }
 
 int tdb_request_read(struct tdb *t, int64_t request, int (*fn)(void *arg, const struct tdb_request *r), void *arg)
@@ -411,10 +445,10 @@ int tdb_request_read(struct tdb *t, int64_t request, int (*fn)(void *arg, const 
 	bool any = false;
 	int r;
 
-	if ((r = tdb_prepare(t, REQUEST_COLS "WHERE r.request = ?1", &st, "reading requests")))
+	if ((r = tdb_stmt_get(t, TDB_ST_REQUEST, REQUEST_COLS "WHERE r.request = ?1", &st, "reading requests")))
 		return r;
 	sqlite3_bind_int64(st, 1, request);
-	r = walk_requests(t, st, fn, arg, &any);
+	r = walk_requests(t, TDB_ST_REQUEST, st, fn, arg, &any);
 	if (r == 0 && !any)
 		r = tdb_fail(t, TDB_E_NOT_FOUND, "no request %lld", (long long)request);
 	return r;
@@ -426,7 +460,7 @@ int tdb_event_links(struct tdb *t, uint64_t seq, struct tdb_event_links *out)
 	int rc, r;
 
 	out->chain = out->request = -1;
-	if ((r = tdb_prepare(t,
+	if ((r = tdb_stmt_get(t, TDB_ST_EVENT_LINKS,
 			     "SELECT (SELECT chain FROM chains WHERE seq_avail = ?1 "
 			     "        UNION ALL SELECT chain FROM used WHERE seq = ?1 AND chain IS NOT NULL LIMIT 1), "
 			     "(SELECT request FROM requests WHERE seq_notify = ?1 OR seq_used = ?1 OR seq_irq = ?1 "
@@ -444,6 +478,6 @@ int tdb_event_links(struct tdb *t, uint64_t seq, struct tdb_event_links *out)
 	} else {
 		r = tdb_sql_fail(t, "reading chains and requests");
 	}
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_EVENT_LINKS, st);
 	return r;
 }

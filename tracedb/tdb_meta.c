@@ -15,7 +15,7 @@ int tdb_meta_text(struct tdb *t, const char *key, char *buf, size_t len)
 
 	if (len)
 		buf[0] = '\0';
-	if ((r = tdb_prepare(t, "SELECT value FROM meta WHERE key = ?1", &st, "reading meta")) < 0)
+	if ((r = tdb_stmt_get(t, TDB_ST_META_TEXT, "SELECT value FROM meta WHERE key = ?1", &st, "reading meta")) < 0)
 		return r;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -33,7 +33,7 @@ int tdb_meta_text(struct tdb *t, const char *key, char *buf, size_t len)
 	} else {
 		r = tdb_sql_fail(t, "reading meta");
 	}
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_META_TEXT, st);
 	return r;
 }
 
@@ -111,8 +111,9 @@ int tdb_meta_each(struct tdb *t, const char *prefix, int (*fn)(void *arg, const 
 	sqlite3_stmt *st;
 	int rc, r;
 
-	if ((r = tdb_prepare(t, "SELECT key, value FROM meta WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key", &st,
-			     "reading meta")) < 0)
+	if ((r = tdb_stmt_get(t, TDB_ST_META_EACH,
+			      "SELECT key, value FROM meta WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key", &st,
+			      "reading meta")) < 0)
 		return r;
 	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -123,6 +124,6 @@ int tdb_meta_each(struct tdb *t, const char *prefix, int (*fn)(void *arg, const 
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading meta");
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_META_EACH, st);
 	return r;
 }

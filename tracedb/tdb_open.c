@@ -64,6 +64,38 @@ int tdb_prepare(struct tdb *t, const char *sql, sqlite3_stmt **st, const char *w
 	return 0;
 }
 
+int tdb_stmt_get(struct tdb *t, enum tdb_stmt_id id, const char *sql, sqlite3_stmt **st, const char *what)
+{
+	int r;
+
+	*st = NULL;
+	if ((unsigned)id >= TDB_ST_N)
+		return tdb_fail(t, -EINVAL, "tdb_stmt_get: no statement %d", (int)id);
+	/* In use further up the stack (a callback reading again): one of
+	 * its own, finalized by tdb_stmt_put. */
+	if (t->stmt_busy[id])
+		return tdb_prepare(t, sql, st, what);
+	if (!t->stmt[id] && (r = tdb_prepare(t, sql, &t->stmt[id], what)))
+		return r;
+	t->stmt_busy[id] = true;
+	*st = t->stmt[id];
+	return 0;
+}
+
+void tdb_stmt_put(struct tdb *t, enum tdb_stmt_id id, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	if ((unsigned)id < TDB_ST_N && st == t->stmt[id]) {
+		/* reset ends its read, so no lock is held between calls */
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		t->stmt_busy[id] = false;
+		return;
+	}
+	sqlite3_finalize(st);
+}
+
 const char *tdb_shown_text(const char *s, size_t n, size_t max, char *buf, size_t len)
 {
 	bool cut = false;
@@ -184,7 +216,11 @@ int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
-	sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA cell_size_check=ON; PRAGMA query_only=ON;", NULL, NULL, NULL);
+	/* One read transaction from here to tdb_close: the shared lock is
+	 * taken once (with its hot-journal check: a stat and two fcntl
+	 * locks), not around every statement, and every call reads the
+	 * same file. */
+	sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA cell_size_check=ON; PRAGMA query_only=ON; BEGIN;", NULL, NULL, NULL);
 	rc = check_file(db, path, &anomalies, err, errlen);
 	if (rc != 0)
 		goto cleanup;
@@ -210,6 +246,8 @@ void tdb_close(struct tdb *t)
 	if (!t)
 		return;
 	free(t->dev);
+	for (int i = 0; i < TDB_ST_N; i++)
+		sqlite3_finalize(t->stmt[i]);
 	sqlite3_close(t->db);
 	free(t);
 }

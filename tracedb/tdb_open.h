@@ -43,6 +43,9 @@ enum {
  * trusted_schema off, triggers off, no mmap, cell size checks, query_only,
  * then quick_check, every table a reader relies on (as a real table), the
  * schema version, and meta 'events' (written when a decode finishes).
+ * The handle holds one read transaction (a shared lock on the file) until
+ * tdb_close: every call reads the same snapshot, and no statement pays
+ * for taking the lock again.  Statements are prepared once per handle.
  * Returns 0 with *out (free with tdb_close), or a TDB_E_* code or -ENOMEM
  * with the reason, naming the file, in err. */
 int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen);

@@ -10,11 +10,49 @@
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_open.h"
 
+/* The statements a handle prepares on first use and keeps until tdb_close
+ * (tdb_stmt_get): one slot per fixed SQL text. */
+enum tdb_stmt_id {
+	TDB_ST_META_TEXT,
+	TDB_ST_META_EACH,
+	TDB_ST_DEVICES_BY_ID,
+	TDB_ST_DEVICES_BY_BASE,
+	TDB_ST_QUEUES_ALL,
+	TDB_ST_QUEUES_ALL_DEV,
+	TDB_ST_QUEUES_LATEST,
+	TDB_ST_QUEUES_LATEST_DEV,
+	TDB_ST_QUEUES_AT,
+	TDB_ST_QUEUES_AT_DEV,
+	TDB_ST_STATE_REGS,
+	TDB_ST_STATE_STATUS,
+	TDB_ST_STATE_FEATURES,
+	TDB_ST_STATE_CONFIG,
+	TDB_ST_STATE_SETTER,
+	TDB_ST_VIOLATIONS_AT,
+	TDB_ST_VIOLATIONS_FIRST,
+	TDB_ST_ANOMALIES_AT,
+	TDB_ST_CHAIN,
+	TDB_ST_DESCRIPTORS,
+	TDB_ST_USED,
+	TDB_ST_REQUEST,
+	TDB_ST_EVENT_LINKS,
+	TDB_ST_N
+};
+
 struct tdb {
 	sqlite3 *db;
+	/* tdb_stmt_get's cache: prepared once, reset after each use, and
+	 * finalized by tdb_close.  busy: handed out and not yet put back
+	 * (a caller's callback that runs the same query again gets a
+	 * statement of its own). */
+	sqlite3_stmt *stmt[TDB_ST_N];
+	bool stmt_busy[TDB_ST_N];
 	char path[4096];
 	char err[TDB_ERRMSG_MAX];
 	bool has_anomalies;
+	/* tdb_violations_at: no violations row has a seq in [lo, hi) (the
+	 * file cannot change under the handle's read transaction) */
+	int64_t viol_gap_lo, viol_gap_hi;
 	/* devices, loaded on first use (tdb_devices_get) */
 	struct tdb_device *dev;
 	size_t n_dev;
@@ -36,6 +74,17 @@ int tdb_devices_cache(struct tdb *t);
 
 /* Prepare sql on t; on failure the error is set (tdb_sql_fail). */
 int tdb_prepare(struct tdb *t, const char *sql, sqlite3_stmt **st, const char *what);
+
+/* The cached statement id for sql (always the same text for one id),
+ * prepared on first use; its parameters are unbound.  Give it back with
+ * tdb_stmt_put.  On failure the error is set (tdb_sql_fail) and *st is
+ * NULL. */
+int tdb_stmt_get(struct tdb *t, enum tdb_stmt_id id, const char *sql, sqlite3_stmt **st, const char *what);
+
+/* Done with st from tdb_stmt_get(t, id, ...): reset with its bindings
+ * cleared for the next use (or finalized, if it was a statement of its
+ * own).  NULL is allowed. */
+void tdb_stmt_put(struct tdb *t, enum tdb_stmt_id id, sqlite3_stmt *st);
 
 /* Text from the file for a message: escaped (no terminal control), cut
  * after max characters with "..". Returns buf. */

@@ -15,14 +15,25 @@
 	"SELECT device, queue, generation, seq_setup, size, num_max, desc_addr, driver_addr, device_addr, "       \
 	"legacy_pfn, page_size, align, seq_ready, seq_end, end_reason FROM queues q "
 
-static const char *const sql[] = {
-	[TDB_QUEUES_ALL] = QUEUES_COLS "WHERE (?1 < 0 OR device = ?1) ORDER BY seq_setup DESC",
-	[TDB_QUEUES_LATEST] = QUEUES_COLS "WHERE (?1 < 0 OR device = ?1) AND generation = "
-				"(SELECT max(generation) FROM queues WHERE device = q.device AND queue = q.queue) "
-				"ORDER BY device, queue",
-	[TDB_QUEUES_AT] = QUEUES_COLS "WHERE (?1 < 0 OR device = ?1) AND seq_setup <= ?2 AND generation = "
-			    "(SELECT max(generation) FROM queues WHERE device = q.device AND queue = q.queue "
-			    " AND seq_setup <= ?2) ORDER BY device, queue",
+/* Each selection for every device ([0]) and for device ?1 ([1]): "device
+ * = ?1" lets SQLite search the primary key (device, queue, generation)
+ * where "?1 < 0 OR device = ?1" scans the table. */
+#define LATEST_GEN "generation = (SELECT max(generation) FROM queues WHERE device = q.device AND queue = q.queue) "
+#define AT_GEN                                                                                                      \
+	"seq_setup <= ?2 AND generation = (SELECT max(generation) FROM queues WHERE device = q.device "                \
+	"AND queue = q.queue AND seq_setup <= ?2) "
+static const char *const sql[][2] = {
+	[TDB_QUEUES_ALL] = { QUEUES_COLS "ORDER BY seq_setup DESC",
+			     QUEUES_COLS "WHERE device = ?1 ORDER BY seq_setup DESC" },
+	[TDB_QUEUES_LATEST] = { QUEUES_COLS "WHERE " LATEST_GEN "ORDER BY device, queue",
+				QUEUES_COLS "WHERE device = ?1 AND " LATEST_GEN "ORDER BY device, queue" },
+	[TDB_QUEUES_AT] = { QUEUES_COLS "WHERE " AT_GEN "ORDER BY device, queue",
+			    QUEUES_COLS "WHERE device = ?1 AND " AT_GEN "ORDER BY device, queue" },
+};
+static const enum tdb_stmt_id stmt_id[][2] = {
+	[TDB_QUEUES_ALL] = { TDB_ST_QUEUES_ALL, TDB_ST_QUEUES_ALL_DEV },
+	[TDB_QUEUES_LATEST] = { TDB_ST_QUEUES_LATEST, TDB_ST_QUEUES_LATEST_DEV },
+	[TDB_QUEUES_AT] = { TDB_ST_QUEUES_AT, TDB_ST_QUEUES_AT_DEV },
 };
 
 #define N_CHECKED 14
@@ -100,7 +111,8 @@ int tdb_queues_read(struct tdb *t, int device, enum tdb_queue_select which, uint
 	*n = 0;
 	if ((unsigned)which > TDB_QUEUES_AT)
 		return tdb_fail(t, -EINVAL, "tdb_queues_read: no such selection %d", (int)which);
-	if ((r = tdb_prepare(t, sql[which], &st, "reading queue set-ups")))
+	enum tdb_stmt_id id = stmt_id[which][device >= 0];
+	if ((r = tdb_stmt_get(t, id, sql[which][device >= 0], &st, "reading queue set-ups")))
 		return r;
 	sqlite3_bind_int64(st, 1, device);
 	sqlite3_bind_int64(st, 2, seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq);
@@ -132,6 +144,6 @@ int tdb_queues_read(struct tdb *t, int device, enum tdb_queue_select which, uint
 	list = NULL;
 cleanup:
 	free(list);
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, id, st);
 	return r;
 }

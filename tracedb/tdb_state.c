@@ -26,7 +26,7 @@ static int read_regs(struct tdb *t, struct tdb_state *s)
 	char a[48], b[48];
 	int rc, r;
 
-	if ((r = tdb_prepare(t, "SELECT reg, queue, value, seq FROM reg_changes r WHERE device = ?1 AND seq = "
+	if ((r = tdb_stmt_get(t, TDB_ST_STATE_REGS, "SELECT reg, queue, value, seq FROM reg_changes r WHERE device = ?1 AND seq = "
 				"(SELECT max(seq) FROM reg_changes WHERE device = r.device AND reg = r.reg "
 				"AND queue = r.queue AND seq <= ?2) ORDER BY reg, queue", &st, "reading reg_changes")))
 		return r;
@@ -65,7 +65,7 @@ static int read_regs(struct tdb *t, struct tdb_state *s)
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading reg_changes");
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_STATE_REGS, st);
 	return r;
 }
 
@@ -75,7 +75,7 @@ static int read_status(struct tdb *t, struct tdb_state *s)
 	char a[48];
 	int rc, r;
 
-	if ((r = tdb_prepare(t, "SELECT seq, new, names FROM status_changes WHERE device = ?1 AND seq <= ?2 "
+	if ((r = tdb_stmt_get(t, TDB_ST_STATE_STATUS, "SELECT seq, new, names FROM status_changes WHERE device = ?1 AND seq <= ?2 "
 				"ORDER BY seq DESC LIMIT 1", &st, "reading status_changes")))
 		return r;
 	sqlite3_bind_int(st, 1, s->device);
@@ -99,7 +99,7 @@ static int read_status(struct tdb *t, struct tdb_state *s)
 	} else if (rc != SQLITE_DONE) {
 		r = tdb_sql_fail(t, "reading status_changes");
 	}
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_STATE_STATUS, st);
 	return r;
 }
 
@@ -111,7 +111,7 @@ static int read_features(struct tdb *t, struct tdb_state *s)
 	char a[48];
 	int rc, r;
 
-	if ((r = tdb_prepare(t, "SELECT f.kind, f.word, f.value, f.seq FROM features f WHERE device = ?1 AND seq = "
+	if ((r = tdb_stmt_get(t, TDB_ST_STATE_FEATURES, "SELECT f.kind, f.word, f.value, f.seq FROM features f WHERE device = ?1 AND seq = "
 				"(SELECT max(seq) FROM features WHERE device = f.device AND kind = f.kind "
 				"AND word IS f.word AND seq <= ?2)", &st, "reading features")))
 		return r;
@@ -144,7 +144,7 @@ static int read_features(struct tdb *t, struct tdb_state *s)
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading features");
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_STATE_FEATURES, st);
 	return r;
 }
 
@@ -155,7 +155,7 @@ static int read_config(struct tdb *t, struct tdb_state *s)
 	sqlite3_stmt *st;
 	int rc, r;
 
-	if ((r = tdb_prepare(t, "SELECT offset, width, value FROM events WHERE device = ?1 AND seq <= ?2 "
+	if ((r = tdb_stmt_get(t, TDB_ST_STATE_CONFIG, "SELECT offset, width, value FROM events WHERE device = ?1 AND seq <= ?2 "
 				"AND type = 'mmio' AND typeof(offset) = 'integer' AND offset >= 256 AND offset < 512 "
 				"AND typeof(width) = 'integer' AND width IN (1, 2, 4, 8) AND typeof(value) = 'integer' "
 				"ORDER BY seq", &st, "reading config accesses")))
@@ -174,7 +174,7 @@ static int read_config(struct tdb *t, struct tdb_state *s)
 	}
 	if (rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading config accesses");
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_STATE_CONFIG, st);
 	return r;
 }
 
@@ -212,7 +212,7 @@ int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, 
 	int rc, r;
 
 	*value = *set_seq = 0;
-	if ((r = tdb_prepare(t, "SELECT value, seq FROM reg_changes WHERE device = ?1 AND reg = ?2 AND queue = ?3 "
+	if ((r = tdb_stmt_get(t, TDB_ST_STATE_SETTER, "SELECT value, seq FROM reg_changes WHERE device = ?1 AND reg = ?2 AND queue = ?3 "
 				"AND seq <= ?4 ORDER BY seq DESC LIMIT 1", &st, "reading reg_changes")))
 		return r;
 	sqlite3_bind_int(st, 1, device);
@@ -234,6 +234,6 @@ int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, 
 	} else {
 		r = tdb_sql_fail(t, "reading reg_changes");
 	}
-	sqlite3_finalize(st);
+	tdb_stmt_put(t, TDB_ST_STATE_SETTER, st);
 	return r;
 }
