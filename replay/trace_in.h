@@ -44,16 +44,14 @@ struct trace_device {
 	bool config_known[EMU_CONFIG_MAX];
 };
 
-/* What came into a recorded device from outside: a frame the guest
- * received, or the bytes an entropy device returned.  Replay hands it to
- * the emulated device where the recorded one had it. */
-enum trace_input_kind { TIN_NET_RX, TIN_RNG };
-
+/* What came into a recorded device from outside (a frame the guest
+ * received, the bytes an entropy device returned): the data of a request
+ * on a queue the device-type table calls data with flow IN.  Replay hands
+ * it to the emulated device where the recorded one had it. */
 struct trace_rx {
-	enum trace_input_kind kind;
 	int dev;                 /* index into trace_in.dev */
-	uint64_t at_seq;         /* deliver before this event (net: the access after
-				  * which it was seen used; rng: the notify) */
+	uint64_t at_seq;         /* deliver before this event: the device's last
+				  * access before the request's used entry */
 	uint32_t len;
 	uint8_t *data;           /* owned; zeros where the bytes were not recorded */
 };
@@ -114,8 +112,8 @@ struct trace_ev {
  * the rest) in err. */
 int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen);
 void trace_in_close(struct trace_in *t);
-/* Load the inputs (requests of kind net-rx and rng) in the order they are
- * due. Returns 0, or -1 with the reason (naming the row) in err. */
+/* Load the inputs (requests on data queues of flow IN) in the order they
+ * are due. Returns 0, or -1 with the reason (naming the row) in err. */
 int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen);
 
 /* Where a guest address lies in the rings the trace's queues table

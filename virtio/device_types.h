@@ -16,10 +16,13 @@
  *  - emulator: capture/emu/dev_<type>.c/.h (the model, its options
  *    struct, its machine_opts), one line in capture/emu/models.c, one in
  *    capture/emu/meson.build;
- *  - replay: its set-up hook and registry line in replay/setup.c.
- * The built-in driver's workloads (capture/driver/wl_<type>.c) still keep
- * their options in one struct (workload.h), and replay reads outside
- * input by request kind (replay/trace_in.c).
+ *  - replay: its set-up hook and registry line in replay/setup.c;
+ *  - built-in driver: capture/driver/wl_<type>.c (its workload and its
+ *    --workload options), one line in capture/driver/wl_registry.c, one
+ *    in capture/driver/meson.build;
+ *  - its request kind's name in tracedb/tdb_vocab.c/.h (and docs/schema.md).
+ * Replay takes outside input from the data queues of flow IN this table
+ * names, so replay/trace_in.c needs nothing.
  *
  * Errors: lookups return NULL (or a "dev<id>" spelling) for ids the table
  * does not have; nothing here fails otherwise. */

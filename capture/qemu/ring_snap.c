@@ -11,7 +11,6 @@
 #include "virtio/virtio.h"
 
 #define LEGACY_PAGE_DEFAULT 4096u  /* what Linux writes to GuestPageSize */
-#define LEGACY_ALIGN_DEFAULT 4096u /* QueueAlign's value if never written */
 
 /* Writable buffers of a chain, as its descriptors said when it was made
  * available.  The driver may free and reuse an indirect table as soon as
@@ -371,12 +370,11 @@ static bool queue_areas(const struct snap_dev *d, const struct snap_queue *q, ui
 		return false;
 	if (is_legacy(d, q)) {
 		uint64_t page = d->page_size ? d->page_size : LEGACY_PAGE_DEFAULT;
-		uint64_t align = q->align ? q->align : LEGACY_ALIGN_DEFAULT;
-		if (!q->pfn || (align & (align - 1)) != 0)
+		uint64_t align = q->align ? q->align : SPLIT_RING_LEGACY_ALIGN_DEFAULT; /* never written */
+		if (!q->pfn)
 			return false;
 		*desc = (uint64_t)q->pfn * page;
-		split_ring_legacy_layout(*desc, q->num, align, avail, used);
-		return true;
+		return split_ring_legacy_layout(*desc, q->num, align, avail, used) == 0;
 	}
 	if (!q->ready)
 		return false;
