@@ -19,6 +19,14 @@ double bench_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+double bench_cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 double bench_emu_run(const char *trace_path, unsigned passes, uint64_t *events)
 {
 	static const char *const devs[] = { "blk", "net", "console", "rng" };

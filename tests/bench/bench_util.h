@@ -7,6 +7,11 @@
 /* Seconds on the monotonic clock. */
 double bench_now(void);
 
+/* Seconds of CPU time this process has used (user and system, every
+ * thread): what a single-threaded step costs whatever else the machine
+ * runs meanwhile. */
+double bench_cpu_now(void);
+
 /* Run `passes` passes of the heavy workload on all four device types,
  * recording into trace_path if it is not NULL. Returns the seconds the
  * driver ran (machine set-up excluded), or -1; *events gets the number of
