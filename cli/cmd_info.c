@@ -239,11 +239,12 @@ static int print_violation(void *arg, const struct tdb_violation *v)
 {
 	struct info *in = arg;
 	const struct tdb_device *d = v->device >= 0 ? tdb_device_by_id(in->t, v->device) : NULL;
-	char dev[128], msg[512], sev[32], rule[512];
+	char dev[128], msg[512], sev[32], actor[32], rule[512];
 
-	printf("  #%-8llu %-28s %-7s %s: %s\n", (unsigned long long)v->seq,
+	printf("  #%-8llu %-28s %-7s %-8s %s: %s\n", (unsigned long long)v->seq,
 	       term_escape((const unsigned char *)(d ? d->name : ""), dev, sizeof(dev)),
 	       term_escape((const unsigned char *)v->severity_text, sev, sizeof(sev)),
+	       term_escape((const unsigned char *)(v->actor_text[0] ? v->actor_text : "?"), actor, sizeof(actor)),
 	       term_escape((const unsigned char *)v->rule, rule, sizeof(rule)),
 	       term_escape((const unsigned char *)v->message, msg, sizeof(msg)));
 	return 0;
@@ -301,7 +302,7 @@ static int print_text(struct info *in, const char *path)
 	printf("\n%llu violation%s", (unsigned long long)in->violations, in->violations == 1 ? "" : "s");
 	if (in->anomalies)
 		printf("; %llu anomal%s in best-effort ring snapshots (torn by the running guest, not counted as "
-		       "violations: SELECT * FROM anomalies)",
+		       "violations)",
 		       (unsigned long long)in->anomalies, in->anomalies == 1 ? "y" : "ies");
 	putchar('\n');
 	if (in->violations) {
@@ -311,8 +312,12 @@ static int print_text(struct info *in, const char *path)
 			tdb_notes_add(&in->notes, "%s", tdb_errmsg(in->t));
 			r = 0;
 		}
-		if (in->violations > 10)
-			printf("  ... (all of them: sqlite3 %s 'SELECT * FROM violations_in_order')\n", path);
+	}
+	if (in->violations > 10 || in->anomalies) {
+		char p[512];
+		printf("  %s(%s: vmtrace show --violations '%s')\n", in->violations > 10 ? "... " : "",
+		       in->violations > 10 ? "all of them" : "where they are",
+		       term_escape((const unsigned char *)path, p, sizeof(p)));
 	}
 	if (in->notes.count) {
 		printf("\ndamaged rows (values no vmtrace writes; shown as 'damaged' above):\n");

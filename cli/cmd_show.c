@@ -29,8 +29,13 @@ static void usage(FILE *f)
 		"  --from SEQ       start at sequence number SEQ (default 0)\n"
 		"  -n, --count N    print at most N events (default: all)\n"
 		"  --device BASE    only events of the device at BASE (e.g. 0x10000000)\n"
-		"  --violations     only events that broke a rule\n"
+		"  --violations     only events that broke a rule, or whose best-effort\n"
+		"                   snapshot looks as if one was broken (an anomaly)\n"
 		"  -h, --help       this help\n"
+		"\n"
+		"Under an event, '!' lines are its violations (severity, who broke the\n"
+		"rule, the rule, what happened, the spec section) and '~' lines its\n"
+		"anomalies.\n"
 		"\n"
 		"A row that contradicts the rest of the file (a width, direction or value\n"
 		"no access has, a memory payload whose length is not events.len, a device\n"
@@ -99,16 +104,32 @@ static int dev_col_width(const struct fmt_ctx *c)
 	return (int)(w < SHOW_DEV_COL_MAX ? w : SHOW_DEV_COL_MAX);
 }
 
-/* Print the violations at one event (tdb_violations_at). */
+/* Print the violations at one event (tdb_violations_at): who broke the
+ * rule (driver or device) is what a reader asks first. */
 static int print_violation(void *arg, const struct tdb_violation *v)
 {
-	char sev[32], rule[96], msg[512], sec[256];
+	char sev[32], actor[32], rule[96], msg[512], sec[256];
 
 	(void)arg;
-	printf("%8s ! %s %s: %s  [%s]\n", "", term_escape((const unsigned char *)v->severity_text, sev, sizeof(sev)),
+	printf("%8s ! %s (%s) %s: %s  [%s]\n", "",
+	       term_escape((const unsigned char *)v->severity_text, sev, sizeof(sev)),
+	       term_escape((const unsigned char *)(v->actor_text[0] ? v->actor_text : "?"), actor, sizeof(actor)),
 	       term_escape((const unsigned char *)v->rule, rule, sizeof(rule)),
 	       term_escape((const unsigned char *)v->message, msg, sizeof(msg)),
 	       term_escape((const unsigned char *)v->section, sec, sizeof(sec)));
+	return 0;
+}
+
+/* Print the anomalies at one event (tdb_anomalies_at): what would have
+ * been a violation had the snapshot's bytes been exact. */
+static int print_anomaly(void *arg, const struct tdb_anomaly *a)
+{
+	char rule[96], msg[512];
+
+	(void)arg;
+	printf("%8s ~ anomaly %s: %s  (a best-effort snapshot the running guest changed; not a violation)\n", "",
+	       term_escape((const unsigned char *)a->rule, rule, sizeof(rule)),
+	       term_escape((const unsigned char *)a->message, msg, sizeof(msg)));
 	return 0;
 }
 
@@ -263,6 +284,8 @@ int cmd_show(int argc, char **argv)
 		if (row.damaged && strstr(row.why, "twice"))
 			continue; /* its violations are printed with the first */
 		r = tdb_violations_at(t, seq, print_violation, NULL);
+		if (r == 0)
+			r = tdb_anomalies_at(t, seq, print_anomaly, NULL);
 	}
 	if (r != 0) {
 		fflush(stdout);

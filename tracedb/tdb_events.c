@@ -52,7 +52,7 @@ void tdb_filter_init(struct tdb_filter *f)
 	"'QueueDriverHigh', 'QueueDeviceLow', 'QueueDeviceHigh', 'QueuePFN', 'QueueAlign', 'QueueReset'"
 
 /* The page query for f in direction dir (sqlite3_free it). */
-static char *page_sql(const struct tdb_filter *f, enum tdb_direction dir, bool *nomem)
+static char *page_sql(const struct tdb *t, const struct tdb_filter *f, enum tdb_direction dir, bool *nomem)
 {
 	sqlite3_str *q = sqlite3_str_new(NULL);
 	char *s;
@@ -95,7 +95,9 @@ static char *page_sql(const struct tdb_filter *f, enum tdb_direction dir, bool *
 		}
 		sqlite3_str_appendall(q, ")");
 	}
-	if (f->violations_only)
+	if (f->violations_only && t->has_anomalies)
+		sqlite3_str_appendall(q, " AND (e.seq IN (SELECT seq FROM violations) OR e.seq IN (SELECT seq FROM anomalies))");
+	else if (f->violations_only)
 		sqlite3_str_appendall(q, " AND e.seq IN (SELECT seq FROM violations)");
 	sqlite3_str_appendf(q, " ORDER BY e.seq %s LIMIT ?%d", dir == TDB_FORWARD ? "ASC" : "DESC", P_LIMIT);
 	s = sqlite3_str_finish(q);
@@ -128,7 +130,7 @@ int tdb_cursor_open(struct tdb *t, const struct tdb_filter *f, enum tdb_directio
 	c->dir = dir;
 	for (int d = 0; d < 2 && r == 0; d++) {
 		bool nomem;
-		char *sql = page_sql(f, (enum tdb_direction)d, &nomem);
+		char *sql = page_sql(t, f, (enum tdb_direction)d, &nomem);
 		if (!sql) {
 			r = tdb_fail(t, -ENOMEM, "out of memory");
 			break;
@@ -374,6 +376,8 @@ static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, bool with_dat
 		if (!tdb_row_int(st, C_VALUE, INT64_MIN, INT64_MAX, type == VMT_EV_VIOLATION, &x))
 			return damaged(row, "events", "value %s", tdb_row_shown(st, C_VALUE, a, sizeof(a)));
 		row->ev.value = (uint64_t)x;
+		if (row->text)
+			row->ev.len = (uint32_t)n; /* a violation's message, as for markers */
 		return 0;
 	default:
 		if (row->text)

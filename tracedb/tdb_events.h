@@ -32,7 +32,7 @@ struct tdb_filter {
 				* (under its QueueSel), notifies, and memory
 				* events inside its rings; -1 every queue */
 	unsigned types;        /* bits 1u << VMT_EV_*; 0 every type */
-	bool violations_only;  /* only events at which a rule was broken */
+	bool violations_only;  /* only events at which a rule was broken (violations and anomalies) */
 	bool has_from, has_to; /* seq range [from, to], each end optional */
 	uint64_t from, to;
 	bool with_data;        /* read memory payloads (ev.data); else NULL */

@@ -440,9 +440,13 @@ static void config_access(struct mmio_checker *c, uint32_t offset, unsigned widt
 		ok = width == 4 && (off == f->offset || off == f->offset + 4u);
 	else
 		ok = width == f->size && off == f->offset;
-	if (!ok)
-		report(c, RULE_CONFIG_WIDTH, "Config+0x%x: %u-byte %s of %u-byte field %s", off, width,
-		       is_write ? "write" : "read", f->size, f->name);
+	if (!ok && f->size == 8)
+		report(c, RULE_CONFIG_WIDTH,
+		       "Config+0x%x: %u-byte %s of 8-byte field %s (a 64-bit field is accessed as two aligned 32-bit halves)",
+		       off, width, is_write ? "write" : "read", f->name);
+	else if (!ok)
+		report(c, RULE_CONFIG_WIDTH, "Config+0x%x: %u-byte %s of %u-byte field %s (accessed at its offset with its "
+		       "own width)", off, width, is_write ? "write" : "read", f->size, f->name);
 	else if (is_write && !f->writable)
 		report(c, RULE_WRITE_READ_ONLY, "Config+0x%x: write to read-only config field %s", off, f->name);
 }
