@@ -159,8 +159,9 @@ static int read_row(struct tdb *t, sqlite3_stmt *st, struct tdb_notes *notes, st
 	return 0;
 }
 
-int tdb_devices_read(struct tdb *t, enum tdb_device_order order, struct tdb_notes *notes, struct tdb_device **out,
-		     size_t *n)
+/* The devices query itself (tdb_devices_read's contract). */
+static int devices_query(struct tdb *t, enum tdb_device_order order, struct tdb_notes *notes, struct tdb_device **out,
+			 size_t *n)
 {
 	sqlite3_stmt *st;
 	struct tdb_device *list = NULL;
@@ -205,6 +206,49 @@ cleanup:
 	free(list);
 	tdb_stmt_put(t, id, st);
 	return r;
+}
+
+int tdb_devices_read(struct tdb *t, enum tdb_device_order order, struct tdb_notes *notes, struct tdb_device **out,
+		     size_t *n)
+{
+	struct tdb_devices_read_cache *c = &t->dev_read[order == TDB_BY_BASE];
+
+	*out = NULL;
+	*n = 0;
+	/* The file does not change under the handle (tdb_open's read
+	 * transaction): the first lenient read answers every later lenient
+	 * one, and every strict one if it noted nothing.  Anything else (an
+	 * error, a strict read of damaged rows) runs the query as it comes. */
+	if (!c->notes) {
+		struct tdb_notes *cn = calloc(1, sizeof(*cn));
+		struct tdb_device *cd = NULL;
+		size_t k = 0;
+		if (!cn)
+			return tdb_fail(t, -ENOMEM, "out of memory reading devices");
+		if (devices_query(t, order, cn, &cd, &k) != 0) {
+			free(cn);
+			free(cd);
+			return devices_query(t, order, notes, out, n);
+		}
+		c->notes = cn;
+		c->dev = cd;
+		c->n = k;
+	}
+	if (!notes && c->notes->count)
+		return devices_query(t, order, notes, out, n);
+	if (c->n) {
+		*out = malloc(c->n * sizeof(**out));
+		if (!*out)
+			return tdb_fail(t, -ENOMEM, "out of memory reading devices");
+		memcpy(*out, c->dev, c->n * sizeof(**out));
+		*n = c->n;
+	}
+	if (notes) {
+		for (unsigned i = 0; i < c->notes->n; i++)
+			tdb_notes_add(notes, "%s", c->notes->note[i]);
+		notes->count += c->notes->count - c->notes->n;
+	}
+	return 0;
 }
 
 /* Load t's own copy of the devices once (leniently: a damaged row is

@@ -246,6 +246,11 @@ void tdb_close(struct tdb *t)
 	if (!t)
 		return;
 	free(t->dev);
+	for (int i = 0; i < 2; i++) {
+		free(t->dev_read[i].dev);
+		free(t->dev_read[i].notes);
+	}
+	tdb_state_cache_free(t);
 	for (int i = 0; i < TDB_ST_N; i++)
 		sqlite3_finalize(t->stmt[i]);
 	sqlite3_close(t->db);

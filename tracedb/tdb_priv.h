@@ -27,6 +27,7 @@ enum tdb_stmt_id {
 	TDB_ST_STATE_STATUS,
 	TDB_ST_STATE_FEATURES,
 	TDB_ST_STATE_CONFIG,
+	TDB_ST_STATE_CONFIG_ALL,
 	TDB_ST_STATE_SETTER,
 	TDB_ST_VIOLATIONS_AT,
 	TDB_ST_VIOLATIONS_FIRST,
@@ -53,6 +54,17 @@ struct tdb {
 	/* tdb_violations_at: no violations row has a seq in [lo, hi) (the
 	 * file cannot change under the handle's read transaction) */
 	int64_t viol_gap_lo, viol_gap_hi;
+	/* tdb_devices_read's lenient result per order (the query counts
+	 * requests and violations per device: a scan of violations per
+	 * device), kept from its first read: rows, and the notes it made */
+	struct tdb_devices_read_cache {
+		struct tdb_device *dev;
+		size_t n;
+		struct tdb_notes *notes;
+	} dev_read[2];
+	/* config accesses per device for tdb_state_at (see tdb_state.c) */
+	struct tdb_config_cache *config[TDB_DEVICE_ID_MAX + 1];
+	size_t config_rows;        /* held in all of them */
 	/* devices, loaded on first use (tdb_devices_get) */
 	struct tdb_device *dev;
 	size_t n_dev;
@@ -85,6 +97,9 @@ int tdb_stmt_get(struct tdb *t, enum tdb_stmt_id id, const char *sql, sqlite3_st
  * cleared for the next use (or finalized, if it was a statement of its
  * own).  NULL is allowed. */
 void tdb_stmt_put(struct tdb *t, enum tdb_stmt_id id, sqlite3_stmt *st);
+
+/* Free the per-device caches of tdb_state.c (tdb_close). */
+void tdb_state_cache_free(struct tdb *t);
 
 /* Text from the file for a message: escaped (no terminal control), cut
  * after max characters with "..". Returns buf. */

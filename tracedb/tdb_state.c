@@ -148,30 +148,147 @@ static int read_features(struct tdb *t, struct tdb_state *s)
 	return r;
 }
 
+/* The config accesses read_config applies, without the seq bound. */
+#define CONFIG_ACCESSES                                                                                             \
+	"FROM events WHERE device = ?1 AND type = 'mmio' AND typeof(offset) = 'integer' AND offset >= 256 "          \
+	"AND offset < 512 AND typeof(width) = 'integer' AND width IN (1, 2, 4, 8) AND typeof(value) = 'integer' "
+
+/* Config accesses a handle keeps for all its devices; a device they do
+ * not fit in reads its accesses from the file at every tdb_state_at. */
+#define CONFIG_CACHE_ROWS_MAX 262144
+
+struct config_access {
+	int64_t seq, offset, width;
+	uint64_t value;
+};
+
+/* One device's config accesses in seq order, read once: tdb_state_at
+ * applies those up to its seq instead of walking the device's events in
+ * the file (every event of the device before seq, at every call). */
+struct tdb_config_cache {
+	bool uncached;               /* too many, a seq that is not an integer, or unreadable */
+	size_t n;
+	struct config_access *row;
+};
+
+void tdb_state_cache_free(struct tdb *t)
+{
+	for (size_t i = 0; i < sizeof(t->config) / sizeof(t->config[0]); i++) {
+		if (t->config[i])
+			free(t->config[i]->row);
+		free(t->config[i]);
+		t->config[i] = NULL;
+	}
+	t->config_rows = 0;
+}
+
+/* Device's cache, read on first use into *out (NULL if it is uncached).
+ * Returns 0 or -ENOMEM. */
+static int config_cache(struct tdb *t, int device, struct tdb_config_cache **out)
+{
+	struct tdb_config_cache *cc = t->config[device];
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc = SQLITE_DONE;
+
+	*out = NULL;
+	if (cc) {
+		*out = cc->uncached ? NULL : cc;
+		return 0;
+	}
+	cc = calloc(1, sizeof(*cc));
+	if (!cc)
+		return tdb_fail(t, -ENOMEM, "out of memory");
+	t->config[device] = cc;
+	if (tdb_stmt_get(t, TDB_ST_STATE_CONFIG_ALL, "SELECT seq, offset, width, value " CONFIG_ACCESSES "ORDER BY seq", &st,
+			 "reading config accesses")) {
+		cc->uncached = true;
+		return 0;
+	}
+	sqlite3_bind_int(st, 1, device);
+	while (!cc->uncached && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* only integer seqs: "seq <= ?" then keeps a prefix */
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || t->config_rows == CONFIG_CACHE_ROWS_MAX) {
+			cc->uncached = true;
+			break;
+		}
+		if (cc->n == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			struct config_access *nr = realloc(cc->row, ncap * sizeof(*nr));
+			if (!nr) {
+				tdb_stmt_put(t, TDB_ST_STATE_CONFIG_ALL, st);
+				return tdb_fail(t, -ENOMEM, "out of memory");
+			}
+			cc->row = nr;
+			cap = ncap;
+		}
+		cc->row[cc->n++] = (struct config_access){ .seq = sqlite3_column_int64(st, 0),
+							   .offset = sqlite3_column_int64(st, 1),
+							   .width = sqlite3_column_int64(st, 2),
+							   .value = (uint64_t)sqlite3_column_int64(st, 3) };
+		t->config_rows++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		cc->uncached = true; /* read_config's own query says why */
+	tdb_stmt_put(t, TDB_ST_STATE_CONFIG_ALL, st);
+	if (cc->uncached) {
+		t->config_rows -= cc->n;
+		free(cc->row);
+		cc->row = NULL;
+		cc->n = 0;
+		return 0;
+	}
+	*out = cc;
+	return 0;
+}
+
+static int read_config_sql(struct tdb *t, struct tdb_state *s);
+
+/* One config access into s (as the file's row gives it). */
+static void config_apply(struct tdb_state *s, int64_t offset, int64_t w, uint64_t v)
+{
+	int64_t off = offset - CONFIG_OFFSET;
+
+	if (off < 0 || off + w > TDB_CONFIG_MAX)
+		return;
+	for (int64_t i = 0; i < w; i++) {
+		s->config[off + i] = (uint8_t)(v >> (8 * i));
+		s->config_known[off + i] = true;
+	}
+}
+
 /* Config bytes as the accesses at or before seq left them (the device's
  * reads and the driver's writes alike). */
 static int read_config(struct tdb *t, struct tdb_state *s)
 {
+	struct tdb_config_cache *cc;
+	int r;
+
+	if ((r = config_cache(t, s->device, &cc)))
+		return r;
+	if (cc) {
+		int64_t at = seq_param(s->seq);
+		for (size_t i = 0; i < cc->n && cc->row[i].seq <= at; i++)
+			config_apply(s, cc->row[i].offset, cc->row[i].width, cc->row[i].value);
+		return 0;
+	}
+	return read_config_sql(t, s);
+}
+
+/* read_config from the file: every access up to seq. */
+static int read_config_sql(struct tdb *t, struct tdb_state *s)
+{
 	sqlite3_stmt *st;
 	int rc, r;
 
-	if ((r = tdb_stmt_get(t, TDB_ST_STATE_CONFIG, "SELECT offset, width, value FROM events WHERE device = ?1 AND seq <= ?2 "
-				"AND type = 'mmio' AND typeof(offset) = 'integer' AND offset >= 256 AND offset < 512 "
-				"AND typeof(width) = 'integer' AND width IN (1, 2, 4, 8) AND typeof(value) = 'integer' "
-				"ORDER BY seq", &st, "reading config accesses")))
+	if ((r = tdb_stmt_get(t, TDB_ST_STATE_CONFIG, "SELECT offset, width, value " CONFIG_ACCESSES "AND seq <= ?2 ORDER BY seq",
+			      &st, "reading config accesses")))
 		return r;
 	sqlite3_bind_int(st, 1, s->device);
 	sqlite3_bind_int64(st, 2, seq_param(s->seq));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t off = sqlite3_column_int64(st, 0) - CONFIG_OFFSET, w = sqlite3_column_int64(st, 1);
-		uint64_t v = (uint64_t)sqlite3_column_int64(st, 2);
-		if (off < 0 || off + w > TDB_CONFIG_MAX)
-			continue;
-		for (int64_t i = 0; i < w; i++) {
-			s->config[off + i] = (uint8_t)(v >> (8 * i));
-			s->config_known[off + i] = true;
-		}
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		config_apply(s, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			     (uint64_t)sqlite3_column_int64(st, 2));
 	if (rc != SQLITE_DONE)
 		r = tdb_sql_fail(t, "reading config accesses");
 	tdb_stmt_put(t, TDB_ST_STATE_CONFIG, st);
