@@ -145,6 +145,57 @@ int tdb_violations_count(struct tdb *t, uint64_t *violations, uint64_t *anomalie
 	return r;
 }
 
+/* Most anomalies rows whose seqs tdb_anomalies_at keeps (8 MiB). */
+#define ANOMALY_SEQS_MAX (1u << 20)
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Read the seq of every anomalies row once (t->anom_seq). Returns 0 or
+ * -ENOMEM; a table it cannot keep leaves anom_state -1. */
+static int anomaly_seqs(struct tdb *t)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc = SQLITE_DONE;
+
+	t->anom_state = -1;
+	if (tdb_stmt_get(t, TDB_ST_ANOMALY_SEQS, "SELECT seq FROM anomalies", &st, "reading anomalies"))
+		return 0; /* tdb_anomalies_at's own query says why */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* "seq = ?1" with an integer matches integers (and reals equal
+		 * to one): keep only tables of integer seqs */
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || t->n_anom_seq == ANOMALY_SEQS_MAX)
+			break;
+		if (t->n_anom_seq == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			int64_t *ns = realloc(t->anom_seq, ncap * sizeof(*ns));
+			if (!ns) {
+				tdb_stmt_put(t, TDB_ST_ANOMALY_SEQS, st);
+				return tdb_fail(t, -ENOMEM, "out of memory");
+			}
+			t->anom_seq = ns;
+			cap = ncap;
+		}
+		t->anom_seq[t->n_anom_seq++] = sqlite3_column_int64(st, 0);
+	}
+	tdb_stmt_put(t, TDB_ST_ANOMALY_SEQS, st);
+	if (rc != SQLITE_DONE) {
+		free(t->anom_seq);
+		t->anom_seq = NULL;
+		t->n_anom_seq = 0;
+		return 0;
+	}
+	if (t->n_anom_seq)
+		qsort(t->anom_seq, t->n_anom_seq, sizeof(t->anom_seq[0]), cmp_i64);
+	t->anom_state = 1;
+	return 0;
+}
+
 int tdb_anomalies_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const struct tdb_anomaly *a), void *arg)
 {
 	sqlite3_stmt *st;
@@ -152,6 +203,15 @@ int tdb_anomalies_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const str
 
 	if (!t->has_anomalies)
 		return 0;
+	/* Callers ask at every event (show): the table has no index on seq,
+	 * so its seqs are read once and a seq without a row costs no scan. */
+	if (t->anom_state == 0 && (r = anomaly_seqs(t)))
+		return r;
+	if (t->anom_state == 1) {
+		int64_t at = seq_param(seq);
+		if (!t->n_anom_seq || !bsearch(&at, t->anom_seq, t->n_anom_seq, sizeof(t->anom_seq[0]), cmp_i64))
+			return 0;
+	}
 	if ((r = tdb_stmt_get(t, TDB_ST_ANOMALIES_AT,
 			      "SELECT seq, device, queue, rule, message FROM anomalies WHERE seq = ?1 ORDER BY rowid", &st,
 			      "reading anomalies")))

@@ -251,6 +251,7 @@ void tdb_close(struct tdb *t)
 		free(t->dev_read[i].notes);
 	}
 	tdb_state_cache_free(t);
+	free(t->anom_seq);
 	for (int i = 0; i < TDB_ST_N; i++)
 		sqlite3_finalize(t->stmt[i]);
 	sqlite3_close(t->db);

@@ -32,6 +32,7 @@ enum tdb_stmt_id {
 	TDB_ST_VIOLATIONS_AT,
 	TDB_ST_VIOLATIONS_FIRST,
 	TDB_ST_ANOMALIES_AT,
+	TDB_ST_ANOMALY_SEQS,
 	TDB_ST_CHAIN,
 	TDB_ST_DESCRIPTORS,
 	TDB_ST_USED,
@@ -54,6 +55,12 @@ struct tdb {
 	/* tdb_violations_at: no violations row has a seq in [lo, hi) (the
 	 * file cannot change under the handle's read transaction) */
 	int64_t viol_gap_lo, viol_gap_hi;
+	/* tdb_anomalies_at: the seq of every anomalies row, sorted (the table
+	 * has no index on seq); anom_state 0 not read yet, 1 read, -1 not
+	 * kept (too many, or a seq that is not an integer) */
+	int64_t *anom_seq;
+	size_t n_anom_seq;
+	int anom_state;
 	/* tdb_devices_read's lenient result per order (the query counts
 	 * requests and violations per device: a scan of violations per
 	 * device), kept from its first read: rows, and the notes it made */

@@ -1,7 +1,8 @@
 /* tracedb's reuse of one handle: statements prepared once and run again
  * (reset between calls, a nested call of the same query gets its own),
- * tdb_violations_at's remembered gap between violations, and
- * tdb_memory_span's scan, each against plain SQL on the same file.
+ * tdb_violations_at's remembered gap between violations,
+ * tdb_anomalies_at's seqs read once, and tdb_memory_span's scan, each
+ * against plain SQL on the same file.
  *
  * Usage: test_tdb_reuse SAMPLES/violations.db */
 #include <sqlite3.h>
@@ -129,6 +130,66 @@ static void test_violations_gap(void)
 	sqlite3_close(db);
 	tdb_close(t);
 	unlink(path);
+}
+
+static int collect_anomaly(void *arg, const struct tdb_anomaly *a)
+{
+	list_add(arg, a->rule);
+	return 0;
+}
+
+/* tdb_anomalies_at at every seq against "WHERE seq = ?1 ORDER BY rowid",
+ * on a file whose anomalies seqs are integers (read once and searched)
+ * and on one with a text seq among them (asked of the file every time). */
+static void check_anomalies(const char *name, const char *sql)
+{
+	const char *path = copy_with(name, sql);
+	struct list want, got;
+	char err[512];
+	struct tdb *t;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	CHECK_EQ_U(tdb_open(&t, path, err, sizeof(err)), 0);
+	if (!t)
+		return;
+	CHECK(tdb_has_anomalies(t));
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "SELECT rule FROM anomalies WHERE seq = ?1 ORDER BY rowid", -1, &st, NULL) ==
+	      SQLITE_OK);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int64_t i = 0; i <= 1100; i++) {
+			int64_t s = pass ? 1100 - i : i;
+			sql_at(st, s, &want);
+			got.n = 0;
+			got.s[0] = '\0';
+			CHECK_EQ_U(tdb_anomalies_at(t, (uint64_t)s, collect_anomaly, &got), 0);
+			if (strcmp(want.s, got.s) != 0) {
+				fprintf(stderr, "%s seq %lld: want '%s', got '%s'\n", name, (long long)s, want.s, got.s);
+				CHECK(!"tdb_anomalies_at agrees with plain SQL");
+			}
+		}
+	}
+	sql_at(st, INT64_MAX, &want);
+	got.n = 0;
+	got.s[0] = '\0';
+	CHECK_EQ_U(tdb_anomalies_at(t, UINT64_MAX, collect_anomaly, &got), 0);
+	CHECK_STR(got.s, want.s);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	tdb_close(t);
+	unlink(path);
+}
+
+#define ANOMALY_ROWS                                                                                                \
+	"INSERT INTO anomalies VALUES (40, 0, 0, 'a1', 'm'), (40, 0, 0, 'a2', 'm'), (0, NULL, NULL, 'zero', 'm'), "     \
+	"(1000, 1, 0, 'late', 'm'), (9223372036854775807, NULL, NULL, 'max', 'm');"
+
+static void test_anomalies(void)
+{
+	check_anomalies("reuse-anom.db", ANOMALY_ROWS);
+	check_anomalies("reuse-anom-text.db",
+			ANOMALY_ROWS "INSERT INTO anomalies VALUES (41.5, 0, 0, 'real', 'm'), ('x', 0, 0, 'text', 'm');");
 }
 
 struct nested {
@@ -262,6 +323,7 @@ int main(int argc, char **argv)
 	sample = argv[1];
 	RUN(test_violations_gap);
 	RUN(test_nested_and_stopped);
+	RUN(test_anomalies);
 	RUN(test_repeated_reads);
 	return harness_finish("test_tdb_reuse");
 }
