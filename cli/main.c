@@ -61,9 +61,9 @@ static int finish_stdout(int status, bool comparison)
 	if (!e)
 		return status;
 	if (e > 0)
-		fprintf(stderr, "vmtrace: unable to write to standard output: %s\n", strerror(e));
+		fprintf(stderr, "%s: unable to write to standard output: %s\n", cli_prog(), strerror(e));
 	else
-		fprintf(stderr, "vmtrace: unable to write to standard output\n");
+		fprintf(stderr, "%s: unable to write to standard output\n", cli_prog());
 	if (comparison)
 		return EXIT_USAGE;
 	return status == 0 ? EXIT_FAIL : status;
