@@ -39,7 +39,7 @@ struct qemu_plan {
 	bool kvm;             /* the command asks for KVM */
 	bool ioeventfd_added; /* -global virtio-mmio.ioeventfd=off was added */
 	bool ioeventfd_user_on; /* the command turns ioeventfd on itself */
-	char note[256];       /* why RAM is not shared, if it is not ("" otherwise) */
+	char note[512];       /* why RAM is not shared, if it is not ("" otherwise) */
 };
 
 /* Check argv (argv[0] is the QEMU binary) and build the plan.  Returns 0,

@@ -71,13 +71,22 @@ int qemu_pump_plan(struct qemu_pump *p, int cmd_argc, char **cmd_argv, bool no_r
 	if (r != 0)
 		return r;
 	if (p->plan.share_ram) {
-		uint64_t low = guest_ram_x86_low(p->plan.machine, p->plan.ram_size);
+		struct guest_ram_layout l;
+		const char *m = p->plan.machine[0] ? p->plan.machine : "(QEMU's default)";
+		const char *bin = strrchr(cmd_argv[0], '/') ? strrchr(cmd_argv[0], '/') + 1 : cmd_argv[0];
 
-		if (low == 0) {
+		r = guest_ram_layout(cmd_argv[0], p->plan.machine, p->plan.ram_size, &l);
+		if (r == GUEST_RAM_E_UNKNOWN) {
 			snprintf(p->plan.note, sizeof(p->plan.note),
-				 "vmtrace does not know where machine '%s' puts %llu MiB of RAM: ring contents are not recorded",
-				 p->plan.machine, (unsigned long long)(p->plan.ram_size >> 20));
-		} else if ((r = guest_ram_create(&p->ram, p->plan.ram_size, low, err, errlen)) < 0) {
+				 "vmtrace does not know where machine type '%s' of %s puts guest RAM, so ring "
+				 "snapshots cannot be placed: register accesses are recorded, ring contents are not",
+				 m, bin);
+		} else if (r == GUEST_RAM_E_SIZE) {
+			snprintf(p->plan.note, sizeof(p->plan.note),
+				 "machine type '%s' cannot hold %llu MiB of RAM where vmtrace knows it, so ring "
+				 "snapshots cannot be placed: register accesses are recorded, ring contents are not",
+				 m, (unsigned long long)(p->plan.ram_size >> 20));
+		} else if ((r = guest_ram_create(&p->ram, p->plan.ram_size, &l, err, errlen)) < 0) {
 			return r;
 		}
 	}
@@ -118,8 +127,8 @@ int qemu_pump_meta(const struct qemu_pump *p, struct session *s)
 	s->meta.source = VMT_SRC_QEMU;
 	/* RAM bounds let the decoder flag rings outside RAM; with RAM split
 	 * around the 4 GiB hole one range cannot say it, so none is given. */
-	if (p->plan.share_ram && p->ram.low == p->ram.size) {
-		s->meta.ram_base = 0;
+	if (p->plan.share_ram && p->ram.map && p->ram.low == p->ram.size) {
+		s->meta.ram_base = p->ram.base;
 		s->meta.ram_size = p->ram.size;
 	}
 	r = session_meta_args(s, "qemu-command", p->plan.argv[0], p->plan.argc - 1, p->plan.argv + 1);
@@ -127,7 +136,11 @@ int qemu_pump_meta(const struct qemu_pump *p, struct session *s)
 		r = session_meta_set(s, "qemu-version", p->version);
 	if (r == 0)
 		r = session_meta_set(s, "machine", p->plan.machine[0] ? p->plan.machine : "(QEMU's default)");
-	snprintf(buf, sizeof(buf), "%llu bytes%s", (unsigned long long)p->plan.ram_size,
+	/* x86 RAM is at 0 (and 4 GiB); other machines say where. */
+	char at[40] = "";
+	if (p->ram.map && p->ram.base)
+		snprintf(at, sizeof(at), " at 0x%llx", (unsigned long long)p->ram.base);
+	snprintf(buf, sizeof(buf), "%llu bytes%s%s", (unsigned long long)p->plan.ram_size, at,
 		 p->plan.share_ram ? ", shared read-only with vmtrace: ring snapshots are best-effort"
 				   : ", not shared: no ring snapshots");
 	if (r == 0)

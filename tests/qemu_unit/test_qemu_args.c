@@ -2,11 +2,13 @@
  * (not QEMU, -daemonize, -D, -trace ...,file=) with messages naming the
  * option; -m forms; the machine type; the user's own memory set-up; the
  * words added, exactly as qemu_args.h documents them, and left out when
- * the user already chose; KVM detection; the user's words kept in order. */
+ * the user already chose; KVM detection; the user's words kept in order;
+ * the guest RAM layout of the command's binary, machine type and -m. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "capture/qemu/guest_ram.h"
 #include "capture/qemu/qemu_args.h"
 #include "tests/harness.h"
 
@@ -189,6 +191,67 @@ static void test_machine(void)
 	CHECK_EQ_U(strlen(plan.machine), sizeof(plan.machine) - 1);
 }
 
+/* From the command line to the RAM layout (guest_ram_layout): the binary,
+ * the machine type however -M/-machine gives it, the -m forms. */
+static void test_machine_layout(void)
+{
+	static const struct {
+		const char *words[6];
+		int r;
+		uint64_t base, size, low;
+	} cases[] = {
+		{ { "qemu-system-aarch64", "-M", "virt", "-m", "512" }, 0, GIB, 512 * MIB, 512 * MIB },
+		{ { "qemu-system-aarch64", "-M", "virt", "-m", "512M" }, 0, GIB, 512 * MIB, 512 * MIB },
+		{ { "qemu-system-aarch64", "-M", "virt", "-m", "2G" }, 0, GIB, 2 * GIB, 2 * GIB },
+		{ { "qemu-system-aarch64", "-M", "virt", "-m", "size=1G" }, 0, GIB, GIB, GIB },
+		{ { "qemu-system-aarch64", "-M", "virt,gic-version=3", "-m", "1G" }, 0, GIB, GIB, GIB },
+		{ { "qemu-system-aarch64", "-machine", "type=virt", "-m", "1G" }, 0, GIB, GIB, GIB },
+		{ { "qemu-system-aarch64", "-machine", "gic-version=3,type=virt-9.2" }, 0, GIB, QEMU_DEFAULT_RAM,
+		    QEMU_DEFAULT_RAM },
+		{ { "/usr/bin/qemu-system-arm", "-M", "virt,highmem=off", "-m", "256" }, 0, GIB, 256 * MIB, 256 * MIB },
+		{ { "qemu-system-aarch64", "-M", "virt", "-m", "255G" }, 0, GIB, 255 * GIB, 255 * GIB },
+		{ { "qemu-system-aarch64", "-M", "virt", "-m", "256G" }, GUEST_RAM_E_SIZE, 0, 256 * GIB, 0 },
+		{ { "qemu-system-aarch64", "-m", "1G" }, GUEST_RAM_E_UNKNOWN, 0, GIB, 0 },
+		{ { "qemu-system-aarch64", "-M", "raspi3b", "-m", "1G" }, GUEST_RAM_E_UNKNOWN, 0, GIB, 0 },
+		{ { "qemu-system-riscv64", "-M", "virt", "-m", "2G" }, 0, 0x80000000u, 2 * GIB, 2 * GIB },
+		{ { "qemu-system-riscv64", "-machine", "virt,aia=aplic-imsic", "-m", "size=512M" }, 0, 0x80000000u,
+		    512 * MIB, 512 * MIB },
+		{ { "qemu-system-riscv64", "-m", "1T" }, GUEST_RAM_E_UNKNOWN, 0, UINT64_C(1) << 40, 0 },
+		{ { "qemu-system-riscv64", "-M", "virt", "-m", "1T" }, 0, 0x80000000u, UINT64_C(1) << 40,
+		    UINT64_C(1) << 40 },
+		{ { "qemu-system-x86_64", "-M", "microvm,acpi=on", "-m", "512" }, 0, 0, 512 * MIB, 512 * MIB },
+		{ { "qemu-system-x86_64", "-machine", "type=q35", "-m", "4G" }, 0, 0, 4 * GIB, 2 * GIB },
+		{ { "qemu-system-x86_64", "-m", "size=1G" }, 0, 0, GIB, GIB },
+		{ { "qemu-system-x86_64", "-M", "virt" }, GUEST_RAM_E_UNKNOWN, 0, QEMU_DEFAULT_RAM, 0 },
+		{ { "qemu-system-x86_64", "-M", "isapc" }, GUEST_RAM_E_UNKNOWN, 0, QEMU_DEFAULT_RAM, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const *w = cases[i].words;
+		struct guest_ram_layout l;
+		int argc = 0, r;
+
+		while (argc < 6 && w[argc])
+			argc++;
+		qemu_args_release(&plan);
+		r = qemu_args_build(&plan, argc, (char *const *)w, &opts_share, err, sizeof(err));
+		CHECK_EQ_U(r, 0);
+		if (r != 0)
+			continue;
+		CHECK_EQ_U(plan.ram_size, cases[i].size);
+		r = guest_ram_layout(plan.argv[0], plan.machine, plan.ram_size, &l);
+		if (r != cases[i].r || (r == 0 && (l.base != cases[i].base || l.low != cases[i].low)))
+			fprintf(stderr, "    case %zu (%s %s %s): r=%d base=0x%llx low=0x%llx\n", i, w[0],
+				w[1] ? w[1] : "", w[2] ? w[2] : "", r, (unsigned long long)l.base,
+				(unsigned long long)l.low);
+		CHECK_EQ_U(r, cases[i].r);
+		if (r == 0) {
+			CHECK_EQ_U(l.base, cases[i].base);
+			CHECK_EQ_U(l.low, cases[i].low);
+		}
+	}
+}
+
 static void test_user_memory_backend(void)
 {
 	static const char *const setups[][3] = {
@@ -336,6 +399,7 @@ int main(void)
 	RUN(test_refused_options);
 	RUN(test_ram_size);
 	RUN(test_machine);
+	RUN(test_machine_layout);
 	RUN(test_user_memory_backend);
 	RUN(test_added_words);
 	RUN(test_kvm);
