@@ -44,7 +44,7 @@ static void usage(FILE *f)
 		"      --json             print one JSON object (keys: trace, source, exact,\n"
 		"                         result, events_total, events_replayed, last_seq,\n"
 		"                         divergences, declared, unverified, not_compared,\n"
-		"                         stopped_at_first,\n"
+		"                         not_replayed, stopped_at_first,\n"
 		"                         milliseconds, devices[], first_divergence,\n"
 		"                         all_divergences[], declared_differences[],\n"
 		"                         first_unverified; a divergence has seq, device,\n"
@@ -59,11 +59,17 @@ static void usage(FILE *f)
 		"negative or repeated seq, a queue size of -1, a device id the devices\n"
 		"table does not have, ...) stops it, naming the file, the table and the row.\n"
 		"\n"
+		"A device whose type the emulator has no model for is left out with the\n"
+		"reason; the other devices replay, and the result is 'incomplete' (exit\n"
+		"2), never 'identical'. Packed virtqueues (VIRTIO_F_RING_PACKED) or a blk\n"
+		"device with VIRTIO_BLK_F_MQ negotiated stop the replay before it starts.\n"
+		"Empty transports (DeviceID 0) are listed in one line: nothing to replay.\n"
+		"\n"
 		"Exit status: 0 the device side matched (declared differences aside),\n"
 		"1 it diverged, 2 the trace could not be replayed (the reason is printed:\n"
-		"not a trace.db, a damaged row, lost events, no device the emulator\n"
-		"models) or an argument is wrong (an --expect-file that is missing,\n"
-		"unreadable or a directory).\n"
+		"not a trace.db, a damaged row, lost events, a device left out, no device\n"
+		"the emulator models) or an argument is wrong (an --expect-file that is\n"
+		"missing, unreadable or a directory).\n"
 		"\n"
 		"Examples:\n"
 		"  vmtrace replay samples/emu-modern.db\n"
@@ -169,14 +175,28 @@ int cmd_replay(int argc, char **argv)
 	if (json)
 		replay_print_json(stdout, &res);
 	else if (quiet) {
-		fprintf(stdout, "%s: %s, %" PRIu64 " divergence%s", path, res.divergences ? "diverged" : "identical",
+		fprintf(stdout, "%s: %s, %" PRIu64 " divergence%s", path, replay_verdict(&res),
 			res.divergences, res.divergences == 1 ? "" : "s");
+		if (res.not_replayed)
+			fprintf(stdout, ", %u device%s not replayed", res.not_replayed, res.not_replayed == 1 ? "" : "s");
 		if (res.n_divs)
 			fprintf(stdout, " (first at seq %" PRIu64 ": %s %s)", res.divs[0].seq, res.divs[0].kind, res.divs[0].where);
 		fputc('\n', stdout);
 	} else
 		replay_print_text(stdout, &res, opts.keep_going);
-	status = res.divergences ? 1 : 0;
+	/* A divergence is a finding about the devices that were replayed and
+	 * wins; without one, a trace with devices left out was not replayed
+	 * in full: exit 2 ("cannot replay"), each reason on stderr. */
+	status = res.divergences ? 1 : res.not_replayed ? EXIT_USAGE : 0;
+	for (unsigned k = 0; k < res.n_devices; k++) {
+		const struct replay_device_info *di = &res.devices[k];
+		if (di->model[0] || di->empty)
+			continue;
+		if (status == EXIT_USAGE)
+			error("cannot replay %s: %s", di->name, di->why_not);
+		else
+			warning("%s was not replayed: %s", di->name, di->why_not);
+	}
 	replay_result_free(&res);
 out:
 	free(expect);

@@ -7,6 +7,16 @@
 #include "cli/json.h"
 #include "cli/util.h"
 
+const char *replay_verdict(const struct replay_result *res)
+{
+	return res->divergences ? "diverged" : res->not_replayed ? "incomplete" : "identical";
+}
+
+const char *replay_verdict_text(const struct replay_result *res)
+{
+	return res->divergences ? "DIVERGED" : res->not_replayed ? "INCOMPLETE" : "identical";
+}
+
 static void values(FILE *f, const struct replay_div *d, const char *indent)
 {
 	if (d->has_values) {
@@ -63,14 +73,27 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 	fprintf(f, "replaying %s: %" PRIu64 " events recorded by %s (%s)\n", res->path, res->events_total,
 		res->source[0] ? res->source : "?",
 		res->exact ? "exact: every device action compared" : "device side compared through reads and ring snapshots");
+	unsigned n_empty = 0;
+	uint64_t empty_lo = UINT64_MAX, empty_hi = 0;
 	for (unsigned i = 0; i < res->n_devices; i++) {
 		const struct replay_device_info *di = &res->devices[i];
-		if (di->model[0])
+		if (di->empty) {
+			/* An arm virt machine has 32 slots, most of them empty:
+			 * one line for all of them. */
+			n_empty++;
+			empty_lo = di->base < empty_lo ? di->base : empty_lo;
+			empty_hi = di->base > empty_hi ? di->base : empty_hi;
+		} else if (di->model[0])
 			fprintf(f, "  %-26s emulated by the %s model (%s layout)\n", di->name, di->model,
 				di->version == 1 ? "legacy" : "modern");
 		else
 			fprintf(f, "  %-26s not replayed: %s\n", di->name, di->why_not);
 	}
+	if (n_empty == 1)
+		fprintf(f, "  1 empty virtio-mmio transport (DeviceID 0) at 0x%" PRIx64 ": nothing to replay\n", empty_lo);
+	else if (n_empty)
+		fprintf(f, "  %u empty virtio-mmio transports (DeviceID 0) at 0x%" PRIx64 " to 0x%" PRIx64 ": nothing to replay\n",
+			n_empty, empty_lo, empty_hi);
 	fputc('\n', f);
 	if (res->n_divs) {
 		detail(f, &res->divs[0]);
@@ -100,8 +123,10 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 		fprintf(f, "%" PRIu64 " ring snapshot(s) of queues the emulated devices do not have were not compared\n\n",
 			res->not_compared);
 	fprintf(f, "[ vmtrace replay: %s; %" PRIu64 " of %" PRIu64 " events replayed, %" PRIu64 " divergence%s",
-		res->divergences ? "DIVERGED" : "identical", res->events_replayed, res->events_total, res->divergences,
+		replay_verdict_text(res), res->events_replayed, res->events_total, res->divergences,
 		res->divergences == 1 ? "" : "s");
+	if (res->not_replayed)
+		fprintf(f, ", %u device%s not replayed", res->not_replayed, res->not_replayed == 1 ? "" : "s");
 	if (res->declared)
 		fprintf(f, ", %" PRIu64 " declared", res->declared);
 	fprintf(f, ", %.2f s", res->seconds);
@@ -156,7 +181,7 @@ void replay_print_json(FILE *f, const struct replay_result *res)
 	json_string(&j, "trace", res->path);
 	json_string(&j, "source", res->source);
 	json_bool(&j, "exact", res->exact);
-	json_string(&j, "result", res->divergences ? "diverged" : "identical");
+	json_string(&j, "result", replay_verdict(res));
 	json_u64(&j, "events_total", res->events_total);
 	json_u64(&j, "events_replayed", res->events_replayed);
 	json_u64(&j, "last_seq", res->last_seq);
@@ -164,6 +189,7 @@ void replay_print_json(FILE *f, const struct replay_result *res)
 	json_u64(&j, "declared", res->declared);
 	json_u64(&j, "unverified", res->unverified);
 	json_u64(&j, "not_compared", res->not_compared);
+	json_u64(&j, "not_replayed", res->not_replayed);
 	json_bool(&j, "stopped_at_first", res->stopped);
 	json_u64(&j, "milliseconds", (uint64_t)(res->seconds * 1000.0 + 0.5));
 	json_begin_array(&j, "devices");

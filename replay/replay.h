@@ -69,6 +69,7 @@ struct replay_device_info {
 	char model[16];          /* emulator model, "" if none */
 	uint32_t version;
 	char why_not[96];        /* when there is no model */
+	bool empty;              /* no model because DeviceID read 0: an empty transport */
 };
 
 struct replay_result {
@@ -82,6 +83,8 @@ struct replay_result {
 	uint64_t declared;       /* covered by a declaration */
 	uint64_t unverified;     /* best-effort snapshot bytes that differed (not counted) */
 	uint64_t not_compared;   /* snapshots of queues the emulator does not have */
+	unsigned not_replayed;   /* devices left out (not empty transports): the
+				  * trace was not replayed in full, never "identical" */
 	double seconds;
 	bool stopped;            /* stopped at the first divergence */
 	struct replay_div *divs; /* undeclared, in order (at most REPLAY_DIVS_KEPT) */
@@ -94,7 +97,8 @@ struct replay_result {
 };
 
 /* Replay the trace.db at path. Returns 0 with *res filled (its divergences
- * say whether it matched), or -1 with the reason in err when the trace
+ * say whether it matched; not_replayed > 0: devices the emulator cannot
+ * model were left out, their reasons in devices[].why_not), or -1 with the reason in err when the trace
  * cannot be replayed at all (not a trace.db, no devices the emulator can
  * model, events lost, ...). replay_result_free releases *res either way. */
 int replay_run(const char *path, const struct replay_opts *opts, struct replay_result *res,

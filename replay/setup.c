@@ -270,6 +270,40 @@ static void adopt_config(struct emu_device *d, const struct trace_device *td, co
 	}
 }
 
+/* Whether the emulator cannot replay td: SETUP_OK, SETUP_LEAVE_OUT (a
+ * type without a model, or no DeviceID read: listed, its events not
+ * compared, the others replay) or SETUP_STOP (a set-up of a modelled type
+ * the model cannot follow: packed rings, multiqueue blk; the whole replay
+ * stops, since an exact trace's device stores carry no device and cannot
+ * be kept apart from the other devices'), with the reason in why. */
+enum { SETUP_OK, SETUP_LEAVE_OUT, SETUP_STOP };
+
+static int setup_refuse(const struct trace_device *td, const struct emu_model *model, char *why, size_t whylen)
+{
+	const char *type = virtio_device_type_name(td->device_id);
+
+	if (!td->device_id_known) {
+		snprintf(why, whylen, "no DeviceID read: the device type is not known");
+		return SETUP_LEAVE_OUT;
+	}
+	if (!model) {
+		snprintf(why, whylen, "the emulator has no %s device model (DeviceID %u)", type ? type : "such",
+			 td->device_id);
+		return SETUP_LEAVE_OUT;
+	}
+	if (td->features_negotiated & (UINT64_C(1) << VIRTIO_F_RING_PACKED)) {
+		snprintf(why, whylen, "negotiated VIRTIO_F_RING_PACKED (bit %d): packed virtqueues are not modelled",
+			 VIRTIO_F_RING_PACKED);
+		return SETUP_STOP;
+	}
+	if (td->device_id == VIRTIO_ID_BLOCK && (td->features_negotiated & (UINT64_C(1) << VIRTIO_BLK_F_MQ))) {
+		snprintf(why, whylen, "negotiated VIRTIO_BLK_F_MQ (bit %d): the blk model has one request queue",
+			 VIRTIO_BLK_F_MQ);
+		return SETUP_STOP;
+	}
+	return SETUP_OK;
+}
+
 int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const struct replay_expect *e,
 		     struct replay_result *res, char *err, size_t errlen)
 {
@@ -305,15 +339,18 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 		struct emu_opts_buf opts;
 		struct emu_device *plain = NULL, *d = NULL;
 
-		if (!model) {
-			const char *type = virtio_device_type_name(td->device_id);
-			if (td->device_id == 0)
-				snprintf(rig->why_not[i], sizeof(rig->why_not[i]), "no DeviceID read (or 0: no device behind the window)");
-			else
-				snprintf(rig->why_not[i], sizeof(rig->why_not[i]), "the emulator has no %s device model (DeviceID %u)",
-					 type ? type : "such", td->device_id);
+		if (td->device_id_known && td->device_id == 0) {
+			rig->empty[i] = true;
+			snprintf(rig->why_not[i], sizeof(rig->why_not[i]), "empty transport (DeviceID 0): no device behind the window");
 			continue;
 		}
+		r = setup_refuse(td, model, rig->why_not[i], sizeof(rig->why_not[i]));
+		if (r == SETUP_STOP) {
+			snprintf(err, errlen, "cannot replay %s: %s", td->name, rig->why_not[i]);
+			return -1;
+		}
+		if (r == SETUP_LEAVE_OUT)
+			continue;
 		memset(&dc, 0, sizeof(dc));
 		dc.base = td->base;
 		dc.version = td->version == 1 ? 1 : 2;
@@ -347,7 +384,14 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 		n_models++;
 	}
 	if (n_models == 0) {
-		char names[96];
+		char names[96], why[200] = "";
+		unsigned n_empty = 0;
+		for (unsigned i = 0; i < t->n_dev; i++) {
+			if (rig->empty[i])
+				n_empty++;
+			else if (!why[0])
+				snprintf(why, sizeof(why), "; %s: %s", t->dev[i].name, rig->why_not[i]);
+		}
 		size_t pos = 0;
 		names[0] = '\0';
 		for (size_t k = 0; k < sizeof(setup_types) / sizeof(setup_types[0]); k++) {
@@ -356,7 +400,12 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 			if (n > 0 && pos + (size_t)n < sizeof(names))
 				pos += (size_t)n;
 		}
-		snprintf(err, errlen, "none of the trace's %u devices has a model in the emulator (%s)", t->n_dev, names);
+		if (n_empty == t->n_dev)
+			snprintf(err, errlen, "none of the trace's %u devices can be replayed: all are empty transports (DeviceID 0)",
+				 t->n_dev);
+		else
+			snprintf(err, errlen, "none of the trace's %u devices can be replayed (the emulator models %s)%s", t->n_dev,
+				 names, why);
 		return -1;
 	}
 	return 0;

@@ -21,10 +21,16 @@ struct replay_rig {
 	struct machine *m;
 	struct emu_device *dev[TRACE_IN_DEVICES_MAX]; /* by trace device index; NULL: not modelled */
 	char why_not[TRACE_IN_DEVICES_MAX][96];        /* when NULL */
+	bool empty[TRACE_IN_DEVICES_MAX];  /* NULL because DeviceID read 0: no device there */
 };
 
 /* Build the machine. Declared differences the emulator takes over are
- * added to res->decl. Returns 0, or -1 with the reason in err. */
+ * added to res->decl. A device of a type without a model (or whose
+ * DeviceID was never read) is left out with the reason in why_not; an
+ * empty transport (DeviceID 0) is left out with empty set. Returns 0, or
+ * -1 with the reason in err: a device with packed virtqueues or (blk)
+ * VIRTIO_BLK_F_MQ negotiated, no device left to replay, a setting out of
+ * range. */
 int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const struct replay_expect *e,
 		     struct replay_result *res, char *err, size_t errlen);
 void replay_rig_free(struct replay_rig *rig);

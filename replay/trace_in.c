@@ -98,11 +98,16 @@ static int load_devices(struct trace_in *t, char *err, size_t errlen)
 		d->base = s->base;
 		escape_str(s->name[0] ? s->name : "?", d->name, sizeof(d->name));
 		d->device_id = s->device_id >= 0 ? (uint32_t)s->device_id : 0;
+		d->device_id_known = (s->known & TDB_DEV_DEVICE_ID) && s->device_id >= 0;
 		d->version = s->version;
 		d->vendor_known = (s->known & TDB_DEV_VENDOR) != 0;
 		d->vendor_id = s->vendor_id;
 		d->features_known = (s->known & TDB_DEV_OFFERED) != 0;
 		d->features_offered = s->features_offered;
+		if (s->known & TDB_DEV_NEGOTIATED)
+			d->features_negotiated = s->features_negotiated;
+		else if (s->known & TDB_DEV_ACCEPTED)
+			d->features_negotiated = s->features_accepted;
 	}
 	free(list);
 	return r;

@@ -34,11 +34,15 @@ struct trace_device {
 	uint64_t base;           /* windows do not overlap; base + 0x200 does not wrap */
 	char name[DEVTYPE_LABEL_SIZE]; /* printable (escaped, cut to fit) */
 	uint32_t device_id;      /* 0 if never read */
+	bool device_id_known;    /* DeviceID was read (0 then: an empty transport) */
 	uint32_t version;        /* 0 if never read */
 	uint32_t vendor_id;
 	bool vendor_known;
 	uint64_t features_offered;
 	bool features_known;
+	/* The set the driver negotiated (devices.features_negotiated; where the
+	 * decoder had none, what it accepted), 0 if neither is known. */
+	uint64_t features_negotiated;
 	uint16_t num_max[EMU_QUEUES_MAX]; /* QueueNumMax as read, 0 if never */
 	uint8_t config[EMU_CONFIG_MAX];   /* config bytes as first read */
 	bool config_known[EMU_CONFIG_MAX];
