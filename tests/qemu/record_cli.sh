@@ -17,6 +17,8 @@ ok() { echo "ok: $*"; }
 
 mkdir "$work/bin"
 cp "$here/fake-qemu.sh" "$work/bin/qemu-system-fake"
+# Under real binaries' names too: the guest RAM layout depends on them.
+for b in x86_64 aarch64 riscv64; do cp "$here/fake-qemu.sh" "$work/bin/qemu-system-$b"; done
 export PATH="$work/bin:$PATH"
 cd "$work" || exit 1
 
@@ -57,7 +59,7 @@ expect 2 "built-in emulator" "$vmtrace" record --legacy -- qemu-system-fake
 
 # --- the command line QEMU gets ---
 before=$fails
-FAKE_ARGS=args.txt "$vmtrace" record -q -o b.db -- qemu-system-fake -M microvm,acpi=on -m 256 -nographic </dev/null
+FAKE_ARGS=args.txt "$vmtrace" record -q -o b.db -- qemu-system-x86_64 -M microvm,acpi=on -m 256 -nographic </dev/null
 mapfile -t args <args.txt
 want_start=(-M microvm,acpi=on -m 256 -nographic -trace memory_region_ops_read -trace)
 [ "${args[*]:0:${#want_start[@]}}" = "${want_start[*]}" ] || fail "QEMU's arguments start '${args[*]:0:8}'"
@@ -74,6 +76,61 @@ FAKE_ARGS=args2.txt "$vmtrace" record -o c.db -- qemu-system-fake -machine memor
 grep -q "memory-backend\|sets up guest memory" err.txt || fail "no note about the user's memory backend: $(cat err.txt)"
 grep -q "vmtrace-ram\|ioeventfd=off" args2.txt && fail "vmtrace overrode the user's memory or ioeventfd choice"
 ok "the user's own memory backend and ioeventfd setting are kept, with a note"
+
+# --- guest RAM where the machine type puts it, or a warning ---
+# meta_of DB KEY: one value of the trace's meta table.
+meta_of() { sqlite3 "$1" "SELECT value FROM meta WHERE key = '$2'"; }
+# ram_case WANT_BASE WANT_SIZE QEMU ARGS...: RAM shared, bounds recorded.
+ram_case() {
+	local base=$1 size=$2 db=ram$((++ram_n)).db
+	shift 2
+	FAKE_ARGS=ramargs.txt "$vmtrace" record -o "$db" -- "$@" </dev/null >out.txt 2>err.txt
+	local st=$? got_base got_size
+	got_base=$(meta_of "$db" ram_base)
+	got_size=$(meta_of "$db" ram_size)
+	if [ $st != 0 ] || [ "$got_base" != "$base" ] || [ "$got_size" != "$size" ]; then
+		fail "'$*': exit $st, ram_base '$got_base' ram_size '$got_size' (expected $base, $size): $(cat err.txt)"
+	elif ! grep -q "memory-backend=vmtrace-ram" ramargs.txt || grep -q "warning" err.txt; then
+		fail "'$*': RAM not shared or a warning: $(cat err.txt)"
+	else
+		ok "'$*': RAM at $got_base, $got_size bytes"
+	fi
+}
+ram_n=0
+ram_case 1073741824 536870912 qemu-system-aarch64 -M virt -cpu cortex-a57 -m 512M -nographic
+ram_case 1073741824 1073741824 qemu-system-aarch64 -M virt,gic-version=3 -m size=1G
+ram_case 1073741824 134217728 qemu-system-aarch64 -machine type=virt
+ram_case 2147483648 2147483648 qemu-system-riscv64 -M virt -m 2G
+ram_case 0 268435456 qemu-system-x86_64 -M microvm -m 256
+grep -q "guest-ram.*at 0x40000000" <(sqlite3 ram1.db "SELECT key || ' ' || value FROM meta") ||
+	fail "the aarch64 trace's guest-ram note lacks the base: $(sqlite3 ram1.db "SELECT value FROM meta WHERE key LIKE '%guest-ram%'")"
+
+# no_ram_case PATTERN QEMU ARGS...: recorded (exit 0), RAM not shared, a
+# warning naming the machine type, no RAM bounds in the trace (ram_size 0:
+# unknown, docs/schema.md).
+no_ram_case() {
+	local pattern=$1 db=noram$((++ram_n)).db
+	shift
+	FAKE_ARGS=ramargs.txt "$vmtrace" record -o "$db" -- "$@" </dev/null >out.txt 2>err.txt
+	local st=$?
+	if [ $st != 0 ]; then
+		fail "'$*' exited $st: $(cat err.txt)"
+	elif ! grep -q "warning:.*$pattern.*register accesses are recorded, ring contents are not" err.txt; then
+		fail "'$*': no warning naming '$pattern': $(cat err.txt)"
+	elif grep -q "vmtrace-ram" ramargs.txt || [ "$(meta_of "$db" ram_size)" != 0 ]; then
+		fail "'$*': RAM shared or bounds recorded without a layout"
+	else
+		ok "'$*': $(grep -m1 warning: err.txt)"
+	fi
+}
+no_ram_case "machine type 'raspi3b' of qemu-system-aarch64" qemu-system-aarch64 -M raspi3b -m 1G
+no_ram_case "machine type '(QEMU's default)' of qemu-system-riscv64" qemu-system-riscv64 -m 1G
+no_ram_case "machine type 'isapc'" qemu-system-x86_64 -M isapc
+no_ram_case "of qemu-system-fake" qemu-system-fake -M virt
+no_ram_case "machine type 'virt' cannot hold 262144 MiB" qemu-system-aarch64 -M virt -m 256G
+# -q keeps the warning out, as it does every other one.
+"$vmtrace" record -q -o noram-q.db -- qemu-system-aarch64 -M raspi3b </dev/null >out.txt 2>err.txt
+[ $? = 0 ] && [ ! -s err.txt ] || fail "-q: exit or output: $(cat err.txt)"
 
 # --- trace text to events; QEMU's exit status ---
 cat >trace.txt <<'T'
