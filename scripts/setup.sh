@@ -23,6 +23,8 @@ packages=(
 	libncurses-dev libpcap-dev libbpf-dev
 	# recording a real guest: QEMU, and the test guest's initramfs
 	qemu-system-x86 busybox-static cpio
+	# arm/aarch64 `virt` (tests/qemu/record_cli.sh starts it without a kernel)
+	qemu-system-arm
 	# eBPF capture of KVM exits: the CO-RE program, its skeleton, and the
 	# benchmark's common alternative
 	clang llvm bpftool bpftrace

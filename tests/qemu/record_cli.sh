@@ -128,6 +128,27 @@ no_ram_case "machine type '(QEMU's default)' of qemu-system-riscv64" qemu-system
 no_ram_case "machine type 'isapc'" qemu-system-x86_64 -M isapc
 no_ram_case "of qemu-system-fake" qemu-system-fake -M virt
 no_ram_case "machine type 'virt' cannot hold 262144 MiB" qemu-system-aarch64 -M virt -m 256G
+# A real qemu-system-aarch64 -M virt (Debian's qemu-system-arm), no kernel:
+# it starts, records the machine's RAM bounds and stops on SIGTERM.
+real_arm=$(PATH=${PATH#"$work/bin:"} command -v qemu-system-aarch64)
+if [ -n "$real_arm" ]; then
+	"$vmtrace" record -q -o arm.db -- "$real_arm" -M virt -cpu cortex-a57 -nographic -m 512 \
+		-monitor none -serial none </dev/null 2>err.txt &
+	pid=$!
+	for _ in $(seq 100); do [ -n "$(find . -maxdepth 1 -name 'arm.db.recording-*.vmt' -size +0)" ] && break; sleep 0.1; done
+	sleep 1
+	kill -TERM $pid
+	wait $pid
+	st=$?
+	if [ $st != 0 ] || [ "$(meta_of arm.db ram_base)" != 1073741824 ] || [ "$(meta_of arm.db ram_size)" != 536870912 ]; then
+		fail "real aarch64 virt: exit $st, ram_base '$(meta_of arm.db ram_base)' ram_size '$(meta_of arm.db ram_size)': $(cat err.txt)"
+	else
+		ok "real $real_arm -M virt: started, stopped on SIGTERM (exit $st), RAM at 0x40000000 recorded"
+	fi
+else
+	echo "skip: no qemu-system-aarch64 (Debian package qemu-system-arm)"
+fi
+
 # -q keeps the warning out, as it does every other one.
 "$vmtrace" record -q -o noram-q.db -- qemu-system-aarch64 -M raspi3b </dev/null >out.txt 2>err.txt
 [ $? = 0 ] && [ ! -s err.txt ] || fail "-q: exit or output: $(cat err.txt)"
