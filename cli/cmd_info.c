@@ -250,6 +250,17 @@ static int print_violation(void *arg, const struct tdb_violation *v)
 	return 0;
 }
 
+/* An empty transport: DeviceID read as 0 (no device behind the window)
+ * and nothing else happened there but the probe's reads.  An arm virt
+ * machine has 32 slots, most of them empty: print_text sums these up in
+ * one line instead of a block each. */
+static bool empty_transport(const struct tdb_device *d)
+{
+	return d->device_id == 0 && !(d->bad & (TDB_DEV_DEVICE_ID | TDB_DEV_STATUS | TDB_DEV_NEGOTIATED)) &&
+	       d->status == 0 && d->status_reached == 0 && d->features_negotiated == 0 && d->requests == 0 &&
+	       d->violations == 0;
+}
+
 static int print_text(struct info *in, const char *path)
 {
 	char names[768], status[128], tmp[512], lost_text[40], name[TDB_NAME_MAX * 6], type[TDB_TYPE_MAX * 6];
@@ -262,11 +273,20 @@ static int print_text(struct info *in, const char *path)
 	printf("%s: %llu events (%s) from %s, %s\n", path, (unsigned long long)in->events, lost_text,
 	       in->meta.source[0] ? term_escape((const unsigned char *)in->meta.source, names, sizeof(names)) : "unknown source",
 	       term_escape((const unsigned char *)in->meta.stop_reason, tmp, sizeof(tmp)));
+	size_t n_empty = 0;
+	uint64_t empty_lo = UINT64_MAX, empty_hi = 0, empty_events = 0;
 	for (size_t i = 0; i < in->n_dev && r == 0; i++) {
 		const struct tdb_device *d = &in->dev[i];
 		struct tdb_queue *q;
 		size_t nq;
 		char id[24];
+		if (empty_transport(d)) {
+			n_empty++;
+			empty_lo = d->base < empty_lo ? d->base : empty_lo;
+			empty_hi = d->base > empty_hi ? d->base : empty_hi;
+			empty_events += (d->bad & TDB_DEV_EVENTS) ? 0 : d->events;
+			continue;
+		}
 		if (d->device_id >= 0)
 			snprintf(id, sizeof(id), "%lld", (long long)d->device_id);
 		else
@@ -299,6 +319,13 @@ static int print_text(struct info *in, const char *path)
 	}
 	if (r)
 		return r;
+	if (n_empty == 1)
+		printf("\n1 empty virtio-mmio transport (DeviceID 0) at 0x%" PRIx64 ": %" PRIu64 " event%s, no device\n",
+		       empty_lo, empty_events, empty_events == 1 ? "" : "s");
+	else if (n_empty)
+		printf("\n%zu empty virtio-mmio transports (DeviceID 0) between 0x%" PRIx64 " and 0x%" PRIx64
+		       ": %" PRIu64 " event%s, no device\n",
+		       n_empty, empty_lo, empty_hi, empty_events, empty_events == 1 ? "" : "s");
 	printf("\n%llu violation%s", (unsigned long long)in->violations, in->violations == 1 ? "" : "s");
 	if (in->anomalies)
 		printf("; %llu anomal%s in best-effort ring snapshots (torn by the running guest, not counted as "

@@ -33,6 +33,9 @@ static void usage(FILE *f)
 		"                   snapshot looks as if one was broken (an anomaly)\n"
 		"  -h, --help       this help\n"
 		"\n"
+		"A trace whose register accesses come from more than one vCPU gets a\n"
+		"column saying whose each event is (cpu0, cpu1, ...) after the time.\n"
+		"\n"
 		"Under an event, '!' lines are its violations (severity, who broke the\n"
 		"rule, the rule, what happened, the spec section) and '~' lines its\n"
 		"anomalies.\n"
@@ -133,6 +136,40 @@ static int print_anomaly(void *arg, const struct tdb_anomaly *a)
 	return 0;
 }
 
+/* Whether the trace's register accesses come from more than one vCPU
+ * (*many).  Over the whole trace, not the range shown, so the layout of a
+ * trace does not change with --from; it stops at the second vCPU seen.
+ * Damaged rows are passed over (the main walk names them).  Returns 0 or
+ * an error of the cursor (tdb_errmsg). */
+static int show_many_vcpus(struct tdb *t, bool *many)
+{
+	struct tdb_filter f;
+	struct tdb_cursor *c;
+	struct tdb_event row;
+	bool seen = false;
+	uint16_t first = 0;
+	int r;
+
+	*many = false;
+	tdb_filter_init(&f);
+	f.types = 1u << VMT_EV_MMIO;
+	if ((r = tdb_cursor_open(t, &f, TDB_FORWARD, &c)) != 0)
+		return r;
+	while ((r = tdb_cursor_next(c, &row)) == 0 || r == TDB_E_DAMAGED_ROW) {
+		if (r)
+			continue;
+		if (!seen) {
+			seen = true;
+			first = row.ev.vcpu;
+		} else if (row.ev.vcpu != first) {
+			*many = true;
+			break;
+		}
+	}
+	tdb_cursor_close(c);
+	return r == TDB_END || r == 0 || r == TDB_E_DAMAGED_ROW ? 0 : r;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -226,6 +263,11 @@ int cmd_show(int argc, char **argv)
 		if (!have_base && fmt_tdb_bufs_load(&bufs, t, lo, hi) != 0)
 			bufs = NULL; /* the rings are still named */
 	}
+	/* A cpuN column (as dump has) only where there is more than one
+	 * vCPU: one-vCPU traces keep their layout. */
+	bool cpu_col = false;
+	if (r == 0)
+		r = show_many_vcpus(t, &cpu_col);
 	if (r == 0)
 		r = tdb_cursor_open(t, &f, TDB_FORWARD, &cur);
 	while (r == 0 && shown < count) {
@@ -247,7 +289,8 @@ int cmd_show(int argc, char **argv)
 		if (row.damaged) {
 			damaged++;
 			if (!row.seq_ok) {
-				if (printf("%8s %12.3fus %-*s damaged row: seq %s\n", "?", us, devw, dev, row.seq_shown) < 0)
+				if (printf("%8s %12.3fus %s%-*s damaged row: seq %s\n", "?", us, cpu_col ? "cpu?  " : "", devw,
+					   dev, row.seq_shown) < 0)
 					break;
 				continue;
 			}
@@ -279,7 +322,10 @@ int cmd_show(int argc, char **argv)
 					term_escape((const unsigned char *)od->name, dev, sizeof(dev));
 			}
 		}
-		if (printf("%8lld %12.3fus %-*s %s\n", (long long)seq, us, devw, dev, what) < 0)
+		char cpu[16] = "";
+		if (cpu_col)
+			snprintf(cpu, sizeof(cpu), "cpu%-2u ", (unsigned)row.ev.vcpu);
+		if (printf("%8lld %12.3fus %s%-*s %s\n", (long long)seq, us, cpu, devw, dev, what) < 0)
 			break;
 		if (row.damaged && strstr(row.why, "twice"))
 			continue; /* its violations are printed with the first */

@@ -92,7 +92,7 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 	if (n_empty == 1)
 		fprintf(f, "  1 empty virtio-mmio transport (DeviceID 0) at 0x%" PRIx64 ": nothing to replay\n", empty_lo);
 	else if (n_empty)
-		fprintf(f, "  %u empty virtio-mmio transports (DeviceID 0) at 0x%" PRIx64 " to 0x%" PRIx64 ": nothing to replay\n",
+		fprintf(f, "  %u empty virtio-mmio transports (DeviceID 0) between 0x%" PRIx64 " and 0x%" PRIx64 ": nothing to replay\n",
 			n_empty, empty_lo, empty_hi);
 	fputc('\n', f);
 	if (res->n_divs) {

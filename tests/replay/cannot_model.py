@@ -91,7 +91,7 @@ def body(vmtrace, samples, tmp, args):
     add_empty(db, 28)
     r = vm(vmtrace, "replay", db)
     check(r.rc == 0, f"28 empty transports: expected exit 0: {r.describe()}")
-    check("  28 empty virtio-mmio transports (DeviceID 0) at 0x10000800 to 0x10003e00: nothing to replay\n" in r.out,
+    check("  28 empty virtio-mmio transports (DeviceID 0) between 0x10000800 and 0x10003e00: nothing to replay\n" in r.out,
           f"28 empty transports: no summary line: {r.out!r}")
     check("virtio-mmio@" not in r.out, f"28 empty transports: listed one by one: {r.out!r}")
     check("identical" in r.out, f"28 empty transports: {r.out!r}")
