@@ -383,6 +383,67 @@ static void test_high_ram(void)
 	free(mem);
 }
 
+/* RAM at 1 GiB (arm/aarch64 virt, guest_ram_layout): rings and buffers
+ * copied from their guest-physical addresses there; a buffer below RAM
+ * (where x86 RAM would be) is not copied. */
+static void test_ram_at_base(void)
+{
+	const uint64_t rb_base = GUEST_RAM_ARM_VIRT_BASE, size = 0x40000;
+	struct guest_ram ram;
+	struct guest_mem gm;
+	struct ring_builder rb;
+	struct ring_snap *s = NULL;
+	struct evlog log = { 0 };
+
+	if (gmem_init(&gm, rb_base, size) != 0) {
+		CHECK(!"gmem_init failed");
+		return;
+	}
+	for (uint64_t i = 0x20000; i < size; i++)
+		gm.ram[i] = (uint8_t)(i * 3 + 1);
+	guest_ram_wrap_at(&ram, gm.ram, rb_base, size);
+	if (ring_snap_new(&s, &ram, evlog_emit, &log) != 0 || rb_init_modern(&rb, &gm, QN, rb_base + 0x1000) != 0) {
+		CHECK(!"set-up failed");
+		ring_snap_free(s);
+		gmem_release(&gm);
+		return;
+	}
+	const struct rb_seg seg[] = { { rb_base + 0x20000, 48, false } };
+	CHECK(rb_submit(&rb, seg, 1) == 0);
+	CHECK_EQ_U(ring_snap_access(s, BASE, MMIO_VERSION, false, 4, 2, TS), 0);
+	const struct { uint32_t off; uint64_t v; } setup[] = {
+		{ MMIO_QUEUE_SEL, 0 }, { MMIO_QUEUE_NUM, QN },
+		{ MMIO_QUEUE_DESC_LOW, rb.desc & 0xffffffffu }, { MMIO_QUEUE_DESC_HIGH, rb.desc >> 32 },
+		{ MMIO_QUEUE_DRIVER_LOW, rb.avail & 0xffffffffu }, { MMIO_QUEUE_DRIVER_HIGH, rb.avail >> 32 },
+		{ MMIO_QUEUE_DEVICE_LOW, rb.used & 0xffffffffu }, { MMIO_QUEUE_DEVICE_HIGH, rb.used >> 32 },
+		{ MMIO_QUEUE_READY, 1 },
+	};
+	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
+		CHECK_EQ_U(ring_snap_access(s, BASE, setup[i].off, true, 4, setup[i].v, TS), 0);
+	CHECK_EQ_U(ring_snap_access(s, BASE, MMIO_QUEUE_NOTIFY, true, 4, 0, TS), 0);
+	CHECK_EQ_U(log.n, 3);
+	if (log.n == 3) {
+		CHECK_EQ_U(log.ev[0].addr, rb.desc);
+		CHECK(memcmp(log.ev[0].data, gm.ram + (rb.desc - rb_base), log.ev[0].len) == 0);
+		CHECK_EQ_U(log.ev[1].addr, rb_base + 0x20000);
+		CHECK_EQ_U(log.ev[1].len, 48);
+		CHECK(memcmp(log.ev[1].data, gm.ram + 0x20000, 48) == 0);
+		CHECK_EQ_U(log.ev[2].addr, rb.avail);
+	}
+	/* A buffer at 0x20000, below RAM: its bytes are nowhere to copy. */
+	const struct rb_seg below[] = { { 0x20000, 16, false } };
+	CHECK(rb_submit(&rb, below, 1) >= 0);
+	evlog_clear(&log);
+	CHECK_EQ_U(ring_snap_access(s, BASE, MMIO_QUEUE_NOTIFY, true, 4, 0, TS), 0);
+	CHECK(log.n >= 2); /* the descriptor table and avail ring again */
+	for (unsigned i = 0; i < log.n; i++)
+		CHECK(log.ev[i].addr >= rb_base && log.ev[i].addr != 0x20000);
+	rb_release(&rb);
+	ring_snap_free(s);
+	evlog_release(&log);
+	gmem_release(&gm);
+}
+
 static void test_legacy(void)
 {
 	struct fx f;
@@ -1274,6 +1335,7 @@ int main(void)
 {
 	RUN(test_modern);
 	RUN(test_high_ram);
+	RUN(test_ram_at_base);
 	RUN(test_legacy);
 	RUN(test_used_after_table_reuse);
 	RUN(test_queues_and_devices);
