@@ -128,6 +128,34 @@ no_ram_case "machine type '(QEMU's default)' of qemu-system-riscv64" qemu-system
 no_ram_case "machine type 'isapc'" qemu-system-x86_64 -M isapc
 no_ram_case "of qemu-system-fake" qemu-system-fake -M virt
 no_ram_case "machine type 'virt' cannot hold 262144 MiB" qemu-system-aarch64 -M virt -m 256G
+# The decoder places rings with the recorded bounds: a queue set up at
+# 0x40001000 (in arm virt's RAM; past the end of a 128 MiB x86 machine's).
+A=0xa003e00
+mmio_line() {
+	printf "memory_region_ops_%s cpu 0 mr 0x55 addr 0x%x value %s size 4 name 'virtio-mmio'\n" "$1" $((A + $2)) "$3"
+}
+{
+	mmio_line read 0 0x74726976; mmio_line read 4 0x2; mmio_line read 8 0x4; mmio_line read 0xc 0x554d4551
+	mmio_line write 0x70 0; mmio_line write 0x70 1; mmio_line write 0x70 3
+	mmio_line write 0x14 0; mmio_line read 0x10 0x1; mmio_line write 0x14 1; mmio_line read 0x10 0x1
+	mmio_line write 0x24 0; mmio_line write 0x20 0; mmio_line write 0x24 1; mmio_line write 0x20 1
+	mmio_line write 0x70 0xb; mmio_line read 0x70 0xb
+	mmio_line write 0x30 0; mmio_line read 0x34 0x100; mmio_line write 0x38 0x80
+	mmio_line write 0x80 0x40001000; mmio_line write 0x84 0; mmio_line write 0x90 0x40002000
+	mmio_line write 0x94 0; mmio_line write 0xa0 0x40003000; mmio_line write 0xa4 0
+	mmio_line write 0x44 1; mmio_line write 0x70 0xf
+} >virt-trace.txt
+outside() { sqlite3 "$1" "SELECT count(*) FROM violations WHERE rule = 'ring-outside-memory'"; }
+FAKE_TRACE=virt-trace.txt "$vmtrace" record -q -o virt-arm.db -- qemu-system-aarch64 -M virt </dev/null 2>err.txt ||
+	fail "aarch64 virt trace: $(cat err.txt)"
+FAKE_TRACE=virt-trace.txt "$vmtrace" record -q -o virt-x86.db -- qemu-system-x86_64 -M microvm </dev/null 2>err.txt ||
+	fail "x86 trace: $(cat err.txt)"
+if [ "$(outside virt-arm.db)" != 0 ] || [ "$(outside virt-x86.db)" != 1 ]; then
+	fail "ring-outside-memory: $(outside virt-arm.db) on aarch64 virt (expected 0), $(outside virt-x86.db) on microvm (expected 1)"
+else
+	ok "rings at 0x40001000 are inside aarch64 virt's RAM and outside 128 MiB of microvm's"
+fi
+
 # A real qemu-system-aarch64 -M virt (Debian's qemu-system-arm), no kernel:
 # it starts, records the machine's RAM bounds and stops on SIGTERM.
 real_arm=$(PATH=${PATH#"$work/bin:"} command -v qemu-system-aarch64)
