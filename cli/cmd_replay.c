@@ -33,6 +33,12 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -u, --until SEQ        replay events up to and including SEQ\n"
 		"  -k, --keep-going       report every divergence, not just the first\n"
+		"  -r, --registers-only   replay the register accesses alone: the driver's\n"
+		"                         writes drive the devices, its reads are compared\n"
+		"                         (InterruptStatus without bit 0, used buffer); no\n"
+		"                         ring is processed, and memory, device stores,\n"
+		"                         interrupts and violations are not compared (for\n"
+		"                         traces without usable ring contents)\n"
 		"  -x, --expect DECL      a difference known and accepted (repeatable):\n"
 		"                         [DEVICE:]WHAT, DEVICE a name (virtio-net@0xfeb02a00),\n"
 		"                         base (0xfeb02a00) or type (blk, net, console, rng);\n"
@@ -42,9 +48,10 @@ static void usage(FILE *f)
 		"                         queueN, used, buffers, interrupts, violations or all\n"
 		"  -X, --expect-file FILE declarations, one per line, '#' comments\n"
 		"      --json             print one JSON object (keys: trace, source, exact,\n"
-		"                         result, events_total, events_replayed, last_seq,\n"
-		"                         divergences, declared, unverified, not_compared,\n"
-		"                         not_replayed, stopped_at_first,\n"
+		"                         mode (\"full\" or \"registers only\"), result,\n"
+		"                         events_total, events_replayed, events_skipped,\n"
+		"                         last_seq, divergences, declared, unverified,\n"
+		"                         not_compared, not_replayed, stopped_at_first,\n"
 		"                         milliseconds, devices[], first_divergence,\n"
 		"                         all_divergences[], declared_differences[],\n"
 		"                         first_unverified; a divergence has seq, device,\n"
@@ -52,7 +59,8 @@ static void usage(FILE *f)
 		"                         note, declared_by, events[])\n"
 		"  -q, --quiet            print only the summary line\n"
 		"  -h, --help             this help\n"
-		"\n"
+		"\n");
+	fprintf(f,
 		"Every row replay reads is checked: a row that contradicts the rest of\n"
 		"the file (a memory payload whose length is not events.len, an MMIO\n"
 		"width other than 1, 2, 4 or 8, an offset outside the register window, a\n"
@@ -68,12 +76,14 @@ static void usage(FILE *f)
 		"Exit status: 0 the device side matched (declared differences aside),\n"
 		"1 it diverged, 2 the trace could not be replayed (the reason is printed:\n"
 		"not a trace.db, a damaged row, lost events, a device left out, no device\n"
-		"the emulator models) or an argument is wrong (an --expect-file that is\n"
+		"the emulator models, queues set up but no ring contents recorded: try\n"
+		"--registers-only) or an argument is wrong (an --expect-file that is\n"
 		"missing, unreadable or a directory).\n"
 		"\n"
 		"Examples:\n"
 		"  vmtrace replay samples/emu-modern.db\n"
 		"  vmtrace replay --keep-going --until 5000 boot.db\n"
+		"  vmtrace replay --registers-only -X samples/qemu-linux-modern.expect boot.db\n"
 		"  vmtrace replay -x DeviceFeatures -x QueueNumMax -x net:all boot.db\n");
 }
 
@@ -88,6 +98,7 @@ int cmd_replay(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "until", required_argument, NULL, 'u' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "registers-only", no_argument, NULL, 'r' },
 		{ "expect", required_argument, NULL, 'x' },
 		{ "expect-file", required_argument, NULL, 'X' },
 		{ "json", no_argument, NULL, 'j' },
@@ -107,7 +118,7 @@ int cmd_replay(int argc, char **argv)
 		return error("out of memory") ? EXIT_USAGE : EXIT_USAGE;
 	opts.expect = expect;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "u:kx:X:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:krx:X:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			if (parse_u64(optarg, 0, INT64_MAX, &opts.until) < 0) {
@@ -117,6 +128,9 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'k':
 			opts.keep_going = true;
+			break;
+		case 'r':
+			opts.registers_only = true;
 			break;
 		case 'x':
 			if (expect_add(expect, optarg, "--expect", err, sizeof(err)) < 0) {
@@ -175,8 +189,8 @@ int cmd_replay(int argc, char **argv)
 	if (json)
 		replay_print_json(stdout, &res);
 	else if (quiet) {
-		fprintf(stdout, "%s: %s, %" PRIu64 " divergence%s", path, replay_verdict(&res),
-			res.divergences, res.divergences == 1 ? "" : "s");
+		fprintf(stdout, "%s: %s%s, %" PRIu64 " divergence%s", path, replay_verdict(&res),
+			res.registers_only ? " (registers only)" : "", res.divergences, res.divergences == 1 ? "" : "s");
 		if (res.not_replayed)
 			fprintf(stdout, ", %u device%s not replayed", res.not_replayed, res.not_replayed == 1 ? "" : "s");
 		if (res.n_divs)

@@ -72,7 +72,9 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 {
 	fprintf(f, "replaying %s: %" PRIu64 " events recorded by %s (%s)\n", res->path, res->events_total,
 		res->source[0] ? res->source : "?",
-		res->exact ? "exact: every device action compared" : "device side compared through reads and ring snapshots");
+		res->registers_only ? "registers only: register reads compared; rings, memory, interrupts and "
+				      "violations not"
+		: res->exact ? "exact: every device action compared" : "device side compared through reads and ring snapshots");
 	unsigned n_empty = 0;
 	uint64_t empty_lo = UINT64_MAX, empty_hi = 0;
 	for (unsigned i = 0; i < res->n_devices; i++) {
@@ -122,13 +124,16 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 	if (res->not_compared)
 		fprintf(f, "%" PRIu64 " ring snapshot(s) of queues the emulated devices do not have were not compared\n\n",
 			res->not_compared);
-	fprintf(f, "[ vmtrace replay: %s; %" PRIu64 " of %" PRIu64 " events replayed, %" PRIu64 " divergence%s",
-		replay_verdict_text(res), res->events_replayed, res->events_total, res->divergences,
+	fprintf(f, "[ vmtrace replay: %s%s; %" PRIu64 " of %" PRIu64 " events replayed, %" PRIu64 " divergence%s",
+		replay_verdict_text(res), res->registers_only ? " (registers only)" : "", res->events_replayed, res->events_total, res->divergences,
 		res->divergences == 1 ? "" : "s");
 	if (res->not_replayed)
 		fprintf(f, ", %u device%s not replayed", res->not_replayed, res->not_replayed == 1 ? "" : "s");
 	if (res->declared)
 		fprintf(f, ", %" PRIu64 " declared", res->declared);
+	if (res->registers_only)
+		fprintf(f, ", %" PRIu64 " memory/interrupt/violation event%s not compared", res->events_skipped,
+			res->events_skipped == 1 ? "" : "s");
 	fprintf(f, ", %.2f s", res->seconds);
 	if (res->stopped)
 		fprintf(f, "; stopped at the first (--keep-going for all)");
@@ -181,9 +186,11 @@ void replay_print_json(FILE *f, const struct replay_result *res)
 	json_string(&j, "trace", res->path);
 	json_string(&j, "source", res->source);
 	json_bool(&j, "exact", res->exact);
+	json_string(&j, "mode", res->registers_only ? "registers only" : "full");
 	json_string(&j, "result", replay_verdict(res));
 	json_u64(&j, "events_total", res->events_total);
 	json_u64(&j, "events_replayed", res->events_replayed);
+	json_u64(&j, "events_skipped", res->events_skipped);
 	json_u64(&j, "last_seq", res->last_seq);
 	json_u64(&j, "divergences", res->divergences);
 	json_u64(&j, "declared", res->declared);

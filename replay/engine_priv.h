@@ -52,6 +52,7 @@ struct engine {
 	struct replay_result *res;
 	struct replay_rig rig;
 	bool exact;
+	bool regs_only;     /* opts->registers_only: see replay.h */
 	bool stop;
 	uint64_t cur_seq;   /* event being replayed */
 	struct actual *act;

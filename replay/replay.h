@@ -32,6 +32,13 @@ struct replay_opts {
 	uint64_t until;          /* last seq to replay (UINT64_MAX: all) */
 	bool keep_going;         /* do not stop at the first divergence */
 	const struct replay_expect *expect; /* declared differences, may be NULL */
+	/* Replay only the register accesses: the driver's writes drive the
+	 * emulated devices, its reads are compared (InterruptStatus without
+	 * bit 0, the used-buffer bit); the emulator processes no ring (a
+	 * QueueNotify write goes nowhere) and memory events, device stores,
+	 * interrupts and violations of the trace are not compared. For traces
+	 * whose ring contents cannot be used (none recorded, or torn copies). */
+	bool registers_only;
 	/* Called now and then with events replayed so far (NULL: never). */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;
@@ -76,6 +83,9 @@ struct replay_result {
 	char path[256];
 	char source[16];         /* "emu", "qemu", "kvm-bpf" */
 	bool exact;              /* device side recorded exactly (emulator traces) */
+	bool registers_only;     /* replayed with opts.registers_only */
+	uint64_t events_skipped; /* registers only: memory, interrupt and violation
+				  * events read and not compared */
 	uint64_t events_total;   /* events in the trace up to --until */
 	uint64_t events_replayed;
 	uint64_t last_seq;       /* last event replayed */
@@ -100,7 +110,10 @@ struct replay_result {
  * say whether it matched; not_replayed > 0: devices the emulator cannot
  * model were left out, their reasons in devices[].why_not), or -1 with the reason in err when the trace
  * cannot be replayed at all (not a trace.db, no devices the emulator can
- * model, events lost, ...). replay_result_free releases *res either way. */
+ * model, events lost, and, unless opts->registers_only, no usable ring
+ * contents: queues set up but no memory rows, or memory events without
+ * their rows; the message then suggests --registers-only).
+ * replay_result_free releases *res either way. */
 int replay_run(const char *path, const struct replay_opts *opts, struct replay_result *res,
 	       char *err, size_t errlen);
 void replay_result_free(struct replay_result *res);

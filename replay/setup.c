@@ -304,8 +304,39 @@ static int setup_refuse(const struct trace_device *td, const struct emu_model *m
 	return SETUP_OK;
 }
 
+/* Registers only: widen [*base, *base + *size) to hold every ring of the
+ * queues table (addresses from the file: each end checked for wrapping),
+ * in whole MiB.  known: the range holds a real RAM layout to keep;
+ * otherwise it is replaced.  Left as it was when there are no rings or the
+ * result would exceed GMEM_SIZE_MAX (queues set up there then fail as
+ * outside RAM, and Status reads show it). */
+static void ram_cover_rings(const struct trace_in *t, bool known, uint64_t *base, uint64_t *size)
+{
+	uint64_t lo = known ? *base : UINT64_MAX, hi = known ? *base + *size : 0;
+
+	for (size_t i = 0; i < t->n_rings; i++) {
+		const struct trace_rings *rg = &t->rings[i];
+		const uint64_t start[3] = { rg->desc, rg->avail, rg->used };
+		const uint64_t len[3] = { 16ull * rg->num, 6ull + 2ull * rg->num, 6ull + 8ull * rg->num };
+		for (unsigned k = 0; k < 3; k++) {
+			if (start[k] > UINT64_MAX - len[k] - 0xfffff)
+				return;
+			lo = start[k] < lo ? start[k] : lo;
+			hi = start[k] + len[k] > hi ? start[k] + len[k] : hi;
+		}
+	}
+	if (hi == 0 || lo >= hi)
+		return;
+	lo &= ~UINT64_C(0xfffff);
+	hi = (hi + 0xfffff) & ~UINT64_C(0xfffff);
+	if (hi - lo > GMEM_SIZE_MAX)
+		return;
+	*base = lo;
+	*size = hi - lo;
+}
+
 int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const struct replay_expect *e,
-		     struct replay_result *res, char *err, size_t errlen)
+		     bool registers_only, struct replay_result *res, char *err, size_t errlen)
 {
 	uint64_t ram_base = t->ram_base, ram_size = t->ram_size;
 	unsigned n_models = 0;
@@ -320,6 +351,12 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 		if (ram_size == 0)
 			ram_size = UINT64_C(1) << 30;
 	}
+	/* An emulator trace's RAM is exact: a ring outside it failed in the
+	 * recording too.  Other sources (QEMU's RAM split around 4 GiB, a
+	 * machine type whose layout is unknown) may not say where the rings
+	 * were, and their device took them. */
+	if (registers_only && (!t->ram_known || strcmp(t->source, "emu") != 0))
+		ram_cover_rings(t, t->ram_known, &ram_base, &ram_size);
 	if (ram_size == 0 || ram_size > GMEM_SIZE_MAX || ram_base > UINT64_MAX - ram_size) {
 		snprintf(err, errlen, "%s: guest RAM at 0x%llx+0x%llx cannot be replayed", t->source,
 			 (unsigned long long)ram_base, (unsigned long long)ram_size);

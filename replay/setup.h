@@ -8,6 +8,7 @@
 #ifndef VMTRACE_REPLAY_SETUP_H
 #define VMTRACE_REPLAY_SETUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "replay/replay.h"
@@ -30,9 +31,12 @@ struct replay_rig {
  * empty transport (DeviceID 0) is left out with empty set. Returns 0, or
  * -1 with the reason in err: a device with packed virtqueues or (blk)
  * VIRTIO_BLK_F_MQ negotiated, no device left to replay, a setting out of
- * range. */
+ * range.  registers_only (replay.h): RAM is also made to hold every ring
+ * the queues table records (a trace from another source, or one without
+ * ram_base/ram_size), so that setting up a queue works as it did for the
+ * recorded device although no ring is ever processed. */
 int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const struct replay_expect *e,
-		     struct replay_result *res, char *err, size_t errlen);
+		     bool registers_only, struct replay_result *res, char *err, size_t errlen);
 void replay_rig_free(struct replay_rig *rig);
 
 /* The emulator model replay sets up for device type device_id (its

@@ -555,9 +555,15 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 		ev->value = row.ev.value;
 		break;
 	case VMT_EV_MEM:
+		if (c->registers_only) {
+			ev->addr = row.ev.addr;
+			ev->mem_kind = TMEM_SNAPSHOT;
+			break;
+		}
 		if (!row.has_memory)
 			return refuse(t, err, errlen, "events row seq %lld: a memory event without its memory row "
-				      "(decoded with --no-memory?)", seq);
+				      "(decoded with --no-memory?); --registers-only replays the register accesses "
+				      "without it", seq);
 		ev->addr = row.ev.addr;
 		ev->len = row.ev.len;
 		ev->data = row.ev.len ? row.ev.data : NULL;

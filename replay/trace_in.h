@@ -139,6 +139,10 @@ struct trace_cursor {
 	int dev_index[VMT_TRACE_DEVICES_MAX]; /* devices.device -> index, -1 unknown */
 	bool started;
 	uint64_t prev_seq;       /* of the last row returned */
+	/* Set after trace_cursor_open: memory events are returned without
+	 * their payload (len 0, data NULL; replay's registers-only mode does
+	 * not use them), so a memory row that is missing is no error. */
+	bool registers_only;
 };
 int trace_cursor_open(struct trace_cursor *c, const struct trace_in *t, uint64_t until, char *err, size_t errlen);
 /* 1 with *ev filled, 0 at the end, -1 on a read error or a row that
