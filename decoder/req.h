@@ -62,6 +62,7 @@ struct rings_inflight {
 	struct rings_seg *wsegs; /* writable segments, owned; NULL if not kept */
 	uint32_t n_wsegs;
 	uint32_t op;       /* request decoder's note (blk: request type) */
+	uint64_t note;     /* its second note (scsi: the LUN's 8 bytes) */
 	bool op_known;
 	bool complete;
 };
@@ -74,12 +75,18 @@ struct rings_inflight {
 #define REQ_PENDING_ROWS 4096u
 #define REQ_PENDING_BYTES (UINT64_C(8) << 20) /* payload bytes held */
 
+/* Longest op text a decoder builds (req_fields.op_text), NUL included:
+ * "RW 18446744073709551615:4294967295 -> 18446744073709551615:4294967295"
+ * is 70. */
+#define REQ_OP_TEXT_MAX 80u
+
 /* A requests row not written yet (columns as in schema.sql). */
 struct req_row {
 	uint64_t id;
 	unsigned device, queue;
 	uint64_t chain;
-	const char *kind, *op; /* constants; op NULL if unknown */
+	const char *kind, *op; /* constants or op_text; op NULL if unknown */
+	char op_text[REQ_OP_TEXT_MAX]; /* a decoder's own op text (req_fields.op_text) */
 	bool has_sector, has_length, has_status, has_digest, has_used, has_irq, has_data;
 	uint8_t status;
 	uint64_t sector, length, digest;
@@ -166,7 +173,9 @@ void req_note_mem(struct rings_chain *c, unsigned f);
 
 /* Nullable fields of a requests row. */
 struct req_fields {
-	const char *op;
+	const char *op;      /* a constant */
+	const char *op_text; /* or text built for this row: copied (cut at
+			      * REQ_OP_TEXT_MAX - 1 bytes); wins over op */
 	bool has_sector, has_length, has_status, has_digest;
 	uint64_t sector, length, digest;
 	uint8_t status;

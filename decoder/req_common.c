@@ -181,7 +181,9 @@ static void bind_fields(sqlite3_stmt *st, int op_at, int sector_at, int length_a
 {
 	char hex[17];
 
-	if (f->op)
+	if (f->op_text)
+		sqlite3_bind_text(st, op_at, f->op_text, (int)strnlen(f->op_text, REQ_OP_TEXT_MAX - 1), SQLITE_TRANSIENT);
+	else if (f->op)
 		sqlite3_bind_text(st, op_at, f->op, -1, SQLITE_STATIC);
 	if (sector_at && f->has_sector)
 		sqlite3_bind_int64(st, sector_at, (sqlite3_int64)f->sector);
@@ -235,8 +237,14 @@ static void row_set_data(struct req_pending *p, struct req_row *row, const uint8
 
 static void row_apply(struct req_pending *p, struct req_row *row, const struct req_fields *f)
 {
-	if (f->op)
+	if (f->op_text) {
+		size_t n = strnlen(f->op_text, REQ_OP_TEXT_MAX - 1);
+		memcpy(row->op_text, f->op_text, n);
+		row->op_text[n] = '\0';
+		row->op = row->op_text;
+	} else if (f->op) {
 		row->op = f->op;
+	}
 	if (f->has_sector) {
 		row->has_sector = true;
 		row->sector = f->sector;
@@ -276,7 +284,10 @@ static void pending_write_oldest(struct decoder *dec, struct req_state *rq)
 	dec_val_int(&v[2], row->queue);
 	dec_val_int(&v[3], (sqlite3_int64)row->chain);
 	dec_val_static_text(&v[4], row->kind);
-	if (row->op)
+	/* op_text lives in the row, which is reused below: copy it. */
+	if (row->op == row->op_text)
+		dec_val_copy(dec, DB_REQUESTS, &v[5], row->op_text, (int)strlen(row->op_text), false);
+	else if (row->op)
 		dec_val_static_text(&v[5], row->op);
 	put_opt(&v[6], row->has_sector, row->sector);
 	put_opt(&v[7], row->has_length, row->length);

@@ -10,12 +10,16 @@ extern const struct req_decoder req_decoder_blk;
 extern const struct req_decoder req_decoder_net;
 extern const struct req_decoder req_decoder_console;
 extern const struct req_decoder req_decoder_rng;
+extern const struct req_decoder req_decoder_scsi;  /* req_scsi.c */
+extern const struct req_decoder req_decoder_vsock; /* req_vsock.c */
 
 static const struct req_decoder *const decoders[] = {
 	&req_decoder_net,
 	&req_decoder_blk,
 	&req_decoder_console,
 	&req_decoder_rng,
+	&req_decoder_scsi,
+	&req_decoder_vsock,
 };
 
 const struct req_decoder *req_decoder_find(uint32_t device_id)

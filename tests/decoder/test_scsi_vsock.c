@@ -1,0 +1,373 @@
+/* virtio-scsi and virtio-vsock request decoding from hand-built traces:
+ * well-formed commands and packets, headers split across descriptors,
+ * short headers (request-malformed, a row with no op), hostile sizes
+ * (cdb_size 0, 255, beyond the buffer; a vsock len beyond the buffer). */
+#include <stdio.h>
+#include <string.h>
+
+#include "capture/event.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/virtio.h"
+#include "tests/decoder/dec_fixture.h"
+#include "tests/harness.h"
+
+#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
+
+static char q[512];
+#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
+
+static int64_t n_malformed(struct fx *fx)
+{
+	return fx_int(fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'");
+}
+
+/* --- scsi: controlq 0, eventq 1, requestq 2 --- */
+
+#define SQ 2u
+#define RESP_SIZE (12u + 96u)
+
+/* A virtio_scsi_cmd_req for target 0, LUN 2 with cdb (cdb_len bytes) in a
+ * header of 19 + cdb_size bytes; returns its size. */
+static uint32_t scsi_req(uint8_t *out, uint32_t cdb_size, const uint8_t *cdb, uint32_t cdb_len)
+{
+	memset(out, 0, 19 + cdb_size);
+	out[0] = 1;       /* single-level LUN */
+	out[1] = 0;       /* target */
+	out[2] = 0x40;    /* flat addressing, LUN 2 */
+	out[3] = 2;
+	le64_put(out + 8, 0x77); /* tag */
+	memcpy(out + 19, cdb, cdb_len < cdb_size ? cdb_len : cdb_size);
+	return 19 + cdb_size;
+}
+
+static void scsi_resp(uint8_t *out, uint8_t status, uint8_t response)
+{
+	memset(out, 0, RESP_SIZE);
+	out[10] = status;
+	out[11] = response;
+}
+
+/* Publish a command at descriptors base..: the header in one descriptor
+ * (or split at split bytes into two), data-out, response, data-in; the
+ * device answers with (status, response) and writes din_len bytes. */
+static void scsi_cmd(struct fx *fx, uint32_t base, const uint8_t *req, uint32_t req_len, uint32_t split,
+		     const uint8_t *dout, uint32_t dout_len, uint32_t din_len, uint8_t status, uint8_t response)
+{
+	uint32_t d = base, b = base;
+	uint8_t resp[RESP_SIZE];
+
+	if (split && split < req_len) {
+		fx_drv(fx, BUF(b), req, split);
+		fx_desc(fx, FX_DESC(SQ), d, BUF(b), split, VIRTQ_DESC_F_NEXT, d + 1);
+		d++, b++;
+		fx_drv(fx, BUF(b), req + split, req_len - split);
+		fx_desc(fx, FX_DESC(SQ), d, BUF(b), req_len - split, VIRTQ_DESC_F_NEXT, d + 1);
+	} else {
+		fx_drv(fx, BUF(b), req, req_len);
+		fx_desc(fx, FX_DESC(SQ), d, BUF(b), req_len, VIRTQ_DESC_F_NEXT, d + 1);
+	}
+	d++, b++;
+	if (dout_len) {
+		fx_drv(fx, BUF(b), dout, dout_len);
+		fx_desc(fx, FX_DESC(SQ), d, BUF(b), dout_len, VIRTQ_DESC_F_NEXT, d + 1);
+		d++, b++;
+	}
+	uint32_t resp_at = b;
+	fx_desc(fx, FX_DESC(SQ), d, BUF(b), RESP_SIZE, VIRTQ_DESC_F_WRITE | (din_len ? VIRTQ_DESC_F_NEXT : 0), d + 1);
+	d++, b++;
+	if (din_len)
+		fx_desc(fx, FX_DESC(SQ), d, BUF(b), din_len, VIRTQ_DESC_F_WRITE, 0);
+	fx_publish(fx, SQ, (uint16_t)base);
+	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, SQ);
+	scsi_resp(resp, status, response);
+	fx_dev(fx, BUF(resp_at), resp, RESP_SIZE);
+	if (din_len) {
+		static uint8_t din[4096];
+		for (uint32_t i = 0; i < din_len && i < sizeof(din); i++)
+			din[i] = (uint8_t)(i ^ 0x5a);
+		fx_dev(fx, BUF(b), din, din_len);
+	}
+	fx_used(fx, SQ, base, RESP_SIZE + din_len);
+	fx_irq(fx, 1);
+	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);
+	fx_mmio(fx, true, MMIO_INTERRUPT_ACK, 1);
+}
+
+static void scsi_open(struct fx *fx, const char *name)
+{
+	fx_open(fx, name);
+	fx->qsize = 64;
+	fx_init_device(fx, VIRTIO_ID_SCSI, VIRTIO_BIT(VIRTIO_F_VERSION_1), 3);
+}
+
+static void test_scsi_commands(void)
+{
+	struct fx fx;
+	uint8_t req[300], data[1024];
+	uint8_t w10[10] = { 0x2a, 0, 0x00, 0x00, 0x12, 0x34, 0, 0, 2, 0 };
+	uint8_t r16[16] = { 0x88, 0, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0 };
+	uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
+	uint8_t rc16[16] = { 0x9e, 0x10 };
+	uint8_t vendor[6] = { 0xc0 };
+
+	scsi_open(&fx, "scsi.db");
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	uint32_t n = scsi_req(req, 32, w10, sizeof(w10));
+	scsi_cmd(&fx, 0, req, n, 0, data, sizeof(data), 0, 0, 0);
+	n = scsi_req(req, 32, r16, sizeof(r16));
+	scsi_cmd(&fx, 4, req, n, 0, NULL, 0, 512, 2 /* CHECK CONDITION */, 0);
+	n = scsi_req(req, 32, inq, sizeof(inq));
+	scsi_cmd(&fx, 8, req, n, 0, NULL, 0, 36, 0, 3 /* BAD_TARGET */);
+	n = scsi_req(req, 32, rc16, sizeof(rc16));
+	scsi_cmd(&fx, 12, req, n, 0, NULL, 0, 32, 0, 0);
+	n = scsi_req(req, 32, vendor, sizeof(vendor));
+	scsi_cmd(&fx, 16, req, n, 0, NULL, 0, 0, 0, 0);
+	fx_finish(&fx);
+
+	char dig[17];
+	snprintf(dig, sizeof(dig), "%016llx", (unsigned long long)fx_fnv(data, sizeof(data)));
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests"), 5);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'scsi' AND queue = 2"), 5);
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 1"), "WRITE(10) target 0 lun 2");
+	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE request = 1"), 0x1234);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), 1024);
+	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 1"), 0);
+	CHECK_STR(fx_text(&fx, "SELECT digest FROM requests WHERE request = 1"), dig);
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 2"), "READ(16) target 0 lun 2");
+	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE request = 2"), UINT64_C(0x100000005));
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 2"), 512);
+	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 2"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT digest IS NOT NULL FROM requests WHERE request = 2"), 1);
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 3"), "INQUIRY target 0 lun 2 response BAD_TARGET");
+	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE request = 3"), -1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 3"), 36);
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 4"), "READ CAPACITY(16) target 0 lun 2");
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 5"), "op 0xc0 target 0 lun 2");
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 5"), 0);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
+/* The header split inside the LUN/tag fields and inside the CDB. */
+static void test_scsi_split(void)
+{
+	struct fx fx;
+	uint8_t req[64];
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 9, 0, 0, 1, 0 };
+
+	scsi_open(&fx, "scsi-split.db");
+	uint32_t n = scsi_req(req, 32, r10, sizeof(r10));
+	scsi_cmd(&fx, 0, req, n, 5, NULL, 0, 512, 0, 0);
+	scsi_cmd(&fx, 4, req, n, 22, NULL, 0, 512, 0, 0);
+	fx_finish(&fx);
+	for (unsigned id = 1; id <= 2; id++) {
+		CHECK_STR(fx_text(&fx, SQL("SELECT op FROM requests WHERE request = %u", id)), "READ(10) target 0 lun 2");
+		CHECK_EQ_U(fx_int(&fx, SQL("SELECT sector FROM requests WHERE request = %u", id)), 9);
+		CHECK_EQ_U(fx_int(&fx, SQL("SELECT length FROM requests WHERE request = %u", id)), 512);
+	}
+	CHECK_EQ_U(n_malformed(&fx), 0);
+	fx_close(&fx);
+}
+
+/* A header shorter than 19 + cdb_size: malformed, a row without an op. */
+static void test_scsi_short(void)
+{
+	struct fx fx;
+	uint8_t req[64];
+	uint8_t r10[10] = { 0x28 };
+
+	scsi_open(&fx, "scsi-short.db");
+	scsi_req(req, 32, r10, sizeof(r10));
+	scsi_cmd(&fx, 0, req, 10, 0, NULL, 0, 512, 0, 0);
+	/* Exactly one byte short of the 51-byte header. */
+	scsi_cmd(&fx, 4, req, 50, 0, NULL, 0, 0, 0, 0);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'scsi' AND op IS NULL"), 2);
+	CHECK_EQ_U(n_malformed(&fx), 2);
+	fx_close(&fx);
+}
+
+/* cdb_size from the configuration: 0 (no CDB), 255, and beyond any buffer. */
+static void test_scsi_cdb_size(void)
+{
+	struct fx fx;
+	static uint8_t req[400];
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 1, 0 };
+
+	scsi_open(&fx, "scsi-cdb.db");
+	/* As Linux does at probe: sense_size, then cdb_size. */
+	fx_mmio(&fx, true, MMIO_CONFIG + 20, 96);
+	fx_mmio(&fx, true, MMIO_CONFIG + 24, 0);
+	uint32_t n = scsi_req(req, 0, r10, sizeof(r10));
+	scsi_cmd(&fx, 0, req, n, 0, NULL, 0, 0, 0, 0);
+	fx_mmio(&fx, true, MMIO_CONFIG + 24, 255);
+	n = scsi_req(req, 255, r10, sizeof(r10));
+	scsi_cmd(&fx, 4, req, n, 100, NULL, 0, 512, 0, 0);
+	fx_mmio(&fx, true, MMIO_CONFIG + 24, 0x10000000);
+	n = scsi_req(req, 255, r10, sizeof(r10));
+	scsi_cmd(&fx, 8, req, n, 0, NULL, 0, 512, 0, 0);
+	fx_mmio(&fx, true, MMIO_CONFIG + 24, 0xffffffff);
+	scsi_cmd(&fx, 12, req, n, 0, NULL, 0, 512, 0, 0);
+	fx_finish(&fx);
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 1"), "no CDB target 0 lun 2");
+	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE request = 1"), -1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), 0);
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 2"), "READ(10) target 0 lun 2");
+	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE request = 2"), 3);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 2"), 512);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE request >= 3 AND op IS NULL"), 2);
+	CHECK_EQ_U(n_malformed(&fx), 2);
+	fx_close(&fx);
+}
+
+/* --- vsock: rx 0, tx 1, event 2 --- */
+
+#define VRX 0u
+#define VTX 1u
+
+static void vsock_hdr(uint8_t *h, uint64_t src_cid, uint32_t src_port, uint64_t dst_cid, uint32_t dst_port,
+		      uint16_t op, uint32_t len)
+{
+	memset(h, 0, 44);
+	le64_put(h, src_cid);
+	le64_put(h + 8, dst_cid);
+	le32_put(h + 16, src_port);
+	le32_put(h + 20, dst_port);
+	le32_put(h + 24, len);
+	le16_put(h + 28, 1); /* stream */
+	le16_put(h + 30, op);
+	le32_put(h + 36, 262144);
+}
+
+static void vsock_open(struct fx *fx, const char *name)
+{
+	fx_open(fx, name);
+	fx->qsize = 64;
+	fx_init_device(fx, VIRTIO_ID_VSOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1), 3);
+}
+
+/* A tx packet at descriptors base..: the header (split at split bytes if
+ * nonzero, hdr_len bytes of it), then payload in its own descriptor. */
+static void vsock_tx(struct fx *fx, uint32_t base, const uint8_t *h, uint32_t hdr_len, uint32_t split,
+		     const uint8_t *pl, uint32_t pl_len)
+{
+	uint32_t d = base;
+
+	if (split) {
+		fx_drv(fx, BUF(d), h, split);
+		fx_desc(fx, FX_DESC(VTX), d, BUF(d), split, VIRTQ_DESC_F_NEXT, d + 1);
+		d++;
+		fx_drv(fx, BUF(d), h + split, hdr_len - split);
+		fx_desc(fx, FX_DESC(VTX), d, BUF(d), hdr_len - split, pl_len ? VIRTQ_DESC_F_NEXT : 0, d + 1);
+	} else {
+		fx_drv(fx, BUF(d), h, hdr_len);
+		fx_desc(fx, FX_DESC(VTX), d, BUF(d), hdr_len, pl_len ? VIRTQ_DESC_F_NEXT : 0, d + 1);
+	}
+	d++;
+	if (pl_len) {
+		fx_drv(fx, BUF(d), pl, pl_len);
+		fx_desc(fx, FX_DESC(VTX), d, BUF(d), pl_len, 0, 0);
+	}
+	fx_publish(fx, VTX, (uint16_t)base);
+	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, VTX);
+	fx_used(fx, VTX, base, 0);
+}
+
+/* An rx buffer of 44 + room bytes at descriptor d; the device writes
+ * header h and used_len - 44 payload bytes. */
+static void vsock_rx(struct fx *fx, uint32_t d, uint32_t room, const uint8_t *h, const uint8_t *pl, uint32_t used_len)
+{
+	uint64_t at = BUF(20 + d);
+
+	fx_desc(fx, FX_DESC(VRX), d, at, 44 + room, VIRTQ_DESC_F_WRITE, 0);
+	fx_publish(fx, VRX, (uint16_t)d);
+	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, VRX);
+	fx_dev(fx, at, h, 44);
+	if (used_len > 44)
+		fx_dev(fx, at + 44, pl, used_len - 44);
+	fx_used(fx, VRX, d, used_len);
+	fx_irq(fx, 1);
+}
+
+static void test_vsock_packets(void)
+{
+	struct fx fx;
+	uint8_t h[44], pl[100];
+
+	for (unsigned i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)('a' + i % 26);
+	vsock_open(&fx, "vsock.db");
+	vsock_hdr(h, 3, 1024, 2, 5000, 1 /* REQUEST */, 0);
+	vsock_tx(&fx, 0, h, 44, 0, NULL, 0);
+	vsock_hdr(h, 2, 5000, 3, 1024, 2 /* RESPONSE */, 0);
+	vsock_rx(&fx, 0, 4096, h, NULL, 44);
+	vsock_hdr(h, 3, 1024, 2, 5000, 5 /* RW */, sizeof(pl));
+	vsock_tx(&fx, 4, h, 44, 0, pl, sizeof(pl));
+	vsock_hdr(h, 2, 5000, 3, 1024, 5, 60);
+	vsock_rx(&fx, 1, 4096, h, pl, 44 + 60);
+	vsock_hdr(h, 3, 1024, 2, 5000, 9, 0);
+	vsock_tx(&fx, 8, h, 44, 0, NULL, 0);
+	fx_finish(&fx);
+
+	char dig[17];
+	snprintf(dig, sizeof(dig), "%016llx", (unsigned long long)fx_fnv(pl, sizeof(pl)));
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests"), 5);
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(op, '|') FROM (SELECT op FROM requests WHERE kind = 'vsock-tx' ORDER BY request)"),
+		  "REQUEST 3:1024 -> 2:5000|RW 3:1024 -> 2:5000|op 9 3:1024 -> 2:5000");
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(op, '|') FROM (SELECT op FROM requests WHERE kind = 'vsock-rx' ORDER BY request)"),
+		  "RESPONSE 2:5000 -> 3:1024|RW 2:5000 -> 3:1024");
+	CHECK_EQ_U(fx_int(&fx, "SELECT queue FROM requests WHERE op LIKE 'RW 3%'"), VTX);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE op LIKE 'RW 3%'"), 100);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length(data) FROM requests WHERE op LIKE 'RW 3%'"), 100);
+	CHECK_STR(fx_text(&fx, "SELECT digest FROM requests WHERE op LIKE 'RW 3%'"), dig);
+	CHECK_EQ_U(fx_int(&fx, "SELECT queue FROM requests WHERE op LIKE 'RW 2%'"), VRX);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE op LIKE 'RW 2%'"), 60);
+	CHECK_STR(fx_text(&fx, "SELECT substr(data, 1, 3) FROM requests WHERE op LIKE 'RW 2%'"), "abc");
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE op LIKE 'REQUEST%'"), 0);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
+/* Header split in two; short headers (tx readable part, rx used length);
+ * len beyond the buffer (tx) and beyond what the device wrote (rx). */
+static void test_vsock_hostile(void)
+{
+	struct fx fx;
+	uint8_t h[44], pl[100] = { 0 };
+
+	vsock_open(&fx, "vsock-bad.db");
+	vsock_hdr(h, 3, 1024, 2, 5000, 5, sizeof(pl));
+	vsock_tx(&fx, 0, h, 44, 26, pl, sizeof(pl));      /* request 1: split, fine */
+	vsock_tx(&fx, 4, h, 43, 0, NULL, 0);              /* 2: short by one */
+	vsock_hdr(h, 3, 1024, 2, 5000, 5, 500);
+	vsock_tx(&fx, 8, h, 44, 0, pl, sizeof(pl));       /* 3: len 500, 100 held */
+	vsock_hdr(h, 2, 5000, 3, 1024, 5, 4096);
+	vsock_rx(&fx, 0, 4096, h, pl, 44 + 10);           /* 4: len 4096, 10 written */
+	vsock_hdr(h, 2, 5000, 3, 1024, 5, 0);
+	vsock_rx(&fx, 1, 4096, h, NULL, 20);              /* 5: short header written */
+	vsock_hdr(h, 2, 5000, 3, 1024, 5, 0xffffffff);
+	vsock_rx(&fx, 2, 16, h, pl, 44 + 16);             /* 6: len 2^32-1, 16 held */
+	fx_finish(&fx);
+
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 1"), "RW 3:1024 -> 2:5000");
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), 100);
+	CHECK_EQ_U(fx_int(&fx, "SELECT op IS NULL AND length IS NULL FROM requests WHERE request = 2"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 3"), 100);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 4"), 10);
+	CHECK_EQ_U(fx_int(&fx, "SELECT op IS NULL AND length IS NULL FROM requests WHERE request = 5"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 6"), 16);
+	CHECK_EQ_U(n_malformed(&fx), 5);
+	fx_close(&fx);
+}
+
+int main(void)
+{
+	RUN(test_scsi_commands);
+	RUN(test_scsi_split);
+	RUN(test_scsi_short);
+	RUN(test_scsi_cdb_size);
+	RUN(test_vsock_packets);
+	RUN(test_vsock_hostile);
+	return harness_finish("test_scsi_vsock");
+}
