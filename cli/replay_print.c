@@ -121,6 +121,10 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 			res->unverified, u->seq, u->device_name, u->device_name[0] ? " " : "", u->where, u->expected_text,
 			u->actual_text);
 	}
+	if (res->failures_taken_over)
+		fprintf(f, "%u device failure%s caused by ring contents taken over (registers only: a read showed that "
+			"the recorded device had failed, DEVICE_NEEDS_RESET; the emulated one was failed the same way)\n\n",
+			res->failures_taken_over, res->failures_taken_over == 1 ? "" : "s");
 	if (res->not_compared)
 		fprintf(f, "%" PRIu64 " ring snapshot(s) of queues the emulated devices do not have were not compared\n\n",
 			res->not_compared);
@@ -191,6 +195,7 @@ void replay_print_json(FILE *f, const struct replay_result *res)
 	json_u64(&j, "events_total", res->events_total);
 	json_u64(&j, "events_replayed", res->events_replayed);
 	json_u64(&j, "events_skipped", res->events_skipped);
+	json_u64(&j, "failures_taken_over", res->failures_taken_over);
 	json_u64(&j, "last_seq", res->last_seq);
 	json_u64(&j, "divergences", res->divergences);
 	json_u64(&j, "declared", res->declared);

@@ -303,6 +303,38 @@ static void read_diverged(struct engine *e, const struct trace_ev *ev, uint64_t 
 	diverge_report(e, ev->seq, ev->device, &d, &s);
 }
 
+/* Registers only: the recorded device failed on ring contents (it set
+ * DEVICE_NEEDS_RESET and, modern, raised a configuration-change interrupt),
+ * which this mode cannot see.  Where a read shows that failure and the
+ * emulated device has not failed, fail it the same way and return true.
+ * The failure counts as shown by a Status read with DEVICE_NEEDS_RESET, or
+ * (exact traces, after a ring-content violation of the device since its
+ * last reset) an InterruptStatus read with the configuration-change bit. */
+static bool take_over_failure(struct engine *e, const struct trace_ev *ev, uint64_t v)
+{
+	struct emu_device *d = e->rig.dev[ev->device];
+	const struct dev_state *ds = &e->ds[ev->device];
+	bool shows;
+
+	if (emu_device_broken(d))
+		return false;
+	if (ev->offset == MMIO_STATUS)
+		shows = ev->value & ~v & VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+	else if (ev->offset == MMIO_INTERRUPT_STATUS)
+		shows = (ev->value & ~v & VIRTIO_MMIO_INT_CONFIG) && ds->ring_rule != RULE_NONE;
+	else
+		return false;
+	/* Exact traces say why; from other sources a NEEDS_RESET after the
+	 * driver started the device can only have come from its rings. */
+	if (!shows || (e->exact && ds->ring_rule == RULE_NONE) ||
+	    (!e->exact && !(emu_device_status(d) & VIRTIO_STATUS_DRIVER_OK)))
+		return false;
+	emu_device_fail(d, e->exact ? (enum rule_id)ds->ring_rule : RULE_NONE,
+			"registers only: failure of the recorded device taken over (seq %" PRIu64 ")", ev->seq);
+	e->res->failures_taken_over++;
+	return true;
+}
+
 static void mmio_event(struct engine *e, const struct trace_ev *ev)
 {
 	const struct trace_device *td = tdev(e, ev->device);
@@ -317,6 +349,8 @@ static void mmio_event(struct engine *e, const struct trace_ev *ev)
 		/* Registers only: the rings are not there to process. */
 		if (e->regs_only && ev->offset == MMIO_QUEUE_NOTIFY)
 			return;
+		if (ds && ev->offset == MMIO_STATUS && ev->value == 0)
+			ds->ring_rule = RULE_NONE;
 		if (ds && ev->offset == MMIO_QUEUE_SEL)
 			ds->queue_sel = (uint32_t)ev->value;
 		if (ds && ev->offset == MMIO_DEVICE_FEATURES_SEL)
@@ -328,6 +362,8 @@ static void mmio_event(struct engine *e, const struct trace_ev *ev)
 		return;
 	}
 	uint64_t v = machine_mmio_read(e->rig.m, gpa, ev->width) & width_mask(ev->width);
+	if (e->regs_only && td && take_over_failure(e, ev, v))
+		v = machine_mmio_read(e->rig.m, gpa, ev->width) & width_mask(ev->width);
 	if (e->regs_only && ev->offset == MMIO_INTERRUPT_STATUS) {
 		/* Used buffers come from ring processing, which this mode
 		 * leaves out: only the configuration-change bit is compared. */
@@ -392,6 +428,11 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 			mmio_event(e, ev);
 		else if (ev->type == TEV_MEM || ev->type == TEV_IRQ || ev->type == TEV_VIOLATION)
 			e->res->events_skipped++;
+		if (ev->type == TEV_VIOLATION && ev->device >= 0 && ev->value >= RULE_RING_HEAD_RANGE &&
+		    ev->value <= RULE_REQUEST_MALFORMED) {
+			e->ds[ev->device].ring_rule = (uint32_t)ev->value;
+			e->ds[ev->device].ring_rule_seq = ev->seq;
+		}
 		return 0;
 	}
 	if (e->exact)

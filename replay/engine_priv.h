@@ -34,6 +34,11 @@ struct dev_state {
 	 * not record their device's view, so it explains what follows). */
 	uint64_t violation_seq;
 	char violation[160];
+	/* Registers only: the ring-content rule the recorded device reported
+	 * since its last reset (exact traces; RULE_NONE if none), which made
+	 * the emulator's twin fail in the recording. */
+	uint32_t ring_rule;
+	uint64_t ring_rule_seq;
 	/* best-effort used-ring checks, per queue */
 	uint16_t used_checked[EMU_QUEUES_MAX];
 	struct used_track {

@@ -86,6 +86,9 @@ struct replay_result {
 	bool registers_only;     /* replayed with opts.registers_only */
 	uint64_t events_skipped; /* registers only: memory, interrupt and violation
 				  * events read and not compared */
+	unsigned failures_taken_over; /* registers only: device failures caused by
+				       * ring contents the emulated device was put
+				       * into where a read showed them */
 	uint64_t events_total;   /* events in the trace up to --until */
 	uint64_t events_replayed;
 	uint64_t last_seq;       /* last event replayed */

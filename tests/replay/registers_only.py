@@ -1,8 +1,10 @@
 """`vmtrace replay --registers-only`: only register accesses are replayed
 and compared.
 
-- the emulator samples replay identically in this mode, and the QEMU
-  sample with its declarations (skipped while it is not there);
+- the emulator samples replay identically in this mode (violations.db
+  too: its devices' failures on hostile rings are taken over where a read
+  shows them), and the QEMU sample with its declarations (while it is
+  there);
 - a copy of emu-modern.db without memory rows and ram_base/ram_size: the
   normal mode refuses it (exit 2, a message naming --registers-only), with
   the memory events kept or removed; registers-only replays it identically;
@@ -36,6 +38,13 @@ def body(vmtrace, samples, tmp, args):
         check(r.rc == 0 and "identical (registers only);" in r.out.splitlines()[-1],
               f"{name}: the summary line does not say the mode: {r.describe()}")
         print(f"{name}: identical in registers-only mode")
+    # violations.db: the blk device fails on a hostile ring, the rng device
+    # too; the reads that show it take the failure over.
+    db = require_sample(samples, "violations.db")
+    r, j = replay(vmtrace, db, "-r", expect_rc=0)
+    identical(j, "violations.db --registers-only")
+    check(j["failures_taken_over"] >= 1, f"violations.db: failures_taken_over {j['failures_taken_over']}")
+    print(f"violations.db: identical in registers-only mode, {j['failures_taken_over']} failure(s) taken over")
     qemu = os.path.join(samples, "qemu-linux-modern.db")
     if os.path.exists(qemu):
         r, j = replay(vmtrace, qemu, "-r", "-X", os.path.join(samples, "qemu-linux-modern.expect"), expect_rc=0)
