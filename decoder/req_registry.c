@@ -12,6 +12,8 @@ extern const struct req_decoder req_decoder_console;
 extern const struct req_decoder req_decoder_rng;
 extern const struct req_decoder req_decoder_scsi;  /* req_scsi.c */
 extern const struct req_decoder req_decoder_vsock; /* req_vsock.c */
+extern const struct req_decoder req_decoder_input; /* req_input.c */
+extern const struct req_decoder req_decoder_balloon; /* req_balloon.c */
 
 static const struct req_decoder *const decoders[] = {
 	&req_decoder_net,
@@ -20,6 +22,8 @@ static const struct req_decoder *const decoders[] = {
 	&req_decoder_rng,
 	&req_decoder_scsi,
 	&req_decoder_vsock,
+	&req_decoder_input,
+	&req_decoder_balloon,
 };
 
 const struct req_decoder *req_decoder_find(uint32_t device_id)

@@ -40,6 +40,7 @@ extern const struct tdb_vocab tdb_vocab_feature_kind;      /* features.kind */
 enum tdb_request_kind {
 	TDB_REQ_BLK, TDB_REQ_NET_TX, TDB_REQ_NET_RX, TDB_REQ_CONSOLE_TX, TDB_REQ_CONSOLE_RX, TDB_REQ_RNG,
 	TDB_REQ_SCSI, TDB_REQ_VSOCK_TX, TDB_REQ_VSOCK_RX,
+	TDB_REQ_INPUT_EVENT, TDB_REQ_INPUT_STATUS, TDB_REQ_BALLOON_INFLATE, TDB_REQ_BALLOON_DEFLATE, TDB_REQ_BALLOON_STATS,
 };
 extern const struct tdb_vocab tdb_vocab_request_kind;      /* requests.kind */
 

@@ -199,7 +199,7 @@ static const struct config_field balloon_config[] = {
 static const struct devtype_queue balloon_queues[] = {
 	{ "inflateq", DEVTYPE_FLOW_OUT, true, ALWAYS },
 	{ "deflateq", DEVTYPE_FLOW_OUT, true, ALWAYS },
-	{ "statsq", DEVTYPE_FLOW_OUT, false, 1 },
+	{ "statsq", DEVTYPE_FLOW_OUT, true, 1 }, /* the guest's memory statistics (decoder/req_balloon.c) */
 	{ "free_page_vq", DEVTYPE_FLOW_OUT, true, 3 },
 	{ "reporting_vq", DEVTYPE_FLOW_OUT, true, 5 },
 };
