@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build the Linux guest used by the real-guest tests.
 #
-#   scripts/guest-kit.sh OUTDIR
+#   scripts/guest-kit.sh [--arch amd64|arm64] OUTDIR
 #
 # Produces, in OUTDIR:
-#   vmlinuz          Debian's current amd64 kernel (the package that the
-#                    metapackage linux-image-amd64 depends on)
+#   vmlinuz          Debian's current kernel for ARCH (default amd64; the
+#                    package that the metapackage linux-image-ARCH depends
+#                    on); for arm64 it is an Image that QEMU's -kernel boots
 #   modules/         the virtio modules, uncompressed, plus modules/order
 #                    (load order, one file name per line)
 #   initrd.gz        busybox-static initramfs (cpio newc, gzip) whose /init
@@ -23,13 +24,29 @@
 # Needs (Debian packages): apt, dpkg (apt-get, apt-cache, dpkg-deb), tar,
 # gzip, cpio, busybox-static; xz-utils or zstd only if the kernel's modules
 # are compressed.  Downloads with "apt-get download"; needs no root.
+#
+# --arch arm64 (on an amd64 host) needs the arm64 architecture in apt
+# (dpkg --add-architecture arm64; apt-get update: scripts/setup.sh test does
+# it) and downloads, besides the kernel, busybox-static:arm64 into cache/ and
+# takes its busybox from there: installing it would replace the host's.
+# The applet links are those of the host's busybox-static (same Debian
+# source), since the arm64 binary cannot run here.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 init_src=$top/tests/qemu/guest-init.sh
 self=$top/scripts/guest-kit.sh
-meta=linux-image-amd64
-busybox=/bin/busybox
+host_busybox=/bin/busybox
+arch=amd64
+if [ "${1:-}" = --arch ]; then
+	arch=${2:-}
+	shift 2 || true
+fi
+case $arch in
+amd64) meta=linux-image-amd64 qual='' busybox=$host_busybox ;;
+arm64) meta=linux-image-arm64:arm64 qual=':arm64' busybox= ;;
+*) printf 'guest-kit: error: --arch wants amd64 or arm64, not %s\n' "$arch" >&2; exit 1 ;;
+esac
 apt_lists=/var/lib/apt/lists
 
 # The virtio modules in load order.  Those the kernel has built in (listed
@@ -41,7 +58,7 @@ say() { printf 'guest-kit: %s\n' "$*"; }
 warn() { printf 'guest-kit: warning: %s\n' "$*" >&2; }
 die() { printf 'guest-kit: error: %s\n' "$*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: $0 OUTDIR"
+[ $# -eq 1 ] || die "usage: $0 [--arch amd64|arm64] OUTDIR"
 out=$1
 mkdir -p "$out/cache" || die "cannot create '$out/cache'"
 out=$(cd "$out" && pwd)
@@ -68,10 +85,10 @@ resolve_kernel() {
 	deps=$(apt-cache depends "$meta" 2>&1) ||
 		{ printf '%s\n' "$deps" >&2; return 1; }
 	pkg=$(printf '%s\n' "$deps" |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+		sed -n "s/^ *Depends: \(linux-image-[0-9][^ ]*-$arch\)\($qual\)\{0,1\}\$/\1$qual/p" | head -n 1)
 	[ -n "$pkg" ] || {
 		printf '%s\n' "$deps" >&2
-		warn "'$meta' depends on no linux-image-*-amd64 package"
+		warn "'$meta' depends on no linux-image-*-$arch package"
 		return 1
 	}
 	uri=$(apt-get download --print-uris "$pkg" 2>&1) ||
@@ -197,18 +214,54 @@ else
 	echo "$pkg $deb" > "$out/kernel.txt"
 fi
 
-# --- 4. initramfs ------------------------------------------------------------
+# --- 4. a foreign busybox (arm64): busybox-static:ARCH's /bin/busybox -------
+# Downloaded into cache/ (not installed: it would replace the host's) and
+# unpacked to OUTDIR/busybox when the .deb changes.
+fetch_busybox() {
+	local bpkg=busybox-static$qual uri bdeb
+	need_cmd apt-get apt
+	need_cmd dpkg-deb dpkg
+	if ! uri=$(apt-get download --print-uris "$bpkg" 2>&1) ||
+		! bdeb=$(printf '%s\n' "$uri" | awk '$2 ~ /\.deb$/ { print $2; exit }') || [ -z "$bdeb" ]; then
+		printf '%s\n' "$uri" >&2
+		[ -s "$out/busybox" ] && { warn "cannot resolve $bpkg; keeping $out/busybox"; return 0; }
+		die "cannot resolve $bpkg (dpkg --add-architecture ${qual#:}; apt-get update, as root)"
+	fi
+	if [ ! -s "$out/cache/$bdeb" ]; then
+		say "download: apt-get download $bpkg"
+		if ! log=$(cd "$out/cache" && apt-get download "$bpkg" 2>&1) || [ ! -s "$out/cache/$bdeb" ]; then
+			printf '%s\n' "$log" >&2
+			rm -f "$out/cache/$bdeb"
+			die "apt-get download $bpkg failed"
+		fi
+	fi
+	if [ ! -s "$out/busybox" ] || [ "$out/cache/$bdeb" -nt "$out/busybox" ]; then
+		mkdir -p "$tmp/bb"
+		dpkg-deb --fsys-tarfile "$out/cache/$bdeb" | tar -x -C "$tmp/bb" ./bin/busybox ||
+			die "$bdeb holds no /bin/busybox"
+		mv "$tmp/bb/bin/busybox" "$out/busybox"
+		say "busybox: $bdeb"
+	fi
+}
+if [ -z "$busybox" ]; then
+	fetch_busybox
+	busybox=$out/busybox
+fi
+
+# --- 5. initramfs ------------------------------------------------------------
 build_initrd() {
 	local r=$tmp/initramfs a
 	need_cmd cpio cpio
 	need_cmd gzip gzip
-	[ -x "$busybox" ] || die "$busybox not found (install the Debian package busybox-static)"
+	[ -x "$host_busybox" ] || die "$host_busybox not found (install the Debian package busybox-static)"
+	[ -s "$busybox" ] || die "$busybox not found"
 	# The initramfs has no C library: busybox must be the static build.
 	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' ||
-		die "busybox-static is not installed (apt-get install busybox-static); $busybox may need a C library"
+		die "busybox-static is not installed (apt-get install busybox-static); $host_busybox may need a C library"
 	mkdir -p "$r/bin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/lib/modules" "$r/etc"
 	cp "$busybox" "$r/bin/busybox"
-	for a in $("$busybox" --list); do
+	chmod 755 "$r/bin/busybox"
+	for a in $("$host_busybox" --list); do
 		[ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
 	done
 	cp "$init_src" "$r/init"

@@ -48,6 +48,29 @@ install_missing() {
 	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The arm64 guest test (tests/qemu/guest_record_arm64.sh) boots Debian's
+# arm64 kernel with an arm64 busybox-static.  scripts/guest-kit.sh --arch
+# arm64 downloads both .debs (apt-get download) rather than installing them:
+# busybox-static:arm64 would replace the host's busybox-static, and the
+# kernel's postinst would build an initramfs for a foreign machine.  apt needs
+# the arm64 architecture for that; it is added (with one apt-get update)
+# only when missing.
+add_arm64() {
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		say "adding apt's arm64 architecture (for the arm64 guest kit)"
+		"${sudo[@]}" dpkg --add-architecture arm64 ||
+			{ echo "setup: dpkg --add-architecture arm64 failed" >&2; exit 1; }
+		"${sudo[@]}" apt-get update -qq ||
+			{ echo "setup: apt-get update failed after adding arm64" >&2; exit 1; }
+	fi
+	if ! apt-cache show linux-image-arm64:arm64 busybox-static:arm64 >/dev/null 2>&1; then
+		echo "setup: apt knows no linux-image-arm64:arm64 or busybox-static:arm64 (is Debian's archive an apt source? apt-get update?)" >&2
+		exit 1
+	fi
+}
+
 # build DIR [meson options...]: configure once, then build.
 build() {
 	local dir=$1
@@ -79,6 +102,9 @@ test)
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	say "guest kit for the real-guest tests (Debian's kernel, busybox initramfs)"
 	scripts/guest-kit.sh build/guest-kit >/dev/null
+	add_arm64
+	say "arm64 guest kit (Debian's arm64 kernel and busybox-static, for qemu-system-aarch64 -M virt)"
+	scripts/guest-kit.sh --arch arm64 build/guest-kit-arm64 >/dev/null
 	say "emulator, raw trace, decoder and replay tests under ASan/UBSan"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-asan --suite unit --suite decoder --suite replay --print-errorlogs --num-processes 2

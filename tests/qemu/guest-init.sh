@@ -102,6 +102,11 @@ list_devices() {
 		driver=none
 		[ -e "$d/driver" ] && driver=$(basename "$(readlink "$d/driver")")
 		base=$(mmio_base "$plat")
+		# Device-tree platforms (arm virt) name the device
+		# <hex address>.virtio_mmio.
+		case ${base:-}/$plat in
+		/*.virtio_mmio) base=0x${plat%.virtio_mmio} ;;
+		esac
 		say "dev $name device=$(cat "$d/device") vendor=$(cat "$d/vendor")" \
 			"features=$(cat "$d/features")" \
 			"status=${status:-unreadable} driver=$driver" \

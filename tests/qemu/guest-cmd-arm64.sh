@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The QEMU command line that boots the arm64 test guest: the twin of
+# guest-cmd.sh for `qemu-system-aarch64 -M virt`.
+#
+#   tests/qemu/guest-cmd-arm64.sh [--exec|--argv] [--timeout SECS] \
+#       KIT_DIR WORK_DIR [legacy|modern] [extra qemu args...]
+#
+# KIT_DIR is what `scripts/guest-kit.sh --arch arm64` built (vmlinuz, an
+# arm64 Image, and initrd.gz, whose /init is guest-init.sh as on x86).
+# WORK_DIR receives disk.img and console.out exactly as with guest-cmd.sh;
+# the guest's report comes on QEMU's stdout (the PL011, -serial stdio).
+#
+# The machine: arm `virt` under TCG, one Cortex-A57, 512 MiB of RAM at
+# 1 GiB, the same four virtio-mmio devices as on x86 (blk, rng, net on
+# QEMU's user-mode network, console on virtio-serial), which `virt` places
+# in the top four of its 32 transports (0x0a000000 + 0x200 * n).  legacy
+# (QEMU 7.2's default) gives Version 1 devices, modern Version 2 ones.
+#
+# Output modes as in guest-cmd.sh.
+set -euo pipefail
+
+die() { printf 'guest-cmd-arm64: error: %s\n' "$*" >&2; exit 2; }
+usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
+
+mode=print
+limit=300
+while [ $# -gt 0 ]; do
+	case $1 in
+	--exec) mode='exec'; shift ;;
+	--argv) mode='argv'; shift ;;
+	--timeout)
+		[ $# -ge 2 ] || usage
+		limit=$2
+		[[ $limit =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, not '$limit'"
+		shift 2
+		;;
+	--) shift; break ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 2 ] || usage
+kit=$1 work=$2
+shift 2
+layout=legacy
+if [ $# -gt 0 ]; then
+	case $1 in
+	legacy|modern) layout=$1; shift ;;
+	-*) ;;
+	*) die "layout must be legacy or modern, not '$1'" ;;
+	esac
+fi
+
+for f in vmlinuz initrd.gz; do
+	[ -s "$kit/$f" ] || die "'$kit/$f' missing (build it with scripts/guest-kit.sh --arch arm64 $kit)"
+done
+qemu=${QEMU:-qemu-system-aarch64}
+command -v "$qemu" >/dev/null 2>&1 || die "'$qemu' not found (install the Debian package qemu-system-arm)"
+
+mkdir -p "$work" || die "cannot create '$work'"
+kit=$(cd "$kit" && pwd)
+work=$(cd "$work" && pwd)
+rm -f "$work/disk.img" "$work/console.out"
+truncate -s 8M "$work/disk.img"
+: > "$work/console.out"
+
+# panic=-1 and -no-reboot: a dying /init ends QEMU instead of hanging.
+# shellcheck disable=SC2054 # commas inside QEMU option values
+cmd=("$qemu"
+	-M virt -cpu cortex-a57 -smp 1 -accel tcg -m 512
+	-nodefaults -no-user-config -nographic -serial stdio -no-reboot
+	-kernel "$kit/vmlinuz" -initrd "$kit/initrd.gz"
+	-append "console=ttyAMA0 quiet panic=-1"
+	-drive "id=d0,file=$work/disk.img,format=raw,if=none"
+	-device virtio-blk-device,drive=d0
+	-device virtio-rng-device
+	-netdev user,id=n0 -device virtio-net-device,netdev=n0
+	-chardev "file,id=c0,path=$work/console.out"
+	-device virtio-serial-device -device virtconsole,chardev=c0)
+[ "$layout" = modern ] && cmd+=(-global virtio-mmio.force-legacy=false)
+cmd+=("$@")
+
+case $mode in
+print) printf '%q ' "${cmd[@]}" | sed 's/ $//'; echo ;;
+argv) printf '%s\n' "${cmd[@]}" ;;
+exec) exec timeout -k 5 "$limit" "${cmd[@]}" < /dev/null ;;
+esac
