@@ -180,11 +180,73 @@ static void test_balloon_huge(void)
 	fx_close(&fx);
 }
 
+static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* Random descriptors (lengths small, odd, huge; readable or writable;
+ * chained or not), heads, used entries and device and driver bytes on
+ * every queue: whatever the guest chooses, the decoder must not crash or
+ * read out of bounds (run under ASan/UBSan too).  Each request row's op
+ * stays within the op text. */
+static void test_balloon_random(void)
+{
+	struct fx fx;
+	int64_t total = 0, with_op = 0;
+
+	for (unsigned round = 0; round < 12; round++) {
+		balloon_open(&fx, "balloon-random.db", F_FREE_PAGE_HINT, 4);
+		for (unsigned step = 0; step < 400; step++) {
+			unsigned qq = (unsigned)(rnd() % 4);
+			uint64_t r = rnd();
+			uint8_t b[64];
+			for (unsigned i = 0; i < sizeof(b); i++)
+				b[i] = (uint8_t)rnd();
+			switch (r % 5) {
+			case 0: {
+				uint32_t len = (uint32_t)((r >> 8) & 3 ? rnd() % 80 : rnd());
+				uint64_t addr = (rnd() & 7) ? BUF(rnd() % 8) + rnd() % 16 : rnd();
+				fx_desc(&fx, FX_DESC(qq), (uint32_t)(rnd() % fx.qsize), addr, len,
+					(uint16_t)(rnd() % 4), (uint16_t)(rnd() % fx.qsize));
+				break;
+			}
+			case 1:
+				fx_publish(&fx, qq, (uint16_t)(rnd() % fx.qsize));
+				break;
+			case 2:
+				fx_used(&fx, qq, (uint32_t)(rnd() % fx.qsize),
+					(uint32_t)((r >> 8) & 3 ? rnd() % 80 : rnd()));
+				break;
+			case 3:
+				fx_dev(&fx, BUF(rnd() % 8) + rnd() % 16, b, (uint32_t)(rnd() % sizeof(b)));
+				break;
+			default:
+				fx_drv(&fx, BUF(rnd() % 8) + rnd() % 16, b, (uint32_t)(rnd() % sizeof(b)));
+				break;
+			}
+		}
+		fx_finish(&fx);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE length(op) >= 80"), 0);
+		total += fx_int(&fx, "SELECT count(*) FROM requests");
+		with_op += fx_int(&fx, "SELECT count(*) FROM requests WHERE op IS NOT NULL");
+		fx_close(&fx);
+	}
+	/* The walk reaches the decoders, and some requests decode. */
+	printf("%s: %lld requests, %lld with op\n", harness_case, (long long)total, (long long)with_op);
+	CHECK(total > 100 && with_op > 0);
+}
+
 int main(void)
 {
 	RUN(test_balloon_normal);
 	RUN(test_balloon_split);
 	RUN(test_balloon_odd);
 	RUN(test_balloon_huge);
+	RUN(test_balloon_random);
 	return harness_finish("test_req_balloon");
 }
