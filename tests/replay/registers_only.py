@@ -4,7 +4,7 @@ and compared.
 - the emulator samples replay identically in this mode (violations.db
   too: its devices' failures on hostile rings are taken over where a read
   shows them), and the QEMU sample with its declarations (while it is
-  there);
+  there), also without its memory rows and RAM layout;
 - a copy of emu-modern.db without memory rows and ram_base/ram_size: the
   normal mode refuses it (exit 2, a message naming --registers-only), with
   the memory events kept or removed; registers-only replays it identically;
@@ -50,6 +50,15 @@ def body(vmtrace, samples, tmp, args):
         r, j = replay(vmtrace, qemu, "-r", "-X", os.path.join(samples, "qemu-linux-modern.expect"), expect_rc=0)
         identical(j, "qemu-linux-modern.db --registers-only")
         print("qemu-linux-modern.db: identical in registers-only mode")
+        # Without ring contents or RAM layout (a machine vmtrace cannot place):
+        # RAM is made to hold the rings the queues table records.
+        db = copy(qemu, tmp, "qemu-nomem.db")
+        strip_memory(db, False)
+        r = vm(vmtrace, "replay", "-X", os.path.join(samples, "qemu-linux-modern.expect"), db)
+        check(r.rc == 2 and "--registers-only" in r.err, f"qemu-linux-modern without memory: {r.describe()}")
+        r, j = replay(vmtrace, db, "-r", "-X", os.path.join(samples, "qemu-linux-modern.expect"), expect_rc=0)
+        identical(j, "qemu-linux-modern.db without memory rows or RAM layout, --registers-only")
+        print("qemu-linux-modern.db without memory rows and RAM layout: identical in registers-only mode")
 
     for keep in (True, False):
         what = "memory rows removed" + (", memory events kept" if keep else ", memory events removed")
