@@ -128,6 +128,14 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 	if (res->not_compared)
 		fprintf(f, "%" PRIu64 " ring snapshot(s) of queues the emulated devices do not have were not compared\n\n",
 			res->not_compared);
+	/* Ring-level differences in a trace of a running guest: the copies
+	 * may be at fault, and the register level can still be checked. */
+	bool ring_level = false;
+	for (unsigned i = 0; i < res->n_divs && !ring_level; i++)
+		ring_level = strcmp(res->divs[i].kind, "read") != 0;
+	if (ring_level && !res->exact && !res->registers_only)
+		fprintf(f, "ring copies of a running guest can be torn; --registers-only compares the register "
+			"accesses alone\n\n");
 	fprintf(f, "[ vmtrace replay: %s%s; %" PRIu64 " of %" PRIu64 " events replayed, %" PRIu64 " divergence%s",
 		replay_verdict_text(res), res->registers_only ? " (registers only)" : "", res->events_replayed, res->events_total, res->divergences,
 		res->divergences == 1 ? "" : "s");
