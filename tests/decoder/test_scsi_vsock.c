@@ -221,6 +221,32 @@ static void test_scsi_cdb_size(void)
 	fx_close(&fx);
 }
 
+/* With VIRTIO_SCSI_F_T10_PI the header has pi_bytesout and pi_bytesin
+ * (8 bytes) before the CDB. */
+static void test_scsi_t10_pi(void)
+{
+	struct fx fx;
+	uint8_t req[64] = { 1, 0, 0x40, 2 };
+	uint8_t w16[16] = { 0x8a, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 8, 0, 0 };
+
+	fx_open(&fx, "scsi-pi.db");
+	fx.qsize = 64;
+	fx_init_device(&fx, VIRTIO_ID_SCSI, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(3), 3);
+	le32_put(req + 19, 0);
+	le32_put(req + 23, 0);
+	memcpy(req + 27, w16, sizeof(w16));
+	uint8_t data[512] = { 0 };
+	scsi_cmd(&fx, 0, req, 27 + 32, 0, data, sizeof(data), 0, 0, 0);
+	scsi_cmd(&fx, 4, req, 27 + 31, 0, data, 0, 0, 0, 0); /* one byte short */
+	fx_finish(&fx);
+	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 1"), "WRITE(16) target 0 lun 2");
+	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE request = 1"), 0x1000);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), 512);
+	CHECK_EQ_U(fx_int(&fx, "SELECT op IS NULL FROM requests WHERE request = 2"), 1);
+	CHECK_EQ_U(n_malformed(&fx), 1);
+	fx_close(&fx);
+}
+
 /* --- vsock: rx 0, tx 1, event 2 --- */
 
 #define VRX 0u
@@ -348,6 +374,10 @@ static void test_vsock_hostile(void)
 	vsock_rx(&fx, 1, 4096, h, NULL, 20);              /* 5: short header written */
 	vsock_hdr(h, 2, 5000, 3, 1024, 5, 0xffffffff);
 	vsock_rx(&fx, 2, 16, h, pl, 44 + 16);             /* 6: len 2^32-1, 16 held */
+	vsock_hdr(h, 3, 1024, 2, 5000, 5, 100);
+	vsock_tx(&fx, 12, h, 44, 0, pl, 100);             /* 7: len = buffer: fine */
+	vsock_hdr(h, 3, 1024, 2, 5000, 5, 101);
+	vsock_tx(&fx, 16, h, 44, 0, pl, 100);             /* 8: len = buffer + 1 */
 	fx_finish(&fx);
 
 	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE request = 1"), "RW 3:1024 -> 2:5000");
@@ -357,7 +387,10 @@ static void test_vsock_hostile(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 4"), 10);
 	CHECK_EQ_U(fx_int(&fx, "SELECT op IS NULL AND length IS NULL FROM requests WHERE request = 5"), 1);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 6"), 16);
-	CHECK_EQ_U(n_malformed(&fx), 5);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 7"), 100);
+	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 8"), 100);
+	CHECK_EQ_U(n_malformed(&fx), 6);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE message LIKE '%says len 101,%'"), 1);
 	fx_close(&fx);
 }
 
@@ -367,6 +400,7 @@ int main(void)
 	RUN(test_scsi_split);
 	RUN(test_scsi_short);
 	RUN(test_scsi_cdb_size);
+	RUN(test_scsi_t10_pi);
 	RUN(test_vsock_packets);
 	RUN(test_vsock_hostile);
 	return harness_finish("test_scsi_vsock");
