@@ -1,7 +1,9 @@
 /* virtio-scsi and virtio-vsock request decoding from hand-built traces:
  * well-formed commands and packets, headers split across descriptors,
  * short headers (request-malformed, a row with no op), hostile sizes
- * (cdb_size 0, 255, beyond the buffer; a vsock len beyond the buffer). */
+ * (cdb_size 0, 255, beyond the buffer; a vsock len beyond the buffer);
+ * random rings and config sizes on every queue (no crash, short op text,
+ * no rows for control and event queues). */
 #include <stdio.h>
 #include <string.h>
 
@@ -394,6 +396,89 @@ static void test_vsock_hostile(void)
 	fx_close(&fx);
 }
 
+/* --- random rings on every queue of both types: no crash, op text short --- */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* Lengths that hit the headers' edges more often than chance would. */
+static uint32_t rnd_len(void)
+{
+	static const uint32_t edge[] = { 0, 1, 18, 19, 43, 44, 45, 50, 51, 52, 107, 108, 109, 300 };
+	uint64_t r = rnd();
+
+	switch (r % 4) {
+	case 0: return edge[(r >> 8) % (sizeof(edge) / sizeof(edge[0]))];
+	case 1: return (uint32_t)rnd();
+	default: return (uint32_t)(rnd() % 400);
+	}
+}
+
+static void test_random(void)
+{
+	struct fx fx;
+	int64_t total = 0, with_op = 0;
+
+	for (unsigned round = 0; round < 40; round++) {
+		uint32_t type = round & 1 ? VIRTIO_ID_VSOCK : VIRTIO_ID_SCSI;
+		fx_open(&fx, "scsi-vsock-random.db");
+		fx.qsize = 16;
+		fx_init_device(&fx, type, VIRTIO_BIT(VIRTIO_F_VERSION_1) | (round & 2 ? VIRTIO_BIT(3) : 0), 3);
+		for (unsigned step = 0; step < 500; step++) {
+			unsigned qq = (unsigned)(rnd() % 3);
+			uint64_t r = rnd();
+			uint8_t b[128];
+			for (unsigned i = 0; i < sizeof(b); i++)
+				b[i] = (uint8_t)(rnd() & 1 ? rnd() : rnd() % 4);
+			switch (r % 7) {
+			case 0: case 1: {
+				uint64_t addr = (rnd() & 7) ? BUF(rnd() % 8) + rnd() % 64 : rnd();
+				fx_desc(&fx, FX_DESC(qq), (uint32_t)(rnd() % fx.qsize), addr, rnd_len(),
+					(uint16_t)(rnd() % 4), (uint16_t)(rnd() % fx.qsize));
+				break;
+			}
+			case 2:
+				fx_publish(&fx, qq, (uint16_t)(rnd() % fx.qsize));
+				break;
+			case 3:
+				fx_used(&fx, qq, (uint32_t)(rnd() % fx.qsize), rnd_len());
+				break;
+			case 4:
+				fx_dev(&fx, BUF(rnd() % 8) + rnd() % 64, b, (uint32_t)(rnd() % sizeof(b)));
+				break;
+			case 5:
+				if (rnd() % 8 == 0) {
+					/* sense_size or cdb_size: small, edge or huge. */
+					uint32_t v = rnd() & 1 ? (uint32_t)(rnd() % 300) : (uint32_t)rnd();
+					fx_mmio(&fx, true, MMIO_CONFIG + (rnd() & 1 ? 20 : 24), v);
+					break;
+				}
+				/* fall through */
+			default:
+				fx_drv(&fx, BUF(rnd() % 8) + rnd() % 64, b, (uint32_t)(rnd() % sizeof(b)));
+				break;
+			}
+		}
+		fx_finish(&fx);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE length(op) >= 80"), 0);
+		/* Control and event queues carry no requests rows. */
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE queue = 2 AND kind LIKE 'vsock%'"), 0);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE queue < 2 AND kind = 'scsi'"), 0);
+		total += fx_int(&fx, "SELECT count(*) FROM requests");
+		with_op += fx_int(&fx, "SELECT count(*) FROM requests WHERE op IS NOT NULL");
+		fx_close(&fx);
+	}
+	printf("%s: %lld requests, %lld with op\n", harness_case, (long long)total, (long long)with_op);
+	CHECK(total > 100 && with_op > 0);
+}
+
 int main(void)
 {
 	RUN(test_scsi_commands);
@@ -403,5 +488,6 @@ int main(void)
 	RUN(test_scsi_t10_pi);
 	RUN(test_vsock_packets);
 	RUN(test_vsock_hostile);
+	RUN(test_random);
 	return harness_finish("test_scsi_vsock");
 }
