@@ -240,11 +240,18 @@ fetch_busybox() {
 		dpkg-deb --fsys-tarfile "$out/cache/$bdeb" | tar -x -C "$tmp/bb" ./bin/busybox ||
 			die "$bdeb holds no /bin/busybox"
 		mv "$tmp/bb/bin/busybox" "$out/busybox"
+		# Unpacking time, not the package's: newer than the .deb, and
+		# newer than an initrd.gz built from an older busybox.
+		touch "$out/busybox"
 		say "busybox: $bdeb"
 	fi
 }
 if [ -z "$busybox" ]; then
-	fetch_busybox
+	# Resolved again only when apt's lists changed since it was unpacked.
+	if [ ! -s "$out/busybox" ] ||
+		[ -n "$(find "$apt_lists" -maxdepth 1 -newer "$out/busybox" -print -quit 2>/dev/null)" ]; then
+		fetch_busybox
+	fi
 	busybox=$out/busybox
 fi
 
