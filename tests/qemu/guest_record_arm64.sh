@@ -57,6 +57,15 @@ python3 "$here/guest_checks.py" "$work" "$layout" --qemu-log || exit 1
 
 "$vmtrace" replay -X "$top/samples/qemu-linux-modern.expect" "$work/t.db" >"$work/replay.txt" 2>&1
 st=$?
+# A divergence that follows a torn ring copy (an anomaly on that device at
+# or before it) is issue 13's open limitation: reported, not failed.
+if [ $st = 1 ]; then
+	"$vmtrace" replay --json -X "$top/samples/qemu-linux-modern.expect" "$work/t.db" >"$work/replay.json" 2>/dev/null
+	if python3 "$here/replay_torn.py" "$work/t.db" "$work/replay.json"; then
+		sed -n '/^first divergence/,/^$/p' "$work/replay.txt"
+		st=0
+	fi
+fi
 if [ $st != 0 ]; then
 	echo "FAIL: vmtrace replay of the arm64 $layout boot exited $st:"
 	cat "$work/replay.txt"
