@@ -48,7 +48,7 @@ install_missing() {
 	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The arm64 guest test (tests/qemu/guest_record_arm64.sh) boots Debian's
+# The arm64 guest test (tests/qemu/guest_record.sh ... arm64) boots Debian's
 # arm64 kernel with an arm64 busybox-static.  scripts/guest-kit.sh --arch
 # arm64 downloads both .debs (apt-get download) rather than installing them:
 # busybox-static:arm64 would replace the host's busybox-static, and the

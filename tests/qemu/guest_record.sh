@@ -1,20 +1,40 @@
 #!/usr/bin/env bash
 # Record a real Linux guest booting under QEMU (TCG) with
-# `vmtrace record -- qemu-system-x86_64 ...`, then hold the decoded trace
+# `vmtrace record -- qemu-system-ARCH ...`, then hold the decoded trace
 # against what the guest itself reports on its serial console
-# (guest-init.sh) and what QEMU itself logged for the same boot.
+# (guest-init.sh) and what QEMU itself logged for the same boot
+# (guest_checks.py), and replay the boot against the built-in emulator
+# with QEMU's known differences declared.
 #
-#   guest_record.sh VMTRACE SOURCE_ROOT KIT_DIR legacy|modern
+#   guest_record.sh VMTRACE SOURCE_ROOT KIT_DIR legacy|modern [x86_64|arm64]
+#
+# x86_64 (the default) boots the host's kernel on microvm (guest-cmd.sh);
+# arm64 boots Debian's arm64 kernel on `virt` (guest-cmd-arm64.sh; its kit
+# needs apt's arm64 architecture, which scripts/setup.sh test adds).  Skips
+# (77) only when the QEMU binary or, for arm64, any arm64 kernel is absent.
 set -uo pipefail
 
-vmtrace=$(realpath "$1") top=$2 kit=$3 layout=$4
+vmtrace=$(realpath "$1") top=$2 kit=$3 layout=$4 arch=${5:-x86_64}
 here="$top/tests/qemu"
-real_qemu=$(command -v qemu-system-x86_64) || { echo "SKIP: qemu-system-x86_64 is not installed"; exit 77; }
+case $arch in
+x86_64)
+	qemu=qemu-system-x86_64 package=qemu-system-x86 cmd_script=guest-cmd.sh kit_args=() what=$layout ;;
+arm64)
+	qemu=qemu-system-aarch64 package=qemu-system-arm cmd_script=guest-cmd-arm64.sh kit_args=(--arch arm64)
+	what="arm64 $layout" ;;
+*)
+	echo "FAIL: unknown guest architecture '$arch'"; exit 1 ;;
+esac
+real_qemu=$(command -v $qemu) || { echo "SKIP: $qemu is not installed (Debian package $package)"; exit 77; }
+if [ "$arch" = arm64 ] && [ ! -s "$kit/vmlinuz" ] && ! apt-cache show linux-image-arm64:arm64 >/dev/null 2>&1; then
+	echo "SKIP: apt knows no arm64 kernel (dpkg --add-architecture arm64; apt-get update, or scripts/setup.sh test)"
+	exit 77
+fi
 command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 is needed"; exit 1; }
 mkdir -p "$kit"
 # Both layouts' tests may start at once: one builds the kit, the other waits.
-if ! flock "$kit/.lock" "$top/scripts/guest-kit.sh" "$kit" >kit.log 2>&1; then
-	echo "FAIL: cannot build the guest kit in $kit:"
+if ! flock "$kit/.lock" "$top/scripts/guest-kit.sh" "${kit_args[@]}" "$kit" >kit.log 2>&1; then
+	echo "FAIL: cannot build the $arch guest kit in $kit:"
 	cat kit.log
 	exit 1
 fi
@@ -22,12 +42,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir "$work/bin"
-cp "$here/tee-qemu.sh" "$work/bin/qemu-system-x86_64"
-mapfile -t cmd < <("$here/guest-cmd.sh" --argv "$kit" "$work/guest" "$layout")
+cp "$here/tee-qemu.sh" "$work/bin/$qemu"
+mapfile -t cmd < <("$here/$cmd_script" --argv "$kit" "$work/guest" "$layout")
 echo "recording: vmtrace record -o $work/t.db -- ${cmd[*]}"
+start=$SECONDS
 PATH="$work/bin:$PATH" REAL_QEMU=$real_qemu TRACE_COPY="$work/qemu-trace.txt" \
 	timeout -k 10 600 "$vmtrace" record -o "$work/t.db" -- "${cmd[@]}" </dev/null >"$work/serial.txt" 2>"$work/vmtrace.err"
 st=$?
+echo "boot and record: $((SECONDS - start)) s"
 cat "$work/vmtrace.err"
 tr -d '\r' <"$work/serial.txt" | grep '^VMTGUEST' >"$work/guest.txt"
 sed 's/^/guest: /' "$work/guest.txt"
@@ -36,6 +58,8 @@ if [ $st != 0 ]; then
 	exit 1
 fi
 "$vmtrace" info --json "$work/t.db" >"$work/info.json" || { echo "FAIL: vmtrace info --json"; exit 1; }
+# Where the trace says guest RAM is (1 GiB on arm virt): no ring lands without it.
+echo "ram_base: $(sqlite3 "$work/t.db" "SELECT value FROM meta WHERE key = 'ram_base'" 2>/dev/null)"
 
 python3 "$here/guest_checks.py" "$work" "$layout" --qemu-log || exit 1
 
@@ -53,9 +77,10 @@ if [ $st = 1 ]; then
 	fi
 fi
 if [ $st != 0 ]; then
-	echo "FAIL: vmtrace replay of the $layout boot exited $st:"
+	echo "FAIL: vmtrace replay of the $what boot exited $st:"
 	cat "$work/replay.txt"
-	cp "$work/t.db" "replay-failed-$layout.db" && echo "the trace is kept as $PWD/replay-failed-$layout.db"
+	keep="replay-failed-${what// /-}.db"
+	cp "$work/t.db" "$keep" && echo "the trace is kept as $PWD/$keep"
 	exit 1
 fi
 tail -1 "$work/replay.txt"
