@@ -56,6 +56,36 @@ const char *vmt_event_type_name(uint32_t type)
 	case VMT_EV_LOST: return "lost";
 	case VMT_EV_DEVICE: return "device";
 	case VMT_EV_VIOLATION: return "violation";
+	case VMT_EV_QUEUE: return "queue";
+	}
+	return "unknown";
+}
+
+void vmt_queue_report_encode(const struct vmt_queue_report *q, uint8_t out[VMT_QUEUE_REPORT_BYTES])
+{
+	le64_put(out, q->token);
+	le64_put(out + 8, q->arg0);
+	le64_put(out + 16, q->arg1);
+}
+
+int vmt_queue_report_decode(struct vmt_queue_report *q, const uint8_t *in, size_t len)
+{
+	if (len != VMT_QUEUE_REPORT_BYTES)
+		return -1;
+	q->token = le64_get(in);
+	q->arg0 = le64_get(in + 8);
+	q->arg1 = le64_get(in + 16);
+	return 0;
+}
+
+const char *vmt_queue_step_name(uint32_t step)
+{
+	switch (step) {
+	case VMT_QSTEP_POP: return "pop";
+	case VMT_QSTEP_FILL: return "fill";
+	case VMT_QSTEP_FLUSH: return "flush";
+	case VMT_QSTEP_BLK_READ: return "blk-read";
+	case VMT_QSTEP_BLK_WRITE: return "blk-write";
 	}
 	return "unknown";
 }

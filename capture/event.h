@@ -38,7 +38,10 @@ enum vmt_event_type {
 	VMT_EV_LOST = 5,      /* value = number of events the source dropped here */
 	VMT_EV_DEVICE = 6,    /* a device appeared: data holds a struct vmt_device_desc, encoded */
 	VMT_EV_VIOLATION = 7, /* a rule broken as seen by the source: value = rule id, data = message */
-	VMT_EV_TYPE_MAX = 7,
+	VMT_EV_QUEUE = 8,     /* the device's own report of a virtqueue step (QEMU's virtio trace
+			       * events): base = device, addr = queue index, value = enum
+			       * vmt_queue_step, data = struct vmt_queue_report, encoded */
+	VMT_EV_TYPE_MAX = 8,
 };
 
 enum vmt_dir {
@@ -94,6 +97,36 @@ struct vmt_device_desc {
 void vmt_device_desc_encode(const struct vmt_device_desc *d, uint8_t out[VMT_DEVICE_DESC_BYTES]);
 /* Returns 0, or -1 if len is too short. The name is always NUL-terminated. */
 int vmt_device_desc_decode(struct vmt_device_desc *d, const uint8_t *in, size_t len);
+
+/* VMT_EV_QUEUE steps: what the device says it did with a queue, beside
+ * (and independent of) the ring copies.  The token is the device's own
+ * handle on one element (QEMU's VirtQueueElement pointer): it links the
+ * pop of a chain to the request it carried and to its fill. */
+enum vmt_queue_step {
+	VMT_QSTEP_POP = 1,       /* took the next available chain: arg0 = in_num (device-writable
+				  * buffers), arg1 = out_num (device-readable), as QEMU mapped them */
+	VMT_QSTEP_FILL = 2,      /* put the element in the used ring: arg0 = len written,
+				  * arg1 = position after the current used idx */
+	VMT_QSTEP_FLUSH = 3,     /* published arg0 filled entries (used idx += arg0) */
+	VMT_QSTEP_BLK_READ = 4,  /* virtio-blk read: arg0 = sector, arg1 = sectors (512 bytes) */
+	VMT_QSTEP_BLK_WRITE = 5, /* virtio-blk write: arg0 = sector, arg1 = sectors */
+	VMT_QSTEP_MAX = 5,
+};
+
+struct vmt_queue_report {
+	uint64_t token; /* 0 for FLUSH */
+	uint64_t arg0;
+	uint64_t arg1;
+};
+
+/* Encoded size of a vmt_queue_report in a VMT_EV_QUEUE payload: token,
+ * arg0, arg1 as le64. */
+#define VMT_QUEUE_REPORT_BYTES 24u
+void vmt_queue_report_encode(const struct vmt_queue_report *q, uint8_t out[VMT_QUEUE_REPORT_BYTES]);
+/* Returns 0, or -1 if len is not VMT_QUEUE_REPORT_BYTES. */
+int vmt_queue_report_decode(struct vmt_queue_report *q, const uint8_t *in, size_t len);
+/* "pop", "fill", "flush", "blk-read", "blk-write", or "unknown". */
+const char *vmt_queue_step_name(uint32_t step);
 
 const char *vmt_source_name(uint32_t source);     /* "emu", "qemu", "kvm-bpf", "unknown" */
 const char *vmt_event_type_name(uint32_t type);   /* "mmio", "mem", ... or "unknown" */

@@ -11,7 +11,7 @@
 	const struct tdb_vocab var = { col, var##_names, (int)(sizeof(var##_names) / sizeof(var##_names[0])) }
 
 /* Index 0 is no event type (VMT_EV_MMIO is 1). */
-VOCAB(tdb_vocab_event_type, "events.type", NULL, "mmio", "mem", "irq", "marker", "lost", "device", "violation");
+VOCAB(tdb_vocab_event_type, "events.type", NULL, "mmio", "mem", "irq", "marker", "lost", "device", "violation", "queue");
 VOCAB(tdb_vocab_dir, "events.dir", "R", "W");
 VOCAB(tdb_vocab_mem_kind, "memory.kind", "driver-write", "device-write", "snapshot");
 VOCAB(tdb_vocab_status_kind, "status_changes.kind", "set", "reset", "needs-reset", "failed", "refused", "device");
@@ -25,7 +25,7 @@ VOCAB(tdb_vocab_actor, "violations.actor", "driver", "device");
 VOCAB(tdb_vocab_chain_memory, "chains.memory", "exact", "best-effort", "partial", "missing");
 
 /* The enums above and capture/event.h must agree with the tables. */
-_Static_assert(VMT_EV_MMIO == 1 && VMT_EV_VIOLATION == 7 && VMT_EV_TYPE_MAX == 7, "events.type table");
+_Static_assert(VMT_EV_MMIO == 1 && VMT_EV_QUEUE == 8 && VMT_EV_TYPE_MAX == 8, "events.type table");
 _Static_assert(VMT_DIR_READ == 0 && VMT_DIR_WRITE == 1, "events.dir table");
 
 const char *tdb_vocab_name(const struct tdb_vocab *v, int value)
