@@ -615,7 +615,7 @@ static void test_vocab(void)
 	CHECK(tdb_vocab_parse(&tdb_vocab_dir, NULL, 0) == -1);
 	CHECK_STR(tdb_vocab_name(&tdb_vocab_event_type, 0), "?");
 	CHECK_STR(tdb_vocab_list(&tdb_vocab_event_type, buf, sizeof(buf)),
-		  "mmio, mem, irq, marker, lost, device or violation");
+		  "mmio, mem, irq, marker, lost, device, violation or queue");
 	CHECK_STR(tdb_vocab_name(&tdb_vocab_status_kind, TDB_STATUS_NEEDS_RESET), "needs-reset");
 	CHECK_STR(tdb_vocab_name(&tdb_vocab_mem_kind, TDB_MEM_SNAPSHOT), "snapshot");
 }
