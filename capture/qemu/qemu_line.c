@@ -1,4 +1,5 @@
-/* Parser for QEMU's memory_region_ops_* trace lines (see qemu_line.h). */
+/* Parser for QEMU's memory_region_ops_* and virtio trace lines (see
+ * qemu_line.h). */
 #include "capture/qemu/qemu_line.h"
 
 #include <string.h>
@@ -63,7 +64,8 @@ static bool take_number(struct cursor *c, uint64_t *out)
 			return false; /* overflow */
 		v = hex ? v << 4 | d : v * 10 + d;
 	}
-	if (digits == 0 || (!at_end(c) && *c->p != ' ' && *c->p != '.' && *c->p != ':' && *c->p != '@'))
+	if (digits == 0 ||
+	    (!at_end(c) && *c->p != ' ' && *c->p != '.' && *c->p != ':' && *c->p != '@' && *c->p != '\r'))
 		return false;
 	*out = v;
 	return true;
@@ -87,6 +89,9 @@ static int take_prefix(struct cursor *c, struct qemu_access *a)
 		return -1;
 	if (sec > UINT64_MAX / 1000000000u - 1 || usec >= 1000000u)
 		return -1;
+	if (pid > INT32_MAX) /* a thread id is a pid_t */
+		return -1;
+	a->tid = (uint32_t)pid;
 	a->has_time = true;
 	a->time_ns = sec * 1000000000u + usec * 1000u;
 	*c = t;
@@ -102,6 +107,124 @@ static bool field(struct cursor *c, const char *key, uint64_t *out)
 	return true;
 }
 
+/* The virtio event names, each followed by a space or the end. */
+static enum qemu_virtio_kind virtio_event_word(struct cursor *c)
+{
+	static const struct {
+		const char *word;
+		enum qemu_virtio_kind kind;
+	} names[] = {
+		{ "virtio_queue_notify", QEMU_VIRTIO_NOTIFY },
+		{ "virtqueue_pop", QEMU_VIRTIO_POP },
+		{ "virtqueue_fill", QEMU_VIRTIO_FILL },
+		{ "virtqueue_flush", QEMU_VIRTIO_FLUSH },
+		{ "virtio_blk_handle_read", QEMU_VIRTIO_BLK_READ },
+		{ "virtio_blk_handle_write", QEMU_VIRTIO_BLK_WRITE },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (take_word(c, names[i].word))
+			return names[i].kind;
+	return 0;
+}
+
+/* "key 0xHEX" (QEMU's %p; "(nil)" for a null pointer, taken as 0). */
+static bool ptr_field(struct cursor *c, const char *key, uint64_t *out)
+{
+	if (!take_word(c, key))
+		return false;
+	if (take_word(c, "(nil)")) {
+		*out = 0;
+		return true;
+	}
+	if (c->end - c->p < 3 || c->p[0] != '0' || c->p[1] != 'x' || !take_number(c, out))
+		return false;
+	skip_spaces(c);
+	return true;
+}
+
+/* "key DECIMAL" no larger than max. */
+static bool dec_field(struct cursor *c, const char *key, uint64_t max, uint64_t *out)
+{
+	if (!take_word(c, key))
+		return false;
+	if (c->end - c->p >= 2 && c->p[0] == '0' && (c->p[1] == 'x' || c->p[1] == 'X'))
+		return false;
+	if (!take_number(c, out) || *out > max)
+		return false;
+	skip_spaces(c);
+	return true;
+}
+
+/* The fields of virtio event v->kind, in QEMU's order; NULL when they all
+ * parse, else what is wrong. */
+static const char *parse_virtio(struct cursor *c, struct qemu_virtio *v)
+{
+	uint64_t a = 0, b = 0;
+
+	switch (v->kind) {
+	case QEMU_VIRTIO_NOTIFY:
+		if (!ptr_field(c, "vdev", &v->vdev))
+			return "bad 'vdev' field";
+		if (!dec_field(c, "n", QEMU_VIRTIO_QUEUE_INDEX_MAX, &a))
+			return "bad 'n' field (a queue index 0..65535)";
+		if (!ptr_field(c, "vq", &v->vq))
+			return "bad 'vq' field";
+		v->n = (uint32_t)a;
+		break;
+	case QEMU_VIRTIO_POP:
+		if (!ptr_field(c, "vq", &v->vq))
+			return "bad 'vq' field";
+		if (!ptr_field(c, "elem", &v->elem))
+			return "bad 'elem' field";
+		if (!dec_field(c, "in_num", QEMU_VIRTIO_RING_MAX, &a))
+			return "bad 'in_num' field";
+		if (!dec_field(c, "out_num", QEMU_VIRTIO_RING_MAX, &b))
+			return "bad 'out_num' field";
+		if (a + b > QEMU_VIRTIO_RING_MAX)
+			return "in_num + out_num larger than a ring";
+		v->in_num = (uint32_t)a;
+		v->out_num = (uint32_t)b;
+		break;
+	case QEMU_VIRTIO_FILL:
+		if (!ptr_field(c, "vq", &v->vq))
+			return "bad 'vq' field";
+		if (!ptr_field(c, "elem", &v->elem))
+			return "bad 'elem' field";
+		if (!dec_field(c, "len", UINT32_MAX, &a))
+			return "bad 'len' field";
+		if (!dec_field(c, "idx", QEMU_VIRTIO_RING_MAX - 1, &b))
+			return "bad 'idx' field";
+		v->len = (uint32_t)a;
+		v->idx = (uint32_t)b;
+		break;
+	case QEMU_VIRTIO_FLUSH:
+		if (!ptr_field(c, "vq", &v->vq))
+			return "bad 'vq' field";
+		if (!dec_field(c, "count", QEMU_VIRTIO_RING_MAX, &a))
+			return "bad 'count' field";
+		v->count = (uint32_t)a;
+		break;
+	case QEMU_VIRTIO_BLK_READ:
+	case QEMU_VIRTIO_BLK_WRITE:
+		if (!ptr_field(c, "vdev", &v->vdev))
+			return "bad 'vdev' field";
+		if (!ptr_field(c, "req", &v->elem))
+			return "bad 'req' field";
+		if (!dec_field(c, "sector", UINT64_MAX, &v->sector))
+			return "bad 'sector' field";
+		if (!dec_field(c, "nsectors", UINT32_MAX, &v->nsectors))
+			return "bad 'nsectors' field";
+		if (v->sector + v->nsectors < v->sector)
+			return "sector + nsectors past 2^64";
+		break;
+	}
+	for (; !at_end(c); c->p++)
+		if (*c->p != ' ' && *c->p != '\r')
+			return "text after the last field";
+	return NULL;
+}
+
 enum qemu_line_kind qemu_line_parse(const char *line, size_t len, struct qemu_access *out, const char **why)
 {
 	struct cursor c = { line, line + len };
@@ -115,16 +238,23 @@ enum qemu_line_kind qemu_line_parse(const char *line, size_t len, struct qemu_ac
 		 * (counted), not other text (skipped). */
 		const char *colon = memchr(c.p, ':', (size_t)(c.end - c.p));
 		struct cursor t = { colon ? colon + 1 : c.end, c.end };
-		if (take_word(&t, EV_READ) || take_word(&t, EV_WRITE))
+		if (take_word(&t, EV_READ) || take_word(&t, EV_WRITE) || virtio_event_word(&t) != 0)
 			return *why = "bad timestamp prefix", QEMU_LINE_BAD;
 		return QEMU_LINE_OTHER;
 	}
-	if (take_word(&c, EV_READ))
+	if (take_word(&c, EV_READ)) {
 		out->write = false;
-	else if (take_word(&c, EV_WRITE))
+	} else if (take_word(&c, EV_WRITE)) {
 		out->write = true;
-	else
-		return QEMU_LINE_OTHER;
+	} else {
+		enum qemu_virtio_kind k = virtio_event_word(&c);
+		if (k == 0)
+			return QEMU_LINE_OTHER;
+		out->vio.kind = k;
+		if ((*why = parse_virtio(&c, &out->vio)) != NULL)
+			return QEMU_LINE_BAD;
+		return QEMU_LINE_VIRTIO;
+	}
 
 	/* QEMU prints cpu -1 for accesses made outside a vCPU thread. */
 	if (!take_word(&c, "cpu"))

@@ -70,12 +70,19 @@ static void parse_lines(const char *p, const char *end)
 			} else if (k == QEMU_LINE_BAD) {
 				if (!why || !*why)
 					fuzz_fail("bad line without a reason");
+			} else if (k == QEMU_LINE_VIRTIO) {
+				if (a.vio.kind < QEMU_VIRTIO_NOTIFY || a.vio.kind > QEMU_VIRTIO_BLK_WRITE ||
+				    a.vio.n > QEMU_VIRTIO_QUEUE_INDEX_MAX ||
+				    (uint64_t)a.vio.in_num + a.vio.out_num > QEMU_VIRTIO_RING_MAX ||
+				    a.vio.idx >= QEMU_VIRTIO_RING_MAX || a.vio.count > QEMU_VIRTIO_RING_MAX ||
+				    a.vio.nsectors > UINT32_MAX || a.vio.sector + a.vio.nsectors < a.vio.sector)
+					fuzz_fail("a virtio line outside its limits");
 			} else if (k != QEMU_LINE_OTHER) {
 				fuzz_fail("line kind %d", (int)k);
 			}
 			/* Same text, same answer. */
 			if (qemu_line_parse(p, len, &again, &why2) != k ||
-			    (k == QEMU_LINE_ACCESS && memcmp(&a, &again, sizeof(a)) != 0))
+			    ((k == QEMU_LINE_ACCESS || k == QEMU_LINE_VIRTIO) && memcmp(&a, &again, sizeof(a)) != 0))
 				fuzz_fail("parsing a line twice gives two answers");
 		}
 		p += len + (nl != NULL);

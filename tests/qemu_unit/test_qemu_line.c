@@ -4,6 +4,7 @@
  * number, missing fields, the line cut at every byte offset, NUL and
  * escape bytes, region names with spaces and quotes, and the other text
  * QEMU writes to the same stream (RELIABILITY T01-T03). */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -422,7 +423,10 @@ static void test_other_lines(void)
 		"memory_region_subpage_read cpu 0 mr 0x1 offset 0x0 value 0x0 size 4",
 		"virtio_mmio_read offset 0x70",
 		"virtio_mmio_write_offset offset 0x50 value 0x0",
-		"virtio_queue_notify vdev 0x55d0 n 0 vq 0x7f",
+		"virtio_queue_notifyx vdev 0x55d0 n 0 vq 0x7f",
+		"virtqueue_alloc_element elem 0x7f3cc00e9800 size 240 in_num 2 out_num 1",
+		"4842@1796466798.492143:virtio_blk_rw_complete vdev 0x55653683e800 req 0x7f3cc00e9800 ret 0",
+		"virtqueue_pop_x vq 0x1 elem 0x2 in_num 1 out_num 1",
 		"virtio_notify vdev 0x55d0 vq 0x7f",
 		"kvm_run_exit cpu_index 0, reason 6",
 		"4711@1700000000.000001:virtio_mmio_queue_write value 0x1 max 0x100",
@@ -448,6 +452,163 @@ static void test_other_lines(void)
 	CHECK_EQ_U(parse_n("memory_region_ops_read", 0), QEMU_LINE_OTHER);
 }
 
+#define NOTIFY_LINE "virtio_queue_notify vdev 0x55653683e800 n 0 vq 0x7f3d1de93010"
+#define POP_LINE "virtqueue_pop vq 0x7f3d1de93010 elem 0x7f3cc00e9800 in_num 2 out_num 1"
+#define FILL_LINE "virtqueue_fill vq 0x7f3d1de93010 elem 0x7f3cc00e9800 len 4097 idx 0"
+#define FLUSH_LINE "virtqueue_flush vq 0x7f3d1de93010 count 1"
+#define BLKR_LINE "virtio_blk_handle_read vdev 0x55653683e800 req 0x7f3cc00e9800 sector 0 nsectors 8"
+#define BLKW_LINE "virtio_blk_handle_write vdev 0x55653683e800 req 0x7f3cc00e9800 sector 2048 nsectors 1"
+
+/* The six virtio events as QEMU 7.2 prints them, with and without the
+ * thread-id prefix. */
+static void test_virtio_lines(void)
+{
+	CHECK_EQ_U(parse("4844@1796466798.491909:" NOTIFY_LINE), QEMU_LINE_VIRTIO);
+	CHECK(why == NULL);
+	CHECK(acc.has_time);
+	CHECK_EQ_U(acc.tid, 4844);
+	CHECK_EQ_U(acc.time_ns, UINT64_C(1796466798491909000));
+	CHECK_EQ_U(acc.vio.kind, QEMU_VIRTIO_NOTIFY);
+	CHECK_EQ_U(acc.vio.vdev, UINT64_C(0x55653683e800));
+	CHECK_EQ_U(acc.vio.n, 0);
+	CHECK_EQ_U(acc.vio.vq, UINT64_C(0x7f3d1de93010));
+	CHECK_EQ_U(acc.vio.elem, 0);
+
+	CHECK_EQ_U(parse(POP_LINE), QEMU_LINE_VIRTIO);
+	CHECK(!acc.has_time);
+	CHECK_EQ_U(acc.tid, 0);
+	CHECK_EQ_U(acc.vio.kind, QEMU_VIRTIO_POP);
+	CHECK_EQ_U(acc.vio.vq, UINT64_C(0x7f3d1de93010));
+	CHECK_EQ_U(acc.vio.elem, UINT64_C(0x7f3cc00e9800));
+	CHECK_EQ_U(acc.vio.in_num, 2);
+	CHECK_EQ_U(acc.vio.out_num, 1);
+	CHECK_EQ_U(acc.vio.vdev, 0);
+
+	CHECK_EQ_U(parse("4842@1796466798.492153:" FILL_LINE), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.tid, 4842);
+	CHECK_EQ_U(acc.vio.kind, QEMU_VIRTIO_FILL);
+	CHECK_EQ_U(acc.vio.elem, UINT64_C(0x7f3cc00e9800));
+	CHECK_EQ_U(acc.vio.len, 4097);
+	CHECK_EQ_U(acc.vio.idx, 0);
+
+	CHECK_EQ_U(parse(FLUSH_LINE), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.vio.kind, QEMU_VIRTIO_FLUSH);
+	CHECK_EQ_U(acc.vio.count, 1);
+	CHECK_EQ_U(acc.vio.elem, 0);
+
+	CHECK_EQ_U(parse(BLKR_LINE), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.vio.kind, QEMU_VIRTIO_BLK_READ);
+	CHECK_EQ_U(acc.vio.vdev, UINT64_C(0x55653683e800));
+	CHECK_EQ_U(acc.vio.elem, UINT64_C(0x7f3cc00e9800));
+	CHECK_EQ_U(acc.vio.sector, 0);
+	CHECK_EQ_U(acc.vio.nsectors, 8);
+
+	CHECK_EQ_U(parse(BLKW_LINE "\r"), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.vio.kind, QEMU_VIRTIO_BLK_WRITE);
+	CHECK_EQ_U(acc.vio.sector, 2048);
+	CHECK_EQ_U(acc.vio.nsectors, 1);
+
+	/* Limits, at N and N+1. */
+	CHECK_EQ_U(parse("virtio_queue_notify vdev 0x1 n 65535 vq 0x2"), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.vio.n, 65535);
+	EXPECT_BAD("virtio_queue_notify vdev 0x1 n 65536 vq 0x2", "'n'");
+	CHECK_EQ_U(parse("virtqueue_pop vq 0x1 elem 0x2 in_num 32768 out_num 0"), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(parse("virtqueue_pop vq 0x1 elem 0x2 in_num 16384 out_num 16384"), QEMU_LINE_VIRTIO);
+	EXPECT_BAD("virtqueue_pop vq 0x1 elem 0x2 in_num 16384 out_num 16385", "larger than a ring");
+	EXPECT_BAD("virtqueue_pop vq 0x1 elem 0x2 in_num 32769 out_num 0", "'in_num'");
+	CHECK_EQ_U(parse("virtqueue_fill vq 0x1 elem 0x2 len 4294967295 idx 32767"), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.vio.len, UINT32_MAX);
+	CHECK_EQ_U(acc.vio.idx, 32767);
+	EXPECT_BAD("virtqueue_fill vq 0x1 elem 0x2 len 4294967296 idx 0", "'len'");
+	EXPECT_BAD("virtqueue_fill vq 0x1 elem 0x2 len 1 idx 32768", "'idx'");
+	CHECK_EQ_U(parse("virtqueue_flush vq 0x1 count 32768"), QEMU_LINE_VIRTIO);
+	EXPECT_BAD("virtqueue_flush vq 0x1 count 32769", "'count'");
+	CHECK_EQ_U(parse("virtio_blk_handle_read vdev 0x1 req 0x2 sector 18446744069414584320 nsectors 4294967295"),
+		   QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.vio.nsectors, UINT32_MAX);
+	EXPECT_BAD("virtio_blk_handle_read vdev 0x1 req 0x2 sector 18446744069414584321 nsectors 4294967295",
+		   "past 2^64");
+	EXPECT_BAD("virtio_blk_handle_read vdev 0x1 req 0x2 sector 0 nsectors 4294967296", "'nsectors'");
+	EXPECT_BAD("virtio_blk_handle_write vdev 0x1 req 0x2 sector 18446744073709551616 nsectors 1", "'sector'");
+
+	/* %p of NULL. */
+	CHECK_EQ_U(parse("virtqueue_flush vq (nil) count 0"), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.vio.vq, 0);
+}
+
+/* Every field of every virtio event, malformed one at a time: a bad line
+ * naming the field, never an access or other text. */
+static void test_virtio_malformed(void)
+{
+	static const struct {
+		const char *line;
+		const char *needle;
+	} bad[] = {
+		{ "virtio_queue_notify", "'vdev'" },
+		{ "virtio_queue_notify vdev", "'vdev'" },
+		{ "virtio_queue_notify vdev 55653683e800 n 0 vq 0x7f", "'vdev'" },    /* no 0x */
+		{ "virtio_queue_notify vdev 0x n 0 vq 0x7f", "'vdev'" },
+		{ "virtio_queue_notify vdev 0xzz n 0 vq 0x7f", "'vdev'" },
+		{ "virtio_queue_notify vdev 0x10000000000000000 n 0 vq 0x7f", "'vdev'" }, /* 65 bits */
+		{ "virtio_queue_notify vdev 0x1 n -1 vq 0x7f", "'n'" },
+		{ "virtio_queue_notify vdev 0x1 n 0x1 vq 0x7f", "'n'" },
+		{ "virtio_queue_notify vdev 0x1 n x vq 0x7f", "'n'" },
+		{ "virtio_queue_notify vdev 0x1 vq 0x7f", "'n'" },
+		{ "virtio_queue_notify vdev 0x1 n 0", "'vq'" },
+		{ "virtio_queue_notify vdev 0x1 n 0 vq 12", "'vq'" },
+		{ "virtio_queue_notify vdev 0x1 n 0 vq 0x7f extra", "after the last field" },
+		{ "virtqueue_pop vq 0x1 elem 0x2 in_num 2", "'out_num'" },
+		{ "virtqueue_pop vq 0x1 elem 0x2 out_num 1 in_num 2", "'in_num'" },
+		{ "virtqueue_pop vq 0x1 elem 2 in_num 2 out_num 1", "'elem'" },
+		{ "virtqueue_pop vq 0x1 elem 0x2 in_num 2.5 out_num 1", "'out_num'" },
+		{ "virtqueue_pop vq 0x1 elem 0x2 in_num 2 out_num 18446744073709551616", "'out_num'" },
+		{ "virtqueue_pop elem 0x2 in_num 2 out_num 1", "'vq'" },
+		{ "virtqueue_fill vq 0x1 elem 0x2 len 4097", "'idx'" },
+		{ "virtqueue_fill vq 0x1 elem 0x2 len -1 idx 0", "'len'" },
+		{ "virtqueue_fill vq 0x1 elem (nul) len 1 idx 0", "'elem'" },
+		{ "virtqueue_flush vq 0x1", "'count'" },
+		{ "virtqueue_flush vq 0x1 count", "'count'" },
+		{ "virtqueue_flush vq 0x1 count 1 idx 2", "after the last field" },
+		{ "virtio_blk_handle_read vdev 0x1 req 0x2 sector 0", "'nsectors'" },
+		{ "virtio_blk_handle_read vdev 0x1 sector 0 nsectors 8", "'req'" },
+		{ "virtio_blk_handle_write vdev 0x1 req 0x2 sector 0x10 nsectors 8", "'sector'" },
+		{ "virtio_blk_handle_write vdev 0x1 req 0x2 sector 1 nsectors 8\x01", "'nsectors'" },
+		{ "1@1.x:virtqueue_flush vq 0x1 count 1", "timestamp" },
+		{ "4294967296@1.000000:virtqueue_flush vq 0x1 count 1", "timestamp" }, /* tid past pid_t */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enum qemu_line_kind k = parse(bad[i].line);
+		if (k != QEMU_LINE_BAD || !why || !strstr(why, bad[i].needle))
+			fprintf(stderr, "    \"%s\": kind %d why \"%s\"\n", bad[i].line, (int)k, why ? why : "(null)");
+		CHECK_EQ_U(k, QEMU_LINE_BAD);
+		CHECK(why != NULL && strstr(why, bad[i].needle) != NULL);
+	}
+	/* The largest thread id a pid_t holds. */
+	CHECK_EQ_U(parse("2147483647@1.000000:" FLUSH_LINE), QEMU_LINE_VIRTIO);
+	CHECK_EQ_U(acc.tid, INT32_MAX);
+	CHECK_EQ_U(parse("2147483648@1.000000:" FLUSH_LINE), QEMU_LINE_BAD);
+}
+
+/* Each virtio line cut at every offset: a bad line or (cut inside the
+ * last number) a shorter value, never a crash or other text. */
+static void test_virtio_cuts(void)
+{
+	static const char *const full[] = { NOTIFY_LINE, POP_LINE, FILL_LINE, FLUSH_LINE, BLKR_LINE, BLKW_LINE };
+
+	for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
+		size_t n = strlen(full[i]);
+		size_t name = strcspn(full[i], " ");
+		for (size_t cut = 0; cut < n; cut++) {
+			enum qemu_line_kind k = parse_n(full[i], cut);
+			if (cut < name)
+				CHECK_EQ_U(k, QEMU_LINE_OTHER);
+			else if (k != QEMU_LINE_BAD)
+				CHECK(k == QEMU_LINE_VIRTIO && isxdigit((unsigned char)full[i][cut - 1]));
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_read_line);
@@ -464,5 +625,8 @@ int main(void)
 	RUN(test_nul_bytes);
 	RUN(test_names);
 	RUN(test_other_lines);
+	RUN(test_virtio_lines);
+	RUN(test_virtio_malformed);
+	RUN(test_virtio_cuts);
 	return harness_finish("test_qemu_line");
 }
