@@ -8,7 +8,36 @@
 
 #include "capture/qemu/qemu_line.h"
 #include "capture/qemu/ring_snap.h"
+#include "virtio/mmio_regs.h"
 #include "virtio/virtio.h"
+
+/* A thread's QueueNotify write, waiting for its virtio_queue_notify line. */
+struct pending_notify {
+	uint32_t tid;
+	bool set;
+	uint64_t base;
+	uint32_t value; /* the queue index written (low 16 bits) */
+};
+
+struct vdev_map {
+	uint64_t vdev; /* QEMU's VirtIODevice pointer */
+	uint64_t base;
+	bool untrusted; /* seen for two devices */
+};
+
+struct vq_map {
+	uint64_t vq;   /* QEMU's VirtQueue pointer */
+	uint64_t base;
+	uint32_t n;
+	bool untrusted; /* seen for two queues */
+};
+
+/* An element popped and not yet filled: the queue its blk request is on. */
+struct inflight {
+	uint64_t elem;
+	uint64_t base;
+	uint32_t n;
+};
 
 struct qemu_source {
 	struct qemu_source_cfg cfg;
@@ -17,6 +46,15 @@ struct qemu_source {
 	size_t len;
 	bool overlong; /* the current line outgrew line[]: skip to its end */
 	uint64_t bases[64]; /* device windows seen, for the summary */
+	struct pending_notify pending[QEMU_SOURCE_THREADS_MAX];
+	unsigned n_pending;  /* entries of pending[] in use (set or not) */
+	unsigned n_set;      /* of those, set */
+	struct vdev_map vdevs[QEMU_SOURCE_VDEVS_MAX];
+	unsigned n_vdevs;
+	struct vq_map vqs[QEMU_SOURCE_VQS_MAX];
+	unsigned n_vqs;
+	struct inflight inflight[QEMU_SOURCE_INFLIGHT_MAX];
+	unsigned n_inflight;
 	struct qemu_source_stats st;
 };
 
@@ -97,6 +135,234 @@ static void count_device(struct qemu_source *s, uint64_t base)
 		s->bases[s->st.devices++] = base;
 }
 
+/* --- QEMU's pointers to devices and queues --- */
+
+static struct pending_notify *pending_find(struct qemu_source *s, uint32_t tid)
+{
+	for (unsigned i = 0; i < s->n_pending; i++)
+		if (s->pending[i].tid == tid)
+			return &s->pending[i];
+	return NULL;
+}
+
+/* Thread tid wrote value to QueueNotify at base: its next line should be
+ * the virtio_queue_notify naming QEMU's pointers for that queue. */
+static void pending_set(struct qemu_source *s, uint32_t tid, uint64_t base, uint32_t value)
+{
+	struct pending_notify *p = pending_find(s, tid);
+
+	if (!p) {
+		/* A slot of a thread with nothing pending is reused first. */
+		for (unsigned i = 0; i < s->n_pending && !p; i++)
+			if (!s->pending[i].set)
+				p = &s->pending[i];
+		if (!p && s->n_pending < QEMU_SOURCE_THREADS_MAX)
+			p = &s->pending[s->n_pending++];
+		if (!p) {
+			s->st.map_full++;
+			return;
+		}
+	}
+	if (!p->set)
+		s->n_set++;
+	*p = (struct pending_notify){ .tid = tid, .set = true, .base = base, .value = value };
+}
+
+/* Take (and forget) what thread tid has pending; false if nothing. */
+static bool pending_take(struct qemu_source *s, uint32_t tid, uint64_t *base, uint32_t *value)
+{
+	struct pending_notify *p;
+
+	if (s->n_set == 0 || !(p = pending_find(s, tid)) || !p->set)
+		return false;
+	p->set = false;
+	s->n_set--;
+	*base = p->base;
+	*value = p->value;
+	return true;
+}
+
+static void map_vdev(struct qemu_source *s, uint64_t vdev, uint64_t base)
+{
+	for (unsigned i = 0; i < s->n_vdevs; i++) {
+		struct vdev_map *m = &s->vdevs[i];
+		if (m->vdev != vdev)
+			continue;
+		if (m->base != base && !m->untrusted) {
+			m->untrusted = true;
+			s->st.map_conflicts++;
+		}
+		return;
+	}
+	if (s->n_vdevs == QEMU_SOURCE_VDEVS_MAX) {
+		s->st.map_full++;
+		return;
+	}
+	s->vdevs[s->n_vdevs++] = (struct vdev_map){ .vdev = vdev, .base = base };
+}
+
+static void map_vq(struct qemu_source *s, uint64_t vq, uint64_t base, uint32_t n)
+{
+	for (unsigned i = 0; i < s->n_vqs; i++) {
+		struct vq_map *m = &s->vqs[i];
+		if (m->vq != vq)
+			continue;
+		if ((m->base != base || m->n != n) && !m->untrusted) {
+			m->untrusted = true;
+			s->st.map_conflicts++;
+		}
+		return;
+	}
+	if (s->n_vqs == QEMU_SOURCE_VQS_MAX) {
+		s->st.map_full++;
+		return;
+	}
+	s->vqs[s->n_vqs++] = (struct vq_map){ .vq = vq, .base = base, .n = n };
+	s->st.queues_mapped = s->n_vqs;
+}
+
+/* The device base of vdev, if mapped and trusted. */
+static bool find_vdev(const struct qemu_source *s, uint64_t vdev, uint64_t *base)
+{
+	for (unsigned i = 0; i < s->n_vdevs; i++)
+		if (s->vdevs[i].vdev == vdev) {
+			*base = s->vdevs[i].base;
+			return !s->vdevs[i].untrusted;
+		}
+	return false;
+}
+
+/* The queue vq is, if mapped and trusted. */
+static bool find_vq(const struct qemu_source *s, uint64_t vq, uint64_t *base, uint32_t *n)
+{
+	for (unsigned i = 0; i < s->n_vqs; i++)
+		if (s->vqs[i].vq == vq) {
+			*base = s->vqs[i].base;
+			*n = s->vqs[i].n;
+			return !s->vqs[i].untrusted;
+		}
+	return false;
+}
+
+static struct inflight *inflight_find(struct qemu_source *s, uint64_t elem)
+{
+	for (unsigned i = 0; i < s->n_inflight; i++)
+		if (s->inflight[i].elem == elem)
+			return &s->inflight[i];
+	return NULL;
+}
+
+/* QEMU frees an element after use and malloc hands the address out
+ * again: a pop of a known element replaces it. */
+static void inflight_add(struct qemu_source *s, uint64_t elem, uint64_t base, uint32_t n)
+{
+	struct inflight *f = inflight_find(s, elem);
+
+	if (!f) {
+		if (s->n_inflight == QEMU_SOURCE_INFLIGHT_MAX) {
+			s->st.map_full++;
+			return;
+		}
+		f = &s->inflight[s->n_inflight++];
+	}
+	*f = (struct inflight){ .elem = elem, .base = base, .n = n };
+}
+
+static void inflight_remove(struct qemu_source *s, struct inflight *f)
+{
+	*f = s->inflight[--s->n_inflight];
+}
+
+static void inflight_drop_device(struct qemu_source *s, uint64_t base)
+{
+	for (unsigned i = 0; i < s->n_inflight;)
+		if (s->inflight[i].base == base)
+			inflight_remove(s, &s->inflight[i]);
+		else
+			i++;
+}
+
+static int queue_event(struct qemu_source *s, uint64_t ts, uint64_t base, uint32_t n, enum vmt_queue_step step,
+		       uint64_t token, uint64_t arg0, uint64_t arg1)
+{
+	uint8_t data[VMT_QUEUE_REPORT_BYTES];
+	struct vmt_queue_report q = { .token = token, .arg0 = arg0, .arg1 = arg1 };
+	struct vmt_event ev = {
+		.ts_ns = ts,
+		.type = VMT_EV_QUEUE,
+		.source = VMT_SRC_QEMU,
+		.base = base,
+		.addr = n,
+		.value = step,
+		.len = VMT_QUEUE_REPORT_BYTES,
+		.data = data,
+	};
+
+	vmt_queue_report_encode(&q, data);
+	s->st.reports++;
+	return s->cfg.emit(s->cfg.ctx, &ev);
+}
+
+/* One virtio event line of thread tid (its pending notify already taken
+ * into had_notify/nbase/nvalue). */
+static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint64_t now_ns, bool had_notify,
+			uint64_t nbase, uint32_t nvalue)
+{
+	const struct qemu_virtio *v = &a->vio;
+	uint64_t ts = a->has_time ? a->time_ns : now_ns;
+	uint64_t base, vbase;
+	uint32_t n;
+	struct inflight *f;
+	int r;
+
+	switch (v->kind) {
+	case QEMU_VIRTIO_NOTIFY:
+		s->st.notifies++;
+		if (!had_notify || nvalue != v->n || !v->vdev || !v->vq) {
+			s->st.notifies_unmatched++;
+			return 0;
+		}
+		map_vdev(s, v->vdev, nbase);
+		map_vq(s, v->vq, nbase, v->n);
+		return 0;
+	case QEMU_VIRTIO_POP:
+		if (!find_vq(s, v->vq, &base, &n))
+			break;
+		/* Copy what the device is about to read: with the lockstep
+		 * pipe QEMU's thread waits at its next line while we copy. */
+		if (s->snap) {
+			if ((r = ring_snap_queue(s->snap, base, n, ts)) < 0)
+				return r;
+			s->st.pop_snapshots++;
+		}
+		inflight_add(s, v->elem, base, n);
+		return queue_event(s, ts, base, n, VMT_QSTEP_POP, v->elem, v->in_num, v->out_num);
+	case QEMU_VIRTIO_FILL:
+		if ((f = inflight_find(s, v->elem)) != NULL)
+			inflight_remove(s, f);
+		if (!find_vq(s, v->vq, &base, &n))
+			break;
+		return queue_event(s, ts, base, n, VMT_QSTEP_FILL, v->elem, v->len, v->idx);
+	case QEMU_VIRTIO_FLUSH:
+		if (!find_vq(s, v->vq, &base, &n))
+			break;
+		return queue_event(s, ts, base, n, VMT_QSTEP_FLUSH, 0, v->count, 0);
+	case QEMU_VIRTIO_BLK_READ:
+	case QEMU_VIRTIO_BLK_WRITE:
+		if (!find_vdev(s, v->vdev, &vbase))
+			break;
+		if (!(f = inflight_find(s, v->elem)) || f->base != vbase) {
+			s->st.reports_no_pop++;
+			return 0;
+		}
+		return queue_event(s, ts, vbase, f->n,
+				   v->kind == QEMU_VIRTIO_BLK_READ ? VMT_QSTEP_BLK_READ : VMT_QSTEP_BLK_WRITE, v->elem,
+				   v->sector, v->nsectors);
+	}
+	s->st.reports_unmapped++;
+	return 0;
+}
+
 static int access_event(struct qemu_source *s, const struct qemu_access *a, uint64_t now_ns)
 {
 	uint64_t base = a->addr & ~(uint64_t)(VIRTIO_MMIO_REGION_SIZE - 1);
@@ -119,6 +385,10 @@ static int access_event(struct qemu_source *s, const struct qemu_access *a, uint
 	};
 	s->st.accesses++;
 	count_device(s, base);
+	if (a->write && a->size == 4 && off == MMIO_QUEUE_NOTIFY)
+		pending_set(s, a->tid, base, (uint32_t)a->value & 0xffffu);
+	else if (a->write && off == MMIO_STATUS && a->value == 0)
+		inflight_drop_device(s, base); /* a reset abandons the device's elements */
 	return s->cfg.emit(s->cfg.ctx, &ev);
 }
 
@@ -127,15 +397,28 @@ static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_
 	struct qemu_access a;
 	const char *why;
 
+	enum qemu_line_kind kind;
+	uint64_t nbase = 0;
+	uint32_t nvalue = 0;
+	bool had_notify = false;
+
 	s->st.lines++;
 	if (s->overlong)
 		return bad_line(s, line, len, "line longer than 4096 bytes", now_ns);
-	switch (qemu_line_parse(line, len, &a, &why)) {
+	kind = qemu_line_parse(line, len, &a, &why);
+	/* A QueueNotify write waits for the thread's very next access or
+	 * virtio line; other text does not count (a user's own -trace
+	 * events may come between). */
+	if (kind == QEMU_LINE_ACCESS || kind == QEMU_LINE_VIRTIO)
+		had_notify = pending_take(s, a.tid, &nbase, &nvalue);
+	switch (kind) {
 	case QEMU_LINE_ACCESS:
 		if (strcmp(a.name, QEMU_SOURCE_REGION) == 0)
 			return access_event(s, &a, now_ns);
 		s->st.other++;
 		return 0;
+	case QEMU_LINE_VIRTIO:
+		return virtio_event(s, &a, now_ns, had_notify, nbase, nvalue);
 	case QEMU_LINE_BAD:
 		return bad_line(s, line, len, why, now_ns);
 	default:
@@ -186,8 +469,9 @@ int qemu_source_end(struct qemu_source *s, uint64_t now_ns)
 	if (kind == QEMU_LINE_ACCESS) {
 		/* Complete up to its closing quote: only the newline is missing. */
 		r = one_line(s, s->line, s->len, now_ns);
-	} else if (kind == QEMU_LINE_BAD) {
-		/* A last line without its newline: QEMU was cut off mid-write. */
+	} else if (kind == QEMU_LINE_BAD || kind == QEMU_LINE_VIRTIO) {
+		/* A last line without its newline: QEMU was cut off mid-write
+		 * (a virtio line's last number may be cut: not used). */
 		s->st.lines++;
 		r = bad_line(s, s->line, s->len, "last line cut short (no newline)", now_ns);
 	}

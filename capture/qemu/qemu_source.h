@@ -10,6 +10,20 @@
  * not parse is a lost event: a VMT_EV_MARKER says which line and why, and
  * a VMT_EV_LOST counts it.
  *
+ * QEMU's virtio trace events become VMT_EV_QUEUE events, the device's own
+ * report of each step (event.h).  QEMU names devices and queues by its
+ * own pointers, so they are learnt first: a virtio_queue_notify line
+ * (vdev, n, vq) written by thread T right after T's virtio-mmio write of n
+ * to QueueNotify at base B maps vdev to B and vq to queue n of B.  Then
+ * virtqueue_pop / _fill / _flush (by vq) and virtio_blk_handle_read /
+ * _write (by vdev, and the queue the request's element was popped from)
+ * become reports; reports on a pointer not mapped, or no longer trusted
+ * (seen for two devices or queues), are counted and not emitted.  Before
+ * a pop, the queue's newly available chains are copied (ring_snap_queue),
+ * so the copy precedes the pop in the trace.  A virtio line that does not
+ * parse is counted as bad, with no lost event (no register access was
+ * lost).
+ *
  * Errors: 0, -ENOMEM (qemu_source_new), or the emit callback's negative
  * error passed back unchanged; a line that does not parse is input,
  * recorded as a lost event, never an error. */
@@ -21,10 +35,20 @@
 #include <stdint.h>
 
 #include "capture/event.h"
+#include "capture/qemu/ring_snap.h"
 
 struct guest_ram;
 
 #define QEMU_SOURCE_REGION "virtio-mmio"
+
+/* Bounds of what the virtio mapping remembers (all fixed-size): devices
+ * (vdev pointers), queues (vq pointers), threads with a QueueNotify write
+ * awaiting its virtio_queue_notify line, and elements popped and not yet
+ * filled (QEMU's in-flight requests; a blk queue holds at most 1024). */
+#define QEMU_SOURCE_VDEVS_MAX RING_SNAP_DEVICES_MAX
+#define QEMU_SOURCE_VQS_MAX (RING_SNAP_DEVICES_MAX * RING_SNAP_QUEUES_MAX)
+#define QEMU_SOURCE_THREADS_MAX 64
+#define QEMU_SOURCE_INFLIGHT_MAX 4096
 
 /* Receives each event (borrowed data); a negative return is passed back. */
 typedef int (*qemu_source_emit_fn)(void *ctx, const struct vmt_event *ev);
@@ -44,6 +68,16 @@ struct qemu_source_stats {
 	uint64_t first_bad_line; /* 1-based line number, 0 if none */
 	char first_bad_why[96];
 	unsigned devices;   /* distinct virtio-mmio windows accessed */
+	/* The virtio events (QEMU's own report of each queue step). */
+	uint64_t reports;          /* VMT_EV_QUEUE events emitted */
+	uint64_t reports_unmapped; /* on a vq or vdev not mapped or not trusted: not emitted */
+	uint64_t reports_no_pop;   /* blk reports whose element's pop was not seen: not emitted */
+	uint64_t notifies;         /* virtio_queue_notify lines */
+	uint64_t notifies_unmatched; /* not right after their thread's QueueNotify write of n */
+	unsigned queues_mapped;    /* vq pointers mapped to a device's queue */
+	uint64_t map_conflicts;    /* a pointer seen for two devices or queues: untrusted from then on */
+	uint64_t map_full;         /* mappings, threads or in-flight elements past their bound */
+	uint64_t pop_snapshots;    /* ring copies taken at a pop */
 	uint64_t snapshots; /* snapshot triggers */
 	uint64_t snapshot_bytes;
 };

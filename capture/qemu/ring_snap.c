@@ -593,3 +593,20 @@ int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool writ
 	}
 	return r;
 }
+
+int ring_snap_queue(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts_ns)
+{
+	/* Only a device the register accesses made known: a pop names no
+	 * device to start following. */
+	for (unsigned i = 0; i < s->n_dev; i++) {
+		if (s->dev[i]->base != base)
+			continue;
+		if (qi >= RING_SNAP_QUEUES_MAX)
+			return 0;
+		s->ts_ns = ts_ns;
+		s->budget = RING_SNAP_TRIGGER_MAX;
+		s->stats.triggers++;
+		return snap_queue(s, s->dev[i], &s->dev[i]->q[qi]);
+	}
+	return 0;
+}

@@ -47,7 +47,7 @@ _Static_assert(RING_SNAP_DEVICES_MAX <= VMT_TRACE_DEVICES_MAX, "ring snapshots f
 typedef int (*ring_snap_emit_fn)(void *ctx, const struct vmt_event *ev);
 
 struct ring_snap_stats {
-	uint64_t triggers;  /* notifies and status reads that took a snapshot */
+	uint64_t triggers;  /* notifies, status reads and ring_snap_queue calls that took a snapshot */
 	uint64_t events;    /* VMT_EV_MEM events emitted */
 	uint64_t bytes;     /* bytes copied out of guest RAM */
 	uint64_t truncated; /* buffers or triggers cut short by a budget */
@@ -64,6 +64,13 @@ int ring_snap_new(struct ring_snap **out, const struct guest_ram *ram, ring_snap
  * the emit callback's negative error. */
 int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool write, uint32_t width,
 		     uint64_t value, uint64_t ts_ns);
+
+/* Copy queue qi of the device at base now, as a QueueNotify write of qi
+ * would (the chains made available and used since the last copy, then
+ * the rings): for a device about to pop a chain, so the copy is what it
+ * reads.  A device or queue not followed copies nothing.  Returns 0 or the
+ * emit callback's negative error. */
+int ring_snap_queue(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts_ns);
 
 void ring_snap_get_stats(const struct ring_snap *s, struct ring_snap_stats *st);
 void ring_snap_free(struct ring_snap *s); /* NULL is a no-op */

@@ -715,6 +715,357 @@ static void test_snapshots(void)
 	gmem_release(&gm);
 }
 
+/* --- QEMU's virtio events: pointers mapped from QueueNotify, reports --- */
+
+#define VDEV_A "0x55653683e800"
+#define VQ_A0 "0x7f3d1de93010"
+#define VDEV_B "0x556536a5c5b0"
+#define VQ_B1 "0x7f3d1c69b010"
+#define ELEM1 "0x7f3cc00e9800"
+
+/* Thread tid writes value to QueueNotify of the window at base. */
+static int feed_notify_write(struct fixture *f, unsigned tid, uint64_t base, unsigned value)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line),
+		 "%u@10.000001:memory_region_ops_write cpu 0 mr 0x1 addr 0x%llx value 0x%x size 4 name 'virtio-mmio'\n",
+		 tid, (unsigned long long)(base + MMIO_QUEUE_NOTIFY), value);
+	return feed(f, line);
+}
+
+static void check_queue(const struct vmt_event *e, uint64_t base, uint64_t qi, enum vmt_queue_step step,
+			uint64_t token, uint64_t arg0, uint64_t arg1)
+{
+	struct vmt_queue_report q = { 0 };
+
+	CHECK_EQ_U(e->type, VMT_EV_QUEUE);
+	CHECK_EQ_U(e->source, VMT_SRC_QEMU);
+	CHECK_EQ_U(e->base, base);
+	CHECK_EQ_U(e->addr, qi);
+	CHECK_EQ_U(e->value, step);
+	CHECK_EQ_U(e->len, VMT_QUEUE_REPORT_BYTES);
+	CHECK_EQ_U(vmt_queue_report_decode(&q, e->data, e->len), 0);
+	CHECK_EQ_U(q.token, token);
+	CHECK_EQ_U(q.arg0, arg0);
+	CHECK_EQ_U(q.arg1, arg1);
+}
+
+/* The boot sample's sequence: notify write, notify line, pop, blk read
+ * on the vCPU thread; fill and flush on the I/O thread. */
+static void test_virtio_reports(void)
+{
+	struct fixture f;
+
+	if (!fx_open(&f, NULL))
+		return;
+	CHECK_EQ_U(feed_notify_write(&f, 4844, 0xfeb02e00u, 0), 0);
+	CHECK_EQ_U(feed(&f, "4844@1796466798.491909:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"
+			    "4844@1796466798.491935:virtqueue_pop vq " VQ_A0 " elem " ELEM1 " in_num 2 out_num 1\n"
+			    "4844@1796466798.491939:virtio_blk_handle_read vdev " VDEV_A " req " ELEM1
+			    " sector 0 nsectors 8\n"
+			    "4842@1796466798.492143:virtio_blk_rw_complete vdev " VDEV_A " req " ELEM1 " ret 0\n"
+			    "4842@1796466798.492153:virtqueue_fill vq " VQ_A0 " elem " ELEM1 " len 4097 idx 0\n"
+			    "4842@1796466798.492158:virtqueue_flush vq " VQ_A0 " count 1\n"), 0);
+	CHECK_EQ_U(f.log.n, 5);
+	if (f.log.n == 5) {
+		CHECK_EQ_U(f.log.ev[0].type, VMT_EV_MMIO);
+		check_queue(&f.log.ev[1], 0xfeb02e00u, 0, VMT_QSTEP_POP, UINT64_C(0x7f3cc00e9800), 2, 1);
+		CHECK_EQ_U(f.log.ev[1].ts_ns, UINT64_C(1796466798491935000));
+		check_queue(&f.log.ev[2], 0xfeb02e00u, 0, VMT_QSTEP_BLK_READ, UINT64_C(0x7f3cc00e9800), 0, 8);
+		check_queue(&f.log.ev[3], 0xfeb02e00u, 0, VMT_QSTEP_FILL, UINT64_C(0x7f3cc00e9800), 4097, 0);
+		check_queue(&f.log.ev[4], 0xfeb02e00u, 0, VMT_QSTEP_FLUSH, 0, 1, 0);
+		CHECK_EQ_U(f.log.ev[4].ts_ns, UINT64_C(1796466798492158000));
+	} else {
+		evlog_dump(&f.log, "reports");
+	}
+	struct qemu_source_stats st = stats(&f);
+	CHECK_EQ_U(st.reports, 4);
+	CHECK_EQ_U(st.notifies, 1);
+	CHECK_EQ_U(st.notifies_unmatched, 0);
+	CHECK_EQ_U(st.queues_mapped, 1);
+	CHECK_EQ_U(st.reports_unmapped, 0);
+	CHECK_EQ_U(st.bad, 0);
+	CHECK_EQ_U(st.other, 1);
+	CHECK_EQ_U(st.pop_snapshots, 0); /* no guest RAM */
+
+	/* A blk write on a request whose pop was not seen: not emitted. */
+	evlog_clear(&f.log);
+	CHECK_EQ_U(feed(&f, "virtio_blk_handle_write vdev " VDEV_A " req 0x1234 sector 2048 nsectors 1\n"), 0);
+	CHECK_EQ_U(f.log.n, 0);
+	CHECK_EQ_U(stats(&f).reports_no_pop, 1);
+	/* The element was filled: its token is forgotten too. */
+	CHECK_EQ_U(feed(&f, "virtio_blk_handle_write vdev " VDEV_A " req " ELEM1 " sector 2048 nsectors 1\n"), 0);
+	CHECK_EQ_U(f.log.n, 0);
+	CHECK_EQ_U(stats(&f).reports_no_pop, 2);
+	/* A popped element, then a device reset (Status 0): forgotten. */
+	CHECK_EQ_U(feed(&f, "virtqueue_pop vq " VQ_A0 " elem 0x42 in_num 1 out_num 1\n"
+			    "memory_region_ops_write cpu 0 mr 0x1 addr 0xfeb02e70 value 0x0 size 4 name 'virtio-mmio'\n"
+			    "virtio_blk_handle_write vdev " VDEV_A " req 0x42 sector 1 nsectors 1\n"), 0);
+	CHECK_EQ_U(evlog_count(&f.log, VMT_EV_QUEUE), 1);
+	CHECK_EQ_U(stats(&f).reports_no_pop, 3);
+	CHECK_EQ_U(qemu_source_end(f.src, NOW), 0);
+	fx_close(&f);
+}
+
+/* A notify line maps pointers only right after its own thread's write of
+ * the same queue index; anything else leaves them unknown, and reports on
+ * unknown pointers are counted, not emitted. */
+static void test_virtio_mapping_thread(void)
+{
+	struct fixture f;
+
+	if (!fx_open(&f, NULL))
+		return;
+	/* Another thread's notify line. */
+	CHECK_EQ_U(feed_notify_write(&f, 10, 0xfeb02e00u, 0), 0);
+	CHECK_EQ_U(feed(&f, "11@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	/* Another queue index than written. */
+	CHECK_EQ_U(feed_notify_write(&f, 12, 0xfeb02e00u, 1), 0);
+	CHECK_EQ_U(feed(&f, "12@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	/* An access of the same thread in between. */
+	CHECK_EQ_U(feed_notify_write(&f, 13, 0xfeb02e00u, 0), 0);
+	CHECK_EQ_U(feed(&f, "13@10.000002:memory_region_ops_read cpu 0 mr 0x1 addr 0x3f8 value 0x0 size 1 name 'serial'\n"
+			    "13@10.000003:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	/* A notify without any write. */
+	CHECK_EQ_U(feed(&f, "14@10.000003:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	/* A 2-byte write is not a QueueNotify write. */
+	CHECK_EQ_U(feed(&f, "15@10.000001:memory_region_ops_write cpu 0 mr 0x1 addr 0xfeb02e50 value 0x0 size 2 "
+			    "name 'virtio-mmio'\n"
+			    "15@10.000003:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	struct qemu_source_stats st = stats(&f);
+	CHECK_EQ_U(st.notifies, 5);
+	CHECK_EQ_U(st.notifies_unmatched, 5);
+	CHECK_EQ_U(st.queues_mapped, 0);
+	evlog_clear(&f.log);
+	CHECK_EQ_U(feed(&f, "virtqueue_pop vq " VQ_A0 " elem " ELEM1 " in_num 2 out_num 1\n"
+			    "virtio_blk_handle_read vdev " VDEV_A " req " ELEM1 " sector 0 nsectors 8\n"
+			    "virtqueue_fill vq " VQ_A0 " elem " ELEM1 " len 1 idx 0\n"
+			    "virtqueue_flush vq " VQ_A0 " count 1\n"), 0);
+	CHECK_EQ_U(f.log.n, 0);
+	st = stats(&f);
+	CHECK_EQ_U(st.reports, 0);
+	CHECK_EQ_U(st.reports_unmapped, 4);
+
+	/* Other text of the thread in between does not break the pair (a
+	 * user's own -trace events). */
+	CHECK_EQ_U(feed_notify_write(&f, 16, 0xfeb02e00u, 0), 0);
+	CHECK_EQ_U(feed(&f, "16@10.000002:virtio_mmio_queue_write value 0x0 max 0x100\n"
+			    "16@10.000003:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"
+			    "virtqueue_flush vq " VQ_A0 " count 2\n"), 0);
+	CHECK_EQ_U(stats(&f).queues_mapped, 1);
+	CHECK_EQ_U(evlog_count(&f.log, VMT_EV_QUEUE), 1);
+	fx_close(&f);
+}
+
+/* Two vCPU threads kick two devices, their lines interleaved: each notify
+ * line pairs with its own thread's write. */
+static void test_virtio_two_threads(void)
+{
+	struct fixture f;
+
+	if (!fx_open(&f, NULL))
+		return;
+	CHECK_EQ_U(feed_notify_write(&f, 21, 0xfeb02e00u, 0), 0);
+	CHECK_EQ_U(feed_notify_write(&f, 22, 0xfeb02c00u, 1), 0);
+	CHECK_EQ_U(feed(&f, "22@10.000002:virtio_queue_notify vdev " VDEV_B " n 1 vq " VQ_B1 "\n"
+			    "21@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"
+			    "22@10.000003:virtqueue_pop vq " VQ_B1 " elem 0x1000 in_num 1 out_num 0\n"
+			    "21@10.000003:virtqueue_pop vq " VQ_A0 " elem 0x2000 in_num 2 out_num 1\n"
+			    "21@10.000004:virtio_blk_handle_write vdev " VDEV_A " req 0x2000 sector 7 nsectors 2\n"
+			    "30@10.000005:virtqueue_fill vq " VQ_B1 " elem 0x1000 len 64 idx 0\n"), 0);
+	CHECK_EQ_U(f.log.n, 6);
+	if (f.log.n == 6) {
+		check_queue(&f.log.ev[2], 0xfeb02c00u, 1, VMT_QSTEP_POP, 0x1000, 1, 0);
+		check_queue(&f.log.ev[3], 0xfeb02e00u, 0, VMT_QSTEP_POP, 0x2000, 2, 1);
+		check_queue(&f.log.ev[4], 0xfeb02e00u, 0, VMT_QSTEP_BLK_WRITE, 0x2000, 7, 2);
+		check_queue(&f.log.ev[5], 0xfeb02c00u, 1, VMT_QSTEP_FILL, 0x1000, 64, 0);
+	} else {
+		evlog_dump(&f.log, "two threads");
+	}
+	/* A blk report naming one device with the element of another: no. */
+	CHECK_EQ_U(feed(&f, "22@10.000006:virtqueue_pop vq " VQ_B1 " elem 0x3000 in_num 1 out_num 0\n"
+			    "22@10.000007:virtio_blk_handle_read vdev " VDEV_A " req 0x3000 sector 0 nsectors 1\n"), 0);
+	CHECK_EQ_U(stats(&f).reports_no_pop, 1);
+	CHECK_EQ_U(stats(&f).queues_mapped, 2);
+	fx_close(&f);
+}
+
+/* A pointer seen for two queues or devices is not trusted from then on;
+ * the maps are bounded. */
+static void test_virtio_conflicts_and_bounds(void)
+{
+	struct fixture f;
+	char line[256];
+
+	if (!fx_open(&f, NULL))
+		return;
+	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02e00u, 0), 0);
+	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	/* The same vq for queue 1 of the same device. */
+	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02e00u, 1), 0);
+	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 1 vq " VQ_A0 "\n"), 0);
+	/* The same vdev for another device. */
+	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02c00u, 0), 0);
+	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_B1 "\n"), 0);
+	struct qemu_source_stats st = stats(&f);
+	CHECK_EQ_U(st.map_conflicts, 2);
+	evlog_clear(&f.log);
+	CHECK_EQ_U(feed(&f, "virtqueue_flush vq " VQ_A0 " count 1\n"
+			    "virtqueue_pop vq " VQ_B1 " elem 0x10 in_num 1 out_num 1\n"
+			    "virtio_blk_handle_read vdev " VDEV_A " req 0x10 sector 0 nsectors 1\n"), 0);
+	/* Only the pop on the trusted vq. */
+	CHECK_EQ_U(evlog_count(&f.log, VMT_EV_QUEUE), 1);
+	CHECK_EQ_U(stats(&f).reports_unmapped, 2);
+	/* A conflict is counted once per pointer. */
+	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02e00u, 2), 0);
+	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 2 vq " VQ_A0 "\n"), 0);
+	CHECK_EQ_U(stats(&f).map_conflicts, 2);
+	fx_close(&f);
+
+	/* Devices: QEMU_SOURCE_VDEVS_MAX mapped, the next one refused. */
+	if (!fx_open(&f, NULL))
+		return;
+	for (unsigned i = 0; i <= QEMU_SOURCE_VDEVS_MAX; i++) {
+		uint64_t base = UINT64_C(0x10000000) + (uint64_t)i * 0x200;
+		CHECK_EQ_U(feed_notify_write(&f, 1, base, 0), 0);
+		snprintf(line, sizeof(line), "1@10.000002:virtio_queue_notify vdev 0x%x n 0 vq 0x%x\n", 0x1000 + i,
+			 0x9000 + i);
+		CHECK_EQ_U(feed(&f, line), 0);
+	}
+	st = stats(&f);
+	CHECK_EQ_U(st.map_full, 1);
+	CHECK_EQ_U(st.queues_mapped, QEMU_SOURCE_VDEVS_MAX + 1);
+	/* The device past the bound has its queue mapped but no vdev: a blk
+	 * report on it is unmapped. */
+	snprintf(line, sizeof(line), "virtqueue_pop vq 0x%x elem 0x5 in_num 1 out_num 1\n"
+		 "virtio_blk_handle_read vdev 0x%x req 0x5 sector 0 nsectors 1\n",
+		 0x9000 + QEMU_SOURCE_VDEVS_MAX, 0x1000 + QEMU_SOURCE_VDEVS_MAX);
+	CHECK_EQ_U(feed(&f, line), 0);
+	CHECK_EQ_U(stats(&f).reports_unmapped, 1);
+	fx_close(&f);
+
+	/* Threads with a notify write pending: QEMU_SOURCE_THREADS_MAX. */
+	if (!fx_open(&f, NULL))
+		return;
+	for (unsigned i = 0; i <= QEMU_SOURCE_THREADS_MAX; i++)
+		CHECK_EQ_U(feed_notify_write(&f, 100 + i, 0xfeb02e00u, 0), 0);
+	CHECK_EQ_U(stats(&f).map_full, 1);
+	/* A thread done with its notify frees its slot. */
+	CHECK_EQ_U(feed(&f, "100@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	CHECK_EQ_U(feed_notify_write(&f, 500, 0xfeb02c00u, 1), 0);
+	CHECK_EQ_U(feed(&f, "500@10.000002:virtio_queue_notify vdev " VDEV_B " n 1 vq " VQ_B1 "\n"), 0);
+	CHECK_EQ_U(stats(&f).map_full, 1);
+	CHECK_EQ_U(stats(&f).queues_mapped, 2);
+	fx_close(&f);
+
+	/* In-flight elements: QEMU_SOURCE_INFLIGHT_MAX remembered. */
+	if (!fx_open(&f, NULL))
+		return;
+	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02e00u, 0), 0);
+	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	for (unsigned i = 0; i <= QEMU_SOURCE_INFLIGHT_MAX; i++) {
+		snprintf(line, sizeof(line), "virtqueue_pop vq " VQ_A0 " elem 0x%x in_num 1 out_num 1\n", 0x100000 + i);
+		CHECK_EQ_U(feed(&f, line), 0);
+	}
+	CHECK_EQ_U(stats(&f).map_full, 1);
+	CHECK_EQ_U(stats(&f).reports, QEMU_SOURCE_INFLIGHT_MAX + 1); /* the pops are all reported */
+	snprintf(line, sizeof(line), "virtio_blk_handle_read vdev " VDEV_A " req 0x%x sector 0 nsectors 1\n"
+		 "virtio_blk_handle_read vdev " VDEV_A " req 0x%x sector 0 nsectors 1\n",
+		 0x100000 + QEMU_SOURCE_INFLIGHT_MAX - 1, 0x100000 + QEMU_SOURCE_INFLIGHT_MAX);
+	CHECK_EQ_U(feed(&f, line), 0);
+	CHECK_EQ_U(stats(&f).reports_no_pop, 1);
+	fx_close(&f);
+}
+
+/* A malformed virtio line is a bad line, not a lost register access. */
+static void test_virtio_bad_lines(void)
+{
+	struct fixture f;
+
+	if (!fx_open(&f, NULL))
+		return;
+	CHECK_EQ_U(feed(&f, "virtqueue_pop vq 0x1 elem 0x2 in_num 2\n"
+			    "virtqueue_flush vq 0x1 count 1"), 0);
+	/* The last line has no newline: its number may be cut. */
+	CHECK_EQ_U(qemu_source_end(f.src, NOW), 0);
+	struct qemu_source_stats st = stats(&f);
+	CHECK_EQ_U(st.bad, 2);
+	CHECK_EQ_U(st.lost, 0);
+	CHECK_EQ_U(st.first_bad_line, 1);
+	CHECK(strstr(st.first_bad_why, "out_num") != NULL);
+	CHECK_EQ_U(f.log.n, 0);
+	fx_close(&f);
+}
+
+/* A pop copies its queue's new chains first: the copies precede the pop. */
+static void test_virtio_pop_copies(void)
+{
+	struct guest_mem gm;
+	struct guest_ram ram;
+	struct ring_builder rb;
+	struct fixture f;
+
+	if (gmem_init(&gm, 0, RAM_SIZE) != 0) {
+		CHECK(!"gmem_init failed");
+		return;
+	}
+	guest_ram_wrap(&ram, gm.ram, RAM_SIZE, RAM_SIZE);
+	if (rb_init_modern(&rb, &gm, QN, RING_GPA) != 0 || !fx_open(&f, &ram)) {
+		CHECK(!"set-up failed");
+		gmem_release(&gm);
+		return;
+	}
+	CHECK_EQ_U(feed_acc(&f, false, MMIO_VERSION, 2), 0);
+	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_SEL, 0), 0);
+	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_NUM, QN), 0);
+	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DESC_LOW, rb.desc), 0);
+	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DRIVER_LOW, rb.avail), 0);
+	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DEVICE_LOW, rb.used), 0);
+	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_READY, 1), 0);
+	/* The notify that maps the pointers (the ring is still empty). */
+	CHECK_EQ_U(feed(&f, "7@10.000001:memory_region_ops_write cpu 0 mr 0x1 addr 0xfeb02e50 value 0x0 size 4 "
+			    "name 'virtio-mmio'\n"
+			    "7@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	CHECK_EQ_U(stats(&f).queues_mapped, 1);
+	/* The driver makes a chain available after the notify was read
+	 * (the device pops it later, from its own thread). */
+	memset(gm.ram + BUF_GPA, 0x77, 32);
+	struct rb_seg seg = { BUF_GPA, 32, false };
+	CHECK(rb_submit(&rb, &seg, 1) == 0);
+	evlog_clear(&f.log);
+	CHECK_EQ_U(feed(&f, "8@10.000005:virtqueue_pop vq " VQ_A0 " elem " ELEM1 " in_num 0 out_num 1\n"), 0);
+	/* desc table, the buffer, avail ring, then the pop */
+	CHECK_EQ_U(f.log.n, 4);
+	if (f.log.n == 4) {
+		for (size_t i = 0; i < 3; i++) {
+			CHECK_EQ_U(f.log.ev[i].type, VMT_EV_MEM);
+			CHECK_EQ_U(f.log.ev[i].ts_ns, UINT64_C(10000005000));
+		}
+		CHECK_EQ_U(f.log.ev[1].addr, BUF_GPA);
+		CHECK(memcmp(f.log.ev[1].data, gm.ram + BUF_GPA, 32) == 0);
+		CHECK_EQ_U(f.log.ev[2].addr, rb.avail);
+		check_queue(&f.log.ev[3], 0xfeb02e00u, 0, VMT_QSTEP_POP, UINT64_C(0x7f3cc00e9800), 0, 1);
+	} else {
+		evlog_dump(&f.log, "pop");
+	}
+	CHECK_EQ_U(stats(&f).pop_snapshots, 1);
+	/* Nothing new: a second pop copies no chain again. */
+	evlog_clear(&f.log);
+	CHECK_EQ_U(feed(&f, "8@10.000006:virtqueue_pop vq " VQ_A0 " elem 0x99 in_num 0 out_num 1\n"), 0);
+	CHECK_EQ_U(f.log.n, 1);
+	/* An emit error of the copy reaches the caller; no pop emitted. */
+	CHECK(rb_submit(&rb, &seg, 1) >= 0);
+	evlog_clear(&f.log);
+	f.log.fail_at = 2;
+	f.log.fail_rc = -EIO;
+	CHECK_EQ_U(feed(&f, "8@10.000007:virtqueue_pop vq " VQ_A0 " elem 0x98 in_num 0 out_num 1\n"), (uint64_t)-EIO);
+	CHECK_EQ_U(evlog_count(&f.log, VMT_EV_QUEUE), 0);
+	fx_close(&f);
+	rb_release(&rb);
+	gmem_release(&gm);
+}
+
 int main(void)
 {
 	RUN(test_real_lines);
@@ -727,5 +1078,11 @@ int main(void)
 	RUN(test_chunking);
 	RUN(test_emit_errors);
 	RUN(test_snapshots);
+	RUN(test_virtio_reports);
+	RUN(test_virtio_mapping_thread);
+	RUN(test_virtio_two_threads);
+	RUN(test_virtio_conflicts_and_bounds);
+	RUN(test_virtio_bad_lines);
+	RUN(test_virtio_pop_copies);
 	return harness_finish("test_qemu_source");
 }
