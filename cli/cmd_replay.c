@@ -28,7 +28,10 @@ static void usage(FILE *f)
 		"Traces from the built-in emulator replay exactly. Traces from QEMU or BPF\n"
 		"replay against another implementation: their device side is compared\n"
 		"through register reads and the recorded ring snapshots (best-effort copies:\n"
-		"a differing buffer byte there is counted, not failed).\n"
+		"a differing buffer byte there is counted, not failed). From a device's\n"
+		"first torn copy (an anomaly the decoder recorded on one of its queues) on,\n"
+		"that device replays registers only: its ring contents are unverified, its\n"
+		"register reads still compared; the report names the device and the seq.\n"
 		"\n"
 		"options:\n"
 		"  -u, --until SEQ        replay events up to and including SEQ\n"
@@ -52,7 +55,9 @@ static void usage(FILE *f)
 		"                         events_total, events_replayed, events_skipped,\n"
 		"                         failures_taken_over, last_seq, divergences,\n"
 		"                         declared, unverified, not_compared, not_replayed,\n"
-		"                         stopped_at_first, milliseconds, devices[],\n"
+		"                         devices_unverified, stopped_at_first,\n"
+		"                         milliseconds, devices[] (unverified_from,\n"
+		"                         torn_copy: seq, queue, rule, message),\n"
 		"                         first_divergence, all_divergences[],\n"
 		"                         declared_differences[], first_unverified; a\n"
 		"                         divergence has seq, device, device_name, kind,\n"
@@ -74,10 +79,11 @@ static void usage(FILE *f)
 		"device with VIRTIO_BLK_F_MQ negotiated stop the replay before it starts.\n"
 		"Empty transports (DeviceID 0) are listed in one line: nothing to replay.\n"
 		"\n"
-		"Exit status: 0 the device side matched (declared differences aside),\n"
-		"1 it diverged, 2 the trace could not be replayed (the reason is printed:\n"
-		"not a trace.db, a damaged row, lost events, a device left out, no device\n"
-		"the emulator models, queues set up but no ring contents recorded: try\n"
+		"Exit status: 0 the device side matched (declared differences aside; a\n"
+		"device unverified after a torn copy is not a divergence), 1 it diverged,\n"
+		"2 the trace could not be replayed (the reason is printed: not a\n"
+		"trace.db, a damaged row, lost events, a device left out, no device the\n"
+		"emulator models, queues set up but no ring contents recorded: try\n"
 		"--registers-only) or an argument is wrong (an --expect-file that is\n"
 		"missing, unreadable or a directory).\n"
 		"\n"
@@ -194,6 +200,9 @@ int cmd_replay(int argc, char **argv)
 			res.registers_only ? " (registers only)" : "", res.divergences, res.divergences == 1 ? "" : "s");
 		if (res.not_replayed)
 			fprintf(stdout, ", %u device%s not replayed", res.not_replayed, res.not_replayed == 1 ? "" : "s");
+		if (res.devices_unverified)
+			fprintf(stdout, ", %u device%s unverified from a torn copy", res.devices_unverified,
+				res.devices_unverified == 1 ? "" : "s");
 		if (res.n_divs)
 			fprintf(stdout, " (first at seq %" PRIu64 ": %s %s)", res.divs[0].seq, res.divs[0].kind, res.divs[0].where);
 		fputc('\n', stdout);

@@ -114,6 +114,26 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 			one_line(f, &res->decl[i]);
 		fputc('\n', f);
 	}
+	if (res->devices_unverified) {
+		fprintf(f, "ring contents unverified (torn copies: the recorder copied the rings while the guest ran, "
+			"and the decoder found a copy that cannot be what the device used; from there the device "
+			"replayed registers only):\n");
+		for (unsigned i = 0; i < res->n_devices; i++) {
+			const struct replay_device_info *di = &res->devices[i];
+			char name[512];
+			if (!di->unverified)
+				continue;
+			fprintf(f, "  %s: ring contents unverified from seq %" PRIu64 " (torn copy: anomaly %s at seq %" PRIu64
+				"); registers compared %s\n", term_escape((const unsigned char *)di->name, name, sizeof(name)),
+				di->unverified_from, di->torn_rule, di->torn_seq,
+				res->stopped ? "until the replay stopped" : "to the end");
+			fprintf(f, "      queue %u: %s\n", di->torn_queue, di->torn_message);
+			if (di->failure_masked)
+				fprintf(f, "      the emulated device had already failed on ring contents: DEVICE_NEEDS_RESET and "
+					"the configuration-change interrupt are not compared until the driver resets it\n");
+		}
+		fputc('\n', f);
+	}
 	if (res->unverified) {
 		const struct replay_div *u = &res->first_unverified;
 		fprintf(f, "%" PRIu64 " best-effort snapshot(s) of device-written buffers differ (not counted: the guest "
@@ -143,6 +163,9 @@ void replay_print_text(FILE *f, const struct replay_result *res, bool keep_going
 		fprintf(f, ", %u device%s not replayed", res->not_replayed, res->not_replayed == 1 ? "" : "s");
 	if (res->declared)
 		fprintf(f, ", %" PRIu64 " declared", res->declared);
+	if (res->devices_unverified)
+		fprintf(f, ", %u device%s unverified from a torn copy (registers compared)", res->devices_unverified,
+			res->devices_unverified == 1 ? "" : "s");
 	if (res->registers_only)
 		fprintf(f, ", %" PRIu64 " memory/interrupt/violation event%s not compared", res->events_skipped,
 			res->events_skipped == 1 ? "" : "s");
@@ -210,6 +233,7 @@ void replay_print_json(FILE *f, const struct replay_result *res)
 	json_u64(&j, "unverified", res->unverified);
 	json_u64(&j, "not_compared", res->not_compared);
 	json_u64(&j, "not_replayed", res->not_replayed);
+	json_u64(&j, "devices_unverified", res->devices_unverified);
 	json_bool(&j, "stopped_at_first", res->stopped);
 	json_u64(&j, "milliseconds", (uint64_t)(res->seconds * 1000.0 + 0.5));
 	json_begin_array(&j, "devices");
@@ -220,6 +244,19 @@ void replay_print_json(FILE *f, const struct replay_result *res)
 		json_string(&j, "name", di->name);
 		json_string(&j, "model", di->model[0] ? di->model : NULL);
 		json_string(&j, "not_replayed", di->model[0] ? NULL : di->why_not);
+		if (di->unverified) {
+			json_u64(&j, "unverified_from", di->unverified_from);
+			json_begin_object(&j, "torn_copy");
+			json_u64(&j, "seq", di->torn_seq);
+			json_u64(&j, "queue", di->torn_queue);
+			json_string(&j, "rule", di->torn_rule);
+			json_string(&j, "message", di->torn_message);
+			json_bool(&j, "failure_masked", di->failure_masked);
+			json_end_object(&j);
+		} else {
+			json_null(&j, "unverified_from");
+			json_null(&j, "torn_copy");
+		}
 		json_end_object(&j);
 	}
 	json_end_array(&j);

@@ -122,6 +122,12 @@ void describe_event(const struct trace_in *t, const struct trace_ev *ev, char *b
 		ve.data = (const uint8_t *)(ev->text ? ev->text : "");
 		ve.len = (uint32_t)strnlen((const char *)ve.data, VMT_EVENT_DATA_MAX);
 		break;
+	case TEV_QUEUE:
+		/* The device's own report (not formatted by fmt_event). */
+		escape_str(td ? td->name : "-", name, sizeof(name));
+		snprintf(buf, len, "%-24s queue %" PRIu64 " %s (the device's report)", name, ev->addr,
+			 vmt_queue_step_name((uint32_t)ev->value));
+		return;
 	default:
 		snprintf(buf, len, "%-24s (event)", "-");
 		return;

@@ -285,15 +285,17 @@ static void read_diverged(struct engine *e, const struct trace_ev *ev, uint64_t 
 	d.section = off >= MMIO_CONFIG ? "Device Configuration Space" : "MMIO Device Register Layout";
 	describe_read_note(td, off, ds ? ds->features_sel : 0, d.expected, d.actual, e->exact,
 			   ds ? ds->lacking_queue : -1, d.note, sizeof(d.note));
-	if (e->regs_only && off == MMIO_INTERRUPT_STATUS) {
+	/* The whole replay, or this device since a torn ring copy. */
+	const char *mode = e->regs_only ? "registers only" : "ring contents unverified (torn copy)";
+	if (engine_regs_only(e, ev->device) && off == MMIO_INTERRUPT_STATUS) {
 		size_t n = strlen(d.note);
-		snprintf(d.note + n, sizeof(d.note) - n, "%sregisters only: bit 1 (configuration change) is compared, "
-			 "bit 0 (used buffer) is not", n ? "; " : "");
-	} else if (e->regs_only && off == MMIO_STATUS &&
+		snprintf(d.note + n, sizeof(d.note) - n, "%s%s: bit 1 (configuration change) is compared, "
+			 "bit 0 (used buffer) is not", n ? "; " : "", mode);
+	} else if (engine_regs_only(e, ev->device) && off == MMIO_STATUS &&
 		   (d.expected & ~d.actual & VIRTIO_STATUS_DEVICE_NEEDS_RESET)) {
 		size_t n = strlen(d.note);
-		snprintf(d.note + n, sizeof(d.note) - n, "%sregisters only: the emulator processes no ring, so a "
-			 "failure caused by ring contents does not happen here", n ? "; " : "");
+		snprintf(d.note + n, sizeof(d.note) - n, "%s%s: the emulator processes no ring, so a "
+			 "failure caused by ring contents does not happen here", n ? "; " : "", mode);
 	}
 	if (ds && ds->violation[0]) {
 		size_t n = strlen(d.note);
@@ -347,10 +349,12 @@ static void mmio_event(struct engine *e, const struct trace_ev *ev)
 		return; /* no model: listed in the report, not compared */
 	if (ev->write) {
 		/* Registers only: the rings are not there to process. */
-		if (e->regs_only && ev->offset == MMIO_QUEUE_NOTIFY)
+		if (engine_regs_only(e, ev->device) && ev->offset == MMIO_QUEUE_NOTIFY)
 			return;
-		if (ds && ev->offset == MMIO_STATUS && ev->value == 0)
+		if (ds && ev->offset == MMIO_STATUS && ev->value == 0) {
 			ds->ring_rule = RULE_NONE;
+			ds->failure_masked = false; /* the reset ends the failure */
+		}
 		if (ds && ev->offset == MMIO_QUEUE_SEL)
 			ds->queue_sel = (uint32_t)ev->value;
 		if (ds && ev->offset == MMIO_DEVICE_FEATURES_SEL)
@@ -362,9 +366,18 @@ static void mmio_event(struct engine *e, const struct trace_ev *ev)
 		return;
 	}
 	uint64_t v = machine_mmio_read(e->rig.m, gpa, ev->width) & width_mask(ev->width);
-	if (e->regs_only && td && take_over_failure(e, ev, v))
+	if (ds && ds->failure_masked) {
+		/* The emulated device failed on ring contents read before its
+		 * copies were known to be torn: not the recorded device's
+		 * failure unless it shows it too. */
+		if (ev->offset == MMIO_STATUS)
+			v = (v & ~(uint64_t)VIRTIO_STATUS_DEVICE_NEEDS_RESET) | (ev->value & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+		else if (ev->offset == MMIO_INTERRUPT_STATUS)
+			v = (v & ~(uint64_t)VIRTIO_MMIO_INT_CONFIG) | (ev->value & VIRTIO_MMIO_INT_CONFIG);
+	}
+	if (engine_regs_only(e, ev->device) && td && take_over_failure(e, ev, v))
 		v = machine_mmio_read(e->rig.m, gpa, ev->width) & width_mask(ev->width);
-	if (e->regs_only && ev->offset == MMIO_INTERRUPT_STATUS) {
+	if (engine_regs_only(e, ev->device) && ev->offset == MMIO_INTERRUPT_STATUS) {
 		/* Used buffers come from ring processing, which this mode
 		 * leaves out: only the configuration-change bit is compared. */
 		if ((v & ~(uint64_t)VIRTIO_MMIO_INT_VRING) != (ev->value & width_mask(ev->width) & ~(uint64_t)VIRTIO_MMIO_INT_VRING))
@@ -416,11 +429,82 @@ static int apply_event(struct engine *e, const struct trace_ev *ev, char *err, s
 	return 0;
 }
 
+/* Devices whose torn_from is seq or before become unverified: from here
+ * on they replay registers only.  Called before the event at seq runs, so
+ * a torn copy's bytes are never processed (the anomaly is at the copy or
+ * at the access that uses it). */
+static void torn_switch(struct engine *e, uint64_t seq)
+{
+	e->next_torn = UINT64_MAX;
+	for (unsigned i = 0; i < e->t->n_dev; i++) {
+		struct dev_state *ds = &e->ds[i];
+		struct replay_device_info *di = &e->res->devices[i];
+		if (ds->unverified || ds->torn_from == UINT64_MAX)
+			continue;
+		if (ds->torn_from > seq) {
+			e->next_torn = ds->torn_from < e->next_torn ? ds->torn_from : e->next_torn;
+			continue;
+		}
+		ds->unverified = true;
+		di->unverified = true;
+		di->unverified_from = seq;
+		e->res->devices_unverified++;
+		/* Should the emulated device have failed on ring contents
+		 * already, that failure must not show in later reads. */
+		if (emu_device_broken(e->rig.dev[i]))
+			ds->failure_masked = di->failure_masked = true;
+		snapshot_drop_device(e, (int)i);
+	}
+}
+
+/* Best-effort traces: when each device's first torn ring copy (the first
+ * anomaly on a queue its emulated device has) makes it unverified. */
+static void torn_plan(struct engine *e)
+{
+	e->next_torn = UINT64_MAX;
+	for (unsigned i = 0; i < TRACE_IN_DEVICES_MAX; i++)
+		e->ds[i].torn_from = UINT64_MAX;
+	if (e->exact || e->regs_only)
+		return;
+	for (unsigned i = 0; i < e->t->n_dev; i++) {
+		const struct trace_torn *first = NULL;
+		unsigned first_q = 0;
+		if (!e->rig.dev[i])
+			continue;
+		/* Queues the model lacks are neither processed nor compared. */
+		for (unsigned q = 0; q < emu_device_model(e->rig.dev[i])->num_queues && q < EMU_QUEUES_MAX; q++) {
+			const struct trace_torn *x = trace_in_torn(e->t, (int)i, q);
+			if (x && (!first || x->from_seq < first->from_seq)) {
+				first = x;
+				first_q = q;
+			}
+		}
+		if (!first)
+			continue;
+		struct replay_device_info *di = &e->res->devices[i];
+		e->ds[i].torn_from = first->from_seq;
+		di->torn_seq = first->seq;
+		di->torn_queue = first_q;
+		snprintf(di->torn_rule, sizeof(di->torn_rule), "%s", first->rule);
+		snprintf(di->torn_message, sizeof(di->torn_message), "%s", first->message);
+		if (first->from_seq < e->next_torn)
+			e->next_torn = first->from_seq;
+	}
+}
+
 static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
 {
 	int r;
 
 	e->cur_seq = ev->seq;
+	if (ev->seq >= e->next_torn)
+		torn_switch(e, ev->seq);
+	if (ev->type == TEV_QUEUE) {
+		/* The device's own account of a queue step: nothing of the
+		 * emulated device's to compare it with. */
+		e->res->events_skipped++;
+		return 0;
+	}
 	if (e->regs_only) {
 		/* Memory (driver stores, device stores, snapshots), interrupts
 		 * and violations are read and passed over. */
@@ -442,8 +526,9 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 		const struct trace_rx *rx = &e->t->rx[e->next_rx];
 		struct emu_device *d = e->rig.dev[rx->dev];
 		/* A received frame, entropy: the model that takes such input
-		 * gets it (a refusal shows later as a difference). */
-		if (d)
+		 * gets it (a refusal shows later as a difference), unless its
+		 * rings are no longer processed. */
+		if (d && !e->ds[rx->dev].unverified)
 			(void)emu_device_supply(d, rx->data, rx->len);
 	}
 	/* The recorder copies the rings when it handles an access, and
@@ -454,6 +539,7 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 	}
 	e->driver_phase = false;
 	e->foreign_batch = false;
+	e->batch_dev = -1;
 	r = apply_event(e, ev, err, errlen);
 	snapshot_flush_pending(e);
 	return r;
@@ -530,7 +616,8 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 		goto out;
 	if (replay_rig_build(&e->rig, &t, opts->expect, e->regs_only, res, err, errlen) < 0)
 		goto out;
-	if (!e->exact && !e->regs_only && trace_in_load_rx(&t, err, errlen) < 0)
+	if (!e->exact && !e->regs_only &&
+	    (trace_in_load_rx(&t, err, errlen) < 0 || trace_in_load_torn(&t, err, errlen) < 0))
 		goto out;
 	for (unsigned i = 0; i < t.n_dev && i < 32; i++) {
 		struct replay_device_info *di = &res->devices[res->n_devices++];
@@ -550,6 +637,8 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	}
 	for (unsigned i = 0; i < TRACE_IN_DEVICES_MAX; i++)
 		e->ds[i].lacking_queue = -1;
+	e->batch_dev = -1;
+	torn_plan(e);
 	machine_set_observer(e->rig.m, on_machine_event, e);
 	if (trace_cursor_open(&cur, &t, opts->until, err, errlen) < 0)
 		goto out;

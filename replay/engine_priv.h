@@ -39,6 +39,13 @@ struct dev_state {
 	 * the emulator's twin fail in the recording. */
 	uint32_t ring_rule;
 	uint64_t ring_rule_seq;
+	/* Torn ring copy (best-effort traces): from seq torn_from on
+	 * (UINT64_MAX: never) the device replays registers only; unverified
+	 * once that seq is reached.  failure_masked: the emulated device had
+	 * failed on ring contents before that (replay_device_info). */
+	uint64_t torn_from;
+	bool unverified;
+	bool failure_masked;
 	/* best-effort used-ring checks, per queue */
 	uint16_t used_checked[EMU_QUEUES_MAX];
 	struct used_track {
@@ -58,6 +65,7 @@ struct engine {
 	struct replay_rig rig;
 	bool exact;
 	bool regs_only;     /* opts->registers_only: see replay.h */
+	uint64_t next_torn; /* lowest torn_from of a device not yet unverified */
 	bool stop;
 	uint64_t cur_seq;   /* event being replayed */
 	struct actual *act;
@@ -76,12 +84,21 @@ struct engine {
 		uint8_t *data;     /* owned copy */
 		int dev;           /* used ring: device index and queue; -1 buffer */
 		unsigned queue;
+		int owner;         /* buffer: device index of its batch, -1 not known yet */
 	} *pend;
 	unsigned n_pend, cap_pend;
 	bool driver_phase;  /* inside a snapshot batch's driver-owned part */
 	bool foreign_batch; /* inside the batch of a queue the emulator lacks */
+	int batch_dev;      /* device index of the batch being read, -1 not known */
 	size_t next_rx;     /* next recorded frame to deliver */
 };
+
+/* Whether device index dev replays registers only: the whole replay
+ * does, or its ring contents are unverified (a torn copy). */
+static inline bool engine_regs_only(const struct engine *e, int dev)
+{
+	return e->regs_only || (dev >= 0 && e->ds[dev].unverified);
+}
 
 /* Best-effort snapshot handling (snapshot.c). */
 void snapshot_event(struct engine *e, const struct trace_ev *ev);
@@ -92,5 +109,8 @@ void snapshot_free_pending(struct engine *e);
 /* End of replay: used buffers the recorded device had and the emulated
  * one never got to are reported (missing). */
 void snapshot_finish(struct engine *e);
+/* Device index dev is unverified from now on: its parts held back and
+ * the used entries it was behind on are dropped, not compared. */
+void snapshot_drop_device(struct engine *e, int dev);
 
 #endif

@@ -77,6 +77,22 @@ struct replay_device_info {
 	uint32_t version;
 	char why_not[96];        /* when there is no model */
 	bool empty;              /* no model because DeviceID read 0: an empty transport */
+	/* Torn ring copy (a best-effort trace, never an exact one): from
+	 * unverified_from on, the device's ring contents were neither
+	 * processed nor compared (registers only for this device, see
+	 * replay_opts.registers_only), because the decoder recorded an
+	 * anomaly in a copy of one of its queues' rings: the first one of a
+	 * queue the emulated device has is torn_*.  Not a divergence. */
+	bool unverified;
+	uint64_t unverified_from;
+	uint64_t torn_seq;       /* the anomaly's seq (>= unverified_from) */
+	unsigned torn_queue;
+	char torn_rule[48];      /* printable */
+	char torn_message[160];  /* printable */
+	/* The emulated device had already failed on ring contents when it
+	 * switched: that failure (DEVICE_NEEDS_RESET, the configuration-change
+	 * interrupt) is not compared until the driver resets the device. */
+	bool failure_masked;
 };
 
 struct replay_result {
@@ -84,8 +100,12 @@ struct replay_result {
 	char source[16];         /* "emu", "qemu", "kvm-bpf" */
 	bool exact;              /* device side recorded exactly (emulator traces) */
 	bool registers_only;     /* replayed with opts.registers_only */
-	uint64_t events_skipped; /* registers only: memory, interrupt and violation
-				  * events read and not compared */
+	uint64_t events_skipped; /* events read and not compared: the devices'
+				  * own queue reports ('queue' events), and in
+				  * registers-only mode (the whole trace, or a
+				  * device whose ring contents are unverified) the
+				  * memory, interrupt and violation events */
+	unsigned devices_unverified; /* devices[] with unverified set */
 	unsigned failures_taken_over; /* registers only: device failures caused by
 				       * ring contents the emulated device was put
 				       * into where a read showed them */

@@ -160,6 +160,7 @@ static void compare_buffer(struct engine *e, const struct trace_ev *ev)
 		uint32_t n = ev->len - i < 8 ? ev->len - i : 8;
 		memset(d, 0, sizeof(*d));
 		d->seq = ev->seq;
+		d->device = -1;
 		d->kind = "device-write";
 		describe_gpa(&e->rig, e->t, ev->addr + i, d->where, sizeof(d->where), &dev, &q);
 		if (dev >= 0) {
@@ -173,7 +174,7 @@ static void compare_buffer(struct engine *e, const struct trace_ev *ev)
 }
 
 /* Keep a device-owned part until its trigger has run. */
-static void hold(struct engine *e, const struct trace_ev *ev, int dev, unsigned q)
+static void hold(struct engine *e, const struct trace_ev *ev, int dev, unsigned q, int owner)
 {
 	struct pending_snap *p;
 
@@ -196,7 +197,17 @@ static void hold(struct engine *e, const struct trace_ev *ev, int dev, unsigned 
 	p->len = ev->len;
 	p->dev = dev;
 	p->queue = q;
+	p->owner = owner;
 	e->n_pend++;
+}
+
+/* The used ring of device index dev ends a batch: the device-written
+ * buffers held before it without an owner were its. */
+static void own_buffers(struct engine *e, int dev)
+{
+	for (unsigned k = 0; k < e->n_pend; k++)
+		if (e->pend[k].dev < 0 && e->pend[k].owner < 0)
+			e->pend[k].owner = dev;
 }
 
 void snapshot_event(struct engine *e, const struct trace_ev *ev)
@@ -209,21 +220,31 @@ void snapshot_event(struct engine *e, const struct trace_ev *ev)
 			const struct virtqueue *vq = emu_queue(d, q);
 			if (!vq)
 				continue;
+			/* A device whose ring contents are unverified takes
+			 * none of its queues' copies. */
+			bool skip = e->ds[i].unverified;
 			if (ev->addr == vq->desc) {
 				e->driver_phase = true;
-				apply(e, ev);
-				return;
-			}
-			if (ev->addr == vq->avail) {
-				apply(e, ev);
+				e->batch_dev = (int)i;
+				if (!skip)
+					apply(e, ev);
+			} else if (ev->addr == vq->avail) {
+				e->batch_dev = (int)i;
+				if (!skip)
+					apply(e, ev);
 				e->driver_phase = false;
-				return;
-			}
-			if (ev->addr == vq->used) {
+			} else if (ev->addr == vq->used) {
 				e->driver_phase = false;
-				hold(e, ev, (int)i, q);
-				return;
+				e->batch_dev = (int)i;
+				own_buffers(e, (int)i);
+				if (!skip)
+					hold(e, ev, (int)i, q, (int)i);
+			} else {
+				continue;
 			}
+			if (skip)
+				e->res->events_skipped++;
+			return;
 		}
 	}
 	/* A queue the emulator has not set up (its model lacks it): its
@@ -232,6 +253,7 @@ void snapshot_event(struct engine *e, const struct trace_ev *ev)
 	if (ev->addr != 0 && trace_in_ring_area(e->t, ev->addr, &a) && a.off == 0) {
 		e->foreign_batch = a.area != TRACE_AREA_USED;
 		e->driver_phase = false;
+		e->batch_dev = -1;
 		e->res->not_compared++;
 		return;
 	}
@@ -240,10 +262,16 @@ void snapshot_event(struct engine *e, const struct trace_ev *ev)
 		return;
 	}
 	if (e->driver_phase) {
-		apply(e, ev);
+		/* a readable buffer or indirect table of the batch's chains */
+		if (e->batch_dev >= 0 && e->ds[e->batch_dev].unverified)
+			e->res->events_skipped++;
+		else
+			apply(e, ev);
 		return;
 	}
-	hold(e, ev, -1, 0);
+	/* A buffer the device wrote: its device is known once the batch's
+	 * used ring comes. */
+	hold(e, ev, -1, 0, -1);
 }
 
 void snapshot_flush_pending(struct engine *e)
@@ -252,7 +280,9 @@ void snapshot_flush_pending(struct engine *e)
 		struct pending_snap *p = &e->pend[k];
 		struct trace_ev ev = { .seq = p->seq, .type = TEV_MEM, .mem_kind = TMEM_SNAPSHOT,
 				       .addr = p->addr, .data = p->data, .len = p->len, .device = -1 };
-		if (!e->stop && p->dev < 0) {
+		if (p->owner >= 0 && e->ds[p->owner].unverified) {
+			e->res->events_skipped++; /* its device's ring contents are unverified */
+		} else if (!e->stop && p->dev < 0) {
 			compare_buffer(e, &ev);
 		} else if (!e->stop) {
 			struct emu_device *d = e->rig.dev[p->dev];
@@ -269,6 +299,8 @@ void snapshot_flush_pending(struct engine *e)
 void snapshot_finish(struct engine *e)
 {
 	for (unsigned i = 0; i < e->t->n_dev && !e->stop; i++) {
+		if (e->ds[i].unverified)
+			continue;
 		for (unsigned q = 0; q < EMU_QUEUES_MAX && !e->stop; q++) {
 			struct used_track *t = &e->ds[i].ut[q];
 			const struct virtqueue *vq = e->rig.dev[i] ? emu_queue(e->rig.dev[i], q) : NULL;
@@ -278,6 +310,24 @@ void snapshot_finish(struct engine *e)
 				report_missing(e, (int)i, q, t, ours);
 		}
 	}
+}
+
+void snapshot_drop_device(struct engine *e, int dev)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < e->n_pend; i++) {
+		struct pending_snap *p = &e->pend[i];
+		if (p->dev == dev || p->owner == dev) {
+			free(p->data);
+			e->res->events_skipped++;
+			continue;
+		}
+		e->pend[k++] = *p;
+	}
+	e->n_pend = k;
+	for (unsigned q = 0; q < EMU_QUEUES_MAX; q++)
+		e->ds[dev].ut[q].n_ahead = 0;
 }
 
 void snapshot_free_pending(struct engine *e)

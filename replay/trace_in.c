@@ -451,8 +451,120 @@ int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* One event's anomalies (trace_in_load_torn). */
+struct torn_walk {
+	struct trace_in *t;
+	bool on_queue_event;     /* the event is a device's queue report */
+	int pending[TRACE_IN_DEVICES_MAX * EMU_QUEUES_MAX]; /* filled here, from_seq still to find */
+	unsigned n_pending;
+};
+
+static int torn_one(void *arg, const struct tdb_anomaly *a)
+{
+	struct torn_walk *w = arg;
+	struct trace_in *t = w->t;
+	struct trace_device *d;
+	struct trace_torn *x;
+	size_t k;
+
+	/* A register access's anomaly (no queue) is no ring copy; queues at
+	 * or above EMU_QUEUES_MAX no emulated device has. */
+	if (a->device < 0 || a->queue < 0 || a->queue >= EMU_QUEUES_MAX || !(d = device_by_id(t, a->device)))
+		return 0;
+	k = (size_t)(d - t->dev) * EMU_QUEUES_MAX + (size_t)a->queue;
+	x = &t->torn[k];
+	if (x->known)
+		return 0;
+	x->known = true;
+	x->seq = x->from_seq = a->seq;
+	escape_str(a->rule, x->rule, sizeof(x->rule));
+	escape_str(a->message, x->message, sizeof(x->message));
+	if (w->on_queue_event)
+		w->pending[w->n_pending++] = (int)k;
+	return 0;
+}
+
+int trace_in_load_torn(struct trace_in *t, char *err, size_t errlen)
+{
+	struct torn_walk *w = NULL;
+	struct tdb_filter f;
+	struct tdb_cursor *c = NULL;
+	struct tdb_event row;
+	int r = -1, got;
+
+	free(t->torn);
+	t->torn = NULL;
+	if (!tdb_has_anomalies(t->db) || t->n_dev == 0)
+		return 0;
+	t->torn = calloc((size_t)t->n_dev * EMU_QUEUES_MAX, sizeof(*t->torn));
+	w = calloc(1, sizeof(*w));
+	if (!t->torn || !w) {
+		refuse(t, err, errlen, "out of memory reading anomalies");
+		goto out;
+	}
+	w->t = t;
+	/* The events at which the decoder found something, in seq order:
+	 * each device and queue keeps its first anomaly. */
+	tdb_filter_init(&f);
+	f.violations_only = true;
+	f.page = 4096;
+	if (tdb_cursor_open(t->db, &f, TDB_FORWARD, &c)) {
+		tdb_error(t, err, errlen);
+		goto out;
+	}
+	while ((got = tdb_cursor_next(c, &row)) == 0 || got == TDB_E_DAMAGED_ROW) {
+		if (got || !row.seq_ok)
+			continue;
+		w->on_queue_event = row.ev.type == VMT_EV_QUEUE && row.device >= 0;
+		w->n_pending = 0;
+		if (tdb_anomalies_at(t->db, row.ev.seq, torn_one, w)) {
+			tdb_error(t, err, errlen);
+			goto out;
+		}
+		/* Found on the device's report of a step it took after an
+		 * access (a pop after the QueueNotify): the copy behind it is
+		 * the one that access used. */
+		for (unsigned i = 0; i < w->n_pending; i++) {
+			struct trace_torn *x = &t->torn[w->pending[i]];
+			uint64_t at;
+			int k = last_access_before(t, row.device, row.ev.seq, &at);
+			if (k < 0) {
+				tdb_error(t, err, errlen);
+				goto out;
+			}
+			if (k > 0)
+				x->from_seq = at;
+		}
+	}
+	if (got != TDB_END) {
+		tdb_error(t, err, errlen);
+		goto out;
+	}
+	r = 0;
+out:
+	tdb_cursor_close(c);
+	free(w);
+	if (r < 0) {
+		free(t->torn);
+		t->torn = NULL;
+	}
+	return r;
+}
+
+const struct trace_torn *trace_in_torn(const struct trace_in *t, int dev, unsigned q)
+{
+	const struct trace_torn *x;
+
+	if (!t->torn || dev < 0 || (unsigned)dev >= t->n_dev || q >= EMU_QUEUES_MAX)
+		return NULL;
+	x = &t->torn[(size_t)dev * EMU_QUEUES_MAX + q];
+	return x->known ? x : NULL;
+}
+
 void trace_in_close(struct trace_in *t)
 {
+	free(t->torn);
+	t->torn = NULL;
 	free(t->rings);
 	t->rings = NULL;
 	t->n_rings = 0;
@@ -518,7 +630,11 @@ int trace_cursor_open(struct trace_cursor *c, const struct trace_in *t, uint64_t
 static const enum trace_ev_type ev_types[VMT_EV_TYPE_MAX + 1] = {
 	[VMT_EV_MMIO] = TEV_MMIO, [VMT_EV_MEM] = TEV_MEM, [VMT_EV_IRQ] = TEV_IRQ, [VMT_EV_MARKER] = TEV_MARKER,
 	[VMT_EV_LOST] = TEV_LOST, [VMT_EV_DEVICE] = TEV_DEVICE, [VMT_EV_VIOLATION] = TEV_VIOLATION,
+	[VMT_EV_QUEUE] = TEV_QUEUE,
 };
+/* A new event type gets its line above (an unlisted one would read as
+ * TEV_MMIO, the zero value). */
+_Static_assert(VMT_EV_TYPE_MAX == VMT_EV_QUEUE, "ev_types[] lists every event type");
 
 int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t errlen)
 {
@@ -577,6 +693,11 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 			      "not say", seq);
 	case VMT_EV_IRQ:
 	case VMT_EV_VIOLATION:
+		ev->value = row.ev.value;
+		break;
+	case VMT_EV_QUEUE:
+		/* Shown in a divergence's context only: queue and step. */
+		ev->addr = row.ev.addr;
 		ev->value = row.ev.value;
 		break;
 	default:

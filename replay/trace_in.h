@@ -68,6 +68,21 @@ struct trace_rings {
 	uint64_t desc, avail, used;
 };
 
+/* The first ring-content anomaly the decoder recorded on one queue of a
+ * device (a finding in a best-effort ring copy: the copy was torn, or the
+ * device itself reported something else), and the event from which replay
+ * can no longer trust that queue's copies. */
+struct trace_torn {
+	bool known;
+	uint64_t seq;            /* anomalies.seq */
+	/* anomalies.seq, or, where the anomaly sits on the device's own
+	 * report of a queue step (a 'queue' event, which follows the access
+	 * that started the step), the device's last register access before it */
+	uint64_t from_seq;
+	char rule[48];           /* printable (escaped, cut to fit) */
+	char message[160];       /* printable (escaped, cut to fit) */
+};
+
 struct trace_in {
 	struct tdb *db;          /* tracedb handle */
 	char path[256];          /* for messages */
@@ -86,10 +101,15 @@ struct trace_in {
 	size_t n_rings;
 	struct trace_rx *rx;     /* received frames in order (trace_in_load_rx) */
 	size_t n_rx;
+	/* trace_in_load_torn: [device index * EMU_QUEUES_MAX + queue]; NULL
+	 * before (or when the file has no anomalies table) */
+	struct trace_torn *torn;
 };
 
+/* TEV_QUEUE: the device's own report of a virtqueue step (QEMU's virtio
+ * trace events); replay reads it and passes it over. */
 enum trace_ev_type {
-	TEV_MMIO, TEV_MEM, TEV_IRQ, TEV_MARKER, TEV_LOST, TEV_DEVICE, TEV_VIOLATION, TEV_OTHER,
+	TEV_MMIO, TEV_MEM, TEV_IRQ, TEV_MARKER, TEV_LOST, TEV_DEVICE, TEV_VIOLATION, TEV_QUEUE, TEV_OTHER,
 };
 
 enum trace_mem_kind { TMEM_DRIVER, TMEM_DEVICE, TMEM_SNAPSHOT };
@@ -103,7 +123,8 @@ struct trace_ev {
 	bool write;
 	unsigned width;          /* MMIO: 1, 2, 4 or 8 */
 	uint64_t value;
-	uint64_t addr;           /* MEM: guest-physical address; addr + len does not wrap */
+	uint64_t addr;           /* MEM: guest-physical address; addr + len does not wrap;
+				  * QUEUE: the queue index (value: enum vmt_queue_step) */
 	enum trace_mem_kind mem_kind;
 	bool exact;
 	const uint8_t *data;     /* MEM: len bytes (NULL when len is 0) */
@@ -119,6 +140,14 @@ void trace_in_close(struct trace_in *t);
 /* Load the inputs (requests on data queues of flow IN) in the order they
  * are due. Returns 0, or -1 with the reason (naming the row) in err. */
 int trace_in_load_rx(struct trace_in *t, char *err, size_t errlen);
+
+/* Load the first ring-content anomaly of each device and queue below
+ * EMU_QUEUES_MAX (anomalies rows naming a device and a queue; others are
+ * no ring copy of a queue the emulator can have) into t->torn.  Damaged
+ * rows are passed over.  Returns 0, or -1 with the reason in err. */
+int trace_in_load_torn(struct trace_in *t, char *err, size_t errlen);
+/* The first anomaly of queue q of device index dev, or NULL. */
+const struct trace_torn *trace_in_torn(const struct trace_in *t, int dev, unsigned q);
 
 /* Where a guest address lies in the rings the trace's queues table
  * records (the latest set-up first). */
