@@ -77,8 +77,16 @@ def make(sample, out, anomaly_at="avail", until=None):
         con.execute("INSERT INTO anomalies(seq, device, queue, rule, message) VALUES (?, 0, ?, ?, ?)",
                     (at, None if anomaly_at == "noqueue" else 0, RULE, MESSAGE))
     if until is not None:
-        for table_name in ("memory", "violations", "anomalies", "events"):
+        # What the decoder found after the cut goes too (replay reads the
+        # requests, for received frames; the rest keeps the file small).
+        for table_name in ("memory", "violations", "anomalies", "used", "reg_changes", "interrupts",
+                           "status_changes", "features", "events"):
             con.execute(f"DELETE FROM {table_name} WHERE seq > ?", (until,))
+        con.execute("DELETE FROM chains WHERE seq_avail > ?", (until,))
+        con.execute("DELETE FROM descriptors WHERE chain NOT IN (SELECT chain FROM chains)")
+        con.execute("DELETE FROM requests WHERE seq_notify > ? OR seq_used > ? OR chain NOT IN (SELECT chain FROM chains)",
+                    (until, until))
+        con.execute("DELETE FROM net_frames WHERE request NOT IN (SELECT request FROM requests)")
         con.execute("UPDATE meta SET value = ? WHERE key = 'events'", (str(until + 1),))
     con.execute("UPDATE meta SET value = 'crafted by tests/replay/make_torn.py' WHERE key = 'raw.command'")
     con.commit()
