@@ -10,8 +10,60 @@
 
 #include "capture/qemu/guest_ram.h"
 
-/* Words vmtrace adds, at most. */
-#define ADDED_WORDS_MAX 12
+/* Words vmtrace adds, at most: 4 for the MMIO trace, 2 per virtio
+ * event, 2 for -msg, 4 for shared RAM, 2 for ioeventfd. */
+#define ADDED_WORDS_MAX (4 + 2 * QEMU_ARGS_VIRTIO_EVENTS + 2 + 4 + 2)
+
+/* QEMU's virtio trace events vmtrace turns into queue reports
+ * (qemu_source.h).  A QEMU without one of them warns "trace event ...
+ * does not exist" and runs on: the recording then has fewer reports. */
+static const char *const virtio_events[QEMU_ARGS_VIRTIO_EVENTS] = {
+	"virtio_queue_notify", "virtqueue_pop", "virtqueue_fill", "virtqueue_flush",
+	"virtio_blk_handle_read", "virtio_blk_handle_write",
+};
+
+/* Is a QEMU boolean option value true? */
+static bool bool_on(const char *v, size_t n)
+{
+	return (n == 2 && !strncmp(v, "on", 2)) || (n == 3 && !strncmp(v, "yes", 3)) ||
+	       (n == 4 && !strncmp(v, "true", 4)) || (n == 1 && v[0] == 'y');
+}
+
+/* The -msg argument vmtrace passes: the user's last one (QEMU takes only
+ * the last -msg, and of a key given twice the last value) with its
+ * timestamp items replaced by timestamp=on, so every trace line carries
+ * the id of the thread that wrote it.  *needed is false when the user's
+ * already ends up with timestamp on, *forced true when it ended up off.
+ * Returns 0, or -ENAMETOOLONG if it does not fit in len. */
+static int msg_arg(const char *user, char *out, size_t len, bool *needed, bool *forced)
+{
+	int stamp = -1; /* the last timestamp item: -1 none, 0 off, 1 on */
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (const char *p = user; p && *p;) {
+		size_t item = strcspn(p, ",");
+		if (item >= 10 && !strncmp(p, "timestamp=", 10)) {
+			stamp = bool_on(p + 10, item - 10);
+		} else if (item) {
+			if (n + item + 2 > len)
+				return -ENAMETOOLONG;
+			memcpy(out + n, p, item);
+			n += item;
+			out[n++] = ',';
+			out[n] = '\0';
+		}
+		p += item;
+		if (*p == ',')
+			p++;
+	}
+	*needed = stamp != 1;
+	*forced = stamp == 0;
+	if (n + sizeof("timestamp=on") > len)
+		return -ENAMETOOLONG;
+	memcpy(out + n, "timestamp=on", sizeof("timestamp=on"));
+	return 0;
+}
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -166,7 +218,7 @@ static bool takes_arg(const char *name)
 {
 	static const char *const names[] = { "D", "trace", "m", "M", "machine", "accel", "mem-path", "numa",
 					     "global", "object", "append", "kernel", "initrd", "drive", "device",
-					     "netdev", "chardev", "serial", "d", "smp", "cpu", "name" };
+					     "netdev", "chardev", "serial", "d", "smp", "cpu", "name", "msg" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
@@ -205,6 +257,9 @@ int qemu_args_build(struct qemu_plan *p, int argc, char *const *argv, const stru
 {
 	struct scan sc = { 0 };
 	bool ioeventfd_user = false;
+	const char *user_msg = NULL;
+	char msg[512];
+	bool msg_needed;
 	const char *base;
 	int r;
 
@@ -236,9 +291,16 @@ int qemu_args_build(struct qemu_plan *p, int argc, char *const *argv, const stru
 			p->ioeventfd_user_on = strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0;
 			continue;
 		}
+		if (strcmp(name, "msg") == 0 && arg) {
+			user_msg = arg; /* QEMU takes the last one */
+			continue;
+		}
 		if ((r = scan_option(p, &sc, name, arg, err, errlen)) != 0)
 			return r;
 	}
+	if (msg_arg(user_msg, msg, sizeof(msg), &msg_needed, &p->msg_timestamp_forced) != 0)
+		return fail(err, errlen, "-msg: its argument is too long for vmtrace to repeat (%zu bytes, at most %zu)",
+			    strlen(user_msg), sizeof(msg) - sizeof("timestamp=on"));
 	if (o->ram_path && sc.backend)
 		snprintf(p->note, sizeof(p->note),
 			 "the command sets up guest memory itself (%s), so vmtrace cannot read the rings: "
@@ -265,6 +327,15 @@ int qemu_args_build(struct qemu_plan *p, int argc, char *const *argv, const stru
 		if ((r = push(p, "-global")) < 0 || (r = push(p, "virtio-mmio.ioeventfd=off")) < 0)
 			goto fail_mem;
 		p->ioeventfd_added = true;
+	}
+	/* After the options earlier tests and tools look for at fixed places. */
+	for (size_t i = 0; i < QEMU_ARGS_VIRTIO_EVENTS; i++)
+		if ((r = push(p, "-trace")) < 0 || (r = push(p, virtio_events[i])) < 0)
+			goto fail_mem;
+	if (msg_needed) {
+		if ((r = push(p, "-msg")) < 0 || (r = push(p, msg)) < 0)
+			goto fail_mem;
+		p->msg_added = true;
 	}
 	return 0;
 fail_mem:

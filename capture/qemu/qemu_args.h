@@ -10,6 +10,16 @@
  *   -global virtio-mmio.ioeventfd=off
  *       so that, under KVM, QueueNotify writes reach the trace instead of
  *       an eventfd (unless the command sets it itself)
+ *   -trace virtio_queue_notify -trace virtqueue_pop -trace virtqueue_fill
+ *   -trace virtqueue_flush -trace virtio_blk_handle_read -trace virtio_blk_handle_write
+ *       QEMU's own report of each queue step, into the same TRACE (QEMU has
+ *       one trace file); a QEMU lacking one warns and records without it
+ *   -msg timestamp=on
+ *       every trace line prefixed PID@SEC.USEC: (PID: the writing thread),
+ *       which pairs a virtio_queue_notify with its QueueNotify write.  QEMU
+ *       takes only the last -msg: the user's last one is repeated with
+ *       timestamp=on (its other items kept); not added if it says so already
+ *       (this also timestamps QEMU's own error messages)
  *
  * Nothing here runs anything; qemu_args_build only reads the words.
  *
@@ -24,6 +34,7 @@
 
 #define QEMU_ARGS_RAM_ID "vmtrace-ram"
 #define QEMU_DEFAULT_RAM (UINT64_C(128) << 20) /* x86 machines' default -m */
+#define QEMU_ARGS_VIRTIO_EVENTS 6 /* the virtio trace events added */
 
 struct qemu_args_opts {
 	const char *trace_path; /* where QEMU writes trace lines */
@@ -39,6 +50,8 @@ struct qemu_plan {
 	bool kvm;             /* the command asks for KVM */
 	bool ioeventfd_added; /* -global virtio-mmio.ioeventfd=off was added */
 	bool ioeventfd_user_on; /* the command turns ioeventfd on itself */
+	bool msg_added;       /* -msg ...,timestamp=on was added */
+	bool msg_timestamp_forced; /* the command's last -msg said timestamp=off: turned on */
 	char note[512];       /* why RAM is not shared, if it is not ("" otherwise) */
 };
 

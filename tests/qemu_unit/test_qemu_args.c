@@ -60,6 +60,10 @@ static const char *added(int user_argc)
 
 #define ADDED_TRACE "-trace memory_region_ops_read -trace memory_region_ops_write,file=" TRACE
 #define ADDED_IOEVENTFD "-global virtio-mmio.ioeventfd=off"
+#define ADDED_VIRTIO "-trace virtio_queue_notify -trace virtqueue_pop -trace virtqueue_fill -trace virtqueue_flush " \
+	"-trace virtio_blk_handle_read -trace virtio_blk_handle_write"
+#define ADDED_MSG "-msg timestamp=on"
+#define ADDED_END ADDED_VIRTIO " " ADDED_MSG
 #define ADDED_RAM(size) "-object memory-backend-file,id=vmtrace-ram,size=" size ",mem-path=" RAMFILE \
 	",share=on -machine memory-backend=vmtrace-ram"
 
@@ -99,8 +103,8 @@ static void test_refused_options(void)
 	EXPECT_REFUSED(BUILD(&opts_share, "qemu-system-x86_64", "-trace"), "'-trace'");
 	/* The refused word inside another option's argument is not an option. */
 	CHECK_EQ_U(BUILD(&opts_share, "qemu-system-x86_64", "-append", "-daemonize -D x", "-name", "-D"), 0);
-	CHECK_EQ_U(plan.argc, 5 + 4 + 4 + 2);
-	CHECK_STR(added(5), ADDED_TRACE " " ADDED_RAM("134217728") " " ADDED_IOEVENTFD);
+	CHECK_EQ_U(plan.argc, 5 + 4 + 4 + 2 + 14);
+	CHECK_STR(added(5), ADDED_TRACE " " ADDED_RAM("134217728") " " ADDED_IOEVENTFD " " ADDED_END);
 }
 
 static void test_ram_size(void)
@@ -150,9 +154,9 @@ static void test_ram_size(void)
 
 	/* The backend gets the size in bytes. */
 	CHECK_EQ_U(BUILD(&opts_share, "qemu-system-x86_64", "-m", "2G"), 0);
-	CHECK_STR(added(3), ADDED_TRACE " " ADDED_RAM("2147483648") " " ADDED_IOEVENTFD);
+	CHECK_STR(added(3), ADDED_TRACE " " ADDED_RAM("2147483648") " " ADDED_IOEVENTFD " " ADDED_END);
 	CHECK_EQ_U(BUILD(&opts_share, "qemu-system-x86_64"), 0);
-	CHECK_STR(added(1), ADDED_TRACE " " ADDED_RAM("134217728") " " ADDED_IOEVENTFD);
+	CHECK_STR(added(1), ADDED_TRACE " " ADDED_RAM("134217728") " " ADDED_IOEVENTFD " " ADDED_END);
 }
 
 static void test_machine(void)
@@ -271,7 +275,7 @@ static void test_user_memory_backend(void)
 		CHECK(strstr(added(3), "memory-backend-file") == NULL);
 		CHECK(strstr(added(3), QEMU_ARGS_RAM_ID) == NULL);
 		/* Tracing is still set up. */
-		CHECK_STR(added(3), ADDED_TRACE " " ADDED_IOEVENTFD);
+		CHECK_STR(added(3), ADDED_TRACE " " ADDED_IOEVENTFD " " ADDED_END);
 	}
 	/* Without a RAM file, nothing is shared and there is nothing to explain. */
 	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-mem-path", "/dev/hugepages"), 0);
@@ -280,7 +284,7 @@ static void test_user_memory_backend(void)
 	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-m", "1G"), 0);
 	CHECK(!plan.share_ram);
 	CHECK_STR(plan.note, "");
-	CHECK_STR(added(3), ADDED_TRACE " " ADDED_IOEVENTFD);
+	CHECK_STR(added(3), ADDED_TRACE " " ADDED_IOEVENTFD " " ADDED_END);
 	/* A plain command shares RAM, with no note. */
 	CHECK_EQ_U(BUILD(&opts_share, "qemu-system-x86_64", "-m", "1G"), 0);
 	CHECK(plan.share_ram);
@@ -294,14 +298,14 @@ static void test_added_words(void)
 	int n = 10;
 
 	CHECK_EQ_U(build_with(&opts_share, user), 0);
-	CHECK_EQ_U(plan.argc, n + 10);
+	CHECK_EQ_U(plan.argc, n + 24);
 	CHECK(plan.argv[plan.argc] == NULL);
 	/* The user's words first, unchanged and in order. */
 	for (int i = 0; i < n && i < plan.argc; i++) {
 		CHECK_STR(plan.argv[i], user[i]);
 		CHECK(plan.argv[i] != user[i]); /* copies */
 	}
-	CHECK_STR(added(n), ADDED_TRACE " " ADDED_RAM("536870912") " " ADDED_IOEVENTFD);
+	CHECK_STR(added(n), ADDED_TRACE " " ADDED_RAM("536870912") " " ADDED_IOEVENTFD " " ADDED_END);
 	CHECK(plan.share_ram);
 	CHECK(plan.ioeventfd_added);
 	CHECK(!plan.ioeventfd_user_on);
@@ -321,13 +325,13 @@ static void test_added_words(void)
 		CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-global", word), 0);
 		CHECK(!plan.ioeventfd_added);
 		CHECK_EQ_U(plan.ioeventfd_user_on, ioe[i].on);
-		CHECK_STR(added(3), ADDED_TRACE);
+		CHECK_STR(added(3), ADDED_TRACE " " ADDED_END);
 		CHECK_STR(plan.argv[2], word);
 	}
 	/* Other -global settings do not count. */
 	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-global", "virtio-mmio.force-legacy=false"), 0);
 	CHECK(plan.ioeventfd_added);
-	CHECK_STR(added(3), ADDED_TRACE " " ADDED_IOEVENTFD);
+	CHECK_STR(added(3), ADDED_TRACE " " ADDED_IOEVENTFD " " ADDED_END);
 
 	/* Paths that do not fit: refused, not truncated. */
 	char *longpath = malloc(5000);
@@ -344,6 +348,58 @@ static void test_added_words(void)
 		CHECK(plan.argv == NULL);
 		free(longpath);
 	}
+}
+
+/* -msg timestamp=on: QEMU takes only the last -msg (and of a key given
+ * twice, the last value), so the user's last one is repeated with
+ * timestamp=on, its other items kept. */
+static void test_msg(void)
+{
+	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64"), 0);
+	CHECK(plan.msg_added);
+	CHECK(!plan.msg_timestamp_forced);
+	CHECK_STR(plan.argv[plan.argc - 2], "-msg");
+	CHECK_STR(plan.argv[plan.argc - 1], "timestamp=on");
+
+	/* The user's own, already on: nothing added. */
+	static const char *const on[] = { "timestamp=on", "timestamp=yes", "guest-name=on,timestamp=true",
+					  "timestamp=off,timestamp=on" };
+	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+		CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-msg", on[i]), 0);
+		CHECK(!plan.msg_added);
+		CHECK(!plan.msg_timestamp_forced);
+		CHECK_STR(added(3), ADDED_TRACE " " ADDED_IOEVENTFD " " ADDED_VIRTIO);
+	}
+	/* The user's last -msg without it: repeated with it, after theirs. */
+	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-msg", "timestamp=on", "--msg", "guest-name=on"), 0);
+	CHECK(plan.msg_added);
+	CHECK(!plan.msg_timestamp_forced);
+	CHECK_STR(plan.argv[plan.argc - 1], "guest-name=on,timestamp=on");
+	CHECK_STR(plan.argv[2], "timestamp=on"); /* the user's words unchanged */
+	/* Off: turned on, and said so. */
+	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-msg", "timestamp=off,guest-name=on"), 0);
+	CHECK(plan.msg_added);
+	CHECK(plan.msg_timestamp_forced);
+	CHECK_STR(plan.argv[plan.argc - 1], "guest-name=on,timestamp=on");
+	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-msg", "timestamp=on,timestamp=no"), 0);
+	CHECK(plan.msg_timestamp_forced);
+	CHECK_STR(plan.argv[plan.argc - 1], "timestamp=on");
+	/* Empty items are dropped. */
+	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-msg", ",,guest-name=on,"), 0);
+	CHECK_STR(plan.argv[plan.argc - 1], "guest-name=on,timestamp=on");
+	/* -msg needs its argument. */
+	EXPECT_REFUSED(BUILD(&opts_noshare, "qemu-system-x86_64", "-msg"), "needs an argument");
+	/* Too long to repeat: refused, not cut. */
+	char *longmsg = malloc(600);
+	if (longmsg) {
+		memset(longmsg, 'g', 599);
+		longmsg[599] = '\0';
+		EXPECT_REFUSED(BUILD(&opts_noshare, "qemu-system-x86_64", "-msg", longmsg), "too long");
+		free(longmsg);
+	}
+	/* The user's own -trace events (no file=) stay, ours are added. */
+	CHECK_EQ_U(BUILD(&opts_noshare, "qemu-system-x86_64", "-trace", "virtio_mmio_*", "-trace", "virtqueue_pop"), 0);
+	CHECK_STR(added(5), ADDED_TRACE " " ADDED_IOEVENTFD " " ADDED_END);
 }
 
 static void test_kvm(void)
@@ -402,6 +458,7 @@ int main(void)
 	RUN(test_machine_layout);
 	RUN(test_user_memory_backend);
 	RUN(test_added_words);
+	RUN(test_msg);
 	RUN(test_kvm);
 	RUN(test_release);
 	qemu_args_release(&plan);
