@@ -86,8 +86,10 @@ int rawtrace_writer_open(struct rawtrace_writer **out, const char *path,
  * returned in *seq (may be NULL).  ev->len must be <= VMT_EVENT_DATA_MAX.
  * Returns 0 or a negative errno (the writer is then unusable: the error
  * sticks and close reports it).  Exception: -EINVAL for a bad event (type 0
- * or above VMT_EV_TYPE_MAX, len too large, data NULL with len > 0) refuses
- * only that event and does not stick. */
+ * or above VMT_EV_TYPE_MAX, len too large, data NULL with len > 0, a
+ * VMT_EV_QUEUE whose payload is not VMT_QUEUE_REPORT_BYTES or whose step
+ * (value) is not 1..VMT_QSTEP_MAX) refuses only that event and does not
+ * stick. */
 int rawtrace_writer_append(struct rawtrace_writer *w, const struct vmt_event *ev, uint64_t *seq);
 
 /* Write the buffered partial block now (and fsync if asked). */

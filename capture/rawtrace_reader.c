@@ -134,6 +134,12 @@ static const char *decode_record(struct rt_context *ctx, const uint8_t **pp, con
 		ev->data = p;
 		p += v;
 	}
+	if (ev->type == VMT_EV_QUEUE) {
+		if (ev->len != VMT_QUEUE_REPORT_BYTES)
+			return "queue report payload is not 24 bytes";
+		if (ev->value < 1 || ev->value > VMT_QSTEP_MAX)
+			return "queue report step out of range";
+	}
 	*pp = p;
 	return NULL;
 }

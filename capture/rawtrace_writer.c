@@ -206,6 +206,10 @@ int rawtrace_writer_append(struct rawtrace_writer *w, const struct vmt_event *ev
 	if (ev->type == 0 || ev->type > VMT_EV_TYPE_MAX || ev->len > VMT_EVENT_DATA_MAX ||
 	    (ev->len && !ev->data))
 		return -EINVAL;
+	/* A queue report the reader would refuse is not written either. */
+	if (ev->type == VMT_EV_QUEUE &&
+	    (ev->len != VMT_QUEUE_REPORT_BYTES || ev->value < 1 || ev->value > VMT_QSTEP_MAX))
+		return -EINVAL;
 	if (w->used + RT_RECORD_FIXED_MAX + ev->len > w->opts.block_size && w->count) {
 		r = flush_block(w);
 		if (r < 0)

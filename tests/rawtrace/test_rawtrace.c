@@ -96,6 +96,12 @@ static size_t make_all_types(struct vmt_event *out, size_t max)
 				}
 				e.len = sizes[s];
 				e.data = e.len ? big + (variant % 2) : NULL;
+				if (t == VMT_EV_QUEUE) {
+					/* The one payload size and steps a queue report has. */
+					e.len = VMT_QUEUE_REPORT_BYTES;
+					e.data = big + s;
+					e.value = 1 + n % VMT_QSTEP_MAX;
+				}
 				out[n++] = e;
 			}
 		}
@@ -865,6 +871,103 @@ static void test_fuzz_records(void)
 	unlink(path);
 }
 
+/* VMT_EV_QUEUE: every step round trips; a payload other than 24 bytes or
+ * a step outside 1..VMT_QSTEP_MAX is refused by the writer (that event
+ * only) and, crafted into a file, stops the reader at its block. */
+static void test_queue_events(void)
+{
+	const char *path = harness_tmpfile("queue.vmt");
+	struct rawtrace_writer *w = NULL;
+	struct rawtrace_reader *r = NULL;
+	struct rawtrace_status st;
+	struct vmt_event got, ev[VMT_QSTEP_MAX];
+	uint8_t data[VMT_QSTEP_MAX][VMT_QUEUE_REPORT_BYTES];
+	char err[256];
+
+	CHECK_EQ_U(rawtrace_writer_open(&w, path, NULL, NULL), 0);
+	for (unsigned i = 0; i < VMT_QSTEP_MAX; i++) {
+		struct vmt_queue_report q = { .token = UINT64_C(0x7f3cc00e9800) + i, .arg0 = 4097 + i,
+					      .arg1 = i == 0 ? UINT64_MAX : i };
+		vmt_queue_report_encode(&q, data[i]);
+		ev[i] = (struct vmt_event){ .ts_ns = 1000 + i, .type = VMT_EV_QUEUE, .source = VMT_SRC_QEMU,
+					    .base = 0xfeb02e00u, .addr = i, .value = i + 1,
+					    .len = VMT_QUEUE_REPORT_BYTES, .data = data[i], .seq = i };
+		CHECK_EQ_U(rawtrace_writer_append(w, &ev[i], NULL), 0);
+	}
+	/* Refused, not written, and the writer goes on. */
+	struct vmt_event bad = ev[0];
+	bad.len = VMT_QUEUE_REPORT_BYTES - 1;
+	CHECK_EQ_U(rawtrace_writer_append(w, &bad, NULL), (uint64_t)-EINVAL);
+	bad.len = VMT_QUEUE_REPORT_BYTES + 1;
+	CHECK_EQ_U(rawtrace_writer_append(w, &bad, NULL), (uint64_t)-EINVAL);
+	bad.len = 0;
+	bad.data = NULL;
+	CHECK_EQ_U(rawtrace_writer_append(w, &bad, NULL), (uint64_t)-EINVAL);
+	bad = ev[0];
+	bad.value = 0;
+	CHECK_EQ_U(rawtrace_writer_append(w, &bad, NULL), (uint64_t)-EINVAL);
+	bad.value = VMT_QSTEP_MAX + 1;
+	CHECK_EQ_U(rawtrace_writer_append(w, &bad, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U(rawtrace_writer_events(w), VMT_QSTEP_MAX);
+	CHECK_EQ_U(rawtrace_writer_close(w, 0, NULL), 0);
+
+	CHECK_EQ_U(rawtrace_reader_open(&r, path, err, sizeof(err)), 0);
+	for (unsigned i = 0; r && i < VMT_QSTEP_MAX; i++) {
+		struct vmt_queue_report q;
+		CHECK_EQ_U(rawtrace_reader_next(r, &got), 1);
+		CHECK(same_event(&got, &ev[i]));
+		CHECK_EQ_U(vmt_queue_report_decode(&q, got.data, got.len), 0);
+		CHECK_EQ_U(q.token, UINT64_C(0x7f3cc00e9800) + i);
+	}
+	CHECK_EQ_U(rawtrace_reader_next(r, &got), 0);
+	rawtrace_reader_status(r, &st);
+	CHECK(st.complete && !st.damaged);
+	rawtrace_reader_close(r);
+
+	/* Crafted records: payload lengths 23 and 25, steps 0 and 6. */
+	static uint8_t buf[1 << 16];
+	size_t at = craft_prefix(buf, path);
+	uint8_t *blk = buf + at, *p = blk + RT_BLOCK_HEADER_SIZE;
+	static const struct {
+		uint8_t len;
+		uint8_t step;
+		const char *why;
+	} cases[] = {
+		{ 23, 1, "queue report payload is not 24 bytes" },
+		{ 25, 1, "queue report payload is not 24 bytes" },
+		{ 24, 0, "queue report step out of range" },
+		{ 24, VMT_QSTEP_MAX + 1, "queue report step out of range" },
+		{ 24, VMT_QSTEP_MAX, NULL },
+		{ 24, 1, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = 0;
+		p[n++] = VMT_EV_QUEUE;
+		p[n++] = RT_F_VALUE | RT_F_DATA;
+		p[n++] = 0; /* ts delta */
+		p[n++] = cases[i].step;
+		p[n++] = cases[i].len;
+		memset(p + n, 0xab, cases[i].len);
+		n += cases[i].len;
+		rt_block_header_put(blk, RT_MAGIC_DATA, (uint32_t)n, 1, 0, crc32c(0, p, n));
+		if (cases[i].why) {
+			char want[128];
+			snprintf(want, sizeof(want), "block at offset %zu: record 0 at payload offset 0: %s", at,
+				 cases[i].why);
+			expect_damage(path, buf, at + RT_BLOCK_HEADER_SIZE + n, 0, want);
+			continue;
+		}
+		/* A good one reads (the file just lacks its footer). */
+		write_file(path, buf, at + RT_BLOCK_HEADER_SIZE + n);
+		CHECK_EQ_U(rawtrace_reader_open(&r, path, err, sizeof(err)), 0);
+		CHECK_EQ_U(rawtrace_reader_next(r, &got), 1);
+		CHECK_EQ_U(got.type, VMT_EV_QUEUE);
+		CHECK_EQ_U(got.value, cases[i].step);
+		rawtrace_reader_close(r);
+	}
+	unlink(path);
+}
+
 static void test_write_errors(void)
 {
 	struct rawtrace_writer *w = NULL;
@@ -931,6 +1034,7 @@ int main(void)
 	RUN(test_garbage);
 	RUN(test_hostile_lengths);
 	RUN(test_fuzz_records);
+	RUN(test_queue_events);
 	RUN(test_write_errors);
 	return harness_finish("test_rawtrace");
 }
