@@ -49,6 +49,43 @@ static void quoted_text(struct fmt_out *o, const struct vmt_event *ev)
 	fmt_out_printf(o, "\"");
 }
 
+/* "queue N STEP ...": the device's own report of a queue step (event.h).
+ * A payload that is not a report, or a step vmtrace does not know, is
+ * printed as what it is. */
+static void queue_report(struct fmt_out *o, const struct vmt_event *ev)
+{
+	struct vmt_queue_report q;
+
+	fmt_out_printf(o, "queue %" PRIu64 " ", ev->addr);
+	if (!ev->data || vmt_queue_report_decode(&q, ev->data, ev->len) != 0) {
+		fmt_out_printf(o, "step %" PRIu64 " bad report (%" PRIu32 " bytes, not %u)", ev->value, ev->len,
+			       VMT_QUEUE_REPORT_BYTES);
+		return;
+	}
+	switch (ev->value) {
+	case VMT_QSTEP_POP:
+		fmt_out_printf(o, "pop elem 0x%" PRIx64 " in %" PRIu64 " out %" PRIu64, q.token, q.arg0, q.arg1);
+		break;
+	case VMT_QSTEP_FILL:
+		fmt_out_printf(o, "fill elem 0x%" PRIx64 " len %" PRIu64 " at +%" PRIu64, q.token, q.arg0, q.arg1);
+		break;
+	case VMT_QSTEP_FLUSH:
+		fmt_out_printf(o, "flush %" PRIu64 " used %s", q.arg0, q.arg0 == 1 ? "entry" : "entries");
+		if (q.token || q.arg1) /* never set by a flush: show it */
+			fmt_out_printf(o, " token 0x%" PRIx64 " arg1 %" PRIu64, q.token, q.arg1);
+		break;
+	case VMT_QSTEP_BLK_READ:
+	case VMT_QSTEP_BLK_WRITE:
+		fmt_out_printf(o, "%s elem 0x%" PRIx64 " sector %" PRIu64 " count %" PRIu64,
+			       vmt_queue_step_name((uint32_t)ev->value), q.token, q.arg0, q.arg1);
+		break;
+	default:
+		fmt_out_printf(o, "step %" PRIu64 " (unknown) token 0x%" PRIx64 " arg0 %" PRIu64 " arg1 %" PRIu64,
+			       ev->value, q.token, q.arg0, q.arg1);
+		break;
+	}
+}
+
 static size_t format_into(const struct fmt_ctx *c, const struct vmt_event *ev, const char *note, char *buf,
 			  size_t len, struct fmt_info *info)
 {
@@ -106,6 +143,9 @@ static size_t format_into(const struct fmt_ctx *c, const struct vmt_event *ev, c
 	}
 	case VMT_EV_DEVICE:
 		fmt_out_printf(&o, "device");
+		break;
+	case VMT_EV_QUEUE:
+		queue_report(&o, ev);
 		break;
 	default:
 		fmt_out_printf(&o, "type %u value 0x%" PRIx64 " addr 0x%" PRIx64 " len %" PRIu32, ev->type, ev->value,

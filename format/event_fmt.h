@@ -17,6 +17,15 @@
  *   violation "violation KEY SEVERITY \"message\" [section]" (ev->value is
  *           the rule id; KEY(id) for an id vmtrace does not know)
  *   device  "device" (the caller, which can decode the descriptor, says more)
+ *   queue   the device's own report of a queue step (ev->addr the queue):
+ *           "queue 0 pop elem 0x7f3cc00e9800 in 2 out 1"
+ *           "queue 0 fill elem 0x7f3cc00e9800 len 4097 at +0"
+ *           "queue 0 flush 1 used entry" ("... 3 used entries")
+ *           "queue 0 blk-read elem 0x7f3cc00e9800 sector 0 count 8"
+ *           ("blk-write" alike; count in 512-byte sectors)
+ *           "queue 0 step 9 (unknown) token 0x.. arg0 N arg1 N" for a step
+ *           vmtrace does not know, "queue 0 step 1 bad report (23 bytes,
+ *           not 24)" for a payload that is not a report
  * A caller that knows more (the decoder's chains and requests) passes a
  * note, appended escaped as " (note)".  Output is bounded by the buffer:
  * always NUL-terminated; a cut falls on a character or escape boundary

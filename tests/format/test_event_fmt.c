@@ -543,6 +543,67 @@ static void test_text_and_limits(void)
  * to the largest, buffers of every size.  Every output must be
  * NUL-terminated inside its buffer and hold no control byte (run it under
  * ASan/UBSan for the reads). */
+/* The device's own queue reports (VMT_EV_QUEUE). */
+static const char *queue_ev(uint64_t qi, uint64_t step, uint64_t token, uint64_t arg0, uint64_t arg1)
+{
+	static uint8_t data[VMT_QUEUE_REPORT_BYTES];
+	struct vmt_queue_report q = { .token = token, .arg0 = arg0, .arg1 = arg1 };
+	struct vmt_event e = { .type = VMT_EV_QUEUE, .source = VMT_SRC_QEMU, .base = BASE, .addr = qi,
+			       .value = step, .len = VMT_QUEUE_REPORT_BYTES, .data = data };
+
+	vmt_queue_report_encode(&q, data);
+	return next(e);
+}
+
+static void test_queue_reports(void)
+{
+	struct vmt_event e;
+
+	fresh(1, VIRTIO_ID_BLOCK);
+	CHECK_STR(queue_ev(0, VMT_QSTEP_POP, 0x7f3cc00e9800u, 2, 1), "queue 0 pop elem 0x7f3cc00e9800 in 2 out 1");
+	CHECK_STR(queue_ev(0, VMT_QSTEP_FILL, 0x7f3cc00e9800u, 4097, 0),
+		  "queue 0 fill elem 0x7f3cc00e9800 len 4097 at +0");
+	CHECK_STR(queue_ev(0, VMT_QSTEP_FLUSH, 0, 1, 0), "queue 0 flush 1 used entry");
+	CHECK_STR(queue_ev(2, VMT_QSTEP_FLUSH, 0, 3, 0), "queue 2 flush 3 used entries");
+	CHECK_STR(queue_ev(0, VMT_QSTEP_BLK_READ, 0x7f3cc00e9800u, 0, 8),
+		  "queue 0 blk-read elem 0x7f3cc00e9800 sector 0 count 8");
+	CHECK_STR(queue_ev(0, VMT_QSTEP_BLK_WRITE, 0x10, 2048, 1), "queue 0 blk-write elem 0x10 sector 2048 count 1");
+	/* Extremes print as numbers. */
+	CHECK_STR(queue_ev(UINT64_MAX, VMT_QSTEP_BLK_READ, UINT64_MAX, UINT64_MAX, UINT64_MAX),
+		  "queue 18446744073709551615 blk-read elem 0xffffffffffffffff sector 18446744073709551615 "
+		  "count 18446744073709551615");
+	/* What a flush never carries is shown, not hidden. */
+	CHECK_STR(queue_ev(0, VMT_QSTEP_FLUSH, 0x5, 1, 7), "queue 0 flush 1 used entry token 0x5 arg1 7");
+	/* Steps vmtrace does not know. */
+	CHECK_STR(queue_ev(1, 0, 1, 2, 3), "queue 1 step 0 (unknown) token 0x1 arg0 2 arg1 3");
+	CHECK_STR(queue_ev(1, 9, 1, 2, 3), "queue 1 step 9 (unknown) token 0x1 arg0 2 arg1 3");
+	CHECK_STR(queue_ev(1, UINT64_MAX, 0, 0, 0),
+		  "queue 1 step 18446744073709551615 (unknown) token 0x0 arg0 0 arg1 0");
+	/* Payloads that are not a report. */
+	static const uint8_t short_data[VMT_QUEUE_REPORT_BYTES + 1];
+	e = (struct vmt_event){ .type = VMT_EV_QUEUE, .addr = 0, .value = 1, .len = 23, .data = short_data };
+	CHECK_STR(next(e), "queue 0 step 1 bad report (23 bytes, not 24)");
+	e.len = 25;
+	CHECK_STR(next(e), "queue 0 step 1 bad report (25 bytes, not 24)");
+	e.len = 0;
+	e.data = NULL;
+	CHECK_STR(next(e), "queue 0 step 1 bad report (0 bytes, not 24)");
+	e.len = VMT_QUEUE_REPORT_BYTES; /* a length without the bytes */
+	CHECK_STR(next(e), "queue 0 step 1 bad report (24 bytes, not 24)");
+	/* No device context, a note, and a cut. */
+	uint8_t data[VMT_QUEUE_REPORT_BYTES];
+	struct vmt_queue_report q = { 0x7f3cc00e9800u, 2, 1 };
+	vmt_queue_report_encode(&q, data);
+	e = (struct vmt_event){ .type = VMT_EV_QUEUE, .value = VMT_QSTEP_POP, .len = sizeof(data), .data = data };
+	fmt_event(NULL, &e, "torn", out, sizeof(out), NULL);
+	CHECK_STR(out, "queue 0 pop elem 0x7f3cc00e9800 in 2 out 1 (torn)");
+	struct fmt_info info;
+	char small[20];
+	fmt_event(ctx, &e, NULL, small, sizeof(small), &info);
+	CHECK(info.cut);
+	CHECK_STR(small, "queue 0 pop elem...");
+}
+
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -645,6 +706,7 @@ int main(void)
 	RUN(test_hostile);
 	RUN(test_filled_state);
 	RUN(test_text_and_limits);
+	RUN(test_queue_reports);
 	RUN(test_random_walk);
 	fmt_ctx_free(ctx);
 	return harness_finish("test_event_fmt");
