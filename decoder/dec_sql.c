@@ -23,6 +23,9 @@ static const char *const sql[ST_COUNT] = {
 			     "features_offered, features_accepted, features_negotiated, first_seq, last_seq, events, config) "
 			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+	[ST_DEVICE_STEP] = "INSERT OR REPLACE INTO device_steps(seq, device, queue, step, token, in_num, out_num, len, used_pos, "
+			   "count, sector, sectors, chain, verdict) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_CHAIN_TORN] = "UPDATE chains SET memory = ?2 WHERE chain = ?1",
 };
 
 /* The batched tables and their columns, in the order of their values. */
@@ -267,7 +270,7 @@ int dec_sql_run(struct decoder *dec, enum dec_stmt which)
 
 	/* These leave optional columns unbound, which must read as NULL. */
 	if (which == ST_VIOLATION || which == ST_ANOMALY || which == ST_QUEUE_UPDATE ||
-	    which == ST_FEATURE || which == ST_DEVICE_UPSERT)
+	    which == ST_FEATURE || which == ST_DEVICE_UPSERT || which == ST_DEVICE_STEP)
 		sqlite3_clear_bindings(dec->st[which]);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include "capture/rawtrace.h"
 #include "config.h"
 #include "decoder/db.h"
+#include "decoder/reports.h"
 #include "decoder/rings.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/device_types.h"
@@ -230,6 +231,11 @@ static void event_row(struct decoder *dec, const struct vmt_event *ev, struct de
 		dec_val_int(&v[10], (sqlite3_int64)ev->addr);
 		dec_val_int(&v[11], ev->len);
 		break;
+	case VMT_EV_QUEUE:
+		/* the step and the queue; the report itself is device_steps' */
+		dec_val_int(&v[8], (sqlite3_int64)ev->value);
+		dec_val_int(&v[10], (sqlite3_int64)ev->addr);
+		break;
 	case VMT_EV_MARKER:
 	case VMT_EV_VIOLATION:
 		dec_val_int(&v[8], (sqlite3_int64)ev->value);
@@ -285,6 +291,7 @@ int decoder_feed(struct decoder *dec, const struct vmt_event *ev)
 		break;
 	case VMT_EV_IRQ:
 	case VMT_EV_VIOLATION:
+	case VMT_EV_QUEUE:
 		d = device_find(dec, ev->base, false);
 		break;
 	case VMT_EV_DEVICE: {
@@ -321,6 +328,9 @@ int decoder_feed(struct decoder *dec, const struct vmt_event *ev)
 			interrupt_row(dec, d, tdb_vocab_name(&tdb_vocab_irq_kind, TDB_IRQ_RAISED), ev->value);
 			rings_on_interrupt(dec, d, (uint32_t)ev->value, false);
 		}
+		break;
+	case VMT_EV_QUEUE:
+		reports_on_event(dec, d, ev);
 		break;
 	case VMT_EV_LOST:
 		sqlite3_bind_int64(dec->st[ST_LOST], 1, (sqlite3_int64)ev->seq);

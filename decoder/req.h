@@ -88,6 +88,7 @@ struct req_row {
 	const char *kind, *op; /* constants or op_text; op NULL if unknown */
 	char op_text[REQ_OP_TEXT_MAX]; /* a decoder's own op text (req_fields.op_text) */
 	bool has_sector, has_length, has_status, has_digest, has_used, has_irq, has_data;
+	bool dropped;      /* req_drop: never written */
 	uint8_t status;
 	uint64_t sector, length, digest;
 	uint64_t seq_notify, ts_notify, seq_used, ts_used, seq_irq, ts_irq;
@@ -106,6 +107,7 @@ struct req_pending {
 enum req_stmt {
 	RST_REQ_NOTIFY, RST_REQ_USED,
 	RST_REQ_IRQ, RST_REQ_IRQ_RANGE,
+	RST_REQ_DELETE, RST_NET_FRAME_DELETE,
 	RST_COUNT
 };
 
@@ -188,6 +190,19 @@ struct req_fields {
  * is its seq_notify).  Returns the new request id, 0 on error. */
 uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, enum tdb_request_kind kind,
 		    const struct req_fields *f);
+/* A requests row made from the device's own report instead of a chain
+ * (reports.c): device, queue, no chain, notified at seq_notify/ts_notify
+ * (the device's pop).  Returns the new request id, 0 on error. */
+uint64_t req_insert_report(struct decoder *dec, struct req_state *rq, unsigned device, unsigned queue,
+			   enum tdb_request_kind kind, const struct req_fields *f, uint64_t seq_notify, uint64_t ts_notify);
+/* What request id holds now, if its row is still in memory: op (NULL if
+ * unknown), sector and length (has_* false if unknown).  Returns false if
+ * the row was written already or dropped. */
+bool req_peek(struct req_state *rq, uint64_t id, const char **op, bool *has_sector, uint64_t *sector,
+	      bool *has_length, uint64_t *length);
+/* Request id came from a copy that turned out torn: it is never written
+ * (or deleted, with its net_frames row, if it was). */
+void req_drop(struct decoder *dec, struct req_state *rq, uint64_t id);
 /* Fill the completion of request id at the current event (fields of f
  * that are set replace the row's). */
 void req_complete(struct decoder *dec, struct req_state *rq, uint64_t id, const struct req_fields *f);

@@ -21,6 +21,8 @@ static const char *const req_sql[RST_COUNT] = {
 	[RST_REQ_IRQ] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request = ?1 AND seq_irq IS NULL",
 	[RST_REQ_IRQ_RANGE] = "UPDATE requests SET seq_irq = ?2, ts_irq = ?3 WHERE request BETWEEN ?4 AND ?5 "
 			      "AND device = ?1 AND seq_used IS NOT NULL AND seq_irq IS NULL",
+	[RST_REQ_DELETE] = "DELETE FROM requests WHERE request = ?1",
+	[RST_NET_FRAME_DELETE] = "DELETE FROM net_frames WHERE request = ?1",
 };
 
 static void pending_free(struct req_pending *p);
@@ -276,13 +278,18 @@ static void pending_write_oldest(struct decoder *dec, struct req_state *rq)
 {
 	struct req_pending *p = &rq->pending;
 	struct req_row *row = pending_at(p, 0);
-	struct dec_val *v = dec_batch_row(dec, DB_REQUESTS);
+	struct dec_val *v;
 	char hex[17];
+
+	if (row->dropped)
+		goto drop;
+	v = dec_batch_row(dec, DB_REQUESTS);
 
 	dec_val_int(&v[0], (sqlite3_int64)row->id);
 	dec_val_int(&v[1], row->device);
 	dec_val_int(&v[2], row->queue);
-	dec_val_int(&v[3], (sqlite3_int64)row->chain);
+	if (row->chain) /* 0: made from the device's report, no chain */
+		dec_val_int(&v[3], (sqlite3_int64)row->chain);
 	dec_val_static_text(&v[4], row->kind);
 	/* op_text lives in the row, which is reused below: copy it. */
 	if (row->op == row->op_text)
@@ -305,6 +312,7 @@ static void pending_write_oldest(struct decoder *dec, struct req_state *rq)
 	if (row->has_data)
 		dec_val_copy(dec, DB_REQUESTS, &v[16], row->data ? row->data : (const uint8_t *)"", (int)row->data_len, true);
 	dec_batch_add(dec, DB_REQUESTS);
+drop:
 	p->bytes -= row->data_len;
 	free(row->data);
 	memset(row, 0, sizeof(*row));
@@ -330,7 +338,7 @@ static void pending_retire(struct decoder *dec, struct req_state *rq)
 {
 	struct req_pending *p = &rq->pending;
 
-	while (p->n && pending_at(p, 0)->has_irq)
+	while (p->n && (pending_at(p, 0)->has_irq || pending_at(p, 0)->dropped))
 		pending_write_oldest(dec, rq);
 }
 
@@ -348,11 +356,11 @@ void req_write_all(struct decoder *dec, struct req_state *rq)
 		pending_write_oldest(dec, rq);
 }
 
-uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, enum tdb_request_kind kind,
-		    const struct req_fields *f)
+/* A new row in memory for request kind of device/queue/chain (0: none),
+ * notified at seq/ts, with the fields of f.  Returns its id, 0 on error. */
+static uint64_t row_new(struct decoder *dec, struct req_state *rq, unsigned device, unsigned queue, uint64_t chain,
+			enum tdb_request_kind kind, const struct req_fields *f, uint64_t seq, uint64_t ts)
 {
-	struct decoder *dec = q->dec;
-	struct req_state *rq = q->rq;
 	struct req_pending *p = &rq->pending;
 
 	if (!p->rows) {
@@ -372,16 +380,67 @@ uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, enum
 	struct req_row *row = pending_at(p, p->n++);
 	memset(row, 0, sizeof(*row));
 	row->id = id;
-	row->device = q->d->id;
-	row->queue = q->q;
-	row->chain = c->chain;
+	row->device = device;
+	row->queue = queue;
+	row->chain = chain;
 	row->kind = tdb_vocab_name(&tdb_vocab_request_kind, (int)kind);
-	row->seq_notify = dec->ev->seq;
-	row->ts_notify = dec->ev->ts_ns;
+	row->seq_notify = seq;
+	row->ts_notify = ts;
 	row_apply(p, row, f);
 	dec->stats.requests++;
 	pending_trim(dec, rq);
 	return id;
+}
+
+uint64_t req_insert(const struct req_queue *q, const struct rings_chain *c, enum tdb_request_kind kind,
+		    const struct req_fields *f)
+{
+	struct decoder *dec = q->dec;
+
+	return row_new(dec, q->rq, q->d->id, q->q, c->chain, kind, f, dec->ev->seq, dec->ev->ts_ns);
+}
+
+uint64_t req_insert_report(struct decoder *dec, struct req_state *rq, unsigned device, unsigned queue,
+			   enum tdb_request_kind kind, const struct req_fields *f, uint64_t seq_notify, uint64_t ts_notify)
+{
+	return row_new(dec, rq, device, queue, 0, kind, f, seq_notify, ts_notify);
+}
+
+bool req_peek(struct req_state *rq, uint64_t id, const char **op, bool *has_sector, uint64_t *sector,
+	      bool *has_length, uint64_t *length)
+{
+	struct req_row *row = pending_find(rq, id);
+
+	if (!row || row->dropped)
+		return false;
+	*op = row->op;
+	*has_sector = row->has_sector;
+	*sector = row->sector;
+	*has_length = row->has_length;
+	*length = row->length;
+	return true;
+}
+
+void req_drop(struct decoder *dec, struct req_state *rq, uint64_t id)
+{
+	struct req_row *row = pending_find(rq, id);
+
+	if (row) {
+		if (!row->dropped && dec->stats.requests)
+			dec->stats.requests--;
+		row->dropped = true;
+		pending_retire(dec, rq);
+		return;
+	}
+	/* Written already (the window was full): take the rows back. */
+	dec_batch_flush(dec, DB_REQUESTS);
+	dec_batch_flush(dec, DB_NET_FRAMES);
+	sqlite3_bind_int64(rq->st[RST_REQ_DELETE], 1, (sqlite3_int64)id);
+	req_step(dec, rq->st[RST_REQ_DELETE]);
+	sqlite3_bind_int64(rq->st[RST_NET_FRAME_DELETE], 1, (sqlite3_int64)id);
+	req_step(dec, rq->st[RST_NET_FRAME_DELETE]);
+	if (dec->stats.requests)
+		dec->stats.requests--;
 }
 
 void req_complete(struct decoder *dec, struct req_state *rq, uint64_t id, const struct req_fields *f)

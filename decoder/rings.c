@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decoder/reports.h"
 #include "decoder/rings_priv.h"
 #include "decoder/shadow_mem.h"
 #include "tracedb/tdb_vocab.h"
@@ -61,6 +62,7 @@ static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 			inflight_clear(rs, &r->inflight[i]);
 	free(r->inflight);
 	free(r->unnotified);
+	free(r->elems);
 	free(r);
 }
 
@@ -95,6 +97,10 @@ void rings_finish(struct decoder *dec)
 	/* Chains still in flight stay as they are (seq_used NULL).  The
 	 * statements go now: decoder_finish changes the journal mode next. */
 	if (dec->rings) {
+		/* What the device reported about elements still open is
+		 * judged now (it may add requests). */
+		for (unsigned i = 0; i < dec->rings->n_live; i++)
+			reports_ring_end(dec, dec->rings->live[i]);
 		req_write_all(dec, &dec->rings->req);
 		req_state_finalize(&dec->rings->req);
 	}
@@ -172,6 +178,7 @@ void rings_queue_end(struct decoder *dec, struct dec_device *d, unsigned q)
 
 	if (!rs || q >= DEC_QUEUES_MAX || !(r = d->q[q].ring))
 		return;
+	reports_ring_end(dec, r);
 	/* Swap-remove from the live list. */
 	struct dec_ring *last = rs->live[--rs->n_live];
 	rs->live[r->live_pos] = last;
@@ -426,6 +433,9 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 	const struct split_ring ring = ring_of(r);
 	uint8_t b[2];
 	unsigned f = shadow_read(rs->sm, split_ring_avail_slot_addr(&ring, pos), b, sizeof(b));
+	/* The position's number in the generation, as the device's pops
+	 * count them (reports.h), taken whether a chain comes of it or not. */
+	uint64_t t = r->taken++;
 
 	if (!(f & SHADOW_HAVE_ALL)) {
 		/* Something went in flight that the trace does not show. */
@@ -477,6 +487,12 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 		if (r->unnotified && r->n_unnotified < r->size)
 			r->unnotified[r->n_unnotified++] = req;
 	}
+	struct reports_chain rc = {
+		.chain = c.chain, .head = head, .request = req,
+		.walk = !ok ? REPORTS_WALK_BROKEN : c.complete ? REPORTS_WALK_OK : REPORTS_WALK_INCOMPLETE,
+		.n_out = c.n_readable, .n_in = c.n_segs - c.n_readable,
+	};
+	reports_on_chain(dec, r, t, &rc);
 }
 
 /* Consume what the avail idx in the shadow says is new. */
@@ -499,6 +515,7 @@ static void avail_advance(struct decoder *dec, struct dec_ring *r, bool from_not
 		bool stores = (r->avail_src & VMT_MEM_DRIVER_WRITE) && !(f & SHADOW_ROUGH);
 		ring_violation(dec, r, stores, vf.rule, "%s", vf.msg);
 		r->last_avail = idx;
+		r->taken += n; /* positions skipped: no chain for them */
 		r->uncertain = true;
 		return;
 	}
@@ -539,6 +556,31 @@ static void irq_pending_add(struct rings_dev *rd, uint64_t id)
 		rd->over_hi = id;
 }
 
+void rings_irq_note(struct decoder *dec, struct dec_device *d, uint64_t id)
+{
+	struct rings_dev *rd = dev_state(dec->rings, d);
+
+	if (rd)
+		irq_pending_add(rd, id);
+}
+
+void rings_inflight_forget(struct decoder *dec, struct dec_ring *r, uint16_t head, uint64_t chain)
+{
+	struct rings_inflight *f;
+
+	if (!r->inflight || head >= r->size || r->inflight[head].chain != chain)
+		return;
+	f = &r->inflight[head];
+	if (f->wsegs)
+		dec->rings->segs_kept -= f->n_wsegs;
+	free(f->wsegs);
+	f->wsegs = NULL;
+	f->n_wsegs = 0;
+	f->request = 0;
+	f->complete = false;
+	f->op_known = false;
+}
+
 /* The device published used ring position pos. */
 static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 {
@@ -564,6 +606,7 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 	used_row(dec, r, pos, id, len, fl ? fl->chain : 0);
 	if (!fl)
 		return;
+	reports_on_used(dec, r, fl->chain, len);
 	if (fl->complete && len > fl->writable)
 		ring_violation(dec, r, exact, RULE_DEV_USED_LEN_TOO_LONG,
 			       "used length %u for head %u exceeds the chain's %llu writable bytes",

@@ -12,6 +12,7 @@
 
 struct shadow_mem;
 struct devtype_queue;
+struct rings_elem; /* reports.h */
 
 /* Writable segments kept for chains in flight, over all queues; chains
  * beyond it are completed without their payload (fields NULL). */
@@ -40,6 +41,12 @@ struct dec_ring {
 	uint64_t *unnotified;  /* requests made available since the last notify; owned */
 	uint32_t n_unnotified;
 	unsigned live_pos;     /* index in dec_rings.live */
+	/* The device's own reports (reports.c): avail positions taken since
+	 * the generation began (chains decoded or skipped) and pops the
+	 * device reported; the k-th of each is the same element.  elems:
+	 * size entries by k % size, on first use; owned. */
+	uint64_t taken, pops;
+	struct rings_elem *elems;
 };
 
 /* Per device: interrupt bookkeeping. */
@@ -67,5 +74,12 @@ struct dec_rings {
 /* rings.c: the features in force for d's rings (legacy devices negotiate
  * at DRIVER_OK, after their queues went live: what the driver accepted). */
 uint64_t rings_features(const struct dec_device *d);
+/* rings.c, for reports.c: request id completed on d and awaits d's next
+ * interrupt. */
+void rings_irq_note(struct decoder *dec, struct dec_device *d, uint64_t id);
+/* rings.c, for reports.c: the chain in flight at head (if it is chain)
+ * was a torn copy: forget its request and segments (its used entry is
+ * still matched to it, and checks nothing). */
+void rings_inflight_forget(struct decoder *dec, struct dec_ring *r, uint16_t head, uint64_t chain);
 
 #endif

@@ -31,15 +31,15 @@ CREATE TABLE devices (
 CREATE TABLE events (
   seq     INTEGER PRIMARY KEY,
   ts_ns   INTEGER NOT NULL,
-  type    TEXT NOT NULL,      -- mmio, mem, irq, marker, lost, device, violation
+  type    TEXT NOT NULL,      -- mmio, mem, irq, marker, lost, device, violation, queue
   device  INTEGER,            -- devices.device, NULL if none
   offset  INTEGER,            -- register offset (mmio)
   reg     TEXT,               -- register name (mmio)
   dir     TEXT,               -- 'R' or 'W' (mmio)
   width   INTEGER,
-  value   INTEGER,
+  value   INTEGER,            -- queue: the step (1 pop .. 5 blk-write, device_steps.step)
   vcpu    INTEGER,
-  addr    INTEGER,            -- guest-physical address (mem)
+  addr    INTEGER,            -- guest-physical address (mem); queue index (queue)
   len     INTEGER,            -- payload bytes (mem, marker)
   text    TEXT                -- marker text, violation message from the source
 );
@@ -119,7 +119,7 @@ CREATE TABLE chains (
   indirect    INTEGER NOT NULL,
   readable    INTEGER NOT NULL,    -- bytes the device may read
   writable    INTEGER NOT NULL,    -- bytes the device may write
-  memory      TEXT NOT NULL        -- exact, best-effort, missing, partial
+  memory      TEXT NOT NULL        -- exact, best-effort, partial, missing, torn
 );
 
 CREATE TABLE descriptors (
@@ -204,6 +204,26 @@ CREATE TABLE anomalies (
   queue    INTEGER,
   rule     TEXT NOT NULL,    -- the rule the bytes seemed to break
   message  TEXT NOT NULL
+);
+
+-- What the device itself reported doing with a queue (events of type
+-- 'queue', from QEMU's virtio trace events), checked against the ring
+-- copies.  One row per such event; columns a step does not have are NULL.
+CREATE TABLE device_steps (
+  seq      INTEGER PRIMARY KEY REFERENCES events(seq),
+  device   INTEGER,             -- devices.device, NULL if the report named no known device
+  queue    INTEGER NOT NULL,    -- queue index as reported
+  step     TEXT NOT NULL,       -- pop, fill, flush, blk-read, blk-write
+  token    INTEGER,             -- the device's handle on one element (links its pop, blk and fill); NULL for flush
+  in_num   INTEGER,             -- pop: device-writable buffers the device mapped
+  out_num  INTEGER,             -- pop: device-readable buffers
+  len      INTEGER,             -- fill: bytes the device wrote
+  used_pos INTEGER,             -- fill: position after the used idx
+  count    INTEGER,             -- flush: entries published
+  sector   INTEGER,             -- blk-read, blk-write: first sector (512 bytes)
+  sectors  INTEGER,             -- blk-read, blk-write: sectors
+  chain    INTEGER,             -- chains.chain the element was matched with, NULL if none
+  verdict  TEXT                 -- pop, blk-*: agrees, torn, no-copy; NULL if not checked
 );
 
 -- Events the source dropped.

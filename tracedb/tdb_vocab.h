@@ -54,8 +54,15 @@ extern const struct tdb_vocab tdb_vocab_severity;          /* violations.severit
 enum tdb_actor { TDB_ACTOR_DRIVER, TDB_ACTOR_DEVICE };
 extern const struct tdb_vocab tdb_vocab_actor;             /* violations.actor */
 
-enum tdb_chain_memory { TDB_CHAIN_EXACT, TDB_CHAIN_BEST_EFFORT, TDB_CHAIN_PARTIAL, TDB_CHAIN_MISSING };
+/* torn: the copy disagreed with what the device reported taking (device_steps). */
+enum tdb_chain_memory { TDB_CHAIN_EXACT, TDB_CHAIN_BEST_EFFORT, TDB_CHAIN_PARTIAL, TDB_CHAIN_MISSING, TDB_CHAIN_TORN };
 extern const struct tdb_vocab tdb_vocab_chain_memory;      /* chains.memory */
+
+/* device_steps.step: the values are enum vmt_queue_step (capture/event.h). */
+extern const struct tdb_vocab tdb_vocab_queue_step;
+/* device_steps.verdict: the ring copy against the device's report. */
+enum tdb_step_verdict { TDB_VERDICT_AGREES, TDB_VERDICT_TORN, TDB_VERDICT_NO_COPY };
+extern const struct tdb_vocab tdb_vocab_step_verdict;
 
 /* The word for value, or "?" if the column has none (never NULL). */
 const char *tdb_vocab_name(const struct tdb_vocab *v, int value);

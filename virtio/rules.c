@@ -129,6 +129,8 @@ static const struct rule_info rules[RULE_COUNT] = {
 		"drivers not expecting shared memory must not use the shared memory registers" },
 	[RULE_RING_OVERLAP] = { RULE_RING_OVERLAP, "ring-areas-overlap", S_SPLIT, RULE_ERROR, DRV,
 		"the descriptor, driver and device areas of a queue must not overlap" },
+	[RULE_RING_COPY_TORN] = { RULE_RING_COPY_TORN, "ring-copy-torn", S_SPLIT, RULE_WARNING, DEV,
+		"a ring copy must show the chain the device reported taking (else the copy was torn or missed)" },
 };
 
 const struct rule_info *rule_lookup(uint32_t id)

@@ -80,6 +80,9 @@ enum rule_id {
 	RULE_QUEUE_READY_NOT_READ_BACK = 49,
 	RULE_SHM_UNEXPECTED = 50,
 	RULE_RING_OVERLAP = 51,
+	/* A ring copy against the device's own report (QEMU trace events):
+	 * recorded as an anomaly, never a violation. */
+	RULE_RING_COPY_TORN = 52,
 	RULE_COUNT
 };
 

@@ -99,6 +99,21 @@ uint64_t fx_irq(struct fx *fx, uint32_t status)
 	return feed(fx, &ev);
 }
 
+uint64_t fx_report_raw(struct fx *fx, uint64_t base, uint64_t q, uint64_t step, const void *data, uint32_t len)
+{
+	struct vmt_event ev = { .type = VMT_EV_QUEUE, .base = base, .addr = q, .value = step, .len = len, .data = data };
+	return feed(fx, &ev);
+}
+
+uint64_t fx_report(struct fx *fx, uint64_t q, uint32_t step, uint64_t token, uint64_t arg0, uint64_t arg1)
+{
+	struct vmt_queue_report r = { .token = token, .arg0 = arg0, .arg1 = arg1 };
+	uint8_t b[VMT_QUEUE_REPORT_BYTES];
+
+	vmt_queue_report_encode(&r, b);
+	return fx_report_raw(fx, FX_BASE, q, step, b, sizeof(b));
+}
+
 void fx_init_device(struct fx *fx, uint32_t device_id, uint64_t features, unsigned n_queues)
 {
 	static uint8_t zeros[0x1000];

@@ -44,6 +44,11 @@ uint64_t fx_mem(struct fx *fx, uint64_t gpa, const void *data, uint32_t len, uin
 uint64_t fx_drv(struct fx *fx, uint64_t gpa, const void *data, uint32_t len);
 uint64_t fx_dev(struct fx *fx, uint64_t gpa, const void *data, uint32_t len);
 uint64_t fx_irq(struct fx *fx, uint32_t status);
+/* The device's own report of a queue step (VMT_EV_QUEUE) on device base
+ * FX_BASE, queue q: step (enum vmt_queue_step), token, arg0, arg1. */
+uint64_t fx_report(struct fx *fx, uint64_t q, uint32_t step, uint64_t token, uint64_t arg0, uint64_t arg1);
+/* A VMT_EV_QUEUE event with any base, step value and payload bytes. */
+uint64_t fx_report_raw(struct fx *fx, uint64_t base, uint64_t q, uint64_t step, const void *data, uint32_t len);
 
 /* Driver writes descriptor i of table at gpa. */
 uint64_t fx_desc(struct fx *fx, uint64_t table, uint32_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next);

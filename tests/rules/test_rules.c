@@ -96,6 +96,7 @@ static const struct pinned pinned[] = {
 	{ RULE_QUEUE_READY_NOT_READ_BACK, "queue-ready-not-read-back", SEC_LAYOUT_DRV, RULE_WARNING, RULE_BY_DRIVER },
 	{ RULE_SHM_UNEXPECTED, "shm-unexpected", SEC_INIT_MMIO, RULE_INFO, RULE_BY_DRIVER },
 	{ RULE_RING_OVERLAP, "ring-areas-overlap", SEC_SPLIT, RULE_ERROR, RULE_BY_DRIVER },
+	{ RULE_RING_COPY_TORN, "ring-copy-torn", SEC_SPLIT, RULE_WARNING, RULE_BY_DEVICE },
 };
 
 /* The virtio spec's section labels (\label{sec:...} in the spec's LaTeX

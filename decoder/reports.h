@@ -1,0 +1,85 @@
+/* The device's own reports of what it did with a queue (VMT_EV_QUEUE
+ * events: QEMU's virtqueue_pop / _fill / _flush and virtio_blk_handle_*
+ * trace events), stored in device_steps and used as the ground truth the
+ * ring copies are checked against (issue 13: copies taken from a running
+ * guest can be torn).
+ *
+ * Matching: per (device, queue, generation) the k-th pop since the queue
+ * went live is the chain at avail position k (a device pops a split ring
+ * in avail order from last_avail_idx 0 after set-up); the token links a
+ * pop to its blk read/write and its fill.  A chain whose buffer counts
+ * differ from the pop's (QEMU's in_num / out_num: mapped buffers, an
+ * indirect chain's table entries), whose walk broke a rule although the
+ * device took it, or whose blk request disagrees with the blk report
+ * (op, sector, length) is torn: an anomaly 'ring-copy-torn', chains.memory
+ * 'torn', and its request is dropped.  A pop for which no complete copy
+ * was decoded (by its fill, a later chain, the queue's end or the end of
+ * input) is an anomaly too.  A blk read/write without a good copy becomes
+ * a requests row from the report (op in/out, sector, length, no data).
+ * docs/schema.md says the same for readers.
+ *
+ * Everything in a report is untrusted: queue indices are checked against
+ * the live rings, counts are compared, never used to size anything, and
+ * state per queue is its ring size.
+ *
+ * Errors: as decoder.h; nothing here returns one (a write error sets
+ * dec->failed). */
+#ifndef VMTRACE_DECODER_REPORTS_H
+#define VMTRACE_DECODER_REPORTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decoder/dec_priv.h"
+
+/* How a chain's walk ended (reports_on_chain). */
+enum reports_walk {
+	REPORTS_WALK_OK,         /* walked to its end: counts are the chain's */
+	REPORTS_WALK_INCOMPLETE, /* the trace did not hold all of it */
+	REPORTS_WALK_BROKEN,     /* a broken rule stopped the walk */
+};
+
+/* A chain decoded at avail position number t of its generation. */
+struct reports_chain {
+	uint64_t chain;   /* chains.chain */
+	uint16_t head;
+	enum reports_walk walk;
+	uint32_t n_out, n_in; /* device-readable / device-writable buffers (WALK_OK) */
+	uint64_t request; /* requests.request decoded from it, 0 if none */
+};
+
+/* One element of a queue as the reports and copies show it (a slot of
+ * dec_ring.elems). */
+struct rings_elem {
+	uint64_t k;        /* pop / avail position number in the generation */
+	bool popped, has_chain, has_blk, filled, has_used;
+	bool pop_done, blk_done; /* their device_steps rows were written */
+	bool torn;
+	int verdict;       /* enum tdb_step_verdict of the pop, -1 not judged */
+	uint64_t token;
+	uint64_t pop_seq, pop_ts, in_num, out_num;
+	struct reports_chain c;
+	uint64_t blk_seq, sector, sectors;
+	bool blk_write;
+	uint64_t fill_len;
+	uint32_t used_len;
+	uint64_t report_request; /* request made from the blk report, 0 none */
+};
+
+/* A VMT_EV_QUEUE event of device d (NULL: its base is no device), after
+ * its events row was written: its device_steps row, and the checks. */
+void reports_on_event(struct decoder *dec, struct dec_device *d, const struct vmt_event *ev);
+
+/* rings.c: ring r decoded the chain at avail position number t (after its
+ * chains row and request were written). */
+void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const struct reports_chain *c);
+
+/* rings.c: ring r's copy shows the used entry of chain with length len. */
+void reports_on_used(struct decoder *dec, struct dec_ring *r, uint64_t chain, uint32_t len);
+
+/* rings.c: ring r ends (queue end, end of input): judge and write what
+ * its elements still hold.  The elements stay allocated (ring_destroy
+ * frees them). */
+void reports_ring_end(struct decoder *dec, struct dec_ring *r);
+
+#endif
