@@ -305,8 +305,8 @@ static char line[4 * VMT_EVENT_DATA_MAX + 1024];
  * Returns false, printing nothing, if --device excludes it. */
 static bool print_event(struct fmt_ctx *c, const struct vmt_event *ev, const struct dump_opts *o)
 {
-	bool has_device = ev->type == VMT_EV_MMIO || ev->type == VMT_EV_IRQ ||
-			  ev->type == VMT_EV_DEVICE || ev->type == VMT_EV_VIOLATION;
+	bool has_device = ev->type == VMT_EV_MMIO || ev->type == VMT_EV_IRQ || ev->type == VMT_EV_DEVICE ||
+			  ev->type == VMT_EV_VIOLATION || ev->type == VMT_EV_QUEUE;
 	struct fmt_info info;
 	size_t n;
 	uint64_t base = ev->base;

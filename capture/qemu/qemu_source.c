@@ -94,7 +94,8 @@ void qemu_source_get_stats(const struct qemu_source *s, struct qemu_source_stats
 
 /* A line we could not use: count it, and if it was about a virtio-mmio
  * region, leave a marker and a lost-event record where it happened. */
-static int bad_line(struct qemu_source *s, const char *line, size_t len, const char *why, uint64_t now_ns)
+static int bad_line(struct qemu_source *s, const char *line, size_t len, const char *why, uint64_t now_ns,
+		    bool virtio)
 {
 	char text[160];
 	int n, r;
@@ -104,8 +105,22 @@ static int bad_line(struct qemu_source *s, const char *line, size_t len, const c
 		s->st.first_bad_line = s->st.lines;
 		snprintf(s->st.first_bad_why, sizeof(s->st.first_bad_why), "%s", why);
 	}
-	if (!memmem(line, len, "'" QEMU_SOURCE_REGION, sizeof(QEMU_SOURCE_REGION)))
-		return 0;
+	if (!memmem(line, len, "'" QEMU_SOURCE_REGION, sizeof(QEMU_SOURCE_REGION))) {
+		/* A virtio report that does not parse: a marker says so where
+		 * it happened, no lost event (no register access was lost). */
+		if (!virtio)
+			return 0;
+		n = snprintf(text, sizeof(text), "qemu trace line %llu: %s (a queue report not recorded)",
+			     (unsigned long long)s->st.lines, why);
+		struct vmt_event note = {
+			.ts_ns = now_ns,
+			.type = VMT_EV_MARKER,
+			.source = VMT_SRC_QEMU,
+			.len = (uint32_t)(n < (int)sizeof(text) ? n : (int)sizeof(text) - 1),
+			.data = (const uint8_t *)text,
+		};
+		return s->cfg.emit(s->cfg.ctx, &note);
+	}
 	s->st.lost++;
 	n = snprintf(text, sizeof(text), "qemu trace line %llu: %s", (unsigned long long)s->st.lines, why);
 	struct vmt_event marker = {
@@ -392,6 +407,14 @@ static int access_event(struct qemu_source *s, const struct qemu_access *a, uint
 	return s->cfg.emit(s->cfg.ctx, &ev);
 }
 
+/* Does a bad line name one of the virtio events (qemu_line.h)? */
+static bool names_virtio_event(const char *line, size_t len)
+{
+	return memmem(line, len, "virtio_queue_notify ", 20) || memmem(line, len, "virtqueue_pop ", 14) ||
+	       memmem(line, len, "virtqueue_fill ", 15) || memmem(line, len, "virtqueue_flush ", 16) ||
+	       memmem(line, len, "virtio_blk_handle_", 18);
+}
+
 static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_t now_ns)
 {
 	struct qemu_access a;
@@ -404,7 +427,7 @@ static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_
 
 	s->st.lines++;
 	if (s->overlong)
-		return bad_line(s, line, len, "line longer than 4096 bytes", now_ns);
+		return bad_line(s, line, len, "line longer than 4096 bytes", now_ns, names_virtio_event(line, len));
 	kind = qemu_line_parse(line, len, &a, &why);
 	/* A QueueNotify write waits for the thread's very next access or
 	 * virtio line; other text does not count (a user's own -trace
@@ -420,7 +443,7 @@ static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_
 	case QEMU_LINE_VIRTIO:
 		return virtio_event(s, &a, now_ns, had_notify, nbase, nvalue);
 	case QEMU_LINE_BAD:
-		return bad_line(s, line, len, why, now_ns);
+		return bad_line(s, line, len, why, now_ns, names_virtio_event(line, len));
 	default:
 		s->st.other++;
 		return 0;
@@ -473,7 +496,8 @@ int qemu_source_end(struct qemu_source *s, uint64_t now_ns)
 		/* A last line without its newline: QEMU was cut off mid-write
 		 * (a virtio line's last number may be cut: not used). */
 		s->st.lines++;
-		r = bad_line(s, s->line, s->len, "last line cut short (no newline)", now_ns);
+		r = bad_line(s, s->line, s->len, "last line cut short (no newline)", now_ns,
+			     kind == QEMU_LINE_VIRTIO || names_virtio_event(s->line, s->len));
 	}
 	s->len = 0;
 	s->overlong = false;

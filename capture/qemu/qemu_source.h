@@ -21,8 +21,8 @@
  * (seen for two devices or queues), are counted and not emitted.  Before
  * a pop, the queue's newly available chains are copied (ring_snap_queue),
  * so the copy precedes the pop in the trace.  A virtio line that does not
- * parse is counted as bad, with no lost event (no register access was
- * lost).
+ * parse is counted as bad and leaves a VMT_EV_MARKER naming its line and
+ * why, but no lost event (no register access was lost).
  *
  * Errors: 0, -ENOMEM (qemu_source_new), or the emit callback's negative
  * error passed back unchanged; a line that does not parse is input,
