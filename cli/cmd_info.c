@@ -15,6 +15,7 @@
 #include "tracedb/tdb_meta.h"
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_queues.h"
+#include "tracedb/tdb_steps.h"
 #include "virtio/names.h"
 
 static void usage(FILE *f)
@@ -31,7 +32,10 @@ static void usage(FILE *f)
 		"              status_reached (every bit set at some point),\n"
 		"              features_offered, features_negotiated, queues[] (index,\n"
 		"              size), requests, violations, events; damaged[] when there\n"
-		"              are damaged rows)\n"
+		"              are damaged rows; device_reports when the trace holds the\n"
+		"              device's own reports of its queue steps: reports, pops,\n"
+		"              chains_checked, chains_torn, pops_without_copy,\n"
+		"              pops_unchecked, requests_from_reports)\n"
 		"  -h, --help  this help\n"
 		"\n"
 		"A row that contradicts the rest of the file (a queue size of -1, a\n"
@@ -51,6 +55,7 @@ struct info {
 	struct tdb_meta meta;
 	bool lost_ok;
 	uint64_t events, violations, anomalies;
+	struct tdb_steps_summary steps; /* the device's own reports */
 	struct tdb_device *dev;
 	size_t n_dev;
 	struct tdb_notes notes;
@@ -171,6 +176,18 @@ static int print_json(struct info *in)
 	json_u64(&j, "violations", in->violations);
 	/* Files written before the table existed read as 0. */
 	json_u64(&j, "anomalies", in->anomalies);
+	if (in->steps.reports) {
+		/* only in traces with the device's own reports */
+		json_begin_object(&j, "device_reports");
+		json_u64(&j, "reports", in->steps.reports);
+		json_u64(&j, "pops", in->steps.pops);
+		json_u64(&j, "chains_checked", in->steps.checked);
+		json_u64(&j, "chains_torn", in->steps.torn);
+		json_u64(&j, "pops_without_copy", in->steps.no_copy);
+		json_u64(&j, "pops_unchecked", in->steps.unchecked);
+		json_u64(&j, "requests_from_reports", in->steps.from_reports);
+		json_end_object(&j);
+	}
 	json_bool(&j, "complete", in->meta.complete);
 	json_string(&j, "source", in->meta.source);
 	json_begin_array(&j, "devices");
@@ -332,6 +349,20 @@ static int print_text(struct info *in, const char *path)
 		       "violations)",
 		       (unsigned long long)in->anomalies, in->anomalies == 1 ? "y" : "ies");
 	putchar('\n');
+	if (in->steps.reports) {
+		const struct tdb_steps_summary *s = &in->steps;
+		printf("ring copies checked against the device's reports: %" PRIu64 " chain%s, %" PRIu64 " torn", s->checked,
+		       s->checked == 1 ? "" : "s", s->torn);
+		if (s->no_copy)
+			printf(", %" PRIu64 " taken by the device without a complete copy", s->no_copy);
+		if (s->unchecked)
+			printf(", %" PRIu64 " pop%s not checked (no queue set up for %s)", s->unchecked, s->unchecked == 1 ? "" : "s",
+			       s->unchecked == 1 ? "it" : "them");
+		if (s->from_reports)
+			printf("; %" PRIu64 " blk request%s decoded from the reports", s->from_reports,
+			       s->from_reports == 1 ? "" : "s");
+		putchar('\n');
+	}
 	if (in->violations) {
 		r = tdb_violations_first(in->t, 10, print_violation, in);
 		if (r == TDB_E_DAMAGED_ROW) {
@@ -373,7 +404,8 @@ static int info_read(struct info *in)
 		r = 0;
 	}
 	if (r || (r = tdb_events_count(in->t, &in->events)) ||
-	    (r = tdb_violations_count(in->t, &in->violations, &in->anomalies)))
+	    (r = tdb_violations_count(in->t, &in->violations, &in->anomalies)) ||
+	    (r = tdb_steps_summary(in->t, &in->steps)))
 		return r;
 	return tdb_devices_read(in->t, TDB_BY_BASE, &in->notes, &in->dev, &in->n_dev);
 }

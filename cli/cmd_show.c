@@ -31,6 +31,9 @@ static void usage(FILE *f)
 		"  --device BASE    only events of the device at BASE (e.g. 0x10000000)\n"
 		"  --violations     only events that broke a rule, or whose best-effort\n"
 		"                   snapshot looks as if one was broken (an anomaly)\n"
+		"  --type LIST      only events of these types, comma-separated: mmio,\n"
+		"                   mem, irq, marker, lost, device, violation, queue\n"
+		"                   (queue: the device's own reports of its queue steps)\n"
 		"  -h, --help       this help\n"
 		"\n"
 		"A trace whose register accesses come from more than one vCPU gets a\n"
@@ -38,7 +41,9 @@ static void usage(FILE *f)
 		"\n"
 		"Under an event, '!' lines are its violations (severity, who broke the\n"
 		"rule, the rule, what happened, the spec section) and '~' lines its\n"
-		"anomalies.\n"
+		"anomalies. A device's report of a queue step names the chain it was\n"
+		"matched with and whether the ring copy agreed ([chain 3: agrees],\n"
+		"torn, or no-copy).\n"
 		"\n"
 		"A row that contradicts the rest of the file (a width, direction or value\n"
 		"no access has, a memory payload whose length is not events.len, a device\n"
@@ -170,6 +175,40 @@ static int show_many_vcpus(struct tdb *t, bool *many)
 	return r == TDB_END || r == 0 || r == TDB_E_DAMAGED_ROW ? 0 : r;
 }
 
+/* --type's comma-separated event type words into bits 1u << VMT_EV_*.
+ * Returns 0, or -1 for an empty list or a word no event type has. */
+static int parse_types(const char *arg, unsigned *types)
+{
+	const char *p = arg;
+
+	*types = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int ty = tdb_vocab_parse(&tdb_vocab_event_type, p, n);
+		if (ty <= 0)
+			return -1;
+		*types |= 1u << ty;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
+/* "  [chain 3: agrees]" for a device's report matched with a chain or
+ * judged against the ring copy; "" otherwise. */
+static void step_note(const struct tdb_event *row, char *buf, size_t len)
+{
+	char chain[32] = "";
+
+	buf[0] = '\0';
+	if (!row->has_step || (row->step_chain < 0 && row->step_verdict < 0))
+		return;
+	if (row->step_chain >= 0)
+		snprintf(chain, sizeof(chain), "chain %lld", (long long)row->step_chain);
+	snprintf(buf, len, "  [%s%s%s]", row->step_chain >= 0 ? chain : "no chain", row->step_verdict >= 0 ? ": " : "",
+		 row->step_verdict >= 0 ? tdb_vocab_name(&tdb_vocab_step_verdict, row->step_verdict) : "");
+}
+
 int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -177,11 +216,13 @@ int cmd_show(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "device", required_argument, NULL, 'D' },
 		{ "violations", no_argument, NULL, 'V' },
+		{ "type", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t from = 0, count = INT64_MAX, base = 0;
 	bool have_base = false, only_viol = false;
+	unsigned types = 0;
 	int c;
 
 	optind = 1;
@@ -201,6 +242,13 @@ int cmd_show(int argc, char **argv)
 			have_base = true;
 			break;
 		case 'V': only_viol = true; break;
+		case 'T':
+			if (parse_types(optarg, &types) < 0) {
+				char list[128];
+				return usage_error("--type wants event types separated by commas (%s), not '%s'",
+						   tdb_vocab_list(&tdb_vocab_event_type, list, sizeof(list)), optarg);
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default:
 			usage_hint();
@@ -222,6 +270,7 @@ int cmd_show(int argc, char **argv)
 	f.has_from = true;
 	f.from = from;
 	f.violations_only = only_viol;
+	f.types = types;
 	if (have_base) {
 		int id;
 		r = tdb_device_by_base(t, base, &id);
@@ -314,6 +363,12 @@ int cmd_show(int argc, char **argv)
 				fmt_tdb_bufs_note(bufs, &ev, note, sizeof(note), &owner);
 			fmt_prepare(fc, t, &row, have_base, &filled, &next);
 			fmt_event_next(fc, &ev, note, what, sizeof(what), &info);
+			if (ev.type == VMT_EV_QUEUE) {
+				char sn[96];
+				size_t k = strlen(what);
+				step_note(&row, sn, sizeof(sn));
+				snprintf(what + k, sizeof(what) - k, "%s", sn);
+			}
 			if (row.ev.type == VMT_EV_MEM && info.where.dev) {
 				term_escape((const unsigned char *)info.where.dev->name, dev, sizeof(dev));
 			} else if (row.ev.type == VMT_EV_MEM && owner >= 0) {

@@ -16,6 +16,9 @@
 enum {
 	C_SEQ, C_TS, C_TYPE, C_DEVICE, C_OFFSET, C_REG, C_DIR, C_WIDTH, C_VALUE, C_ADDR, C_LEN, C_TEXT, C_VCPU,
 	C_HAS_MEMORY, C_KIND, C_EXACT, C_DATA_TYPE, C_DATA_LEN, C_GPA, C_DATA,
+	/* device_steps (NULL without the table) */
+	C_HAS_STEP, C_STEP, C_TOKEN, C_IN_NUM, C_OUT_NUM, C_STEP_LEN, C_USED_POS, C_COUNT, C_SECTOR, C_SECTORS,
+	C_CHAIN, C_VERDICT,
 };
 
 /* Bound parameters of the page query. */
@@ -63,9 +66,13 @@ static char *page_sql(const struct tdb *t, const struct tdb_filter *f, enum tdb_
 	 * length(), which leave the blob unread. */
 	sqlite3_str_appendf(q,
 			    "SELECT e.seq, e.ts_ns, e.type, e.device, e.offset, e.reg, e.dir, e.width, e.value, e.addr, "
-			    "e.len, e.text, e.vcpu, m.seq, m.kind, m.exact, %s, m.gpa, %s "
-			    "FROM events e LEFT JOIN memory m ON m.seq = e.seq WHERE e.seq %s ?%d",
+			    "e.len, e.text, e.vcpu, m.seq, m.kind, m.exact, %s, m.gpa, %s, %s "
+			    "FROM events e LEFT JOIN memory m ON m.seq = e.seq %s WHERE e.seq %s ?%d",
 			    f->with_data ? "NULL, NULL" : "typeof(m.data), length(m.data)", f->with_data ? "m.data" : "NULL",
+			    t->has_device_steps ? "s.seq, s.step, s.token, s.in_num, s.out_num, s.len, s.used_pos, s.count, "
+						  "s.sector, s.sectors, s.chain, s.verdict"
+						: "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL",
+			    t->has_device_steps ? "LEFT JOIN device_steps s ON s.seq = e.seq" : "",
 			    dir == TDB_FORWARD ? ">=" : "<=", P_KEY);
 	if (f->has_from)
 		sqlite3_str_appendf(q, " AND e.seq >= ?%d", P_FROM);
@@ -76,6 +83,7 @@ static char *page_sql(const struct tdb *t, const struct tdb_filter *f, enum tdb_
 	if (f->device >= 0 && f->queue >= 0)
 		sqlite3_str_appendf(q,
 				    " AND ((e.device = ?%d AND ((e.reg = 'QueueNotify' AND e.value = ?%d) OR "
+				    "(e.type = 'queue' AND e.addr = ?%d) OR "
 				    "(e.reg IN (" QUEUE_REGS ") AND (SELECT value FROM reg_changes rc WHERE rc.device = e.device "
 				    "AND rc.reg = 'QueueSel' AND rc.queue = -1 AND rc.seq <= e.seq ORDER BY rc.seq DESC LIMIT 1) "
 				    "= ?%d))) OR (e.type = 'mem' AND e.device IS NULL AND EXISTS (SELECT 1 FROM queues q "
@@ -83,7 +91,7 @@ static char *page_sql(const struct tdb *t, const struct tdb_filter *f, enum tdb_
 				    "(e.addr < q.desc_addr + 16 * q.size AND e.addr + e.len > q.desc_addr) OR "
 				    "(e.addr < q.driver_addr + 6 + 2 * q.size AND e.addr + e.len > q.driver_addr) OR "
 				    "(e.addr < q.device_addr + 6 + 8 * q.size AND e.addr + e.len > q.device_addr)))))",
-				    P_DEVICE, P_QUEUE, P_QUEUE, P_DEVICE, P_QUEUE);
+				    P_DEVICE, P_QUEUE, P_QUEUE, P_QUEUE, P_DEVICE, P_QUEUE);
 	if (f->types) {
 		const char *sep = "";
 		sqlite3_str_appendall(q, " AND e.type IN (");
@@ -316,6 +324,69 @@ static int mmio_columns(sqlite3_stmt *st, struct tdb_event *row)
 	return 0;
 }
 
+/* A queue event: the step and queue from events, the report from its
+ * device_steps row (when the file has one for it). */
+static int queue_columns(sqlite3_stmt *st, struct tdb_event *row)
+{
+	static const int args[VMT_QSTEP_MAX + 1][2] = {
+		[VMT_QSTEP_POP] = { C_IN_NUM, C_OUT_NUM },  [VMT_QSTEP_FILL] = { C_STEP_LEN, C_USED_POS },
+		[VMT_QSTEP_FLUSH] = { C_COUNT, -1 },        [VMT_QSTEP_BLK_READ] = { C_SECTOR, C_SECTORS },
+		[VMT_QSTEP_BLK_WRITE] = { C_SECTOR, C_SECTORS },
+	};
+	static const char *const names[] = {
+		[C_IN_NUM] = "in_num", [C_OUT_NUM] = "out_num", [C_STEP_LEN] = "len", [C_USED_POS] = "used_pos",
+		[C_COUNT] = "count", [C_SECTOR] = "sector", [C_SECTORS] = "sectors",
+	};
+	char a[96], b[96];
+	int64_t value, x, v[2] = { 0, 0 }, token = 0;
+	int n, step;
+	const char *s;
+	struct vmt_queue_report rep;
+
+	if (!tdb_row_int(st, C_VALUE, INT64_MIN, INT64_MAX, false, &value))
+		return damaged(row, "events", "value %s (a queue step)", tdb_row_shown(st, C_VALUE, a, sizeof(a)));
+	row->ev.value = (uint64_t)value;
+	if (!tdb_row_int(st, C_ADDR, INT64_MIN, INT64_MAX, false, &x))
+		return damaged(row, "events", "addr %s is not a queue index", tdb_row_shown(st, C_ADDR, a, sizeof(a)));
+	row->ev.addr = (uint64_t)x;
+	if (tdb_row_null(st, C_HAS_STEP))
+		return 0;
+	row->has_step = true;
+	s = tdb_row_text(st, C_STEP, &n);
+	step = tdb_vocab_parse(&tdb_vocab_queue_step, s, (size_t)n);
+	if (step <= 0)
+		return damaged(row, "device_steps", "step %s (%s)", tdb_row_shown(st, C_STEP, a, sizeof(a)),
+			       tdb_vocab_list(&tdb_vocab_queue_step, b, sizeof(b)));
+	if ((uint64_t)step != row->ev.value)
+		return damaged(row, "device_steps", "step '%s', events.value says %lld", tdb_vocab_name(&tdb_vocab_queue_step, step),
+			       (long long)value);
+	if (step != VMT_QSTEP_FLUSH && !tdb_row_int(st, C_TOKEN, INT64_MIN, INT64_MAX, false, &token))
+		return damaged(row, "device_steps", "token %s", tdb_row_shown(st, C_TOKEN, a, sizeof(a)));
+	for (int i = 0; i < 2; i++) {
+		int c = args[step][i];
+		if (c >= 0 && !tdb_row_int(st, c, INT64_MIN, INT64_MAX, false, &v[i]))
+			return damaged(row, "device_steps", "%s %s (a %s step has one)", names[c], tdb_row_shown(st, c, a, sizeof(a)),
+				       tdb_vocab_name(&tdb_vocab_queue_step, step));
+	}
+	row->step_chain = -1;
+	if (!tdb_row_null(st, C_CHAIN)) {
+		if (!tdb_row_int(st, C_CHAIN, 1, INT64_MAX, false, &row->step_chain))
+			return damaged(row, "device_steps", "chain %s", tdb_row_shown(st, C_CHAIN, a, sizeof(a)));
+	}
+	if (!tdb_row_null(st, C_VERDICT)) {
+		s = tdb_row_text(st, C_VERDICT, &n);
+		row->step_verdict = tdb_vocab_parse(&tdb_vocab_step_verdict, s, (size_t)n);
+		if (row->step_verdict < 0)
+			return damaged(row, "device_steps", "verdict %s (%s)", tdb_row_shown(st, C_VERDICT, a, sizeof(a)),
+				       tdb_vocab_list(&tdb_vocab_step_verdict, b, sizeof(b)));
+	}
+	rep = (struct vmt_queue_report){ .token = (uint64_t)token, .arg0 = (uint64_t)v[0], .arg1 = (uint64_t)v[1] };
+	vmt_queue_report_encode(&rep, row->step_data);
+	row->ev.data = row->step_data;
+	row->ev.len = VMT_QUEUE_REPORT_BYTES;
+	return 0;
+}
+
 /* The columns of read_row, without the seq text of a damaged row. */
 static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, bool with_data, struct tdb_event *row)
 {
@@ -328,6 +399,8 @@ static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, bool with_dat
 	memset(row, 0, offsetof(struct tdb_event, seq_shown));
 	row->seq_shown[0] = row->why[0] = '\0';
 	row->device = -1;
+	row->step_chain = -1;
+	row->step_verdict = -1;
 	if (!tdb_row_int(st, C_SEQ, 0, INT64_MAX, false, &seq))
 		return damaged(row, "events", "%s", sqlite3_column_type(st, C_SEQ) == SQLITE_INTEGER
 							    ? "negative sequence number"
@@ -360,11 +433,16 @@ static int read_columns(struct tdb *t, sqlite3_stmt *st, bool dup, bool with_dat
 	if (type != VMT_EV_MEM && sqlite3_column_type(st, C_HAS_MEMORY) != SQLITE_NULL)
 		return damaged(row, "memory", "belongs to an events row of type %s, not mem",
 			       tdb_vocab_name(&tdb_vocab_event_type, type));
+	if (type != VMT_EV_QUEUE && sqlite3_column_type(st, C_HAS_STEP) != SQLITE_NULL)
+		return damaged(row, "device_steps", "belongs to an events row of type %s, not queue",
+			       tdb_vocab_name(&tdb_vocab_event_type, type));
 	switch (type) {
 	case VMT_EV_MMIO:
 		return mmio_columns(st, row);
 	case VMT_EV_MEM:
 		return mem_columns(st, with_data, row);
+	case VMT_EV_QUEUE:
+		return queue_columns(st, row);
 	case VMT_EV_LOST:
 		if (!tdb_row_int(st, C_VALUE, 0, INT64_MAX, false, &x))
 			return damaged(row, "events", "lost count %s", tdb_row_shown(st, C_VALUE, a, sizeof(a)));

@@ -32,6 +32,7 @@ struct tdb_filter {
 				* (under its QueueSel), notifies, and memory
 				* events inside its rings; -1 every queue */
 	unsigned types;        /* bits 1u << VMT_EV_*; 0 every type */
+	/* (with device and queue: that queue's device reports, type queue, too) */
 	bool violations_only;  /* only events at which a rule was broken (violations and anomalies) */
 	bool has_from, has_to; /* seq range [from, to], each end optional */
 	uint64_t from, to;
@@ -52,6 +53,10 @@ struct tdb_event {
 	 * (MEM with with_data: len bytes, NULL when len is 0 or there is
 	 * no memory row). */
 	struct vmt_event ev;
+	/* QUEUE: ev.addr is the queue index, ev.value the step; with a
+	 * device_steps row (has_step) ev.data / ev.len hold the report
+	 * (struct vmt_queue_report, encoded, in step_data) rebuilt from it,
+	 * else ev.data is NULL and ev.len 0. */
 	int device;                  /* devices.device, -1 none */
 	const struct tdb_device *dev; /* its row, NULL if none */
 	const char *reg;             /* events.reg (NUL-terminated), NULL if none */
@@ -59,6 +64,10 @@ struct tdb_event {
 	bool has_memory;             /* MEM: a memory row was joined */
 	enum tdb_mem_kind mem_kind;  /* MEM with has_memory */
 	bool exact;
+	bool has_step;               /* QUEUE: a device_steps row was joined */
+	int64_t step_chain;          /* its chain (chains.chain), -1 none */
+	int step_verdict;            /* its verdict (enum tdb_step_verdict), -1 not checked */
+	uint8_t step_data[VMT_QUEUE_REPORT_BYTES];
 	bool seq_ok;                 /* false: ev.seq is 0 and seq_shown says what it was */
 	bool damaged;                /* the row contradicts the file (TDB_E_DAMAGED_ROW) */
 	const char *table;           /* damaged: "events" or "memory" */

@@ -14,7 +14,8 @@
 #include "tracedb/tdb_priv.h"
 
 /* Tables a reader relies on; each must exist as a real table.  anomalies
- * is optional (older files lack it; tdb_has_anomalies). */
+ * and device_steps are optional (older files lack them, and read as
+ * empty: tdb_has_anomalies, tdb_has_device_steps). */
 static const char *const required_tables[] = {
 	"meta", "devices", "events", "memory", "reg_changes", "status_changes", "features",
 	"queues", "chains", "descriptors", "used", "requests", "net_frames", "interrupts",
@@ -145,7 +146,7 @@ static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf
 
 /* The checks of tdb_open on an open connection. Returns 0 or a code with
  * err filled. */
-static int check_file(sqlite3 *db, const char *path, bool *has_anomalies, char *err, size_t errlen)
+static int check_file(sqlite3 *db, const char *path, bool *has_anomalies, bool *has_steps, char *err, size_t errlen)
 {
 	char shown[100], buf[64], want[24];
 	int rc;
@@ -175,6 +176,12 @@ static int check_file(sqlite3 *db, const char *path, bool *has_anomalies, char *
 	if (rc == SQLITE_ROW && strcmp(buf, "table") != 0)
 		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no table 'anomalies')", path);
 	*has_anomalies = rc == SQLITE_ROW;
+	/* The same for device_steps (files decoded before the device's own
+	 * reports were stored: no reports). */
+	rc = query_text(db, "SELECT type FROM sqlite_schema WHERE name = 'device_steps'", NULL, buf, sizeof(buf));
+	if (rc == SQLITE_ROW && strcmp(buf, "table") != 0)
+		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no table 'device_steps')", path);
+	*has_steps = rc == SQLITE_ROW;
 	rc = query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", NULL, buf, sizeof(buf));
 	if (rc != SQLITE_ROW)
 		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no schema version)", path);
@@ -195,7 +202,7 @@ int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen)
 {
 	struct tdb *t;
 	sqlite3 *db = NULL;
-	bool anomalies = false;
+	bool anomalies = false, steps = false;
 	int rc;
 
 	*out = NULL;
@@ -221,7 +228,7 @@ int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen)
 	 * locks), not around every statement, and every call reads the
 	 * same file. */
 	sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA cell_size_check=ON; PRAGMA query_only=ON; BEGIN;", NULL, NULL, NULL);
-	rc = check_file(db, path, &anomalies, err, errlen);
+	rc = check_file(db, path, &anomalies, &steps, err, errlen);
 	if (rc != 0)
 		goto cleanup;
 	t = calloc(1, sizeof(*t));
@@ -233,6 +240,7 @@ int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen)
 	db = NULL;
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->has_anomalies = anomalies;
+	t->has_device_steps = steps;
 	for (size_t i = 0; i < sizeof(t->dev_by_id) / sizeof(t->dev_by_id[0]); i++)
 		t->dev_by_id[i] = -1;
 	*out = t;
@@ -271,4 +279,9 @@ const char *tdb_path(const struct tdb *t)
 bool tdb_has_anomalies(const struct tdb *t)
 {
 	return t->has_anomalies;
+}
+
+bool tdb_has_device_steps(const struct tdb *t)
+{
+	return t->has_device_steps;
 }

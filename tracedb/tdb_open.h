@@ -64,4 +64,9 @@ const char *tdb_path(const struct tdb *t);
  * existed have not; readers count it as empty). */
 bool tdb_has_anomalies(const struct tdb *t);
 
+/* Whether the file has the device_steps table (the device's own reports of
+ * its queue steps; files written before it existed have not, and readers
+ * count it as empty: no reports). */
+bool tdb_has_device_steps(const struct tdb *t);
+
 #endif

@@ -52,6 +52,7 @@ struct tdb {
 	char path[4096];
 	char err[TDB_ERRMSG_MAX];
 	bool has_anomalies;
+	bool has_device_steps;
 	/* tdb_violations_at: no violations row has a seq in [lo, hi) (the
 	 * file cannot change under the handle's read transaction) */
 	int64_t viol_gap_lo, viol_gap_hi;
