@@ -132,6 +132,56 @@ static void raw_handmade(void)
 	free(b);
 }
 
+/* QEMU's queue reports (VMT_EV_QUEUE) among a blk device's accesses:
+ * every step, then a ring copy before a pop, as a QEMU recording has them. */
+static void raw_queue_reports(void)
+{
+	struct rawtrace_writer *w;
+	struct rawtrace_meta meta;
+	uint8_t rep[5][VMT_QUEUE_REPORT_BYTES], mem[16] = { 0 };
+	char path[4096];
+	size_t n;
+	const uint64_t base = 0xfeb02e00u, elem = UINT64_C(0x7f3cc00e9800);
+	const struct vmt_queue_report q[5] = {
+		{ elem, 2, 1 }, { elem, 0, 8 }, { elem, 4097, 0 }, { 0, 1, 0 }, { elem + 0x40, 2048, 8 },
+	};
+
+	memset(&meta, 0, sizeof(meta));
+	meta.source = VMT_SRC_QEMU;
+	meta.ram_base = 0;
+	meta.ram_size = 0x10000000;
+	rawtrace_meta_set(&meta, "command", "qemu-system-x86_64 -M microvm");
+	snprintf(path, sizeof(path), "%s/.gen-%d.vmt", out_dir, (int)getpid());
+	if (rawtrace_writer_open(&w, path, &meta, NULL) != 0)
+		exit(1);
+	for (unsigned i = 0; i < 5; i++)
+		vmt_queue_report_encode(&q[i], rep[i]);
+	const struct vmt_event evs[] = {
+		{ .type = VMT_EV_MMIO, .ts_ns = 10, .source = VMT_SRC_QEMU, .width = 4, .base = base, .addr = 0, .value = VIRTIO_MMIO_MAGIC },
+		{ .type = VMT_EV_MMIO, .ts_ns = 20, .source = VMT_SRC_QEMU, .width = 4, .base = base, .addr = 4, .value = 1 },
+		{ .type = VMT_EV_MMIO, .ts_ns = 30, .source = VMT_SRC_QEMU, .width = 4, .base = base, .addr = 8, .value = 2 },
+		{ .type = VMT_EV_MMIO, .ts_ns = 40, .source = VMT_SRC_QEMU, .dir = VMT_DIR_WRITE, .width = 4, .base = base, .addr = 0x50, .value = 0 },
+		{ .type = VMT_EV_MEM, .ts_ns = 45, .source = VMT_SRC_QEMU, .flags = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT, .addr = 0x1000, .len = sizeof(mem), .data = mem },
+		{ .type = VMT_EV_QUEUE, .ts_ns = 46, .source = VMT_SRC_QEMU, .base = base, .value = VMT_QSTEP_POP, .len = VMT_QUEUE_REPORT_BYTES, .data = rep[0] },
+		{ .type = VMT_EV_QUEUE, .ts_ns = 47, .source = VMT_SRC_QEMU, .base = base, .value = VMT_QSTEP_BLK_READ, .len = VMT_QUEUE_REPORT_BYTES, .data = rep[1] },
+		{ .type = VMT_EV_QUEUE, .ts_ns = 50, .source = VMT_SRC_QEMU, .base = base, .value = VMT_QSTEP_FILL, .len = VMT_QUEUE_REPORT_BYTES, .data = rep[2] },
+		{ .type = VMT_EV_QUEUE, .ts_ns = 51, .source = VMT_SRC_QEMU, .base = base, .value = VMT_QSTEP_FLUSH, .len = VMT_QUEUE_REPORT_BYTES, .data = rep[3] },
+		{ .type = VMT_EV_QUEUE, .ts_ns = 60, .source = VMT_SRC_QEMU, .base = base, .addr = 1, .value = VMT_QSTEP_BLK_WRITE, .len = VMT_QUEUE_REPORT_BYTES, .data = rep[4] },
+		{ .type = VMT_EV_MMIO, .ts_ns = 70, .source = VMT_SRC_QEMU, .width = 4, .base = base, .addr = 0x60, .value = 1 },
+	};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (rawtrace_writer_append(w, &evs[i], NULL) != 0)
+			exit(1);
+	if (rawtrace_writer_close(w, 0, "normal") != 0)
+		exit(1);
+	rawtrace_meta_clear(&meta);
+	uint8_t *b = slurp(path, 0x03, &n);
+	unlink(path);
+	b[0] = 0x83; /* and vmtrace dump */
+	put_file("rawtrace", "queue-reports", b, n);
+	free(b);
+}
+
 static void seeds_rawtrace(void)
 {
 	raw_recording("emu-blk", 0x03, &(struct fuzz_recording){ .devices = "blk",
@@ -143,6 +193,7 @@ static void seeds_rawtrace(void)
 		      .workload = "console:lines=1;net:frames=1,batch=1;queue:size=2", .indirect = true,
 		      .block_size = RAWTRACE_BLOCK_MIN }, true);
 	raw_handmade();
+	raw_queue_reports();
 }
 
 /* --- qemu: [mode][ram_len le16][ram][text or script] (tests/qemu_unit/fuzz_qemu.c) --- */
@@ -236,6 +287,35 @@ static void seeds_qemu(void)
 	buf_put(&o, "memory_region_ops_write cpu 0 mr 0x1 addr 0xfeb02e50 value 0x0 size 3 name 'virtio-mmio'\n", 89);
 	buf_put(&o, "memory_region_ops_read cpu 0 mr 0x55d0c1e0 addr 0xfeb02e00 val", 62); /* cut */
 	put_file("qemu", "text-modern", o.b, o.n);
+
+	/* The same device with QEMU's virtio reports: a notify that maps the
+	 * pointers, then pop (a ring copy over the RAM), fill, flush, blk
+	 * lines, and malformed ones. */
+	qemu_head(&o, 1);
+	buf_line(&o, false, 0x000, VIRTIO_MMIO_MAGIC, 4);
+	buf_line(&o, false, 0x004, 2, 4);
+	buf_line(&o, false, 0x008, VIRTIO_ID_BLOCK, 4);
+	buf_line(&o, true, 0x030, 0, 4);
+	buf_line(&o, true, 0x038, 8, 4);
+	buf_line(&o, true, 0x080, 0x1000, 4);
+	buf_line(&o, true, 0x090, 0x1080, 4);
+	buf_line(&o, true, 0x0a0, 0x1100, 4);
+	buf_line(&o, true, 0x044, 1, 4);
+	{
+		static const char text[] =
+			"7@1.000001:memory_region_ops_write cpu 0 mr 0x1 addr 0xfeb02e50 value 0x0 size 4 name 'virtio-mmio'\n"
+			"7@1.000002:virtio_queue_notify vdev 0x55653683e800 n 0 vq 0x7f3d1de93010\n"
+			"7@1.000003:virtqueue_pop vq 0x7f3d1de93010 elem 0x7f3cc00e9800 in_num 2 out_num 1\n"
+			"7@1.000004:virtio_blk_handle_read vdev 0x55653683e800 req 0x7f3cc00e9800 sector 0 nsectors 8\n"
+			"8@1.000005:virtqueue_fill vq 0x7f3d1de93010 elem 0x7f3cc00e9800 len 4097 idx 0\n"
+			"8@1.000006:virtqueue_flush vq 0x7f3d1de93010 count 1\n"
+			"7@1.000007:virtio_blk_handle_write vdev 0x55653683e800 req 0x7f3cc00e9840 sector 2048 nsectors 1\n"
+			"7@1.000008:virtqueue_pop vq 0x7f3d1de93010 elem 0x7f3cc00e9800 in_num 2 out_num x\n"
+			"virtqueue_flush vq (nil) count 1\n"
+			"8@1.000009:virtqueue_fill vq 0x7f3d1de93010 elem 0x7f3cc00e9800 len 1 idx 0";
+		buf_put(&o, text, sizeof(text) - 1);
+	}
+	put_file("qemu", "text-virtio", o.b, o.n);
 
 	/* A legacy device: page size, PFN. */
 	qemu_head(&o, 1);

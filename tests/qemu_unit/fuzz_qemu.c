@@ -41,12 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct check {
 	const struct guest_ram *ram;
 	uint64_t trigger_bytes; /* MEM bytes since the last MMIO event / access */
-	uint64_t mmio, lost;
+	uint64_t mmio, lost, reports;
 	uint8_t copy[VMT_EVENT_DATA_MAX];
 };
 
 /* Events checked over the whole run (the smoke run prints them). */
-static uint64_t total_mem, total_mmio, total_lost;
+static uint64_t total_mem, total_mmio, total_lost, total_reports;
 
 static void fail(const char *what, const struct vmt_event *ev)
 {
@@ -98,6 +98,25 @@ static int check_emit(void *ctx, const struct vmt_event *ev)
 		c->lost++;
 		total_lost++;
 		break;
+	case VMT_EV_QUEUE: {
+		/* A queue report: a well-formed payload and step on a device
+		 * window (the ring copy before a pop is its own trigger). */
+		struct vmt_queue_report q;
+		if (ev->len != VMT_QUEUE_REPORT_BYTES || vmt_queue_report_decode(&q, ev->data, ev->len) != 0)
+			fail("bad queue report payload", ev);
+		if (ev->value < 1 || ev->value > VMT_QSTEP_MAX)
+			fail("bad queue report step", ev);
+		if (ev->base % VIRTIO_MMIO_REGION_SIZE || ev->addr > QEMU_VIRTIO_QUEUE_INDEX_MAX)
+			fail("bad queue report device or queue", ev);
+		if (ev->value == VMT_QSTEP_FLUSH && (q.token != 0 || q.arg0 > QEMU_VIRTIO_RING_MAX || q.arg1 != 0))
+			fail("bad flush report", ev);
+		if (ev->value == VMT_QSTEP_POP && q.arg0 + q.arg1 > QEMU_VIRTIO_RING_MAX)
+			fail("bad pop report", ev);
+		c->trigger_bytes = 0;
+		c->reports++;
+		total_reports++;
+		break;
+	}
 	default:
 		fail("unexpected event type", ev);
 	}
@@ -193,7 +212,8 @@ static void run_text(struct check *c, const uint8_t *p, const uint8_t *end)
 	}
 	qemu_source_end(src, 8);
 	qemu_source_get_stats(src, &st);
-	if (st.accesses != c->mmio || st.lost != c->lost || st.lost > st.bad || st.bad + st.accesses > st.lines) {
+	if (st.accesses != c->mmio || st.lost != c->lost || st.lost > st.bad || st.bad + st.accesses > st.lines ||
+	    st.reports != c->reports || st.reports + st.accesses > st.lines) {
 		fprintf(stderr, "fuzz_qemu: counters disagree with the events\n");
 		abort();
 	}
@@ -387,10 +407,36 @@ static void gen_line(struct out *o)
 	char line[512];
 	int n;
 
-	switch (below(12)) {
+	switch (below(15)) {
 	case 0:
 		n = snprintf(line, sizeof(line), "Servicing hardware INT=0x%02x\n", below(256));
 		break;
+	case 12: { /* a QueueNotify write and its virtio_queue_notify (QEMU's pointers) */
+		unsigned q = below(3), dev = below(2);
+		n = snprintf(line, sizeof(line),
+			     "42@1.000001:memory_region_ops_write cpu 0 mr 0x55 addr 0x%llx value 0x%x size 4 name "
+			     "'virtio-mmio'\n%u@1.000002:virtio_queue_notify vdev 0x%x n %u vq 0x%x\n",
+			     (unsigned long long)(FUZZ_BASE + 0x200u * dev + MMIO_QUEUE_NOTIFY), q, below(6) ? 42 : 41,
+			     0x10 + dev * 0x10 + below(8) / 7, below(6) ? q : below(70000), 0x100 + dev * 4 + q + below(8) / 7);
+		break;
+	}
+	case 13:
+	case 14: { /* a report on one of a few pointers */
+		unsigned k = below(5);
+		const char *pre = below(2) ? "" : below(2) ? "41@1.000003:" : "42@1.000003:";
+		unsigned vq = 0x100 + below(8), vdev = 0x10 + 0x10 * below(2), elem = 0x1000 + below(8);
+		unsigned a = below(4) ? below(8) : rng(), b = below(4) ? below(8) : rng();
+		switch (k) {
+		case 0: n = snprintf(line, sizeof(line), "%svirtqueue_pop vq 0x%x elem 0x%x in_num %u out_num %u\n", pre, vq, elem, a, b); break;
+		case 1: n = snprintf(line, sizeof(line), "%svirtqueue_fill vq 0x%x elem 0x%x len %u idx %u\n", pre, vq, elem, a, b); break;
+		case 2: n = snprintf(line, sizeof(line), "%svirtqueue_flush vq 0x%x count %u\n", pre, vq, a); break;
+		case 3: n = snprintf(line, sizeof(line), "%svirtio_blk_handle_read vdev 0x%x req 0x%x sector %u nsectors %u\n", pre, vdev, elem, a, b); break;
+		default: n = snprintf(line, sizeof(line), "%svirtio_blk_handle_write vdev 0x%x req 0x%x sector %u nsectors %u\n", pre, vdev, elem, a, b); break;
+		}
+		if (below(10) == 0)
+			n = (int)below((uint32_t)n); /* cut short */
+		break;
+	}
 	case 1: { /* garbage bytes */
 		n = (int)below(200);
 		for (int i = 0; i < n; i++)
@@ -456,11 +502,12 @@ int main(void)
 			o.buf[i] = (uint8_t)rng();
 		fuzz_qemu_one(o.buf, o.n);
 	}
-	printf("fuzz_qemu: %u seeded inputs, %llu snapshot, %llu access and %llu lost events checked\n",
+	printf("fuzz_qemu: %u seeded inputs, %llu snapshot, %llu access, %llu lost and %llu queue report events "
+	       "checked\n",
 	       SMOKE_ITERATIONS + 200, (unsigned long long)total_mem, (unsigned long long)total_mmio,
-	       (unsigned long long)total_lost);
+	       (unsigned long long)total_lost, (unsigned long long)total_reports);
 	/* A generator that stopped reaching the snapshotter would test nothing. */
-	if (total_mem < 1000 || total_mmio < 10000 || total_lost < 100) {
+	if (total_mem < 1000 || total_mmio < 10000 || total_lost < 100 || total_reports < 100) {
 		fprintf(stderr, "fuzz_qemu: the seeded inputs no longer exercise the code\n");
 		return 1;
 	}
