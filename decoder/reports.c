@@ -104,14 +104,15 @@ static struct rings_elem *elem_by_token(struct dec_ring *r, uint64_t token)
 	return NULL;
 }
 
-static struct rings_elem *elem_by_chain(struct dec_ring *r, uint64_t chain)
+/* Element t if its slot still holds it with chain, else NULL. */
+static struct rings_elem *elem_by_chain(struct dec_ring *r, uint64_t t, uint64_t chain)
 {
+	struct rings_elem *e;
+
 	if (!r->elems)
 		return NULL;
-	for (uint32_t i = 0; i < r->size; i++)
-		if (r->elems[i].has_chain && r->elems[i].c.chain == chain)
-			return &r->elems[i];
-	return NULL;
+	e = &r->elems[t % r->size];
+	return e->has_chain && e->k == t && e->c.chain == chain ? e : NULL;
 }
 
 static void pop_row(struct decoder *dec, struct dec_ring *r, struct rings_elem *e)
@@ -331,9 +332,9 @@ void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const
 	}
 }
 
-void reports_on_used(struct decoder *dec, struct dec_ring *r, uint64_t chain, uint32_t len)
+void reports_on_used(struct decoder *dec, struct dec_ring *r, uint64_t t, uint64_t chain, uint32_t len)
 {
-	struct rings_elem *e = elem_by_chain(r, chain);
+	struct rings_elem *e = elem_by_chain(r, t, chain);
 
 	if (!e)
 		return;

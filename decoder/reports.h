@@ -74,8 +74,9 @@ void reports_on_event(struct decoder *dec, struct dec_device *d, const struct vm
  * chains row and request were written). */
 void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const struct reports_chain *c);
 
-/* rings.c: ring r's copy shows the used entry of chain with length len. */
-void reports_on_used(struct decoder *dec, struct dec_ring *r, uint64_t chain, uint32_t len);
+/* rings.c: ring r's copy shows the used entry of chain (taken at avail
+ * position number t) with length len. */
+void reports_on_used(struct decoder *dec, struct dec_ring *r, uint64_t t, uint64_t chain, uint32_t len);
 
 /* rings.c: ring r ends (queue end, end of input): judge and write what
  * its elements still hold.  The elements stay allocated (ring_destroy

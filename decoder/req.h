@@ -65,6 +65,7 @@ struct rings_inflight {
 	uint64_t note;     /* its second note (scsi: the LUN's 8 bytes) */
 	bool op_known;
 	bool complete;
+	uint64_t elem;     /* rings.c: its avail position number in the generation + 1 (reports.h), 0 none */
 };
 
 /* Requests rows are kept in memory until nothing can change them any more

@@ -468,6 +468,7 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 		if (fl->chain)
 			inflight_clear(rs, fl);
 		fl->chain = c.chain;
+		fl->elem = t + 1;
 		fl->writable = c.writable;
 		fl->complete = ok && c.complete;
 		if (fl->complete)
@@ -606,7 +607,8 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 	used_row(dec, r, pos, id, len, fl ? fl->chain : 0);
 	if (!fl)
 		return;
-	reports_on_used(dec, r, fl->chain, len);
+	if (fl->elem)
+		reports_on_used(dec, r, fl->elem - 1, fl->chain, len);
 	if (fl->complete && len > fl->writable)
 		ring_violation(dec, r, exact, RULE_DEV_USED_LEN_TOO_LONG,
 			       "used length %u for head %u exceeds the chain's %llu writable bytes",
