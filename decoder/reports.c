@@ -258,7 +258,7 @@ static void judge_blk(struct decoder *dec, struct dec_ring *r, struct rings_elem
 				num_text(s1, sizeof(s1), hs, sector);
 				num_text(s2, sizeof(s2), hl, length);
 				snprintf(msg, sizeof(msg),
-					 "the blk request of the chain at avail position %u (head %u) is %s sector %s, %s bytes in the copy; the device did %s sector %llu, %llu sectors",
+					 "the blk request of the chain at avail position %u (head %u) is %s sector %s, %s bytes in the copy; the device did %s sector %llu count %llu",
 					 (uint16_t)e->k, e->c.head, op ? op : "unknown", s1, s2, want,
 					 (unsigned long long)e->sector, (unsigned long long)e->sectors);
 				tear(dec, r, e, msg);

@@ -28,13 +28,18 @@ static uint64_t feed(struct fx *fx, struct vmt_event *ev)
 
 void fx_open(struct fx *fx, const char *name)
 {
+	fx_open_at(fx, harness_tmpfile(name));
+}
+
+void fx_open_at(struct fx *fx, const char *path)
+{
 	char err[256];
 	struct rawtrace_meta meta;
 	struct decoder_opts opts = { .store_memory = false, .payload_cap = 0 };
 
 	memset(fx, 0, sizeof(*fx));
 	fx->qsize = 8;
-	snprintf(fx->path, sizeof(fx->path), "%s", harness_tmpfile(name));
+	snprintf(fx->path, sizeof(fx->path), "%s", path);
 	unlink(fx->path);
 	if (trace_db_create(&fx->db, fx->path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "trace_db_create: %s\n", err);

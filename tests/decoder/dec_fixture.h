@@ -29,6 +29,8 @@ struct fx {
 
 /* Start a decoder over a fresh db named name; RAM known to the decoder. */
 void fx_open(struct fx *fx, const char *name);
+/* The same at path (replaced if it exists). */
+void fx_open_at(struct fx *fx, const char *path);
 /* decoder_finish and free; fx->db stays open for queries. */
 void fx_finish(struct fx *fx);
 void fx_close(struct fx *fx); /* close the db and remove the file */

@@ -200,7 +200,7 @@ static void test_blk_disagrees(void)
 	snprintf(q, sizeof(q), "SELECT count(*) FROM anomalies WHERE seq = %llu", (unsigned long long)s_blk);
 	CHECK_EQ_U(fx_int(&fx, q), 1);
 	CHECK(strstr(fx_text(&fx, "SELECT message FROM anomalies ORDER BY seq LIMIT 1"),
-		     "is out sector 5, 512 bytes in the copy; the device did out sector 9, 1 sectors") != NULL);
+		     "is out sector 5, 512 bytes in the copy; the device did out sector 9 count 1") != NULL);
 	CHECK_STR(fx_text(&fx, "SELECT group_concat(memory) FROM chains"), "torn,torn,torn");
 	CHECK_STR(fx_text(&fx, "SELECT group_concat(verdict) FROM device_steps WHERE step = 'pop'"), "agrees,agrees,agrees");
 	CHECK_STR(fx_text(&fx, "SELECT group_concat(verdict) FROM device_steps WHERE step LIKE 'blk-%'"), "torn,torn,torn");
