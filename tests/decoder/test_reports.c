@@ -6,7 +6,8 @@
  * report), the pop before or after its copy, the used length against the
  * fill, and hostile reports (unknown queue and device, a token reused,
  * huge counts, pops past the ring size, bad payloads): no crash, bounded
- * rows. */
+ * rows; and random reports among random rings and resets (12 rounds of
+ * 400 steps), clean under ASan/UBSan. */
 #include <stdio.h>
 #include <string.h>
 
@@ -329,6 +330,80 @@ static void test_hostile(void)
 	fx_close(&fx);
 }
 
+static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* Random reports among random chains, used entries, interrupts and
+ * resets on two blk queues: no crash (ASan/UBSan), a device_steps row for
+ * every report that decodes, a verdict only on pops and blk steps, no
+ * request without a sector when it came from a report. */
+static void test_random(void)
+{
+	static const uint64_t big[] = { 0, 1, 2, 3, 7, 8, 9, 255, 65535, UINT32_MAX, UINT64_MAX };
+	uint64_t reports = 0, verdicts = 0, agrees = 0, from_reports = 0;
+
+	for (unsigned round = 0; round < 12; round++) {
+		struct fx fx;
+		fx_open(&fx, "rep-random.db");
+		fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC), 2);
+		for (unsigned step = 0; step < 400; step++) {
+			unsigned what = (unsigned)(rnd() % 16), qi = (unsigned)(rnd() % 3);
+			uint64_t token = TOKEN(rnd() % 5);
+			uint64_t a0 = rnd() % 4 ? rnd() % 5 : big[rnd() % 11], a1 = rnd() % 4 ? rnd() % 9 : big[rnd() % 11];
+			if (what < 3) {
+				uint16_t h = (uint16_t)(rnd() % 6);
+				blk_chain(&fx, h, rnd() % 2 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, rnd() % 32, 512);
+			} else if (what < 4) {
+				fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, qi);
+			} else if (what < 10) {
+				uint32_t st = (uint32_t)(1 + rnd() % VMT_QSTEP_MAX);
+				if (st == VMT_QSTEP_POP && rnd() % 2) {
+					/* the counts of a blk chain (write or read) */
+					a0 = 1 + rnd() % 2;
+					a1 = 3 - a0;
+				}
+				fx_report(&fx, qi, st, token, a0, a1);
+				reports++;
+			} else if (what < 12) {
+				fx_used(&fx, 0, (uint32_t)(rnd() % 10), (uint32_t)a0);
+			} else if (what < 14) {
+				fx_irq(&fx, 1);
+			} else if (what == 14 && rnd() % 8 == 0) {
+				/* a device reset: the rings end, then set up again */
+				fx_mmio(&fx, true, MMIO_STATUS, 0);
+				fx.avail_idx[0] = fx.avail_idx[1] = fx.used_idx[0] = fx.used_idx[1] = 0;
+				fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1), 2);
+			} else {
+				uint8_t junk[VMT_QUEUE_REPORT_BYTES];
+				for (unsigned i = 0; i < sizeof(junk); i++)
+					junk[i] = (uint8_t)rnd();
+				fx_report_raw(&fx, FX_BASE, qi, rnd() % 7, junk, (uint32_t)(rnd() % 2 ? sizeof(junk) : rnd() % 30));
+			}
+		}
+		fx_finish(&fx);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM device_steps WHERE verdict IS NOT NULL AND step IN ('fill', 'flush')"), 0);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM device_steps s LEFT JOIN events e USING (seq) WHERE e.type IS NOT 'queue'"), 0);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE chain IS NULL AND sector IS NULL"), 0);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains WHERE memory NOT IN ('exact', 'best-effort', 'partial', 'missing', 'torn')"), 0);
+		verdicts += (uint64_t)fx_int(&fx, "SELECT count(*) FROM device_steps WHERE verdict IS NOT NULL");
+		agrees += (uint64_t)fx_int(&fx, "SELECT count(*) FROM device_steps WHERE verdict = 'agrees'");
+		from_reports += (uint64_t)fx_int(&fx, "SELECT count(*) FROM requests WHERE chain IS NULL");
+		fx_close(&fx);
+	}
+	/* The walk reaches every path: judged pops, agreements, requests
+	 * made from reports. */
+	printf("random reports: %llu reports, %llu verdicts, %llu agree, %llu requests from reports\n",
+	       (unsigned long long)reports, (unsigned long long)verdicts, (unsigned long long)agrees,
+	       (unsigned long long)from_reports);
+	CHECK(reports > 1000 && verdicts > 100 && agrees > 0 && from_reports > 10);
+}
+
 int main(void)
 {
 	RUN(test_match);
@@ -338,5 +413,6 @@ int main(void)
 	RUN(test_partial);
 	RUN(test_torn_no_blk);
 	RUN(test_hostile);
+	RUN(test_random);
 	return harness_finish("test_reports");
 }
