@@ -44,6 +44,7 @@ struct record_opts {
 	int cmd_at;         /* argv index of the command to record, 0 if none */
 	const char *qemu_log;
 	bool no_snapshots;
+	bool no_hold;
 	bool flush_given;
 	const char *emu_only; /* an --emu option given, for the error with a command */
 	const char *output; /* trace.db, or a raw trace if it ends in ".vmt" */
@@ -145,7 +146,10 @@ static void record_usage(FILE *f)
 		"      --no-event-idx    do not negotiate VIRTIO_F_EVENT_IDX\n"
 		"      --qemu-log FILE   (QEMU) also copy everything QEMU wrote to its trace\n"
 		"                        output into FILE\n"
-		"      --no-snapshots    (QEMU, --bpf) no ring contents: register accesses only\n",
+		"      --no-snapshots    (QEMU, --bpf) no ring contents: register accesses only\n"
+		"      --no-hold         (QEMU) let QEMU run on while vmtrace copies rings: a\n"
+		"                        little faster, but copies may come after the guest\n"
+		"                        reused the buffers (found and flagged as anomalies)\n",
 		RECORD_DEFAULT_OUTPUT,
 		(unsigned long long)def.seed);
 	fprintf(f,
@@ -198,6 +202,7 @@ enum {
 	OPT_RAW,
 	OPT_QEMU_LOG,
 	OPT_NO_SNAPSHOTS,
+	OPT_NO_HOLD,
 	OPT_BPF,
 	OPT_PID,
 	OPT_WINDOW,
@@ -213,6 +218,7 @@ static const struct option record_longopts[] = {
 	{ "raw", required_argument, NULL, OPT_RAW },
 	{ "qemu-log", required_argument, NULL, OPT_QEMU_LOG },
 	{ "no-snapshots", no_argument, NULL, OPT_NO_SNAPSHOTS },
+	{ "no-hold", no_argument, NULL, OPT_NO_HOLD },
 	{ "force", no_argument, NULL, 'f' },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "blk-image", required_argument, NULL, OPT_BLK_IMAGE },
@@ -362,6 +368,9 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 		case OPT_NO_SNAPSHOTS:
 			o->no_snapshots = true;
 			break;
+		case OPT_NO_HOLD:
+			o->no_hold = true;
+			break;
 		case 'o':
 			if (!*optarg)
 				return usage_error("empty output file name");
@@ -419,8 +428,9 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 	if (o->bpf) {
 		if (o->emu || o->emu_only)
 			return usage_error("%s is for the built-in emulator, not for --bpf", o->emu ? "--emu" : o->emu_only);
-		if (o->qemu_log)
-			return usage_error("--qemu-log is for recording QEMU's trace events, not for --bpf");
+		if (o->qemu_log || o->no_hold)
+			return usage_error("%s is for recording QEMU's trace events, not for --bpf",
+					   o->qemu_log ? "--qemu-log" : "--no-hold");
 		if (o->bo.pid && optind < argc)
 			return usage_error("give either --pid PID or a command to record, not both");
 		if (!o->bo.pid && optind >= argc)
@@ -448,8 +458,9 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 		}
 		return 0;
 	}
-	if (o->qemu_log || o->no_snapshots)
-		return usage_error("%s is for recording a QEMU command", o->qemu_log ? "--qemu-log" : "--no-snapshots");
+	if (o->qemu_log || o->no_snapshots || o->no_hold)
+		return usage_error("%s is for recording a QEMU command",
+				   o->qemu_log ? "--qemu-log" : o->no_snapshots ? "--no-snapshots" : "--no-hold");
 	if (!o->emu)
 		return usage_error("nothing to record: give a QEMU command after '--' or --emu DEVICES "
 				   "(e.g. --emu blk,net,console,rng)");
@@ -562,6 +573,7 @@ int cmd_record(int argc, char **argv)
 			.force = o.force,
 			.quiet = o.quiet,
 			.no_ram = o.no_snapshots,
+			.no_hold = o.no_hold,
 			.wopts = o.wopts,
 		};
 		return record_qemu(&qo, argc - o.cmd_at, argv + o.cmd_at, argc, argv);

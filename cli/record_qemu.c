@@ -42,6 +42,8 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 	}
 	if (p.plan.note[0] && !o->quiet)
 		warning("%s", p.plan.note);
+	if (o->no_hold)
+		qemu_pump_no_hold(&p);
 
 	if (session_meta_common(&ss, all_argc, all_argv) != 0 || qemu_pump_meta(&p, &ss) != 0) {
 		error("cannot build the trace metadata");

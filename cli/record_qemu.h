@@ -17,6 +17,7 @@ struct record_qemu_opts {
 	bool force;
 	bool quiet;
 	bool no_ram;          /* --no-snapshots: do not share guest RAM */
+	bool no_hold;         /* --no-hold: QEMU is not held at each trace line */
 	struct rawtrace_write_opts wopts;
 };
 

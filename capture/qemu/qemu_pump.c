@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@ void qemu_pump_init(struct qemu_pump *p)
 	memset(p, 0, sizeof(*p));
 	p->ram.fd = -1;
 	p->trace_fd[0] = p->trace_fd[1] = -1;
+	p->lock.fill_fd = p->lock.ep_fd = -1;
+	p->lock.line_start = true;
 	p->child.gate = p->child.exec_err = -1;
 }
 
@@ -96,6 +99,10 @@ int qemu_pump_plan(struct qemu_pump *p, int cmd_argc, char **cmd_argv, bool no_r
 		snprintf(err, errlen, "cannot create a pipe: %s", strerror(-r));
 		return r;
 	}
+	if (lockstep_setup(&p->lock, p->trace_fd[0], p->trace_fd[1], p->lock_note, sizeof(p->lock_note)) != 0 &&
+	    !p->plan.note[0] && p->ram.map)
+		snprintf(p->plan.note, sizeof(p->plan.note),
+			 "%s: QEMU is not held at each trace line, so ring copies may come late and be torn", p->lock_note);
 	/* Second pass, with the descriptors QEMU inherits. */
 	snprintf(trace_path, sizeof(trace_path), "/dev/fd/%d", p->trace_fd[1]);
 	aopts.trace_path = trace_path;
@@ -117,6 +124,12 @@ int qemu_pump_plan(struct qemu_pump *p, int cmd_argc, char **cmd_argv, bool no_r
 	}
 	snprintf(p->plan.note, sizeof(p->plan.note), "%s", note);
 	return 0;
+}
+
+void qemu_pump_no_hold(struct qemu_pump *p)
+{
+	lockstep_off(&p->lock);
+	snprintf(p->lock_note, sizeof(p->lock_note), "--no-hold");
 }
 
 int qemu_pump_meta(const struct qemu_pump *p, struct session *s)
@@ -145,6 +158,12 @@ int qemu_pump_meta(const struct qemu_pump *p, struct session *s)
 				   : ", not shared: no ring snapshots");
 	if (r == 0)
 		r = session_meta_set(s, "guest-ram", buf);
+	/* How far the copies can be trusted depends on it (lockstep.h). */
+	snprintf(buf, sizeof(buf), "%s", !p->ram.map ? "no ring copies"
+		 : lockstep_on(&p->lock) ? "held at each trace line while rings are copied"
+		 : p->lock_note[0] ? p->lock_note : "not held");
+	if (r == 0)
+		r = session_meta_set(s, "qemu-hold", buf);
 	return r;
 }
 
@@ -161,6 +180,10 @@ int qemu_pump_start(struct qemu_pump *p, struct session *s)
 	if (p->ram.map)
 		keep[n_keep++] = p->ram.fd;
 	so.n_keep = n_keep;
+	if (p->ram.map)
+		lockstep_arm(&p->lock);
+	else
+		lockstep_off(&p->lock); /* no ring copies: nothing to hold QEMU for */
 	p->t0_ns = session_now_ns();
 	r = session_spawn(&p->child, p->plan.argv, &so);
 	if (r != 0)
@@ -171,6 +194,18 @@ int qemu_pump_start(struct qemu_pump *p, struct session *s)
 	return 0;
 }
 
+/* Hand QEMU's bytes to the source (and the copy); after a write error
+ * keep draining the pipe (QEMU must not block on it) but record nothing. */
+static void take(struct qemu_pump *p, struct session *s, FILE *copy, const char *buf, ssize_t k, uint64_t now)
+{
+	if (k <= 0)
+		return;
+	if (copy)
+		fwrite(buf, 1, (size_t)k, copy);
+	if (!s->error)
+		qemu_source_feed(p->src, buf, (size_t)k, now - p->t0_ns);
+}
+
 int qemu_pump_run(struct qemu_pump *p, struct session *s, FILE *copy)
 {
 	static char buf[QEMU_PUMP_READ_CHUNK];
@@ -179,38 +214,46 @@ int qemu_pump_run(struct qemu_pump *p, struct session *s, FILE *copy)
 	bool exited = false, killed = false;
 	int status = 0;
 
+	p->lock.rfd = fd;
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int n = poll(&pfd, 1, QEMU_PUMP_POLL_MS);
+		int n = lockstep_wait(&p->lock, QEMU_PUMP_POLL_MS);
 		uint64_t now = session_now_ns();
 
+		if (n < 0) {
+			p->read_error = -n;
+			break;
+		}
 		if (n > 0) {
-			ssize_t k = read(fd, buf, sizeof(buf));
+			/* Lockstep: QEMU waits at its next line while the ring
+			 * copies for these ones are taken, then goes on. */
+			ssize_t k = lockstep_read(&p->lock, buf, sizeof(buf));
 
-			if (k == 0)
+			if (k == 0 && !lockstep_on(&p->lock))
 				break;
-			if (k < 0 && errno != EINTR && errno != EAGAIN) {
-				p->read_error = errno;
+			if (k < 0 && k != -EINTR && k != -EAGAIN) {
+				p->read_error = (int)-k;
 				break;
 			}
-			if (k > 0) {
-				if (copy)
-					fwrite(buf, 1, (size_t)k, copy);
-				/* After a write error keep draining the pipe (QEMU
-				 * must not block on it) but record nothing more. */
-				if (!s->error)
-					qemu_source_feed(p->src, buf, (size_t)k, now - p->t0_ns);
+			take(p, s, copy, buf, k, now);
+			k = lockstep_release(&p->lock, buf, sizeof(buf));
+			if (k < 0 && k != -EINTR && k != -EAGAIN) {
+				p->read_error = (int)-k;
+				break;
 			}
+			take(p, s, copy, buf, k, now);
 		}
 		if (s->error && !killed) {
+			lockstep_off(&p->lock);
 			kill(pid, SIGTERM);
 			killed = true;
 		}
 		session_tick(s, now);
 		if (exited && n == 0)
 			break; /* drained; a process QEMU started holds the pipe */
-		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
 			exited = true;
+			lockstep_off(&p->lock); /* QEMU's end is now the pipe's end */
+		}
 	}
 	if (!exited)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -224,6 +267,7 @@ int qemu_pump_run(struct qemu_pump *p, struct session *s, FILE *copy)
 
 void qemu_pump_release(struct qemu_pump *p)
 {
+	lockstep_off(&p->lock);
 	session_child_cancel(&p->child);
 	qemu_source_free(p->src);
 	p->src = NULL;

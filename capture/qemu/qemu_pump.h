@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "capture/qemu/guest_ram.h"
+#include "capture/qemu/lockstep.h"
 #include "capture/qemu/qemu_args.h"
 #include "capture/qemu/qemu_source.h"
 #include "capture/session.h"
@@ -43,6 +44,8 @@ struct qemu_pump {
 	struct guest_ram ram;      /* shared guest RAM; map NULL if not shared */
 	char version[128];         /* first line of 'QEMU -version', "" if unknown */
 	int trace_fd[2];           /* the trace pipe: [0] read here, [1] QEMU's */
+	struct lockstep lock;      /* holds QEMU at each trace line (lockstep.h); off if unavailable */
+	char lock_note[160];       /* why lockstep is off, "" if on */
 	struct qemu_source *src;   /* owned */
 	struct session_child child;
 	uint64_t t0_ns;            /* session_now_ns() when QEMU started */
@@ -59,6 +62,9 @@ void qemu_pump_init(struct qemu_pump *p);
  * Returns 0; QEMU_PUMP_E_COMMAND or QEMU_PUMP_E_QEMU with the reason in
  * err; or a negative errno with the reason in err. */
 int qemu_pump_plan(struct qemu_pump *p, int cmd_argc, char **cmd_argv, bool no_ram, char *err, size_t errlen);
+
+/* --no-hold: QEMU is not held at each trace line (after qemu_pump_plan). */
+void qemu_pump_no_hold(struct qemu_pump *p);
 
 /* The QEMU-specific metadata (source, guest RAM, qemu-command,
  * qemu-version, machine, guest-ram).  Returns 0 or a negative errno. */
