@@ -71,20 +71,25 @@ static size_t pending(int fd)
 static void fill(struct lockstep *ls, size_t room)
 {
 	static char filler[LOCKSTEP_PIPE_BYTES];
-	size_t there = pending(ls->rfd), want;
-	ssize_t k;
 
-	if (there + room >= LOCKSTEP_PIPE_BYTES)
-		return; /* QEMU filled it meanwhile */
-	want = LOCKSTEP_PIPE_BYTES - room - there;
 	if (filler[0] != '\n')
 		memset(filler, '\n', sizeof(filler));
-	/* If QEMU added a line since, this no longer fits and fails with
-	 * EAGAIN: the page is fuller than armed, which holds QEMU anyway. */
-	k = write(ls->fill_fd, filler, want);
-	if (k > 0) {
-		ls->filler += (uint64_t)k;
-		ls->own += (size_t)k;
+	/* A line QEMU adds between measuring and writing makes the filler
+	 * too long to fit (EAGAIN, nothing written): measure again. */
+	for (int tries = 0; tries < 8; tries++) {
+		size_t there = pending(ls->rfd);
+		ssize_t k;
+
+		if (there + room >= LOCKSTEP_PIPE_BYTES)
+			return; /* full enough */
+		k = write(ls->fill_fd, filler, LOCKSTEP_PIPE_BYTES - room - there);
+		if (k > 0) {
+			ls->filler += (uint64_t)k;
+			ls->own += (size_t)k;
+			return;
+		}
+		if (k < 0 && errno != EAGAIN)
+			return;
 	}
 }
 
