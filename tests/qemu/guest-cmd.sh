@@ -2,7 +2,7 @@
 # The QEMU command line that boots the test guest: one definition for tests
 # and benchmarks.
 #
-#   tests/qemu/guest-cmd.sh [--exec|--argv] [--timeout SECS] \
+#   tests/qemu/guest-cmd.sh [--exec|--argv] [--timeout SECS] [--heavy MB] \
 #       KIT_DIR WORK_DIR [legacy|modern] [extra qemu args...]
 #
 # KIT_DIR is what scripts/guest-kit.sh built (vmlinuz, initrd.gz).  WORK_DIR
@@ -25,13 +25,16 @@
 #   --exec     run it, stdin from /dev/null, under timeout(1) (default
 #              300 s; --timeout changes it); the exit status is QEMU's
 #              (124 when the time limit hit)
+# --heavy MB makes the guest also write MB MiB twice and read them back
+# (guest-init.sh's heavy step) on a disk MB + 8 MiB large.
 set -euo pipefail
 
 die() { printf 'guest-cmd: error: %s\n' "$*" >&2; exit 2; }
-usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
+usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--heavy MB] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
 
 mode=print
 limit=300
+heavy=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--exec) mode='exec'; shift ;;
@@ -40,6 +43,12 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || usage
 		limit=$2
 		[[ $limit =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, not '$limit'"
+		shift 2
+		;;
+	--heavy)
+		[ $# -ge 2 ] || usage
+		heavy=$2
+		[[ $heavy =~ ^[1-9][0-9]*$ ]] || die "--heavy wants whole MiB, not '$heavy'"
 		shift 2
 		;;
 	--) shift; break ;;
@@ -69,7 +78,7 @@ mkdir -p "$work" || die "cannot create '$work'"
 kit=$(cd "$kit" && pwd)
 work=$(cd "$work" && pwd)
 rm -f "$work/disk.img" "$work/console.out"
-truncate -s 8M "$work/disk.img"
+truncate -s $((8 + ${heavy:-0}))M "$work/disk.img"
 : > "$work/console.out"
 
 # panic=-1: if /init dies the kernel reboots at once, and -no-reboot turns
@@ -79,7 +88,7 @@ cmd=("$qemu"
 	-M microvm,acpi=on,pit=on,pic=on,rtc=on -accel tcg -m 256
 	-nodefaults -no-user-config -nographic -serial stdio -no-reboot
 	-kernel "$kit/vmlinuz" -initrd "$kit/initrd.gz"
-	-append "console=ttyS0 quiet lpj=4000000 tsc=reliable no_timer_check panic=-1"
+	-append "console=ttyS0 quiet lpj=4000000 tsc=reliable no_timer_check panic=-1${heavy:+ vmtguest.heavy=$heavy}"
 	-icount shift=auto,sleep=off
 	-drive "id=d0,file=$work/disk.img,format=raw,if=none"
 	-device virtio-blk-device,drive=d0

@@ -21,6 +21,12 @@
 #   VMTGUEST rng current=<rng_current> read=64 ok|FAIL
 #   VMTGUEST net ping=<replies>/3 tx=<packets> rx=<packets> ok|FAIL
 #   VMTGUEST console wrote=<bytes> ok|FAIL
+#   VMTGUEST heavy mb=<N> direct-write=ok|FAIL write=ok|FAIL read=ok|FAIL
+#            reads=<I/Os> writes=<I/Os> flushes=<I/Os>
+#            (only with vmtguest.heavy=N on the kernel command line: N MiB
+#            written with direct I/O, again through the page cache, read
+#            back; the counts are the block layer's own, /sys/block/vda/stat,
+#            taken last)
 #   VMTGUEST done
 #
 # The blk pattern (the host test reproduces it byte for byte): 64 lines of
@@ -210,6 +216,25 @@ step_console() {
 	say "console wrote=${n:-0} $r"
 }
 
+# Heavy I/O (vmtguest.heavy=N): many requests in flight at once, indirect
+# tables freed and reused quickly -- what makes late ring copies torn.
+# Everything lands past the pattern (from 2 MiB on); the disk is sized for
+# it by guest-cmd.sh --heavy.
+step_heavy() {
+	mb=$(sed -n 's/.*vmtguest\.heavy=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+	[ -n "$mb" ] || return
+	[ -e /dev/vda ] || { say "heavy absent"; return; }
+	dw=FAIL w=FAIL r=FAIL
+	dd if=/dev/zero of=/dev/vda bs=64k seek=32 count=$((mb * 16)) oflag=direct conv=notrunc 2>/dev/null && dw=ok
+	dd if=/dev/zero of=/dev/vda bs=1M seek=2 count=$mb conv=notrunc,fsync 2>/dev/null && w=ok
+	echo 3 > /proc/sys/vm/drop_caches
+	dd if=/dev/vda of=/dev/null bs=128k skip=16 count=$((mb * 8)) 2>/dev/null && r=ok
+	sync
+	# shellcheck disable=SC2046 # the fields, split on purpose
+	set -- $(cat /sys/block/vda/stat)
+	say "heavy mb=$mb direct-write=$dw write=$w read=$r reads=$1 writes=$5 flushes=${16:-0}"
+}
+
 mount_all
 say "begin kernel=$(uname -r)"
 load_modules
@@ -218,6 +243,7 @@ step_blk
 step_rng
 step_net
 step_console
+step_heavy
 sync
 say "done"
 poweroff -f
