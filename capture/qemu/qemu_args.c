@@ -312,8 +312,15 @@ int qemu_args_build(struct qemu_plan *p, int argc, char *const *argv, const stru
 	for (int i = 0; i < argc; i++)
 		if ((r = push(p, argv[i])) < 0)
 			goto fail_mem;
-	if ((r = push(p, "-trace")) < 0 || (r = push(p, "memory_region_ops_read")) < 0 ||
-	    (r = push(p, "-trace")) < 0 || (r = pushf(p, "memory_region_ops_write,file=%s", o->trace_path)) < 0)
+	/* QEMU keeps the file= of the last -trace only (a -trace without one
+	 * sends the trace to stderr): it goes on the last -trace, after the
+	 * user's and our virtio events. */
+	if ((r = push(p, "-trace")) < 0 || (r = push(p, "memory_region_ops_read")) < 0)
+		goto fail_mem;
+	for (size_t i = 0; i < QEMU_ARGS_VIRTIO_EVENTS; i++)
+		if ((r = push(p, "-trace")) < 0 || (r = push(p, virtio_events[i])) < 0)
+			goto fail_mem;
+	if ((r = push(p, "-trace")) < 0 || (r = pushf(p, "memory_region_ops_write,file=%s", o->trace_path)) < 0)
 		goto fail_mem;
 	if (o->ram_path && !sc.backend) {
 		if ((r = push(p, "-object")) < 0 ||
@@ -328,10 +335,6 @@ int qemu_args_build(struct qemu_plan *p, int argc, char *const *argv, const stru
 			goto fail_mem;
 		p->ioeventfd_added = true;
 	}
-	/* After the options earlier tests and tools look for at fixed places. */
-	for (size_t i = 0; i < QEMU_ARGS_VIRTIO_EVENTS; i++)
-		if ((r = push(p, "-trace")) < 0 || (r = push(p, virtio_events[i])) < 0)
-			goto fail_mem;
 	if (msg_needed) {
 		if ((r = push(p, "-msg")) < 0 || (r = push(p, msg)) < 0)
 			goto fail_mem;

@@ -1,8 +1,9 @@
 /* The QEMU command line vmtrace runs: the user's, checked, plus what
  * vmtrace needs added to it:
  *
- *   -trace memory_region_ops_read -trace memory_region_ops_write,file=TRACE
- *       every MMIO access, written to TRACE (a pipe vmtrace reads)
+ *   -trace memory_region_ops_read [-trace VIRTIO_EVENT...] -trace memory_region_ops_write,file=TRACE
+ *       every MMIO access, written to TRACE (a pipe vmtrace reads); QEMU
+ *       keeps the file= of the last -trace only, so it is on the last one
  *   -object memory-backend-file,id=vmtrace-ram,size=RAM,mem-path=RAMFILE,share=on
  *   -machine memory-backend=vmtrace-ram
  *       guest RAM in a file vmtrace maps read-only, for ring snapshots
@@ -10,8 +11,8 @@
  *   -global virtio-mmio.ioeventfd=off
  *       so that, under KVM, QueueNotify writes reach the trace instead of
  *       an eventfd (unless the command sets it itself)
- *   -trace virtio_queue_notify -trace virtqueue_pop -trace virtqueue_fill
- *   -trace virtqueue_flush -trace virtio_blk_handle_read -trace virtio_blk_handle_write
+ *   VIRTIO_EVENT: virtio_queue_notify, virtqueue_pop, virtqueue_fill,
+ *   virtqueue_flush, virtio_blk_handle_read, virtio_blk_handle_write
  *       QEMU's own report of each queue step, into the same TRACE (QEMU has
  *       one trace file); a QEMU lacking one warns and records without it
  *   -msg timestamp=on
