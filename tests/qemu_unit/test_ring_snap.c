@@ -1331,6 +1331,58 @@ static void test_free(void)
 	ring_snap_free(s);
 }
 
+/* ring_snap_queue: the copy a QueueNotify of that queue takes, asked for
+ * by a pop; nothing for a device or queue not followed. */
+static void test_copy_at_pop(void)
+{
+	struct fx f;
+	struct ring_snap_stats st;
+
+	if (!fx_open(&f))
+		return;
+	/* No device yet: nothing, and no device starts being followed. */
+	CHECK_EQ_U(ring_snap_queue(f.s, BASE, 0, TS), 0);
+	CHECK_EQ_U(f.log.n, 0);
+	ring_snap_get_stats(f.s, &st);
+	CHECK_EQ_U(st.triggers, 0);
+	boot_modern(&f);
+	if (!modern(&f, &f.rb, 0, QN, RING_GPA)) {
+		fx_close(&f);
+		return;
+	}
+	struct rb_seg seg = { BUF_GPA, 32, false };
+	CHECK(rb_submit(&f.rb, &seg, 1) == 0);
+	evlog_clear(&f.log);
+	CHECK_EQ_U(ring_snap_queue(f.s, BASE, 0, TS + 1), 0);
+	/* desc table, the buffer, the avail ring: as a notify would */
+	CHECK_EQ_U(f.log.n, 3);
+	if (f.log.n == 3) {
+		CHECK_EQ_U(f.log.ev[0].addr, f.rb.desc);
+		CHECK_EQ_U(f.log.ev[1].addr, BUF_GPA);
+		CHECK_EQ_U(f.log.ev[2].addr, f.rb.avail);
+		CHECK_EQ_U(f.log.ev[2].ts_ns, TS + 1);
+		CHECK_EQ_U(f.log.ev[2].flags, SNAP);
+	}
+	/* The notify after it finds nothing new. */
+	CHECK_EQ_U(notify(&f, 0), 0);
+	CHECK_EQ_U(f.log.n, 0);
+	/* Another base, a queue past RING_SNAP_QUEUES_MAX, a queue not set up. */
+	CHECK(rb_submit(&f.rb, &seg, 1) >= 0);
+	evlog_clear(&f.log);
+	CHECK_EQ_U(ring_snap_queue(f.s, BASE + 0x200, 0, TS), 0);
+	CHECK_EQ_U(ring_snap_queue(f.s, BASE, RING_SNAP_QUEUES_MAX, TS), 0);
+	CHECK_EQ_U(ring_snap_queue(f.s, BASE, UINT32_MAX, TS), 0);
+	CHECK_EQ_U(ring_snap_queue(f.s, BASE, 1, TS), 0);
+	CHECK_EQ_U(f.log.n, 0);
+	ring_snap_get_stats(f.s, &st);
+	CHECK_EQ_U(st.triggers, 3); /* the first copy, the notify, queue 1 */
+	/* An emit error is passed back. */
+	f.log.fail_at = 1;
+	f.log.fail_rc = -EIO;
+	CHECK_EQ_U(ring_snap_queue(f.s, BASE, 0, TS), (uint64_t)-EIO);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	RUN(test_modern);
@@ -1352,5 +1404,6 @@ int main(void)
 	RUN(test_trigger_budget);
 	RUN(test_emit_errors);
 	RUN(test_free);
+	RUN(test_copy_at_pop);
 	return harness_finish("test_ring_snap");
 }
