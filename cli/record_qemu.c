@@ -53,7 +53,7 @@ int record_qemu(const struct record_qemu_opts *o, int cmd_argc, char **cmd_argv,
 		ret = r;
 		goto out;
 	}
-	if (o->qemu_log && !(qlog = fopen(o->qemu_log, "w"))) {
+	if (o->qemu_log && !(qlog = fopen(o->qemu_log, "we"))) {
 		error("unable to create '%s': %s", o->qemu_log, strerror(errno));
 		goto out;
 	}

@@ -20,7 +20,6 @@ int lockstep_setup(struct lockstep *ls, int rfd, int wfd, char *err, size_t errl
 	ls->rfd = rfd;
 	ls->fill_fd = -1;
 	ls->ep_fd = -1;
-	ls->line_start = true;
 	if (fcntl(wfd, F_SETPIPE_SZ, (int)LOCKSTEP_PIPE_BYTES) < 0) {
 		r = errno;
 		snprintf(err, errlen, "cannot make the trace pipe one page long: %s", strerror(r));
@@ -72,8 +71,7 @@ static void fill(struct lockstep *ls, size_t room)
 {
 	static char filler[LOCKSTEP_PIPE_BYTES];
 
-	if (filler[0] != '\n')
-		memset(filler, '\n', sizeof(filler));
+	/* filler is NUL bytes (static storage): QEMU's text has none. */
 	/* A line QEMU adds between measuring and writing makes the filler
 	 * too long to fit (EAGAIN, nothing written): measure again. */
 	for (int tries = 0; tries < 8; tries++) {
@@ -99,18 +97,19 @@ void lockstep_arm(struct lockstep *ls)
 		fill(ls, LOCKSTEP_ROOM);
 }
 
-/* Drop the filler (empty lines) from buf[0..n); returns the bytes kept. */
+/* Drop the filler (NUL bytes, wherever they are: a writer that is not
+ * QEMU itself, a wrapper script's tee, may cut lines anywhere) from
+ * buf[0..n); returns the bytes kept. */
 static size_t strip(struct lockstep *ls, char *buf, size_t n)
 {
 	size_t out = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (buf[i] == '\n' && ls->line_start) {
+		if (buf[i] == '\0') {
 			ls->own -= ls->own > 0;
 			continue;
 		}
 		buf[out++] = buf[i];
-		ls->line_start = buf[i] == '\n';
 	}
 	return out;
 }
@@ -137,7 +136,7 @@ ssize_t lockstep_read(struct lockstep *ls, char *buf, size_t len)
 	 * the page is full to the last byte the marker cannot go in, and
 	 * QEMU's last line stays whole for the next read. */
 	fill(ls, 1);
-	if (write(ls->fill_fd, "\n", 1) == 1) {
+	if (write(ls->fill_fd, "", 1) == 1) {
 		ls->filler++;
 		ls->own++;
 	}
@@ -193,7 +192,6 @@ static uint64_t now_ms(void)
 
 int lockstep_wait(struct lockstep *ls, int timeout_ms)
 {
-	static char drain[LOCKSTEP_PIPE_BYTES];
 	uint64_t end = now_ms() + (uint64_t)timeout_ms;
 
 	if (!lockstep_on(ls)) {
@@ -215,15 +213,12 @@ int lockstep_wait(struct lockstep *ls, int timeout_ms)
 		n = epoll_wait(ls->ep_fd, &ev, 1, wait);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		if (n == 0 && pending(ls->rfd) <= ls->own) {
-			/* Quiet for a while: a QEMU thread may wait for the page
-			 * because it woke too late to take it.  Free it again. */
-			ssize_t k = read_stripped(ls, drain, pending(ls->rfd));
-
-			if (k > 0)
-				return -EPROTO; /* QEMU bytes where only filler can be */
+		if (n == 0 && pending(ls->rfd) > 0) {
+			/* Quiet for a while with the page taken: a QEMU thread may
+			 * wait for it, having woken too late to take it.  The read
+			 * and release that follow free it. */
 			ls->stalls++;
-			rearm(ls);
+			return 1;
 		}
 	}
 }

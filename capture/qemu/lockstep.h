@@ -8,8 +8,8 @@
  * write to the pipe's last page only while it fits there; otherwise the
  * writer waits for a free page (and, woken, takes a free page only: it
  * does not try the last one again).  When QEMU has written, vmtrace fills
- * the page behind QEMU's lines with filler (empty lines, stripped again
- * on reading), leaving room for about one more line (LOCKSTEP_ROOM),
+ * the page behind QEMU's lines with filler (NUL bytes, which QEMU's text
+ * never has, stripped again on reading), leaving room for about one more line (LOCKSTEP_ROOM),
  * appends a one-byte marker and reads all but that byte: the page stays
  * taken, and QEMU waits at its next line, while vmtrace copies rings for
  * the lines it read.  Then it reads the marker, which frees the page for
@@ -56,7 +56,6 @@ struct lockstep {
 	int fill_fd;      /* vmtrace's own write end, non-blocking; -1: off */
 	int ep_fd;        /* edge-triggered epoll on rfd; -1: off */
 	size_t own;       /* filler and marker bytes in the pipe, not read back yet */
-	bool line_start;  /* the last byte handed out ended a line */
 	uint64_t rounds;  /* holds (reads that kept QEMU waiting) */
 	uint64_t filler;  /* filler bytes written */
 	uint64_t stalls;  /* quiet armed pages freed again (LOCKSTEP_STALL_MS) */

@@ -17,7 +17,6 @@ void qemu_pump_init(struct qemu_pump *p)
 	p->ram.fd = -1;
 	p->trace_fd[0] = p->trace_fd[1] = -1;
 	p->lock.fill_fd = p->lock.ep_fd = -1;
-	p->lock.line_start = true;
 	p->child.gate = p->child.exec_err = -1;
 }
 
@@ -255,9 +254,14 @@ int qemu_pump_run(struct qemu_pump *p, struct session *s, FILE *copy)
 			lockstep_off(&p->lock); /* QEMU's end is now the pipe's end */
 		}
 	}
-	if (!exited)
+	if (!exited) {
+		/* Reading stopped early: QEMU must not wait on the pipe. */
+		lockstep_off(&p->lock);
+		close(p->trace_fd[0]);
+		p->trace_fd[0] = -1;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+	}
 	p->child.pid = 0; /* reaped */
 	if (!s->error)
 		qemu_source_end(p->src, session_now_ns() - p->t0_ns);
