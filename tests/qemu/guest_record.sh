@@ -8,6 +8,9 @@
 #
 #   guest_record.sh VMTRACE SOURCE_ROOT KIT_DIR legacy|modern [x86_64|arm64]
 #
+# GUEST_HEAVY=MB (x86_64) makes the guest also move MB MiB through its
+# disk (guest-cmd.sh --heavy): many blk requests in flight at once.
+#
 # x86_64 (the default) boots the host's kernel on microvm (guest-cmd.sh);
 # arm64 boots Debian's arm64 kernel on `virt` (guest-cmd-arm64.sh; its kit
 # needs apt's arm64 architecture, which scripts/setup.sh test adds).  Skips
@@ -43,7 +46,13 @@ trap 'rm -rf "$work"' EXIT
 
 mkdir "$work/bin"
 cp "$here/tee-qemu.sh" "$work/bin/$qemu"
-mapfile -t cmd < <("$here/$cmd_script" --argv "$kit" "$work/guest" "$layout")
+heavy_args=()
+if [ -n "${GUEST_HEAVY:-}" ]; then
+	[ "$arch" = x86_64 ] || { echo "FAIL: GUEST_HEAVY is for the x86_64 guest"; exit 1; }
+	heavy_args=(--heavy "$GUEST_HEAVY")
+	what="$what heavy-I/O"
+fi
+mapfile -t cmd < <("$here/$cmd_script" --argv "${heavy_args[@]}" "$kit" "$work/guest" "$layout")
 echo "recording: vmtrace record -o $work/t.db -- ${cmd[*]}"
 start=$SECONDS
 PATH="$work/bin:$PATH" REAL_QEMU=$real_qemu TRACE_COPY="$work/qemu-trace.txt" \
