@@ -14,6 +14,7 @@ extern const struct req_decoder req_decoder_scsi;  /* req_scsi.c */
 extern const struct req_decoder req_decoder_vsock; /* req_vsock.c */
 extern const struct req_decoder req_decoder_input; /* req_input.c */
 extern const struct req_decoder req_decoder_balloon; /* req_balloon.c */
+extern const struct req_decoder req_decoder_9p; /* req_9p.c */
 
 static const struct req_decoder *const decoders[] = {
 	&req_decoder_net,
@@ -24,6 +25,7 @@ static const struct req_decoder *const decoders[] = {
 	&req_decoder_vsock,
 	&req_decoder_input,
 	&req_decoder_balloon,
+	&req_decoder_9p,
 };
 
 const struct req_decoder *req_decoder_find(uint32_t device_id)

@@ -8,7 +8,10 @@
 #                    package that the metapackage linux-image-ARCH depends
 #                    on); for arm64 it is an Image that QEMU's -kernel boots
 #   modules/         the virtio modules, uncompressed, plus modules/order
-#                    (load order, one file name per line)
+#                    (load order, one file name per line), modules/more
+#                    (the extra devices' modules, loaded after those when
+#                    the guest's command line has vmtguest.more=1) and
+#                    modules/wanted (the lists they were unpacked with)
 #   initrd.gz        busybox-static initramfs (cpio newc, gzip) whose /init
 #                    is tests/qemu/guest-init.sh and which holds modules/
 #   kernel.txt       "PACKAGE DEB-FILE" of the kernel in use
@@ -53,6 +56,16 @@ apt_lists=/var/lib/apt/lists
 # in modules.builtin) are skipped; rng-core is built in on Debian 12.
 modules=(virtio_ring virtio virtio_mmio virtio_blk rng-core virtio-rng
 	failover net_failover virtio_net virtio_console)
+# The modules of the extra devices (guest-cmd.sh --more-devices), loaded
+# after those above only when the guest's command line has vmtguest.more=1
+# (modules/more, same format as modules/order).  On Debian 12 they are all
+# modules: virtio-scsi with the SCSI core and disks (sd_mod needs t10-pi,
+# whose CRCs come through the crypto API: the generic crypto modules are
+# loaded first, as modprobe is not there to fetch them), 9p over virtio
+# (9p needs netfs and fscache), the balloon, virtio-input and evdev.
+more_modules=(crct10dif_common crct10dif_generic crc-t10dif crc64 crc64_rocksoft_generic
+	crc64-rocksoft t10-pi scsi_common scsi_mod sd_mod virtio_scsi
+	netfs fscache 9pnet 9pnet_virtio 9p virtio_balloon virtio_input evdev)
 
 say() { printf 'guest-kit: %s\n' "$*"; }
 warn() { printf 'guest-kit: warning: %s\n' "$*" >&2; }
@@ -74,6 +87,10 @@ need_cmd() {
 kit_complete() {
 	[ -s "$out/vmlinuz" ] && [ -s "$out/modules/order" ] && [ -s "$out/kernel.txt" ]
 }
+
+# The module lists a kit was unpacked with (modules/wanted): a kit made
+# with other lists is unpacked again.
+wanted_list() { printf '%s\n' "${modules[*]}" "${more_modules[*]}"; }
 
 # --- 1. which kernel package ------------------------------------------------
 # resolved.txt holds "PACKAGE DEB-FILE SIZE SHA256"; it stays valid until a
@@ -163,8 +180,18 @@ ko_uncompress() {
 	esac
 }
 
+# in_list WORD LIST...: is WORD among LIST?
+in_list() {
+	local w=$1 x
+	shift
+	for x in "$@"; do
+		[ "$x" = "$w" ] && return 0
+	done
+	return 1
+}
+
 unpack_kernel() {
-	local root=$tmp/root m f name kver pats=()
+	local root=$tmp/root m f name kver list pats=()
 	need_cmd dpkg-deb dpkg
 	need_cmd tar tar
 	mkdir -p "$root" "$tmp/modules"
@@ -172,7 +199,7 @@ unpack_kernel() {
 	# 400 MB tree).  A '*' in a tar pattern also matches '/'.  tar fails
 	# on a pattern that matches nothing (a built-in module): what is
 	# really missing is found below.
-	for m in "${modules[@]}"; do
+	for m in "${modules[@]}" "${more_modules[@]}"; do
 		pats+=("*/$m.ko" "*/$m.ko.*")
 	done
 	dpkg-deb --fsys-tarfile "$debpath" |
@@ -183,7 +210,10 @@ unpack_kernel() {
 	kver=${f##*/vmlinuz-}
 	cp "$f" "$tmp/vmlinuz"
 	: > "$tmp/modules/order"
-	for m in "${modules[@]}"; do
+	: > "$tmp/modules/more"
+	for m in "${modules[@]}" "${more_modules[@]}"; do
+		list=order
+		in_list "$m" "${more_modules[@]}" && list=more
 		f=$(find "$root/lib/modules/$kver" -type f \
 			\( -name "$m.ko" -o -name "$m.ko.*" \) 2>/dev/null | head -n 1)
 		if [ -z "$f" ]; then
@@ -195,18 +225,20 @@ unpack_kernel() {
 			die "$deb has no module $m (neither a .ko file nor in modules.builtin)"
 		fi
 		ko_uncompress "$f" "$tmp/modules/$m.ko"
-		echo "$m.ko" >> "$tmp/modules/order"
+		echo "$m.ko" >> "$tmp/modules/$list"
 	done
+	wanted_list > "$tmp/modules/wanted"
 	rm -rf "$out/modules.old"
 	[ ! -e "$out/modules" ] || mv "$out/modules" "$out/modules.old"
 	mv "$tmp/modules" "$out/modules"
 	mv "$tmp/vmlinuz" "$out/vmlinuz"
 	rm -rf "$out/modules.old" "$root"
-	say "unpacked kernel $kver: vmlinuz, $(wc -l < "$out/modules/order") modules"
+	say "unpacked kernel $kver: vmlinuz, $(wc -l < "$out/modules/order") modules, $(wc -l < "$out/modules/more") more"
 }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmt-guest-kit.XXXXXX")
-if kit_complete && [ "$(cat "$out/kernel.txt")" = "$pkg $deb" ]; then
+if kit_complete && [ "$(cat "$out/kernel.txt")" = "$pkg $deb" ] &&
+	[ "$(cat "$out/modules/wanted" 2>/dev/null)" = "$(wanted_list)" ]; then
 	say "kernel: $deb already unpacked"
 else
 	say "unpack: $deb"

@@ -3,7 +3,7 @@
 # and benchmarks.
 #
 #   tests/qemu/guest-cmd.sh [--exec|--argv] [--timeout SECS] [--heavy MB] \
-#       KIT_DIR WORK_DIR [legacy|modern] [extra qemu args...]
+#       [--more-devices] KIT_DIR WORK_DIR [legacy|modern] [extra qemu args...]
 #
 # KIT_DIR is what scripts/guest-kit.sh built (vmlinuz, initrd.gz).  WORK_DIR
 # receives the guest's files, created afresh on every call:
@@ -27,14 +27,22 @@
 #              (124 when the time limit hit)
 # --heavy MB makes the guest also write MB MiB twice and read them back
 # (guest-init.sh's heavy step) on a disk MB + 8 MiB large.
+# --more-devices adds four device types (and vmtguest.more=1 on the kernel
+# command line, which runs guest-init.sh's steps for them) and a QMP socket:
+#   virtio-scsi-device with a scsi-hd on WORK_DIR/scsi.img (4 MiB, zeros)
+#   virtio-9p-device exporting WORK_DIR/share (emptied) as mount tag vmt
+#   virtio-balloon-device
+#   virtio-keyboard-device
+#   -qmp unix:WORK_DIR/qmp.sock (server, not waiting for a client)
 set -euo pipefail
 
 die() { printf 'guest-cmd: error: %s\n' "$*" >&2; exit 2; }
-usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--heavy MB] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
+usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--heavy MB] [--more-devices] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
 
 mode=print
 limit=300
 heavy=
+more=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--exec) mode='exec'; shift ;;
@@ -51,6 +59,7 @@ while [ $# -gt 0 ]; do
 		[[ $heavy =~ ^[1-9][0-9]*$ ]] || die "--heavy wants whole MiB, not '$heavy'"
 		shift 2
 		;;
+	--more-devices) more=1; shift ;;
 	--) shift; break ;;
 	-*) usage ;;
 	*) break ;;
@@ -80,6 +89,11 @@ work=$(cd "$work" && pwd)
 rm -f "$work/disk.img" "$work/console.out"
 truncate -s $((8 + ${heavy:-0}))M "$work/disk.img"
 : > "$work/console.out"
+if [ -n "$more" ]; then
+	rm -rf "$work/share" "$work/scsi.img" "$work/qmp.sock"
+	mkdir "$work/share" || die "cannot create '$work/share'"
+	truncate -s 4M "$work/scsi.img"
+fi
 
 # panic=-1: if /init dies the kernel reboots at once, and -no-reboot turns
 # that into QEMU exiting instead of a hang.
@@ -88,7 +102,7 @@ cmd=("$qemu"
 	-M microvm,acpi=on,pit=on,pic=on,rtc=on -accel tcg -m 256
 	-nodefaults -no-user-config -nographic -serial stdio -no-reboot
 	-kernel "$kit/vmlinuz" -initrd "$kit/initrd.gz"
-	-append "console=ttyS0 quiet lpj=4000000 tsc=reliable no_timer_check panic=-1${heavy:+ vmtguest.heavy=$heavy}"
+	-append "console=ttyS0 quiet lpj=4000000 tsc=reliable no_timer_check panic=-1${heavy:+ vmtguest.heavy=$heavy}${more:+ vmtguest.more=1}"
 	-icount shift=auto,sleep=off
 	-drive "id=d0,file=$work/disk.img,format=raw,if=none"
 	-device virtio-blk-device,drive=d0
@@ -96,6 +110,16 @@ cmd=("$qemu"
 	-netdev user,id=n0 -device virtio-net-device,netdev=n0
 	-chardev "file,id=c0,path=$work/console.out"
 	-device virtio-serial-device -device virtconsole,chardev=c0)
+# shellcheck disable=SC2054 # commas inside QEMU option values
+[ -n "$more" ] && cmd+=(
+	-device virtio-scsi-device,id=scsi0
+	-drive "id=s0,file=$work/scsi.img,format=raw,if=none"
+	-device scsi-hd,drive=s0,bus=scsi0.0,channel=0,scsi-id=0,lun=0
+	-fsdev "local,id=f0,path=$work/share,security_model=none"
+	-device virtio-9p-device,fsdev=f0,mount_tag=vmt
+	-device virtio-balloon-device
+	-device virtio-keyboard-device
+	-qmp "unix:$work/qmp.sock,server=on,wait=off")
 [ "$layout" = modern ] && cmd+=(-global virtio-mmio.force-legacy=false)
 cmd+=("$@")
 

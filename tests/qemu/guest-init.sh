@@ -29,6 +29,33 @@
 #            taken last)
 #   VMTGUEST done
 #
+# With vmtguest.more=1 on the kernel command line (guest-cmd.sh
+# --more-devices) the modules of /lib/modules/more are loaded after the
+# others (same "module" lines) and, after the heavy step, before "done":
+#   VMTGUEST 9p mount=ok|FAIL write=<bytes> read=ok|FAIL
+#            (mount tag vmt, cache=none, at /mnt/9p: file vmt-9p.txt
+#            written with 9P_LINE and read back)
+#   VMTGUEST scsi write sector=2048 len=4096 ok|FAIL
+#   VMTGUEST scsi read sector=2048 len=4096 ok|FAIL
+#   VMTGUEST scsi stat reads=<I/Os> writes=<I/Os>
+#            (the blk pattern, with direct I/O, on /dev/sda; the counts
+#            are /sys/block/sda/stat's)
+#   VMTGUEST waiting-input dev=<eventN>
+#            (the host sends key events now, then creates the file
+#            input-sent in the shared directory)
+#   VMTGUEST input events=<n> keys=<code:value,...> host=ok|TIMEOUT
+#            (every input_event read from the keyboard's evdev node; keys
+#            lists the EV_KEY ones)
+#   VMTGUEST waiting-balloon memtotal-kb=<MemTotal>
+#            (the host asks for a smaller balloon target now, then
+#            creates balloon-sent in the shared directory)
+#   VMTGUEST balloon memtotal-kb=<MemTotal> host=ok|TIMEOUT
+#            (MemTotal once it stopped falling: the inflated pages are
+#            taken out of it)
+# The guest's clock jumps ahead whenever it idles (-icount sleep=off), so
+# its waits for the host are bounded by a count of looks into the shared
+# directory (each one a 9P round trip), not by guest time.
+#
 # The blk pattern (the host test reproduces it byte for byte): 64 lines of
 # 64 bytes, line k (k = 0..63) being
 #   printf 'vmtrace blk line %02d 0123456789abcdefghijklmnopqrstuvwxyzABCDEFG\n' k
@@ -45,6 +72,8 @@ export PATH
 BLK_SECTOR=2048
 BLK_LEN=4096
 CONSOLE_LINE='vmtrace console line'
+P9_LINE='vmtrace 9p line'
+MORE_WAIT_LOOKS=20000
 
 say() { echo "VMTGUEST $*"; }
 
@@ -220,6 +249,146 @@ step_console() {
 # tables freed and reused quickly -- what makes late ring copies torn.
 # Everything lands past the pattern (from 2 MiB on); the disk is sized for
 # it by guest-cmd.sh --heavy.
+more_wanted() {
+	grep -q 'vmtguest\.more=1' /proc/cmdline
+}
+
+load_more_modules() {
+	[ -r /lib/modules/more ] || { say "module more-file missing"; return; }
+	while read -r m; do
+		[ -n "$m" ] || continue
+		if insmod "/lib/modules/$m" 2>/dev/null; then
+			say "module ${m%.ko} ok"
+		else
+			say "module ${m%.ko} FAIL"
+		fi
+	done < /lib/modules/more
+}
+
+# host_wait FILE: look for FILE in the shared directory up to
+# MORE_WAIT_LOOKS times; prints ok or TIMEOUT.
+host_wait() {
+	n=0
+	while [ ! -e "/mnt/9p/$1" ] && [ $n -lt $MORE_WAIT_LOOKS ]; do
+		n=$((n + 1))
+	done
+	if [ -e "/mnt/9p/$1" ]; then echo ok; else echo TIMEOUT; fi
+}
+
+step_9p() {
+	mkdir -p /mnt/9p
+	m=FAIL
+	mount -t 9p -o trans=virtio,version=9p2000.L,cache=none vmt /mnt/9p 2>/dev/null && m=ok
+	if [ $m != ok ]; then
+		say "9p mount=FAIL write=0 read=FAIL"
+		return 1
+	fi
+	printf '%s\n' "$P9_LINE" > /mnt/9p/vmt-9p.txt
+	n=$(wc -c < /mnt/9p/vmt-9p.txt)
+	r=FAIL
+	[ "$(cat /mnt/9p/vmt-9p.txt)" = "$P9_LINE" ] && r=ok
+	say "9p mount=ok write=${n:-0} read=$r"
+}
+
+step_scsi() {
+	if ! wait_for /dev/sda; then
+		say "scsi absent"
+		return
+	fi
+	blk_pattern > /tmp/pattern
+	blocks=$((BLK_SECTOR * 512 / BLK_LEN))
+	w=FAIL r=FAIL
+	dd if=/tmp/pattern of=/dev/sda bs=$BLK_LEN seek=$blocks count=1 oflag=direct conv=notrunc 2>/dev/null && w=ok
+	say "scsi write sector=$BLK_SECTOR len=$BLK_LEN $w"
+	rm -f /tmp/back
+	dd if=/dev/sda of=/tmp/back bs=$BLK_LEN skip=$blocks count=1 iflag=direct 2>/dev/null
+	cmp -s /tmp/pattern /tmp/back && r=ok
+	say "scsi read sector=$BLK_SECTOR len=$BLK_LEN $r"
+	# shellcheck disable=SC2046 # the fields, split on purpose
+	set -- $(cat /sys/block/sda/stat)
+	say "scsi stat reads=$1 writes=$5"
+}
+
+# The virtio keyboard's evdev node, by its input device's name.
+input_node() {
+	for e in /sys/class/input/event*; do
+		[ -e "$e/device/name" ] || continue
+		case $(cat "$e/device/name") in
+		*[Vv]irtio*) echo "${e##*/}"; return ;;
+		esac
+	done
+}
+
+step_input() {
+	ev=$(input_node)
+	[ -n "$ev" ] && wait_for "/dev/input/$ev"
+	if [ -z "$ev" ] || [ ! -e "/dev/input/$ev" ]; then
+		say "input absent"
+		return
+	fi
+	cat "/dev/input/$ev" > /tmp/ev &
+	pid=$!
+	sleep 0.2
+	say "waiting-input dev=$ev"
+	h=$(host_wait input-sent)
+	# Events the host sent before its file appeared are in the node by
+	# now; a few more looks let cat take them.
+	n=0
+	while [ $n -lt 200 ]; do n=$((n + 1)); [ -e /mnt/9p/input-sent ]; done
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	# struct input_event on x86-64: 16 bytes of time, le16 type, le16 code,
+	# le32 value: 12 16-bit words.
+	set -- $(od -An -v -t u2 /tmp/ev)
+	events=0 keys=
+	while [ $# -ge 12 ]; do
+		events=$((events + 1))
+		if [ "$9" = 1 ]; then
+			keys="$keys${keys:+,}${10}:$((${11} + ${12} * 65536))"
+		fi
+		shift 12
+	done
+	say "input events=$events keys=${keys:-none} host=$h"
+}
+
+memtotal() {
+	sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo
+}
+
+step_balloon() {
+	if [ ! -d /sys/bus/virtio/drivers/virtio_balloon ] ||
+		[ -z "$(ls /sys/bus/virtio/drivers/virtio_balloon | grep virtio)" ]; then
+		say "balloon absent"
+		return
+	fi
+	say "waiting-balloon memtotal-kb=$(memtotal)"
+	h=$(host_wait balloon-sent)
+	# The driver inflates in batches from a work queue: wait until
+	# MemTotal holds still over a few looks.
+	last=$(memtotal) same=0 n=0
+	while [ $same -lt 50 ] && [ $n -lt $MORE_WAIT_LOOKS ]; do
+		[ -e /mnt/9p/balloon-sent ]
+		cur=$(memtotal)
+		if [ "$cur" = "$last" ]; then same=$((same + 1)); else same=0 last=$cur; fi
+		n=$((n + 1))
+	done
+	say "balloon memtotal-kb=$last host=$h"
+}
+
+step_more() {
+	more_wanted || return
+	if step_9p; then
+		step_scsi
+		step_input
+		step_balloon
+		umount /mnt/9p
+	else
+		step_scsi
+		say "input absent"
+		say "balloon absent"
+	fi
+}
+
 step_heavy() {
 	mb=$(sed -n 's/.*vmtguest\.heavy=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
 	[ -n "$mb" ] || return
@@ -238,12 +407,14 @@ step_heavy() {
 mount_all
 say "begin kernel=$(uname -r)"
 load_modules
+more_wanted && load_more_modules
 list_devices
 step_blk
 step_rng
 step_net
 step_console
 step_heavy
+step_more
 sync
 say "done"
 poweroff -f

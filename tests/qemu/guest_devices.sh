@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Record a real Linux guest with four more device types than the usual
+# boot -- virtio-scsi (a scsi-hd), virtio-9p, the balloon, a virtio
+# keyboard (guest-cmd.sh --more-devices) -- doing real I/O on each
+# (guest-init.sh's vmtguest.more=1 steps), while the host drives the
+# keyboard and the balloon over QMP when the guest says it is waiting;
+# then hold the decoded trace against what the guest reported and what the
+# host sent (guest_devices_checks.py).
+#
+#   guest_devices.sh VMTRACE SOURCE_ROOT KIT_DIR [legacy|modern]
+#
+# VMTRACE is the vmtrace binary.  Skips (77) only when qemu-system-x86_64 is not installed.  KEEP=DIR
+# copies the work directory (trace, serial output, checks) to DIR.
+set -uo pipefail
+
+vmtrace=$(realpath "$1") top=$2 kit=$3 layout=${4:-modern}
+here="$top/tests/qemu"
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"; exit 77; }
+command -v python3 >/dev/null || { echo "FAIL: python3 is needed"; exit 1; }
+mkdir -p "$kit"
+if ! flock "$kit/.lock" "$top/scripts/guest-kit.sh" "$kit" >kit.log 2>&1; then
+	echo "FAIL: cannot build the guest kit in $kit:"
+	cat kit.log
+	exit 1
+fi
+# A short path: the QMP socket's path must fit in sun_path.
+work=$(mktemp -d /tmp/vmt-dev.XXXXXX)
+drv=
+cleanup() {
+	[ -z "$drv" ] || kill "$drv" 2>/dev/null
+	[ -z "${KEEP:-}" ] || { mkdir -p "$KEEP" && cp -r "$work/." "$KEEP/"; }
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+mapfile -t cmd < <("$here/guest-cmd.sh" --argv --more-devices "$kit" "$work/guest" "$layout")
+[ ${#cmd[@]} -gt 0 ] || { echo "FAIL: guest-cmd.sh printed no command"; exit 1; }
+echo "recording: vmtrace record -o $work/t.db -- ${cmd[*]}"
+: >"$work/serial.txt"
+python3 "$here/guest_devices_checks.py" drive "$work" >"$work/drive.log" 2>&1 &
+drv=$!
+start=$SECONDS
+timeout -k 10 800 "$vmtrace" record -o "$work/t.db" -- "${cmd[@]}" </dev/null >"$work/serial.txt" 2>"$work/vmtrace.err"
+st=$?
+echo "boot and record: $((SECONDS - start)) s"
+: >"$work/record.done"
+wait "$drv"
+dst=$?
+drv=
+cat "$work/vmtrace.err" "$work/drive.log"
+tr -d '\r' <"$work/serial.txt" | grep '^VMTGUEST' >"$work/guest.txt"
+sed 's/^/guest: /' "$work/guest.txt"
+if [ $st != 0 ]; then
+	echo "FAIL: vmtrace record exited $st"
+	exit 1
+fi
+[ $dst = 0 ] || { echo "FAIL: the QMP driver exited $dst"; exit 1; }
+grep -q '^VMTGUEST done' "$work/guest.txt" || { echo "FAIL: the guest did not finish"; exit 1; }
+"$vmtrace" info --json "$work/t.db" >"$work/info.json" || { echo "FAIL: vmtrace info --json"; exit 1; }
+"$vmtrace" info "$work/t.db" | sed 's/^/info: /'
+python3 "$here/guest_devices_checks.py" check "$work"
