@@ -360,23 +360,32 @@ static void p9_r_text(char *out, uint8_t type, uint16_t tag, uint16_t t_tag, boo
 	}
 }
 
-/* Read a message's header and its first bytes (at most P9_PARSE_MAX of
- * the avail bytes) from segs.  Returns the SHADOW_* flags; *held the
- * bytes usable (the size field's or avail, whichever is smaller), *size
- * the size field. */
+/* Read a message's header, then its first bytes (at most P9_PARSE_MAX,
+ * at most the size field's, at most avail) from segs.  Returns the
+ * SHADOW_* flags of the header (SHADOW_HAVE_ALL clear: no header) and of
+ * the body bytes read; *held the bytes usable (the header alone when the
+ * body's bytes are not all in the trace), *size the size field. */
 static unsigned p9_read_msg(const struct req_state *rs, const struct rings_seg *segs, uint32_t n, uint64_t avail,
 			    uint8_t *buf, uint32_t *held, uint32_t *size)
 {
-	uint64_t take = avail < P9_PARSE_MAX ? avail : P9_PARSE_MAX;
-	unsigned f = req_chain_read(rs, segs, n, 0, buf, take);
-
 	*size = 0;
 	*held = 0;
-	if (!(f & SHADOW_HAVE_ALL) || take < P9_HDR_SIZE)
+	if (avail < P9_HDR_SIZE)
+		return 0;
+	unsigned f = req_chain_read(rs, segs, n, 0, buf, P9_HDR_SIZE);
+	if (!(f & SHADOW_HAVE_ALL))
 		return f;
 	*size = le32_get(buf);
-	*held = (uint32_t)(*size < take ? *size : take);
-	return f;
+	*held = P9_HDR_SIZE;
+	uint64_t take = avail < P9_PARSE_MAX ? avail : P9_PARSE_MAX;
+	if (*size < take)
+		take = *size;
+	if (take <= P9_HDR_SIZE)
+		return f;
+	unsigned fb = req_chain_read(rs, segs, n, P9_HDR_SIZE, buf + P9_HDR_SIZE, take - P9_HDR_SIZE);
+	if (fb & SHADOW_HAVE_ALL)
+		*held = (uint32_t)take;
+	return f | (fb & ~SHADOW_HAVE_ALL);
 }
 
 static uint64_t p9_avail(const struct req_queue *q, struct rings_chain *c, struct rings_inflight *f)
@@ -390,9 +399,11 @@ static uint64_t p9_avail(const struct req_queue *q, struct rings_chain *c, struc
 	if (!c->complete)
 		return req_insert(q, c, TDB_REQ_9P, &rf);
 	unsigned m = p9_read_msg(rs, c->segs, c->n_readable, c->readable, buf, &held, &size);
-	req_note_mem(c, m);
-	if (!(m & SHADOW_HAVE_ALL))
-		return req_insert(q, c, TDB_REQ_9P, &rf);
+	if (c->readable >= P9_HDR_SIZE) {
+		req_note_mem(c, m);
+		if (!(m & SHADOW_HAVE_ALL))
+			return req_insert(q, c, TDB_REQ_9P, &rf);
+	}
 	if (c->readable < P9_HDR_SIZE || size < P9_HDR_SIZE) {
 		if (c->mem == RINGS_MEM_EXACT)
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
@@ -455,9 +466,16 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 	uint64_t wrote = len < c.writable ? len : c.writable;
 	if (!c.complete || wrote < P9_HDR_SIZE || !f->request)
 		goto done;
-	unsigned m = p9_read_msg(rs, c.segs, c.n_segs, wrote, buf, &held, &size);
+	/* Read as far as the buffer goes: the used length of a best-effort
+	 * copy can be another element's (a head reused before its used entry
+	 * was copied), so it is held against the reply's size below. */
+	unsigned m = p9_read_msg(rs, c.segs, c.n_segs, c.writable, buf, &held, &size);
+	req_note_mem(&c, m);
 	if (!(m & SHADOW_HAVE_ALL) || size < P9_HDR_SIZE)
 		goto done;
+	bool exact = c.mem == RINGS_MEM_EXACT;
+	if (size > wrote && exact && held > wrote)
+		held = (uint32_t)wrote;
 	/* The T side's text, if its row is still in memory; else its type
 	 * and tag from f->op. */
 	const char *op = NULL;
@@ -482,12 +500,17 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 	uint32_t count = 0;
 	uint8_t status;
 	p9_r_text(text, type, tag, t_tag, t_known, &cur, &status, &count);
-	if (size > wrote) {
+	if (size > wrote && (exact || size > c.writable)) {
 		p9_add(text, " (cut: size %u, %llu written)", size, (unsigned long long)wrote);
-		if (c.mem == RINGS_MEM_EXACT)
+		if (exact)
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 				      "queue %u: 9p reply says size %u, the device wrote %llu bytes", q->q, size,
 				      (unsigned long long)wrote);
+	} else if (size != wrote && !exact) {
+		/* A best-effort copy whose used length and reply disagree:
+		 * the reply is shown as the buffer holds it. */
+		p9_add(text, " (used len %llu)", (unsigned long long)wrote);
+		wrote = size;
 	}
 	rf.op_text = text;
 	rf.has_status = true;
