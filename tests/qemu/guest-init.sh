@@ -334,7 +334,7 @@ step_input() {
 	# Events the host sent before its file appeared are in the node by
 	# now; a few more looks let cat take them.
 	n=0
-	while [ $n -lt 200 ]; do n=$((n + 1)); [ -e /mnt/9p/input-sent ]; done
+	while [ $n -lt 20 ]; do n=$((n + 1)); [ -e /mnt/9p/input-sent ]; done
 	kill $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	# struct input_event on x86-64: 16 bytes of time, le16 type, le16 code,
