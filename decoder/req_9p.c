@@ -238,14 +238,20 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 	else
 		snprintf(out, REQ_OP_TEXT_MAX, "type %u tag %u", type, tag);
 	switch (type) {
-	case 100: /* Tversion: msize[4] version[s] */
-		p9_add(out, " msize %u", p9_u32(c));
+	case 100: { /* Tversion: msize[4] version[s] */
+		uint32_t msize = p9_u32(c);
+		if (c->cut)
+			break;
+		p9_add(out, " msize %u", msize);
 		if (p9_str(c, s, sizeof(s)))
 			p9_add(out, " '%s'", s);
 		break;
+	}
 	case 104: { /* Tattach: fid[4] afid[4] uname[s] aname[s] n_uname[4] */
 		uint32_t fid = p9_u32(c);
 		p9_u32(c);
+		if (c->cut)
+			break;
 		p9_add(out, " fid %u", fid);
 		if (p9_str(c, s, sizeof(s)))
 			p9_add(out, " uname '%s'", s);
@@ -255,9 +261,9 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 	}
 	case 110: { /* Twalk: fid[4] newfid[4] nwname[2] wname[s]... */
 		uint32_t fid = p9_u32(c), newfid = p9_u32(c), nw = p9_u16(c);
-		p9_add(out, " fid %u newfid %u", fid, newfid);
 		if (c->cut)
 			break;
+		p9_add(out, " fid %u newfid %u", fid, newfid);
 		if (!nw)
 			p9_add(out, " (clone)");
 		for (uint32_t i = 0; i < nw && i < P9_WALK_NAMES_MAX; i++) {
@@ -273,15 +279,20 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 	}
 	case 12: { /* Tlopen: fid[4] flags[4] */
 		uint32_t fid = p9_u32(c), fl = p9_u32(c);
-		p9_add(out, " fid %u flags 0x%x", fid, fl);
+		if (!c->cut)
+			p9_add(out, " fid %u flags 0x%x", fid, fl);
 		break;
 	}
 	case 14: { /* Tlcreate: fid[4] name[s] flags[4] mode[4] gid[4] */
 		uint32_t fid = p9_u32(c);
+		if (c->cut)
+			break;
 		p9_add(out, " fid %u", fid);
 		if (p9_str(c, s, sizeof(s))) {
 			uint32_t fl = p9_u32(c), mode = p9_u32(c);
-			p9_add(out, " '%s' flags 0x%x mode 0%o", s, fl, mode);
+			p9_add(out, " '%s'", s);
+			if (!c->cut)
+				p9_add(out, " flags 0x%x mode 0%o", fl, mode);
 		}
 		break;
 	}
@@ -289,16 +300,22 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 		uint32_t fid = p9_u32(c);
 		uint64_t off = p9_u64(c);
 		uint32_t cnt = p9_u32(c);
-		p9_add(out, " fid %u offset %llu count %u", fid, (unsigned long long)off, cnt);
+		if (!c->cut)
+			p9_add(out, " fid %u offset %llu count %u", fid, (unsigned long long)off, cnt);
 		break;
 	}
-	case 108: /* Tflush: oldtag[2] */
-		p9_add(out, " oldtag %u", p9_u16(c));
+	case 108: { /* Tflush: oldtag[2] */
+		uint32_t old = p9_u16(c);
+		if (!c->cut)
+			p9_add(out, " oldtag %u", old);
 		break;
+	}
 	case 72: case 76: case 70: { /* Tmkdir, Tunlinkat: dfid[4] name[s]; Tlink: dfid[4] fid[4] name[s] */
 		uint32_t fid = p9_u32(c);
 		if (type == 70)
 			p9_u32(c);
+		if (c->cut)
+			break;
 		p9_add(out, " dfid %u", fid);
 		if (p9_str(c, s, sizeof(s)))
 			p9_add(out, " '%s'", s);
@@ -306,9 +323,12 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 	}
 	case 8: case 16: case 18: case 20: case 22: case 24: case 26: case 30: case 32:
 	case 50: case 52: case 54: case 74: case 102: case 120: case 122:
-		/* fid[4] first (Trenameat: olddirfid; Tauth: afid) */
-		p9_add(out, " fid %u", p9_u32(c));
+	{	/* fid[4] first (Trenameat: olddirfid; Tauth: afid) */
+		uint32_t fid = p9_u32(c);
+		if (!c->cut)
+			p9_add(out, " fid %u", fid);
 		break;
+	}
 	}
 }
 
@@ -344,7 +364,10 @@ static void p9_r_text(char *out, uint8_t type, uint16_t tag, uint16_t t_tag, boo
 	}
 	case 101: { /* Rversion: msize[4] version[s] */
 		char s[P9_NAME_SHOW + 4];
-		p9_add(out, " msize %u", p9_u32(c));
+		uint32_t msize = p9_u32(c);
+		if (c->cut)
+			break;
+		p9_add(out, " msize %u", msize);
 		if (p9_str(c, s, sizeof(s)))
 			p9_add(out, " '%s'", s);
 		break;
@@ -354,9 +377,12 @@ static void p9_r_text(char *out, uint8_t type, uint16_t tag, uint16_t t_tag, boo
 		if (!c->cut)
 			p9_add(out, " count %u", *count);
 		break;
-	case 111: /* Rwalk: nwqid[2] */
-		p9_add(out, " nwqid %u", p9_u16(c));
+	case 111: { /* Rwalk: nwqid[2] */
+		uint32_t nw = p9_u16(c);
+		if (!c->cut)
+			p9_add(out, " nwqid %u", nw);
 		break;
+	}
 	}
 }
 
@@ -382,10 +408,22 @@ static unsigned p9_read_msg(const struct req_state *rs, const struct rings_seg *
 		take = *size;
 	if (take <= P9_HDR_SIZE)
 		return f;
-	unsigned fb = req_chain_read(rs, segs, n, P9_HDR_SIZE, buf + P9_HDR_SIZE, take - P9_HDR_SIZE);
-	if (fb & SHADOW_HAVE_ALL)
-		*held = (uint32_t)take;
-	return f | (fb & ~SHADOW_HAVE_ALL);
+	/* A snapshot can hold the first bytes of a large buffer only: try
+	 * shorter reads (the fields we name are near the start). */
+	static const uint32_t tries[] = { P9_PARSE_MAX, 32u, P9_HDR_SIZE + 4u };
+	unsigned rough = 0;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		uint64_t want = take < tries[i] ? take : tries[i];
+		if (want <= P9_HDR_SIZE || (i && want == take))
+			continue;
+		unsigned fb = req_chain_read(rs, segs, n, P9_HDR_SIZE, buf + P9_HDR_SIZE, want - P9_HDR_SIZE);
+		rough |= fb & ~SHADOW_HAVE_ALL;
+		if (fb & SHADOW_HAVE_ALL) {
+			*held = (uint32_t)want;
+			break;
+		}
+	}
+	return f | rough;
 }
 
 static uint64_t p9_avail(const struct req_queue *q, struct rings_chain *c, struct rings_inflight *f)
