@@ -103,6 +103,11 @@ int fmt_tdb_fill(struct fmt_ctx *c, struct tdb *t, uint64_t seq)
 	return r;
 }
 
+/* Bytes of a request's op kept for a buffer's note, NUL included: the
+ * command or message and its first fields ("WRITE(10) target 0 lun 0",
+ * "Twalk tag 0 fid 1 newfid"); a longer op is cut at a word. */
+#define BUF_OP_NOTE 26
+
 /* One buffer a descriptor described. */
 struct buf_span {
 	uint64_t addr, len;
@@ -112,7 +117,7 @@ struct buf_span {
 	uint16_t pos, n;              /* data buffer pos of n (the indirect table's descriptor not counted) */
 	uint8_t kind;                 /* enum tdb_request_kind */
 	bool table;                   /* the indirect table itself */
-	char op[14];                  /* blk: "in", "out", ...; "" none */
+	char op[BUF_OP_NOTE];         /* blk: "in", "out", ...; "" none */
 };
 
 struct fmt_tdb_bufs {
@@ -124,7 +129,7 @@ struct fmt_tdb_bufs {
 struct req_ref {
 	int64_t request, chain;
 	int kind, device;
-	char op[14];
+	char op[BUF_OP_NOTE];
 };
 
 struct req_list {
@@ -150,7 +155,19 @@ static int collect_request(void *arg, const struct tdb_request *r)
 		l->cap = cap;
 	}
 	l->r[l->n] = (struct req_ref){ .request = r->request, .chain = r->chain, .kind = r->kind, .device = r->device };
-	snprintf(l->r[l->n].op, sizeof(l->r[l->n].op), "%s", r->op ? r->op : "");
+	char *op = l->r[l->n].op;
+	const char *src = r->op ? r->op : "";
+	snprintf(op, BUF_OP_NOTE, "%s", src);
+	if (strlen(src) >= BUF_OP_NOTE) {
+		/* Cut at the last word that fits, not inside one, and not
+		 * after an arrow whose other side is gone. */
+		char *sp = strrchr(op, ' ');
+		if (sp && sp != op)
+			*sp = '\0';
+		size_t n = strlen(op);
+		if (n > 3 && strcmp(op + n - 3, " ->") == 0)
+			op[n - 3] = '\0';
+	}
 	l->n++;
 	return 0;
 }
