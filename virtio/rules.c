@@ -12,6 +12,7 @@
 #define S_VQ_CONFIG "Virtio Over MMIO / MMIO-specific Initialization And Device Operation / Virtqueue Configuration"
 #define S_VQ_RESET "Basic Facilities of a Virtio Device / Virtqueues / Virtqueue Reset"
 #define S_SPLIT "Basic Facilities of a Virtio Device / Split Virtqueues"
+#define S_PACKED "Basic Facilities of a Virtio Device / Packed Virtqueues"
 #define S_DESC "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table"
 #define S_INDIRECT "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table / Indirect Descriptors"
 #define S_AVAIL "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Available Ring"
@@ -131,6 +132,8 @@ static const struct rule_info rules[RULE_COUNT] = {
 		"the descriptor, driver and device areas of a queue must not overlap" },
 	[RULE_RING_COPY_TORN] = { RULE_RING_COPY_TORN, "ring-copy-torn", S_SPLIT, RULE_WARNING, DEV,
 		"a ring copy must show the chain the device reported taking (else the copy was torn or missed)" },
+	[RULE_RING_PACKED_NOT_AVAIL] = { RULE_RING_PACKED_NOT_AVAIL, "ring-packed-desc-not-avail", S_PACKED, RULE_WARNING, DRV,
+		"every descriptor of a packed-ring chain should be marked available for the wrap counter of its slot" },
 };
 
 const struct rule_info *rule_lookup(uint32_t id)

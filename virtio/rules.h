@@ -83,6 +83,9 @@ enum rule_id {
 	/* A ring copy against the device's own report (QEMU trace events):
 	 * recorded as an anomaly, never a violation. */
 	RULE_RING_COPY_TORN = 52,
+	/* Packed rings (Packed Virtqueues): a chain descriptor after the
+	 * first not marked available for its slot's wrap counter. */
+	RULE_RING_PACKED_NOT_AVAIL = 53,
 	RULE_COUNT
 };
 

@@ -97,6 +97,7 @@ static const struct pinned pinned[] = {
 	{ RULE_SHM_UNEXPECTED, "shm-unexpected", SEC_INIT_MMIO, RULE_INFO, RULE_BY_DRIVER },
 	{ RULE_RING_OVERLAP, "ring-areas-overlap", SEC_SPLIT, RULE_ERROR, RULE_BY_DRIVER },
 	{ RULE_RING_COPY_TORN, "ring-copy-torn", SEC_SPLIT, RULE_WARNING, RULE_BY_DEVICE },
+	{ RULE_RING_PACKED_NOT_AVAIL, "ring-packed-desc-not-avail", "Basic Facilities of a Virtio Device / Packed Virtqueues", RULE_WARNING, RULE_BY_DRIVER },
 };
 
 /* The virtio spec's section labels (\label{sec:...} in the spec's LaTeX
@@ -120,6 +121,7 @@ static const struct {
 	{ "Basic Facilities of a Virtio Device / Device Configuration Space", true, true },
 	{ "Basic Facilities of a Virtio Device / Virtqueues / Virtqueue Reset", false, false },
 	{ "Basic Facilities of a Virtio Device / Split Virtqueues", false, false },
+	{ "Basic Facilities of a Virtio Device / Packed Virtqueues", false, false },
 	{ "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table", true, true },
 	{ "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table / Indirect Descriptors", true, true },
 	{ "Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Available Ring", true, false },
