@@ -8,6 +8,7 @@
 #include "virtio/config_layout.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/names.h"
+#include "virtio/packed_ring.h"
 #include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
@@ -182,17 +183,21 @@ static void check_ready_readback(struct mmio_checker *c, uint32_t offset, bool i
 
 static void check_ring_layout(struct mmio_checker *c, struct mmio_check_queue *q)
 {
-	if (q->desc % VIRTQ_DESC_ALIGN || q->driver % VIRTQ_AVAIL_ALIGN || q->device % VIRTQ_USED_ALIGN)
+	/* Packed rings (Packed Virtqueues): a 16 * num descriptor ring and
+	 * two 4-byte event suppression areas, aligned 16/4/4. */
+	bool packed = c->accepted & VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+	uint32_t drv_align = packed ? PACKED_EVENT_ALIGN : VIRTQ_AVAIL_ALIGN;
+	if (q->desc % VIRTQ_DESC_ALIGN || q->driver % drv_align || q->device % VIRTQ_USED_ALIGN)
 		report(c, RULE_RING_MISALIGNED,
-		       "queue %u: areas at desc 0x%llx driver 0x%llx device 0x%llx not aligned to 16/2/4",
+		       "queue %u: areas at desc 0x%llx driver 0x%llx device 0x%llx not aligned to 16/%u/4",
 		       c->queue_sel, (unsigned long long)q->desc, (unsigned long long)q->driver,
-		       (unsigned long long)q->device);
+		       (unsigned long long)q->device, drv_align);
 	if (q->num == 0 || q->num > VIRTQ_SIZE_MAX)
 		return;
 	const struct { uint64_t addr, len; const char *what; } areas[] = {
 		{ q->desc, virtq_desc_bytes(q->num), "descriptor area" },
-		{ q->driver, virtq_avail_bytes(q->num), "driver area" },
-		{ q->device, virtq_used_bytes(q->num), "device area" },
+		{ q->driver, packed ? PACKED_EVENT_SIZE : virtq_avail_bytes(q->num), "driver area" },
+		{ q->device, packed ? PACKED_EVENT_SIZE : virtq_used_bytes(q->num), "device area" },
 	};
 	/* One report per queue, naming every area that does not fit. */
 	char outside[160] = "";
