@@ -127,6 +127,8 @@ static void record_usage(FILE *f)
 		"  -e, --emu DEVICES     devices to emulate, comma-separated, repeats allowed:\n"
 		"                        %s (e.g. %s)\n"
 		"      --legacy          legacy (Version 1) register layout, not Version 2\n"
+		"      --packed          packed virtqueues (VIRTIO_F_RING_PACKED offered and\n"
+		"                        negotiated; Version 2 layout only)\n"
 		"  -w, --workload SPEC   workload sizes: 'DEV:KEY=N[,KEY=N]' groups joined by\n"
 		"                        ';', e.g. 'blk:sectors=64,requests=16;net:frames=32'\n",
 		names, list);
@@ -201,6 +203,7 @@ static void record_usage(FILE *f)
 
 enum {
 	OPT_LEGACY = 256,
+	OPT_PACKED,
 	OPT_SEED,
 	OPT_BLK_IMAGE,
 	OPT_FLUSH,
@@ -221,6 +224,7 @@ enum {
 static const struct option record_longopts[] = {
 	{ "emu", required_argument, NULL, 'e' },
 	{ "legacy", no_argument, NULL, OPT_LEGACY },
+	{ "packed", no_argument, NULL, OPT_PACKED },
 	{ "workload", required_argument, NULL, 'w' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "raw", required_argument, NULL, OPT_RAW },
@@ -364,6 +368,11 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 			o->rig.legacy = true;
 			o->emu_only = "--legacy";
 			break;
+		case OPT_PACKED:
+			o->rig.packed = true;
+			o->wl.packed = true;
+			o->emu_only = "--packed";
+			break;
 		case 'w':
 			workload = optarg;
 			o->emu_only = "--workload";
@@ -477,6 +486,10 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 	if (workload && drv_wl_opts_parse(&o->wl, workload, err, sizeof(err)) != 0)
 		return usage_error("--workload: %s", err);
 	o->rig.seed = o->wl.seed;
+	/* VIRTIO_F_RING_PACKED is bit 34: a Version 1 device has only 32. */
+	if (o->rig.packed && o->rig.legacy)
+		return usage_error("--packed needs the Version 2 layout: packed virtqueues (feature bit 34) do "
+				   "not exist with --legacy");
 	return check_emu_options(o);
 }
 
@@ -626,8 +639,9 @@ int cmd_record(int argc, char **argv)
 		};
 		int width = 0;
 
-		fprintf(stderr, "vmtrace record: %s machine, %u device%s, seed %llu\n",
-			o.rig.legacy ? "legacy (Version 1)" : "Version 2", o.rig.n_devices,
+		fprintf(stderr, "vmtrace record: %s machine%s, %u device%s, seed %llu\n",
+			o.rig.legacy ? "legacy (Version 1)" : "Version 2", o.rig.packed ? " (packed rings)" : "",
+			o.rig.n_devices,
 			o.rig.n_devices == 1 ? "" : "s", (unsigned long long)o.wl.seed);
 		for (unsigned i = 0; i < o.rig.n_devices; i++)
 			if ((int)strlen(ss.meta.devices[i].name) > width)

@@ -65,6 +65,7 @@ int rig_build(struct machine **out, const struct rig_cfg *cfg, char *err, size_t
 		memset(&dc, 0, sizeof(dc));
 		dc.base = rig_device_base(i);
 		dc.version = cfg->legacy ? 1 : 2;
+		dc.offer_packed = cfg->packed;
 		dc.model = emu_model_find(cfg->devices[i]);
 		if (!dc.model) {
 			snprintf(err, errlen, "unknown device '%s'", cfg->devices[i]);

@@ -39,6 +39,7 @@ struct rig_cfg {
 	const char *devices[RIG_DEVICES_MAX]; /* model names: "blk", "net", "console", "rng" */
 	unsigned n_devices;
 	bool legacy;            /* Version 1 register layout */
+	bool packed;            /* devices offer VIRTIO_F_RING_PACKED (not with legacy) */
 	uint64_t seed;          /* rng model seed */
 	const char *blk_image;  /* backing file of blk devices; NULL = in memory */
 };

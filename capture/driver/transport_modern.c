@@ -45,7 +45,13 @@ static int modern_queue_setup(struct drv_dev *d, unsigned q, uint32_t num_pref)
 	r = drv_queue_size(d, q, num_pref, &num);
 	if (r != 0)
 		return r;
-	r = drv_vring_alloc(vq, d->bus, q, num, 0, d->use_indirect, drv_has(d, VIRTIO_F_EVENT_IDX));
+	/* With VIRTIO_F_RING_PACKED the three areas are the descriptor ring
+	 * and the driver and device event suppression structures (Packed
+	 * Virtqueues); the registers are the same. */
+	if (drv_has(d, VIRTIO_F_RING_PACKED))
+		r = drv_vring_alloc_packed(vq, d->bus, q, num, d->use_indirect, drv_has(d, VIRTIO_F_EVENT_IDX));
+	else
+		r = drv_vring_alloc(vq, d->bus, q, num, 0, d->use_indirect, drv_has(d, VIRTIO_F_EVENT_IDX));
 	if (r < 0)
 		return drv_error(d, r, "queue %u: cannot allocate a ring of %u entries", q, num);
 	drv_reg_write(d, MMIO_QUEUE_NUM, num);

@@ -1,7 +1,18 @@
-/* The driver side of a split virtqueue (Basic Facilities / Split Virtqueues):
+/* The driver side of a virtqueue, split (Basic Facilities / Split
+ * Virtqueues) or packed (Packed Virtqueues, drv_vring_alloc_packed):
  * allocate and zero the three areas, hand descriptor chains to the device
  * (direct, or through an indirect table), decide whether a notification is
- * needed, and take back used buffers.  Every store into guest memory goes
+ * needed, and take back used buffers.
+ *
+ * Packed rings: the descriptor ring is written in ring order, each
+ * descriptor's AVAIL/USED bits set from the driver's wrap counter (AVAIL =
+ * wrap, USED = !wrap), the chain's head flags stored last; every
+ * descriptor of a chain carries the buffer id (the device reads it from
+ * the last one).  Used descriptors are found by AVAIL == USED == the
+ * driver's used wrap counter and skip the chain's descriptor count.  The
+ * driver area holds the Driver Event Suppression structure (with
+ * EVENT_IDX: RING_EVENT_FLAGS_DESC at the next used position), the device
+ * area the device's, read before each notification.  Every store into guest memory goes
  * through the bus (so it is recorded); the host keeps only a shadow of the
  * free list and of what is in flight.
  *
@@ -53,8 +64,22 @@ struct drv_vring {
 	uint16_t used_event; /* value last stored in used_event */
 	uint16_t free_head;
 	uint16_t num_free;
-	uint16_t *next;      /* free-list links by descriptor; malloc, owned */
-	struct drv_vring_slot *slots; /* by head descriptor; malloc, owned */
+	uint16_t *next;      /* free-list links by descriptor (packed: by buffer
+			      * id); malloc, owned */
+	struct drv_vring_slot *slots; /* by head descriptor (packed: by buffer id);
+				       * malloc, owned */
+	/* Packed rings (avail: the driver event suppression area, used: the
+	 * device's; free_head/next: the buffer id free list). */
+	bool packed;
+	bool avail_wrap;     /* driver ring wrap counter (starts 1) */
+	bool used_wrap;      /* wrap counter of the next used descriptor */
+	uint16_t next_avail; /* ring position of the next descriptor to make available */
+	uint16_t next_used;  /* ring position of the next used descriptor */
+	uint16_t kicked_pos; /* next_avail and avail_wrap at the last notification decision */
+	bool kicked_wrap;
+	uint16_t chains;     /* chains in flight */
+	uint16_t drv_event;  /* off_wrap last stored in the driver event area */
+	bool drv_event_set;
 	char fault[160];     /* what went wrong, after a -EPROTO or -EFAULT */
 };
 
@@ -66,6 +91,12 @@ struct drv_vring {
  * memory) or -EFAULT (a store failed; vq->fault says where). */
 int drv_vring_alloc(struct drv_vring *vq, struct drv_bus *bus, unsigned index, uint32_t num,
 		    uint32_t legacy_align, bool indirect, bool event_idx);
+/* The same for a packed ring of num entries (1..VIRTQ_SIZE_MAX; the
+ * built-in driver still picks powers of two): the descriptor ring (16
+ * bytes a descriptor, 16-aligned) and the two 4-byte event suppression
+ * areas (4-aligned), zeroed.  Returns as drv_vring_alloc. */
+int drv_vring_alloc_packed(struct drv_vring *vq, struct drv_bus *bus, unsigned index, uint32_t num,
+			   bool indirect, bool event_idx);
 /* Free the host shadow; the guest memory stays (bump allocator). NULL-safe. */
 void drv_vring_release(struct drv_vring *vq);
 
@@ -107,6 +138,8 @@ static inline uint32_t drv_pow2_floor(uint32_t n)
 /* Chains the device holds. */
 static inline unsigned drv_vring_in_flight(const struct drv_vring *vq)
 {
+	if (vq->packed)
+		return vq->chains;
 	return (uint16_t)(vq->avail_idx - vq->last_used);
 }
 

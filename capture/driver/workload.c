@@ -366,6 +366,8 @@ int drv_run_device(struct drv_bus *bus, uint64_t base, const struct drv_wl_opts 
 		wanted |= VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 	if (o->event_idx)
 		wanted |= VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+	if (o->packed)
+		wanted |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	rc = drv_init(&d, wanted);
 	if (rc != 0)
 		goto out;

@@ -52,6 +52,7 @@ struct drv_wl_opts {
 	unsigned queue_size;
 	bool indirect;  /* accept VIRTIO_F_INDIRECT_DESC when offered */
 	bool event_idx; /* accept VIRTIO_F_EVENT_IDX when offered */
+	bool packed;    /* accept VIRTIO_F_RING_PACKED when offered (modern only) */
 	uint64_t seed;  /* varies the data patterns */
 	unsigned given; /* groups a spec set (drv_wl_opts_names) */
 };

@@ -53,6 +53,8 @@ int emu_device_new(struct emu_device **out, const struct emu_device_cfg *cfg,
 	memcpy(d->queue_num_max_q, cfg->queue_num_max_q, sizeof(d->queue_num_max_q));
 	d->interrupt_always = cfg->interrupt_always;
 	d->offered = (cfg->offer_features ? cfg->features : cfg->model->features) & d->tp->features_mask;
+	if (cfg->offer_packed)
+		d->offered |= VIRTIO_BIT(VIRTIO_F_RING_PACKED) & d->tp->features_mask;
 	mmio_checker_init(&d->checker, cfg->version, checker_report, d);
 	d->checker.ram_base = gm->base;
 	d->checker.ram_size = gm->size;
@@ -103,10 +105,11 @@ void emu_queue_activate(struct emu_device *d, unsigned idx, uint64_t desc, uint6
 
 	emu_queue_deactivate(d, idx);
 	/* Bad sizes and layouts were reported by the checker already. */
+	bool packed = feat & VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	if (q->num == 0 || q->num > emu_queue_num_max(d, idx) ||
-	    vq_setup(&q->vq, d->gm, q->num, desc, driver, device,
-		     feat & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC),
-		     feat & VIRTIO_BIT(VIRTIO_F_EVENT_IDX), &f) < 0) {
+	    (packed ? vq_setup_packed : vq_setup)(&q->vq, d->gm, q->num, desc, driver, device,
+						   feat & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC),
+						   feat & VIRTIO_BIT(VIRTIO_F_EVENT_IDX), &f) < 0) {
 		emu_device_set_needs_reset(d);
 		return;
 	}

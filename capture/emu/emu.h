@@ -119,6 +119,7 @@ struct emu_device_cfg {
 	 * those fields may come from later than the device acted on them. */
 	bool interrupt_always;
 	bool offer_features;    /* offer `features` instead of the model's set */
+	bool offer_packed;      /* also offer VIRTIO_F_RING_PACKED (Version 2 only) */
 	uint64_t features;      /* (still limited to what the layout can offer) */
 };
 

@@ -91,10 +91,14 @@ static uint16_t avail_idx(const struct virtqueue *vq)
 	return ring_u16(vq, split_ring_avail_idx_addr(&vq->ring));
 }
 
+static bool packed_next_avail(const struct virtqueue *vq);
+
 uint16_t vq_pending(const struct virtqueue *vq)
 {
 	if (!vq->scratch)
 		return 0;
+	if (vq->packed)
+		return packed_next_avail(vq) ? 1 : 0;
 	return split_ring_ahead(avail_idx(vq), vq->last_avail);
 }
 
@@ -182,10 +186,16 @@ static int walk_chain(struct virtqueue *vq, uint16_t head, struct vq_chain *c, s
 	return fault(f, RULE_NONE, "chain at head %u: walk failed (%d)", head, r);
 }
 
+static int packed_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f);
+static int packed_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, struct vq_fault *f);
+static bool packed_should_interrupt(struct virtqueue *vq);
+
 int vq_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f)
 {
 	if (!vq->scratch)
 		return 0;
+	if (vq->packed)
+		return packed_pop(vq, c, f);
 	struct vring_fault vf;
 	uint16_t idx = avail_idx(vq);
 	if (idx == vq->last_avail) {
@@ -210,6 +220,8 @@ int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, st
 
 	if (!vq->scratch)
 		return fault(f, RULE_NONE, "queue is not set up");
+	if (vq->packed)
+		return packed_push(vq, c, written, f);
 	le32_put(elem, c->head);
 	le32_put(elem + 4, written);
 	if (gmem_write(vq->gm, GMEM_DEVICE, split_ring_used_elem_addr(&vq->ring, vq->used_idx), elem, sizeof(elem)) < 0)
@@ -224,6 +236,8 @@ bool vq_should_interrupt(struct virtqueue *vq)
 {
 	if (!vq->scratch || !vq->pushed)
 		return false;
+	if (vq->packed)
+		return packed_should_interrupt(vq);
 	vq->pushed = false;
 	if (!vq->event_idx)
 		return !(ring_u16(vq, split_ring_avail_flags_addr(&vq->ring)) & VIRTQ_AVAIL_F_NO_INTERRUPT);
@@ -279,4 +293,159 @@ uint64_t vq_chain_write(struct guest_mem *gm, const struct vq_chain *c,
 		off = 0;
 	}
 	return done;
+}
+
+/* --- Packed Virtqueues --- */
+
+int vq_setup_packed(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
+		    uint64_t desc, uint64_t driver, uint64_t device,
+		    bool indirect_ok, bool event_idx, struct vq_fault *f)
+{
+	memset(vq, 0, sizeof(*vq));
+	if (num == 0 || num > VIRTQ_SIZE_MAX)
+		return fault(f, RULE_QUEUE_NUM_ZERO, "queue size %u outside 1..%u", num, VIRTQ_SIZE_MAX);
+	if (desc % PACKED_DESC_ALIGN || driver % PACKED_EVENT_ALIGN || device % PACKED_EVENT_ALIGN)
+		return fault(f, RULE_RING_MISALIGNED, "packed ring areas 0x%llx/0x%llx/0x%llx not aligned to 16/4/4",
+			     (unsigned long long)desc, (unsigned long long)driver, (unsigned long long)device);
+	if (!gmem_contains(gm, desc, packed_ring_desc_bytes(num)) || !gmem_contains(gm, driver, PACKED_EVENT_SIZE) ||
+	    !gmem_contains(gm, device, PACKED_EVENT_SIZE))
+		return fault(f, RULE_RING_OUTSIDE_MEMORY,
+			     "packed ring areas 0x%llx/0x%llx/0x%llx of a %u-entry queue are not inside guest RAM",
+			     (unsigned long long)desc, (unsigned long long)driver, (unsigned long long)device, num);
+	/* A chain is at most num ring descriptors or one indirect table of
+	 * at most num entries (packed_ring.h): 2 * num covers both. */
+	vq->scratch = calloc(2u * num, sizeof(*vq->scratch));
+	if (!vq->scratch)
+		return fault(f, RULE_NONE, "out of memory for a %u-entry queue", num);
+	vq->gm = gm;
+	vq->num = num;
+	vq->desc = desc;
+	vq->avail = driver;
+	vq->used = device;
+	vq->indirect_ok = indirect_ok;
+	vq->event_idx = event_idx;
+	vq->packed = true;
+	vq->pring = (struct packed_ring){ .num = num, .desc = desc, .driver_event = driver, .device_event = device,
+					  .indirect_ok = indirect_ok };
+	/* Both wrap counters start at 1 (Driver and Device Ring Wrap
+	 * Counters); "interrupted at slot 0" as for split rings. */
+	vq->next_avail = vq->next_used = vq->signalled = (struct packed_pos){ .slot = 0, .wrap = true };
+	return 0;
+}
+
+static bool packed_next_avail(const struct virtqueue *vq)
+{
+	uint16_t flags = ring_u16(vq, packed_ring_flags_addr(&vq->pring, vq->next_avail.slot));
+
+	return packed_ring_desc_avail(flags, vq->next_avail.wrap);
+}
+
+/* With EVENT_IDX, tell the driver where the device reads next (device
+ * event suppression, RING_EVENT_FLAGS_DESC), when that changed. */
+static void packed_publish_event(struct virtqueue *vq)
+{
+	struct packed_event e = { .off = vq->next_avail.slot, .wrap = vq->next_avail.wrap, .flags = PACKED_EVENT_F_DESC };
+	uint16_t off_wrap = (uint16_t)(e.off | (e.wrap ? 0x8000u : 0));
+	uint8_t b[PACKED_EVENT_SIZE];
+
+	if (!vq->event_idx || (vq->dev_event_set && vq->dev_event == off_wrap))
+		return;
+	packed_ring_event_encode(b, &e);
+	if (gmem_write(vq->gm, GMEM_DEVICE, vq->pring.device_event, b, sizeof(b)) == 0) {
+		vq->dev_event = off_wrap;
+		vq->dev_event_set = true;
+	}
+}
+
+static int packed_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f)
+{
+	struct pop_walk pw = { .vq = vq, .c = c };
+	struct packed_chain pc;
+	struct vring_fault vf;
+
+	/* The first descriptor's flags make the chain available; the walker
+	 * checks the others. */
+	if (!packed_next_avail(vq)) {
+		packed_publish_event(vq);
+		return 0;
+	}
+	memset(c, 0, sizeof(*c));
+	c->bufs = vq->scratch;
+	int r = packed_ring_walk(&vq->pring, vq->next_avail, &walk_ops, &pw, &pc);
+	c->indirect = pc.c.indirect;
+	if (r == VRING_BROKEN)
+		return fault_from(f, &pc.c.fault);
+	if (r != VRING_OK)
+		return fault(f, RULE_NONE, "chain at slot %u: walk failed (%d)", vq->next_avail.slot, r);
+	if (packed_ring_check_id(vq->num, vq->next_avail.slot, pc.id, &vf) != VRING_OK)
+		return fault_from(f, &vf);
+	/* Slots the device holds (popped, not used) plus this chain cannot
+	 * pass the ring: more would mean the driver made descriptors
+	 * available over ones the device has not given back. */
+	if (vq->outstanding + pc.slots > vq->num)
+		return fault(f, RULE_RING_AVAIL_JUMP,
+			     "chain at slot %u: %u more descriptors available while the device holds %u of a %u-entry ring",
+			     vq->next_avail.slot, pc.slots, vq->outstanding, vq->num);
+	c->head = pc.id;
+	c->slots = (uint16_t)pc.slots;
+	vq->outstanding += pc.slots;
+	vq->next_avail = pc.next;
+	packed_publish_event(vq);
+	return 1;
+}
+
+static int packed_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, struct vq_fault *f)
+{
+	uint64_t at = packed_ring_desc_addr(&vq->pring, vq->next_used.slot);
+	uint8_t b[6];
+
+	if (c->slots == 0 || c->slots > vq->outstanding)
+		return fault(f, RULE_NONE, "chain of buffer id %u was not popped from this queue", c->head);
+	/* Used Descriptors: length and buffer id, then the flags that hand
+	 * the descriptor back (WRITE: the length is meaningful). */
+	le32_put(b, written);
+	le16_put(b + 4, c->head);
+	if (gmem_write(vq->gm, GMEM_DEVICE, at + 8, b, sizeof(b)) < 0)
+		return fault(f, RULE_RING_OUTSIDE_MEMORY, "descriptor ring not writable");
+	uint16_t flags = packed_ring_used_flags(vq->next_used.wrap);
+	if (c->n > c->n_readable)
+		flags |= VIRTQ_DESC_F_WRITE;
+	ring_put_u16(vq, packed_ring_flags_addr(&vq->pring, vq->next_used.slot), flags);
+	packed_ring_advance(&vq->next_used, vq->num, c->slots);
+	vq->outstanding -= c->slots;
+	vq->pushed = true;
+	return 0;
+}
+
+/* A ring position as one number modulo 2 * num (the wrap counter is the
+ * lap's parity), for the event test across laps. */
+static uint32_t packed_linear(const struct virtqueue *vq, uint16_t slot, bool wrap)
+{
+	return slot + (wrap ? 0 : vq->num);
+}
+
+static bool packed_should_interrupt(struct virtqueue *vq)
+{
+	uint8_t b[PACKED_EVENT_SIZE] = { 0 };
+	struct packed_event e;
+	struct packed_pos old = vq->signalled;
+
+	vq->pushed = false;
+	vq->signalled = vq->next_used;
+	(void)gmem_read(vq->gm, vq->pring.driver_event, b, sizeof(b));
+	packed_ring_event_decode(b, &e);
+	e.flags &= 3u; /* the other bits are reserved */
+	if (e.flags == PACKED_EVENT_F_DISABLE)
+		return false;
+	/* RING_EVENT_FLAGS_DESC without EVENT_IDX, and the reserved value 3,
+	 * are read as ENABLE: the driver gets its interrupt. */
+	if (e.flags != PACKED_EVENT_F_DESC || !vq->event_idx || e.off >= vq->num)
+		return true;
+	/* Interrupt if the used descriptor at the event position was written
+	 * since the last decision: event in [old, new) modulo 2 * num. */
+	uint32_t m = 2 * vq->num;
+	uint32_t event = packed_linear(vq, e.off, e.wrap);
+	uint32_t new = packed_linear(vq, vq->next_used.slot, vq->next_used.wrap);
+	uint32_t prev = packed_linear(vq, old.slot, old.wrap);
+	return (new + m - event - 1) % m < (new + m - prev) % m;
 }

@@ -1,6 +1,13 @@
-/* The device side of a split virtqueue: pop descriptor chains the driver
- * made available, push used entries, decide on interrupts (event index or
- * NO_INTERRUPT).  Chains are walked by the shared split-ring walker
+/* The device side of a virtqueue, split or packed (vq_setup_packed): pop
+ * descriptor chains the driver made available, push used entries, decide
+ * on interrupts (event index or NO_INTERRUPT; packed: the driver's event
+ * suppression structure).  Packed chains are walked by the shared
+ * packed-ring walker (virtio/packed_ring.h); the device keeps its read
+ * position with the driver's wrap counter and its used position with its
+ * own, writes one used descriptor per chain (buffer id, length, AVAIL and
+ * USED both set to its wrap counter) and skips the chain's slots; with
+ * EVENT_IDX it publishes its read position in the device event
+ * suppression structure.  Chains are walked by the shared split-ring walker
  * (virtio/split_ring.h: its rules, messages and bounds) over guest RAM:
  * every index, address and length read from the ring is checked; each
  * descriptor is copied out of guest memory once (so a guest rewriting it
@@ -20,6 +27,7 @@
 
 #include "capture/emu/guest_mem.h"
 #include "virtio/rules.h"
+#include "virtio/packed_ring.h"
 #include "virtio/split_ring.h"
 
 struct vq_buf {
@@ -31,7 +39,9 @@ struct vq_buf {
 /* A chain popped from the available ring. bufs points into the queue's
  * scratch array and is valid until the next vq_pop on the same queue. */
 struct vq_chain {
-	uint16_t head;       /* descriptor index to return in the used ring */
+	uint16_t head;       /* descriptor index to return in the used ring
+			      * (packed: the buffer id) */
+	uint16_t slots;      /* packed: ring descriptors the chain took */
 	uint32_t n;          /* buffers in bufs: readable ones first */
 	uint32_t n_readable;
 	bool indirect;       /* the chain went through an indirect table */
@@ -62,6 +72,16 @@ struct virtqueue {
 	struct vq_buf *scratch; /* 2 * num entries (a direct chain plus one indirect
 				 * table); owned (vq_setup / vq_release) */
 	struct split_ring ring; /* num, the areas and indirect_ok, for the walker */
+	/* Packed rings (desc/avail/used above: descriptor ring, driver and
+	 * device event suppression areas). */
+	bool packed;
+	struct packed_ring pring;      /* for the walker */
+	struct packed_pos next_avail;  /* next slot to read, driver wrap counter */
+	struct packed_pos next_used;   /* next used slot, device wrap counter */
+	struct packed_pos signalled;   /* next_used at the last interrupt decision */
+	uint32_t outstanding;          /* slots popped and not yet used */
+	uint16_t dev_event;            /* off_wrap last published (EVENT_IDX) */
+	bool dev_event_set;
 };
 
 /* Check the layout (num a power of two in [1, VIRTQ_SIZE_MAX], areas aligned
@@ -70,6 +90,14 @@ struct virtqueue {
 int vq_setup(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
 	     uint64_t desc, uint64_t avail, uint64_t used,
 	     bool indirect_ok, bool event_idx, struct vq_fault *f);
+
+/* The same for a packed ring (Packed Virtqueues): num in
+ * [1, VIRTQ_SIZE_MAX] (no power of two needed), desc 16-aligned, the two
+ * event suppression areas (driver, device) 4-aligned and 4 bytes, all
+ * inside guest memory.  Returns 0, or -1 with *f filled. */
+int vq_setup_packed(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
+		    uint64_t desc, uint64_t driver, uint64_t device,
+		    bool indirect_ok, bool event_idx, struct vq_fault *f);
 
 /* Free the scratch space and forget the ring; safe on a zeroed queue. */
 void vq_release(struct virtqueue *vq);
@@ -87,7 +115,8 @@ int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, st
 bool vq_should_interrupt(struct virtqueue *vq);
 
 /* Number of chains the driver has made available and the device not yet
- * popped (0 if the avail index cannot be read). */
+ * popped (0 if the avail index cannot be read); packed rings: 1 if the next
+ * descriptor is available, else 0. */
 uint16_t vq_pending(const struct virtqueue *vq);
 
 /* Copy len bytes at byte offset off of the chain's readable part into dst /
