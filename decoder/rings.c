@@ -1,8 +1,11 @@
-/* Split virtqueues decoded from the guest memory a trace carries: the
+/* Virtqueues decoded from the guest memory a trace carries: the
  * available ring and descriptor chains (walked by the split-ring walker
  * the emulator uses, virtio/split_ring.h: the same rules, messages and
  * bounds), the used ring, in-flight state per queue,
- * and interrupt bookkeeping.  Request contents are left to the device
+ * and interrupt bookkeeping.  Packed rings (VIRTIO_F_RING_PACKED) are
+ * read from their descriptor ring with virtio/packed_ring.h: the driver's
+ * and the device's positions with their wrap counters are followed
+ * whenever the slot at either is stored or copied, or at a notify.  Request contents are left to the device
  * type's request decoder (req.h, found by req_decoder_find), called only
  * on the queues the device-type table says carry the type's data.
  *
@@ -24,6 +27,7 @@
 #include "decoder/shadow_mem.h"
 #include "tracedb/tdb_vocab.h"
 #include "virtio/device_types.h"
+#include "virtio/packed_ring.h"
 #include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
@@ -61,6 +65,7 @@ static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 		for (uint32_t i = 0; i < r->size; i++)
 			inflight_clear(rs, &r->inflight[i]);
 	free(r->inflight);
+	free(r->id_slots);
 	free(r->unnotified);
 	free(r->elems);
 	free(r);
@@ -130,9 +135,8 @@ struct dec_ring *rings_queue_live(struct decoder *dec, struct dec_device *d, uns
 		return NULL;
 	if (dq->ring)
 		rings_queue_end(dec, d, q);
-	/* Sizes a device cannot use were reported by the register checker;
-	 * packed rings have another layout this decoder does not read. */
-	if (dq->size == 0 || dq->size > VIRTQ_SIZE_MAX || (feat & VIRTIO_BIT(VIRTIO_F_RING_PACKED)))
+	/* Sizes a device cannot use were reported by the register checker. */
+	if (dq->size == 0 || dq->size > VIRTQ_SIZE_MAX)
 		return NULL;
 	if (rs->scratch_cap < 2 * dq->size) {
 		struct rings_seg *s = realloc(rs->scratch, 2u * dq->size * sizeof(*s));
@@ -159,6 +163,10 @@ struct dec_ring *rings_queue_live(struct decoder *dec, struct dec_device *d, uns
 	r->desc = dq->desc;
 	r->avail = dq->driver;
 	r->used = dq->device;
+	/* Both wrap counters start at 1 (Packed Virtqueues: Driver and
+	 * Device Ring Wrap Counters). */
+	r->packed = (feat & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) != 0;
+	r->drv = r->dev = (struct packed_pos){ .slot = 0, .wrap = true };
 	/* What the queue carries, as the device-type table says for the
 	 * features and config the driver saw now. */
 	if (d->id_known) {
@@ -327,6 +335,9 @@ static struct split_ring ring_of(const struct dec_ring *r)
  * broken rule stopped the walk (reported here; an anomaly if the avail
  * entry or a descriptor was best-effort); a walk stopped by missing memory
  * returns true with c->complete false. */
+static bool walk_result(struct decoder *dec, struct dec_ring *r, bool exact, struct rings_chain *c,
+			const struct vring_chain *out_, int rc, uint32_t *n_desc, bool *used_indirect);
+
 static bool walk_chain(struct decoder *dec, struct dec_ring *r, uint16_t head, bool exact,
 		       struct rings_chain *c, uint32_t *n_desc, bool *used_indirect)
 {
@@ -337,6 +348,15 @@ static bool walk_chain(struct decoder *dec, struct dec_ring *r, uint16_t head, b
 
 	c->segs = rs->scratch;
 	int rc = split_ring_walk(&ring, head, &walk_ops, &w, &out);
+	return walk_result(dec, r, exact, c, &out, rc, n_desc, used_indirect);
+}
+
+/* What walk_chain and packed_walk report of a walk's result rc and out. */
+static bool walk_result(struct decoder *dec, struct dec_ring *r, bool exact, struct rings_chain *c,
+			const struct vring_chain *out_, int rc, uint32_t *n_desc, bool *used_indirect)
+{
+	const struct vring_chain out = *out_;
+
 	*n_desc = out.n_desc;
 	*used_indirect = out.indirect;
 	if (out.rough)
@@ -352,7 +372,7 @@ static bool walk_chain(struct decoder *dec, struct dec_ring *r, uint16_t head, b
 		ring_violation(dec, r, exact && !out.rough, out.fault.rule, "%s", out.fault.msg);
 		return false;
 	}
-	return false; /* cannot happen: head was checked, scratch holds 2 * size */
+	return false; /* cannot happen: head was checked, scratch holds 2 * size (a negative rc) */
 }
 
 static void chain_row(struct decoder *dec, struct dec_ring *r, const struct rings_chain *c, uint16_t avail_idx,
@@ -582,6 +602,9 @@ void rings_inflight_forget(struct decoder *dec, struct dec_ring *r, uint16_t hea
 	f->op_known = false;
 }
 
+static void used_apply(struct decoder *dec, struct dec_ring *r, struct rings_inflight *fl, uint32_t id, uint32_t len,
+		       bool exact);
+
 /* The device published used ring position pos. */
 static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 {
@@ -605,8 +628,16 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 		ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,
 			       "used ring slot %u names id %u, which is not the head of a chain in flight", slot, id);
 	used_row(dec, r, pos, id, len, fl ? fl->chain : 0);
-	if (!fl)
-		return;
+	if (fl)
+		used_apply(dec, r, fl, id, len, exact);
+}
+
+/* The used entry (id, len) completed the chain in flight fl. */
+static void used_apply(struct decoder *dec, struct dec_ring *r, struct rings_inflight *fl, uint32_t id, uint32_t len,
+		       bool exact)
+{
+	struct dec_rings *rs = dec->rings;
+
 	if (fl->elem)
 		reports_on_used(dec, r, fl->elem - 1, fl->chain, len);
 	if (fl->complete && len > fl->writable)
@@ -656,6 +687,214 @@ static void used_advance(struct decoder *dec, struct dec_ring *r)
 		used_take(dec, r, r->last_used++);
 }
 
+/* --- packed rings --- */
+
+/* The queue's areas as the packed walker's ring (virtio/packed_ring.h). */
+static struct packed_ring packed_of(const struct dec_ring *r)
+{
+	return (struct packed_ring){
+		.num = r->size, .desc = r->desc, .driver_event = r->avail, .device_event = r->used,
+		.indirect_ok = (rings_features(r->d) & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)) != 0,
+	};
+}
+
+/* A packed position as the avail_idx / pos columns hold it: the slot with
+ * the wrap counter in bit 15 (as the event suppression structure writes
+ * a position). */
+static uint16_t packed_pos_word(struct packed_pos p)
+{
+	return (uint16_t)(p.slot | (p.wrap ? 0x8000u : 0));
+}
+
+/* Walk the chain starting at r->drv (its first descriptor is available).
+ * As walk_chain; *pk says how many slots it took and its buffer id. */
+static bool packed_walk(struct decoder *dec, struct dec_ring *r, bool exact, struct rings_chain *c,
+			struct packed_chain *pk, uint32_t *n_desc, bool *used_indirect)
+{
+	struct dec_rings *rs = dec->rings;
+	struct packed_ring ring = packed_of(r);
+	struct walk_ctx w = { .dec = dec, .c = c, .segs = rs->scratch, .cap = rs->scratch_cap };
+
+	c->segs = rs->scratch;
+	int rc = packed_ring_walk(&ring, r->drv, &walk_ops, &w, pk);
+	return walk_result(dec, r, exact, c, &pk->c, rc, n_desc, used_indirect);
+}
+
+/* The driver made the chain at r->drv available: decode it and move
+ * r->drv past it.  exact: the first descriptor's bytes were exact. */
+static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from_notify, bool exact)
+{
+	struct dec_rings *rs = dec->rings;
+	uint64_t t = r->taken++;
+	struct packed_pos start = r->drv;
+	struct packed_chain pk;
+	struct rings_chain c = { .chain = ++rs->next_chain };
+	uint32_t n_desc = 0;
+	bool indirect = false;
+
+	if (!exact)
+		c.mem = RINGS_MEM_BEST_EFFORT;
+	bool ok = packed_walk(dec, r, exact, &c, &pk, &n_desc, &indirect);
+	/* The walk read at least the first descriptor: it takes a slot. */
+	uint32_t slots = pk.slots ? pk.slots : 1;
+	packed_ring_advance(&r->drv, r->size, slots);
+	/* Without its last descriptor the chain's id and length are not
+	 * known: what follows in the ring is guessed from here on. */
+	if (!pk.have_id)
+		r->uncertain = true;
+	struct vring_fault vf;
+	bool id_ok = pk.have_id && packed_ring_check_id(r->size, start.slot, pk.id, &vf) == VRING_OK;
+	if (pk.have_id && !id_ok) {
+		ring_violation(dec, r, exact && !pk.c.rough, vf.rule, "%s", vf.msg);
+		ok = false;
+	}
+	/* chains.head is the buffer id (what used descriptors name); the
+	 * first slot if the id is unknown or out of range. */
+	c.head = id_ok ? pk.id : start.slot;
+
+	if (id_ok && !r->inflight) {
+		r->inflight = calloc(r->size, sizeof(*r->inflight));
+		r->id_slots = calloc(r->size, sizeof(*r->id_slots));
+		if (!r->inflight || !r->id_slots) {
+			free(r->inflight);
+			free(r->id_slots);
+			r->inflight = NULL;
+			r->id_slots = NULL;
+			r->uncertain = true;
+		}
+	}
+	struct rings_inflight *fl = id_ok && r->inflight ? &r->inflight[pk.id] : NULL;
+	if (fl) {
+		/* An id reused while still in flight replaces the old chain. */
+		if (fl->chain)
+			inflight_clear(rs, fl);
+		fl->chain = c.chain;
+		fl->elem = t + 1;
+		fl->writable = c.writable;
+		fl->complete = ok && c.complete;
+		if (fl->complete)
+			keep_writable(rs, fl, &c);
+		r->id_slots[pk.id] = (uint16_t)slots;
+	}
+	struct rings_inflight none;
+	memset(&none, 0, sizeof(none));
+	uint64_t req = 0;
+	if (ok)
+		req = request_avail(dec, r, &c, fl ? fl : &none);
+	if (fl)
+		fl->request = req;
+	chain_row(dec, r, &c, packed_pos_word(start), n_desc, indirect);
+	if (req && !from_notify) {
+		if (!r->unnotified)
+			r->unnotified = calloc(r->size, sizeof(*r->unnotified));
+		if (r->unnotified && r->n_unnotified < r->size)
+			r->unnotified[r->n_unnotified++] = req;
+	}
+	struct reports_chain rc = {
+		.chain = c.chain, .head = c.head, .request = req,
+		.walk = !ok ? REPORTS_WALK_BROKEN : c.complete ? REPORTS_WALK_OK : REPORTS_WALK_INCOMPLETE,
+		.n_out = c.n_readable, .n_in = c.n_segs - c.n_readable,
+	};
+	reports_on_chain(dec, r, t, &rc);
+}
+
+/* Consume the chains the driver made available from r->drv on: at most
+ * size slots per call (no more can be outstanding). */
+static void packed_avail_advance(struct decoder *dec, struct dec_ring *r, bool from_notify)
+{
+	const struct packed_ring ring = packed_of(r);
+	uint32_t seen = 0;
+
+	while (seen < r->size) {
+		uint8_t b[VIRTQ_DESC_SIZE];
+		struct vring_desc d;
+		unsigned f = shadow_read(dec->rings->sm, packed_ring_desc_addr(&ring, r->drv.slot), b, sizeof(b));
+		if (!(f & SHADOW_HAVE_ALL))
+			return;
+		packed_ring_desc_decode(b, &d);
+		if (packed_ring_desc_used(d.flags, r->drv.wrap)) {
+			/* Made available and used before the trace showed it
+			 * available (a late copy): its chain is lost, and how
+			 * many slots it took with it. */
+			r->uncertain = true;
+			r->taken++;
+			packed_ring_advance(&r->drv, r->size, 1);
+			seen++;
+			continue;
+		}
+		if (!packed_ring_desc_avail(d.flags, r->drv.wrap))
+			return;
+		struct packed_pos before = r->drv;
+		packed_chain_take(dec, r, from_notify, !(f & SHADOW_ROUGH));
+		seen += (uint32_t)((before.wrap == r->drv.wrap ? 0 : r->size) + r->drv.slot - before.slot);
+	}
+}
+
+/* Consume the used descriptors the device wrote from r->dev on. */
+static void packed_used_advance(struct decoder *dec, struct dec_ring *r)
+{
+	struct dec_rings *rs = dec->rings;
+	const struct packed_ring ring = packed_of(r);
+	uint32_t seen = 0;
+
+	while (seen < r->size) {
+		uint8_t b[VIRTQ_DESC_SIZE];
+		struct vring_desc d;
+		unsigned f = shadow_read(rs->sm, packed_ring_desc_addr(&ring, r->dev.slot), b, sizeof(b));
+		if (!(f & SHADOW_HAVE_ALL))
+			return;
+		packed_ring_desc_decode(b, &d);
+		if (!packed_ring_desc_used(d.flags, r->dev.wrap))
+			return;
+		bool exact = !(f & SHADOW_ROUGH);
+		uint16_t id = d.next;
+		struct packed_pos at = r->dev;
+		struct rings_dev *rd = dev_state(rs, r->d);
+		if (rd)
+			rd->used_events++;
+		struct rings_inflight *fl = NULL;
+		if (id < r->size && r->inflight && r->inflight[id].chain)
+			fl = &r->inflight[id];
+		uint32_t slots = fl && r->id_slots[id] ? r->id_slots[id] : 1;
+		if (!fl) {
+			ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,
+				       "used descriptor at slot %u names buffer id %u, which is not a chain in flight",
+				       at.slot, id);
+			/* How far the device skipped is unknown. */
+			r->uncertain = true;
+		}
+		used_row(dec, r, packed_pos_word(at), id, d.len, fl ? fl->chain : 0);
+		if (fl)
+			used_apply(dec, r, fl, id, d.len, exact);
+		packed_ring_advance(&r->dev, r->size, slots);
+		seen += slots;
+	}
+}
+
+/* Does [a, a + len) overlap [b, b + blen)? */
+static bool ranges_meet(uint64_t a, uint64_t len, uint64_t b, uint64_t blen)
+{
+	if (len == 0 || blen == 0)
+		return false;
+	return a <= b ? b - a < len : a - b < blen;
+}
+
+/* A store or copy [a, a + len) on packed ring r: follow both positions if
+ * it touched the slot at either. */
+static void packed_on_mem(struct decoder *dec, struct dec_ring *r, const struct vmt_event *ev)
+{
+	const struct packed_ring ring = packed_of(r);
+
+	if (ranges_meet(ev->addr, ev->len, packed_ring_desc_addr(&ring, r->drv.slot), VIRTQ_DESC_SIZE)) {
+		r->avail_src = ev->flags;
+		packed_avail_advance(dec, r, false);
+	}
+	if (ranges_meet(ev->addr, ev->len, packed_ring_desc_addr(&ring, r->dev.slot), VIRTQ_DESC_SIZE)) {
+		r->used_src = ev->flags;
+		packed_used_advance(dec, r);
+	}
+}
+
 /* --- hooks --- */
 
 /* Does a store [a, a + len) touch the 2-byte field at f? */
@@ -680,6 +919,10 @@ void rings_on_mem(struct decoder *dec, const struct vmt_event *ev)
 	/* Decoding never ends a queue, so the live list is stable here. */
 	for (unsigned i = 0; i < rs->n_live; i++) {
 		struct dec_ring *r = rs->live[i];
+		if (r->packed) {
+			packed_on_mem(dec, r, ev);
+			continue;
+		}
 		const struct split_ring ring = ring_of(r);
 		if (overlaps(ev->addr, ev->len, split_ring_avail_idx_addr(&ring))) {
 			r->avail_src = ev->flags;
@@ -699,7 +942,10 @@ void rings_on_notify(struct decoder *dec, struct dec_device *d, unsigned q)
 
 	if (!rs || q >= DEC_QUEUES_MAX || !(r = d->q[q].ring))
 		return;
-	avail_advance(dec, r, true);
+	if (r->packed)
+		packed_avail_advance(dec, r, true);
+	else
+		avail_advance(dec, r, true);
 	/* Requests made visible by stores since the last kick: this notify
 	 * is the one that announced them. */
 	for (uint32_t i = 0; i < r->n_unnotified; i++)
@@ -721,7 +967,9 @@ static bool used_memory_known(const struct decoder *dec, const struct dec_device
 		if (!r)
 			continue;
 		const struct split_ring ring = ring_of(r);
-		unsigned f = shadow_probe(rs->sm, split_ring_used_idx_addr(&ring), 2);
+		const struct packed_ring pring = packed_of(r);
+		unsigned f = r->packed ? shadow_probe(rs->sm, packed_ring_desc_addr(&pring, r->dev.slot), VIRTQ_DESC_SIZE)
+				       : shadow_probe(rs->sm, split_ring_used_idx_addr(&ring), 2);
 		if (!(f & SHADOW_HAVE_ALL) || (f & SHADOW_ROUGH) || r->uncertain)
 			return false;
 		live++;

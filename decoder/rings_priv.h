@@ -9,6 +9,7 @@
 
 #include "decoder/dec_priv.h"
 #include "decoder/req.h"
+#include "virtio/packed_ring.h"
 
 struct shadow_mem;
 struct devtype_queue;
@@ -33,6 +34,15 @@ struct dec_ring {
 	const struct devtype_queue *role;
 	const struct req_decoder *req;
 	uint16_t last_avail, last_used;
+	/* Packed rings (VIRTIO_F_RING_PACKED negotiated): desc is the
+	 * descriptor ring, avail / used the driver / device event
+	 * suppression areas; drv and dev the positions (with wrap counters)
+	 * of the next chain the driver makes available and the next used
+	 * descriptor; id_slots: ring slots taken by the chain in flight with
+	 * each buffer id (size entries, with inflight; owned). */
+	bool packed;
+	struct packed_pos drv, dev;
+	uint16_t *id_slots;
 	uint16_t avail_src, used_src; /* VMT_MEM_* flags of the last store of each idx */
 	/* Entries may be in flight that the trace did not show (missing ring
 	 * bytes, a resync): used ids not found are then not reported. */
