@@ -7,6 +7,7 @@
 
 #include "capture/qemu/guest_ram.h"
 #include "virtio/mmio_regs.h"
+#include "virtio/packed_ring.h"
 #include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
@@ -28,12 +29,17 @@ struct snap_queue {
 	uint32_t num;
 	struct snap_seg *segs; /* num * SEGS_PER_HEAD, allocated at the first snapshot */
 	uint8_t *n_segs;       /* per head: count, or SEGS_UNKNOWN */
+	uint16_t *slots;       /* packed: per buffer id, ring slots its chain took (0 unknown) */
 	uint32_t segs_num;     /* num the arrays were sized for */
 	uint64_t desc, avail, used; /* Version 2 addresses, as written */
 	uint32_t pfn, align;        /* Version 1 */
 	bool ready;
 	uint16_t seen_avail; /* avail idx as of the last snapshot */
 	uint16_t seen_used;  /* used idx as of the last snapshot */
+	/* Packed rings: the next slot the driver makes available and the next
+	 * one the device marks used, with their wrap counters; segs, n_segs
+	 * and slots are indexed by buffer id. */
+	struct packed_pos drv, dev;
 };
 
 struct snap_dev {
@@ -41,6 +47,8 @@ struct snap_dev {
 	uint32_t version; /* as read from Version; 0 until then */
 	uint32_t page_size;
 	uint32_t sel;
+	uint32_t feat_sel;   /* DriverFeaturesSel */
+	uint32_t feat_hi;    /* DriverFeatures bits 32..63 as written */
 	struct snap_queue q[RING_SNAP_QUEUES_MAX];
 };
 
@@ -67,7 +75,7 @@ struct ring_snap {
 /* Bytes the per-head records of a queue of num entries take. */
 static uint64_t segs_bytes(uint32_t num)
 {
-	return (uint64_t)num * (SEGS_PER_HEAD * sizeof(struct snap_seg) + 1);
+	return (uint64_t)num * (SEGS_PER_HEAD * sizeof(struct snap_seg) + 1 + sizeof(uint16_t));
 }
 
 static void queue_clear(struct ring_snap *s, struct snap_queue *q)
@@ -75,6 +83,7 @@ static void queue_clear(struct ring_snap *s, struct snap_queue *q)
 	s->segs_total -= segs_bytes(q->segs_num);
 	free(q->segs);
 	free(q->n_segs);
+	free(q->slots);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -82,8 +91,11 @@ static void queue_clear(struct ring_snap *s, struct snap_queue *q)
 static void queue_restart(struct snap_queue *q)
 {
 	q->seen_avail = q->seen_used = 0;
+	q->drv = q->dev = (struct packed_pos){ .slot = 0, .wrap = true };
 	if (q->n_segs)
 		memset(q->n_segs, SEGS_UNKNOWN, q->segs_num);
+	if (q->slots)
+		memset(q->slots, 0, q->segs_num * sizeof(*q->slots));
 }
 
 /* The per-head records for q's size; false if memory is short (the
@@ -95,8 +107,10 @@ static bool queue_segs(struct ring_snap *s, struct snap_queue *q)
 	s->segs_total -= segs_bytes(q->segs_num);
 	free(q->segs);
 	free(q->n_segs);
+	free(q->slots);
 	q->segs = NULL;
 	q->n_segs = NULL;
+	q->slots = NULL;
 	q->segs_num = 0;
 	/* Queue sizes are the guest's choice: the records of all queues
 	 * together have a ceiling. */
@@ -104,11 +118,14 @@ static bool queue_segs(struct ring_snap *s, struct snap_queue *q)
 		return false;
 	q->segs = malloc((size_t)q->num * SEGS_PER_HEAD * sizeof(*q->segs));
 	q->n_segs = malloc(q->num);
-	if (!q->segs || !q->n_segs) {
+	q->slots = calloc(q->num, sizeof(*q->slots));
+	if (!q->segs || !q->n_segs || !q->slots) {
 		free(q->segs);
 		free(q->n_segs);
+		free(q->slots);
 		q->segs = NULL;
 		q->n_segs = NULL;
+		q->slots = NULL;
 		q->segs_num = 0;
 		return false;
 	}
@@ -477,6 +494,105 @@ static int snap_used(struct ring_snap *s, struct snap_queue *q, uint64_t desc, u
 	return emit_mem(s, used, s->ring, ring_len, 0);
 }
 
+/* --- packed rings --- */
+
+/* The device's driver accepted VIRTIO_F_RING_PACKED (a modern device
+ * only: legacy ones have no feature bits past 31). */
+static bool dev_packed(const struct snap_dev *d)
+{
+	return d->version != VIRTIO_MMIO_VERSION_LEGACY && (d->feat_hi & (1u << (VIRTIO_F_RING_PACKED - 32))) != 0;
+}
+
+/* Emit the buffers of the packed chain at start in the ring copied in
+ * s->table that the driver filled, noting its writable buffers in rec
+ * (SEGS_PER_HEAD entries, *n_rec of them), through the shared walker
+ * (salvaging; at most num ring slots and one table of at most num
+ * entries).  Returns 0 or the emit callback's negative error; *out says
+ * the chain's id and slots as far as the walk got. */
+static int packed_walk(struct ring_snap *s, uint64_t desc, uint32_t num, struct packed_pos start,
+		       struct snap_seg *rec, uint8_t *n_rec, struct packed_chain *out)
+{
+	struct packed_ring ring = { .num = num, .desc = desc, .indirect_ok = true };
+	struct snap_walk w = { .s = s, .desc = desc, .num = num, .rec = rec, .n_rec = n_rec };
+	int r = packed_ring_walk(&ring, start, &walk_ops, &w, out);
+
+	return r < 0 ? r : 0;
+}
+
+/* One copy of a packed ring (its descriptor ring holds what is available
+ * and what is used): the buffers of the chains the driver made available
+ * since the last copy, what the device wrote into the chains it used
+ * since, then the ring itself and the two event suppression areas.  The
+ * decoder follows both positions when the ring lands, so the buffers go
+ * first.  Nothing is emitted if neither position moved. */
+static int snap_packed(struct ring_snap *s, struct snap_queue *q, uint64_t desc, uint64_t drv_ev, uint64_t dev_ev)
+{
+	uint64_t ring_len = packed_ring_desc_bytes(q->num);
+	struct packed_pos drv0 = q->drv, dev0 = q->dev;
+	uint8_t ev[PACKED_EVENT_SIZE];
+	uint32_t seen;
+	int r;
+
+	if (!ram_copy(s, desc, s->table, ring_len))
+		return 0;
+	bool recs = queue_segs(s, q);
+	/* At most num slots each way: no more can be outstanding. */
+	for (seen = 0; seen < q->num;) {
+		uint16_t flags = le16_get(s->table + (size_t)VIRTQ_DESC_SIZE * q->drv.slot + 14);
+		if (packed_ring_desc_used(flags, q->drv.wrap)) {
+			/* Made available and used since the last copy: its
+			 * buffers are gone with its first descriptor. */
+			packed_ring_advance(&q->drv, q->num, 1);
+			seen++;
+			continue;
+		}
+		if (!packed_ring_desc_avail(flags, q->drv.wrap))
+			break;
+		struct snap_seg tmp[SEGS_PER_HEAD];
+		uint8_t n_tmp = 0;
+		struct packed_chain pk;
+		if ((r = packed_walk(s, desc, q->num, q->drv, tmp, &n_tmp, &pk)) < 0)
+			return r;
+		uint32_t slots = pk.slots ? pk.slots : 1;
+		if (recs && pk.have_id && pk.id < q->num) {
+			memcpy(q->segs + (size_t)pk.id * SEGS_PER_HEAD, tmp, sizeof(tmp));
+			q->n_segs[pk.id] = n_tmp;
+			q->slots[pk.id] = (uint16_t)slots;
+		}
+		packed_ring_advance(&q->drv, q->num, slots);
+		seen += slots;
+	}
+	for (seen = 0; seen < q->num;) {
+		const uint8_t *b = s->table + (size_t)VIRTQ_DESC_SIZE * q->dev.slot;
+		if (!packed_ring_desc_used(le16_get(b + 14), q->dev.wrap))
+			break;
+		uint16_t id = le16_get(b + 12);
+		uint32_t len = le32_get(b + 8), slots = 1;
+		if (id < q->num && q->slots && q->segs_num == q->num && q->slots[id]) {
+			slots = q->slots[id];
+			if (q->n_segs[id] != SEGS_UNKNOWN &&
+			    (r = used_segs(s, q->segs + (size_t)id * SEGS_PER_HEAD, q->n_segs[id], len)) < 0)
+				return r;
+			q->n_segs[id] = SEGS_UNKNOWN;
+			q->slots[id] = 0;
+		}
+		/* A chain never seen available: one slot, the decoder says
+		 * what it can of the rest. */
+		packed_ring_advance(&q->dev, q->num, slots);
+		seen += slots;
+	}
+	if (q->drv.slot == drv0.slot && q->drv.wrap == drv0.wrap && q->dev.slot == dev0.slot &&
+	    q->dev.wrap == dev0.wrap)
+		return 0;
+	if ((r = emit_mem(s, desc, s->table, ring_len, 0)) < 0)
+		return r;
+	if (ram_copy(s, drv_ev, ev, sizeof(ev)) && (r = emit_mem(s, drv_ev, ev, sizeof(ev), 0)) < 0)
+		return r;
+	if (ram_copy(s, dev_ev, ev, sizeof(ev)) && (r = emit_mem(s, dev_ev, ev, sizeof(ev), 0)) < 0)
+		return r;
+	return 0;
+}
+
 static int snap_queue(struct ring_snap *s, struct snap_dev *d, struct snap_queue *q)
 {
 	uint64_t desc, avail, used;
@@ -484,6 +600,8 @@ static int snap_queue(struct ring_snap *s, struct snap_dev *d, struct snap_queue
 
 	if (!queue_areas(d, q, &desc, &avail, &used))
 		return 0;
+	if (dev_packed(d))
+		return snap_packed(s, q, desc, avail, used);
 	if ((r = snap_avail(s, q, desc, avail)) < 0)
 		return r;
 	return snap_used(s, q, desc, used);
@@ -509,9 +627,19 @@ static void on_write(struct ring_snap *s, struct snap_dev *d, uint32_t off, uint
 
 	switch (off) {
 	case MMIO_STATUS:
-		if (v == 0)
+		if (v == 0) {
 			for (unsigned i = 0; i < RING_SNAP_QUEUES_MAX; i++)
 				queue_clear(s, &d->q[i]);
+			d->feat_hi = 0;
+		}
+		return;
+	case MMIO_DRIVER_FEATURES_SEL:
+		d->feat_sel = (uint32_t)v;
+		return;
+	case MMIO_DRIVER_FEATURES:
+		/* Packed or split: the layout the queues are copied with. */
+		if (d->feat_sel == 1)
+			d->feat_hi = (uint32_t)v;
 		return;
 	case MMIO_GUEST_PAGE_SIZE:
 		d->page_size = (uint32_t)v;

@@ -1,4 +1,7 @@
-/* Snapshots of split virtqueues in a running guest's RAM, taken when the
+/* Snapshots of virtqueues (split, or packed when the driver accepted
+ * VIRTIO_F_RING_PACKED: the descriptor ring, both event suppression
+ * areas, and the buffers of chains made available or used since the last
+ * copy) in a running guest's RAM, taken when the
  * trace shows the driver kicking a queue (QueueNotify write) or looking at
  * an interrupt (InterruptStatus read).  They become VMT_EV_MEM events,
  * flagged SNAPSHOT | BEST_EFFORT, emitted just before the register access
