@@ -534,6 +534,19 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 	}
 	uint8_t type = buf[4];
 	uint16_t tag = le16_get(buf + 5);
+	/* In a best-effort copy, bytes that cannot be this request's reply (a
+	 * T-message, or an R-message of another type than its T-message's)
+	 * are the buffer's later or earlier use: no reply is shown. */
+	uint8_t t_type = (uint8_t)f->op;
+	if (!exact && ((type & 1) == 0 || (t_known && type != P9_RLERROR && type != (uint8_t)(t_type + 1)))) {
+		const char *hn = p9_type_name(type);
+		if (hn)
+			p9_add(text, " -> ? (buffer holds %s: copied late)", hn);
+		else
+			p9_add(text, " -> ? (buffer holds type %u: copied late)", type);
+		rf.op_text = text;
+		goto done;
+	}
 	struct p9_cur cur = { .p = buf, .n = held, .off = P9_HDR_SIZE };
 	uint32_t count = 0;
 	uint8_t status;

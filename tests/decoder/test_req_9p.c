@@ -267,13 +267,17 @@ static void test_9p_best_effort(void)
 	struct msg t, r;
 
 	p9_open(&fx, "9p-rough.db");
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 5; i++) {
 		msg_begin(&t, 110, 0), put32(&t, 1), put32(&t, 2), put16(&t, 1), putstr(&t, "f");
 		msg_end(&t);
 		msg_begin(&r, 111, 0), put16(&r, 1), qid(&r);
 		msg_end(&r);
 		if (i == 2)
 			le32_put(r.b, WCAP + 1); /* beyond the buffer */
+		if (i == 3)
+			r.b[4] = 116; /* a Tread: the buffer's next use */
+		if (i == 4)
+			r.b[4] = 25;  /* an Rgetattr: another request's reply */
 		uint32_t d = 2 * i;
 		fx_drv(&fx, BUF(d), t.b, t.n);
 		fx_desc(&fx, FX_DESC(RQ), d, BUF(d), t.n, VIRTQ_DESC_F_NEXT, d + 1);
@@ -289,6 +293,9 @@ static void test_9p_best_effort(void)
 	CHECK_STR(op_of(&fx, 1), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1 (used len 7)");
 	CHECK_STR(op_of(&fx, 2), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1");
 	CHECK_STR(op_of(&fx, 3), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1 (cut: size 4097, 7 written)");
+	CHECK_STR(op_of(&fx, 4), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (buffer holds Tread: copied late)");
+	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 4"), -1);
+	CHECK_STR(op_of(&fx, 5), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (buffer holds Rgetattr: copied late)");
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'"), 0);
 	fx_close(&fx);
 }
