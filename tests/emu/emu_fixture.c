@@ -67,8 +67,8 @@ static void fixture_opts(struct emu_device_cfg *cfg, const struct emu_model *mod
 	}
 }
 
-int fx_open_ram(struct fx *f, const struct emu_model *model, uint32_t version,
-		uint16_t queue_num_max, uint64_t ram_base, uint64_t ram_size)
+static int open_dev(struct fx *f, const struct emu_model *model, uint32_t version, uint16_t queue_num_max,
+		    uint64_t ram_base, uint64_t ram_size, bool packed)
 {
 	struct emu_device_cfg cfg;
 	struct emu_hooks hooks = { .ctx = f, .irq = on_irq, .violation = on_violation };
@@ -83,6 +83,7 @@ int fx_open_ram(struct fx *f, const struct emu_model *model, uint32_t version,
 	cfg.version = version;
 	cfg.model = model;
 	cfg.queue_num_max = queue_num_max;
+	cfg.offer_packed = packed;
 	fixture_opts(&cfg, model);
 	if (emu_device_new(&f->d, &cfg, &f->gm, &hooks) < 0) {
 		gmem_release(&f->gm);
@@ -90,6 +91,17 @@ int fx_open_ram(struct fx *f, const struct emu_model *model, uint32_t version,
 	}
 	f->version = version;
 	return 0;
+}
+
+int fx_open_ram(struct fx *f, const struct emu_model *model, uint32_t version,
+		uint16_t queue_num_max, uint64_t ram_base, uint64_t ram_size)
+{
+	return open_dev(f, model, version, queue_num_max, ram_base, ram_size, false);
+}
+
+int fx_open_packed(struct fx *f, const struct emu_model *model, uint16_t queue_num_max)
+{
+	return open_dev(f, model, 2, queue_num_max, FX_RAM_BASE, FX_RAM_SIZE, true);
 }
 
 int fx_open(struct fx *f, const struct emu_model *model, uint32_t version, uint16_t queue_num_max)

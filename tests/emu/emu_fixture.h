@@ -46,6 +46,8 @@ struct fx {
 int fx_open(struct fx *f, const struct emu_model *model, uint32_t version, uint16_t queue_num_max);
 int fx_open_ram(struct fx *f, const struct emu_model *model, uint32_t version,
 		uint16_t queue_num_max, uint64_t ram_base, uint64_t ram_size);
+/* A Version 2 device that also offers VIRTIO_F_RING_PACKED. */
+int fx_open_packed(struct fx *f, const struct emu_model *model, uint16_t queue_num_max);
 void fx_close(struct fx *f);
 void fx_clear(struct fx *f); /* forget recorded violations / irqs / stores */
 
