@@ -58,6 +58,9 @@ expect 2 "unknown option '-x'" --emu blk -x
 expect 2 "needs an argument" --emu blk -o
 expect 2 "needs an argument" --emu
 expect 2 "not both" --emu blk -- qemu-system-x86_64
+expect 2 "--packed needs the Version 2 layout" --emu blk --packed --legacy
+expect 2 "--packed needs the Version 2 layout" --emu rng --legacy --packed -o p.vmt
+expect 2 "is for the built-in emulator" --packed -- qemu-system-x86_64
 expect 2 "is not QEMU" -- /bin/true
 expect 2 "is for recording a QEMU command" --emu blk --qemu-log q.log
 expect 2 "missing.img': No such file" --emu blk --blk-image "$T/missing.img"
@@ -87,7 +90,7 @@ left=$(ls | grep -v -e '^out.txt$' -e '^err.txt$' -e '^adir$')
 
 expect 0 "usage: vmtrace record" --help
 for word in --emu --legacy --workload --output --raw --force --seed --blk-image --flush --fsync \
-	--no-indirect --no-event-idx --quiet "blk:sectors=N" "queue:size=N" "qemu-system-ARCH" "Exit status"; do
+	--no-indirect --no-event-idx --packed --quiet "blk:sectors=N" "queue:size=N" "qemu-system-ARCH" "Exit status"; do
 	grep -q -e "$word" out.txt || fail "--help does not mention '$word'"
 done
 "$VMTRACE" help record >out.txt 2>&1 || fail "vmtrace help record failed"
@@ -131,6 +134,18 @@ expect 0 "" --emu blk,net -q -o q.vmt -f
 
 # Legacy devices reach ACKNOWLEDGE|DRIVER|DRIVER_OK.
 expect 0 "virtio-net@0x10000000 *ok *v1  ACKNOWLEDGE|DRIVER|DRIVER_OK" --emu net --legacy -o l.vmt
+
+# Packed rings: every device negotiates RING_PACKED, every workload is
+# verified, and the decoded trace has no violation.
+expect 0 "Version 2 machine (packed rings)" --emu blk,net,console,rng --packed -o packed.db
+for dev in virtio-blk@0x10000000 virtio-net@0x10000200 virtio-console@0x10000400 virtio-rng@0x10000600; do
+	grep -q "$dev *ok .*ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK" err.txt || fail "--packed: summary lacks '$dev ok'"
+done
+[ "$(grep -c "features:.* RING_PACKED" err.txt)" = 4 ] || fail "--packed: not every device negotiated RING_PACKED"
+"$VMTRACE" info packed.db >info.txt 2>&1 || fail "vmtrace info cannot read packed.db"
+grep -q "0 violations" info.txt || fail "the packed trace does not decode cleanly: $(cat info.txt)"
+expect 0 "" --emu blk,rng -o split.vmt
+grep -q "RING_PACKED" err.txt && fail "RING_PACKED negotiated without --packed"
 
 # A blk image file: the workload writes the pattern into it.
 dd if=/dev/zero of=disk.img bs=1024 count=1024 2>/dev/null

@@ -33,6 +33,8 @@ same() {
 same --emu blk,net,console,rng
 same --emu blk,net,console,rng --legacy
 same --emu blk,net,console,rng --no-indirect --no-event-idx
+same --emu blk,net,console,rng --packed
+same --emu blk,net,console,rng --packed --no-indirect --no-event-idx --workload 'queue:size=4;blk:requests=40'
 same --emu rng,net,blk --legacy --seed 42 --flush event --workload 'queue:size=4;net:frames=20'
 
 (cd "$T/1" && "$VMTRACE" record -q -f -o A --emu blk,rng --seed 1 && cp A B &&
