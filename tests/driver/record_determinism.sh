@@ -3,7 +3,10 @@
 # byte-identical traces (run in two directories, so the relative output
 # name, part of the recorded command line, is the same), modern and legacy
 # and with the ring variants; a different seed gives a different trace.
-# usage: record_determinism.sh VMTRACE
+# With PACKED_GOLDEN (tests/golden/in/emu-packed.vmt), the recording of
+# that file is made again with the command in tests/golden/TESTLIST and
+# must equal it byte for byte.
+# usage: record_determinism.sh VMTRACE [PACKED_GOLDEN]
 set -u
 # meson passes the binary relative to the build directory; the test runs
 # elsewhere.
@@ -42,6 +45,21 @@ same --emu rng,net,blk --legacy --seed 42 --flush event --workload 'queue:size=4
 if cmp -s "$T/1/A" "$T/1/B"; then
 	echo "FAIL: --seed does not change the trace" >&2
 	fails=$((fails + 1))
+fi
+
+if [ $# -ge 2 ]; then
+	case $2 in
+	/*) golden=$2 ;;
+	*) golden=$(pwd)/$2 ;;
+	esac
+	mkdir -p "$T/3/tests/golden/in"
+	(cd "$T/3" && "$VMTRACE" record --emu blk,rng --packed \
+		-w 'blk:sectors=2,requests=1;rng:requests=6,bytes=16;queue:size=4' \
+		-o tests/golden/in/emu-packed.vmt -q) || { echo "FAIL: packed golden recording" >&2; exit 1; }
+	if ! cmp "$T/3/tests/golden/in/emu-packed.vmt" "$golden"; then
+		echo "FAIL: tests/golden/in/emu-packed.vmt is not what its command records now (make it again: tests/golden/TESTLIST)" >&2
+		fails=$((fails + 1))
+	fi
 fi
 
 [ "$fails" = 0 ] || exit 1
