@@ -66,6 +66,7 @@ static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 			inflight_clear(rs, &r->inflight[i]);
 	free(r->inflight);
 	free(r->id_slots);
+	free(r->lost);
 	free(r->unnotified);
 	free(r->elems);
 	free(r);
@@ -798,76 +799,97 @@ static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from
 	reports_on_chain(dec, r, t, &rc);
 }
 
-/* Consume the chains the driver made available from r->drv on: at most
- * size slots per call (no more can be outstanding). */
-static void packed_avail_advance(struct decoder *dec, struct dec_ring *r, bool from_notify)
+/* If the driver made a chain available at r->drv, decode it (or skip the
+ * slot if the device already used it) and return true. */
+static bool packed_avail_one(struct decoder *dec, struct dec_ring *r, bool from_notify)
 {
 	const struct packed_ring ring = packed_of(r);
-	uint32_t seen = 0;
+	uint8_t b[VIRTQ_DESC_SIZE];
+	struct vring_desc d;
+	unsigned f = shadow_read(dec->rings->sm, packed_ring_desc_addr(&ring, r->drv.slot), b, sizeof(b));
 
-	while (seen < r->size) {
-		uint8_t b[VIRTQ_DESC_SIZE];
-		struct vring_desc d;
-		unsigned f = shadow_read(dec->rings->sm, packed_ring_desc_addr(&ring, r->drv.slot), b, sizeof(b));
-		if (!(f & SHADOW_HAVE_ALL))
-			return;
-		packed_ring_desc_decode(b, &d);
-		if (packed_ring_desc_used(d.flags, r->drv.wrap)) {
-			/* Made available and used before the trace showed it
-			 * available (a late copy): its chain is lost, and how
-			 * many slots it took with it. */
-			r->uncertain = true;
-			r->taken++;
-			packed_ring_advance(&r->drv, r->size, 1);
-			seen++;
-			continue;
-		}
-		if (!packed_ring_desc_avail(d.flags, r->drv.wrap))
-			return;
-		struct packed_pos before = r->drv;
-		packed_chain_take(dec, r, from_notify, !(f & SHADOW_ROUGH));
-		seen += (uint32_t)((before.wrap == r->drv.wrap ? 0 : r->size) + r->drv.slot - before.slot);
+	if (!(f & SHADOW_HAVE_ALL))
+		return false;
+	packed_ring_desc_decode(b, &d);
+	if (packed_ring_desc_used(d.flags, r->drv.wrap)) {
+		/* Made available and used before the trace showed it
+		 * available (a late copy): its chain is lost, and how many
+		 * slots it took with it.  Its used descriptor is this one:
+		 * not a stray id when the device position gets here. */
+		r->uncertain = true;
+		r->taken++;
+		if (!r->lost)
+			r->lost = calloc(r->size, 1);
+		if (r->lost)
+			r->lost[r->drv.slot] = 1;
+		packed_ring_advance(&r->drv, r->size, 1);
+		return true;
 	}
+	if (!packed_ring_desc_avail(d.flags, r->drv.wrap))
+		return false;
+	packed_chain_take(dec, r, from_notify, !(f & SHADOW_ROUGH));
+	return true;
 }
 
-/* Consume the used descriptors the device wrote from r->dev on. */
-static void packed_used_advance(struct decoder *dec, struct dec_ring *r)
+/* If the device wrote a used descriptor at r->dev (naming a chain in
+ * flight, or with stray anything), take it and return true. */
+static bool packed_used_one(struct decoder *dec, struct dec_ring *r, bool stray)
 {
 	struct dec_rings *rs = dec->rings;
 	const struct packed_ring ring = packed_of(r);
-	uint32_t seen = 0;
+	uint8_t b[VIRTQ_DESC_SIZE];
+	struct vring_desc d;
+	unsigned f = shadow_read(rs->sm, packed_ring_desc_addr(&ring, r->dev.slot), b, sizeof(b));
 
-	while (seen < r->size) {
-		uint8_t b[VIRTQ_DESC_SIZE];
-		struct vring_desc d;
-		unsigned f = shadow_read(rs->sm, packed_ring_desc_addr(&ring, r->dev.slot), b, sizeof(b));
-		if (!(f & SHADOW_HAVE_ALL))
-			return;
-		packed_ring_desc_decode(b, &d);
-		if (!packed_ring_desc_used(d.flags, r->dev.wrap))
-			return;
-		bool exact = !(f & SHADOW_ROUGH);
-		uint16_t id = d.next;
-		struct packed_pos at = r->dev;
-		struct rings_dev *rd = dev_state(rs, r->d);
-		if (rd)
-			rd->used_events++;
-		struct rings_inflight *fl = NULL;
-		if (id < r->size && r->inflight && r->inflight[id].chain)
-			fl = &r->inflight[id];
-		uint32_t slots = fl && r->id_slots[id] ? r->id_slots[id] : 1;
-		if (!fl) {
+	if (!(f & SHADOW_HAVE_ALL))
+		return false;
+	packed_ring_desc_decode(b, &d);
+	if (!packed_ring_desc_used(d.flags, r->dev.wrap))
+		return false;
+	bool exact = !(f & SHADOW_ROUGH);
+	uint16_t id = d.next;
+	struct packed_pos at = r->dev;
+	struct rings_inflight *fl = NULL;
+	if (id < r->size && r->inflight && r->inflight[id].chain)
+		fl = &r->inflight[id];
+	if (!fl && !stray)
+		return false;
+	struct rings_dev *rd = dev_state(rs, r->d);
+	if (rd)
+		rd->used_events++;
+	uint32_t slots = fl && r->id_slots[id] ? r->id_slots[id] : 1;
+	bool lost = r->lost && r->lost[at.slot];
+	if (r->lost)
+		r->lost[at.slot] = 0;
+	if (!fl) {
+		if (!lost)
 			ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,
 				       "used descriptor at slot %u names buffer id %u, which is not a chain in flight",
 				       at.slot, id);
-			/* How far the device skipped is unknown. */
-			r->uncertain = true;
-		}
-		used_row(dec, r, packed_pos_word(at), id, d.len, fl ? fl->chain : 0);
-		if (fl)
-			used_apply(dec, r, fl, id, d.len, exact);
-		packed_ring_advance(&r->dev, r->size, slots);
-		seen += slots;
+		/* How far the device skipped is unknown. */
+		r->uncertain = true;
+	}
+	used_row(dec, r, packed_pos_word(at), id, d.len, fl ? fl->chain : 0);
+	if (fl)
+		used_apply(dec, r, fl, id, d.len, exact);
+	packed_ring_advance(&r->dev, r->size, slots);
+	return true;
+}
+
+/* Follow both positions as far as the shadow shows.  A used descriptor
+ * naming a chain in flight goes first (the driver may reuse its id for
+ * the next chain in the same copy), then new chains, then a used
+ * descriptor naming none (a chain made available since, or a stray id).
+ * Each step takes at least one slot on one side: at most 2 * size + 2. */
+static void packed_follow(struct decoder *dec, struct dec_ring *r, bool from_notify)
+{
+	for (uint32_t step = 0; step < 2 * r->size + 2; step++) {
+		if (packed_used_one(dec, r, false))
+			continue;
+		if (packed_avail_one(dec, r, from_notify))
+			continue;
+		if (!packed_used_one(dec, r, true))
+			return;
 	}
 }
 
@@ -885,14 +907,15 @@ static void packed_on_mem(struct decoder *dec, struct dec_ring *r, const struct 
 {
 	const struct packed_ring ring = packed_of(r);
 
-	if (ranges_meet(ev->addr, ev->len, packed_ring_desc_addr(&ring, r->drv.slot), VIRTQ_DESC_SIZE)) {
+	bool drv = ranges_meet(ev->addr, ev->len, packed_ring_desc_addr(&ring, r->drv.slot), VIRTQ_DESC_SIZE);
+	bool dev = ranges_meet(ev->addr, ev->len, packed_ring_desc_addr(&ring, r->dev.slot), VIRTQ_DESC_SIZE);
+
+	if (drv)
 		r->avail_src = ev->flags;
-		packed_avail_advance(dec, r, false);
-	}
-	if (ranges_meet(ev->addr, ev->len, packed_ring_desc_addr(&ring, r->dev.slot), VIRTQ_DESC_SIZE)) {
+	if (dev)
 		r->used_src = ev->flags;
-		packed_used_advance(dec, r);
-	}
+	if (drv || dev)
+		packed_follow(dec, r, false);
 }
 
 /* --- hooks --- */
@@ -943,7 +966,7 @@ void rings_on_notify(struct decoder *dec, struct dec_device *d, unsigned q)
 	if (!rs || q >= DEC_QUEUES_MAX || !(r = d->q[q].ring))
 		return;
 	if (r->packed)
-		packed_avail_advance(dec, r, true);
+		packed_follow(dec, r, true);
 	else
 		avail_advance(dec, r, true);
 	/* Requests made visible by stores since the last kick: this notify

@@ -536,7 +536,28 @@ static int snap_packed(struct ring_snap *s, struct snap_queue *q, uint64_t desc,
 	if (!ram_copy(s, desc, s->table, ring_len))
 		return 0;
 	bool recs = queue_segs(s, q);
-	/* At most num slots each way: no more can be outstanding. */
+	/* At most num slots each way: no more can be outstanding.  Used
+	 * descriptors first: the driver may have reused the id of a chain
+	 * used since for a chain made available since. */
+	for (seen = 0; seen < q->num;) {
+		const uint8_t *b = s->table + (size_t)VIRTQ_DESC_SIZE * q->dev.slot;
+		if (!packed_ring_desc_used(le16_get(b + 14), q->dev.wrap))
+			break;
+		uint16_t id = le16_get(b + 12);
+		uint32_t len = le32_get(b + 8), slots = 1;
+		if (id < q->num && q->slots && q->segs_num == q->num && q->slots[id]) {
+			slots = q->slots[id];
+			if (q->n_segs[id] != SEGS_UNKNOWN &&
+			    (r = used_segs(s, q->segs + (size_t)id * SEGS_PER_HEAD, q->n_segs[id], len)) < 0)
+				return r;
+			q->n_segs[id] = SEGS_UNKNOWN;
+			q->slots[id] = 0;
+		}
+		/* A chain never seen available: one slot, the decoder says
+		 * what it can of the rest. */
+		packed_ring_advance(&q->dev, q->num, slots);
+		seen += slots;
+	}
 	for (seen = 0; seen < q->num;) {
 		uint16_t flags = le16_get(s->table + (size_t)VIRTQ_DESC_SIZE * q->drv.slot + 14);
 		if (packed_ring_desc_used(flags, q->drv.wrap)) {
@@ -560,25 +581,6 @@ static int snap_packed(struct ring_snap *s, struct snap_queue *q, uint64_t desc,
 			q->slots[pk.id] = (uint16_t)slots;
 		}
 		packed_ring_advance(&q->drv, q->num, slots);
-		seen += slots;
-	}
-	for (seen = 0; seen < q->num;) {
-		const uint8_t *b = s->table + (size_t)VIRTQ_DESC_SIZE * q->dev.slot;
-		if (!packed_ring_desc_used(le16_get(b + 14), q->dev.wrap))
-			break;
-		uint16_t id = le16_get(b + 12);
-		uint32_t len = le32_get(b + 8), slots = 1;
-		if (id < q->num && q->slots && q->segs_num == q->num && q->slots[id]) {
-			slots = q->slots[id];
-			if (q->n_segs[id] != SEGS_UNKNOWN &&
-			    (r = used_segs(s, q->segs + (size_t)id * SEGS_PER_HEAD, q->n_segs[id], len)) < 0)
-				return r;
-			q->n_segs[id] = SEGS_UNKNOWN;
-			q->slots[id] = 0;
-		}
-		/* A chain never seen available: one slot, the decoder says
-		 * what it can of the rest. */
-		packed_ring_advance(&q->dev, q->num, slots);
 		seen += slots;
 	}
 	if (q->drv.slot == drv0.slot && q->drv.wrap == drv0.wrap && q->dev.slot == dev0.slot &&
