@@ -4,7 +4,7 @@
     python3 guest_checks.py WORK LAYOUT [--qemu-log]
 
 WORK holds guest.txt (the VMTGUEST lines), info.json (vmtrace info --json)
-and t.db.  With --qemu-log, WORK/qemu-trace.txt is QEMU's own trace output
+and t.db.  With --qemu-log, WORK/qemu-trace.txt is QEMU's trace output (as vmtrace read it: record --qemu-log)
 for the same boot: the MMIO event count must equal its virtio-mmio lines,
 and every blk read and write QEMU's virtio-blk logged must be decoded with
 the same sector and length.  A guest that ran the heavy-I/O step
