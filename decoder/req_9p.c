@@ -507,13 +507,6 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 	/* Read as far as the buffer goes: the used length of a best-effort
 	 * copy can be another element's (a head reused before its used entry
 	 * was copied), so it is held against the reply's size below. */
-	unsigned m = p9_read_msg(rs, c.segs, c.n_segs, c.writable, buf, &held, &size);
-	req_note_mem(&c, m);
-	if (!(m & SHADOW_HAVE_ALL) || size < P9_HDR_SIZE)
-		goto done;
-	bool exact = c.mem == RINGS_MEM_EXACT;
-	if (size > wrote && exact && held > wrote)
-		held = (uint32_t)wrote;
 	/* The T side's text, if its row is still in memory; else its type
 	 * and tag from f->op. */
 	const char *op = NULL;
@@ -532,6 +525,28 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 	} else {
 		text[0] = '\0';
 	}
+	unsigned m = p9_read_msg(rs, c.segs, c.n_segs, c.writable, buf, &held, &size);
+	req_note_mem(&c, m);
+	bool exact = c.mem == RINGS_MEM_EXACT;
+	if (!(m & SHADOW_HAVE_ALL) || size < P9_HDR_SIZE) {
+		/* Used, but no reply to show: say so (a T side alone would
+		 * read as unanswered).  A best-effort copy taken after the
+		 * guest freed the buffer holds no reply (zeros, often). */
+		if (!text[0])
+			goto done;
+		if (exact) {
+			p9_add(text, " -> ? (reply size %u)", size);
+			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
+				      "queue %u: 9p reply says size %u, less than the %u-byte header", q->q, size,
+				      P9_HDR_SIZE);
+		} else {
+			p9_add(text, " -> ? (no reply in the copy)");
+		}
+		rf.op_text = text;
+		goto done;
+	}
+	if (size > wrote && exact && held > wrote)
+		held = (uint32_t)wrote;
 	uint8_t type = buf[4];
 	uint16_t tag = le16_get(buf + 5);
 	/* In a best-effort copy, bytes that cannot be this request's reply (a

@@ -237,6 +237,12 @@ static void test_9p_bounds(void)
 	msg_begin(&r, 7, 5), put32(&r, 2);
 	msg_end(&r);
 	p9_xfer(&fx, 16, t.b, t.n, 0, r.b, r.n, r.n);
+	/* 10: a reply whose size field is below its header. */
+	msg_begin(&t, 120, 6), put32(&t, 1);
+	msg_end(&t);
+	msg_begin(&r, 121, 6);
+	le32_put(r.b, 6);
+	p9_xfer(&fx, 18, t.b, t.n, 0, r.b, 7, 7);
 	fx_finish(&fx);
 
 	CHECK_STR(op_of(&fx, 1), "Rclunk tag 1");
@@ -253,8 +259,9 @@ static void test_9p_bounds(void)
 	CHECK_STR(op_of(&fx, 8), "Tclunk tag 4 fid 1 -> Rread count 64 (cut: size 75, 20 written)");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 8"), 9);
 	CHECK_STR(op_of(&fx, 9), "Twalk tag 5 fid 0 newfid 1 (cut: fields past size 21) -> Rlerror ENOENT");
-	/* 1, 2, 3, 5, 8, 9 */
-	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'"), 6);
+	CHECK_STR(op_of(&fx, 10), "Tclunk tag 6 fid 1 -> ? (reply size 6)");
+	/* 1, 2, 3, 5, 8, 9, 10 */
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'"), 7);
 	fx_close(&fx);
 }
 
@@ -267,7 +274,7 @@ static void test_9p_best_effort(void)
 	struct msg t, r;
 
 	p9_open(&fx, "9p-rough.db");
-	for (unsigned i = 0; i < 5; i++) {
+	for (unsigned i = 0; i < 6; i++) {
 		msg_begin(&t, 110, 0), put32(&t, 1), put32(&t, 2), put16(&t, 1), putstr(&t, "f");
 		msg_end(&t);
 		msg_begin(&r, 111, 0), put16(&r, 1), qid(&r);
@@ -278,6 +285,8 @@ static void test_9p_best_effort(void)
 			r.b[4] = 116; /* a Tread: the buffer's next use */
 		if (i == 4)
 			r.b[4] = 25;  /* an Rgetattr: another request's reply */
+		if (i == 5)
+			memset(r.b, 0, r.n); /* freed and zeroed before the copy */
 		uint32_t d = 2 * i;
 		fx_drv(&fx, BUF(d), t.b, t.n);
 		fx_desc(&fx, FX_DESC(RQ), d, BUF(d), t.n, VIRTQ_DESC_F_NEXT, d + 1);
@@ -296,6 +305,7 @@ static void test_9p_best_effort(void)
 	CHECK_STR(op_of(&fx, 4), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (buffer holds Tread: copied late)");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 4"), -1);
 	CHECK_STR(op_of(&fx, 5), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (buffer holds Rgetattr: copied late)");
+	CHECK_STR(op_of(&fx, 6), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (no reply in the copy)");
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'"), 0);
 	fx_close(&fx);
 }

@@ -281,7 +281,7 @@ def check(work):
         fills = q("SELECT r.op, u.len, s.len FROM requests r JOIN used u ON u.chain = r.chain "
                   "JOIN device_steps s ON s.chain = r.chain AND s.step = 'fill' WHERE r.device = ?", dp)
         differ = sum(1 for f in fills if f[1] != f[2])
-        noreply = sum(1 for f in fills if f[1] == f[2] and " -> " not in (f[0] or ""))
+        noreply = sum(1 for f in fills if f[1] == f[2] and (" -> " not in (f[0] or "") or " -> ?" in f[0]))
         unused = q("SELECT count(*) FROM requests WHERE device = ? AND seq_used IS NULL", dp)[0][0]
         torn = q("SELECT count(*) FROM chains WHERE device = ? AND memory = 'torn'", dp)[0][0]
         pops = q("SELECT count(*) FROM device_steps WHERE device = ? AND step = 'pop'", dp)[0][0]
