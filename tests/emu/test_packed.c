@@ -6,6 +6,8 @@
  * suppression structures, and drivers that break packed-ring rules: each
  * caught with its rule, the device stopped (DEVICE_NEEDS_RESET) without a
  * used descriptor.  Run under ASan/UBSan: no access may leave guest RAM. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture/emu/emu.h"
@@ -415,6 +417,100 @@ static void test_setup(void)
 	}
 }
 
+static uint64_t fuzz_state = UINT64_C(0x9e3779b97f4a7c15);
+
+static uint32_t fuzz_below(uint32_t n)
+{
+	/* xorshift64* */
+	fuzz_state ^= fuzz_state >> 12;
+	fuzz_state ^= fuzz_state << 25;
+	fuzz_state ^= fuzz_state >> 27;
+	return (uint32_t)((fuzz_state * UINT64_C(0x2545f4914f6cdd1d)) >> 32) % n;
+}
+
+static uint64_t fuzz_addr(void)
+{
+	switch (fuzz_below(8)) {
+	case 0: return FX_RAM_BASE + FX_RAM_SIZE - fuzz_below(64);
+	case 1: return FX_RAM_BASE - fuzz_below(64);
+	case 2: return UINT64_MAX - fuzz_below(64);
+	case 3: return TABLE_GPA + 16ull * fuzz_below(8);
+	default: return FX_BUF_GPA + fuzz_below(0x8000);
+	}
+}
+
+/* Seeded garbage in packed rings (biased towards almost-valid flags, ids,
+ * lengths and indirect tables), notified several times: the device either
+ * goes on without a report or stops on exactly one ring rule; nothing it
+ * touches leaves guest RAM (ASan/UBSan and guest_mem's bounds). */
+static void test_fuzz(void)
+{
+	static const enum rule_id ring_rules[] = {
+		RULE_RING_HEAD_RANGE, RULE_RING_CHAIN_LOOP, RULE_RING_AVAIL_JUMP, RULE_RING_BUFFER_OUTSIDE_MEMORY,
+		RULE_RING_INDIRECT_NOT_NEGOTIATED, RULE_RING_INDIRECT_LEN, RULE_RING_INDIRECT_NESTED,
+		RULE_RING_INDIRECT_WITH_NEXT, RULE_RING_WRITE_BEFORE_READ, RULE_RING_PACKED_NOT_AVAIL,
+		RULE_REQUEST_MALFORMED,
+	};
+	unsigned stopped = 0, clean = 0;
+
+	for (unsigned it = 0; it < 1500; it++) {
+		struct pdrv p;
+		uint32_t num = 1 + fuzz_below(9);
+		uint64_t accept = (fuzz_below(2) ? F_INDIRECT : 0) | (fuzz_below(2) ? F_EVENT_IDX : 0);
+
+		if (!boot(&p, accept, num))
+			return;
+		for (unsigned round = 0; round < 4; round++) {
+			unsigned n = fuzz_below(num + 2);
+			for (unsigned k = 0; k < n; k++) {
+				uint16_t slot = (uint16_t)fuzz_below(num);
+				uint16_t fl = (uint16_t)(fuzz_below(4) ? (W | (fuzz_below(3) ? 0 : NX) | (fuzz_below(6) ? 0 : IND))
+								: fuzz_below(0x10000));
+				fl = (uint16_t)((fl & ~(PACKED_DESC_F_AVAIL | PACKED_DESC_F_USED)) |
+						(fuzz_below(5) ? packed_ring_avail_flags(round & 1 ? false : true)
+							       : (fuzz_below(0x10000) & 0x8080u)));
+				uint32_t len = fuzz_below(4) ? 16u * (1 + fuzz_below(4)) : fuzz_below(0x20000);
+				uint16_t id = (uint16_t)(fuzz_below(4) ? fuzz_below(num) : fuzz_below(0x10000));
+				put_desc(&p, DESC_GPA + 16ull * slot, fuzz_addr(), len, id, fl);
+			}
+			for (unsigned k = 0; k < 8; k++)
+				put_desc(&p, TABLE_GPA + 16 * k, fuzz_addr(), fuzz_below(64), (uint16_t)fuzz_below(0x10000),
+					 (uint16_t)(fuzz_below(3) ? W : fuzz_below(0x10000)));
+			if (fuzz_below(3) == 0)
+				set_event(&p, DRV_EV_GPA, (uint16_t)fuzz_below(0x8000), fuzz_below(2),
+					  (uint16_t)fuzz_below(4));
+			fx_notify(&p.f, 0);
+		}
+		/* rng reports a request of readable buffers (request-malformed)
+		 * and goes on; a ring rule stops the device, and is the last
+		 * report. */
+		bool needs_reset = emu_device_status(p.f.d) & VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+		unsigned nv = p.f.n_viol < FX_MAX_REPORTS ? p.f.n_viol : FX_MAX_REPORTS;
+		for (unsigned v = 0; v < nv; v++) {
+			bool known = false, last = v + 1 == nv;
+			for (size_t r = 0; r < sizeof(ring_rules) / sizeof(ring_rules[0]); r++)
+				known |= p.f.rule[v] == ring_rules[r];
+			if (!known || (p.f.rule[v] == RULE_REQUEST_MALFORMED) == (needs_reset && last))
+				fprintf(stderr, "unexpected rule %u (report %u of %u): %s\n", p.f.rule[v], v + 1, nv,
+					p.f.msg[v]);
+			CHECK(known);
+			CHECK((p.f.rule[v] == RULE_REQUEST_MALFORMED) != (needs_reset && last));
+		}
+		CHECK(needs_reset == emu_device_broken(p.f.d));
+		if (needs_reset)
+			stopped++;
+		else
+			clean++;
+		CHECK(p.f.dev_writes == 0 || (p.f.dev_write_lo >= FX_RAM_BASE && p.f.dev_write_hi < FX_RAM_BASE + FX_RAM_SIZE));
+		fx_close(&p.f);
+	}
+	/* The bias must reach both outcomes often. */
+	CHECK(stopped > 100);
+	CHECK(clean > 100);
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "fuzz: %u runs stopped on a rule, %u clean\n", stopped, clean);
+}
+
 int main(void)
 {
 	RUN(test_setup);
@@ -423,5 +519,6 @@ int main(void)
 	RUN(test_indirect);
 	RUN(test_event_suppression);
 	RUN(test_broken_drivers);
+	RUN(test_fuzz);
 	return harness_finish("emu_packed");
 }
