@@ -1,0 +1,215 @@
+/* Packed virtqueues (VIRTIO_F_RING_PACKED) decoded from hand-built traces:
+ * blk requests through the shared request decoder, ids reused at once,
+ * two laps round the ring (wrap counters), one snapshot holding both a
+ * used descriptor and the chain that reuses its id, and hostile rings
+ * (a stray used id, an id past the queue, a loop round the ring, a stale
+ * descriptor mid-chain), each an expected violation; no false
+ * ring-areas-overlap from split-ring sizes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "capture/event.h"
+#include "virtio/mmio_regs.h"
+#include "virtio/packed_ring.h"
+#include "virtio/virtio.h"
+#include "tests/decoder/dec_fixture.h"
+#include "tests/harness.h"
+
+#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
+#define FEAT (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_RING_PACKED))
+
+static char q[512];
+#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
+
+static int64_t n_violations(struct fx *fx, const char *rule)
+{
+	return fx_int(fx, SQL("SELECT count(*) FROM violations WHERE rule = '%s'", rule));
+}
+
+/* The driver writes a descriptor at slot of queue 0, available for wrap. */
+static uint64_t pk_desc(struct fx *fx, uint32_t slot, bool wrap, uint64_t addr, uint32_t len, uint16_t id,
+			uint16_t flags)
+{
+	uint8_t b[16];
+	struct vring_desc d = { .addr = addr, .len = len, .next = id,
+				.flags = (uint16_t)(flags | packed_ring_avail_flags(wrap)) };
+
+	packed_ring_desc_encode(b, &d);
+	return fx_drv(fx, FX_DESC(0) + 16ull * slot, b, sizeof(b));
+}
+
+/* The device writes a used descriptor (id, len, flags) at slot. */
+static uint64_t pk_used(struct fx *fx, uint32_t slot, bool wrap, uint16_t id, uint32_t len)
+{
+	uint8_t b[8];
+
+	le32_put(b, len);
+	le16_put(b + 4, id);
+	le16_put(b + 6, packed_ring_used_flags(wrap));
+	return fx_dev(fx, FX_DESC(0) + 16ull * slot + 8, b, sizeof(b));
+}
+
+static void test_blk(void)
+{
+	struct fx fx;
+	uint8_t hdr[16] = { 0 }, data[512], status = 0;
+
+	fx_open(&fx, "packed_blk.db");
+	fx_init_device(&fx, VIRTIO_ID_BLOCK, FEAT, 1);
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 5 + 1);
+	le32_put(hdr, VIRTIO_BLK_T_OUT);
+	le64_put(hdr + 8, 5);
+	fx_drv(&fx, BUF(0), hdr, sizeof(hdr));
+	fx_drv(&fx, BUF(1), data, sizeof(data));
+	/* Later descriptors first, the head's flags last, as Linux does. */
+	pk_desc(&fx, 1, true, BUF(1), 512, 0, VIRTQ_DESC_F_NEXT);
+	pk_desc(&fx, 2, true, BUF(2), 1, 0, VIRTQ_DESC_F_WRITE);
+	uint64_t s_avail = pk_desc(&fx, 0, true, BUF(0), 16, 0, VIRTQ_DESC_F_NEXT);
+	uint64_t s_notify = fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	fx_dev(&fx, BUF(2), &status, 1);
+	uint64_t s_used = pk_used(&fx, 0, true, 0, 1);
+	fx_mmio(&fx, false, MMIO_INTERRUPT_STATUS, 1);
+	fx_mmio(&fx, true, MMIO_INTERRUPT_ACK, 1);
+	/* A read with id 0 again, at slots 3..5. */
+	le32_put(hdr, VIRTIO_BLK_T_IN);
+	le64_put(hdr + 8, 7);
+	fx_drv(&fx, BUF(3), hdr, sizeof(hdr));
+	pk_desc(&fx, 4, true, BUF(4), 512, 0, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE);
+	pk_desc(&fx, 5, true, BUF(5), 1, 0, VIRTQ_DESC_F_WRITE);
+	pk_desc(&fx, 3, true, BUF(3), 16, 0, VIRTQ_DESC_F_NEXT);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	fx_dev(&fx, BUF(4), data, sizeof(data));
+	fx_dev(&fx, BUF(5), &status, 1);
+	/* The used descriptor goes where the device's position is: slot 3
+	 * (it skipped the 3 slots of the first chain). */
+	uint64_t s_used2 = pk_used(&fx, 3, true, 0, 513);
+	fx_mmio(&fx, false, MMIO_INTERRUPT_STATUS, 1);
+	fx_finish(&fx);
+
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT seq_avail FROM chains WHERE avail_idx = 32768"), s_avail);
+	CHECK_EQ_U(fx_int(&fx, "SELECT n_desc FROM chains WHERE avail_idx = 32768"), 3);
+	CHECK_EQ_U(fx_int(&fx, "SELECT head FROM chains WHERE avail_idx = 32771"), 0);
+	CHECK_EQ_U(fx_int(&fx, "SELECT writable FROM chains WHERE avail_idx = 32771"), 513);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used WHERE chain IS NOT NULL"), 2);
+	CHECK_EQ_U(fx_int(&fx, SQL("SELECT used_idx FROM used WHERE seq = %llu", (unsigned long long)s_used2)), 32771);
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(op) FROM requests"), "out,in");
+	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE op = 'in'"), 7);
+	CHECK_EQ_U(fx_int(&fx, "SELECT seq_notify FROM requests WHERE op = 'out'"), s_notify);
+	CHECK_EQ_U(fx_int(&fx, "SELECT seq_used FROM requests WHERE op = 'out'"), s_used);
+	CHECK_EQ_U(fx_int(&fx, "SELECT seq_used FROM requests WHERE op = 'in'"), s_used2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
+/* Three laps of single-descriptor rng requests, each used at once with
+ * the same id: the wrap counters flip at the end of the ring. */
+static void test_laps(void)
+{
+	struct fx fx;
+	bool wrap = true;
+
+	fx_open(&fx, "packed_laps.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	for (uint32_t k = 0; k < 3 * fx.qsize; k++) {
+		uint32_t slot = k % fx.qsize;
+		if (k && slot == 0)
+			wrap = !wrap;
+		pk_desc(&fx, slot, wrap, BUF(0), 64, 2, VIRTQ_DESC_F_WRITE);
+		fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+		fx_dev(&fx, BUF(0), "0123456789abcdef", 16);
+		pk_used(&fx, slot, wrap, 2, 16);
+	}
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 3 * fx.qsize);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains WHERE avail_idx < 32768"), fx.qsize);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used WHERE chain IS NOT NULL"), 3 * fx.qsize);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'rng' AND length = 16"), 3 * fx.qsize);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
+/* One best-effort copy of the whole ring shows chain A used at slot 0 and
+ * chain B, reusing A's id, available at slot 1: A's used entry is A's. */
+static void test_reuse_in_one_copy(void)
+{
+	struct fx fx;
+	uint8_t ring[8 * 16] = { 0 };
+	struct vring_desc d;
+
+	fx_open(&fx, "packed_reuse.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	d = (struct vring_desc){ .addr = BUF(0), .len = 64, .next = 0,
+				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+	packed_ring_desc_encode(ring, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	/* Next copy: slot 0 used (id 0, 8 bytes), slot 1 a new chain with id 0. */
+	d = (struct vring_desc){ .addr = BUF(0), .len = 8, .next = 0, .flags = packed_ring_used_flags(true) };
+	packed_ring_desc_encode(ring, &d);
+	d = (struct vring_desc){ .addr = BUF(1), .len = 32, .next = 0,
+				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+	packed_ring_desc_encode(ring + 16, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT c.avail_idx FROM used u JOIN chains c USING (chain)"), 32768);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies"), 0);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
+static void test_hostile(void)
+{
+	struct fx fx;
+
+	/* A used descriptor naming an id nothing is in flight with. */
+	fx_open(&fx, "packed_stray.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	pk_desc(&fx, 0, true, BUF(0), 64, 1, VIRTQ_DESC_F_WRITE);
+	pk_used(&fx, 0, true, 5, 8);
+	fx_finish(&fx);
+	CHECK_EQ_U(n_violations(&fx, "device-used-id-not-in-flight"), 1);
+	fx_close(&fx);
+
+	/* A buffer id past the queue size. */
+	fx_open(&fx, "packed_id.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	pk_desc(&fx, 0, true, BUF(0), 64, (uint16_t)fx.qsize, VIRTQ_DESC_F_WRITE);
+	fx_finish(&fx);
+	CHECK_EQ_U(n_violations(&fx, "ring-head-out-of-range"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 1);
+	fx_close(&fx);
+
+	/* NEXT on every descriptor of the ring: a loop, read once round. */
+	fx_open(&fx, "packed_loop.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	for (uint32_t i = 1; i < fx.qsize; i++)
+		pk_desc(&fx, i, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT);
+	pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT);
+	fx_finish(&fx);
+	CHECK_EQ_U(n_violations(&fx, "ring-chain-too-long"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM descriptors"), fx.qsize);
+	fx_close(&fx);
+
+	/* The chain's second descriptor still marked for the other lap. */
+	fx_open(&fx, "packed_stale.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	pk_desc(&fx, 1, false, BUF(1), 64, 0, VIRTQ_DESC_F_WRITE);
+	pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT);
+	fx_finish(&fx);
+	CHECK_EQ_U(n_violations(&fx, "ring-packed-desc-not-avail"), 1);
+	CHECK_EQ_U(n_violations(&fx, "ring-areas-overlap"), 0);
+	fx_close(&fx);
+}
+
+int main(void)
+{
+	RUN(test_blk);
+	RUN(test_laps);
+	RUN(test_reuse_in_one_copy);
+	RUN(test_hostile);
+	return harness_finish("test_packed");
+}
