@@ -146,6 +146,20 @@ done
 grep -q "0 violations" info.txt || fail "the packed trace does not decode cleanly: $(cat info.txt)"
 expect 0 "" --emu blk,rng -o split.vmt
 grep -q "RING_PACKED" err.txt && fail "RING_PACKED negotiated without --packed"
+# The decoder reads the packed trace as the same requests (kind, op,
+# sector, length, status, data digest) as the split-ring one of the same
+# workload, every chain with its used entry.
+expect 0 "" --emu blk,net,console,rng -o split.db
+python3 - split.db packed.db <<'PY' || fail "the packed trace does not decode to the split trace's requests"
+import sqlite3, sys
+q = "SELECT device, queue, kind, op, sector, length, status, digest, hex(data) FROM requests ORDER BY request"
+a, b = (sqlite3.connect(f).execute(q).fetchall() for f in sys.argv[1:3])
+n = [sqlite3.connect(f).execute("SELECT (SELECT count(*) FROM chains), (SELECT count(*) FROM used)").fetchone()
+     for f in sys.argv[1:3]]
+if not a or a != b or n[0] != n[1]:
+    print("split: %d requests, chains/used %s; packed: %d requests, chains/used %s" % (len(a), n[0], len(b), n[1]))
+    sys.exit(1)
+PY
 
 # A blk image file: the workload writes the pattern into it.
 dd if=/dev/zero of=disk.img bs=1024 count=1024 2>/dev/null
