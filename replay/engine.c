@@ -5,6 +5,7 @@
  * register reads and ring snapshots (snapshot.c). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,6 +493,197 @@ static void torn_plan(struct engine *e)
 	}
 }
 
+
+/* --- following the recorded device's own reports (best-effort traces) ---
+ *
+ * QEMU completes requests when its backend is done (blk: asynchronous I/O,
+ * out of order); the emulator completes each chain at the notify.  Where
+ * the trace holds the device's reports, the emulator still processes a
+ * chain at once, but its used entry is held (vq_hold) until the recorded
+ * device's fill of the same element (matched by pop order per queue, as
+ * decoder/reports.c does) and published at its flush, at used_idx plus the
+ * fill's used_pos: same order, same time, same interrupts. */
+
+static void track_free(struct report_track *rt)
+{
+	free(rt->fl);
+	free(rt->st);
+	free(rt->seen);
+	memset(rt, 0, sizeof(*rt));
+}
+
+/* Hold the used entries of every live queue of device index dev not held
+ * yet (a queue set up since: its reports start over). */
+static void reports_sync(struct engine *e, int dev)
+{
+	struct emu_device *d = e->rig.dev[dev];
+
+	if (!e->follow || !d || e->ds[dev].unverified)
+		return;
+	for (unsigned q = 0; q < emu_device_model(d)->num_queues && q < EMU_QUEUES_MAX; q++) {
+		struct virtqueue *vq = emu_queue(d, q);
+		struct report_track *rt = &e->ds[dev].rt[q];
+		if (!vq || vq->hold || vq->packed)
+			continue;
+		track_free(rt);
+		rt->fl = calloc(vq->num, sizeof(*rt->fl));
+		rt->st = calloc(vq->num, sizeof(*rt->st));
+		rt->seen = calloc(vq->num, 1);
+		if (!rt->fl || !rt->st || !rt->seen || vq_hold(vq) < 0) {
+			track_free(rt); /* out of memory: this queue completes at the notify */
+			continue;
+		}
+		rt->num = vq->num;
+	}
+}
+
+__attribute__((format(printf, 5, 6)))
+static int report_refuse(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "'%s': device_steps row seq %" PRIu64 " (%s of queue %" PRIu64 " of %s): %s", e->t->path,
+		 ev->seq, vmt_queue_step_name((uint32_t)ev->value), ev->addr, e->t->dev[ev->device].name, why);
+	return -1;
+}
+
+/* The recorded device published an entry for an element the emulated
+ * device never took. */
+static void report_missing_chain(struct engine *e, const struct trace_ev *ev, unsigned q, const struct staged *st,
+				 uint16_t used_idx)
+{
+	struct expect_subject s = { .what = EXPECT_USED, .queue = (int)q };
+	struct replay_div d;
+
+	memset(&d, 0, sizeof(d));
+	d.kind = "missing";
+	snprintf(d.where, sizeof(d.where), "used ring of queue %u: used idx %u", q, (uint16_t)(used_idx + st->pos));
+	snprintf(d.expected_text, sizeof(d.expected_text), "the chain popped %" PRIu64 "th since set-up (token 0x%" PRIx64
+		 ", filled at seq %" PRIu64 ")", st->ord, st->token, st->seq);
+	snprintf(d.actual_text, sizeof(d.actual_text), "not taken");
+	d.section = "Virtqueues / The Virtqueue Used Ring";
+	snprintf(d.note, sizeof(d.note), "the recorded device reported using a chain the emulator never took from the "
+		 "available ring (its copy of the ring did not show it)");
+	diverge_report(e, ev->seq, ev->device, &d, &s);
+}
+
+static int report_flush(struct engine *e, const struct trace_ev *ev, struct emu_device *d, unsigned q,
+			struct virtqueue *vq, struct report_track *rt, char *err, size_t errlen)
+{
+	uint64_t count = ev->arg0;
+	bool polled = false;
+
+	if (count > rt->num)
+		return report_refuse(e, ev, err, errlen, "flush of %" PRIu64 " entries on a ring of %u", count, rt->num);
+	if (count != rt->n_st)
+		return report_refuse(e, ev, err, errlen, "flush of %" PRIu64 " entries, %u filled since the last flush",
+				     count, rt->n_st);
+	memset(rt->seen, 0, rt->num);
+	for (uint32_t i = 0; i < rt->n_st; i++) {
+		if (rt->st[i].pos >= count || rt->seen[rt->st[i].pos])
+			return report_refuse(e, ev, err, errlen, "fill at seq %" PRIu64 " has used_pos %u: %s", rt->st[i].seq,
+					     rt->st[i].pos, rt->st[i].pos >= count ? "not below the flush's count"
+					     : "another fill since the last flush has it too");
+		rt->seen[rt->st[i].pos] = 1;
+	}
+	for (uint32_t i = 0; i < rt->n_st && !e->stop; i++) {
+		int r = vq_publish(vq, rt->st[i].ord, rt->st[i].pos);
+		if (r == 1 && !polled) {
+			/* The recorded device took a chain before the emulated one
+			 * was notified of it (made available meanwhile). */
+			polled = true;
+			emu_device_poll(d);
+			if (emu_queue(d, q) != vq)
+				break; /* failed on the ring: shows in its registers */
+			r = vq_publish(vq, rt->st[i].ord, rt->st[i].pos);
+		}
+		if (r != 0)
+			report_missing_chain(e, ev, q, &rt->st[i], vq->used_idx);
+	}
+	rt->n_st = 0;
+	if (emu_queue(d, q) != vq)
+		return 0;
+	(void)vq_flush(vq, (uint16_t)count);
+	snapshot_caught_up(e, ev->device, q, vq);
+	emu_queue_interrupt(d, q);
+	return 0;
+}
+
+/* A 'queue' event: the recorded device's report of a step.  Returns 0, or
+ * -1 with err naming the row where the reports contradict themselves. */
+static int report_event(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
+{
+	int dev = ev->device;
+	struct emu_device *d = dev >= 0 ? e->rig.dev[dev] : NULL;
+	struct report_track *rt;
+	struct virtqueue *vq;
+	unsigned q;
+
+	/* Not followed: no device, a device left out or unverified, a queue
+	 * the model lacks or the emulator has not live (failed), blk steps
+	 * (the emulated device handles the request it popped). */
+	if (!e->follow || !d || e->ds[dev].unverified || ev->addr >= emu_device_model(d)->num_queues ||
+	    ev->addr >= EMU_QUEUES_MAX || ev->value == VMT_QSTEP_BLK_READ || ev->value == VMT_QSTEP_BLK_WRITE) {
+		e->res->events_skipped++;
+		return 0;
+	}
+	q = (unsigned)ev->addr;
+	reports_sync(e, dev);
+	vq = emu_queue(d, q);
+	rt = &e->ds[dev].rt[q];
+	if (!vq || !vq->hold || !rt->num) {
+		e->res->events_skipped++;
+		return 0;
+	}
+	if (!ev->has_report)
+		return report_refuse(e, ev, err, errlen, "the queue event has no device_steps row");
+	switch (ev->value) {
+	case VMT_QSTEP_POP:
+		/* The same element popped again while in flight: the device put
+		 * it back (QEMU's virtqueue_unpop rewinds its avail position),
+		 * and the ones popped after it too. */
+		for (uint32_t i = 0; i < rt->n_fl; i++) {
+			if (rt->fl[i].token != ev->token)
+				continue;
+			rt->popped = rt->fl[i].ord;
+			rt->n_fl = i;
+			break;
+		}
+		if (rt->n_fl >= rt->num)
+			return report_refuse(e, ev, err, errlen, "token 0x%" PRIx64 ": more than %u elements in flight on a "
+					     "ring of %u", ev->token, rt->num, rt->num);
+		rt->fl[rt->n_fl++] = (struct flight){ .token = ev->token, .ord = rt->popped++ };
+		return 0;
+	case VMT_QSTEP_FILL: {
+		uint32_t i = 0;
+		while (i < rt->n_fl && rt->fl[i].token != ev->token)
+			i++;
+		if (i == rt->n_fl)
+			return report_refuse(e, ev, err, errlen, "token 0x%" PRIx64 " was not popped (or was filled already)",
+					     ev->token);
+		if (ev->arg1 >= rt->num)
+			return report_refuse(e, ev, err, errlen, "used_pos %" PRIu64 " lies past the ring of %u", ev->arg1,
+					     rt->num);
+		if (rt->n_st >= rt->num)
+			return report_refuse(e, ev, err, errlen, "more than %u fills before a flush", rt->num);
+		rt->st[rt->n_st++] = (struct staged){ .ord = rt->fl[i].ord, .token = ev->token, .seq = ev->seq,
+						      .pos = (uint16_t)ev->arg1 };
+		memmove(rt->fl + i, rt->fl + i + 1, (rt->n_fl - i - 1) * sizeof(*rt->fl));
+		rt->n_fl--;
+		return 0;
+	}
+	case VMT_QSTEP_FLUSH:
+		return report_flush(e, ev, d, q, vq, rt, err, errlen);
+	default:
+		return report_refuse(e, ev, err, errlen, "step %" PRIu64 " is none of pop, fill, flush, blk-read, blk-write",
+				     ev->value);
+	}
+}
+
 static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t errlen)
 {
 	int r;
@@ -499,7 +691,7 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 	e->cur_seq = ev->seq;
 	if (ev->seq >= e->next_torn)
 		torn_switch(e, ev->seq);
-	if (ev->type == TEV_QUEUE) {
+	if (ev->type == TEV_QUEUE && (e->exact || e->regs_only)) {
 		/* The device's own account of a queue step: nothing of the
 		 * emulated device's to compare it with. */
 		e->res->events_skipped++;
@@ -537,10 +729,17 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 		snapshot_event(e, ev);
 		return 0;
 	}
+	/* A report follows the access that started the step: the copies
+	 * before that access are compared with what it did. */
+	if (ev->type == TEV_QUEUE)
+		return report_event(e, ev, err, errlen);
 	e->driver_phase = false;
 	e->foreign_batch = false;
 	e->batch_dev = -1;
 	r = apply_event(e, ev, err, errlen);
+	/* A queue set up by this access holds its used entries from now on. */
+	if (ev->type == TEV_MMIO && ev->write && ev->device >= 0)
+		reports_sync(e, ev->device);
 	snapshot_flush_pending(e);
 	return r;
 }
@@ -638,6 +837,7 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	for (unsigned i = 0; i < TRACE_IN_DEVICES_MAX; i++)
 		e->ds[i].lacking_queue = -1;
 	e->batch_dev = -1;
+	e->follow = !e->exact && !e->regs_only && t.has_reports;
 	torn_plan(e);
 	machine_set_observer(e->rig.m, on_machine_event, e);
 	if (trace_cursor_open(&cur, &t, opts->until, err, errlen) < 0)
@@ -670,6 +870,9 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 out:
 	trace_cursor_close(&cur);
 	snapshot_free_pending(e);
+	for (unsigned i = 0; i < TRACE_IN_DEVICES_MAX; i++)
+		for (unsigned q = 0; q < EMU_QUEUES_MAX; q++)
+			track_free(&e->ds[i].rt[q]);
 	actual_clear(e);
 	free(e->act);
 	replay_rig_free(&e->rig);

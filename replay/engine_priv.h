@@ -56,6 +56,19 @@ struct dev_state {
 		struct ahead { uint64_t seq; uint16_t idx; } *ahead;
 		unsigned n_ahead, cap_ahead;
 	} ut[EMU_QUEUES_MAX];
+	/* Following the recorded device's own reports (engine.follow): per
+	 * queue generation the emulator holds (vq_hold), the elements the
+	 * recorded device popped and not yet filled, in pop order, and the
+	 * fills waiting for their flush.  Arrays of the queue's size. */
+	struct report_track {
+		uint32_t num;            /* the queue's size when set up, 0 none */
+		uint64_t popped;         /* pops reported since set-up */
+		struct flight { uint64_t token, ord; } *fl;
+		uint32_t n_fl;
+		struct staged { uint64_t ord, token, seq; uint16_t pos; } *st;
+		uint32_t n_st;
+		uint8_t *seen;           /* flush: positions filled */
+	} rt[EMU_QUEUES_MAX];
 };
 
 struct engine {
@@ -65,6 +78,9 @@ struct engine {
 	struct replay_rig rig;
 	bool exact;
 	bool regs_only;     /* opts->registers_only: see replay.h */
+	/* A best-effort trace with the device's own reports: used entries
+	 * are published at its fill and flush reports (engine.c) */
+	bool follow;
 	uint64_t next_torn; /* lowest torn_from of a device not yet unverified */
 	bool stop;
 	uint64_t cur_seq;   /* event being replayed */
@@ -109,6 +125,10 @@ void snapshot_free_pending(struct engine *e);
 /* End of replay: used buffers the recorded device had and the emulated
  * one never got to are reported (missing). */
 void snapshot_finish(struct engine *e);
+/* The emulated device published used entries on queue q of device index
+ * dev outside an access (at the recorded device's flush report): what the
+ * recorded one was ahead by is caught up with. */
+void snapshot_caught_up(struct engine *e, int dev, unsigned q, const struct virtqueue *vq);
 /* Device index dev is unverified from now on: its parts held back and
  * the used entries it was behind on are dropped, not compared. */
 void snapshot_drop_device(struct engine *e, int dev);

@@ -312,6 +312,16 @@ void snapshot_finish(struct engine *e)
 	}
 }
 
+void snapshot_caught_up(struct engine *e, int dev, unsigned q, const struct virtqueue *vq)
+{
+	struct used_track *t = &e->ds[dev].ut[q];
+
+	if (q >= EMU_QUEUES_MAX || t->used_addr != vq->used)
+		return;
+	t->last_ours = vq->used_idx;
+	prune_ahead(t, vq->used_idx);
+}
+
 void snapshot_drop_device(struct engine *e, int dev)
 {
 	unsigned k = 0;

@@ -19,6 +19,7 @@
 #include "tracedb/tdb_meta.h"
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_queues.h"
+#include "tracedb/tdb_steps.h"
 #include "tracedb/tdb_vocab.h"
 #include "virtio/device_types.h"
 #include "virtio/mmio_regs.h"
@@ -269,6 +270,12 @@ int trace_in_open(struct trace_in *t, const char *path, char *err, size_t errlen
 	if (load_devices(t, err, errlen) < 0 || load_config_reads(t, err, errlen) < 0 ||
 	    load_queues(t, err, errlen) < 0 || load_counts(t, err, errlen) < 0)
 		return -1;
+	if (tdb_has_device_steps(t->db)) {
+		struct tdb_steps_summary sum;
+		if (tdb_steps_summary(t->db, &sum))
+			return tdb_error(t, err, errlen);
+		t->has_reports = sum.pops > 0;
+	}
 	return 0;
 }
 
@@ -696,9 +703,17 @@ int trace_next(struct trace_cursor *c, struct trace_ev *ev, char *err, size_t er
 		ev->value = row.ev.value;
 		break;
 	case VMT_EV_QUEUE:
-		/* Shown in a divergence's context only: queue and step. */
 		ev->addr = row.ev.addr;
 		ev->value = row.ev.value;
+		if (row.has_step && row.ev.data) {
+			struct vmt_queue_report rep;
+			if (vmt_queue_report_decode(&rep, row.ev.data, row.ev.len) == 0) {
+				ev->has_report = true;
+				ev->token = rep.token;
+				ev->arg0 = rep.arg0;
+				ev->arg1 = rep.arg1;
+			}
+		}
 		break;
 	default:
 		break;

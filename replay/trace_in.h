@@ -104,10 +104,13 @@ struct trace_in {
 	/* trace_in_load_torn: [device index * EMU_QUEUES_MAX + queue]; NULL
 	 * before (or when the file has no anomalies table) */
 	struct trace_torn *torn;
+	/* The file holds the device's own pop reports (device_steps): replay
+	 * publishes used entries where those say (engine.c) */
+	bool has_reports;
 };
 
 /* TEV_QUEUE: the device's own report of a virtqueue step (QEMU's virtio
- * trace events); replay reads it and passes it over. */
+ * trace events); replay follows its fills and flushes (engine.c). */
 enum trace_ev_type {
 	TEV_MMIO, TEV_MEM, TEV_IRQ, TEV_MARKER, TEV_LOST, TEV_DEVICE, TEV_VIOLATION, TEV_QUEUE, TEV_OTHER,
 };
@@ -130,6 +133,10 @@ struct trace_ev {
 	const uint8_t *data;     /* MEM: len bytes (NULL when len is 0) */
 	uint32_t len;            /* MEM: 0..VMT_EVENT_DATA_MAX, the payload's length */
 	const char *text;        /* violation message / marker */
+	/* QUEUE with a device_steps row: the report (token; arg0, arg1 as
+	 * enum vmt_queue_step says: fill len / used_pos, flush count) */
+	bool has_report;
+	uint64_t token, arg0, arg1;
 };
 
 /* Open path read-only and load everything but the events. Returns 0, or

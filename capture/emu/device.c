@@ -377,6 +377,9 @@ void emu_queue_interrupt(struct emu_device *d, unsigned idx)
 {
 	if (idx >= d->model->num_queues || !d->q[idx].live)
 		return;
+	/* Held entries (vq_hold) are published, and interrupted for, at vq_flush. */
+	if (d->q[idx].vq.hold && !d->q[idx].vq.pushed)
+		return;
 	bool wanted = vq_should_interrupt(&d->q[idx].vq);
 	if (wanted || d->interrupt_always)
 		raise_irq(d, VIRTIO_MMIO_INT_VRING);

@@ -63,6 +63,7 @@ int vq_setup(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
 
 void vq_release(struct virtqueue *vq)
 {
+	free(vq->held);
 	free(vq->scratch);
 	memset(vq, 0, sizeof(*vq));
 }
@@ -211,6 +212,7 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f)
 		return -1;
 	vq->last_avail++;
 	publish_avail_event(vq);
+	c->ord = vq->popped++;
 	return 1;
 }
 
@@ -222,11 +224,65 @@ int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, st
 		return fault(f, RULE_NONE, "queue is not set up");
 	if (vq->packed)
 		return packed_push(vq, c, written, f);
+	if (vq->hold) {
+		/* The driver cannot have more chains out than the ring holds. */
+		if (vq->n_held >= vq->num)
+			return fault(f, RULE_RING_AVAIL_JUMP, "more than %u chains used and not yet published", vq->num);
+		vq->held[vq->n_held++] = (struct vq_held){ .ord = c->ord, .head = c->head, .len = written };
+		return 0;
+	}
 	le32_put(elem, c->head);
 	le32_put(elem + 4, written);
 	if (gmem_write(vq->gm, GMEM_DEVICE, split_ring_used_elem_addr(&vq->ring, vq->used_idx), elem, sizeof(elem)) < 0)
 		return fault(f, RULE_RING_OUTSIDE_MEMORY, "used ring not writable");
 	vq->used_idx++;
+	ring_put_u16(vq, split_ring_used_idx_addr(&vq->ring), vq->used_idx);
+	vq->pushed = true;
+	return 0;
+}
+
+int vq_hold(struct virtqueue *vq)
+{
+	if (!vq->scratch || vq->packed)
+		return -1;
+	if (vq->hold)
+		return 0;
+	vq->held = calloc(vq->num, sizeof(*vq->held));
+	if (!vq->held)
+		return -1;
+	vq->hold = true;
+	vq->n_held = 0;
+	return 0;
+}
+
+int vq_publish(struct virtqueue *vq, uint64_t ord, uint16_t pos)
+{
+	uint8_t elem[VIRTQ_USED_ELEM_SIZE];
+
+	if (!vq->hold || pos >= vq->num)
+		return -1;
+	for (uint32_t i = 0; i < vq->n_held; i++) {
+		if (vq->held[i].ord != ord)
+			continue;
+		le32_put(elem, vq->held[i].head);
+		le32_put(elem + 4, vq->held[i].len);
+		/* The used ring was checked to lie in guest RAM at set-up. */
+		(void)gmem_write(vq->gm, GMEM_DEVICE, split_ring_used_elem_addr(&vq->ring, (uint16_t)(vq->used_idx + pos)),
+				 elem, sizeof(elem));
+		memmove(vq->held + i, vq->held + i + 1, (vq->n_held - i - 1) * sizeof(*vq->held));
+		vq->n_held--;
+		return 0;
+	}
+	return 1;
+}
+
+int vq_flush(struct virtqueue *vq, uint16_t count)
+{
+	if (!vq->scratch || vq->packed || count > vq->num)
+		return -1;
+	if (count == 0)
+		return 0;
+	vq->used_idx = (uint16_t)(vq->used_idx + count);
 	ring_put_u16(vq, split_ring_used_idx_addr(&vq->ring), vq->used_idx);
 	vq->pushed = true;
 	return 0;

@@ -48,6 +48,7 @@ struct vq_chain {
 	uint64_t readable_len;
 	uint64_t writable_len;
 	struct vq_buf *bufs;
+	uint64_t ord;        /* chains popped from this queue before this one */
 };
 
 struct vq_fault {
@@ -82,6 +83,12 @@ struct virtqueue {
 	uint32_t outstanding;          /* slots popped and not yet used */
 	uint16_t dev_event;            /* off_wrap last published (EVENT_IDX) */
 	bool dev_event_set;
+	/* Replay following a recorded device's own reports (vq_hold): used
+	 * entries are held back until vq_publish places them. */
+	uint64_t popped;               /* chains popped since set-up */
+	bool hold;
+	struct vq_held { uint64_t ord; uint16_t head; uint32_t len; } *held; /* num entries; owned */
+	uint32_t n_held;
 };
 
 /* Check the layout (num a power of two in [1, VIRTQ_SIZE_MAX], areas aligned
@@ -109,6 +116,21 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f);
 /* Put (c->head, written) into the used ring and publish the new used index.
  * Returns 0, or -1 with *f filled if the used ring cannot be written. */
 int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, struct vq_fault *f);
+
+/* Replay of a device that completed chains in its own order (split rings
+ * only): from now on vq_push keeps (head, written) back instead of
+ * writing the used ring, and vq_publish / vq_flush publish them where and
+ * when the recorded device did.  Returns 0, or -1 (out of memory, packed
+ * ring, queue not set up). */
+int vq_hold(struct virtqueue *vq);
+/* Write the held entry of the chain popped ord-th (vq_chain.ord) into the
+ * used ring at used_idx + pos, without publishing the index.  Returns 0,
+ * 1 if no such entry is held (not popped yet, or already published), or
+ * -1 if pos is not below num. */
+int vq_publish(struct virtqueue *vq, uint64_t ord, uint16_t pos);
+/* Publish count more used entries (used_idx += count); vq_should_interrupt
+ * then decides as after a push.  Returns 0, or -1 if count exceeds num. */
+int vq_flush(struct virtqueue *vq, uint16_t count);
 
 /* After one or more pushes: should the device interrupt the driver?
  * Honours VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX. */
