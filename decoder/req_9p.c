@@ -457,8 +457,10 @@ static uint64_t p9_avail(const struct req_queue *q, struct rings_chain *c, struc
 	if (beyond || (cur.cut && held == size)) {
 		/* The fields run past the message (or the message past the
 		 * buffer): what was decoded stands, marked. */
-		p9_add(text, beyond ? " (cut: size %u, %llu held)" : " (cut: fields past size %u)", size,
-		       (unsigned long long)c->readable);
+		if (beyond)
+			p9_add(text, " (cut: size %u, %llu held)", size, (unsigned long long)c->readable);
+		else
+			p9_add(text, " (cut: fields past size %u)", size);
 		if (c->mem == RINGS_MEM_EXACT)
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 				      "queue %u: 9p message at head %u says size %u, its fields need more or the buffer holds %llu bytes",
@@ -468,10 +470,9 @@ static uint64_t p9_avail(const struct req_queue *q, struct rings_chain *c, struc
 	f->op = type | (uint32_t)tag << 8 | P9_OP_KNOWN;
 	f->op_known = true;
 	if (type == P9_TWRITE && held >= P9_RW_DATA_OFF) {
-		/* The data is what both the count and the message hold. */
+		/* The data is what both the count and the message hold (held
+		 * is at most size and readable: both are at least 23). */
 		uint64_t cnt = le32_get(buf + 19), room = (size < c->readable ? size : c->readable) - P9_RW_DATA_OFF;
-		if (size < P9_RW_DATA_OFF)
-			room = 0;
 		if (cnt > room)
 			cnt = room;
 		rf.has_length = true;
