@@ -17,6 +17,7 @@
 #include "capture/qemu/guest_ram.h"
 #include "capture/qemu/ring_snap.h"
 #include "virtio/mmio_regs.h"
+#include "virtio/packed_ring.h"
 #include "virtio/virtio.h"
 #include "tests/harness.h"
 #include "tests/qemu_unit/evlog.h"
@@ -1383,6 +1384,81 @@ static void test_copy_at_pop(void)
 	fx_close(&f);
 }
 
+/* --- packed rings --- */
+
+/* A packed descriptor in guest RAM at slot of the ring at RING_GPA. */
+static void pk_put(struct fx *f, uint32_t slot, uint64_t addr, uint32_t len, uint16_t id, uint16_t flags)
+{
+	struct vring_desc d = { .addr = addr, .len = len, .next = id, .flags = flags };
+	packed_ring_desc_encode(f->gm.ram + RING_GPA + 16u * slot, &d);
+}
+
+static bool has_mem(const struct fx *f, uint64_t gpa, uint32_t len)
+{
+	for (size_t i = 0; i < f->log.n; i++)
+		if (f->log.ev[i].type == VMT_EV_MEM && f->log.ev[i].addr == gpa && f->log.ev[i].len == len)
+			return true;
+	return false;
+}
+
+/* VIRTIO_F_RING_PACKED accepted: QueueNotify copies the readable buffers
+ * of new chains, then the descriptor ring (16 * num) and the two 4-byte
+ * event areas; an InterruptStatus read copies what the device wrote, from
+ * where the chain with that id pointed when it was made available, even
+ * when the driver reused the id in the same copy; nothing when neither
+ * position moved. */
+static void test_packed(void)
+{
+	struct fx f;
+	const uint64_t drv_ev = RING_GPA + 0x400, dev_ev = RING_GPA + 0x800;
+
+	if (!fx_open(&f))
+		return;
+	boot_modern(&f);
+	wr(&f, MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(&f, MMIO_DRIVER_FEATURES, 1u | (1u << (VIRTIO_F_RING_PACKED - 32)));
+	setup_modern_queue(&f, 0, QN, RING_GPA, drv_ev, dev_ev);
+	pk_put(&f, 1, BUF_GPA + 0x1000, 64, 3, WR | packed_ring_avail_flags(true));
+	pk_put(&f, 0, BUF_GPA, 16, 0, NX | packed_ring_avail_flags(true));
+	CHECK_EQ_U(acc(&f, MMIO_QUEUE_NOTIFY, true, 0), 0);
+	CHECK_EQ_U(f.log.n, 4);
+	CHECK(has_mem(&f, BUF_GPA, 16));
+	CHECK(!has_mem(&f, BUF_GPA + 0x1000, 64));
+	CHECK(f.log.n == 4 && f.log.ev[1].addr == RING_GPA && f.log.ev[1].len == 16 * QN &&
+	      f.log.ev[1].flags == SNAP);
+	CHECK(has_mem(&f, drv_ev, 4) && has_mem(&f, dev_ev, 4));
+	evlog_clear(&f.log);
+	CHECK_EQ_U(acc(&f, MMIO_QUEUE_NOTIFY, true, 0), 0);
+	CHECK_EQ_U(f.log.n, 0);
+
+	/* The device uses id 3 (10 bytes) at slot 0. */
+	pk_put(&f, 0, BUF_GPA, 10, 3, packed_ring_used_flags(true));
+	CHECK_EQ_U(acc(&f, MMIO_INTERRUPT_STATUS, false, 1), 0);
+	CHECK(has_mem(&f, BUF_GPA + 0x1000, 10));
+	CHECK(has_mem(&f, RING_GPA, 16 * QN));
+	evlog_clear(&f.log);
+
+	/* A chain with id 3 at slot 2, seen; then in one copy its used
+	 * descriptor and a new chain at slot 3 reusing id 3. */
+	pk_put(&f, 2, BUF_GPA + 0x2000, 32, 3, WR | packed_ring_avail_flags(true));
+	CHECK_EQ_U(acc(&f, MMIO_QUEUE_NOTIFY, true, 0), 0);
+	evlog_clear(&f.log);
+	pk_put(&f, 2, 0, 5, 3, packed_ring_used_flags(true));
+	pk_put(&f, 3, BUF_GPA + 0x3000, 32, 3, WR | packed_ring_avail_flags(true));
+	CHECK_EQ_U(acc(&f, MMIO_INTERRUPT_STATUS, false, 1), 0);
+	CHECK(has_mem(&f, BUF_GPA + 0x2000, 5));
+	CHECK(!has_mem(&f, BUF_GPA + 0x3000, 5));
+	evlog_clear(&f.log);
+	/* Its used descriptor then copies from the new chain's buffer. */
+	pk_put(&f, 3, 0, 7, 3, packed_ring_used_flags(true));
+	CHECK_EQ_U(acc(&f, MMIO_INTERRUPT_STATUS, false, 1), 0);
+	CHECK(has_mem(&f, BUF_GPA + 0x3000, 7));
+
+	/* A reset forgets the features: split again. */
+	wr(&f, MMIO_STATUS, 0);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	RUN(test_modern);
@@ -1405,5 +1481,6 @@ int main(void)
 	RUN(test_emit_errors);
 	RUN(test_free);
 	RUN(test_copy_at_pop);
+	RUN(test_packed);
 	return harness_finish("test_ring_snap");
 }
