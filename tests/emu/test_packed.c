@@ -435,6 +435,7 @@ static void test_engine_held_slots(void)
 
 	CHECK(gmem_init(&gm, FX_RAM_BASE, FX_RAM_SIZE) == 0);
 	CHECK(vq_setup_packed(&vq, &gm, 4, DESC_GPA, DRV_EV_GPA, DEV_EV_GPA, false, false, &f) == 0);
+	vq_release(&vq);
 	CHECK(vq_setup_packed(&vq, &gm, 4, DESC_GPA + 8, DRV_EV_GPA, DEV_EV_GPA, false, false, &f) == -1);
 	CHECK_EQ_U(f.rule, RULE_RING_MISALIGNED);
 	CHECK(vq_setup_packed(&vq, &gm, 4, FX_RAM_BASE + FX_RAM_SIZE - 32, DRV_EV_GPA, DEV_EV_GPA, false, false, &f) == -1);
