@@ -417,6 +417,72 @@ static void test_setup(void)
 	}
 }
 
+/* RELIABILITY.md's B-cases in packed form not covered above: a chain of
+ * exactly the queue size (B02), queue sizes 3 (legal: no power of two
+ * needed) and past QueueNumMax (B06), a huge indirect length (B07), a
+ * buffer wrapping the address space (B10). */
+static void test_b_cases(void)
+{
+	struct pdrv p;
+	uint64_t a[5] = { FX_BUF_GPA, FX_BUF_GPA + 64, FX_BUF_GPA + 128, FX_BUF_GPA + 192, FX_BUF_GPA + 256 };
+	uint32_t l[5] = { 8, 8, 8, 8, 8 };
+	uint16_t fl[5] = { W, W, W, W, W };
+
+	/* B02: 4 descriptors in a 4-slot ring, twice (the second lap's chain
+	 * starts at slot 0 again). */
+	if (!boot(&p, 0, 4))
+		return;
+	for (unsigned r = 0; r < 2; r++) {
+		add_chain(&p, 2, 4, a, l, fl);
+		fx_notify(&p.f, 0);
+		expect_used(&p, 2, 32, 4);
+	}
+	FX_EXPECT_NONE(&p.f);
+	fx_close(&p.f);
+
+	/* B06: a 3-entry ring works through many laps. */
+	if (!boot(&p, 0, 3))
+		return;
+	for (unsigned r = 0; r < 10; r++) {
+		add_chain(&p, (uint16_t)(r % 3), 2, a, l, fl);
+		fx_notify(&p.f, 0);
+		expect_used(&p, (uint16_t)(r % 3), 16, 2);
+	}
+	FX_EXPECT_NONE(&p.f);
+	fx_close(&p.f);
+	/* B06: QueueNum above QueueNumMax and 0x10000: reported, never live. */
+	for (unsigned k = 0; k < 2; k++) {
+		struct fx f;
+		if (fx_open_packed(&f, &emu_model_rng, 0) < 0)
+			return;
+		fx_probe(&f);
+		fx_negotiate(&f, V1 | F_PACKED);
+		fx_queue_modern(&f, 0, k ? 0x10000 : EMU_QUEUE_NUM_MAX_DEFAULT + 1, DESC_GPA, DRV_EV_GPA, DEV_EV_GPA);
+		CHECK(fx_count(&f, RULE_QUEUE_NUM_ABOVE_MAX) == 1);
+		fx_driver_ok(&f);
+		fx_notify(&f, 0);
+		CHECK_EQ_U(f.dev_writes, 0);
+		fx_close(&f);
+	}
+
+	/* B07: an indirect table of 0xfffffff0 bytes. */
+	if (!boot(&p, F_INDIRECT, 4))
+		return;
+	put_desc(&p, DESC_GPA, TABLE_GPA, 0xfffffff0u, 0, (uint16_t)(IND | packed_ring_avail_flags(true)));
+	fx_notify(&p.f, 0);
+	expect_stopped(&p, RULE_RING_INDIRECT_LEN);
+	fx_close(&p.f);
+
+	/* B10: a buffer wrapping past 2^64. */
+	if (!boot(&p, 0, 4))
+		return;
+	uint64_t wrap = UINT64_MAX - 7;
+	add_chain(&p, 0, 1, &wrap, l, fl);
+	fx_notify(&p.f, 0);
+	expect_stopped(&p, RULE_RING_BUFFER_OUTSIDE_MEMORY);
+	fx_close(&p.f);
+}
+
 /* The virtqueue engine directly: chains popped and not yet used hold
  * their slots; a driver that marks a held slot available again (all four
  * of a 4-slot ring held, slot 0 offered in the next lap) breaks
@@ -593,6 +659,7 @@ int main(void)
 	RUN(test_indirect);
 	RUN(test_event_suppression);
 	RUN(test_broken_drivers);
+	RUN(test_b_cases);
 	RUN(test_engine_held_slots);
 	RUN(test_fuzz);
 	return harness_finish("emu_packed");
