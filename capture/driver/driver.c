@@ -306,6 +306,7 @@ int drv_queue_size(struct drv_dev *d, unsigned q, uint32_t num_pref, uint32_t *n
 		max = num_pref;
 	if (max > VIRTQ_SIZE_MAX)
 		max = VIRTQ_SIZE_MAX;
-	*num = drv_pow2_floor(max);
+	/* Split rings need a power of two; packed ones take any size. */
+	*num = drv_has(d, VIRTIO_F_RING_PACKED) ? max : drv_pow2_floor(max);
 	return 0;
 }

@@ -158,7 +158,8 @@ int drv_transact(struct drv_dev *d, unsigned q, const struct drv_sg *sg, unsigne
 		 uint32_t *len);
 
 /* Read QueueNumMax of the selected queue q and choose its size: the
- * largest power of two <= min(QueueNumMax, num_pref, VIRTQ_SIZE_MAX).
+ * largest power of two <= min(QueueNumMax, num_pref, VIRTQ_SIZE_MAX), or
+ * with packed rings negotiated that minimum itself.
  * Returns 0 with *num set, or DRV_E_REFUSED if the queue is not available. */
 int drv_queue_size(struct drv_dev *d, unsigned q, uint32_t num_pref, uint32_t *num);
 

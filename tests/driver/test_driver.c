@@ -136,6 +136,9 @@ static void test_packed(void)
 		"queue:size=4;blk:sectors=200,requests=40;net:frames=70,batch=3;console:lines=5;rng:requests=20",
 		"queue:size=8;blk:sectors=300,requests=100;net:frames=100,batch=5;console:lines=12;rng:requests=33",
 		"queue:size=16;blk:sectors=800,requests=200;net:frames=300,batch=7;console:lines=40;rng:requests=100",
+		/* Packed rings need no power of two: rings of 5 and 7. */
+		"queue:size=5;blk:sectors=100,requests=30;net:frames=50,batch=2;console:lines=7;rng:requests=23",
+		"queue:size=7;blk:sectors=90,requests=45;net:frames=61,batch=3;console:lines=9;rng:requests=29",
 	};
 	struct drv_wl_opts o;
 	char err[128];
