@@ -11,7 +11,7 @@
 #   - `vmtrace replay` exits 0 or 2 (packed rings may not be replayed:
 #     "cannot replay packed"), never 1.
 #
-#   guest_packed.sh VMTRACE SOURCE_ROOT KIT_DIR
+#   [GUEST_HEAVY=MB] guest_packed.sh VMTRACE SOURCE_ROOT KIT_DIR
 #
 # Skips (77) when qemu-system-x86_64 is absent.
 set -uo pipefail
@@ -29,7 +29,11 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mapfile -t cmd < <("$here/guest-cmd.sh" --argv "$kit" "$work/guest" modern)
+# GUEST_HEAVY=MB: the guest also moves MB MiB through its disk (many laps
+# of the blk ring, many requests in flight).
+heavy_args=()
+[ -n "${GUEST_HEAVY:-}" ] && heavy_args=(--heavy "$GUEST_HEAVY")
+mapfile -t cmd < <("$here/guest-cmd.sh" --argv "${heavy_args[@]}" "$kit" "$work/guest" modern)
 for i in "${!cmd[@]}"; do
 	case ${cmd[$i]} in
 	virtio-blk-device,* | virtio-rng-device | virtio-rng-device,* | virtio-net-device,*)
