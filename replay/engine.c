@@ -601,6 +601,18 @@ static int report_flush(struct engine *e, const struct trace_ev *ev, struct emu_
 				break; /* failed on the ring: shows in its registers */
 			r = vq_publish(vq, rt->st[i].ord, rt->st[i].pos);
 		}
+		/* An input the recorded device had by its fill (a frame
+		 * received) is due at its access after that: this device's
+		 * next inputs, one at a time, if they come next. */
+		while (r == 1 && e->next_rx < e->t->n_rx && e->t->rx[e->next_rx].dev == ev->device) {
+			const struct trace_rx *rx = &e->t->rx[e->next_rx++];
+			(void)emu_device_supply(d, rx->data, rx->len);
+			if (emu_queue(d, q) != vq)
+				break;
+			r = vq_publish(vq, rt->st[i].ord, rt->st[i].pos);
+		}
+		if (emu_queue(d, q) != vq)
+			break;
 		if (r != 0)
 			report_missing_chain(e, ev, q, &rt->st[i], vq->used_idx);
 	}
