@@ -66,7 +66,7 @@ static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 			inflight_clear(rs, &r->inflight[i]);
 	free(r->inflight);
 	free(r->id_slots);
-	free(r->lost);
+	free(r->lost_ids);
 	free(r->unnotified);
 	free(r->elems);
 	free(r);
@@ -814,14 +814,20 @@ static bool packed_avail_one(struct decoder *dec, struct dec_ring *r, bool from_
 	if (packed_ring_desc_used(d.flags, r->drv.wrap)) {
 		/* Made available and used before the trace showed it
 		 * available (a late copy): its chain is lost, and how many
-		 * slots it took with it.  Its used descriptor is this one:
-		 * not a stray id when the device position gets here. */
+		 * slots it took with it.  The used descriptor in its slot
+		 * names its id when the device completes in order: that id
+		 * is noted lost, and a used descriptor naming it is matched
+		 * to the lost chain before any chain in flight (a chain
+		 * taken after it may reuse the id only once the lost one was
+		 * used).  Otherwise one stray id is excused per lost chain. */
 		r->uncertain = true;
 		r->taken++;
-		if (!r->lost)
-			r->lost = calloc(r->size, 1);
-		if (r->lost)
-			r->lost[r->drv.slot] = 1;
+		if (d.next < r->size && !r->lost_ids)
+			r->lost_ids = calloc(r->size, sizeof(*r->lost_ids));
+		if (d.next < r->size && r->lost_ids && r->lost_ids[d.next] < UINT16_MAX)
+			r->lost_ids[d.next]++;
+		else if (r->n_lost < r->size)
+			r->n_lost++;
 		packed_ring_advance(&r->drv, r->size, 1);
 		return true;
 	}
@@ -849,20 +855,23 @@ static bool packed_used_one(struct decoder *dec, struct dec_ring *r, bool stray)
 	bool exact = !(f & SHADOW_ROUGH);
 	uint16_t id = d.next;
 	struct packed_pos at = r->dev;
+	bool lost_id = id < r->size && r->lost_ids && r->lost_ids[id];
 	struct rings_inflight *fl = NULL;
-	if (id < r->size && r->inflight && r->inflight[id].chain)
+	if (!lost_id && id < r->size && r->inflight && r->inflight[id].chain)
 		fl = &r->inflight[id];
-	if (!fl && !stray)
+	if (!fl && !lost_id && !stray)
 		return false;
+	if (lost_id)
+		r->lost_ids[id]--;
 	struct rings_dev *rd = dev_state(rs, r->d);
 	if (rd)
 		rd->used_events++;
 	uint32_t slots = fl && r->id_slots[id] ? r->id_slots[id] : 1;
-	bool lost = r->lost && r->lost[at.slot];
-	if (r->lost)
-		r->lost[at.slot] = 0;
-	if (!fl) {
-		if (!lost)
+	if (!fl && !lost_id) {
+		bool lost = r->n_lost > 0;
+		if (lost)
+			r->n_lost--;
+		else
 			ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,
 				       "used descriptor at slot %u names buffer id %u, which is not a chain in flight",
 				       at.slot, id);

@@ -43,7 +43,11 @@ struct dec_ring {
 	bool packed;
 	struct packed_pos drv, dev;
 	uint16_t *id_slots;
-	uint8_t *lost; /* per slot: a chain there was used before it was seen (size entries; owned) */
+	/* Chains used before they were seen (late copies), whose used
+	 * descriptors are yet to come: per id named in their slot
+	 * (size entries, on first use; owned), and those without an id. */
+	uint16_t *lost_ids;
+	uint32_t n_lost;
 	uint16_t avail_src, used_src; /* VMT_MEM_* flags of the last store of each idx */
 	/* Entries may be in flight that the trace did not show (missing ring
 	 * bytes, a resync): used ids not found are then not reported. */

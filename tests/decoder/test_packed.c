@@ -161,6 +161,42 @@ static void test_reuse_in_one_copy(void)
 	fx_close(&fx);
 }
 
+/* A late copy: slot 1's chain (id 0) was made available and used between
+ * two copies, and the chain at slot 2 reuses id 0.  The used descriptor
+ * at slot 1 is the lost chain's, not slot 2's; slot 2's comes later. */
+static void test_lost_chain(void)
+{
+	struct fx fx;
+	uint8_t ring[8 * 16] = { 0 };
+	struct vring_desc d;
+	const uint16_t snap = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
+
+	fx_open(&fx, "packed_lost.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	d = (struct vring_desc){ .addr = BUF(0), .len = 64, .next = 0,
+				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+	packed_ring_desc_encode(ring, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+	d = (struct vring_desc){ .addr = BUF(0), .len = 8, .next = 0, .flags = packed_ring_used_flags(true) };
+	packed_ring_desc_encode(ring, &d);
+	packed_ring_desc_encode(ring + 16, &d);
+	d = (struct vring_desc){ .addr = BUF(2), .len = 64, .next = 0,
+				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+	packed_ring_desc_encode(ring + 32, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+	d = (struct vring_desc){ .addr = BUF(2), .len = 9, .next = 0, .flags = packed_ring_used_flags(true) };
+	packed_ring_desc_encode(ring + 32, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 3);
+	CHECK_EQ_U(fx_int(&fx, "SELECT used_idx FROM used WHERE chain IS NULL"), 32769);
+	CHECK_EQ_U(fx_int(&fx, "SELECT c.avail_idx FROM used u JOIN chains c USING (chain) WHERE u.len = 9"), 32770);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies"), 0);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
 static void test_hostile(void)
 {
 	struct fx fx;
@@ -304,6 +340,7 @@ int main(void)
 	RUN(test_blk);
 	RUN(test_laps);
 	RUN(test_reuse_in_one_copy);
+	RUN(test_lost_chain);
 	RUN(test_hostile);
 	RUN(test_random);
 	return harness_finish("test_packed");
