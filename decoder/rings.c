@@ -721,6 +721,8 @@ static bool packed_walk(struct decoder *dec, struct dec_ring *r, bool exact, str
 	return walk_result(dec, r, exact, c, &pk->c, rc, n_desc, used_indirect);
 }
 
+static bool packed_used_one(struct decoder *dec, struct dec_ring *r, bool stray);
+
 /* The driver made the chain at r->drv available: decode it and move
  * r->drv past it.  exact: the first descriptor's bytes were exact. */
 static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from_notify, bool exact)
@@ -753,6 +755,13 @@ static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from
 	 * first slot if the id is unknown or out of range. */
 	c.head = id_ok ? pk.id : start.slot;
 
+	/* The driver reuses an id only once its chain was used: if it is
+	 * still in flight here, its used descriptor is in this copy, ahead
+	 * at the device's position (behind out-of-order ones): take those
+	 * first. */
+	for (uint32_t i = 0; id_ok && r->inflight && r->inflight[pk.id].chain && i < r->size; i++)
+		if (!packed_used_one(dec, r, true))
+			break;
 	if (id_ok && !r->inflight) {
 		r->inflight = calloc(r->size, sizeof(*r->inflight));
 		r->id_slots = calloc(r->size, sizeof(*r->id_slots));
@@ -819,12 +828,15 @@ static bool packed_avail_one(struct decoder *dec, struct dec_ring *r, bool from_
 		 * is noted lost, and a used descriptor naming it is matched
 		 * to the lost chain before any chain in flight (a chain
 		 * taken after it may reuse the id only once the lost one was
-		 * used).  Otherwise one stray id is excused per lost chain. */
+		 * used).  Otherwise one stray id is excused per lost chain:
+		 * also when that id is in flight now (the lost chain cannot
+		 * have it: the device completed out of order). */
 		r->uncertain = true;
 		r->taken++;
-		if (d.next < r->size && !r->lost_ids)
+		bool busy = d.next < r->size && r->inflight && r->inflight[d.next].chain;
+		if (!busy && d.next < r->size && !r->lost_ids)
 			r->lost_ids = calloc(r->size, sizeof(*r->lost_ids));
-		if (d.next < r->size && r->lost_ids && r->lost_ids[d.next] < UINT16_MAX)
+		if (!busy && d.next < r->size && r->lost_ids && r->lost_ids[d.next] < UINT16_MAX)
 			r->lost_ids[d.next]++;
 		else if (r->n_lost < r->size)
 			r->n_lost++;

@@ -197,6 +197,44 @@ static void test_lost_chain(void)
 	fx_close(&fx);
 }
 
+/* The same out of order: the lost chain at slot 1 had id 2 and was used
+ * first (at slot 0), then chain A (id 0) at slot 1, and chain C reuses
+ * id 0 at slot 2.  A's used entry is A's, C's comes later, and the stray
+ * id 2 is excused as the lost chain's. */
+static void test_lost_out_of_order(void)
+{
+	struct fx fx;
+	uint8_t ring[8 * 16] = { 0 };
+	struct vring_desc d;
+	const uint16_t snap = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
+
+	fx_open(&fx, "packed_lost_ooo.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	d = (struct vring_desc){ .addr = BUF(0), .len = 64, .next = 0,
+				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+	packed_ring_desc_encode(ring, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+	d = (struct vring_desc){ .addr = BUF(0), .len = 7, .next = 2, .flags = packed_ring_used_flags(true) };
+	packed_ring_desc_encode(ring, &d);
+	d = (struct vring_desc){ .addr = BUF(1), .len = 8, .next = 0, .flags = packed_ring_used_flags(true) };
+	packed_ring_desc_encode(ring + 16, &d);
+	d = (struct vring_desc){ .addr = BUF(2), .len = 64, .next = 0,
+				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+	packed_ring_desc_encode(ring + 32, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+	d = (struct vring_desc){ .addr = BUF(2), .len = 9, .next = 0, .flags = packed_ring_used_flags(true) };
+	packed_ring_desc_encode(ring + 32, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 3);
+	CHECK_EQ_U(fx_int(&fx, "SELECT c.avail_idx FROM used u JOIN chains c USING (chain) WHERE u.len = 8"), 32768);
+	CHECK_EQ_U(fx_int(&fx, "SELECT c.avail_idx FROM used u JOIN chains c USING (chain) WHERE u.len = 9"), 32770);
+	CHECK_EQ_U(fx_int(&fx, "SELECT chain FROM used WHERE len = 7"), -1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies"), 0);
+	fx_close(&fx);
+}
+
 static void test_hostile(void)
 {
 	struct fx fx;
@@ -341,6 +379,7 @@ int main(void)
 	RUN(test_laps);
 	RUN(test_reuse_in_one_copy);
 	RUN(test_lost_chain);
+	RUN(test_lost_out_of_order);
 	RUN(test_hostile);
 	RUN(test_random);
 	return harness_finish("test_packed");
