@@ -923,11 +923,22 @@ static bool ranges_meet(uint64_t a, uint64_t len, uint64_t b, uint64_t blen)
 }
 
 /* A store or copy [a, a + len) on packed ring r: follow both positions if
- * it touched the slot at either. */
+ * it touched the slot at either.  A snapshot of a ring longer than one
+ * event comes in pieces, in order: only the piece holding the ring's last
+ * byte is followed, when the whole copy is in the shadow (an earlier
+ * piece would pair new used descriptors with stale chains). */
 static void packed_on_mem(struct decoder *dec, struct dec_ring *r, const struct vmt_event *ev)
 {
 	const struct packed_ring ring = packed_of(r);
+	uint64_t ring_len = packed_ring_desc_bytes(r->size);
 
+	if ((ev->flags & VMT_MEM_SNAPSHOT) && ranges_meet(ev->addr, ev->len, ring.desc, ring_len)) {
+		if (!ranges_meet(ev->addr, ev->len, ring.desc + ring_len - 1, 1))
+			return;
+		r->avail_src = r->used_src = ev->flags;
+		packed_follow(dec, r, false);
+		return;
+	}
 	bool drv = ranges_meet(ev->addr, ev->len, packed_ring_desc_addr(&ring, r->drv.slot), VIRTQ_DESC_SIZE);
 	bool dev = ranges_meet(ev->addr, ev->len, packed_ring_desc_addr(&ring, r->dev.slot), VIRTQ_DESC_SIZE);
 

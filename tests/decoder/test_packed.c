@@ -235,6 +235,51 @@ static void test_lost_out_of_order(void)
 	fx_close(&fx);
 }
 
+/* A snapshot of the ring in two pieces (as a ring longer than one event is
+ * copied): the first holds a used descriptor (out of order, at slot 6),
+ * the second the chain it completes (slot 7): nothing is followed until
+ * the last piece is in, so the used descriptor is not taken for a stray. */
+static void test_pieces(void)
+{
+	struct fx fx;
+	uint8_t ring[8 * 16] = { 0 };
+	struct vring_desc d;
+	const uint16_t snap = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
+
+	fx_open(&fx, "packed_pieces.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	/* Slots 0..5: chains made available and used one by one. */
+	for (uint32_t i = 0; i < 6; i++) {
+		d = (struct vring_desc){ .addr = BUF(0), .len = 64, .next = 0,
+					 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+		packed_ring_desc_encode(ring + 16 * i, &d);
+		fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+		d = (struct vring_desc){ .addr = BUF(0), .len = 4, .next = 0, .flags = packed_ring_used_flags(true) };
+		packed_ring_desc_encode(ring + 16 * i, &d);
+		fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+	}
+	/* Slot 6: a chain with id 1, seen. */
+	d = (struct vring_desc){ .addr = BUF(1), .len = 64, .next = 1,
+				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+	packed_ring_desc_encode(ring + 16 * 6, &d);
+	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
+	/* Slot 7's chain (id 2) completed first: its used descriptor is at
+	 * slot 6, the chain still shows at slot 7. */
+	d = (struct vring_desc){ .addr = BUF(1), .len = 5, .next = 2, .flags = packed_ring_used_flags(true) };
+	packed_ring_desc_encode(ring + 16 * 6, &d);
+	d = (struct vring_desc){ .addr = BUF(2), .len = 64, .next = 2,
+				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+	packed_ring_desc_encode(ring + 16 * 7, &d);
+	fx_mem(&fx, FX_DESC(0), ring, 16 * 7, snap);
+	fx_mem(&fx, FX_DESC(0) + 16 * 7, ring + 16 * 7, 16, snap);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 8);
+	CHECK_EQ_U(fx_int(&fx, "SELECT c.avail_idx FROM used u JOIN chains c USING (chain) WHERE u.len = 5"), 32768 + 7);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 7);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies"), 0);
+	fx_close(&fx);
+}
+
 static void test_hostile(void)
 {
 	struct fx fx;
@@ -380,6 +425,7 @@ int main(void)
 	RUN(test_reuse_in_one_copy);
 	RUN(test_lost_chain);
 	RUN(test_lost_out_of_order);
+	RUN(test_pieces);
 	RUN(test_hostile);
 	RUN(test_random);
 	return harness_finish("test_packed");
