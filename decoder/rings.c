@@ -61,10 +61,14 @@ static void inflight_clear(struct dec_rings *rs, struct rings_inflight *f)
 
 static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 {
-	if (r->inflight)
-		for (uint32_t i = 0; i < r->size; i++)
+	for (uint32_t i = 0; i < r->size; i++) {
+		if (r->inflight)
 			inflight_clear(rs, &r->inflight[i]);
+		if (r->earlier)
+			inflight_clear(rs, &r->earlier[i]);
+	}
 	free(r->inflight);
+	free(r->earlier);
 	free(r->id_slots);
 	free(r->lost_ids);
 	free(r->unnotified);
@@ -484,10 +488,19 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 	}
 	struct rings_inflight *fl = r->inflight ? &r->inflight[head] : NULL;
 	if (fl) {
-		/* A head reused while still in flight replaces the old chain,
-		 * as a device reading the table now would see it. */
-		if (fl->chain)
+		/* A head reused while still in flight: exact, the new chain
+		 * replaces the old, as a device reading the table now would see
+		 * it; in best-effort copies the old one waits for its used
+		 * entry, further on in the copy (dec_ring.earlier). */
+		if (fl->chain && !exact && !r->earlier)
+			r->earlier = calloc(r->size, sizeof(*r->earlier));
+		if (fl->chain && !exact && r->earlier) {
+			inflight_clear(rs, &r->earlier[head]);
+			r->earlier[head] = *fl;
+			memset(fl, 0, sizeof(*fl));
+		} else if (fl->chain) {
 			inflight_clear(rs, fl);
+		}
 		fl->chain = c.chain;
 		fl->elem = t + 1;
 		fl->writable = c.writable;
@@ -590,9 +603,14 @@ void rings_inflight_forget(struct decoder *dec, struct dec_ring *r, uint16_t hea
 {
 	struct rings_inflight *f;
 
-	if (!r->inflight || head >= r->size || r->inflight[head].chain != chain)
+	if (head >= r->size)
 		return;
-	f = &r->inflight[head];
+	if (r->earlier && r->earlier[head].chain == chain)
+		f = &r->earlier[head];
+	else if (r->inflight && r->inflight[head].chain == chain)
+		f = &r->inflight[head];
+	else
+		return;
 	if (f->wsegs)
 		dec->rings->segs_kept -= f->n_wsegs;
 	free(f->wsegs);
@@ -623,7 +641,9 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 	bool exact = !(f & SHADOW_ROUGH);
 	uint32_t id = le32_get(b), len = le32_get(b + 4);
 	struct rings_inflight *fl = NULL;
-	if (id < r->size && r->inflight && r->inflight[id].chain)
+	if (id < r->size && r->earlier && r->earlier[id].chain)
+		fl = &r->earlier[id];
+	else if (id < r->size && r->inflight && r->inflight[id].chain)
 		fl = &r->inflight[id];
 	if (!fl)
 		ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,

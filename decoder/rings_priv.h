@@ -53,6 +53,12 @@ struct dec_ring {
 	 * bytes, a resync): used ids not found are then not reported. */
 	bool uncertain;
 	struct rings_inflight *inflight; /* size entries, on first chain; owned */
+	/* Split rings, best-effort copies: a chain still in flight when a copy
+	 * shows its head made available again.  The driver got the head back,
+	 * so the device used it: the used entry that says so comes further on
+	 * and completes this one before inflight's.  size entries, on first
+	 * use; owned. */
+	struct rings_inflight *earlier;
 	uint64_t *unnotified;  /* requests made available since the last notify; owned */
 	uint32_t n_unnotified;
 	unsigned live_pos;     /* index in dec_rings.live */

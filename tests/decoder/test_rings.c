@@ -536,6 +536,52 @@ static void test_best_effort(void)
 	fx_close(&fx);
 }
 
+/* Best-effort copies of a head the driver got back and made available
+ * again between two copies: the next copy shows the new chain in the
+ * avail ring before (in trace order) the used entry that gave the head
+ * back.  The used entry completes the old chain, the next one the new:
+ * no used id "not in flight", both chains completed. */
+static void rough_copy(struct fx *fx, uint16_t avail_idx, uint16_t used_idx, const uint32_t *used_ids)
+{
+	const uint16_t rough = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
+	uint8_t desc[32] = { 0 }, avail[4 + 2 * 8] = { 0 }, used[4 + 8 * 8] = { 0 };
+
+	le64_put(desc, BUF(0)); le32_put(desc + 8, 16); le16_put(desc + 12, VIRTQ_DESC_F_NEXT); le16_put(desc + 14, 1);
+	le64_put(desc + 16, BUF(1)); le32_put(desc + 24, 1); le16_put(desc + 28, VIRTQ_DESC_F_WRITE);
+	for (uint16_t i = 0; i < avail_idx; i++)
+		le16_put(avail + 4 + 2 * i, 0);
+	le16_put(avail + 2, avail_idx);
+	for (uint16_t i = 0; i < used_idx; i++) {
+		le32_put(used + 4 + 8 * i, used_ids[i]);
+		le32_put(used + 8 + 8 * i, 1);
+	}
+	le16_put(used + 2, used_idx);
+	fx_mem(fx, FX_DESC(0), desc, sizeof(desc), rough);
+	fx_mem(fx, FX_AVAIL(0), avail, sizeof(avail), rough);
+	fx_mem(fx, FX_USED(0), used, sizeof(used), rough);
+}
+
+static void test_best_effort_head_reused(void)
+{
+	static const uint32_t ids[] = { 0, 0 };
+	struct fx fx;
+
+	hostile_open(&fx, "rough-reuse.db", 0);
+	rough_copy(&fx, 1, 0, ids);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy(&fx, 2, 1, ids);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy(&fx, 2, 2, ids);
+	fx_mmio(&fx, false, MMIO_INTERRUPT_STATUS, 1);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(DISTINCT chain) FROM used WHERE chain IS NOT NULL"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies WHERE rule = 'device-used-id-not-in-flight'"), 0);
+	CHECK_EQ_U(ring_violations(&fx), 0);
+	fx_close(&fx);
+}
+
 /* A queue reset mid-flight and a new generation (B16). */
 static void test_generation(void)
 {
@@ -690,6 +736,7 @@ int main(void)
 	RUN(test_spurious_interrupt);
 	RUN(test_missing_memory);
 	RUN(test_best_effort);
+	RUN(test_best_effort_head_reused);
 	RUN(test_generation);
 	RUN(test_random_rings);
 	return harness_finish("test_rings");
