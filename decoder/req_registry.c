@@ -15,6 +15,7 @@ extern const struct req_decoder req_decoder_vsock; /* req_vsock.c */
 extern const struct req_decoder req_decoder_input; /* req_input.c */
 extern const struct req_decoder req_decoder_balloon; /* req_balloon.c */
 extern const struct req_decoder req_decoder_9p; /* req_9p.c */
+extern const struct req_decoder req_decoder_crypto; /* req_crypto.c */
 extern const struct req_decoder req_decoder_gpu; /* req_gpu.c */
 
 static const struct req_decoder *const decoders[] = {
@@ -27,6 +28,7 @@ static const struct req_decoder *const decoders[] = {
 	&req_decoder_input,
 	&req_decoder_balloon,
 	&req_decoder_9p,
+	&req_decoder_crypto,
 	&req_decoder_gpu,
 };
 

@@ -19,7 +19,8 @@ VOCAB(tdb_vocab_feature_kind, "features.kind", "offered", "accepted", "negotiate
 VOCAB(tdb_vocab_request_kind, "requests.kind", "blk", "net-tx", "net-rx", "console-tx", "console-rx", "rng",
       "scsi", "vsock-tx", "vsock-rx",
       "input-event", "input-status", "balloon-inflate", "balloon-deflate", "balloon-stats",
-      "9p", "gpu-ctrl", "gpu-cursor");
+      "9p", "gpu-ctrl", "gpu-cursor",
+      "crypto-ctrl", "crypto-data");
 VOCAB(tdb_vocab_irq_kind, "interrupts.kind", "raised", "status-read", "ack", "config-change");
 VOCAB(tdb_vocab_severity, "violations.severity", "info", "warning", "error");
 VOCAB(tdb_vocab_actor, "violations.actor", "driver", "device");

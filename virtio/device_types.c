@@ -329,7 +329,7 @@ static const struct config_field crypto_config[] = {
 
 static const struct devtype_queue crypto_queues[] = {
 	{ "dataq", DEVTYPE_FLOW_BOTH, true, ALWAYS },
-	{ "controlq", DEVTYPE_FLOW_BOTH, false, ALWAYS },
+	{ "controlq", DEVTYPE_FLOW_BOTH, true, ALWAYS }, /* sessions: decoded as requests */
 };
 
 /* max_dataqueues data queues (at least one), then the control queue. */
