@@ -400,6 +400,58 @@ static void test_crypto_hostile(void)
 	fx_close(&fx);
 }
 
+/* max_dataqueues 2 (as the driver read it): dataq 0 and 1, controlq 2. */
+static void test_crypto_two_dataqs(void)
+{
+	struct fx fx;
+	uint8_t req[72], resp[16] = { 5 };
+	static const uint32_t p[6] = { 16, 32, 32 };
+
+	fx_open(&fx, "crypto-2q.db");
+	fx.qsize = 64;
+	/* As Linux's probe: features, max_dataqueues from the config, then
+	 * the queues (their roles follow the config as it stood). */
+	fx_mmio(&fx, false, MMIO_MAGIC_VALUE, VIRTIO_MMIO_MAGIC);
+	fx_mmio(&fx, false, MMIO_VERSION, 2);
+	fx_mmio(&fx, false, MMIO_DEVICE_ID, VIRTIO_ID_CRYPTO);
+	fx_mmio(&fx, true, MMIO_STATUS, 0);
+	fx_mmio(&fx, true, MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	fx_mmio(&fx, true, MMIO_DRIVER_FEATURES_SEL, 1);
+	fx_mmio(&fx, true, MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
+	uint32_t ds = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+	fx_mmio(&fx, true, MMIO_STATUS, ds);
+	fx_mmio(&fx, false, MMIO_STATUS, ds);
+	fx_mmio(&fx, false, MMIO_CONFIG + 4, 2);
+	for (unsigned i = 0; i < 3; i++) {
+		fx_mmio(&fx, true, MMIO_QUEUE_SEL, i);
+		fx_mmio(&fx, true, MMIO_QUEUE_NUM, fx.qsize);
+		fx_mmio(&fx, true, MMIO_QUEUE_DESC_LOW, (uint32_t)FX_DESC(i));
+		fx_mmio(&fx, true, MMIO_QUEUE_DESC_HIGH, (uint32_t)(FX_DESC(i) >> 32));
+		fx_mmio(&fx, true, MMIO_QUEUE_DRIVER_LOW, (uint32_t)FX_AVAIL(i));
+		fx_mmio(&fx, true, MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(FX_AVAIL(i) >> 32));
+		fx_mmio(&fx, true, MMIO_QUEUE_DEVICE_LOW, (uint32_t)FX_USED(i));
+		fx_mmio(&fx, true, MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(FX_USED(i) >> 32));
+		fx_mmio(&fx, true, MMIO_QUEUE_READY, 1);
+	}
+	fx_mmio(&fx, true, MMIO_STATUS, ds | VIRTIO_STATUS_DRIVER_OK);
+	ctrl_req(req, 0x002, 13, 1, 0);
+	struct xfer x = { .q = 2, .req = req, .req_len = 72, .copied = UINT32_MAX, .wlen = 16,
+			  .resp = resp, .resp_len = 16 };
+	xfer(&fx, 0, &x);
+	data_req(req, 0x001, 5, p);
+	uint8_t st = 0;
+	struct xfer y = { .q = 1, .req = req, .req_len = 72, .copied = UINT32_MAX, .wlen = 1,
+			  .resp = &st, .resp_len = 1 };
+	xfer(&fx, 0, &y);
+	fx_finish(&fx);
+	CHECK_STR(fx_text(&fx, "SELECT kind || ' ' || queue || ' ' || op FROM requests WHERE request = 1"),
+		  "crypto-ctrl 2 CREATE_SESSION CIPHER AES_XTS queue 1 -> session 5");
+	CHECK_STR(fx_text(&fx, "SELECT kind || ' ' || queue || ' ' || op FROM requests WHERE request = 2"),
+		  "crypto-data 1 CIPHER_DECRYPT session 5 iv 16 src 32 dst 32 -> OK");
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
 /* Random requests and replies of random sizes on both queues. */
 static void test_crypto_random(void)
 {
@@ -435,6 +487,7 @@ int main(void)
 	RUN(test_crypto_cut_exact);
 	RUN(test_crypto_best_effort);
 	RUN(test_crypto_hostile);
+	RUN(test_crypto_two_dataqs);
 	RUN(test_crypto_random);
 	return harness_finish("test_req_crypto");
 }
