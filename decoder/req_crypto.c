@@ -317,12 +317,13 @@ static void crypto_used(const struct req_queue *q, struct rings_inflight *f, uin
 		const char *op = NULL;
 		bool hs, hl;
 		uint64_t s, l;
-		if (req_peek(rs, f->request, &op, &hs, &s, &hl, &l) && op)
+		/* The row's op as avail wrote it; if the row left memory, the name. */
+		if (!req_peek(rs, f->request, &op, &hs, &s, &hl, &l) || !op)
+			op = ctrl ? crypto_ctrl_name(opcode) : crypto_data_name(opcode);
+		if (op)
 			snprintf(text, sizeof(text), "%s", op);
 		else
-			snprintf(text, sizeof(text), "%s", (ctrl ? crypto_ctrl_name(opcode) : crypto_data_name(opcode))
-							      ? (ctrl ? crypto_ctrl_name(opcode) : crypto_data_name(opcode))
-							      : "opcode");
+			snprintf(text, sizeof(text), "opcode 0x%x", opcode);
 		const char *sn = crypto_status_name((uint32_t)(st > UINT32_MAX ? UINT32_MAX : st));
 		if (have_sid && st == 0)
 			crypto_cat(text, " -> session", sid);
