@@ -49,7 +49,7 @@ struct xfer {
 static void xfer(struct fx *fx, uint32_t base, const struct xfer *x)
 {
 	uint32_t d = base;
-	uint32_t copied = x->copied == UINT32_MAX ? x->req_len : x->copied;
+	uint32_t copied = x->copied < x->req_len ? x->copied : x->req_len;
 
 	if (x->req_len) {
 		uint32_t first = x->split && x->split < x->req_len ? x->split : x->req_len;
