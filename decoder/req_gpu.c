@@ -224,7 +224,9 @@ static uint64_t gpu_avail(const struct req_queue *q, struct rings_chain *c, stru
 				      "queue %u: gpu command 0x%x at head %u has %llu readable bytes; it needs %llu",
 				      q->q, f->op, c->head, (unsigned long long)c->readable, (unsigned long long)need);
 	}
-	if (c->writable < GPU_HDR_SIZE && exact)
+	/* A cursorq command has no response (Linux gives it no writable
+	 * buffer); a controlq command always has one. */
+	if (kind == TDB_REQ_GPU_CTRL && c->writable < GPU_HDR_SIZE && exact)
 		dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 			      "queue %u: gpu command 0x%x at head %u has %llu writable bytes; the response header is %u",
 			      q->q, f->op, c->head, (unsigned long long)c->writable, GPU_HDR_SIZE);
@@ -246,7 +248,7 @@ static void gpu_used(const struct req_queue *q, struct rings_inflight *f, uint32
 	uint64_t sec, ln;
 
 	req_inflight_view(f, &c);
-	if (!c.complete || !f->request)
+	if (!c.complete || !f->request || (c.writable == 0 && gpu_kind(q) == TDB_REQ_GPU_CURSOR))
 		goto done;
 	if (req_peek(rs, f->request, &op, &hs, &sec, &hl, &ln) && op)
 		snprintf(text, sizeof(text), "%s", op);

@@ -141,10 +141,19 @@ static void test_gpu_commands(void)
 	for (unsigned i = 0; i < 9; i++)
 		put32(&t, 0);
 	xfer(&fx, CQ, 24, &t, 0x1100, 0); /* 15 */
+	/* 16: a cursor command as Linux sends it, no response buffer. */
+	hdr(&t, 0x301, 0, 0, 0), put32(&t, 0), put32(&t, 9), put32(&t, 8), put32(&t, 0), put32(&t, 0);
+	put32(&t, 0), put32(&t, 0), put32(&t, 0);
+	fx_drv(&fx, BUF(4), t.b, t.n);
+	fx_desc(&fx, FX_DESC(CUR), 4, BUF(4), t.n, 0, 0);
+	fx_publish(&fx, CUR, 4);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, CUR);
+	fx_used(&fx, CUR, 4, 0);
+	fx_irq(&fx, 1);
 	fx_finish(&fx);
 
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'gpu-ctrl' AND queue = 0"), 13);
-	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'gpu-cursor' AND queue = 1"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'gpu-cursor' AND queue = 1"), 3);
 	CHECK_STR(op_of(&fx, 1), "GET_DISPLAY_INFO -> OK_DISPLAY_INFO");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), 200);
 	CHECK_STR(op_of(&fx, 2), "RESOURCE_CREATE_2D res 1 fmt 2 1024x768 -> OK_NODATA");
@@ -165,6 +174,8 @@ static void test_gpu_commands(void)
 	CHECK_STR(op_of(&fx, 13), "UPDATE_CURSOR scanout 0 pos 100x200 res 7 -> OK_NODATA");
 	CHECK_STR(op_of(&fx, 14), "MOVE_CURSOR scanout 1 pos 5x6 -> OK_NODATA");
 	CHECK_STR(op_of(&fx, 15), "SET_SCANOUT_BLOB scanout 0 res 5 640x480 fmt 2 -> OK_NODATA");
+	CHECK_STR(op_of(&fx, 16), "MOVE_CURSOR scanout 0 pos 9x8");
+	CHECK_EQ_U(status_of(&fx, 16), -1);
 	CHECK_EQ_U(status_of(&fx, 2), 0);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
 	fx_close(&fx);
