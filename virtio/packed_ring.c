@@ -54,29 +54,6 @@ static struct vring_fault *slot_of(struct packed_chain *out, struct vring_fault 
 	return out->c.fault.rule == RULE_NONE ? &out->c.fault : spare;
 }
 
-static int check_indirect(const struct packed_ring *r, const struct vring_ops *ops, void *ctx,
-			  const struct vring_desc *d, const struct vring_place *at, struct vring_fault *f)
-{
-	if (at->indirect)
-		return vring_fault_set(f, RULE_RING_INDIRECT_NESTED, at,
-				       "chain at slot %u: indirect descriptor inside an indirect table", at->head);
-	if (!r->indirect_ok)
-		return vring_fault_set(f, RULE_RING_INDIRECT_NOT_NEGOTIATED, at,
-				       "chain at slot %u: descriptor %u is indirect but INDIRECT_DESC was not negotiated",
-				       at->head, at->idx);
-	if (d->flags & VIRTQ_DESC_F_NEXT)
-		return vring_fault_set(f, RULE_RING_INDIRECT_WITH_NEXT, at,
-				       "chain at slot %u: descriptor %u has both INDIRECT and NEXT", at->head, at->idx);
-	if (d->len == 0 || d->len % VIRTQ_DESC_SIZE || d->len / VIRTQ_DESC_SIZE > r->num)
-		return vring_fault_set(f, RULE_RING_INDIRECT_LEN, at,
-				       "chain at slot %u: indirect table length %u is not a multiple of 16 in 16..%u",
-				       at->head, d->len, r->num * VIRTQ_DESC_SIZE);
-	if (!ops->contains(ctx, d->addr, d->len))
-		return vring_fault_set(f, RULE_RING_BUFFER_OUTSIDE_MEMORY, at,
-				       "chain at slot %u: indirect table 0x%llx+%u outside guest RAM",
-				       at->head, (unsigned long long)d->addr, d->len);
-	return VRING_OK;
-}
 
 /* A buffer descriptor d at at: check and show it.  Returns 0 to go on,
  * VRING_BROKEN to stop, or a callback's value. */
@@ -188,7 +165,8 @@ int packed_ring_walk(const struct packed_ring *r, struct packed_pos start, const
 		out->next = p;
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			uint32_t entries = d.len / VIRTQ_DESC_SIZE;
-			if (check_indirect(r, ops, ctx, &d, &at, slot_of(out, &spare)) != VRING_OK) {
+			if (vring_check_indirect(&d, &at, r->indirect_ok, r->num, "slot", ops, ctx,
+							 slot_of(out, &spare)) != VRING_OK) {
 				/* Salvaging: follow what a lenient device would
 				 * (QEMU takes the indirect descriptor as the
 				 * chain's end, NEXT or not). */

@@ -22,33 +22,6 @@ static struct vring_fault *slot(struct vring_chain *out, struct vring_fault *spa
 	return out->fault.rule == RULE_NONE ? &out->fault : spare;
 }
 
-/* An indirect descriptor d at place at: VRING_OK if its table may be
- * followed, else VRING_BROKEN with the rule in *f. */
-static int check_indirect(const struct split_ring *r, const struct vring_ops *ops, void *ctx,
-			  const struct vring_desc *d, const struct vring_place *at, struct vring_fault *f)
-{
-	if (at->indirect)
-		return vring_fault_set(f, RULE_RING_INDIRECT_NESTED, at,
-				       "chain at head %u: indirect descriptor inside an indirect table", at->head);
-	if (!r->indirect_ok)
-		return vring_fault_set(f, RULE_RING_INDIRECT_NOT_NEGOTIATED, at,
-				       "chain at head %u: descriptor %u is indirect but INDIRECT_DESC was not negotiated",
-				       at->head, at->idx);
-	if (d->flags & VIRTQ_DESC_F_NEXT)
-		return vring_fault_set(f, RULE_RING_INDIRECT_WITH_NEXT, at,
-				       "chain at head %u: descriptor %u has both INDIRECT and NEXT", at->head, at->idx);
-	/* The table's entries count against the queue size (a chain is never
-	 * longer than the queue), so a guest length cannot buy a long walk. */
-	if (d->len == 0 || d->len % VIRTQ_DESC_SIZE || d->len / VIRTQ_DESC_SIZE > r->num)
-		return vring_fault_set(f, RULE_RING_INDIRECT_LEN, at,
-				       "chain at head %u: indirect table length %u is not a multiple of 16 in 16..%u",
-				       at->head, d->len, r->num * VIRTQ_DESC_SIZE);
-	if (!ops->contains(ctx, d->addr, d->len))
-		return vring_fault_set(f, RULE_RING_BUFFER_OUTSIDE_MEMORY, at,
-				       "chain at head %u: indirect table 0x%llx+%u outside guest RAM",
-				       at->head, (unsigned long long)d->addr, d->len);
-	return VRING_OK;
-}
 
 int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vring_ops *ops, void *ctx,
 		    struct vring_chain *out)
@@ -92,7 +65,8 @@ int split_ring_walk(const struct split_ring *r, uint16_t head, const struct vrin
 			return rc;
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			uint32_t entries = d.len / VIRTQ_DESC_SIZE;
-			if (check_indirect(r, ops, ctx, &d, &at, slot(out, &spare)) != VRING_OK) {
+			if (vring_check_indirect(&d, &at, r->indirect_ok, r->num, "head", ops, ctx,
+							 slot(out, &spare)) != VRING_OK) {
 				/* Salvaging: follow what a lenient device would. */
 				if (!ops->salvage || at.indirect || entries == 0)
 					return VRING_BROKEN;

@@ -112,4 +112,12 @@ struct vring_ops {
 int vring_fault_set(struct vring_fault *f, enum rule_id rule, const struct vring_place *at, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* An indirect descriptor d at place at, in a ring of num entries whose
+ * driver did (indirect_ok) or did not negotiate INDIRECT_DESC: VRING_OK if
+ * its table may be followed, else VRING_BROKEN with the rule in *f.  The
+ * messages name the chain by "<chain_word> <at->head>" ("head" in split
+ * rings, "slot" in packed ones). */
+int vring_check_indirect(const struct vring_desc *d, const struct vring_place *at, bool indirect_ok, uint32_t num,
+			 const char *chain_word, const struct vring_ops *ops, void *ctx, struct vring_fault *f);
+
 #endif
