@@ -27,6 +27,8 @@
 #              (124 when the time limit hit)
 # --heavy MB makes the guest also write MB MiB twice and read them back
 # (guest-init.sh's heavy step) on a disk MB + 8 MiB large.
+# --rebind makes the guest unbind its blk and rng drivers and bind them
+# again after the other steps (guest-init.sh's rebind step).
 # --more-devices adds four device types (and vmtguest.more=1 on the kernel
 # command line, which runs guest-init.sh's steps for them) and a QMP socket:
 #   virtio-scsi-device with a scsi-hd on WORK_DIR/scsi.img (4 MiB, zeros)
@@ -37,12 +39,13 @@
 set -euo pipefail
 
 die() { printf 'guest-cmd: error: %s\n' "$*" >&2; exit 2; }
-usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--heavy MB] [--more-devices] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
+usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--heavy MB] [--rebind] [--more-devices] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
 
 mode=print
 limit=300
 heavy=
 more=
+rebind=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--exec) mode='exec'; shift ;;
@@ -60,6 +63,7 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	--more-devices) more=1; shift ;;
+	--rebind) rebind=1; shift ;;
 	--) shift; break ;;
 	-*) usage ;;
 	*) break ;;
@@ -102,7 +106,7 @@ cmd=("$qemu"
 	-M microvm,acpi=on,pit=on,pic=on,rtc=on -accel tcg -m 256
 	-nodefaults -no-user-config -nographic -serial stdio -no-reboot
 	-kernel "$kit/vmlinuz" -initrd "$kit/initrd.gz"
-	-append "console=ttyS0 quiet lpj=4000000 tsc=reliable no_timer_check panic=-1${heavy:+ vmtguest.heavy=$heavy}${more:+ vmtguest.more=1}"
+	-append "console=ttyS0 quiet lpj=4000000 tsc=reliable no_timer_check panic=-1${heavy:+ vmtguest.heavy=$heavy}${more:+ vmtguest.more=1}${rebind:+ vmtguest.rebind=1}"
 	-icount shift=auto,sleep=off
 	-drive "id=d0,file=$work/disk.img,format=raw,if=none"
 	-device virtio-blk-device,drive=d0

@@ -27,6 +27,12 @@
 #            written with direct I/O, again through the page cache, read
 #            back; the counts are the block layer's own, /sys/block/vda/stat,
 #            taken last)
+#   VMTGUEST rebind <driver> dev=<virtioN> unbind=ok|FAIL bind=ok|FAIL
+#            after=ok|FAIL
+#            (only with vmtguest.rebind=1: the driver is unbound from its
+#            device and bound again -- a reset and a whole new set-up of
+#            the transport -- then used again: blk reads the pattern back,
+#            rng reads 64 bytes; virtio_blk then virtio_rng)
 #   VMTGUEST done
 #
 # With vmtguest.more=1 on the kernel command line (guest-cmd.sh
@@ -389,6 +395,51 @@ step_more() {
 	fi
 }
 
+# rebind_driver DRIVER: the virtio device DRIVER is bound to, unbound and
+# bound again through sysfs; prints that device's name ("" if none).
+rebind_driver() {
+	drv=/sys/bus/virtio/drivers/$1
+	for link in "$drv"/virtio*; do
+		[ -e "$link" ] || continue
+		dev=${link##*/}
+		u=FAIL b=FAIL
+		echo "$dev" > "$drv/unbind" 2>/dev/null && u=ok
+		echo "$dev" > "$drv/bind" 2>/dev/null && b=ok
+		echo "$dev $u $b"
+		return
+	done
+}
+
+# Unbind and rebind (vmtguest.rebind=1): what a driver developer does
+# between two tries of a module; the device sees a reset and a new set-up.
+step_rebind() {
+	grep -q 'vmtguest\.rebind=1' /proc/cmdline || return
+	# shellcheck disable=SC2046 # the fields, split on purpose
+	set -- $(rebind_driver virtio_blk)
+	if [ $# = 3 ]; then
+		after=FAIL
+		if wait_for /dev/vda; then
+			blocks=$((BLK_SECTOR * 512 / BLK_LEN))
+			rm -f /tmp/back
+			dd if=/dev/vda of=/tmp/back bs=$BLK_LEN skip=$blocks count=1 iflag=direct 2>/dev/null
+			cmp -s /tmp/pattern /tmp/back && after=ok
+		fi
+		say "rebind virtio_blk dev=$1 unbind=$2 bind=$3 after=$after"
+	else
+		say "rebind virtio_blk absent"
+	fi
+	# shellcheck disable=SC2046 # the fields, split on purpose
+	set -- $(rebind_driver virtio_rng)
+	if [ $# = 3 ]; then
+		after=FAIL
+		n=$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | wc -c)
+		[ "$n" -eq 64 ] && after=ok
+		say "rebind virtio_rng dev=$1 unbind=$2 bind=$3 after=$after"
+	else
+		say "rebind virtio_rng absent"
+	fi
+}
+
 step_heavy() {
 	mb=$(sed -n 's/.*vmtguest\.heavy=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
 	[ -n "$mb" ] || return
@@ -414,6 +465,7 @@ step_rng
 step_net
 step_console
 step_heavy
+step_rebind
 step_more
 sync
 say "done"

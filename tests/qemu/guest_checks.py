@@ -164,6 +164,38 @@ def heavy(r):
           f"flushes {kv.get('flushes')} and {flushes}")
 
 
+def rebind(r):
+    """A driver unbound and bound again (guest-cmd.sh --rebind): the device
+    was reset and set up anew (a second queue 0 generation, DRIVER_OK
+    twice), and the request made after it decoded (blk: a second read of
+    the pattern's sector; rng: a request completed after the new set-up)."""
+    for drv, dev_id, kind in (("virtio_blk", 2, "blk"), ("virtio_rng", 4, "rng")):
+        line = next((l for l in r.guest if l.startswith(f"VMTGUEST rebind {drv} ")), None)
+        if line is None:
+            continue
+        kv = dict(w.split("=", 1) for w in line.split()[3:] if "=" in w)
+        r.check(all(kv.get(k) == "ok" for k in ("unbind", "bind", "after")), f"the guest's rebind of {drv} ({line[9:]})")
+        dev = r.q("SELECT device FROM devices WHERE device_id = ?", dev_id)
+        if not dev:
+            r.check(False, f"a {kind} device in the trace")
+            continue
+        dev = dev[0][0]
+        oks = r.q("SELECT seq FROM status_changes WHERE device = ? AND (new & 4) != 0 AND (old & 4) = 0 ORDER BY seq", dev)
+        resets = r.q("SELECT count(*) FROM status_changes WHERE device = ? AND kind = 'reset'", dev)[0][0]
+        gens = r.q("SELECT count(*) FROM queues WHERE device = ? AND queue = 0 AND seq_ready IS NOT NULL", dev)[0][0]
+        r.check(len(oks) >= 2 and resets >= 1 and gens >= 2,
+                f"{kind}: set up again after the rebind (DRIVER_OK {len(oks)} times, {resets} resets, {gens} queue 0 generations)")
+        if len(oks) < 2:
+            continue
+        if kind == "blk":
+            after = r.q("SELECT count(*) FROM requests WHERE device = ? AND op = 'in' AND sector = ? AND length = ? "
+                        "AND seq_notify > ?", dev, 2048, 4096, oks[-1][0])[0][0]
+        else:
+            after = r.q("SELECT count(*) FROM requests WHERE device = ? AND seq_used IS NOT NULL AND seq_notify > ?",
+                        dev, oks[-1][0])[0][0]
+        r.check(after >= 1, f"{kind}: {after} request(s) decoded after the new set-up")
+
+
 def main(argv):
     work, layout = argv[1], argv[2]
     r = Run(work)
@@ -171,6 +203,7 @@ def main(argv):
     devices(r, layout)
     requests(r)
     heavy(r)
+    rebind(r)
     nothing_lost(r, "--qemu-log" in argv[3:])
     if "--qemu-log" in argv[3:]:
         blk_as_qemu_saw_it(r)

@@ -11,6 +11,8 @@
 #
 # GUEST_HEAVY=MB (x86_64) makes the guest also move MB MiB through its
 # disk (guest-cmd.sh --heavy): many blk requests in flight at once.
+# GUEST_REBIND=1 (x86_64) makes it unbind and rebind its blk and rng
+# drivers (guest-cmd.sh --rebind).
 #
 # x86_64 (the default) boots the host's kernel on microvm (guest-cmd.sh);
 # arm64 boots Debian's arm64 kernel on `virt` (guest-cmd-arm64.sh; its kit
@@ -50,6 +52,14 @@ if [ -n "${GUEST_HEAVY:-}" ]; then
 	[ "$arch" = x86_64 ] || { echo "FAIL: GUEST_HEAVY is for the x86_64 guest"; exit 1; }
 	heavy_args=(--heavy "$GUEST_HEAVY")
 	what="$what heavy-I/O"
+fi
+# GUEST_REBIND=1 (x86_64): the guest unbinds and rebinds its blk and rng
+# drivers (guest-cmd.sh --rebind): resets and second set-ups to decode and
+# replay.
+if [ -n "${GUEST_REBIND:-}" ]; then
+	[ "$arch" = x86_64 ] || { echo "FAIL: GUEST_REBIND is for the x86_64 guest"; exit 1; }
+	heavy_args+=(--rebind)
+	what="$what rebind"
 fi
 mapfile -t cmd < <("$here/$cmd_script" --argv "${heavy_args[@]}" "$kit" "$work/guest" "$layout")
 echo "recording: vmtrace record -o $work/t.db -- ${cmd[*]}"
