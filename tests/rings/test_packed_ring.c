@@ -5,7 +5,10 @@
  * INDIRECT with NEXT, table lengths 0 / not a multiple of 16 / more than
  * the queue, buffer ids at and past the queue size, a later descriptor
  * not marked available, buffers outside RAM), missing and best-effort
- * bytes, salvaging, and the descriptor and event codecs. */
+ * bytes, salvaging, and the descriptor and event codecs; then the rest of
+ * the B-cases the walker sees: a loop running round the ring's end (B01),
+ * a queue-size chain crossing it (B02), AVAIL/USED bits set wrongly mid-
+ * chain (B04), descriptors rewritten while the walk reads them (B14). */
 #include <errno.h>
 #include <string.h>
 
@@ -381,6 +384,141 @@ static void test_memory(void)
 	CHECK(out.c.rough);
 }
 
+
+/* B01 in packed form: NEXT on every descriptor from slot 5, each marked
+ * available for the wrap counter of its lap, so the chain runs past the
+ * ring's end (5, 6, 7, then 0..4 in the next lap) and would come back to
+ * slot 5: read once round (QN descriptors, each slot once), then
+ * ring-chain-too-long; salvaging cannot follow it either.  A ring of one
+ * slot whose descriptor has NEXT is the self-loop. */
+static void test_b01_wrapping_loop(void)
+{
+	struct packed_chain out;
+
+	for (unsigned salvage = 0; salvage < 2; salvage++) {
+		reset();
+		for (uint32_t i = 0; i < QN; i++)
+			ring_put(i, i >= 5, BUF + 16 * i, 16, 1, NX);
+		CHECK_EQ_U(walk(salvage ? &ops_salvage : &ops_trace, 5, true, &out), VRING_BROKEN);
+		CHECK_EQ_U(out.c.fault.rule, RULE_RING_CHAIN_LOOP);
+		CHECK_EQ_U(F.n_desc, QN);
+		CHECK_EQ_U(F.reads, QN);
+		CHECK(!out.have_id);
+		for (uint32_t k = 0; k < QN; k++)
+			CHECK_EQ_U(F.at[k].idx, (5 + k) % QN);
+	}
+
+	struct packed_ring one = R;
+	one.num = 1;
+	reset();
+	ring_put(0, true, BUF, 16, 0, NX);
+	CHECK_EQ_U(packed_ring_walk(&one, (struct packed_pos){ 0, true }, &ops_trace, &F, &out), VRING_BROKEN);
+	CHECK_EQ_U(out.c.fault.rule, RULE_RING_CHAIN_LOOP);
+	CHECK_EQ_U(F.n_desc, 1);
+	/* Without NEXT the one-slot ring holds a chain, lap after lap. */
+	reset();
+	ring_put(0, false, BUF, 16, 0, W);
+	CHECK_EQ_U(packed_ring_walk(&one, (struct packed_pos){ 0, false }, &ops_trace, &F, &out), VRING_OK);
+	CHECK(out.next.slot == 0 && out.next.wrap);
+}
+
+/* B02 in packed form, crossing the ring's end: QN descriptors from slot 3
+ * (3..7 in this lap, 0..2 in the next) are one legal chain, and the next
+ * position is slot 3 of the next lap.  QN - 1 ring descriptors and then
+ * an indirect table of QN entries is bounded too: 2 * QN - 1 buffers. */
+static void test_b02_wrapping_chain(void)
+{
+	struct packed_chain out;
+
+	reset();
+	for (uint32_t k = 0; k < QN; k++) {
+		uint32_t slot = (3 + k) % QN;
+		ring_put(slot, slot >= 3, BUF + 16 * k, 16, 6, k + 1 < QN ? NX : W);
+	}
+	CHECK_EQ_U(walk(&ops_trace, 3, true, &out), VRING_OK);
+	CHECK_EQ_U(out.slots, QN);
+	CHECK(out.next.slot == 3 && !out.next.wrap);
+	CHECK_EQ_U(out.id, 6);
+	CHECK_EQ_U(F.n_buf, QN);
+	CHECK_EQ_U(F.reads, QN);
+
+	reset();
+	for (uint32_t i = 0; i + 1 < QN; i++)
+		ring_put(i, true, BUF + 16 * i, 16, 0, NX);
+	ring_put(QN - 1, true, TABLE, QN * 16, 4, IND);
+	for (uint32_t i = 0; i < QN; i++)
+		put(TABLE + 16 * i, BUF, 16, 0, W);
+	CHECK_EQ_U(walk(&ops_trace, 0, true, &out), VRING_OK);
+	CHECK_EQ_U(F.n_buf, 2 * QN - 1);
+	CHECK(out.c.n_desc <= 2 * QN);
+	CHECK_EQ_U(out.slots, QN);
+	CHECK(out.next.slot == 0 && !out.next.wrap);
+}
+
+/* B04 / B05 in packed form, as far as the walker sees them: a later
+ * descriptor whose AVAIL and USED bits the driver set wrongly (both equal,
+ * both clear, the other lap's) breaks ring-packed-desc-not-avail at that
+ * slot; the descriptors before it were read and shown, nothing after. */
+static void test_b04_flag_bits(void)
+{
+	static const uint16_t bad[] = { 0, PACKED_DESC_F_AVAIL | PACKED_DESC_F_USED, PACKED_DESC_F_USED };
+	struct packed_chain out;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		reset();
+		ring_put(0, true, BUF, 16, 0, NX);
+		ring_put(1, true, BUF + 16, 16, 0, NX);
+		put(packed_ring_desc_addr(&R, 2), BUF + 32, 16, 3, (uint16_t)(W | bad[i]));
+		ring_put(3, true, BUF + 48, 16, 3, W);
+		CHECK_EQ_U(walk(&ops_trace, 0, true, &out), VRING_BROKEN);
+		CHECK_EQ_U(out.c.fault.rule, RULE_RING_PACKED_NOT_AVAIL);
+		CHECK_EQ_U(out.c.fault.at.idx, 2);
+		CHECK_EQ_U(F.n_desc, 3);
+		CHECK_EQ_U(F.n_buf, 2);
+	}
+}
+
+/* B14: a guest rewriting descriptors while the walk reads them.  Each
+ * descriptor is read once, and what is checked is what is shown: here
+ * the on_desc visitor scribbles over the descriptor just read (and the
+ * indirect one's length over the table as it is entered), and the walk
+ * still goes by the copy it took. */
+static int scribble_desc(void *ctx, const struct vring_desc *d, const struct vring_place *at)
+{
+	uint64_t gpa = at->indirect ? TABLE + 16ull * at->idx : packed_ring_desc_addr(&R, at->idx);
+
+	fake_desc(ctx, d, at);
+	/* A length past RAM, INDIRECT beside NEXT, and an id past the queue. */
+	put(gpa, UINT64_MAX - 4, 0xffffffffu, 0xffff, IND | NX | W);
+	return 0;
+}
+
+static void test_b14_rewrite(void)
+{
+	static const struct vring_ops ops = {
+		.read = fake_read, .contains = fake_contains,
+		.on_desc = scribble_desc, .on_indirect = fake_indirect, .on_buf = fake_buf,
+	};
+	struct packed_chain out;
+
+	reset();
+	ring_put(0, true, BUF, 16, 0, NX);
+	ring_put(1, true, BUF + 16, 32, 0, NX | W);
+	ring_put(2, true, TABLE, 2 * 16, 5, IND);
+	put(TABLE, BUF + 64, 100, 0, W);
+	put(TABLE + 16, BUF + 200, 8, 0, W);
+	CHECK_EQ_U(walk(&ops, 0, true, &out), VRING_OK);
+	CHECK_EQ_U(out.id, 5);
+	CHECK_EQ_U(out.slots, 3);
+	CHECK_EQ_U(F.n_desc, 5);
+	CHECK_EQ_U(F.reads, 5); /* each descriptor read once */
+	CHECK_EQ_U(F.n_buf, 4);
+	CHECK(F.buf[0].addr == BUF && F.buf[0].len == 16);
+	CHECK(F.buf[1].addr == BUF + 16 && F.buf[1].len == 32);
+	CHECK(F.buf[2].addr == BUF + 64 && F.buf[2].len == 100);
+	CHECK(F.buf[3].addr == BUF + 200 && F.buf[3].len == 8);
+}
+
 int main(void)
 {
 	RUN(test_codec);
@@ -391,5 +529,9 @@ int main(void)
 	RUN(test_buffers);
 	RUN(test_ids);
 	RUN(test_memory);
+	RUN(test_b01_wrapping_loop);
+	RUN(test_b02_wrapping_chain);
+	RUN(test_b04_flag_bits);
+	RUN(test_b14_rewrite);
 	return harness_finish("test_packed_ring");
 }
