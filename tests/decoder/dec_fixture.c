@@ -2,6 +2,7 @@
 #include "tests/decoder/dec_fixture.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -191,6 +192,38 @@ uint64_t fx_used(struct fx *fx, unsigned q, uint32_t id, uint32_t len)
 	return fx_dev(fx, FX_USED(q) + 2, b, 2);
 }
 
+uint64_t fx_blk_chain(struct fx *fx, uint16_t head, uint32_t type, uint64_t sector, uint8_t fill)
+{
+	uint8_t hdr[16] = { 0 }, data[512];
+	bool in = type == VIRTIO_BLK_T_IN;
+
+	memset(data, fill, sizeof(data));
+	le32_put(hdr, type);
+	le64_put(hdr + 8, sector);
+	fx_drv(fx, FX_BUF(head), hdr, sizeof(hdr));
+	if (!in)
+		fx_drv(fx, FX_BUF(head + 1), data, sizeof(data));
+	fx_desc(fx, FX_DESC(0), head, FX_BUF(head), 16, VIRTQ_DESC_F_NEXT, (uint16_t)(head + 1));
+	fx_desc(fx, FX_DESC(0), head + 1u, FX_BUF(head + 1), sizeof(data),
+		VIRTQ_DESC_F_NEXT | (in ? VIRTQ_DESC_F_WRITE : 0), (uint16_t)(head + 2));
+	fx_desc(fx, FX_DESC(0), head + 2u, FX_BUF(head + 2), 1, VIRTQ_DESC_F_WRITE, 0);
+	return fx_publish(fx, 0, head);
+}
+
+uint64_t fx_blk_complete(struct fx *fx, int head, uint64_t token, uint32_t len)
+{
+	uint8_t status = 0;
+
+	if (head >= 0)
+		fx_dev(fx, FX_BUF(head + 2), &status, 1);
+	uint64_t s = fx_report(fx, 0, VMT_QSTEP_FILL, token, len, fx->used_idx[0] + 1u);
+	if (head >= 0)
+		fx_used(fx, 0, (uint32_t)head, len);
+	fx_report(fx, 0, VMT_QSTEP_FLUSH, 0, 1, 0);
+	fx_irq(fx, 1);
+	return s;
+}
+
 int64_t fx_int(struct fx *fx, const char *sql)
 {
 	sqlite3_stmt *st;
@@ -226,6 +259,29 @@ const char *fx_text(struct fx *fx, const char *sql)
 	return out;
 }
 
+const char *fx_sql(const char *fmt, ...)
+{
+	static char buf[4][512];
+	static unsigned next;
+	char *out = buf[next++ % 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, sizeof(buf[0]), fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+int64_t fx_n_rule(struct fx *fx, const char *rule)
+{
+	return fx_int(fx, fx_sql("SELECT count(*) FROM violations WHERE rule = '%s'", rule));
+}
+
+const char *fx_op(struct fx *fx, unsigned id)
+{
+	return fx_text(fx, fx_sql("SELECT op FROM requests WHERE request = %u", id));
+}
+
 uint64_t fx_fnv(const void *data, uint64_t len)
 {
 	const uint8_t *p = data;
@@ -236,4 +292,45 @@ uint64_t fx_fnv(const void *data, uint64_t len)
 		h *= UINT64_C(0x100000001b3);
 	}
 	return h;
+}
+
+uint64_t fx_rnd(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+void fx_random_stores(struct fx *fx, uint64_t *state, unsigned n_queues, unsigned steps)
+{
+	for (unsigned step = 0; step < steps; step++) {
+		unsigned qq = (unsigned)(fx_rnd(state) % n_queues);
+		uint64_t r = fx_rnd(state);
+		uint8_t b[64];
+		for (unsigned i = 0; i < sizeof(b); i++)
+			b[i] = (uint8_t)fx_rnd(state);
+		switch (r % 5) {
+		case 0: {
+			uint32_t len = (uint32_t)((r >> 8) & 3 ? fx_rnd(state) % 80 : fx_rnd(state));
+			uint64_t addr = (fx_rnd(state) & 7) ? FX_BUF(fx_rnd(state) % 8) + fx_rnd(state) % 16 : fx_rnd(state);
+			fx_desc(fx, FX_DESC(qq), (uint32_t)(fx_rnd(state) % fx->qsize), addr, len,
+				(uint16_t)(fx_rnd(state) % 4), (uint16_t)(fx_rnd(state) % fx->qsize));
+			break;
+		}
+		case 1:
+			fx_publish(fx, qq, (uint16_t)(fx_rnd(state) % fx->qsize));
+			break;
+		case 2:
+			fx_used(fx, qq, (uint32_t)(fx_rnd(state) % fx->qsize),
+				(uint32_t)((r >> 8) & 3 ? fx_rnd(state) % 80 : fx_rnd(state)));
+			break;
+		case 3:
+			fx_dev(fx, FX_BUF(fx_rnd(state) % 8) + fx_rnd(state) % 16, b, (uint32_t)(fx_rnd(state) % sizeof(b)));
+			break;
+		default:
+			fx_drv(fx, FX_BUF(fx_rnd(state) % 8) + fx_rnd(state) % 16, b, (uint32_t)(fx_rnd(state) % sizeof(b)));
+			break;
+		}
+	}
 }

@@ -17,6 +17,8 @@ struct decoder;
 #define FX_DESC(q) (FX_RAM_BASE + 0x1000 + 0x1000 * (uint64_t)(q))
 #define FX_AVAIL(q) (FX_DESC(q) + 0x400)
 #define FX_USED(q) (FX_DESC(q) + 0x800)
+/* Buffer n: 8 KiB apart, after the rings. */
+#define FX_BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
 
 struct fx {
 	struct sqlite3 *db;
@@ -65,6 +67,35 @@ int64_t fx_int(struct fx *fx, const char *sql);
 /* ... as text (static buffer); "(null)" if no row or NULL. */
 const char *fx_text(struct fx *fx, const char *sql);
 
+/* A blk request of type (VIRTIO_BLK_T_IN or _OUT) at descriptors head ..
+ * head + 2 of queue 0, published, not kicked: a 16-byte header at
+ * FX_BUF(head) naming sector, 512 data bytes at FX_BUF(head + 1) (an OUT
+ * request's stored by the driver, each byte fill), a status byte at
+ * FX_BUF(head + 2).  Returns the seq of the avail idx store. */
+uint64_t fx_blk_chain(struct fx *fx, uint16_t head, uint32_t type, uint64_t sector, uint8_t fill);
+/* The device completes the request at head with used length len on queue
+ * 0, as QEMU reports it: status byte 0, a fill report for token, the used
+ * entry, a flush report, an interrupt.  head < 0: a request the trace has
+ * no copy of (no status store, no used entry).  Returns the seq of the
+ * fill report. */
+uint64_t fx_blk_complete(struct fx *fx, int head, uint64_t token, uint32_t len);
+
+/* printf into one of four static buffers used in turn: a query for
+ * fx_int and fx_text built from values. */
+const char *fx_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* How many violations of rule (its name, e.g. "request-malformed"). */
+int64_t fx_n_rule(struct fx *fx, const char *rule);
+/* The op text of request id; "(null)" if none. */
+const char *fx_op(struct fx *fx, unsigned id);
+
 uint64_t fx_fnv(const void *data, uint64_t len);
+/* One xorshift64 step of *state (nonzero): the tests' repeatable random
+ * numbers. */
+uint64_t fx_rnd(uint64_t *state);
+/* steps random ring stores on queues 0 .. n_queues - 1 from *state:
+ * descriptors (small, odd or huge lengths at FX_BUF(0..7) or anywhere,
+ * random flags and next), avail heads, used entries, device and driver
+ * bytes.  What a hostile guest and device may leave in a trace. */
+void fx_random_stores(struct fx *fx, uint64_t *state, unsigned n_queues, unsigned steps);
 
 #endif

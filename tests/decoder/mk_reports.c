@@ -23,27 +23,13 @@
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 
-#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
 #define TOKEN(n) (UINT64_C(0x7f3cc00e9800) + 0x2c0 * (uint64_t)(n))
 
 /* A blk request of type at descriptors head.. head + 2, published on
  * queue 0 and kicked. */
 static void blk_chain(struct fx *fx, uint16_t head, uint32_t type, uint64_t sector)
 {
-	uint8_t hdr[16] = { 0 }, data[512];
-	bool in = type == VIRTIO_BLK_T_IN;
-
-	memset(data, 0xa5, sizeof(data));
-	le32_put(hdr, type);
-	le64_put(hdr + 8, sector);
-	fx_drv(fx, BUF(head), hdr, sizeof(hdr));
-	if (!in)
-		fx_drv(fx, BUF(head + 1), data, sizeof(data));
-	fx_desc(fx, FX_DESC(0), head, BUF(head), 16, VIRTQ_DESC_F_NEXT, (uint16_t)(head + 1));
-	fx_desc(fx, FX_DESC(0), head + 1u, BUF(head + 1), 512, VIRTQ_DESC_F_NEXT | (in ? VIRTQ_DESC_F_WRITE : 0),
-		(uint16_t)(head + 2));
-	fx_desc(fx, FX_DESC(0), head + 2u, BUF(head + 2), 1, VIRTQ_DESC_F_WRITE, 0);
-	fx_publish(fx, 0, head);
+	fx_blk_chain(fx, head, type, sector, 0xa5);
 	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, 0);
 }
 
@@ -51,17 +37,9 @@ static void blk_chain(struct fx *fx, uint16_t head, uint32_t type, uint64_t sect
 static void device_does(struct fx *fx, int head, uint64_t token, uint64_t in, uint64_t out, bool write,
 			uint64_t sector, uint64_t sectors, uint32_t len)
 {
-	uint8_t status = 0;
-
 	fx_report(fx, 0, VMT_QSTEP_POP, token, in, out);
 	fx_report(fx, 0, write ? VMT_QSTEP_BLK_WRITE : VMT_QSTEP_BLK_READ, token, sector, sectors);
-	if (head >= 0)
-		fx_dev(fx, BUF(head + 2), &status, 1);
-	fx_report(fx, 0, VMT_QSTEP_FILL, token, len, fx->used_idx[0] + 1u);
-	if (head >= 0)
-		fx_used(fx, 0, (uint32_t)head, len);
-	fx_report(fx, 0, VMT_QSTEP_FLUSH, 0, 1, 0);
-	fx_irq(fx, 1);
+	fx_blk_complete(fx, head, token, len);
 	if (head < 0)
 		return; /* no used entry in the trace: no status read to check */
 	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);

@@ -17,43 +17,15 @@
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 
-#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
 #define TOKEN(n) (UINT64_C(0x7f3cc00e9800) + 0x100 * (uint64_t)(n))
 
 static char q[512];
 
-/* A blk request of type at descriptors head.. head + 2 (header, data of
- * len bytes, status), sector sector, published on queue 0 (not kicked). */
-static uint64_t blk_chain(struct fx *fx, uint16_t head, uint32_t type, uint64_t sector, uint32_t len)
+/* A blk request of type at descriptors head.. head + 2 (header, 512
+ * data bytes, status), sector sector, published on queue 0 (not kicked). */
+static uint64_t blk_chain(struct fx *fx, uint16_t head, uint32_t type, uint64_t sector)
 {
-	uint8_t hdr[16] = { 0 }, data[512];
-	bool in = type == VIRTIO_BLK_T_IN;
-
-	memset(data, 0x5a, sizeof(data));
-	le32_put(hdr, type);
-	le64_put(hdr + 8, sector);
-	fx_drv(fx, BUF(head), hdr, sizeof(hdr));
-	if (!in)
-		fx_drv(fx, BUF(head + 1), data, len < sizeof(data) ? len : sizeof(data));
-	fx_desc(fx, FX_DESC(0), head, BUF(head), 16, VIRTQ_DESC_F_NEXT, (uint16_t)(head + 1));
-	fx_desc(fx, FX_DESC(0), head + 1u, BUF(head + 1), len, VIRTQ_DESC_F_NEXT | (in ? VIRTQ_DESC_F_WRITE : 0),
-		(uint16_t)(head + 2));
-	fx_desc(fx, FX_DESC(0), head + 2u, BUF(head + 2), 1, VIRTQ_DESC_F_WRITE, 0);
-	return fx_publish(fx, 0, head);
-}
-
-/* The device completes head with len on queue 0: status byte, fill
- * report, used entry, flush, interrupt. */
-static uint64_t complete(struct fx *fx, uint16_t head, uint64_t token, uint32_t len)
-{
-	uint8_t status = 0;
-
-	fx_dev(fx, BUF(head + 2), &status, 1);
-	uint64_t s = fx_report(fx, 0, VMT_QSTEP_FILL, token, len, fx->used_idx[0] + 1u);
-	fx_used(fx, 0, head, len);
-	fx_report(fx, 0, VMT_QSTEP_FLUSH, 0, 1, 0);
-	fx_irq(fx, 1);
-	return s;
+	return fx_blk_chain(fx, head, type, sector, 0x5a);
 }
 
 static int64_t anomalies(struct fx *fx)
@@ -69,17 +41,17 @@ static void test_match(void)
 
 	fx_open(&fx, "rep-match.db");
 	fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1), 1);
-	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5, 512);
+	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	uint64_t s_pop = fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(1), 1, 2);
 	uint64_t s_blk = fx_report(&fx, 0, VMT_QSTEP_BLK_WRITE, TOKEN(1), 5, 1);
-	uint64_t s_fill = complete(&fx, 0, TOKEN(1), 1);
+	uint64_t s_fill = fx_blk_complete(&fx, 0, TOKEN(1), 1);
 	/* The pop before its copy: the same verdict. */
 	uint64_t s_pop2 = fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(2), 2, 1);
-	blk_chain(&fx, 3, VIRTIO_BLK_T_IN, 8, 512);
+	blk_chain(&fx, 3, VIRTIO_BLK_T_IN, 8);
 	fx_report(&fx, 0, VMT_QSTEP_BLK_READ, TOKEN(2), 8, 1);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
-	complete(&fx, 3, TOKEN(2), 513);
+	fx_blk_complete(&fx, 3, TOKEN(2), 513);
 	fx_finish(&fx);
 
 	CHECK_EQ_U(anomalies(&fx), 0);
@@ -116,11 +88,11 @@ static void test_counts_torn(void)
 
 	fx_open(&fx, "rep-torn.db");
 	fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1), 1);
-	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5, 512);
+	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	/* The device mapped two readable and two writable buffers. */
 	uint64_t s_pop = fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(1), 2, 2);
-	complete(&fx, 0, TOKEN(1), 1);
+	fx_blk_complete(&fx, 0, TOKEN(1), 1);
 	fx_finish(&fx);
 
 	CHECK_EQ_U(anomalies(&fx), 1);
@@ -177,24 +149,24 @@ static void test_blk_disagrees(void)
 
 	fx_open(&fx, "rep-blk.db");
 	fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1), 1);
-	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5, 512);
+	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(1), 1, 2);
 	uint64_t s_blk = fx_report(&fx, 0, VMT_QSTEP_BLK_WRITE, TOKEN(1), 9, 1);
-	complete(&fx, 0, TOKEN(1), 1);
+	fx_blk_complete(&fx, 0, TOKEN(1), 1);
 	/* Another whose length disagrees (the copy says 512 bytes, the
 	 * device wrote 2 sectors). */
-	blk_chain(&fx, 3, VIRTIO_BLK_T_OUT, 16, 512);
+	blk_chain(&fx, 3, VIRTIO_BLK_T_OUT, 16);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(2), 1, 2);
 	fx_report(&fx, 0, VMT_QSTEP_BLK_WRITE, TOKEN(2), 16, 2);
-	complete(&fx, 3, TOKEN(2), 1);
+	fx_blk_complete(&fx, 3, TOKEN(2), 1);
 	/* And one whose op disagrees. */
-	blk_chain(&fx, 5, VIRTIO_BLK_T_OUT, 20, 512);
+	blk_chain(&fx, 5, VIRTIO_BLK_T_OUT, 20);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(3), 1, 2);
 	fx_report(&fx, 0, VMT_QSTEP_BLK_READ, TOKEN(3), 20, 1);
-	complete(&fx, 5, TOKEN(3), 1);
+	fx_blk_complete(&fx, 5, TOKEN(3), 1);
 	fx_finish(&fx);
 
 	CHECK_EQ_U(anomalies(&fx), 3);
@@ -222,14 +194,14 @@ static void test_partial(void)
 	fx_open(&fx, "rep-partial.db");
 	fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC), 1);
 	le32_put(hdr, VIRTIO_BLK_T_IN);
-	fx_drv(&fx, BUF(0), hdr, sizeof(hdr));
+	fx_drv(&fx, FX_BUF(0), hdr, sizeof(hdr));
 	/* An indirect descriptor whose table the trace never saw. */
-	fx_desc(&fx, FX_DESC(0), 0, BUF(7), 48, VIRTQ_DESC_F_INDIRECT, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(7), 48, VIRTQ_DESC_F_INDIRECT, 0);
 	fx_publish(&fx, 0, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(1), 2, 1);
 	fx_report(&fx, 0, VMT_QSTEP_BLK_READ, TOKEN(1), 3, 1);
-	complete(&fx, 0, TOKEN(1), 513);
+	fx_blk_complete(&fx, 0, TOKEN(1), 513);
 	fx_finish(&fx);
 
 	CHECK_EQ_U(anomalies(&fx), 1);
@@ -248,7 +220,7 @@ static void test_torn_no_blk(void)
 
 	fx_open(&fx, "rep-rng.db");
 	fx_init_device(&fx, VIRTIO_ID_ENTROPY, VIRTIO_BIT(VIRTIO_F_VERSION_1), 1);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 64, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 64, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(1), 1, 1);
@@ -257,7 +229,7 @@ static void test_torn_no_blk(void)
 	fx_irq(&fx, 1);
 	/* The next agrees, but its used entry's length is not what the
 	 * device reported writing. */
-	fx_desc(&fx, FX_DESC(0), 1, BUF(1), 64, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(1), 64, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 1);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(1), 1, 0);
@@ -298,7 +270,7 @@ static void test_hostile(void)
 	fx_report(&fx, 0, VMT_QSTEP_BLK_WRITE, TOKEN(5), 1, 1);
 	fx_report(&fx, 0, VMT_QSTEP_FILL, TOKEN(5), 1, 1);
 	/* A real chain, then huge counts and sectors for it. */
-	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5, 512);
+	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(1), UINT64_MAX, UINT64_MAX);
 	fx_report(&fx, 0, VMT_QSTEP_BLK_WRITE, TOKEN(1), UINT64_MAX, UINT64_MAX);
@@ -333,10 +305,7 @@ static void test_hostile(void)
 static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
 static uint64_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return fx_rnd(&rnd_state);
 }
 
 /* Random reports among random chains, used entries, interrupts and
@@ -358,7 +327,7 @@ static void test_random(void)
 			uint64_t a0 = rnd() % 4 ? rnd() % 5 : big[rnd() % 11], a1 = rnd() % 4 ? rnd() % 9 : big[rnd() % 11];
 			if (what < 3) {
 				uint16_t h = (uint16_t)(rnd() % 6);
-				blk_chain(&fx, h, rnd() % 2 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, rnd() % 32, 512);
+				blk_chain(&fx, h, rnd() % 2 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, rnd() % 32);
 			} else if (what < 4) {
 				fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, qi);
 			} else if (what < 10) {

@@ -14,12 +14,8 @@
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 
-#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
 #define RQ 0u
 #define WCAP 4096u
-
-static char q[512];
-#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
 
 /* A message under construction: header filled by msg_end. */
 struct msg {
@@ -62,21 +58,21 @@ static void p9_xfer(struct fx *fx, uint32_t base, const uint8_t *t, uint32_t tle
 	uint32_t d = base;
 
 	if (split && split < tlen) {
-		fx_drv(fx, BUF(d), t, split);
-		fx_desc(fx, FX_DESC(RQ), d, BUF(d), split, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_drv(fx, FX_BUF(d), t, split);
+		fx_desc(fx, FX_DESC(RQ), d, FX_BUF(d), split, VIRTQ_DESC_F_NEXT, d + 1);
 		d++;
-		fx_drv(fx, BUF(d), t + split, tlen - split);
-		fx_desc(fx, FX_DESC(RQ), d, BUF(d), tlen - split, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_drv(fx, FX_BUF(d), t + split, tlen - split);
+		fx_desc(fx, FX_DESC(RQ), d, FX_BUF(d), tlen - split, VIRTQ_DESC_F_NEXT, d + 1);
 	} else {
-		fx_drv(fx, BUF(d), t, tlen);
-		fx_desc(fx, FX_DESC(RQ), d, BUF(d), tlen, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_drv(fx, FX_BUF(d), t, tlen);
+		fx_desc(fx, FX_DESC(RQ), d, FX_BUF(d), tlen, VIRTQ_DESC_F_NEXT, d + 1);
 	}
 	d++;
-	fx_desc(fx, FX_DESC(RQ), d, BUF(d), WCAP, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(fx, FX_DESC(RQ), d, FX_BUF(d), WCAP, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(fx, RQ, (uint16_t)base);
 	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, RQ);
 	if (rlen)
-		fx_dev(fx, BUF(d), r, rlen);
+		fx_dev(fx, FX_BUF(d), r, rlen);
 	fx_used(fx, RQ, base, used);
 	fx_irq(fx, 1);
 	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);
@@ -95,11 +91,6 @@ static void p9_open(struct fx *fx, const char *name)
 	fx_open(fx, name);
 	fx->qsize = 64;
 	fx_init_device(fx, VIRTIO_ID_9P, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(0), 1);
-}
-
-static const char *op_of(struct fx *fx, unsigned id)
-{
-	return fx_text(fx, SQL("SELECT op FROM requests WHERE request = %u", id));
 }
 
 static void test_9p_mount(void)
@@ -143,27 +134,27 @@ static void test_9p_mount(void)
 	fx_finish(&fx);
 
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = '9p' AND queue = 0"), 10);
-	CHECK_STR(op_of(&fx, 1), "Tversion tag 65535 msize 512000 '9P2000.L' -> Rversion msize 512000 '9P2000.L'");
-	CHECK_STR(op_of(&fx, 2), "Tattach tag 0 fid 0 uname 'root' aname '' -> Rattach");
-	CHECK_STR(op_of(&fx, 3), "Twalk tag 1 fid 0 newfid 1 'dir/f.txt' -> Rwalk nwqid 2");
-	CHECK_STR(op_of(&fx, 4), "Tlcreate tag 2 fid 1 'new.txt' flags 0x8241 mode 0644 -> Rlcreate");
-	CHECK_STR(op_of(&fx, 5), "Twrite tag 3 fid 1 offset 0 count 16 -> Rwrite count 16");
+	CHECK_STR(fx_op(&fx, 1), "Tversion tag 65535 msize 512000 '9P2000.L' -> Rversion msize 512000 '9P2000.L'");
+	CHECK_STR(fx_op(&fx, 2), "Tattach tag 0 fid 0 uname 'root' aname '' -> Rattach");
+	CHECK_STR(fx_op(&fx, 3), "Twalk tag 1 fid 0 newfid 1 'dir/f.txt' -> Rwalk nwqid 2");
+	CHECK_STR(fx_op(&fx, 4), "Tlcreate tag 2 fid 1 'new.txt' flags 0x8241 mode 0644 -> Rlcreate");
+	CHECK_STR(fx_op(&fx, 5), "Twrite tag 3 fid 1 offset 0 count 16 -> Rwrite count 16");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 5"), dlen);
 	CHECK_STR(fx_text(&fx, "SELECT CAST(data AS TEXT) FROM requests WHERE request = 5"), data);
 	char dig[17];
 	snprintf(dig, sizeof(dig), "%016llx", (unsigned long long)fx_fnv(data, dlen));
 	CHECK_STR(fx_text(&fx, "SELECT digest FROM requests WHERE request = 5"), dig);
-	CHECK_STR(op_of(&fx, 6), "Tread tag 4 fid 1 offset 4096 count 8192 -> Rread count 16");
+	CHECK_STR(fx_op(&fx, 6), "Tread tag 4 fid 1 offset 4096 count 8192 -> Rread count 16");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 6"), dlen);
 	CHECK_STR(fx_text(&fx, "SELECT CAST(data AS TEXT) FROM requests WHERE request = 6"), data);
 	CHECK_STR(fx_text(&fx, "SELECT digest FROM requests WHERE request = 6"), dig);
-	CHECK_STR(op_of(&fx, 7), "Tclunk tag 5 fid 1 -> Rclunk");
-	CHECK_STR(op_of(&fx, 8), "Twalk tag 6 fid 0 newfid 2 'nope?" "?' -> Rlerror ENOENT");
+	CHECK_STR(fx_op(&fx, 7), "Tclunk tag 5 fid 1 -> Rclunk");
+	CHECK_STR(fx_op(&fx, 8), "Twalk tag 6 fid 0 newfid 2 'nope?" "?' -> Rlerror ENOENT");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 8"), 2);
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 7"), 0);
-	CHECK_STR(op_of(&fx, 9), "Tgetattr tag 7 fid 0 -> Rlerror tag 9 errno 1234");
+	CHECK_STR(fx_op(&fx, 9), "Tgetattr tag 7 fid 0 -> Rlerror tag 9 errno 1234");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 9"), 255);
-	CHECK_STR(op_of(&fx, 10), "Twalk tag 8 fid 0 newfid 3 (clone) -> Rwalk nwqid 0");
+	CHECK_STR(fx_op(&fx, 10), "Twalk tag 8 fid 0 newfid 3 (clone) -> Rwalk nwqid 0");
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
 	fx_close(&fx);
 }
@@ -184,7 +175,7 @@ static void test_9p_split(void)
 		p9_xfer(&fx, 3 * i, t.b, t.n, splits[i], r.b, r.n, r.n);
 	fx_finish(&fx);
 	for (unsigned id = 1; id <= 3; id++)
-		CHECK_STR(op_of(&fx, id), "Twalk tag 1 fid 0 newfid 1 'abc' -> Rwalk nwqid 1");
+		CHECK_STR(fx_op(&fx, id), "Twalk tag 1 fid 0 newfid 1 'abc' -> Rwalk nwqid 1");
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
 	fx_close(&fx);
 }
@@ -245,21 +236,21 @@ static void test_9p_bounds(void)
 	p9_xfer(&fx, 18, t.b, t.n, 0, r.b, 7, 7);
 	fx_finish(&fx);
 
-	CHECK_STR(op_of(&fx, 1), "Rclunk tag 1");
-	CHECK_STR(op_of(&fx, 2), "Tclunk tag 1 (cut: fields past size 7) -> Rclunk");
-	CHECK_STR(op_of(&fx, 3), "Rclunk tag 1");
-	CHECK_STR(op_of(&fx, 4), "Twrite tag 2 fid 1 offset 0 count 64 -> Rwrite count 64");
+	CHECK_STR(fx_op(&fx, 1), "Rclunk tag 1");
+	CHECK_STR(fx_op(&fx, 2), "Tclunk tag 1 (cut: fields past size 7) -> Rclunk");
+	CHECK_STR(fx_op(&fx, 3), "Rclunk tag 1");
+	CHECK_STR(fx_op(&fx, 4), "Twrite tag 2 fid 1 offset 0 count 64 -> Rwrite count 64");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 4"), 64);
-	CHECK_STR(op_of(&fx, 5), "Twrite tag 2 fid 1 offset 0 count 64 (cut: size 88, 87 held) -> Rwrite count 64");
+	CHECK_STR(fx_op(&fx, 5), "Twrite tag 2 fid 1 offset 0 count 64 (cut: size 88, 87 held) -> Rwrite count 64");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 5"), 64);
-	CHECK_STR(op_of(&fx, 6), "Twrite tag 3 fid 1 offset 0 count 100000 -> Rwrite count 64");
+	CHECK_STR(fx_op(&fx, 6), "Twrite tag 3 fid 1 offset 0 count 100000 -> Rwrite count 64");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 6"), 10);
-	CHECK_STR(op_of(&fx, 7), "Tclunk tag 4 fid 1");
+	CHECK_STR(fx_op(&fx, 7), "Tclunk tag 4 fid 1");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 7"), -1);
-	CHECK_STR(op_of(&fx, 8), "Tclunk tag 4 fid 1 -> Rread count 64 (cut: size 75, 20 written)");
+	CHECK_STR(fx_op(&fx, 8), "Tclunk tag 4 fid 1 -> Rread count 64 (cut: size 75, 20 written)");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 8"), 9);
-	CHECK_STR(op_of(&fx, 9), "Twalk tag 5 fid 0 newfid 1 (cut: fields past size 21) -> Rlerror ENOENT");
-	CHECK_STR(op_of(&fx, 10), "Tclunk tag 6 fid 1 -> ? (reply size 6)");
+	CHECK_STR(fx_op(&fx, 9), "Twalk tag 5 fid 0 newfid 1 (cut: fields past size 21) -> Rlerror ENOENT");
+	CHECK_STR(fx_op(&fx, 10), "Tclunk tag 6 fid 1 -> ? (reply size 6)");
 	/* 1, 2, 3, 5, 8, 9, 10 */
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'"), 7);
 	fx_close(&fx);
@@ -288,24 +279,24 @@ static void test_9p_best_effort(void)
 		if (i == 5)
 			memset(r.b, 0, r.n); /* freed and zeroed before the copy */
 		uint32_t d = 2 * i;
-		fx_drv(&fx, BUF(d), t.b, t.n);
-		fx_desc(&fx, FX_DESC(RQ), d, BUF(d), t.n, VIRTQ_DESC_F_NEXT, d + 1);
-		fx_desc(&fx, FX_DESC(RQ), d + 1, BUF(d + 1), WCAP, VIRTQ_DESC_F_WRITE, 0);
+		fx_drv(&fx, FX_BUF(d), t.b, t.n);
+		fx_desc(&fx, FX_DESC(RQ), d, FX_BUF(d), t.n, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_desc(&fx, FX_DESC(RQ), d + 1, FX_BUF(d + 1), WCAP, VIRTQ_DESC_F_WRITE, 0);
 		fx_publish(&fx, RQ, (uint16_t)d);
 		fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, RQ);
-		fx_mem(&fx, BUF(d + 1), r.b, r.n, VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
+		fx_mem(&fx, FX_BUF(d + 1), r.b, r.n, VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
 		/* 0: the used length of a Tclunk's reply; 1: the right one. */
 		fx_used(&fx, RQ, d, i == 1 ? r.n : 7);
 		fx_irq(&fx, 1);
 	}
 	fx_finish(&fx);
-	CHECK_STR(op_of(&fx, 1), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1 (used len 7)");
-	CHECK_STR(op_of(&fx, 2), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1");
-	CHECK_STR(op_of(&fx, 3), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1 (cut: size 4097, 7 written)");
-	CHECK_STR(op_of(&fx, 4), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (buffer holds Tread: copied late)");
+	CHECK_STR(fx_op(&fx, 1), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1 (used len 7)");
+	CHECK_STR(fx_op(&fx, 2), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1");
+	CHECK_STR(fx_op(&fx, 3), "Twalk tag 0 fid 1 newfid 2 'f' -> Rwalk nwqid 1 (cut: size 4097, 7 written)");
+	CHECK_STR(fx_op(&fx, 4), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (buffer holds Tread: copied late)");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 4"), -1);
-	CHECK_STR(op_of(&fx, 5), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (buffer holds Rgetattr: copied late)");
-	CHECK_STR(op_of(&fx, 6), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (no reply in the copy)");
+	CHECK_STR(fx_op(&fx, 5), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (buffer holds Rgetattr: copied late)");
+	CHECK_STR(fx_op(&fx, 6), "Twalk tag 0 fid 1 newfid 2 'f' -> ? (no reply in the copy)");
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'"), 0);
 	fx_close(&fx);
 }

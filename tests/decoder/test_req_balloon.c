@@ -12,21 +12,12 @@
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 
-#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
 #define INFLATEQ 0
 #define DEFLATEQ 1
 #define STATSQ 2
 /* Traditional Memory Balloon Device / Feature bits. */
 #define F_STATS_VQ VIRTIO_BIT(1)
 #define F_FREE_PAGE_HINT VIRTIO_BIT(3)
-
-static char q[512];
-#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
-
-static int64_t n_rule(struct fx *fx, const char *rule)
-{
-	return fx_int(fx, SQL("SELECT count(*) FROM violations WHERE rule = '%s'", rule));
-}
 
 static void stat_put(uint8_t *b, uint16_t tag, uint64_t val)
 {
@@ -49,21 +40,21 @@ static void test_balloon_normal(void)
 	le32_put(pfns, 0x40100);
 	le32_put(pfns + 4, 0x40101);
 	le32_put(pfns + 8, 0x40102);
-	fx_drv(&fx, BUF(0), pfns, 12);
-	fx_desc(&fx, FX_DESC(INFLATEQ), 0, BUF(0), 12, 0, 0);
+	fx_drv(&fx, FX_BUF(0), pfns, 12);
+	fx_desc(&fx, FX_DESC(INFLATEQ), 0, FX_BUF(0), 12, 0, 0);
 	fx_publish(&fx, INFLATEQ, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, INFLATEQ);
 	fx_used(&fx, INFLATEQ, 0, 0);
 	fx_irq(&fx, 1);
-	fx_drv(&fx, BUF(1), pfns, 4);
-	fx_desc(&fx, FX_DESC(DEFLATEQ), 0, BUF(1), 4, 0, 0);
+	fx_drv(&fx, FX_BUF(1), pfns, 4);
+	fx_desc(&fx, FX_DESC(DEFLATEQ), 0, FX_BUF(1), 4, 0, 0);
 	fx_publish(&fx, DEFLATEQ, 0);
 	fx_used(&fx, DEFLATEQ, 0, 0);
 	stat_put(st, 0, 1);
 	stat_put(st + 10, 4, 123456);
 	stat_put(st + 20, 42, 7);
-	fx_drv(&fx, BUF(2), st, 30);
-	fx_desc(&fx, FX_DESC(STATSQ), 0, BUF(2), 30, 0, 0);
+	fx_drv(&fx, FX_BUF(2), st, 30);
+	fx_desc(&fx, FX_DESC(STATSQ), 0, FX_BUF(2), 30, 0, 0);
 	fx_publish(&fx, STATSQ, 0);
 	fx_used(&fx, STATSQ, 0, 0);
 	fx_finish(&fx);
@@ -93,23 +84,23 @@ static void test_balloon_split(void)
 	balloon_open(&fx, "balloon-split.db", 0, 3);
 	for (unsigned i = 0; i < 3; i++)
 		le32_put(pfns + 4 * i, 0x12345600u + i);
-	fx_drv(&fx, BUF(0), pfns, 6);
-	fx_drv(&fx, BUF(1), pfns + 6, 6);
-	fx_desc(&fx, FX_DESC(INFLATEQ), 0, BUF(0), 6, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(INFLATEQ), 1, BUF(1), 6, 0, 0);
+	fx_drv(&fx, FX_BUF(0), pfns, 6);
+	fx_drv(&fx, FX_BUF(1), pfns + 6, 6);
+	fx_desc(&fx, FX_DESC(INFLATEQ), 0, FX_BUF(0), 6, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(INFLATEQ), 1, FX_BUF(1), 6, 0, 0);
 	fx_publish(&fx, INFLATEQ, 0);
 	stat_put(st, 5, 1024);
 	stat_put(st + 10, 6, 512);
-	fx_drv(&fx, BUF(2), st, 7);
-	fx_drv(&fx, BUF(3), st + 7, 13);
-	fx_desc(&fx, FX_DESC(STATSQ), 0, BUF(2), 7, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(STATSQ), 1, BUF(3), 13, 0, 0);
+	fx_drv(&fx, FX_BUF(2), st, 7);
+	fx_drv(&fx, FX_BUF(3), st + 7, 13);
+	fx_desc(&fx, FX_DESC(STATSQ), 0, FX_BUF(2), 7, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(STATSQ), 1, FX_BUF(3), 13, 0, 0);
 	fx_publish(&fx, STATSQ, 0);
 	fx_used(&fx, STATSQ, 0, 0);
 	for (unsigned i = 0; i < 10; i++)
 		stat_put(st + 10 * i, (uint16_t)i, 1000000000ull * i);
-	fx_drv(&fx, BUF(4), st, 100);
-	fx_desc(&fx, FX_DESC(STATSQ), 2, BUF(4), 100, 0, 0);
+	fx_drv(&fx, FX_BUF(4), st, 100);
+	fx_desc(&fx, FX_DESC(STATSQ), 2, FX_BUF(4), 100, 0, 0);
 	fx_publish(&fx, STATSQ, 2);
 	fx_finish(&fx);
 
@@ -133,18 +124,18 @@ static void test_balloon_odd(void)
 	uint8_t b[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
 	balloon_open(&fx, "balloon-odd.db", 0, 3);
-	fx_drv(&fx, BUF(0), b, sizeof(b));
-	fx_desc(&fx, FX_DESC(INFLATEQ), 0, BUF(0), 6, 0, 0);
+	fx_drv(&fx, FX_BUF(0), b, sizeof(b));
+	fx_desc(&fx, FX_DESC(INFLATEQ), 0, FX_BUF(0), 6, 0, 0);
 	fx_publish(&fx, INFLATEQ, 0);
-	fx_desc(&fx, FX_DESC(DEFLATEQ), 0, BUF(0), 4, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(DEFLATEQ), 1, BUF(1), 4, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(DEFLATEQ), 0, FX_BUF(0), 4, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(DEFLATEQ), 1, FX_BUF(1), 4, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, DEFLATEQ, 0);
-	fx_desc(&fx, FX_DESC(STATSQ), 0, BUF(0), 15, 0, 0);
+	fx_desc(&fx, FX_DESC(STATSQ), 0, FX_BUF(0), 15, 0, 0);
 	fx_publish(&fx, STATSQ, 0);
 	fx_finish(&fx);
 
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests"), 3);
-	CHECK_EQ_U(n_rule(&fx, "request-malformed"), 3);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 3);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE op IS NOT NULL OR data IS NOT NULL "
 			       "OR length IS NOT NULL"), 0);
 	fx_close(&fx);
@@ -160,14 +151,14 @@ static void test_balloon_huge(void)
 	uint8_t b[4] = { 0 };
 
 	balloon_open(&fx, "balloon-huge.db", F_FREE_PAGE_HINT, 4);
-	fx_desc(&fx, FX_DESC(INFLATEQ), 0, BUF(0), 0x80000, 0, 0);
+	fx_desc(&fx, FX_DESC(INFLATEQ), 0, FX_BUF(0), 0x80000, 0, 0);
 	fx_publish(&fx, INFLATEQ, 0);
 	fx_used(&fx, INFLATEQ, 0, 0);
 	fx_desc(&fx, FX_DESC(DEFLATEQ), 0, FX_RAM_BASE + FX_RAM_SIZE - 8, UINT32_MAX - 3, 0, 0);
 	fx_publish(&fx, DEFLATEQ, 0);
 	fx_used(&fx, DEFLATEQ, 0, UINT32_MAX);
-	fx_drv(&fx, BUF(1), b, 4);
-	fx_desc(&fx, FX_DESC(3), 0, BUF(1), 4, 0, 0);
+	fx_drv(&fx, FX_BUF(1), b, 4);
+	fx_desc(&fx, FX_DESC(3), 0, FX_BUF(1), 4, 0, 0);
 	fx_publish(&fx, 3, 0);
 	fx_used(&fx, 3, 0, 0);
 	fx_finish(&fx);
@@ -181,13 +172,6 @@ static void test_balloon_huge(void)
 }
 
 static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
 
 /* Random descriptors (lengths small, odd, huge; readable or writable;
  * chained or not), heads, used entries and device and driver bytes on
@@ -201,35 +185,7 @@ static void test_balloon_random(void)
 
 	for (unsigned round = 0; round < 12; round++) {
 		balloon_open(&fx, "balloon-random.db", F_FREE_PAGE_HINT, 4);
-		for (unsigned step = 0; step < 400; step++) {
-			unsigned qq = (unsigned)(rnd() % 4);
-			uint64_t r = rnd();
-			uint8_t b[64];
-			for (unsigned i = 0; i < sizeof(b); i++)
-				b[i] = (uint8_t)rnd();
-			switch (r % 5) {
-			case 0: {
-				uint32_t len = (uint32_t)((r >> 8) & 3 ? rnd() % 80 : rnd());
-				uint64_t addr = (rnd() & 7) ? BUF(rnd() % 8) + rnd() % 16 : rnd();
-				fx_desc(&fx, FX_DESC(qq), (uint32_t)(rnd() % fx.qsize), addr, len,
-					(uint16_t)(rnd() % 4), (uint16_t)(rnd() % fx.qsize));
-				break;
-			}
-			case 1:
-				fx_publish(&fx, qq, (uint16_t)(rnd() % fx.qsize));
-				break;
-			case 2:
-				fx_used(&fx, qq, (uint32_t)(rnd() % fx.qsize),
-					(uint32_t)((r >> 8) & 3 ? rnd() % 80 : rnd()));
-				break;
-			case 3:
-				fx_dev(&fx, BUF(rnd() % 8) + rnd() % 16, b, (uint32_t)(rnd() % sizeof(b)));
-				break;
-			default:
-				fx_drv(&fx, BUF(rnd() % 8) + rnd() % 16, b, (uint32_t)(rnd() % sizeof(b)));
-				break;
-			}
-		}
+		fx_random_stores(&fx, &rnd_state, 4, 400);
 		fx_finish(&fx);
 		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE length(op) >= 80"), 0);
 		total += fx_int(&fx, "SELECT count(*) FROM requests");

@@ -16,22 +16,8 @@
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 
-#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
 #define DQ 0u /* dataq (max_dataqueues unset: one) */
 #define CQ 1u /* controlq */
-
-static char q[512];
-#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
-
-static const char *op_of(struct fx *fx, unsigned id)
-{
-	return fx_text(fx, SQL("SELECT op FROM requests WHERE request = %u", id));
-}
-
-static int64_t n_malformed(struct fx *fx)
-{
-	return fx_int(fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'");
-}
 
 struct xfer {
 	unsigned q;
@@ -55,24 +41,24 @@ static void xfer(struct fx *fx, uint32_t base, const struct xfer *x)
 		uint32_t first = x->split && x->split < x->req_len ? x->split : x->req_len;
 		uint32_t c1 = copied < first ? copied : first;
 		if (c1)
-			fx_mem(fx, BUF(d), x->req, c1, x->mem_flags ? x->mem_flags : VMT_MEM_DRIVER_WRITE);
-		fx_desc(fx, FX_DESC(x->q), d, BUF(d), first, VIRTQ_DESC_F_NEXT, d + 1);
+			fx_mem(fx, FX_BUF(d), x->req, c1, x->mem_flags ? x->mem_flags : VMT_MEM_DRIVER_WRITE);
+		fx_desc(fx, FX_DESC(x->q), d, FX_BUF(d), first, VIRTQ_DESC_F_NEXT, d + 1);
 		d++;
 		if (first < x->req_len) {
 			uint32_t c2 = copied > first ? copied - first : 0;
 			if (c2)
-				fx_mem(fx, BUF(d), x->req + first, c2,
+				fx_mem(fx, FX_BUF(d), x->req + first, c2,
 				       x->mem_flags ? x->mem_flags : VMT_MEM_DRIVER_WRITE);
-			fx_desc(fx, FX_DESC(x->q), d, BUF(d), x->req_len - first, VIRTQ_DESC_F_NEXT, d + 1);
+			fx_desc(fx, FX_DESC(x->q), d, FX_BUF(d), x->req_len - first, VIRTQ_DESC_F_NEXT, d + 1);
 			d++;
 		}
 	}
 	uint32_t w = d;
-	fx_desc(fx, FX_DESC(x->q), d, BUF(d), x->wlen, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(fx, FX_DESC(x->q), d, FX_BUF(d), x->wlen, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(fx, x->q, (uint16_t)base);
 	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, x->q);
 	if (x->resp_len)
-		fx_dev(fx, BUF(w) + x->resp_off, x->resp, x->resp_len);
+		fx_dev(fx, FX_BUF(w) + x->resp_off, x->resp, x->resp_len);
 	fx_used(fx, x->q, base, x->wlen);
 	fx_irq(fx, 1);
 	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);
@@ -160,14 +146,14 @@ static void test_crypto_sessions(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'crypto-ctrl' AND queue = 1"), 12);
 	for (unsigned s = 0; s < 5; s++) {
 		harness_case = want_create[s];
-		CHECK_STR(op_of(&fx, 1 + s), want_create[s]);
-		CHECK_EQ_U(fx_int(&fx, SQL("SELECT status FROM requests WHERE request = %u", 1 + s)), 0);
-		CHECK_STR(op_of(&fx, 6 + s), want_destroy[s]);
-		CHECK_EQ_U(fx_int(&fx, SQL("SELECT status FROM requests WHERE request = %u", 6 + s)), 0);
+		CHECK_STR(fx_op(&fx, 1 + s), want_create[s]);
+		CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT status FROM requests WHERE request = %u", 1 + s)), 0);
+		CHECK_STR(fx_op(&fx, 6 + s), want_destroy[s]);
+		CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT status FROM requests WHERE request = %u", 6 + s)), 0);
 	}
-	CHECK_STR(op_of(&fx, 11), "CREATE_SESSION CIPHER ZUC_EEA3 queue 3 -> NOTSUPP");
+	CHECK_STR(fx_op(&fx, 11), "CREATE_SESSION CIPHER ZUC_EEA3 queue 3 -> NOTSUPP");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 11"), 3);
-	CHECK_STR(op_of(&fx, 12), "CREATE_SESSION CIPHER algo 99 queue 0 -> status 4096");
+	CHECK_STR(fx_op(&fx, 12), "CREATE_SESSION CIPHER algo 99 queue 0 -> status 4096");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 12"), -1);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
 	fx_close(&fx);
@@ -208,9 +194,9 @@ static void test_crypto_data(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'crypto-data' AND queue = 0"), n);
 	for (unsigned i = 0; i < n; i++) {
 		harness_case = ops[i].want;
-		CHECK_STR(op_of(&fx, 1 + i), ops[i].want);
-		CHECK_EQ_U(fx_int(&fx, SQL("SELECT length FROM requests WHERE request = %u", 1 + i)), ops[i].length);
-		CHECK_EQ_U(fx_int(&fx, SQL("SELECT status FROM requests WHERE request = %u", 1 + i)), 0);
+		CHECK_STR(fx_op(&fx, 1 + i), ops[i].want);
+		CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT length FROM requests WHERE request = %u", 1 + i)), ops[i].length);
+		CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT status FROM requests WHERE request = %u", 1 + i)), 0);
 	}
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
 	fx_close(&fx);
@@ -245,11 +231,11 @@ static void test_crypto_status(void)
 		char want[128];
 		harness_case = names[i];
 		snprintf(want, sizeof(want), "CIPHER_ENCRYPT session 1 iv 16 src 16 dst 16 -> %s", names[i]);
-		CHECK_STR(fx_text(&fx, SQL("SELECT op FROM requests WHERE kind = 'crypto-data' ORDER BY request LIMIT 1 OFFSET %u", i)), want);
-		CHECK_EQ_U(fx_int(&fx, SQL("SELECT status FROM requests WHERE kind = 'crypto-data' ORDER BY request LIMIT 1 OFFSET %u", i)), codes[i]);
+		CHECK_STR(fx_text(&fx, fx_sql("SELECT op FROM requests WHERE kind = 'crypto-data' ORDER BY request LIMIT 1 OFFSET %u", i)), want);
+		CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT status FROM requests WHERE kind = 'crypto-data' ORDER BY request LIMIT 1 OFFSET %u", i)), codes[i]);
 		snprintf(want, sizeof(want), "DESTROY_SESSION CIPHER session 1 -> %s", names[i]);
-		CHECK_STR(fx_text(&fx, SQL("SELECT op FROM requests WHERE kind = 'crypto-ctrl' ORDER BY request LIMIT 1 OFFSET %u", i)), want);
-		CHECK_EQ_U(fx_int(&fx, SQL("SELECT status FROM requests WHERE kind = 'crypto-ctrl' ORDER BY request LIMIT 1 OFFSET %u", i)), codes[i]);
+		CHECK_STR(fx_text(&fx, fx_sql("SELECT op FROM requests WHERE kind = 'crypto-ctrl' ORDER BY request LIMIT 1 OFFSET %u", i)), want);
+		CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT status FROM requests WHERE kind = 'crypto-ctrl' ORDER BY request LIMIT 1 OFFSET %u", i)), codes[i]);
 	}
 	fx_close(&fx);
 }
@@ -281,9 +267,9 @@ static void test_crypto_cut_exact(void)
 		char c[32];
 		snprintf(c, sizeof(c), "data len %u", len);
 		harness_case = c;
-		CHECK_STR(op_of(&fx, 1 + len), want);
+		CHECK_STR(fx_op(&fx, 1 + len), want);
 	}
-	CHECK_EQ_U(n_malformed(&fx), 24);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 24);
 	fx_close(&fx);
 
 	crypto_open(&fx, "crypto-cut-ctrl.db");
@@ -310,12 +296,12 @@ static void test_crypto_cut_exact(void)
 		char c[32];
 		snprintf(c, sizeof(c), "ctrl len %u", len);
 		harness_case = c;
-		CHECK_STR(op_of(&fx, 1 + len), want);
+		CHECK_STR(fx_op(&fx, 1 + len), want);
 	}
 	for (uint32_t len = 16; len <= 24; len++)
-		CHECK_STR(op_of(&fx, 18 + len - 16), len < 24 ? "DESTROY_SESSION AKCIPHER (cut) -> INVSESS"
+		CHECK_STR(fx_op(&fx, 18 + len - 16), len < 24 ? "DESTROY_SESSION AKCIPHER (cut) -> INVSESS"
 							     : "DESTROY_SESSION AKCIPHER session 77 -> INVSESS");
-	CHECK_EQ_U(n_malformed(&fx), 16);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 16);
 	fx_close(&fx);
 }
 
@@ -341,18 +327,18 @@ static void test_crypto_best_effort(void)
 			  .mem_flags = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT, .wlen = 33 };
 	xfer(&fx, 40, &x);
 	fx_finish(&fx);
-	CHECK_STR(op_of(&fx, 1), "(null)");
-	CHECK_STR(op_of(&fx, 2), "HASH (cut) -> ERR");
-	CHECK_STR(op_of(&fx, 3), "HASH (cut) -> ERR");
-	CHECK_STR(op_of(&fx, 4), "HASH (cut) -> ERR");
-	CHECK_STR(op_of(&fx, 5), "HASH session 3 (cut) -> ERR");
-	CHECK_STR(op_of(&fx, 6), "HASH session 3 (cut) -> ERR");
-	CHECK_STR(op_of(&fx, 7), "HASH session 3 (cut) -> ERR");
+	CHECK_STR(fx_op(&fx, 1), "(null)");
+	CHECK_STR(fx_op(&fx, 2), "HASH (cut) -> ERR");
+	CHECK_STR(fx_op(&fx, 3), "HASH (cut) -> ERR");
+	CHECK_STR(fx_op(&fx, 4), "HASH (cut) -> ERR");
+	CHECK_STR(fx_op(&fx, 5), "HASH session 3 (cut) -> ERR");
+	CHECK_STR(fx_op(&fx, 6), "HASH session 3 (cut) -> ERR");
+	CHECK_STR(fx_op(&fx, 7), "HASH session 3 (cut) -> ERR");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 7"), 1);
-	CHECK_STR(op_of(&fx, 8), "HASH session 3 src 100 result 32");
+	CHECK_STR(fx_op(&fx, 8), "HASH session 3 src 100 result 32");
 	CHECK_EQ_U(fx_int(&fx, "SELECT status FROM requests WHERE request = 8"), -1);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 8"), 100);
-	CHECK_EQ_U(n_malformed(&fx), 0);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 0);
 	fx_close(&fx);
 }
 
@@ -383,20 +369,20 @@ static void test_crypto_hostile(void)
 			  .resp = &st, .resp_len = 1 };
 	xfer(&fx, 40, &x);
 	fx_finish(&fx);
-	CHECK_STR(op_of(&fx, 1), "opcode 0xffffffff session 18446744073709551615 -> BADMSG");
-	CHECK_STR(op_of(&fx, 2), "opcode 0xffffffff -> BADMSG");
-	CHECK_STR(op_of(&fx, 3), "opcode 0x500 session 18446744073709551615 -> BADMSG");
-	CHECK_STR(op_of(&fx, 4), "opcode 0x500 -> BADMSG");
-	CHECK_STR(op_of(&fx, 5), "opcode 0x4 session 18446744073709551615 -> BADMSG");
-	CHECK_STR(op_of(&fx, 7), "opcode 0x2 session 18446744073709551615 -> BADMSG");
+	CHECK_STR(fx_op(&fx, 1), "opcode 0xffffffff session 18446744073709551615 -> BADMSG");
+	CHECK_STR(fx_op(&fx, 2), "opcode 0xffffffff -> BADMSG");
+	CHECK_STR(fx_op(&fx, 3), "opcode 0x500 session 18446744073709551615 -> BADMSG");
+	CHECK_STR(fx_op(&fx, 4), "opcode 0x500 -> BADMSG");
+	CHECK_STR(fx_op(&fx, 5), "opcode 0x4 session 18446744073709551615 -> BADMSG");
+	CHECK_STR(fx_op(&fx, 7), "opcode 0x2 session 18446744073709551615 -> BADMSG");
 	/* A create with a 1-byte answer buffer: malformed, no status. */
-	CHECK_STR(op_of(&fx, 8), "CREATE_SESSION CIPHER algo 4294967295 queue 4294967295");
-	CHECK_STR(op_of(&fx, 9), "opcode 0x404 session 18446744073709551615 -> BADMSG");
-	CHECK_STR(op_of(&fx, 10), "CREATE_SESSION AKCIPHER algo 4294967295 queue 4294967295");
+	CHECK_STR(fx_op(&fx, 8), "CREATE_SESSION CIPHER algo 4294967295 queue 4294967295");
+	CHECK_STR(fx_op(&fx, 9), "opcode 0x404 session 18446744073709551615 -> BADMSG");
+	CHECK_STR(fx_op(&fx, 10), "CREATE_SESSION AKCIPHER algo 4294967295 queue 4294967295");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length(op) < 80 FROM requests WHERE request = 11"), 1);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 11"), 0xffffffff);
 	CHECK_EQ_U(fx_int(&fx, "SELECT max(length(op)) < 80 FROM requests"), 1);
-	CHECK_EQ_U(n_malformed(&fx), 2);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 2);
 	fx_close(&fx);
 }
 

@@ -19,9 +19,6 @@
 #define CUR 1u
 #define WCAP 256u
 
-static char q[512];
-#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
-
 struct cmd {
 	uint8_t b[256];
 	uint32_t n;
@@ -83,15 +80,9 @@ static void gpu_open(struct fx *fx, const char *name)
 	fx_init_device(fx, VIRTIO_ID_GPU, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(0), 2);
 }
 
-static const char *op_of(struct fx *fx, unsigned id)
-{
-	const char *s = fx_text(fx, SQL("SELECT coalesce(op, '(null)') FROM requests WHERE request = %u", id));
-	return s ? s : "(no row)";
-}
-
 static int64_t status_of(struct fx *fx, unsigned id)
 {
-	return fx_int(fx, SQL("SELECT coalesce(status, -1) FROM requests WHERE request = %u", id));
+	return fx_int(fx, fx_sql("SELECT coalesce(status, -1) FROM requests WHERE request = %u", id));
 }
 
 static void test_gpu_commands(void)
@@ -154,27 +145,27 @@ static void test_gpu_commands(void)
 
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'gpu-ctrl' AND queue = 0"), 13);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'gpu-cursor' AND queue = 1"), 3);
-	CHECK_STR(op_of(&fx, 1), "GET_DISPLAY_INFO -> OK_DISPLAY_INFO");
+	CHECK_STR(fx_op(&fx, 1), "GET_DISPLAY_INFO -> OK_DISPLAY_INFO");
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), 200);
-	CHECK_STR(op_of(&fx, 2), "RESOURCE_CREATE_2D res 1 fmt 2 1024x768 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 3), "RESOURCE_ATTACH_BACKING res 1 entries 1 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 4), "SET_SCANOUT scanout 0 res 1 rect 1024x768+0+0 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 5), "TRANSFER_TO_HOST_2D res 1 rect 32x64+8+16 offset 64 fence 7 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 6), "RESOURCE_FLUSH res 1 rect 1024x768+0+0 fence 8 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 7), "RESOURCE_UNREF res 99 -> ERR_INVALID_RESOURCE_ID");
+	CHECK_STR(fx_op(&fx, 2), "RESOURCE_CREATE_2D res 1 fmt 2 1024x768 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 3), "RESOURCE_ATTACH_BACKING res 1 entries 1 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 4), "SET_SCANOUT scanout 0 res 1 rect 1024x768+0+0 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 5), "TRANSFER_TO_HOST_2D res 1 rect 32x64+8+16 offset 64 fence 7 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 6), "RESOURCE_FLUSH res 1 rect 1024x768+0+0 fence 8 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 7), "RESOURCE_UNREF res 99 -> ERR_INVALID_RESOURCE_ID");
 	CHECK_EQ_U(status_of(&fx, 7), 4);
-	CHECK_STR(op_of(&fx, 8), "GET_CAPSET_INFO index 0 -> OK_CAPSET_INFO");
-	CHECK_STR(op_of(&fx, 9), "GET_EDID scanout 3 -> ERR_INVALID_SCANOUT_ID");
+	CHECK_STR(fx_op(&fx, 8), "GET_CAPSET_INFO index 0 -> OK_CAPSET_INFO");
+	CHECK_STR(fx_op(&fx, 9), "GET_EDID scanout 3 -> ERR_INVALID_SCANOUT_ID");
 	CHECK_EQ_U(status_of(&fx, 9), 3);
-	CHECK_STR(op_of(&fx, 10), "RESOURCE_CREATE_BLOB res 5 mem 2 size 1048576 -> ERR_INVALID_PARAMETER");
+	CHECK_STR(fx_op(&fx, 10), "RESOURCE_CREATE_BLOB res 5 mem 2 size 1048576 -> ERR_INVALID_PARAMETER");
 	CHECK_EQ_U(status_of(&fx, 10), 6);
-	CHECK_STR(op_of(&fx, 11), "CTX_CREATE ctx 3 -> ERR_INVALID_CONTEXT_ID");
+	CHECK_STR(fx_op(&fx, 11), "CTX_CREATE ctx 3 -> ERR_INVALID_CONTEXT_ID");
 	CHECK_EQ_U(status_of(&fx, 11), 5);
-	CHECK_STR(op_of(&fx, 12), "SUBMIT_3D ctx 3 size 64 fence 9 ring 2 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 13), "UPDATE_CURSOR scanout 0 pos 100x200 res 7 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 14), "MOVE_CURSOR scanout 1 pos 5x6 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 15), "SET_SCANOUT_BLOB scanout 0 res 5 640x480 fmt 2 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 16), "MOVE_CURSOR scanout 0 pos 9x8");
+	CHECK_STR(fx_op(&fx, 12), "SUBMIT_3D ctx 3 size 64 fence 9 ring 2 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 13), "UPDATE_CURSOR scanout 0 pos 100x200 res 7 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 14), "MOVE_CURSOR scanout 1 pos 5x6 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 15), "SET_SCANOUT_BLOB scanout 0 res 5 640x480 fmt 2 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 16), "MOVE_CURSOR scanout 0 pos 9x8");
 	CHECK_EQ_U(status_of(&fx, 16), -1);
 	CHECK_EQ_U(status_of(&fx, 2), 0);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
@@ -212,24 +203,24 @@ static void test_gpu_cut(void)
 	gpu_xfer(&fx, CQ, 4, t.b, t.n, r.b, 24, 24, WCAP, false);
 	fx_finish(&fx);
 
-	CHECK_STR(op_of(&fx, 1), "? (cut: 1 of 24 header bytes) -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 3), "? (cut: 3 of 24 header bytes) -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 1), "? (cut: 1 of 24 header bytes) -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 3), "? (cut: 3 of 24 header bytes) -> OK_NODATA");
 	for (uint32_t n = 4; n < 24; n++) {
 		snprintf(want, sizeof(want), "RESOURCE_CREATE_2D (cut: %u of 24 header bytes) -> OK_NODATA", n);
-		CHECK_STR(op_of(&fx, n), want);
+		CHECK_STR(fx_op(&fx, n), want);
 	}
-	CHECK_STR(op_of(&fx, 24), "RESOURCE_CREATE_2D fence 5 (cut: 24 of 40 bytes) -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 28), "RESOURCE_CREATE_2D res 1 fence 5 (cut: 28 of 40 bytes) -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 31), "RESOURCE_CREATE_2D res 1 fence 5 (cut: 31 of 40 bytes) -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 32), "RESOURCE_CREATE_2D res 1 fmt 2 fence 5 (cut: 32 of 40 bytes) -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 39), "RESOURCE_CREATE_2D res 1 fmt 2 fence 5 (cut: 39 of 40 bytes) -> OK_NODATA");
-	CHECK_STR(op_of(&fx, id + 1), "type 0x4242 flags 0xf0 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, id + 2), "type 0xffffffff -> type 0x12ff");
+	CHECK_STR(fx_op(&fx, 24), "RESOURCE_CREATE_2D fence 5 (cut: 24 of 40 bytes) -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 28), "RESOURCE_CREATE_2D res 1 fence 5 (cut: 28 of 40 bytes) -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 31), "RESOURCE_CREATE_2D res 1 fence 5 (cut: 31 of 40 bytes) -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 32), "RESOURCE_CREATE_2D res 1 fmt 2 fence 5 (cut: 32 of 40 bytes) -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 39), "RESOURCE_CREATE_2D res 1 fmt 2 fence 5 (cut: 39 of 40 bytes) -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, id + 1), "type 0x4242 flags 0xf0 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, id + 2), "type 0xffffffff -> type 0x12ff");
 	CHECK_EQ_U(status_of(&fx, id + 2), 255);
-	CHECK_STR(op_of(&fx, id + 3), "GET_DISPLAY_INFO -> ? (10 of 24 response bytes)");
+	CHECK_STR(fx_op(&fx, id + 3), "GET_DISPLAY_INFO -> ? (10 of 24 response bytes)");
 	CHECK_EQ_U(status_of(&fx, id + 3), -1);
-	CHECK_STR(op_of(&fx, id + 4), "GET_DISPLAY_INFO -> ? (16-byte response buffer)");
-	CHECK_STR(op_of(&fx, id + 5), "GET_DISPLAY_INFO -> type 0x7777");
+	CHECK_STR(fx_op(&fx, id + 4), "GET_DISPLAY_INFO -> ? (16-byte response buffer)");
+	CHECK_STR(fx_op(&fx, id + 5), "GET_DISPLAY_INFO -> type 0x7777");
 	CHECK_EQ_U(status_of(&fx, id + 5), 255);
 	/* 39 cut commands, the short response, the short buffer. */
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'"), 39 + 2);
@@ -255,12 +246,12 @@ static void test_gpu_best_effort(void)
 	gpu_xfer(&fx, CQ, 8, t.b, t.n, r.b, 0, 24, WCAP, true);
 	fx_finish(&fx);
 
-	CHECK_STR(op_of(&fx, 1), "RESOURCE_CREATE_2D res 1 fmt 2 64x48 -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 2), "RESOURCE_CREATE_2D res 1 (cut: 30 of 40 bytes) -> OK_NODATA");
-	CHECK_STR(op_of(&fx, 3), "RESOURCE_CREATE_2D res 1 fmt 2 64x48 -> OK_NODATA (used len 12)");
-	CHECK_STR(op_of(&fx, 4), "RESOURCE_CREATE_2D res 1 fmt 2 64x48 -> ? (buffer holds 0x101: copied late)");
+	CHECK_STR(fx_op(&fx, 1), "RESOURCE_CREATE_2D res 1 fmt 2 64x48 -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 2), "RESOURCE_CREATE_2D res 1 (cut: 30 of 40 bytes) -> OK_NODATA");
+	CHECK_STR(fx_op(&fx, 3), "RESOURCE_CREATE_2D res 1 fmt 2 64x48 -> OK_NODATA (used len 12)");
+	CHECK_STR(fx_op(&fx, 4), "RESOURCE_CREATE_2D res 1 fmt 2 64x48 -> ? (buffer holds 0x101: copied late)");
 	CHECK_EQ_U(status_of(&fx, 4), -1);
-	CHECK_STR(op_of(&fx, 5), "RESOURCE_CREATE_2D res 1 fmt 2 64x48 -> ? (no response in the copy)");
+	CHECK_STR(fx_op(&fx, 5), "RESOURCE_CREATE_2D res 1 fmt 2 64x48 -> ? (no response in the copy)");
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'"), 0);
 	fx_close(&fx);
 }

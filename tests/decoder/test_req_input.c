@@ -12,23 +12,14 @@
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 
-#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
 #define EVENTQ 0
 #define STATUSQ 1
-
-static char q[512];
-#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
 
 static void ev_put(uint8_t *b, uint16_t type, uint16_t code, int32_t value)
 {
 	le16_put(b, type);
 	le16_put(b + 2, code);
 	le32_put(b + 4, (uint32_t)value);
-}
-
-static int64_t n_rule(struct fx *fx, const char *rule)
-{
-	return fx_int(fx, SQL("SELECT count(*) FROM violations WHERE rule = '%s'", rule));
 }
 
 static void input_open(struct fx *fx, const char *name)
@@ -45,21 +36,21 @@ static void test_input_normal(void)
 	uint8_t ev[8];
 
 	input_open(&fx, "input-normal.db");
-	fx_desc(&fx, FX_DESC(EVENTQ), 0, BUF(0), 8, VIRTQ_DESC_F_WRITE, 0);
-	fx_desc(&fx, FX_DESC(EVENTQ), 1, BUF(1), 8, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(EVENTQ), 0, FX_BUF(0), 8, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(EVENTQ), 1, FX_BUF(1), 8, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, EVENTQ, 0);
 	fx_publish(&fx, EVENTQ, 1);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, EVENTQ);
 	ev_put(ev, 1, 30, 1);
-	fx_dev(&fx, BUF(0), ev, 8);
+	fx_dev(&fx, FX_BUF(0), ev, 8);
 	fx_used(&fx, EVENTQ, 0, 8);
 	ev_put(ev, 2, 0, -5);
-	fx_dev(&fx, BUF(1), ev, 8);
+	fx_dev(&fx, FX_BUF(1), ev, 8);
 	fx_used(&fx, EVENTQ, 1, 8);
 	fx_irq(&fx, 1);
 	ev_put(ev, 0x11, 0, 1);
-	fx_drv(&fx, BUF(2), ev, 8);
-	fx_desc(&fx, FX_DESC(STATUSQ), 0, BUF(2), 8, 0, 0);
+	fx_drv(&fx, FX_BUF(2), ev, 8);
+	fx_desc(&fx, FX_DESC(STATUSQ), 0, FX_BUF(2), 8, 0, 0);
 	fx_publish(&fx, STATUSQ, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, STATUSQ);
 	fx_used(&fx, STATUSQ, 0, 0);
@@ -89,27 +80,27 @@ static void test_input_split(void)
 	uint8_t ev[64];
 
 	input_open(&fx, "input-split.db");
-	fx_desc(&fx, FX_DESC(EVENTQ), 0, BUF(0), 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(EVENTQ), 1, BUF(1), 12, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(EVENTQ), 0, FX_BUF(0), 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(EVENTQ), 1, FX_BUF(1), 12, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, EVENTQ, 0);
 	ev_put(ev, 3, 0, 100);
 	ev_put(ev + 8, 0, 0, 0);
-	fx_dev(&fx, BUF(0), ev, 4);
-	fx_dev(&fx, BUF(1), ev + 4, 12);
+	fx_dev(&fx, FX_BUF(0), ev, 4);
+	fx_dev(&fx, FX_BUF(1), ev + 4, 12);
 	fx_used(&fx, EVENTQ, 0, 16);
 
-	fx_desc(&fx, FX_DESC(EVENTQ), 2, BUF(2), 64, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(EVENTQ), 2, FX_BUF(2), 64, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, EVENTQ, 2);
 	for (unsigned i = 0; i < 8; i++)
 		ev_put(ev + 8 * i, 1, (uint16_t)(30 + i), 1);
-	fx_dev(&fx, BUF(2), ev, 64);
+	fx_dev(&fx, FX_BUF(2), ev, 64);
 	fx_used(&fx, EVENTQ, 2, 64);
 
 	ev_put(ev, 0x15, 7, 2);
-	fx_drv(&fx, BUF(3), ev, 3);
-	fx_drv(&fx, BUF(4), ev + 3, 5);
-	fx_desc(&fx, FX_DESC(STATUSQ), 0, BUF(3), 3, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(STATUSQ), 1, BUF(4), 5, 0, 0);
+	fx_drv(&fx, FX_BUF(3), ev, 3);
+	fx_drv(&fx, FX_BUF(4), ev + 3, 5);
+	fx_desc(&fx, FX_DESC(STATUSQ), 0, FX_BUF(3), 3, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(STATUSQ), 1, FX_BUF(4), 5, 0, 0);
 	fx_publish(&fx, STATUSQ, 0);
 	fx_used(&fx, STATUSQ, 0, 0);
 	fx_finish(&fx);
@@ -134,26 +125,26 @@ static void test_input_odd(void)
 	uint8_t ev[8];
 
 	input_open(&fx, "input-odd.db");
-	fx_desc(&fx, FX_DESC(EVENTQ), 0, BUF(0), 8, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(EVENTQ), 0, FX_BUF(0), 8, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, EVENTQ, 0);
 	ev_put(ev, 1, 30, 1);
-	fx_dev(&fx, BUF(0), ev, 5);
+	fx_dev(&fx, FX_BUF(0), ev, 5);
 	fx_used(&fx, EVENTQ, 0, 5);
-	fx_desc(&fx, FX_DESC(EVENTQ), 1, BUF(1), 4, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(EVENTQ), 1, FX_BUF(1), 4, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, EVENTQ, 1);
-	fx_drv(&fx, BUF(2), ev, 8);
-	fx_desc(&fx, FX_DESC(EVENTQ), 2, BUF(2), 8, 0, 0);
+	fx_drv(&fx, FX_BUF(2), ev, 8);
+	fx_desc(&fx, FX_DESC(EVENTQ), 2, FX_BUF(2), 8, 0, 0);
 	fx_publish(&fx, EVENTQ, 2);
-	fx_drv(&fx, BUF(3), ev, 6);
-	fx_desc(&fx, FX_DESC(STATUSQ), 0, BUF(3), 6, 0, 0);
+	fx_drv(&fx, FX_BUF(3), ev, 6);
+	fx_desc(&fx, FX_DESC(STATUSQ), 0, FX_BUF(3), 6, 0, 0);
 	fx_publish(&fx, STATUSQ, 0);
 	/* A zero-length status buffer too. */
-	fx_desc(&fx, FX_DESC(STATUSQ), 1, BUF(3), 0, 0, 0);
+	fx_desc(&fx, FX_DESC(STATUSQ), 1, FX_BUF(3), 0, 0, 0);
 	fx_publish(&fx, STATUSQ, 1);
 	fx_finish(&fx);
 
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests"), 5);
-	CHECK_EQ_U(n_rule(&fx, "request-malformed"), 5);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 5);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE op IS NOT NULL"), 0);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), 5);
 	CHECK_EQ_U(fx_int(&fx, "SELECT data IS NULL FROM requests WHERE request = 1"), 1);
@@ -170,10 +161,10 @@ static void test_input_huge(void)
 	struct fx fx;
 
 	input_open(&fx, "input-huge.db");
-	fx_desc(&fx, FX_DESC(EVENTQ), 0, BUF(0), 8, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(EVENTQ), 0, FX_BUF(0), 8, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, EVENTQ, 0);
 	fx_used(&fx, EVENTQ, 0, UINT32_MAX);
-	fx_desc(&fx, FX_DESC(EVENTQ), 1, BUF(1), 0x80000, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(EVENTQ), 1, FX_BUF(1), 0x80000, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, EVENTQ, 1);
 	fx_used(&fx, EVENTQ, 1, 0x80000);
 	fx_desc(&fx, FX_DESC(EVENTQ), 2, FX_RAM_BASE + FX_RAM_SIZE - 8, UINT32_MAX, VIRTQ_DESC_F_WRITE, 0);
@@ -183,7 +174,7 @@ static void test_input_huge(void)
 	fx_publish(&fx, STATUSQ, 0);
 	fx_finish(&fx);
 
-	CHECK_EQ_U(n_rule(&fx, "device-used-len-too-long"), 1);
+	CHECK_EQ_U(fx_n_rule(&fx, "device-used-len-too-long"), 1);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), UINT32_MAX);
 	CHECK_EQ_U(fx_int(&fx, "SELECT op IS NULL AND data IS NULL FROM requests WHERE request = 1"), 1);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 2"), 0x80000);
@@ -193,13 +184,6 @@ static void test_input_huge(void)
 }
 
 static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
 
 /* Random descriptors (lengths small, odd, huge; readable or writable;
  * chained or not), heads, used entries and device and driver bytes on
@@ -213,35 +197,7 @@ static void test_input_random(void)
 
 	for (unsigned round = 0; round < 12; round++) {
 		input_open(&fx, "input-random.db");
-		for (unsigned step = 0; step < 400; step++) {
-			unsigned qq = (unsigned)(rnd() % 2);
-			uint64_t r = rnd();
-			uint8_t b[64];
-			for (unsigned i = 0; i < sizeof(b); i++)
-				b[i] = (uint8_t)rnd();
-			switch (r % 5) {
-			case 0: {
-				uint32_t len = (uint32_t)((r >> 8) & 3 ? rnd() % 80 : rnd());
-				uint64_t addr = (rnd() & 7) ? BUF(rnd() % 8) + rnd() % 16 : rnd();
-				fx_desc(&fx, FX_DESC(qq), (uint32_t)(rnd() % fx.qsize), addr, len,
-					(uint16_t)(rnd() % 4), (uint16_t)(rnd() % fx.qsize));
-				break;
-			}
-			case 1:
-				fx_publish(&fx, qq, (uint16_t)(rnd() % fx.qsize));
-				break;
-			case 2:
-				fx_used(&fx, qq, (uint32_t)(rnd() % fx.qsize),
-					(uint32_t)((r >> 8) & 3 ? rnd() % 80 : rnd()));
-				break;
-			case 3:
-				fx_dev(&fx, BUF(rnd() % 8) + rnd() % 16, b, (uint32_t)(rnd() % sizeof(b)));
-				break;
-			default:
-				fx_drv(&fx, BUF(rnd() % 8) + rnd() % 16, b, (uint32_t)(rnd() % sizeof(b)));
-				break;
-			}
-		}
+		fx_random_stores(&fx, &rnd_state, 2, 400);
 		fx_finish(&fx);
 		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE length(op) >= 80"), 0);
 		total += fx_int(&fx, "SELECT count(*) FROM requests");

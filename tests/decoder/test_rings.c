@@ -11,19 +11,9 @@
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 
-#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
-
-static char q[512];
-#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
-
-static int64_t n_violations(struct fx *fx, const char *rule)
-{
-	return fx_int(fx, SQL("SELECT count(*) FROM violations WHERE rule = '%s'", rule));
-}
-
 static int64_t violation_seq(struct fx *fx, const char *rule)
 {
-	return fx_int(fx, SQL("SELECT min(seq) FROM violations WHERE rule = '%s'", rule));
+	return fx_int(fx, fx_sql("SELECT min(seq) FROM violations WHERE rule = '%s'", rule));
 }
 
 static int64_t ring_violations(struct fx *fx)
@@ -44,14 +34,14 @@ static void test_blk_write_read(void)
 		data[i] = (uint8_t)(i * 7 + 3);
 	le32_put(hdr, VIRTIO_BLK_T_OUT);
 	le64_put(hdr + 8, 5);
-	fx_drv(&fx, BUF(0), hdr, sizeof(hdr));
-	fx_drv(&fx, BUF(1), data, sizeof(data));
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(0), 1, BUF(1), 512, VIRTQ_DESC_F_NEXT, 2);
-	fx_desc(&fx, FX_DESC(0), 2, BUF(2), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_drv(&fx, FX_BUF(0), hdr, sizeof(hdr));
+	fx_drv(&fx, FX_BUF(1), data, sizeof(data));
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(1), 512, VIRTQ_DESC_F_NEXT, 2);
+	fx_desc(&fx, FX_DESC(0), 2, FX_BUF(2), 1, VIRTQ_DESC_F_WRITE, 0);
 	uint64_t s_avail = fx_publish(&fx, 0, 0);
 	uint64_t s_notify = fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
-	fx_dev(&fx, BUF(2), &status, 1);
+	fx_dev(&fx, FX_BUF(2), &status, 1);
 	uint64_t s_used = fx_used(&fx, 0, 0, 1);
 	uint64_t s_irq = fx_irq(&fx, 1);
 	fx_mmio(&fx, false, MMIO_INTERRUPT_STATUS, 1);
@@ -60,15 +50,15 @@ static void test_blk_write_read(void)
 	/* Read it back into another buffer. */
 	le32_put(hdr, VIRTIO_BLK_T_IN);
 	le64_put(hdr + 8, 7);
-	fx_drv(&fx, BUF(3), hdr, sizeof(hdr));
-	fx_desc(&fx, FX_DESC(0), 3, BUF(3), 16, VIRTQ_DESC_F_NEXT, 4);
-	fx_desc(&fx, FX_DESC(0), 4, BUF(4), 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 5);
-	fx_desc(&fx, FX_DESC(0), 5, BUF(5), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_drv(&fx, FX_BUF(3), hdr, sizeof(hdr));
+	fx_desc(&fx, FX_DESC(0), 3, FX_BUF(3), 16, VIRTQ_DESC_F_NEXT, 4);
+	fx_desc(&fx, FX_DESC(0), 4, FX_BUF(4), 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 5);
+	fx_desc(&fx, FX_DESC(0), 5, FX_BUF(5), 1, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 3);
 	uint64_t s_notify2 = fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
-	fx_dev(&fx, BUF(4), data, sizeof(data));
+	fx_dev(&fx, FX_BUF(4), data, sizeof(data));
 	status = VIRTIO_BLK_S_IOERR;
-	fx_dev(&fx, BUF(5), &status, 1);
+	fx_dev(&fx, FX_BUF(5), &status, 1);
 	uint64_t s_used2 = fx_used(&fx, 0, 3, 513);
 	/* No raised-line event this time: the status read is the interrupt. */
 	uint64_t s_read2 = fx_mmio(&fx, false, MMIO_INTERRUPT_STATUS, 1);
@@ -83,7 +73,7 @@ static void test_blk_write_read(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT writable FROM chains WHERE head = 3"), 513);
 	CHECK_STR(fx_text(&fx, "SELECT group_concat(memory) FROM chains"), "exact,exact");
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM descriptors"), 6);
-	CHECK_EQ_U(fx_int(&fx, "SELECT addr FROM descriptors d JOIN chains c USING (chain) WHERE c.head = 0 AND pos = 1"), BUF(1));
+	CHECK_EQ_U(fx_int(&fx, "SELECT addr FROM descriptors d JOIN chains c USING (chain) WHERE c.head = 0 AND pos = 1"), FX_BUF(1));
 	CHECK_EQ_U(fx_int(&fx, "SELECT flags FROM descriptors d JOIN chains c USING (chain) WHERE c.head = 3 AND pos = 1"), 3);
 
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 2);
@@ -126,12 +116,12 @@ static void test_no_kick(void)
 	fx_open(&fx, "nokick.db");
 	fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX), 1);
 	le32_put(hdr, VIRTIO_BLK_T_FLUSH);
-	fx_drv(&fx, BUF(0), hdr, sizeof(hdr));
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(0), 1, BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_drv(&fx, FX_BUF(0), hdr, sizeof(hdr));
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
 	uint64_t s_avail = fx_publish(&fx, 0, 0);
 	uint8_t st = 0;
-	fx_dev(&fx, BUF(1), &st, 1);
+	fx_dev(&fx, FX_BUF(1), &st, 1);
 	uint64_t s_used = fx_used(&fx, 0, 0, 1);
 	fx_finish(&fx);
 	CHECK_EQ_U(fx_int(&fx, "SELECT seq_avail FROM chains"), s_avail);
@@ -165,13 +155,13 @@ static void test_net(void)
 	fx_open(&fx, "net.db");
 	fx_init_device(&fx, VIRTIO_ID_NET, VIRTIO_BIT(VIRTIO_F_VERSION_1), 2);
 	/* RX buffer posted first. */
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 1526, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 1526, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	/* TX: header then an ARP-sized frame in one buffer. */
 	make_frame(pkt + 12, 60, 0x0806);
-	fx_drv(&fx, BUF(1), pkt, sizeof(pkt));
-	fx_desc(&fx, FX_DESC(1), 0, BUF(1), sizeof(pkt), 0, 0);
+	fx_drv(&fx, FX_BUF(1), pkt, sizeof(pkt));
+	fx_desc(&fx, FX_DESC(1), 0, FX_BUF(1), sizeof(pkt), 0, 0);
 	fx_publish(&fx, 1, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 1);
 	fx_used(&fx, 1, 0, 0);
@@ -179,7 +169,7 @@ static void test_net(void)
 	uint8_t rx[12 + 100] = { 0 };
 	le16_put(rx + 10, 1);
 	make_frame(rx + 12, 100, 0x0800);
-	fx_dev(&fx, BUF(0), rx, sizeof(rx));
+	fx_dev(&fx, FX_BUF(0), rx, sizeof(rx));
 	uint64_t s_rx = fx_used(&fx, 0, 0, sizeof(rx));
 	fx_irq(&fx, 1);
 	fx_finish(&fx);
@@ -211,14 +201,14 @@ static void test_console_rng(void)
 
 	fx_open(&fx, "console.db");
 	fx_init_device(&fx, VIRTIO_ID_CONSOLE, VIRTIO_BIT(VIRTIO_F_VERSION_1), 2);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 64, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 64, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
-	fx_drv(&fx, BUF(1), "hello", 5);
-	fx_desc(&fx, FX_DESC(1), 0, BUF(1), 5, 0, 0);
+	fx_drv(&fx, FX_BUF(1), "hello", 5);
+	fx_desc(&fx, FX_DESC(1), 0, FX_BUF(1), 5, 0, 0);
 	fx_publish(&fx, 1, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 1);
 	fx_used(&fx, 1, 0, 0);
-	fx_dev(&fx, BUF(0), "world\n", 6);
+	fx_dev(&fx, FX_BUF(0), "world\n", 6);
 	fx_used(&fx, 0, 0, 6);
 	fx_finish(&fx);
 	CHECK_STR(fx_text(&fx, "SELECT data FROM requests WHERE kind = 'console-tx'"), "hello");
@@ -229,10 +219,10 @@ static void test_console_rng(void)
 
 	fx_open(&fx, "rng.db");
 	fx_init_device(&fx, VIRTIO_ID_ENTROPY, VIRTIO_BIT(VIRTIO_F_VERSION_1), 1);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 64, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 64, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
-	fx_dev(&fx, BUF(0), "0123456789abcdef0123456789abcdef", 32);
+	fx_dev(&fx, FX_BUF(0), "0123456789abcdef0123456789abcdef", 32);
 	fx_used(&fx, 0, 0, 32);
 	fx_finish(&fx);
 	CHECK_STR(fx_text(&fx, "SELECT kind FROM requests"), "rng");
@@ -243,14 +233,14 @@ static void test_console_rng(void)
 
 /* --- hostile rings --- */
 
-/* A blk device with one readable 16-byte header at BUF(0). */
+/* A blk device with one readable 16-byte header at FX_BUF(0). */
 static void hostile_open(struct fx *fx, const char *name, uint64_t extra_features)
 {
 	uint8_t hdr[16] = { 0 };
 
 	fx_open(fx, name);
 	fx_init_device(fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1) | extra_features, 1);
-	fx_drv(fx, BUF(0), hdr, sizeof(hdr));
+	fx_drv(fx, FX_BUF(0), hdr, sizeof(hdr));
 }
 
 static void test_loop(void)
@@ -258,15 +248,15 @@ static void test_loop(void)
 	struct fx fx;
 
 	hostile_open(&fx, "loop.db", 0);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(0), 1, BUF(0), 16, VIRTQ_DESC_F_NEXT, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 0);
 	uint64_t s = fx_publish(&fx, 0, 0);
 	/* A self loop too. */
-	fx_desc(&fx, FX_DESC(0), 2, BUF(0), 16, VIRTQ_DESC_F_NEXT, 2);
+	fx_desc(&fx, FX_DESC(0), 2, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 2);
 	uint64_t s2 = fx_publish(&fx, 0, 2);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_finish(&fx);
-	CHECK_EQ_U(n_violations(&fx, "ring-chain-too-long"), 2);
+	CHECK_EQ_U(fx_n_rule(&fx, "ring-chain-too-long"), 2);
 	CHECK_EQ_U(violation_seq(&fx, "ring-chain-too-long"), s);
 	CHECK_EQ_U(fx_int(&fx, "SELECT max(seq) FROM violations WHERE rule = 'ring-chain-too-long'"), s2);
 	CHECK_EQ_U(fx_int(&fx, "SELECT n_desc FROM chains WHERE head = 0"), fx.qsize);
@@ -282,11 +272,11 @@ static void test_chain_full_length(void)
 	uint8_t hdr[16] = { VIRTIO_BLK_T_OUT };
 
 	hostile_open(&fx, "full.db", 0);
-	fx_drv(&fx, BUF(0), hdr, sizeof(hdr));
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_drv(&fx, FX_BUF(0), hdr, sizeof(hdr));
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
 	for (uint32_t i = 1; i + 1 < fx.qsize; i++)
-		fx_desc(&fx, FX_DESC(0), i, BUF(1) + 512 * i, 512, VIRTQ_DESC_F_NEXT, (uint16_t)(i + 1));
-	fx_desc(&fx, FX_DESC(0), fx.qsize - 1, BUF(2), 1, VIRTQ_DESC_F_WRITE, 0);
+		fx_desc(&fx, FX_DESC(0), i, FX_BUF(1) + 512 * i, 512, VIRTQ_DESC_F_NEXT, (uint16_t)(i + 1));
+	fx_desc(&fx, FX_DESC(0), fx.qsize - 1, FX_BUF(2), 1, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
 	fx_finish(&fx);
 	CHECK_EQ_U(ring_violations(&fx), 0);
@@ -303,7 +293,7 @@ static void test_next_and_head_range(void)
 	struct fx fx;
 
 	hostile_open(&fx, "next.db", 0);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 9);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 9);
 	uint64_t s = fx_publish(&fx, 0, 0);
 	uint64_t s2 = fx_publish(&fx, 0, 20);
 	fx_finish(&fx);
@@ -323,12 +313,12 @@ static void test_avail_jump(void)
 	uint64_t s = fx_drv(&fx, FX_AVAIL(0) + 2, b, 2);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	/* After the resync, the next entry decodes normally. */
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(0), 1, BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
 	fx.avail_idx[0] = 100;
 	fx_publish(&fx, 0, 0);
 	fx_finish(&fx);
-	CHECK_EQ_U(n_violations(&fx, "ring-avail-idx-jump"), 1);
+	CHECK_EQ_U(fx_n_rule(&fx, "ring-avail-idx-jump"), 1);
 	CHECK_EQ_U(violation_seq(&fx, "ring-avail-idx-jump"), s);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 1);
 	CHECK_EQ_U(fx_int(&fx, "SELECT avail_idx FROM chains"), 100);
@@ -338,12 +328,12 @@ static void test_avail_jump(void)
 static void test_indirect(void)
 {
 	struct fx fx;
-	uint64_t table = BUF(6);
+	uint64_t table = FX_BUF(6);
 
 	/* Good indirect chain first. */
 	hostile_open(&fx, "indirect.db", VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
-	fx_desc(&fx, table, 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, table, 1, BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, table, 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, table, 1, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
 	fx_desc(&fx, FX_DESC(0), 0, table, 32, VIRTQ_DESC_F_INDIRECT, 0);
 	fx_publish(&fx, 0, 0);
 	/* Nested. */
@@ -369,7 +359,7 @@ static void test_indirect(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM descriptors d JOIN chains c USING (chain) WHERE c.head = 0 AND in_indirect"), 2);
 	CHECK_STR(fx_text(&fx, "SELECT op FROM requests WHERE chain = (SELECT chain FROM chains WHERE head = 0)"), "in");
 	CHECK_EQ_U(violation_seq(&fx, "ring-indirect-nested"), s_nested);
-	CHECK_EQ_U(n_violations(&fx, "ring-indirect-length"), 3);
+	CHECK_EQ_U(fx_n_rule(&fx, "ring-indirect-length"), 3);
 	CHECK_EQ_U(violation_seq(&fx, "ring-indirect-length"), s_len);
 	CHECK_EQ_U(violation_seq(&fx, "ring-indirect-with-next"), s_next);
 	CHECK_EQ_U(violation_seq(&fx, "ring-buffer-outside-memory"), s_out);
@@ -378,7 +368,7 @@ static void test_indirect(void)
 
 	/* Not negotiated. */
 	hostile_open(&fx, "indirect2.db", 0);
-	fx_desc(&fx, table, 0, BUF(0), 16, 0, 0);
+	fx_desc(&fx, table, 0, FX_BUF(0), 16, 0, 0);
 	fx_desc(&fx, FX_DESC(0), 0, table, 16, VIRTQ_DESC_F_INDIRECT, 0);
 	uint64_t s = fx_publish(&fx, 0, 0);
 	fx_finish(&fx);
@@ -391,21 +381,21 @@ static void test_buffer_outside(void)
 	struct fx fx;
 
 	hostile_open(&fx, "outside.db", 0);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
 	fx_desc(&fx, FX_DESC(0), 1, UINT64_C(0x90000000), 512, VIRTQ_DESC_F_NEXT, 2);
-	fx_desc(&fx, FX_DESC(0), 2, BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 2, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
 	uint64_t s = fx_publish(&fx, 0, 0);
 	/* Inside RAM but 4 GiB long (B11), and wrapping (B10). */
-	fx_desc(&fx, FX_DESC(0), 3, BUF(0), 0xffffffffu, 0, 0);
+	fx_desc(&fx, FX_DESC(0), 3, FX_BUF(0), 0xffffffffu, 0, 0);
 	fx_publish(&fx, 0, 3);
 	fx_desc(&fx, FX_DESC(0), 4, UINT64_C(0xffffffffffffff00), 0x1000, 0, 0);
 	fx_publish(&fx, 0, 4);
 	/* Readable after writable. */
-	fx_desc(&fx, FX_DESC(0), 5, BUF(1), 1, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 6);
-	fx_desc(&fx, FX_DESC(0), 6, BUF(0), 16, 0, 0);
+	fx_desc(&fx, FX_DESC(0), 5, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 6);
+	fx_desc(&fx, FX_DESC(0), 6, FX_BUF(0), 16, 0, 0);
 	uint64_t s_wr = fx_publish(&fx, 0, 5);
 	fx_finish(&fx);
-	CHECK_EQ_U(n_violations(&fx, "ring-buffer-outside-memory"), 3);
+	CHECK_EQ_U(fx_n_rule(&fx, "ring-buffer-outside-memory"), 3);
 	CHECK_EQ_U(violation_seq(&fx, "ring-buffer-outside-memory"), s);
 	CHECK_EQ_U(violation_seq(&fx, "ring-readable-after-writable"), s_wr);
 	fx_close(&fx);
@@ -417,8 +407,8 @@ static void test_used_hostile(void)
 	uint8_t b[2];
 
 	hostile_open(&fx, "used.db", 0);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(0), 1, BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	uint64_t s_nif = fx_used(&fx, 0, 5, 0);     /* never made available */
@@ -428,9 +418,9 @@ static void test_used_hostile(void)
 	le16_put(b, 1);
 	uint64_t s_back = fx_dev(&fx, FX_USED(0) + 2, b, 2);
 	fx_finish(&fx);
-	CHECK_EQ_U(n_violations(&fx, "device-used-id-not-in-flight"), 3);
+	CHECK_EQ_U(fx_n_rule(&fx, "device-used-id-not-in-flight"), 3);
 	CHECK_EQ_U(violation_seq(&fx, "device-used-id-not-in-flight"), s_nif);
-	CHECK_EQ_U(fx_int(&fx, SQL("SELECT count(*) FROM violations WHERE rule = 'device-used-id-not-in-flight' AND seq IN (%llu, %llu)",
+	CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT count(*) FROM violations WHERE rule = 'device-used-id-not-in-flight' AND seq IN (%llu, %llu)",
 				   (unsigned long long)s_range, (unsigned long long)s_dup)), 2);
 	CHECK_EQ_U(violation_seq(&fx, "device-used-len-too-long"), s_long);
 	CHECK_EQ_U(violation_seq(&fx, "device-used-idx-backwards"), s_back);
@@ -444,8 +434,8 @@ static void test_spurious_interrupt(void)
 	struct fx fx;
 
 	hostile_open(&fx, "spurious.db", 0);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(0), 1, BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	fx_used(&fx, 0, 0, 1);
@@ -458,7 +448,7 @@ static void test_spurious_interrupt(void)
 	/* A config change alone is not a used-buffer interrupt. */
 	fx_mmio(&fx, false, MMIO_INTERRUPT_STATUS, 2);
 	fx_finish(&fx);
-	CHECK_EQ_U(n_violations(&fx, "device-interrupt-spurious"), 1);
+	CHECK_EQ_U(fx_n_rule(&fx, "device-interrupt-spurious"), 1);
 	CHECK_EQ_U(violation_seq(&fx, "device-interrupt-spurious"), s);
 	fx_close(&fx);
 }
@@ -516,15 +506,15 @@ static void test_best_effort(void)
 
 	hostile_open(&fx, "rough.db", 0);
 	le32_put(hdr, VIRTIO_BLK_T_OUT);
-	fx_drv(&fx, BUF(0), hdr, sizeof(hdr));
+	fx_drv(&fx, FX_BUF(0), hdr, sizeof(hdr));
 	/* A snapshot of the whole ring block: a good chain at slot 0 and a
 	 * looping one at slot 1. */
 	uint8_t *d = ring;
-	le64_put(d, BUF(0)); le32_put(d + 8, 16); le16_put(d + 12, VIRTQ_DESC_F_NEXT); le16_put(d + 14, 1);
+	le64_put(d, FX_BUF(0)); le32_put(d + 8, 16); le16_put(d + 12, VIRTQ_DESC_F_NEXT); le16_put(d + 14, 1);
 	d += 16;
-	le64_put(d, BUF(1)); le32_put(d + 8, 1); le16_put(d + 12, VIRTQ_DESC_F_WRITE);
+	le64_put(d, FX_BUF(1)); le32_put(d + 8, 1); le16_put(d + 12, VIRTQ_DESC_F_WRITE);
 	d += 16;
-	le64_put(d, BUF(0)); le32_put(d + 8, 16); le16_put(d + 12, VIRTQ_DESC_F_NEXT); le16_put(d + 14, 2);
+	le64_put(d, FX_BUF(0)); le32_put(d + 8, 16); le16_put(d + 12, VIRTQ_DESC_F_NEXT); le16_put(d + 14, 2);
 	le16_put(ring + 0x400 + 4, 0);
 	le16_put(ring + 0x400 + 6, 2);
 	le16_put(ring + 0x400 + 2, 2);
@@ -546,8 +536,8 @@ static void rough_copy(struct fx *fx, uint16_t avail_idx, uint16_t used_idx, con
 	const uint16_t rough = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
 	uint8_t desc[32] = { 0 }, avail[4 + 2 * 8] = { 0 }, used[4 + 8 * 8] = { 0 };
 
-	le64_put(desc, BUF(0)); le32_put(desc + 8, 16); le16_put(desc + 12, VIRTQ_DESC_F_NEXT); le16_put(desc + 14, 1);
-	le64_put(desc + 16, BUF(1)); le32_put(desc + 24, 1); le16_put(desc + 28, VIRTQ_DESC_F_WRITE);
+	le64_put(desc, FX_BUF(0)); le32_put(desc + 8, 16); le16_put(desc + 12, VIRTQ_DESC_F_NEXT); le16_put(desc + 14, 1);
+	le64_put(desc + 16, FX_BUF(1)); le32_put(desc + 24, 1); le16_put(desc + 28, VIRTQ_DESC_F_WRITE);
 	for (uint16_t i = 0; i < avail_idx; i++)
 		le16_put(avail + 4 + 2 * i, 0);
 	le16_put(avail + 2, avail_idx);
@@ -588,15 +578,15 @@ static void test_generation(void)
 	struct fx fx;
 
 	hostile_open(&fx, "gen.db", 0);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(0), 1, BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
 	fx_mmio(&fx, true, MMIO_STATUS, 0); /* device reset */
 	fx_used(&fx, 0, 0, 1);              /* late store: no queue is live */
 	fx.avail_idx[0] = fx.used_idx[0] = 0;
 	fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1), 1);
-	fx_desc(&fx, FX_DESC(0), 0, BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
-	fx_desc(&fx, FX_DESC(0), 1, BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
+	fx_desc(&fx, FX_DESC(0), 0, FX_BUF(0), 16, VIRTQ_DESC_F_NEXT, 1);
+	fx_desc(&fx, FX_DESC(0), 1, FX_BUF(1), 1, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(&fx, 0, 0);
 	fx_used(&fx, 0, 0, 1);
 	fx_finish(&fx);
@@ -614,10 +604,7 @@ static void test_generation(void)
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return fx_rnd(&rnd_state);
 }
 
 /* What the test wrote to one queue's available ring, and the chains a
@@ -674,8 +661,8 @@ static void test_random_rings(void)
 			uint8_t b[16];
 			switch (r % 6) {
 			case 0: { /* a descriptor, in the ring or a table in the buffer area */
-				uint64_t table = (r >> 8) & 1 ? FX_DESC(qq) : BUF(6);
-				uint64_t addr = (rnd() & 3) ? BUF(rnd() % 8) + (rnd() % 64) : rnd();
+				uint64_t table = (r >> 8) & 1 ? FX_DESC(qq) : FX_BUF(6);
+				uint64_t addr = (rnd() & 3) ? FX_BUF(rnd() % 8) + (rnd() % 64) : rnd();
 				fx_desc(&fx, table, (uint32_t)(rnd() % (fx.qsize + 2)), addr, (uint32_t)(rnd() & 3 ? rnd() % 4096 : rnd()),
 					(uint16_t)(rnd() % 8), (uint16_t)(rnd() % (fx.qsize + 2)));
 				break;
@@ -693,7 +680,7 @@ static void test_random_rings(void)
 			case 3:
 				for (unsigned i = 0; i < sizeof(b); i++)
 					b[i] = (uint8_t)rnd();
-				fx_mem(&fx, BUF(rnd() % 8) + rnd() % 4096, b, sizeof(b),
+				fx_mem(&fx, FX_BUF(rnd() % 8) + rnd() % 4096, b, sizeof(b),
 				       (uint16_t)(rnd() & 1 ? VMT_MEM_DEVICE_WRITE : VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT));
 				break;
 			case 4:
@@ -715,7 +702,7 @@ static void test_random_rings(void)
 		}
 		fx_finish(&fx);
 		for (unsigned qi = 0; qi < 2; qi++)
-			CHECK_EQ_U(fx_int(&fx, SQL("SELECT count(*) FROM chains WHERE queue = %u", qi)), model[qi].chains);
+			CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT count(*) FROM chains WHERE queue = %u", qi)), model[qi].chains);
 		fx_close(&fx);
 	}
 }

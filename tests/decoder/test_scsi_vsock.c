@@ -13,16 +13,6 @@
 #include "tests/decoder/dec_fixture.h"
 #include "tests/harness.h"
 
-#define BUF(n) (FX_RAM_BASE + 0x10000 + 0x2000 * (uint64_t)(n))
-
-static char q[512];
-#define SQL(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
-
-static int64_t n_malformed(struct fx *fx)
-{
-	return fx_int(fx, "SELECT count(*) FROM violations WHERE rule = 'request-malformed'");
-}
-
 /* --- scsi: controlq 0, eventq 1, requestq 2 --- */
 
 #define SQ 2u
@@ -59,35 +49,35 @@ static void scsi_cmd(struct fx *fx, uint32_t base, const uint8_t *req, uint32_t 
 	uint8_t resp[RESP_SIZE];
 
 	if (split && split < req_len) {
-		fx_drv(fx, BUF(b), req, split);
-		fx_desc(fx, FX_DESC(SQ), d, BUF(b), split, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_drv(fx, FX_BUF(b), req, split);
+		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), split, VIRTQ_DESC_F_NEXT, d + 1);
 		d++, b++;
-		fx_drv(fx, BUF(b), req + split, req_len - split);
-		fx_desc(fx, FX_DESC(SQ), d, BUF(b), req_len - split, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_drv(fx, FX_BUF(b), req + split, req_len - split);
+		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), req_len - split, VIRTQ_DESC_F_NEXT, d + 1);
 	} else {
-		fx_drv(fx, BUF(b), req, req_len);
-		fx_desc(fx, FX_DESC(SQ), d, BUF(b), req_len, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_drv(fx, FX_BUF(b), req, req_len);
+		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), req_len, VIRTQ_DESC_F_NEXT, d + 1);
 	}
 	d++, b++;
 	if (dout_len) {
-		fx_drv(fx, BUF(b), dout, dout_len);
-		fx_desc(fx, FX_DESC(SQ), d, BUF(b), dout_len, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_drv(fx, FX_BUF(b), dout, dout_len);
+		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), dout_len, VIRTQ_DESC_F_NEXT, d + 1);
 		d++, b++;
 	}
 	uint32_t resp_at = b;
-	fx_desc(fx, FX_DESC(SQ), d, BUF(b), RESP_SIZE, VIRTQ_DESC_F_WRITE | (din_len ? VIRTQ_DESC_F_NEXT : 0), d + 1);
+	fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), RESP_SIZE, VIRTQ_DESC_F_WRITE | (din_len ? VIRTQ_DESC_F_NEXT : 0), d + 1);
 	d++, b++;
 	if (din_len)
-		fx_desc(fx, FX_DESC(SQ), d, BUF(b), din_len, VIRTQ_DESC_F_WRITE, 0);
+		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), din_len, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(fx, SQ, (uint16_t)base);
 	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, SQ);
 	scsi_resp(resp, status, response);
-	fx_dev(fx, BUF(resp_at), resp, RESP_SIZE);
+	fx_dev(fx, FX_BUF(resp_at), resp, RESP_SIZE);
 	if (din_len) {
 		static uint8_t din[4096];
 		for (uint32_t i = 0; i < din_len && i < sizeof(din); i++)
 			din[i] = (uint8_t)(i ^ 0x5a);
-		fx_dev(fx, BUF(b), din, din_len);
+		fx_dev(fx, FX_BUF(b), din, din_len);
 	}
 	fx_used(fx, SQ, base, RESP_SIZE + din_len);
 	fx_irq(fx, 1);
@@ -164,11 +154,11 @@ static void test_scsi_split(void)
 	scsi_cmd(&fx, 4, req, n, 22, NULL, 0, 512, 0, 0);
 	fx_finish(&fx);
 	for (unsigned id = 1; id <= 2; id++) {
-		CHECK_STR(fx_text(&fx, SQL("SELECT op FROM requests WHERE request = %u", id)), "READ(10) target 0 lun 2");
-		CHECK_EQ_U(fx_int(&fx, SQL("SELECT sector FROM requests WHERE request = %u", id)), 9);
-		CHECK_EQ_U(fx_int(&fx, SQL("SELECT length FROM requests WHERE request = %u", id)), 512);
+		CHECK_STR(fx_text(&fx, fx_sql("SELECT op FROM requests WHERE request = %u", id)), "READ(10) target 0 lun 2");
+		CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT sector FROM requests WHERE request = %u", id)), 9);
+		CHECK_EQ_U(fx_int(&fx, fx_sql("SELECT length FROM requests WHERE request = %u", id)), 512);
 	}
-	CHECK_EQ_U(n_malformed(&fx), 0);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 0);
 	fx_close(&fx);
 }
 
@@ -186,7 +176,7 @@ static void test_scsi_short(void)
 	scsi_cmd(&fx, 4, req, 50, 0, NULL, 0, 0, 0, 0);
 	fx_finish(&fx);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'scsi' AND op IS NULL"), 2);
-	CHECK_EQ_U(n_malformed(&fx), 2);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 2);
 	fx_close(&fx);
 }
 
@@ -219,7 +209,7 @@ static void test_scsi_cdb_size(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE request = 2"), 3);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 2"), 512);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE request >= 3 AND op IS NULL"), 2);
-	CHECK_EQ_U(n_malformed(&fx), 2);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 2);
 	fx_close(&fx);
 }
 
@@ -245,7 +235,7 @@ static void test_scsi_t10_pi(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT sector FROM requests WHERE request = 1"), 0x1000);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 1"), 512);
 	CHECK_EQ_U(fx_int(&fx, "SELECT op IS NULL FROM requests WHERE request = 2"), 1);
-	CHECK_EQ_U(n_malformed(&fx), 1);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 1);
 	fx_close(&fx);
 }
 
@@ -283,19 +273,19 @@ static void vsock_tx(struct fx *fx, uint32_t base, const uint8_t *h, uint32_t hd
 	uint32_t d = base;
 
 	if (split) {
-		fx_drv(fx, BUF(d), h, split);
-		fx_desc(fx, FX_DESC(VTX), d, BUF(d), split, VIRTQ_DESC_F_NEXT, d + 1);
+		fx_drv(fx, FX_BUF(d), h, split);
+		fx_desc(fx, FX_DESC(VTX), d, FX_BUF(d), split, VIRTQ_DESC_F_NEXT, d + 1);
 		d++;
-		fx_drv(fx, BUF(d), h + split, hdr_len - split);
-		fx_desc(fx, FX_DESC(VTX), d, BUF(d), hdr_len - split, pl_len ? VIRTQ_DESC_F_NEXT : 0, d + 1);
+		fx_drv(fx, FX_BUF(d), h + split, hdr_len - split);
+		fx_desc(fx, FX_DESC(VTX), d, FX_BUF(d), hdr_len - split, pl_len ? VIRTQ_DESC_F_NEXT : 0, d + 1);
 	} else {
-		fx_drv(fx, BUF(d), h, hdr_len);
-		fx_desc(fx, FX_DESC(VTX), d, BUF(d), hdr_len, pl_len ? VIRTQ_DESC_F_NEXT : 0, d + 1);
+		fx_drv(fx, FX_BUF(d), h, hdr_len);
+		fx_desc(fx, FX_DESC(VTX), d, FX_BUF(d), hdr_len, pl_len ? VIRTQ_DESC_F_NEXT : 0, d + 1);
 	}
 	d++;
 	if (pl_len) {
-		fx_drv(fx, BUF(d), pl, pl_len);
-		fx_desc(fx, FX_DESC(VTX), d, BUF(d), pl_len, 0, 0);
+		fx_drv(fx, FX_BUF(d), pl, pl_len);
+		fx_desc(fx, FX_DESC(VTX), d, FX_BUF(d), pl_len, 0, 0);
 	}
 	fx_publish(fx, VTX, (uint16_t)base);
 	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, VTX);
@@ -306,7 +296,7 @@ static void vsock_tx(struct fx *fx, uint32_t base, const uint8_t *h, uint32_t hd
  * header h and used_len - 44 payload bytes. */
 static void vsock_rx(struct fx *fx, uint32_t d, uint32_t room, const uint8_t *h, const uint8_t *pl, uint32_t used_len)
 {
-	uint64_t at = BUF(20 + d);
+	uint64_t at = FX_BUF(20 + d);
 
 	fx_desc(fx, FX_DESC(VRX), d, at, 44 + room, VIRTQ_DESC_F_WRITE, 0);
 	fx_publish(fx, VRX, (uint16_t)d);
@@ -391,7 +381,7 @@ static void test_vsock_hostile(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 6"), 16);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 7"), 100);
 	CHECK_EQ_U(fx_int(&fx, "SELECT length FROM requests WHERE request = 8"), 100);
-	CHECK_EQ_U(n_malformed(&fx), 6);
+	CHECK_EQ_U(fx_n_rule(&fx, "request-malformed"), 6);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE message LIKE '%says len 101,%'"), 1);
 	fx_close(&fx);
 }
@@ -399,13 +389,9 @@ static void test_vsock_hostile(void)
 /* --- random rings on every queue of both types: no crash, op text short --- */
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
-
 static uint64_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return fx_rnd(&rnd_state);
 }
 
 /* Lengths that hit the headers' edges more often than chance would. */
@@ -439,7 +425,7 @@ static void test_random(void)
 				b[i] = (uint8_t)(rnd() & 1 ? rnd() : rnd() % 4);
 			switch (r % 7) {
 			case 0: case 1: {
-				uint64_t addr = (rnd() & 7) ? BUF(rnd() % 8) + rnd() % 64 : rnd();
+				uint64_t addr = (rnd() & 7) ? FX_BUF(rnd() % 8) + rnd() % 64 : rnd();
 				fx_desc(&fx, FX_DESC(qq), (uint32_t)(rnd() % fx.qsize), addr, rnd_len(),
 					(uint16_t)(rnd() % 4), (uint16_t)(rnd() % fx.qsize));
 				break;
@@ -451,7 +437,7 @@ static void test_random(void)
 				fx_used(&fx, qq, (uint32_t)(rnd() % fx.qsize), rnd_len());
 				break;
 			case 4:
-				fx_dev(&fx, BUF(rnd() % 8) + rnd() % 64, b, (uint32_t)(rnd() % sizeof(b)));
+				fx_dev(&fx, FX_BUF(rnd() % 8) + rnd() % 64, b, (uint32_t)(rnd() % sizeof(b)));
 				break;
 			case 5:
 				if (rnd() % 8 == 0) {
@@ -462,7 +448,7 @@ static void test_random(void)
 				}
 				/* fall through */
 			default:
-				fx_drv(&fx, BUF(rnd() % 8) + rnd() % 64, b, (uint32_t)(rnd() % sizeof(b)));
+				fx_drv(&fx, FX_BUF(rnd() % 8) + rnd() % 64, b, (uint32_t)(rnd() % sizeof(b)));
 				break;
 			}
 		}
