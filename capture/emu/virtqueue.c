@@ -63,6 +63,7 @@ int vq_setup(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
 
 void vq_release(struct virtqueue *vq)
 {
+	free(vq->pub);
 	free(vq->held);
 	free(vq->scratch);
 	memset(vq, 0, sizeof(*vq));
@@ -195,8 +196,12 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f)
 {
 	if (!vq->scratch)
 		return 0;
-	if (vq->packed)
-		return packed_pop(vq, c, f);
+	if (vq->packed) {
+		int r = packed_pop(vq, c, f);
+		if (r == 1)
+			c->ord = vq->popped++;
+		return r;
+	}
 	struct vring_fault vf;
 	uint16_t idx = avail_idx(vq);
 	if (idx == vq->last_avail) {
@@ -222,15 +227,19 @@ int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, st
 
 	if (!vq->scratch)
 		return fault(f, RULE_NONE, "queue is not set up");
-	if (vq->packed)
-		return packed_push(vq, c, written, f);
 	if (vq->hold) {
 		/* The driver cannot have more chains out than the ring holds. */
 		if (vq->n_held >= vq->num)
 			return fault(f, RULE_RING_AVAIL_JUMP, "more than %u chains used and not yet published", vq->num);
-		vq->held[vq->n_held++] = (struct vq_held){ .ord = c->ord, .head = c->head, .len = written };
+		if (vq->packed && (c->slots == 0 || c->slots > vq->outstanding))
+			return fault(f, RULE_NONE, "chain of buffer id %u was not popped from this queue", c->head);
+		vq->held[vq->n_held++] = (struct vq_held){ .ord = c->ord, .head = c->head, .len = written,
+							   .slots = vq->packed ? c->slots : 1,
+							   .writable = c->n > c->n_readable };
 		return 0;
 	}
+	if (vq->packed)
+		return packed_push(vq, c, written, f);
 	le32_put(elem, c->head);
 	le32_put(elem + 4, written);
 	if (gmem_write(vq->gm, GMEM_DEVICE, split_ring_used_elem_addr(&vq->ring, vq->used_idx), elem, sizeof(elem)) < 0)
@@ -243,7 +252,7 @@ int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, st
 
 int vq_hold(struct virtqueue *vq)
 {
-	if (!vq->scratch || vq->packed)
+	if (!vq->scratch)
 		return -1;
 	if (vq->hold)
 		return 0;
@@ -255,6 +264,16 @@ int vq_hold(struct virtqueue *vq)
 	return 0;
 }
 
+uint16_t vq_held_slots(const struct virtqueue *vq, uint64_t ord)
+{
+	for (uint32_t i = 0; vq->hold && i < vq->n_held; i++)
+		if (vq->held[i].ord == ord)
+			return vq->held[i].slots;
+	return 0;
+}
+
+static int packed_place(struct virtqueue *vq, const struct vq_held *h, uint16_t pos);
+
 int vq_publish(struct virtqueue *vq, uint64_t ord, uint16_t pos)
 {
 	uint8_t elem[VIRTQ_USED_ELEM_SIZE];
@@ -264,11 +283,17 @@ int vq_publish(struct virtqueue *vq, uint64_t ord, uint16_t pos)
 	for (uint32_t i = 0; i < vq->n_held; i++) {
 		if (vq->held[i].ord != ord)
 			continue;
-		le32_put(elem, vq->held[i].head);
-		le32_put(elem + 4, vq->held[i].len);
-		/* The used ring was checked to lie in guest RAM at set-up. */
-		(void)gmem_write(vq->gm, GMEM_DEVICE, split_ring_used_elem_addr(&vq->ring, (uint16_t)(vq->used_idx + pos)),
-				 elem, sizeof(elem));
+		if (vq->packed) {
+			if (packed_place(vq, &vq->held[i], pos) < 0)
+				return -1;
+		} else {
+			le32_put(elem, vq->held[i].head);
+			le32_put(elem + 4, vq->held[i].len);
+			/* The used ring was checked to lie in guest RAM at set-up. */
+			(void)gmem_write(vq->gm, GMEM_DEVICE,
+					 split_ring_used_elem_addr(&vq->ring, (uint16_t)(vq->used_idx + pos)), elem,
+					 sizeof(elem));
+		}
 		memmove(vq->held + i, vq->held + i + 1, (vq->n_held - i - 1) * sizeof(*vq->held));
 		vq->n_held--;
 		return 0;
@@ -278,10 +303,20 @@ int vq_publish(struct virtqueue *vq, uint64_t ord, uint16_t pos)
 
 int vq_flush(struct virtqueue *vq, uint16_t count)
 {
-	if (!vq->scratch || vq->packed || count > vq->num)
+	if (!vq->scratch || count > vq->num)
 		return -1;
 	if (count == 0)
 		return 0;
+	if (vq->packed) {
+		/* The slots handed back leave the device's hands (a flush past
+		 * what was popped, from a device that used more than it took,
+		 * empties them). */
+		packed_ring_advance(&vq->next_used, vq->num, count);
+		vq->outstanding = count < vq->outstanding ? vq->outstanding - count : 0;
+		vq->pub_slots = 0;
+		vq->pushed = true;
+		return 0;
+	}
 	vq->used_idx = (uint16_t)(vq->used_idx + count);
 	ring_put_u16(vq, split_ring_used_idx_addr(&vq->ring), vq->used_idx);
 	vq->pushed = true;
@@ -371,8 +406,14 @@ int vq_setup_packed(struct virtqueue *vq, struct guest_mem *gm, uint32_t num,
 	/* A chain is at most num ring descriptors or one indirect table of
 	 * at most num entries (packed_ring.h): 2 * num covers both. */
 	vq->scratch = calloc(2u * num, sizeof(*vq->scratch));
-	if (!vq->scratch)
+	vq->pub = calloc(num, sizeof(*vq->pub));
+	if (!vq->scratch || !vq->pub) {
+		free(vq->scratch);
+		free(vq->pub);
+		vq->scratch = NULL;
+		vq->pub = NULL;
 		return fault(f, RULE_NONE, "out of memory for a %u-entry queue", num);
+	}
 	vq->gm = gm;
 	vq->num = num;
 	vq->desc = desc;
@@ -450,23 +491,40 @@ static int packed_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault 
 	return 1;
 }
 
+/* Write the used descriptor of h pos slots after the next used slot:
+ * length and buffer id, then the flags that hand the descriptor back
+ * (WRITE: the length is meaningful).  Returns 0, or -1 if the entry
+ * would not fit before num slots or the ring is not writable. */
+static int packed_place(struct virtqueue *vq, const struct vq_held *h, uint16_t pos)
+{
+	struct packed_pos at = vq->next_used;
+	uint8_t b[6];
+
+	if ((uint32_t)pos + h->slots > vq->num)
+		return -1;
+	packed_ring_advance(&at, vq->num, pos);
+	le32_put(b, h->len);
+	le16_put(b + 4, h->head);
+	if (gmem_write(vq->gm, GMEM_DEVICE, packed_ring_desc_addr(&vq->pring, at.slot) + 8, b, sizeof(b)) < 0)
+		return -1;
+	uint16_t flags = packed_ring_used_flags(at.wrap);
+	if (h->writable)
+		flags |= VIRTQ_DESC_F_WRITE;
+	ring_put_u16(vq, packed_ring_flags_addr(&vq->pring, at.slot), flags);
+	vq->pub[at.slot] = (struct vq_pub){ .id = h->head, .slots = h->slots, .len = h->len };
+	vq->pub_slots += h->slots;
+	return 0;
+}
+
 static int packed_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, struct vq_fault *f)
 {
-	uint64_t at = packed_ring_desc_addr(&vq->pring, vq->next_used.slot);
-	uint8_t b[6];
+	struct vq_held h = { .head = c->head, .slots = c->slots, .len = written, .writable = c->n > c->n_readable };
 
 	if (c->slots == 0 || c->slots > vq->outstanding)
 		return fault(f, RULE_NONE, "chain of buffer id %u was not popped from this queue", c->head);
-	/* Used Descriptors: length and buffer id, then the flags that hand
-	 * the descriptor back (WRITE: the length is meaningful). */
-	le32_put(b, written);
-	le16_put(b + 4, c->head);
-	if (gmem_write(vq->gm, GMEM_DEVICE, at + 8, b, sizeof(b)) < 0)
+	if (packed_place(vq, &h, 0) < 0)
 		return fault(f, RULE_RING_OUTSIDE_MEMORY, "descriptor ring not writable");
-	uint16_t flags = packed_ring_used_flags(vq->next_used.wrap);
-	if (c->n > c->n_readable)
-		flags |= VIRTQ_DESC_F_WRITE;
-	ring_put_u16(vq, packed_ring_flags_addr(&vq->pring, vq->next_used.slot), flags);
+	vq->pub_slots = 0;
 	packed_ring_advance(&vq->next_used, vq->num, c->slots);
 	vq->outstanding -= c->slots;
 	vq->pushed = true;

@@ -83,12 +83,24 @@ struct virtqueue {
 	uint32_t outstanding;          /* slots popped and not yet used */
 	uint16_t dev_event;            /* off_wrap last published (EVENT_IDX) */
 	bool dev_event_set;
+	/* Packed: per slot, the used descriptor the device wrote there last
+	 * (buffer id, length, slots its chain took; slots 0: none yet), so
+	 * a replay can compare a recorded copy with what was written even
+	 * after the driver reused the slot.  num entries; owned. */
+	struct vq_pub { uint16_t id, slots; uint32_t len; } *pub;
 	/* Replay following a recorded device's own reports (vq_hold): used
 	 * entries are held back until vq_publish places them. */
 	uint64_t popped;               /* chains popped since set-up */
 	bool hold;
-	struct vq_held { uint64_t ord; uint16_t head; uint32_t len; } *held; /* num entries; owned */
+	struct vq_held {
+		uint64_t ord;
+		uint16_t head;
+		uint16_t slots;        /* packed: ring slots the chain took; split: 1 */
+		uint32_t len;
+		bool writable;         /* packed: the chain had device-writable buffers */
+	} *held; /* num entries; owned */
 	uint32_t n_held;
+	uint32_t pub_slots;            /* packed: slots placed by vq_publish since the last vq_flush */
 };
 
 /* Check the layout (num a power of two in [1, VIRTQ_SIZE_MAX], areas aligned
@@ -117,19 +129,25 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c, struct vq_fault *f);
  * Returns 0, or -1 with *f filled if the used ring cannot be written. */
 int vq_push(struct virtqueue *vq, const struct vq_chain *c, uint32_t written, struct vq_fault *f);
 
-/* Replay of a device that completed chains in its own order (split rings
- * only): from now on vq_push keeps (head, written) back instead of
- * writing the used ring, and vq_publish / vq_flush publish them where and
- * when the recorded device did.  Returns 0, or -1 (out of memory, packed
- * ring, queue not set up). */
+/* Replay of a device that completed chains in its own order: from now on
+ * vq_push keeps (head, written) back instead of writing the used ring,
+ * and vq_publish / vq_flush publish them where and when the recorded
+ * device did.  Returns 0, or -1 (out of memory, queue not set up). */
 int vq_hold(struct virtqueue *vq);
+/* Ring slots the held entry of the chain popped ord-th took (split: 1), 0
+ * if no such entry is held. */
+uint16_t vq_held_slots(const struct virtqueue *vq, uint64_t ord);
 /* Write the held entry of the chain popped ord-th (vq_chain.ord) into the
- * used ring at used_idx + pos, without publishing the index.  Returns 0,
- * 1 if no such entry is held (not popped yet, or already published), or
- * -1 if pos is not below num. */
+ * used ring at used_idx + pos (packed: as a used descriptor pos slots
+ * after the next used slot, its flags written with it), without
+ * publishing it (split: the index; packed: the position moves at
+ * vq_flush).  Returns 0, 1 if no such entry is held (not popped yet, or
+ * already published), or -1 if pos is not below num (packed: the entry
+ * would not fit before num slots). */
 int vq_publish(struct virtqueue *vq, uint64_t ord, uint16_t pos);
-/* Publish count more used entries (used_idx += count); vq_should_interrupt
- * then decides as after a push.  Returns 0, or -1 if count exceeds num. */
+/* Publish count more used entries (split: used_idx += count; packed: the
+ * next used slot moves count slots on); vq_should_interrupt then decides
+ * as after a push.  Returns 0, or -1 if count exceeds num. */
 int vq_flush(struct virtqueue *vq, uint16_t count);
 
 /* After one or more pushes: should the device interrupt the driver?
