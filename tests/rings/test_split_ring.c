@@ -10,126 +10,23 @@
 #include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 #include "tests/harness.h"
+#include "tests/rings/ring_fixture.h"
 
-#define RAM_BASE UINT64_C(0x100000)
-#define RAM_SIZE (UINT64_C(1) << 20)
-#define DESC RAM_BASE                        /* the ring's table */
-#define TABLE (RAM_BASE + 0x80000)           /* indirect tables */
-#define BUF (RAM_BASE + 0xc0000)             /* buffers */
+#define DESC RFX_RAM_BASE              /* the ring's table */
+#define TABLE (RFX_RAM_BASE + 0x80000) /* indirect tables */
+#define BUF (RFX_RAM_BASE + 0xc0000)   /* buffers */
 #define NX VIRTQ_DESC_F_NEXT
 #define W VIRTQ_DESC_F_WRITE
 #define IND VIRTQ_DESC_F_INDIRECT
 #define QN 8u
-#define REC_MAX 64u
 
 /* Guest RAM with holes (missing) and torn parts (rough), and what the
  * walker showed of the chain. */
-struct fake {
-	uint8_t *ram;
-	uint64_t missing_lo, missing_hi; /* [lo, hi): not available */
-	uint64_t rough_lo, rough_hi;     /* [lo, hi): best-effort */
-	unsigned reads;
-	unsigned n_desc, n_buf, n_ind;
-	struct vring_desc desc[REC_MAX];
-	struct vring_place at[REC_MAX];
-	struct vring_desc buf[REC_MAX];
-	uint64_t ind_table;
-	uint32_t ind_bytes;
-	int buf_ret_at;  /* on_buf returns buf_ret for buffer number buf_ret_at (-1: never) */
-	int buf_ret;
-};
-
-static struct fake F;
-
-static bool overlaps(uint64_t a, uint64_t len, uint64_t lo, uint64_t hi)
-{
-	return len && a < hi && lo < a + len;
-}
-
-static int fake_read(void *ctx, uint64_t gpa, void *dst, uint32_t len)
-{
-	struct fake *f = ctx;
-
-	f->reads++;
-	if (gpa < RAM_BASE || gpa - RAM_BASE > RAM_SIZE || len > RAM_SIZE - (gpa - RAM_BASE) ||
-	    overlaps(gpa, len, f->missing_lo, f->missing_hi))
-		return VRING_MEM_MISSING;
-	memcpy(dst, f->ram + (gpa - RAM_BASE), len);
-	return overlaps(gpa, len, f->rough_lo, f->rough_hi) ? VRING_MEM_ROUGH : VRING_MEM_EXACT;
-}
-
-static bool fake_contains(void *ctx, uint64_t gpa, uint64_t len)
-{
-	(void)ctx;
-	if (len && gpa + (len - 1) < gpa)
-		return false;
-	return gpa >= RAM_BASE && gpa - RAM_BASE <= RAM_SIZE && len <= RAM_SIZE - (gpa - RAM_BASE);
-}
-
-static int fake_desc(void *ctx, const struct vring_desc *d, const struct vring_place *at)
-{
-	struct fake *f = ctx;
-
-	if (f->n_desc < REC_MAX) {
-		f->desc[f->n_desc] = *d;
-		f->at[f->n_desc] = *at;
-	}
-	f->n_desc++;
-	return 0;
-}
-
-static int fake_indirect(void *ctx, uint64_t table, uint32_t bytes, const struct vring_place *at)
-{
-	struct fake *f = ctx;
-
-	(void)at;
-	f->n_ind++;
-	f->ind_table = table;
-	f->ind_bytes = bytes;
-	return 0;
-}
-
-static int fake_buf(void *ctx, const struct vring_desc *d, const struct vring_place *at)
-{
-	struct fake *f = ctx;
-
-	(void)at;
-	if (f->n_buf < REC_MAX)
-		f->buf[f->n_buf] = *d;
-	if ((int)f->n_buf++ == f->buf_ret_at)
-		return f->buf_ret;
-	return 0;
-}
-
-static const struct vring_ops ops_trace = {
-	.read = fake_read, .contains = fake_contains,
-	.on_desc = fake_desc, .on_indirect = fake_indirect, .on_buf = fake_buf,
-};
-static const struct vring_ops ops_emu = {
-	.read = fake_read, .contains = fake_contains,
-	.on_desc = fake_desc, .on_indirect = fake_indirect, .on_buf = fake_buf,
-	.mem_complete = true,
-};
-static const struct vring_ops ops_salvage = {
-	.read = fake_read, .contains = fake_contains,
-	.on_desc = fake_desc, .on_indirect = fake_indirect, .on_buf = fake_buf,
-	.salvage = true,
-};
-static const struct vring_ops ops_bare = { .read = fake_read, .contains = fake_contains };
-
-static void reset(void)
-{
-	uint8_t *ram = F.ram;
-
-	memset(&F, 0, sizeof(F));
-	F.ram = ram;
-	memset(F.ram, 0, RAM_SIZE);
-	F.buf_ret_at = -1;
-}
+static struct rfx F;
 
 static void put(uint64_t table, uint32_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *p = F.ram + (table - RAM_BASE) + (uint64_t)i * VIRTQ_DESC_SIZE;
+	uint8_t *p = F.ram + (table - RFX_RAM_BASE) + (uint64_t)i * VIRTQ_DESC_SIZE;
 
 	le64_put(p, addr);
 	le32_put(p + 8, len);
@@ -139,8 +36,8 @@ static void put(uint64_t table, uint32_t i, uint64_t addr, uint32_t len, uint16_
 
 static struct split_ring ring(uint32_t num, bool indirect_ok)
 {
-	return (struct split_ring){ .num = num, .desc = DESC, .avail = RAM_BASE + 0x70000, .used = RAM_BASE + 0x78000,
-				    .indirect_ok = indirect_ok };
+	return (struct split_ring){ .num = num, .desc = DESC, .avail = RFX_RAM_BASE + 0x70000,
+				    .used = RFX_RAM_BASE + 0x78000, .indirect_ok = indirect_ok };
 }
 
 /* The walk broke rule at place (idx, pos, indirect) with message msg. */
@@ -182,11 +79,11 @@ static void test_simple_chain(void)
 	struct split_ring r = ring(QN, false);
 	struct vring_chain c;
 
-	reset();
+	rfx_reset(&F);
 	put(DESC, 5, BUF, 16, NX, 2);
 	put(DESC, 2, BUF + 0x100, 512, NX, 7);
 	put(DESC, 7, BUF + 0x400, 1, W, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 5, &ops_trace, &F, &c), VRING_OK);
+	CHECK_EQ_U(split_ring_walk(&r, 5, &rfx_ops_trace, &F, &c), VRING_OK);
 	CHECK_EQ_U(c.n_desc, 3);
 	CHECK_EQ_U(c.indirect, 0);
 	CHECK_EQ_U(c.rough, 0);
@@ -206,7 +103,7 @@ static void test_simple_chain(void)
 	CHECK_EQ_U(F.buf[1].len, 512);
 	CHECK_EQ_U(F.buf[2].flags, W);
 	/* Without visitors the walk is the same. */
-	CHECK_EQ_U(split_ring_walk(&r, 5, &ops_bare, &F, &c), VRING_OK);
+	CHECK_EQ_U(split_ring_walk(&r, 5, &rfx_ops_bare, &F, &c), VRING_OK);
 	CHECK_EQ_U(c.n_desc, 3);
 }
 
@@ -222,18 +119,18 @@ static void test_chain_length(void)
 		struct vring_chain c;
 		char msg[VRING_MSG_MAX];
 
-		reset();
+		rfx_reset(&F);
 		/* N: descriptors 0 .. num-1 in order, the last without NEXT. */
 		for (uint32_t i = 0; i < num; i++)
 			put(DESC, i, BUF, 1, (uint16_t)(i + 1 < num ? NX : 0), (uint16_t)(i + 1 < num ? i + 1 : 0));
-		CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), VRING_OK);
+		CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), VRING_OK);
 		CHECK_EQ_U(c.n_desc, num);
 		CHECK_EQ_U(F.reads, num);
 		/* N + 1: the last one points back at the head. */
-		reset();
+		rfx_reset(&F);
 		for (uint32_t i = 0; i < num; i++)
 			put(DESC, i, BUF, 1, NX, (uint16_t)((i + 1) % num));
-		int rc = split_ring_walk(&r, 0, &ops_trace, &F, &c);
+		int rc = split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c);
 		snprintf(msg, sizeof(msg), "chain at head 0: more than %u descriptors (a loop?)", num);
 		EXPECT_FAULT(rc, &c, RULE_RING_CHAIN_LOOP, 0, num, false, msg);
 		CHECK_EQ_U(c.n_desc, num);
@@ -244,16 +141,16 @@ static void test_chain_length(void)
 	/* A self loop and a loop entered from outside it. */
 	struct split_ring r = ring(QN, false);
 	struct vring_chain c;
-	reset();
+	rfx_reset(&F);
 	put(DESC, 3, BUF, 1, NX, 3);
-	EXPECT_FAULT(split_ring_walk(&r, 3, &ops_trace, &F, &c), &c, RULE_RING_CHAIN_LOOP, 3, QN, false,
+	EXPECT_FAULT(split_ring_walk(&r, 3, &rfx_ops_trace, &F, &c), &c, RULE_RING_CHAIN_LOOP, 3, QN, false,
 		     "chain at head 3: more than 8 descriptors (a loop?)");
 	CHECK_EQ_U(F.reads, QN);
-	reset();
+	rfx_reset(&F);
 	put(DESC, 5, BUF, 1, NX, 6);
 	put(DESC, 6, BUF, 1, NX, 7);
 	put(DESC, 7, BUF, 1, NX, 6);
-	EXPECT_FAULT(split_ring_walk(&r, 5, &ops_trace, &F, &c), &c, RULE_RING_CHAIN_LOOP, 7, QN, false, NULL);
+	EXPECT_FAULT(split_ring_walk(&r, 5, &rfx_ops_trace, &F, &c), &c, RULE_RING_CHAIN_LOOP, 7, QN, false, NULL);
 }
 
 /* B03: next num - 1 is in range (N), num is not (N + 1). */
@@ -262,27 +159,27 @@ static void test_next_range(void)
 	struct split_ring r = ring(QN, false);
 	struct vring_chain c;
 
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 1, NX, QN - 1);
 	put(DESC, QN - 1, BUF, 1, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), VRING_OK);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), VRING_OK);
 	CHECK_EQ_U(c.n_desc, 2);
 
 	static const uint16_t bad[] = { QN, QN + 1, 0x8000, 0xffff };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char msg[VRING_MSG_MAX];
-		reset();
+		rfx_reset(&F);
 		put(DESC, 0, BUF, 1, NX, 1);
 		put(DESC, 1, BUF, 1, NX, bad[i]);
 		snprintf(msg, sizeof(msg), "chain at head 0: next %u of descriptor 1 is outside the 8-entry queue", bad[i]);
-		EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_NEXT_RANGE, 1, 1, false, msg);
+		EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_NEXT_RANGE, 1, 1, false, msg);
 		CHECK_EQ_U(F.reads, 2);
 		CHECK_EQ_U(F.n_buf, 2); /* the buffer itself was fine */
 	}
 	/* A head outside the queue is the caller's to check. */
-	CHECK_EQ_U(split_ring_walk(&r, QN, &ops_trace, &F, &c), -EINVAL);
+	CHECK_EQ_U(split_ring_walk(&r, QN, &rfx_ops_trace, &F, &c), -EINVAL);
 	struct split_ring r0 = ring(0, false);
-	CHECK_EQ_U(split_ring_walk(&r0, 0, &ops_trace, &F, &c), -EINVAL);
+	CHECK_EQ_U(split_ring_walk(&r0, 0, &rfx_ops_trace, &F, &c), -EINVAL);
 }
 
 /* B07-B09 and indirect tables at their limits. */
@@ -292,12 +189,12 @@ static void test_indirect(void)
 	struct vring_chain c;
 
 	/* N: a table of num entries, all used, after a direct buffer. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 1, BUF, 16, NX, 4);
 	put(DESC, 4, TABLE, 16 * QN, IND, 0);
 	for (uint32_t i = 0; i < QN; i++)
 		put(TABLE, i, BUF + 0x100 * i, 8, (uint16_t)(W | (i + 1 < QN ? NX : 0)), (uint16_t)(i + 1));
-	CHECK_EQ_U(split_ring_walk(&r, 1, &ops_trace, &F, &c), VRING_OK);
+	CHECK_EQ_U(split_ring_walk(&r, 1, &rfx_ops_trace, &F, &c), VRING_OK);
 	CHECK_EQ_U(c.n_desc, 2 + QN);
 	CHECK_EQ_U(c.indirect, 1);
 	CHECK_EQ_U(F.n_ind, 1);
@@ -314,60 +211,60 @@ static void test_indirect(void)
 	static const uint32_t bad_len[] = { 16 * (QN + 1), 0, 8, 17, 0xfffffff0u };
 	for (size_t i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]); i++) {
 		char msg[VRING_MSG_MAX];
-		reset();
+		rfx_reset(&F);
 		put(DESC, 0, TABLE, bad_len[i], IND, 0);
 		snprintf(msg, sizeof(msg), "chain at head 0: indirect table length %u is not a multiple of 16 in 16..128",
 			 bad_len[i]);
-		EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_INDIRECT_LEN, 0, 0, false, msg);
+		EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_INDIRECT_LEN, 0, 0, false, msg);
 		CHECK_EQ_U(F.n_ind, 0);
 		CHECK_EQ_U(F.reads, 1);
 	}
 
 	/* A loop inside the table: at most its entries. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 32, IND, 0);
 	put(TABLE, 0, BUF, 8, NX, 1);
 	put(TABLE, 1, BUF, 8, NX, 0);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_CHAIN_LOOP, 0, 3, true,
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_CHAIN_LOOP, 0, 3, true,
 		     "chain at head 0: more than 2 descriptors in its indirect table (a loop?)");
 	CHECK_EQ_U(F.reads, 3);
 
 	/* next beyond the table's own length. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 32, IND, 0);
 	put(TABLE, 0, BUF, 8, NX, 2);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_NEXT_RANGE, 0, 1, true,
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_NEXT_RANGE, 0, 1, true,
 		     "chain at head 0: next 2 of descriptor 0 is outside the 2-entry indirect table");
 
 	/* B08 nested. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 32, IND, 0);
 	put(TABLE, 0, BUF, 8, NX, 1);
 	put(TABLE, 1, TABLE + 0x100, 16, IND, 0);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_INDIRECT_NESTED, 1, 2, true,
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_INDIRECT_NESTED, 1, 2, true,
 		     "chain at head 0: indirect descriptor inside an indirect table");
 
 	/* B09 INDIRECT with NEXT. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 2, TABLE, 32, IND | NX, 3);
-	EXPECT_FAULT(split_ring_walk(&r, 2, &ops_trace, &F, &c), &c, RULE_RING_INDIRECT_WITH_NEXT, 2, 0, false,
+	EXPECT_FAULT(split_ring_walk(&r, 2, &rfx_ops_trace, &F, &c), &c, RULE_RING_INDIRECT_WITH_NEXT, 2, 0, false,
 		     "chain at head 2: descriptor 2 has both INDIRECT and NEXT");
 
 	/* Not negotiated. */
 	struct split_ring r_no = ring(QN, false);
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 32, IND, 0);
-	EXPECT_FAULT(split_ring_walk(&r_no, 0, &ops_trace, &F, &c), &c, RULE_RING_INDIRECT_NOT_NEGOTIATED, 0, 0, false,
+	EXPECT_FAULT(split_ring_walk(&r_no, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_INDIRECT_NOT_NEGOTIATED, 0, 0, false,
 		     "chain at head 0: descriptor 0 is indirect but INDIRECT_DESC was not negotiated");
 
 	/* B10: the table outside RAM, and wrapping. */
-	reset();
-	put(DESC, 0, RAM_BASE + RAM_SIZE - 16, 32, IND, 0);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 0, 0, false,
+	rfx_reset(&F);
+	put(DESC, 0, RFX_RAM_BASE + RFX_RAM_SIZE - 16, 32, IND, 0);
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 0, 0, false,
 		     "chain at head 0: indirect table 0x1ffff0+32 outside guest RAM");
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, UINT64_C(0xfffffffffffffff0), 32, IND, 0);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 0, 0, false, NULL);
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 0, 0, false, NULL);
 	CHECK_EQ_U(F.n_ind, 0);
 }
 
@@ -377,29 +274,29 @@ static void test_buffers(void)
 	struct split_ring r = ring(QN, false);
 	struct vring_chain c;
 
-	reset();
-	put(DESC, 0, RAM_BASE + RAM_SIZE - 16, 16, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), VRING_OK);
-	reset();
+	rfx_reset(&F);
+	put(DESC, 0, RFX_RAM_BASE + RFX_RAM_SIZE - 16, 16, 0, 0);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), VRING_OK);
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 16, NX, 1);
-	put(DESC, 1, RAM_BASE + RAM_SIZE - 16, 17, 0, 0);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 1, 1, false,
+	put(DESC, 1, RFX_RAM_BASE + RFX_RAM_SIZE - 16, 17, 0, 0);
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 1, 1, false,
 		     "chain at head 0: buffer 0x1ffff0+17 outside guest RAM");
 	CHECK_EQ_U(F.n_buf, 1);
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 0xffffffffu, 0, 0);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 0, 0, false,
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 0, 0, false,
 		     "chain at head 0: buffer 0x1c0000+4294967295 outside guest RAM");
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, UINT64_C(0xffffffffffffff00), 0x1000, 0, 0);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 0, 0, false, NULL);
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 0, 0, false, NULL);
 
 	/* Readable after writable. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 16, NX, 1);
 	put(DESC, 1, BUF, 16, W | NX, 2);
 	put(DESC, 2, BUF, 16, NX, 3);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_trace, &F, &c), &c, RULE_RING_WRITE_BEFORE_READ, 2, 2, false,
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), &c, RULE_RING_WRITE_BEFORE_READ, 2, 2, false,
 		     "chain at head 0: device-readable descriptor 2 after a writable one");
 	CHECK_EQ_U(F.n_buf, 2);
 }
@@ -411,45 +308,45 @@ static void test_memory(void)
 	struct split_ring r = ring(QN, true);
 	struct vring_chain c;
 
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 16, NX, 1);
 	put(DESC, 1, BUF, 16, 0, 0);
 	F.missing_lo = DESC + 16;
 	F.missing_hi = DESC + 32;
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), VRING_MISSING);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), VRING_MISSING);
 	CHECK_EQ_U(c.n_desc, 1);
 	CHECK_EQ_U(c.fault.rule, RULE_NONE);
-	EXPECT_FAULT(split_ring_walk(&r, 0, &ops_emu, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 1, 1, false,
+	EXPECT_FAULT(split_ring_walk(&r, 0, &rfx_ops_emu, &F, &c), &c, RULE_RING_BUFFER_OUTSIDE_MEMORY, 1, 1, false,
 		     "chain at head 0: descriptor 1 unreadable");
 
 	/* The head itself missing: nothing read. */
 	F.missing_lo = DESC;
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), VRING_MISSING);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), VRING_MISSING);
 	CHECK_EQ_U(c.n_desc, 0);
 
 	/* A rough descriptor marks the chain, and a finding after it. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 16, NX, 1);
 	put(DESC, 1, BUF, 16, NX, QN);
 	F.rough_lo = DESC;
 	F.rough_hi = DESC + 1;
-	int rc = split_ring_walk(&r, 0, &ops_trace, &F, &c);
+	int rc = split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c);
 	CHECK_EQ_U(rc, VRING_BROKEN);
 	CHECK_EQ_U(c.rough, 1);
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 16, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), VRING_OK);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), VRING_OK);
 	CHECK_EQ_U(c.rough, 0);
 
 	/* An indirect table partly missing. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 48, IND, 0);
 	put(TABLE, 0, BUF, 8, NX, 1);
 	put(TABLE, 1, BUF, 8, NX, 2);
 	put(TABLE, 2, BUF, 8, 0, 0);
 	F.missing_lo = TABLE + 32;
 	F.missing_hi = TABLE + 48;
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), VRING_MISSING);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), VRING_MISSING);
 	CHECK_EQ_U(c.n_desc, 3);
 	CHECK_EQ_U(c.indirect, 1);
 }
@@ -461,17 +358,17 @@ static void test_visitors(void)
 	struct split_ring r = ring(QN, false);
 	struct vring_chain c;
 
-	reset();
+	rfx_reset(&F);
 	for (uint32_t i = 0; i < 4; i++)
 		put(DESC, i, BUF, 1, (uint16_t)(i < 3 ? NX : 0), (uint16_t)(i + 1));
 	F.buf_ret_at = 1;
 	F.buf_ret = VRING_STOPPED;
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), VRING_STOPPED);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), VRING_STOPPED);
 	CHECK_EQ_U(c.n_desc, 2);
 	F.n_buf = 0;
 	F.reads = 0;
 	F.buf_ret = -ENOSPC;
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_trace, &F, &c), -ENOSPC);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_trace, &F, &c), -ENOSPC);
 	CHECK_EQ_U(F.reads, 2);
 }
 
@@ -485,71 +382,71 @@ static void test_salvage(void)
 	/* Length 17: one whole descriptor followed; its next is outside
 	 * that one-entry table, which stops the walk, but the finding kept
 	 * is the first one, the length. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 17, IND, 0);
 	put(TABLE, 0, BUF, 8, NX, 1);
 	put(TABLE, 1, BUF, 8, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_BROKEN);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_BROKEN);
 	CHECK_EQ_U(c.fault.rule, RULE_RING_INDIRECT_LEN);
 	CHECK_EQ_U(F.n_buf, 1);
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 17, IND, 0);
 	put(TABLE, 0, BUF, 8, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_BROKEN);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_BROKEN);
 	CHECK_EQ_U(c.fault.rule, RULE_RING_INDIRECT_LEN);
 	CHECK_EQ_U(F.ind_bytes, 16);
 	CHECK_EQ_U(F.n_buf, 1);
 
 	/* Huge: at most num entries. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 0xfffffff0u, IND, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_BROKEN);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_BROKEN);
 	CHECK_EQ_U(F.ind_bytes, 16 * QN);
 	/* Under one descriptor: nothing to follow. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 8, IND, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_BROKEN);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_BROKEN);
 	CHECK_EQ_U(F.n_ind, 0);
 
 	/* INDIRECT with NEXT: the table, not the next descriptor. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 16, IND | NX, 1);
 	put(DESC, 1, BUF + 0x100, 8, 0, 0);
 	put(TABLE, 0, BUF, 8, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_BROKEN);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_BROKEN);
 	CHECK_EQ_U(c.fault.rule, RULE_RING_INDIRECT_WITH_NEXT);
 	CHECK_EQ_U(F.n_buf, 1);
 	CHECK_EQ_U(F.buf[0].addr, BUF);
 
 	/* A buffer outside RAM and a readable one after a writable one are
 	 * shown anyway, and the walk goes on. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, UINT64_C(0xfffffffffffffff8), 16, W | NX, 1);
 	put(DESC, 1, BUF, 8, NX, 2);
 	put(DESC, 2, BUF, 8, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_BROKEN);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_BROKEN);
 	CHECK_EQ_U(c.fault.rule, RULE_RING_BUFFER_OUTSIDE_MEMORY);
 	CHECK_EQ_U(c.fault.at.idx, 0);
 	CHECK_EQ_U(F.n_buf, 3);
 
 	/* Nested: stops. Loops: stop after num, as always. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, TABLE, 32, IND, 0);
 	put(TABLE, 0, TABLE + 0x100, 16, IND | NX, 1);
 	put(TABLE, 1, BUF, 8, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_BROKEN);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_BROKEN);
 	CHECK_EQ_U(c.fault.rule, RULE_RING_INDIRECT_NESTED);
 	CHECK_EQ_U(F.n_buf, 0);
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 8, NX, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_BROKEN);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_BROKEN);
 	CHECK_EQ_U(c.fault.rule, RULE_RING_CHAIN_LOOP);
 	CHECK_EQ_U(F.reads, QN);
 
 	/* A legal chain salvages to VRING_OK. */
-	reset();
+	rfx_reset(&F);
 	put(DESC, 0, BUF, 8, 0, 0);
-	CHECK_EQ_U(split_ring_walk(&r, 0, &ops_salvage, &F, &c), VRING_OK);
+	CHECK_EQ_U(split_ring_walk(&r, 0, &rfx_ops_salvage, &F, &c), VRING_OK);
 }
 
 /* B04 / B05: heads up to num - 1, and up to num entries at once, whatever
@@ -599,9 +496,7 @@ static void test_avail_checks(void)
 
 int main(void)
 {
-	F.ram = calloc(1, RAM_SIZE);
-	if (!F.ram)
-		SKIP("out of memory");
+	rfx_reset(&F);
 	RUN(test_desc_decode);
 	RUN(test_simple_chain);
 	RUN(test_chain_length);
@@ -612,6 +507,6 @@ int main(void)
 	RUN(test_visitors);
 	RUN(test_salvage);
 	RUN(test_avail_checks);
-	free(F.ram);
+	rfx_release(&F);
 	return harness_finish("test_split_ring");
 }
