@@ -418,6 +418,91 @@ static void test_random(void)
 		(long long)chains, (long long)used, (long long)viol, (long long)anom);
 }
 
+
+/* --- RELIABILITY.md's B-cases in packed form, through the decoder --- */
+
+/* The event-stream bring-up of fx_init_device with queue 0 of num entries
+ * at the given areas (descriptor ring, driver and device event
+ * suppression structures), for the layouts fx_init_device cannot make. */
+static void pk_bringup(struct fx *fx, uint32_t device_id, uint64_t features, uint32_t num, uint64_t desc, uint64_t drv,
+		       uint64_t dev)
+{
+	fx_mmio(fx, false, MMIO_MAGIC_VALUE, VIRTIO_MMIO_MAGIC);
+	fx_mmio(fx, false, MMIO_VERSION, 2);
+	fx_mmio(fx, false, MMIO_DEVICE_ID, device_id);
+	fx_mmio(fx, false, MMIO_VENDOR_ID, 0x554d4551);
+	fx_mmio(fx, true, MMIO_STATUS, 0);
+	fx_mmio(fx, true, MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	fx_mmio(fx, true, MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	for (uint32_t w = 0; w < 2; w++) {
+		fx_mmio(fx, true, MMIO_DEVICE_FEATURES_SEL, w);
+		fx_mmio(fx, false, MMIO_DEVICE_FEATURES, (uint32_t)(features >> (32 * w)));
+		fx_mmio(fx, true, MMIO_DRIVER_FEATURES_SEL, w);
+		fx_mmio(fx, true, MMIO_DRIVER_FEATURES, (uint32_t)(features >> (32 * w)));
+	}
+	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+	fx_mmio(fx, true, MMIO_STATUS, st);
+	fx_mmio(fx, false, MMIO_STATUS, st);
+	fx_mmio(fx, true, MMIO_QUEUE_SEL, 0);
+	fx_mmio(fx, false, MMIO_QUEUE_READY, 0);
+	fx_mmio(fx, false, MMIO_QUEUE_NUM_MAX, 32768);
+	fx_mmio(fx, true, MMIO_QUEUE_NUM, num);
+	const uint64_t a[3] = { desc, drv, dev };
+	for (unsigned i = 0; i < 3; i++) {
+		fx_mmio(fx, true, MMIO_QUEUE_DESC_LOW + 0x10 * i, (uint32_t)a[i]);
+		fx_mmio(fx, true, MMIO_QUEUE_DESC_HIGH + 0x10 * i, (uint32_t)(a[i] >> 32));
+	}
+	fx_mmio(fx, true, MMIO_QUEUE_READY, 1);
+	fx_mmio(fx, true, MMIO_STATUS, st | VIRTIO_STATUS_DRIVER_OK);
+}
+
+/* B12: packed ring areas.  The descriptor ring needs 16-byte alignment
+ * and 16 * num bytes, the two event suppression structures 4-byte
+ * alignment and 4 bytes (no split-ring sizes: event areas side by side
+ * are legal); areas misaligned, overlapping, past RAM or in the MMIO
+ * window are reported with their rule. */
+static void test_b12_areas(void)
+{
+	const uint64_t END = FX_RAM_BASE + FX_RAM_SIZE;
+	static const struct {
+		uint32_t num;
+		uint64_t desc, drv, dev;
+		const char *rule; /* NULL: no violation at all */
+	} c[] = {
+		{ 8, FX_DESC(0), FX_DESC(0) + 128, FX_DESC(0) + 132, NULL },
+		{ 5, FX_DESC(0), FX_DESC(0) + 80, FX_DESC(0) + 84, NULL }, /* ring of 80 bytes */
+		{ 8, FX_DESC(0) + 8, FX_DESC(0) + 0x400, FX_DESC(0) + 0x800, "ring-misaligned" },
+		{ 8, FX_DESC(0), FX_DESC(0) + 0x402, FX_DESC(0) + 0x800, "ring-misaligned" }, /* 2-aligned: split only */
+		{ 8, FX_DESC(0), FX_DESC(0) + 0x400, FX_DESC(0) + 0x801, "ring-misaligned" },
+		{ 8, FX_DESC(0), FX_DESC(0) + 124, FX_DESC(0) + 0x800, "ring-areas-overlap" }, /* in the last slot */
+		{ 8, FX_DESC(0), FX_DESC(0) + 0x400, FX_DESC(0) + 0x400, "ring-areas-overlap" },
+		{ 8, END - 64, FX_DESC(0) + 0x400, FX_DESC(0) + 0x800, "ring-outside-memory" },
+		{ 8, FX_DESC(0), END, FX_DESC(0) + 0x800, "ring-outside-memory" }, /* just past RAM */
+		{ 8, FX_DESC(0), FX_BASE, FX_DESC(0) + 0x800, "ring-outside-memory" }, /* the MMIO window */
+		{ 8, FX_BASE, FX_DESC(0) + 0x400, FX_DESC(0) + 0x800, "ring-outside-memory" },
+		{ 8, UINT64_MAX - 15, FX_DESC(0) + 0x400, FX_DESC(0) + 0x800, "ring-outside-memory" },
+		{ 8, END - 144, END - 8, END - 4, NULL }, /* the last bytes of RAM */
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct fx fx;
+		fx_open(&fx, "packed_b12.db");
+		pk_bringup(&fx, VIRTIO_ID_ENTROPY, FEAT, c[i].num, c[i].desc, c[i].drv, c[i].dev);
+		fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+		fx_finish(&fx);
+		int64_t all = fx_int(&fx, "SELECT count(*) FROM violations");
+		if (c[i].rule) {
+			CHECK_EQ_U(n_violations(&fx, c[i].rule), 1);
+			CHECK_EQ_U(all, 1);
+		} else {
+			CHECK_EQ_U(all, 0);
+		}
+		if (harness_failures)
+			fprintf(stderr, "    (case %zu: %s)\n", i, fx_text(&fx, "SELECT group_concat(message, ' | ') FROM violations"));
+		fx_close(&fx);
+	}
+}
+
 int main(void)
 {
 	RUN(test_blk);
@@ -427,6 +512,7 @@ int main(void)
 	RUN(test_lost_out_of_order);
 	RUN(test_pieces);
 	RUN(test_hostile);
+	RUN(test_b12_areas);
 	RUN(test_random);
 	return harness_finish("test_packed");
 }
