@@ -17,6 +17,7 @@
 #include "cli/util.h"
 #include "format/escape.h"
 #include "format/event_fmt.h"
+#include "format/fmt_time.h"
 #include "virtio/names.h"
 #include "virtio/virtio.h"
 
@@ -33,6 +34,8 @@ struct dump_opts {
 	uint64_t count;
 	uint64_t from;
 	const char *path;
+	bool have_t0;
+	uint64_t t0; /* the first event's time: the time column's origin */
 };
 
 /* Standard output goes through this buffer and write(2), so a closed pipe
@@ -113,7 +116,8 @@ static void usage(FILE *f)
 		"usage: vmtrace dump [options] FILE\n"
 		"\n"
 		"Print the events of a raw trace (written by 'vmtrace record'), one per line:\n"
-		"sequence, time, source, vCPU, device, then what happened.\n"
+		"sequence, time (since the first event), source, vCPU, device, then what\n"
+		"happened.\n"
 		"\n"
 		"options:\n"
 		"  --header          print the trace's metadata first (and its footer last)\n"
@@ -300,7 +304,7 @@ static void print_device_desc(const struct vmt_event *ev)
 static char line[4 * VMT_EVENT_DATA_MAX + 1024];
 
 /* One event as one line (MEM with --hex: several): sequence, time in
- * microseconds, source, vCPU, device label, then what the formatter makes
+ * microseconds since the trace's first event, source, vCPU, device label, then what the formatter makes
  * of it (format/event_fmt.h), which also learns the device state from it.
  * Returns false, printing nothing, if --device excludes it. */
 static bool print_event(struct fmt_ctx *c, const struct vmt_event *ev, const struct dump_opts *o)
@@ -319,8 +323,9 @@ static bool print_event(struct fmt_ctx *c, const struct vmt_event *ev, const str
 	}
 	if (o->have_device && (!has_device || base != o->device))
 		return false;
-	out_printf("%8" PRIu64 " %9" PRIu64 ".%03uus %-7s cpu%-2u ", ev->seq, ev->ts_ns / 1000,
-		   (unsigned)(ev->ts_ns % 1000), vmt_source_name(ev->source), ev->vcpu);
+	char when[40];
+	fmt_time_us(when, sizeof(when), 15, ev->ts_ns, o->t0);
+	out_printf("%8" PRIu64 " %s %-7s cpu%-2u ", ev->seq, when, vmt_source_name(ev->source), ev->vcpu);
 	print_device_col(c, has_device, base);
 	if (ev->type == VMT_EV_DEVICE)
 		print_device_desc(ev);
@@ -413,6 +418,10 @@ int cmd_dump(int argc, char **argv)
 		rc = rawtrace_reader_next(r, &ev);
 		if (rc <= 0)
 			break;
+		if (!o.have_t0) {
+			o.t0 = ev.ts_ns; /* whatever --from and --device show */
+			o.have_t0 = true;
+		}
 		/* Device events and register writes feed the formatter's
 		 * state even when they are not shown. */
 		if (ev.type == VMT_EV_DEVICE) {

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "format/event_fmt.h"
+#include "format/fmt_time.h"
 #include "format/tdb/fmt_tdb.h"
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_events.h"
@@ -36,8 +37,9 @@ static void usage(FILE *f)
 		"                   (queue: the device's own reports of its queue steps)\n"
 		"  -h, --help       this help\n"
 		"\n"
-		"A trace whose register accesses come from more than one vCPU gets a\n"
-		"column saying whose each event is (cpu0, cpu1, ...) after the time.\n"
+		"Times count from the trace's first event, in microseconds. A trace whose\n"
+		"register accesses come from more than one vCPU gets a column saying\n"
+		"whose each event is (cpu0, cpu1, ...) after the time.\n"
 		"\n"
 		"Under an event, '!' lines are its violations (severity, who broke the\n"
 		"rule, the rule, what happened, the spec section) and '~' lines its\n"
@@ -319,6 +321,14 @@ int cmd_show(int argc, char **argv)
 	bool cpu_col = false;
 	if (r == 0)
 		r = show_many_vcpus(t, &cpu_col);
+	/* Times count from the trace's first event, whatever the range
+	 * (a first row that is no time: times as recorded). */
+	uint64_t t0 = 0;
+	if (r == 0) {
+		int e = tdb_events_first_ts(t, &t0);
+		if (e != 0 && e != TDB_END && e != TDB_E_DAMAGED_ROW)
+			r = e;
+	}
 	if (r == 0)
 		r = tdb_cursor_open(t, &f, TDB_FORWARD, &cur);
 	while (r == 0 && shown < count) {
@@ -334,13 +344,14 @@ int cmd_show(int argc, char **argv)
 		r = 0;
 		shown++;
 		uint64_t seq = row.ev.seq;
-		double us = (double)row.ev.ts_ns / 1000.0;
+		char when[40];
+		fmt_time_us(when, sizeof(when), 14, row.ev.ts_ns, t0);
 		term_escape((const unsigned char *)(row.dev ? row.dev->name : ""), dev, sizeof(dev));
 
 		if (row.damaged) {
 			damaged++;
 			if (!row.seq_ok) {
-				if (printf("%8s %12.3fus %s%-*s damaged row: seq %s\n", "?", us, cpu_col ? "cpu?  " : "", devw,
+				if (printf("%8s %s %s%-*s damaged row: seq %s\n", "?", when, cpu_col ? "cpu?  " : "", devw,
 					   dev, row.seq_shown) < 0)
 					break;
 				continue;
@@ -382,7 +393,7 @@ int cmd_show(int argc, char **argv)
 		char cpu[16] = "";
 		if (cpu_col)
 			snprintf(cpu, sizeof(cpu), "cpu%-2u ", (unsigned)row.ev.vcpu);
-		if (printf("%8lld %12.3fus %s%-*s %s\n", (long long)seq, us, cpu, devw, dev, what) < 0)
+		if (printf("%8lld %s %s%-*s %s\n", (long long)seq, when, cpu, devw, dev, what) < 0)
 			break;
 		if (row.damaged && strstr(row.why, "twice"))
 			continue; /* its violations are printed with the first */

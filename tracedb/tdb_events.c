@@ -604,6 +604,30 @@ int tdb_events_bounds(struct tdb *t, uint64_t *lo, uint64_t *hi)
 	return r;
 }
 
+int tdb_events_first_ts(struct tdb *t, uint64_t *ts_ns)
+{
+	sqlite3_stmt *st;
+	char a[48];
+	int64_t v;
+	int rc, r;
+
+	*ts_ns = 0;
+	if ((r = tdb_prepare(t, "SELECT ts_ns FROM events ORDER BY seq LIMIT 1", &st, "reading the first event")))
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		r = TDB_END;
+	else if (rc != SQLITE_ROW)
+		r = tdb_sql_fail(t, "reading the first event");
+	else if (!tdb_row_int(st, 0, 0, INT64_MAX, false, &v))
+		r = tdb_fail(t, TDB_E_DAMAGED_ROW, "the first events row: ts_ns %s is not a time",
+			     tdb_row_shown(st, 0, a, sizeof(a)));
+	else
+		*ts_ns = (uint64_t)v;
+	sqlite3_finalize(st);
+	return r;
+}
+
 int tdb_events_lost(struct tdb *t, uint64_t *first_seq, uint64_t *count)
 {
 	sqlite3_stmt *st;

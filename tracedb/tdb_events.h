@@ -101,6 +101,12 @@ int tdb_events_count(struct tdb *t, uint64_t *n);
  * sequence number (message names it). */
 int tdb_events_bounds(struct tdb *t, uint64_t *lo, uint64_t *hi);
 
+/* The time of the first event (lowest seq), the origin of the time
+ * column (format/fmt_time.h): 0 with *ts_ns; *ts_ns 0 and TDB_END if there
+ * are no events; TDB_E_DAMAGED_ROW if its ts_ns is not a time (*ts_ns 0:
+ * times are then shown as recorded). */
+int tdb_events_first_ts(struct tdb *t, uint64_t *ts_ns);
+
 /* The lost table: the first seq at which events were lost (UINT64_MAX if
  * none) and the total count (saturating).  TDB_E_DAMAGED_ROW names a row
  * that is not a sequence number and a count. */
