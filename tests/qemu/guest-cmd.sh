@@ -29,12 +29,14 @@
 # (guest-init.sh's heavy step) on a disk MB + 8 MiB large.
 # --rebind makes the guest unbind its blk and rng drivers and bind them
 # again after the other steps (guest-init.sh's rebind step).
-# --more-devices adds four device types (and vmtguest.more=1 on the kernel
+# --more-devices adds six device types (and vmtguest.more=1 on the kernel
 # command line, which runs guest-init.sh's steps for them) and a QMP socket:
 #   virtio-scsi-device with a scsi-hd on WORK_DIR/scsi.img (4 MiB, zeros)
 #   virtio-9p-device exporting WORK_DIR/share (emptied) as mount tag vmt
 #   virtio-balloon-device
 #   virtio-keyboard-device
+#   virtio-gpu-device, one 640x480 display (no window: -nographic)
+#   virtio-crypto-device on QEMU's built-in cryptodev backend (software)
 #   -qmp unix:WORK_DIR/qmp.sock (server, not waiting for a client)
 set -euo pipefail
 
@@ -123,6 +125,9 @@ cmd=("$qemu"
 	-device virtio-9p-device,fsdev=f0,mount_tag=vmt
 	-device virtio-balloon-device
 	-device virtio-keyboard-device
+	-device virtio-gpu-device,xres=640,yres=480
+	-object cryptodev-backend-builtin,id=cr0
+	-device virtio-crypto-device,cryptodev=cr0
 	-qmp "unix:$work/qmp.sock,server=on,wait=off")
 [ "$layout" = modern ] && cmd+=(-global virtio-mmio.force-legacy=false)
 cmd+=("$@")

@@ -38,6 +38,20 @@
 # With vmtguest.more=1 on the kernel command line (guest-cmd.sh
 # --more-devices) the modules of /lib/modules/more are loaded after the
 # others (same "module" lines) and, after the heavy step, before "done":
+#   VMTGUEST gpu fb=<fbN> name=<fb name> size=<W>x<H> bpp=<bits>
+#            mode=<connector's first mode> connector=<status> write=ok|FAIL
+#            (virtio-gpu's fbdev emulation: the blk pattern written at the
+#            start of the framebuffer, then a pause for the driver's
+#            deferred flush; "gpu absent" without a bound driver, "gpu
+#            fb=none" without a framebuffer)
+#   VMTGUEST crypto algs=<virtio drivers in /proc/crypto, comma-separated>
+#            selftest=<their selftest fields>
+#   VMTGUEST crypto driver=<name> len=64 encrypt=ok|FAIL decrypt=ok|FAIL
+#            soft=match|differ|none ct=<hex>
+#            (bin/vmt-alg, tests/guest/vmt_alg.c: one AES-CBC encryption
+#            and decryption through virtio_crypto_aes_cbc over AF_ALG;
+#            "crypto absent" without a bound driver, "crypto tool=missing"
+#            when the kit has no vmt-alg)
 #   VMTGUEST 9p mount=ok|FAIL write=<bytes> read=ok|FAIL
 #            (mount tag vmt, cache=none, at /mnt/9p: file vmt-9p.txt
 #            written with 9P_LINE and read back)
@@ -381,8 +395,69 @@ step_balloon() {
 	say "balloon memtotal-kb=$last host=$h"
 }
 
+# bound DRIVER: has the virtio driver DRIVER a device?
+bound() {
+	for link in /sys/bus/virtio/drivers/$1/virtio*; do
+		[ -e "$link" ] && return 0
+	done
+	return 1
+}
+
+# virtio-gpu: the driver's own set-up (display info, a 2D resource with
+# its backing, the scanout) happens at probe; its fbdev emulation then
+# turns writes to /dev/fb0 into TRANSFER_TO_HOST_2D and RESOURCE_FLUSH
+# (deferred, about 50 ms later).
+step_gpu() {
+	if ! bound virtio_gpu; then
+		say "gpu absent"
+		return
+	fi
+	if ! wait_for /dev/fb0; then
+		say "gpu fb=none"
+		return
+	fi
+	g=/sys/class/graphics/fb0
+	# No blinking cursor on the framebuffer console: it would flush the
+	# screen on every blink while the guest waits for the host.
+	echo 0 > /sys/class/graphics/fbcon/cursor_blink 2>/dev/null
+	mode=none status=none
+	for c in /sys/class/drm/card*-*; do
+		[ -e "$c/status" ] || continue
+		status=$(cat "$c/status")
+		mode=$(head -n 1 "$c/modes" 2>/dev/null)
+		break
+	done
+	blk_pattern > /tmp/pattern
+	w=FAIL
+	dd if=/tmp/pattern of=/dev/fb0 bs=4096 count=1 conv=notrunc 2>/dev/null && w=ok
+	sleep 0.5
+	size=$(cat $g/virtual_size 2>/dev/null)
+	say "gpu fb=fb0 name=$(cat $g/name 2>/dev/null | tr ' ' _) size=$(echo "$size" | tr , x)" \
+		"bpp=$(cat $g/bits_per_pixel 2>/dev/null) mode=${mode:-none} connector=$status write=$w"
+}
+
+# virtio-crypto: the kernel registers the device's algorithms (and may
+# self-test them: more sessions and requests); vmt-alg makes one real
+# cipher request each way through virtio_crypto_aes_cbc.
+step_crypto() {
+	if ! bound virtio_crypto; then
+		say "crypto absent"
+		return
+	fi
+	algs=$(sed -n 's/^driver *: \(virtio.*\)/\1/p' /proc/crypto | tr '\n' , | sed 's/,$//')
+	tests=$(awk '/^driver/ { d = $3 } /^selftest/ && d ~ /^virtio/ { printf "%s%s", sep, $3; sep = "," }' /proc/crypto)
+	say "crypto algs=${algs:-none} selftest=${tests:-none}"
+	if [ ! -x /bin/vmt-alg ]; then
+		say "crypto tool=missing"
+		return
+	fi
+	/bin/vmt-alg virtio_crypto_aes_cbc
+}
+
 step_more() {
 	more_wanted || return
+	step_gpu
+	step_crypto
 	if step_9p; then
 		step_scsi
 		step_input
