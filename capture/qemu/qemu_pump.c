@@ -240,6 +240,9 @@ int qemu_pump_run(struct qemu_pump *p, struct session *s, FILE *copy)
 				break;
 			}
 			take(p, s, copy, buf, k, now);
+		} else if (n == 0 && !s->error) {
+			/* Quiet: used entries published since are copied now. */
+			qemu_source_idle(p->src, now - p->t0_ns);
 		}
 		if (s->error && !killed) {
 			lockstep_off(&p->lock);

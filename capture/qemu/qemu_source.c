@@ -32,6 +32,15 @@ struct vq_map {
 	bool untrusted; /* seen for two queues */
 };
 
+/* A queue whose device published used entries (a flush line of thread
+ * tid): its used side is copied again at tid's next line, by which time
+ * the thread has stored the used idx it was about to. */
+struct used_pending {
+	uint32_t tid;
+	uint64_t base;
+	uint32_t n;
+};
+
 /* An element popped and not yet filled: the queue its blk request is on. */
 struct inflight {
 	uint64_t elem;
@@ -55,6 +64,8 @@ struct qemu_source {
 	unsigned n_vqs;
 	struct inflight inflight[QEMU_SOURCE_INFLIGHT_MAX];
 	unsigned n_inflight;
+	struct used_pending used[QEMU_SOURCE_USED_PENDING_MAX];
+	unsigned n_used;
 	struct qemu_source_stats st;
 };
 
@@ -297,6 +308,52 @@ static void inflight_drop_device(struct qemu_source *s, uint64_t base)
 			i++;
 }
 
+/* --- used-side copies after a flush --- */
+
+/* Forget the pending copies of (base, n), or of every queue of base when
+ * all_queues: a copy of them was just taken. */
+static void used_drop(struct qemu_source *s, uint64_t base, uint32_t n, bool all_queues)
+{
+	for (unsigned i = 0; i < s->n_used;)
+		if (s->used[i].base == base && (all_queues || s->used[i].n == n))
+			s->used[i] = s->used[--s->n_used];
+		else
+			i++;
+}
+
+/* Remember to copy queue n of base again at thread tid's next line.  A
+ * full list keeps what it has (the copy taken at the flush line stands). */
+static void used_add(struct qemu_source *s, uint32_t tid, uint64_t base, uint32_t n)
+{
+	for (unsigned i = 0; i < s->n_used; i++)
+		if (s->used[i].tid == tid && s->used[i].base == base && s->used[i].n == n)
+			return;
+	if (s->n_used == QEMU_SOURCE_USED_PENDING_MAX) {
+		s->st.map_full++;
+		return;
+	}
+	s->used[s->n_used++] = (struct used_pending){ .tid = tid, .base = base, .n = n };
+}
+
+/* Take the pending copies of thread tid (every thread's when all).
+ * Returns 0 or the emit error. */
+static int used_run(struct qemu_source *s, uint32_t tid, bool all, uint64_t ts)
+{
+	for (unsigned i = 0; i < s->n_used;) {
+		struct used_pending u = s->used[i];
+		int r;
+		if (!all && u.tid != tid) {
+			i++;
+			continue;
+		}
+		s->used[i] = s->used[--s->n_used];
+		s->st.used_snapshots++;
+		if ((r = ring_snap_used(s->snap, u.base, u.n, ts)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int queue_event(struct qemu_source *s, uint64_t ts, uint64_t base, uint32_t n, enum vmt_queue_step step,
 		       uint64_t token, uint64_t arg0, uint64_t arg1)
 {
@@ -349,6 +406,7 @@ static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint
 			if ((r = ring_snap_queue(s->snap, base, n, ts)) < 0)
 				return r;
 			s->st.pop_snapshots++;
+			used_drop(s, base, n, false);
 		}
 		inflight_add(s, v->elem, base, n);
 		return queue_event(s, ts, base, n, VMT_QSTEP_POP, v->elem, v->in_num, v->out_num);
@@ -361,6 +419,19 @@ static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint
 	case QEMU_VIRTIO_FLUSH:
 		if (!find_vq(s, v->vq, &base, &n))
 			break;
+		/* The device is publishing used entries; the driver may take
+		 * them and reuse their buffers without a register access that
+		 * would trigger a copy (an interrupt handler already running
+		 * picks them up, and with EVENT_IDX the device then raises no
+		 * interrupt).  QEMU prints the line just before it stores the
+		 * used idx: copy now (usually stored by the time we read), and
+		 * again at the thread's next line (stored for sure). */
+		if (s->snap) {
+			s->st.used_snapshots++;
+			if ((r = ring_snap_used(s->snap, base, n, ts)) < 0)
+				return r;
+			used_add(s, a->tid, base, n);
+		}
 		return queue_event(s, ts, base, n, VMT_QSTEP_FLUSH, 0, v->count, 0);
 	case QEMU_VIRTIO_BLK_READ:
 	case QEMU_VIRTIO_BLK_WRITE:
@@ -387,6 +458,16 @@ static int access_event(struct qemu_source *s, const struct qemu_access *a, uint
 
 	if (s->snap && (r = ring_snap_access(s->snap, base, off, a->write, a->size, a->value, ts)) < 0)
 		return r;
+	/* Copies ring_snap_access took just now (ring_snap.h): pending ones
+	 * of the same queues have nothing left to do. */
+	if (s->n_used && a->size == 4) {
+		if (!a->write && off == MMIO_INTERRUPT_STATUS)
+			used_drop(s, base, 0, true);
+		else if (a->write && off == MMIO_STATUS && a->value == 0)
+			used_drop(s, base, 0, true);
+		else if (a->write && off == MMIO_QUEUE_NOTIFY)
+			used_drop(s, base, (uint32_t)a->value & 0xffffu, false);
+	}
 	struct vmt_event ev = {
 		.ts_ns = ts,
 		.type = VMT_EV_MMIO,
@@ -432,8 +513,13 @@ static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_
 	/* A QueueNotify write waits for the thread's very next access or
 	 * virtio line; other text does not count (a user's own -trace
 	 * events may come between). */
-	if (kind == QEMU_LINE_ACCESS || kind == QEMU_LINE_VIRTIO)
+	if (kind == QEMU_LINE_ACCESS || kind == QEMU_LINE_VIRTIO) {
 		had_notify = pending_take(s, a.tid, &nbase, &nvalue);
+		/* The thread got past its flush: the used idx is stored. */
+		int r;
+		if (s->n_used && (r = used_run(s, a.tid, false, a.has_time ? a.time_ns : now_ns)) < 0)
+			return r;
+	}
 	switch (kind) {
 	case QEMU_LINE_ACCESS:
 		if (strcmp(a.name, QEMU_SOURCE_REGION) == 0)
@@ -479,6 +565,27 @@ int qemu_source_feed(struct qemu_source *s, const char *buf, size_t len, uint64_
 	return 0;
 }
 
+int qemu_source_idle(struct qemu_source *s, uint64_t now_ns)
+{
+	if (!s->n_used)
+		return 0;
+	return used_run(s, 0, true, now_ns);
+}
+
+/* The trace's last copies: pending ones, then every live queue (what the
+ * device used after the last trigger). */
+static int final_copies(struct qemu_source *s, uint64_t now_ns)
+{
+	int r;
+
+	if (!s->snap)
+		return 0;
+	if ((r = used_run(s, 0, true, now_ns)) < 0)
+		return r;
+	s->st.final_snapshots++;
+	return ring_snap_all(s->snap, now_ns);
+}
+
 int qemu_source_end(struct qemu_source *s, uint64_t now_ns)
 {
 	struct qemu_access a;
@@ -487,7 +594,7 @@ int qemu_source_end(struct qemu_source *s, uint64_t now_ns)
 	int r = 0;
 
 	if (s->len == 0 && !s->overlong)
-		return 0;
+		return final_copies(s, now_ns);
 	kind = s->overlong ? QEMU_LINE_BAD : qemu_line_parse(s->line, s->len, &a, &why);
 	if (kind == QEMU_LINE_ACCESS) {
 		/* Complete up to its closing quote: only the newline is missing. */
@@ -501,5 +608,5 @@ int qemu_source_end(struct qemu_source *s, uint64_t now_ns)
 	}
 	s->len = 0;
 	s->overlong = false;
-	return r;
+	return r < 0 ? r : final_copies(s, now_ns);
 }

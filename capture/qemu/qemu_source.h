@@ -20,7 +20,11 @@
  * become reports; reports on a pointer not mapped, or no longer trusted
  * (seen for two devices or queues), are counted and not emitted.  Before
  * a pop, the queue's newly available chains are copied (ring_snap_queue),
- * so the copy precedes the pop in the trace.  A virtio line that does not
+ * so the copy precedes the pop in the trace.  At a flush, and again at
+ * the flushing thread's next line (or a quiet spell: qemu_source_idle),
+ * the queue's used side is copied (ring_snap_used): the driver may take
+ * those entries without another register access.  At the end every live
+ * queue is copied once more.  A virtio line that does not
  * parse is counted as bad and leaves a VMT_EV_MARKER naming its line and
  * why, but no lost event (no register access was lost).
  *
@@ -49,6 +53,10 @@ struct guest_ram;
 #define QEMU_SOURCE_VQS_MAX (RING_SNAP_DEVICES_MAX * RING_SNAP_QUEUES_MAX)
 #define QEMU_SOURCE_THREADS_MAX 64
 #define QEMU_SOURCE_INFLIGHT_MAX 4096
+/* Queues whose used side waits for a second copy after a flush (at the
+ * flushing thread's next line); more at once are copied at the flush
+ * line only. */
+#define QEMU_SOURCE_USED_PENDING_MAX 64
 
 /* Receives each event (borrowed data); a negative return is passed back. */
 typedef int (*qemu_source_emit_fn)(void *ctx, const struct vmt_event *ev);
@@ -78,6 +86,9 @@ struct qemu_source_stats {
 	uint64_t map_conflicts;    /* a pointer seen for two devices or queues: untrusted from then on */
 	uint64_t map_full;         /* mappings, threads or in-flight elements past their bound */
 	uint64_t pop_snapshots;    /* ring copies taken at a pop */
+	uint64_t used_snapshots;   /* used-side copies after a flush (at it, at the thread's next
+				    * line, at a quiet spell) */
+	uint64_t final_snapshots;  /* copies of every live queue at the end (0 or 1) */
 	uint64_t snapshots; /* snapshot triggers */
 	uint64_t snapshot_bytes;
 };
@@ -91,8 +102,15 @@ int qemu_source_new(struct qemu_source **out, const struct qemu_source_cfg *cfg)
  * negative error. */
 int qemu_source_feed(struct qemu_source *s, const char *buf, size_t len, uint64_t now_ns);
 
+/* QEMU has written nothing for a while (the caller's poll timed out):
+ * the used sides still waiting for their second copy after a flush are
+ * copied now.  Returns 0 or the emit error. */
+int qemu_source_idle(struct qemu_source *s, uint64_t now_ns);
+
 /* The output ended: a last line without its newline is parsed if complete,
- * else counted as cut short.  Returns 0 or the emit error. */
+ * else counted as cut short; then the trace's last ring copies (pending
+ * used sides, every live queue: guest RAM outlives the VMM, it is
+ * vmtrace's memory file).  Returns 0 or the emit error. */
 int qemu_source_end(struct qemu_source *s, uint64_t now_ns);
 
 void qemu_source_get_stats(const struct qemu_source *s, struct qemu_source_stats *st);

@@ -609,7 +609,31 @@ static int snap_queue(struct ring_snap *s, struct snap_dev *d, struct snap_queue
 	return snap_used(s, q, desc, used);
 }
 
+/* Copy every live queue of d (both sides), as at an InterruptStatus
+ * read. */
+static int snap_device(struct ring_snap *s, struct snap_dev *d)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < RING_SNAP_QUEUES_MAX && r == 0; i++)
+		r = snap_queue(s, d, &d->q[i]);
+	return r;
+}
+
 /* --- register accesses --- */
+
+/* The last copy of q, whose rings the driver is about to take away (a
+ * queue reset or disabled): what the device used since the last trigger
+ * is copied before the snapshotter forgets where the rings are. */
+static int snap_last(struct ring_snap *s, struct snap_dev *d, struct snap_queue *q)
+{
+	uint64_t desc, avail, used;
+
+	if (!queue_areas(d, q, &desc, &avail, &used))
+		return 0;
+	s->stats.triggers++;
+	return snap_queue(s, d, q);
+}
 
 static void set_low(uint64_t *v, uint64_t low)
 {
@@ -623,35 +647,43 @@ static void set_high(uint64_t *v, uint64_t high)
 
 /* Follow the queue set-up the driver writes (the device accepts or
  * refuses it; either way the decoder reports problems, not us). */
-static void on_write(struct ring_snap *s, struct snap_dev *d, uint32_t off, uint64_t v)
+static int on_write(struct ring_snap *s, struct snap_dev *d, uint32_t off, uint64_t v)
 {
 	struct snap_queue *q = d->sel < RING_SNAP_QUEUES_MAX ? &d->q[d->sel] : NULL;
+	int r;
 
 	switch (off) {
 	case MMIO_STATUS:
 		if (v == 0) {
+			/* A last copy before the rings are forgotten: what the
+			 * device used since the last trigger (entries the
+			 * driver took without touching a register) would
+			 * otherwise never be copied. */
+			for (unsigned i = 0; i < RING_SNAP_QUEUES_MAX; i++)
+				if ((r = snap_last(s, d, &d->q[i])) < 0)
+					return r;
 			for (unsigned i = 0; i < RING_SNAP_QUEUES_MAX; i++)
 				queue_clear(s, &d->q[i]);
 			d->feat_hi = 0;
 		}
-		return;
+		return 0;
 	case MMIO_DRIVER_FEATURES_SEL:
 		d->feat_sel = (uint32_t)v;
-		return;
+		return 0;
 	case MMIO_DRIVER_FEATURES:
 		/* Packed or split: the layout the queues are copied with. */
 		if (d->feat_sel == 1)
 			d->feat_hi = (uint32_t)v;
-		return;
+		return 0;
 	case MMIO_GUEST_PAGE_SIZE:
 		d->page_size = (uint32_t)v;
-		return;
+		return 0;
 	case MMIO_QUEUE_SEL:
 		d->sel = (uint32_t)v;
-		return;
+		return 0;
 	}
 	if (!q)
-		return;
+		return 0;
 	switch (off) {
 	case MMIO_QUEUE_NUM:
 		q->num = (uint32_t)v;
@@ -660,15 +692,22 @@ static void on_write(struct ring_snap *s, struct snap_dev *d, uint32_t off, uint
 		q->align = (uint32_t)v;
 		break;
 	case MMIO_QUEUE_PFN:
+		/* A live legacy queue ends: copy it a last time first. */
+		if (q->pfn && (r = snap_last(s, d, q)) < 0)
+			return r;
 		q->pfn = (uint32_t)v;
 		queue_restart(q);
 		break;
 	case MMIO_QUEUE_READY:
+		if (!(v & 1) && q->ready && (r = snap_last(s, d, q)) < 0)
+			return r;
 		if ((v & 1) && !q->ready)
 			queue_restart(q);
 		q->ready = (v & 1) != 0;
 		break;
 	case MMIO_QUEUE_RESET:
+		if ((v & 1) && (r = snap_last(s, d, q)) < 0)
+			return r;
 		if (v & 1)
 			queue_clear(s, q);
 		break;
@@ -691,6 +730,7 @@ static void on_write(struct ring_snap *s, struct snap_dev *d, uint32_t off, uint
 		set_high(&q->used, v);
 		break;
 	}
+	return 0;
 }
 
 int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool write, uint32_t width,
@@ -712,14 +752,13 @@ int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool writ
 			r = snap_queue(s, d, &d->q[qi]);
 		}
 	} else if (write) {
-		on_write(s, d, off, value);
+		r = on_write(s, d, off, value);
 	} else if (off == MMIO_VERSION) {
 		if (value == VIRTIO_MMIO_VERSION_LEGACY || value == VIRTIO_MMIO_VERSION_MODERN)
 			d->version = (uint32_t)value;
 	} else if (off == MMIO_INTERRUPT_STATUS) {
 		s->stats.triggers++;
-		for (unsigned i = 0; i < RING_SNAP_QUEUES_MAX && r == 0; i++)
-			r = snap_queue(s, d, &d->q[i]);
+		r = snap_device(s, d);
 	}
 	return r;
 }
@@ -739,4 +778,40 @@ int ring_snap_queue(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts
 		return snap_queue(s, s->dev[i], &s->dev[i]->q[qi]);
 	}
 	return 0;
+}
+
+int ring_snap_used(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts_ns)
+{
+	uint64_t desc, avail, used;
+
+	for (unsigned i = 0; i < s->n_dev; i++) {
+		struct snap_dev *d = s->dev[i];
+		if (d->base != base)
+			continue;
+		if (qi >= RING_SNAP_QUEUES_MAX || !queue_areas(d, &d->q[qi], &desc, &avail, &used))
+			return 0;
+		s->ts_ns = ts_ns;
+		s->budget = RING_SNAP_TRIGGER_MAX;
+		s->stats.triggers++;
+		/* A packed ring's one descriptor ring holds both sides. */
+		if (dev_packed(d))
+			return snap_packed(s, &d->q[qi], desc, avail, used);
+		return snap_used(s, &d->q[qi], desc, used);
+	}
+	return 0;
+}
+
+int ring_snap_all(struct ring_snap *s, uint64_t ts_ns)
+{
+	int r = 0;
+
+	s->ts_ns = ts_ns;
+	for (unsigned i = 0; i < s->n_dev && r == 0; i++) {
+		/* Each device its own budget: one busy blk ring must not
+		 * starve a keyboard's last events. */
+		s->budget = RING_SNAP_TRIGGER_MAX;
+		s->stats.triggers++;
+		r = snap_device(s, s->dev[i]);
+	}
+	return r;
 }

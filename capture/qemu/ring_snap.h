@@ -3,7 +3,12 @@
  * areas, and the buffers of chains made available or used since the last
  * copy) in a running guest's RAM, taken when the
  * trace shows the driver kicking a queue (QueueNotify write) or looking at
- * an interrupt (InterruptStatus read).  They become VMT_EV_MEM events,
+ * an interrupt (InterruptStatus read), and before the driver takes rings
+ * away (a Status 0 reset, QueueReady 0, a QueuePFN write, QueueReset: a
+ * last copy of what the device used since).  The caller asks for more:
+ * a queue about to be popped (ring_snap_queue), the used side after the
+ * device published entries (ring_snap_used), every queue when the trace
+ * ends (ring_snap_all).  They become VMT_EV_MEM events,
  * flagged SNAPSHOT | BEST_EFFORT, emitted just before the register access
  * that triggered them, so the decoder finds the rings and buffers in its
  * shadow memory when it reaches that access.
@@ -50,7 +55,8 @@ _Static_assert(RING_SNAP_DEVICES_MAX <= VMT_TRACE_DEVICES_MAX, "ring snapshots f
 typedef int (*ring_snap_emit_fn)(void *ctx, const struct vmt_event *ev);
 
 struct ring_snap_stats {
-	uint64_t triggers;  /* notifies, status reads and ring_snap_queue calls that took a snapshot */
+	uint64_t triggers;  /* notifies, status reads, last copies before a reset, ring_snap_queue,
+			     * _used and (per device) _all calls that took a snapshot */
 	uint64_t events;    /* VMT_EV_MEM events emitted */
 	uint64_t bytes;     /* bytes copied out of guest RAM */
 	uint64_t truncated; /* buffers or triggers cut short by a budget */
@@ -74,6 +80,24 @@ int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool writ
  * reads.  A device or queue not followed copies nothing.  Returns 0 or the
  * emit callback's negative error. */
 int ring_snap_queue(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts_ns);
+
+/* Copy the used side of queue qi of the device at base now (split: the
+ * buffers of the entries used since the last copy, then the used ring;
+ * packed: the whole ring, which holds both sides): for a device that
+ * has just published used entries, which the driver may take and reuse
+ * without touching a register again (with VIRTIO_RING_F_EVENT_IDX its
+ * interrupt handler can take entries the device adds while it runs, and
+ * the device then raises no interrupt for them).  A device or queue not
+ * followed, or not live, copies nothing.  Returns 0 or the emit
+ * callback's negative error. */
+int ring_snap_used(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts_ns);
+
+/* Copy every live queue of every device followed, as an InterruptStatus
+ * read would (each device with its own RING_SNAP_TRIGGER_MAX budget):
+ * the trace's last copy, when the VMM is gone (guest RAM stays mapped
+ * until guest_ram_release).  Returns 0 or the emit callback's negative
+ * error. */
+int ring_snap_all(struct ring_snap *s, uint64_t ts_ns);
 
 void ring_snap_get_stats(const struct ring_snap *s, struct ring_snap_stats *st);
 void ring_snap_free(struct ring_snap *s); /* NULL is a no-op */
