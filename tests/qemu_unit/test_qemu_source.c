@@ -615,6 +615,51 @@ static int feed_acc(struct fixture *f, bool write, uint32_t off, uint64_t value)
 	return feed(f, line);
 }
 
+/* RAM_SIZE bytes of guest RAM (*gm, seen as *ram) with a modern split
+ * ring of QN entries at RING_GPA (*rb), and a source *f reading that RAM.
+ * False (a failed check) if any of it cannot be set up. */
+static bool ram_open(struct guest_mem *gm, struct guest_ram *ram, struct ring_builder *rb, struct fixture *f)
+{
+	if (gmem_init(gm, 0, RAM_SIZE) != 0) {
+		CHECK(!"gmem_init failed");
+		return false;
+	}
+	guest_ram_wrap(ram, gm->ram, RAM_SIZE, RAM_SIZE);
+	if (rb_init_modern(rb, gm, QN, RING_GPA) != 0 || !fx_open(f, ram)) {
+		CHECK(!"set-up failed");
+		gmem_release(gm);
+		return false;
+	}
+	return true;
+}
+
+static void ram_close(struct guest_mem *gm, struct ring_builder *rb, struct fixture *f)
+{
+	fx_close(f);
+	rb_release(rb);
+	gmem_release(gm);
+}
+
+/* The driver's set-up of queue 0 with rb's ring, each access fed and
+ * checked: Version read, QueueSel, QueueNum, the ring's addresses (with
+ * high: their high halves too), QueueReady. */
+static void queue_setup(struct fixture *f, const struct ring_builder *rb, bool high)
+{
+	CHECK_EQ_U(feed_acc(f, false, MMIO_VERSION, 2), 0);
+	CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_SEL, 0), 0);
+	CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_NUM, QN), 0);
+	CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_DESC_LOW, rb->desc), 0);
+	if (high)
+		CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_DESC_HIGH, 0), 0);
+	CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_DRIVER_LOW, rb->avail), 0);
+	if (high)
+		CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_DRIVER_HIGH, 0), 0);
+	CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_DEVICE_LOW, rb->used), 0);
+	if (high)
+		CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_DEVICE_HIGH, 0), 0);
+	CHECK_EQ_U(feed_acc(f, true, MMIO_QUEUE_READY, 1), 0);
+}
+
 static void test_snapshots(void)
 {
 	struct guest_mem gm;
@@ -622,27 +667,10 @@ static void test_snapshots(void)
 	struct ring_builder rb;
 	struct fixture f;
 
-	if (gmem_init(&gm, 0, RAM_SIZE) != 0) {
-		CHECK(!"gmem_init failed");
+	if (!ram_open(&gm, &ram, &rb, &f))
 		return;
-	}
-	guest_ram_wrap(&ram, gm.ram, RAM_SIZE, RAM_SIZE);
-	if (rb_init_modern(&rb, &gm, QN, RING_GPA) != 0 || !fx_open(&f, &ram)) {
-		CHECK(!"set-up failed");
-		gmem_release(&gm);
-		return;
-	}
 	memset(gm.ram + BUF_GPA, 0x5a, 64);
-	CHECK_EQ_U(feed_acc(&f, false, MMIO_VERSION, 2), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_SEL, 0), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_NUM, QN), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DESC_LOW, rb.desc), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DESC_HIGH, 0), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DRIVER_LOW, rb.avail), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DRIVER_HIGH, 0), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DEVICE_LOW, rb.used), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DEVICE_HIGH, 0), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_READY, 1), 0);
+	queue_setup(&f, &rb, true);
 	CHECK_EQ_U(f.log.n, 10);
 	CHECK_EQ_U(evlog_count(&f.log, VMT_EV_MEM), 0);
 
@@ -710,9 +738,7 @@ static void test_snapshots(void)
 	CHECK_EQ_U(f.log.n, 1);
 	CHECK_EQ_U(evlog_count(&f.log, VMT_EV_MMIO), 0);
 
-	fx_close(&f);
-	rb_release(&rb);
-	gmem_release(&gm);
+	ram_close(&gm, &rb, &f);
 }
 
 /* --- QEMU's virtio events: pointers mapped from QueueNotify, reports --- */
@@ -732,6 +758,18 @@ static int feed_notify_write(struct fixture *f, unsigned tid, uint64_t base, uns
 		 "%u@10.000001:memory_region_ops_write cpu 0 mr 0x1 addr 0x%llx value 0x%x size 4 name 'virtio-mmio'\n",
 		 tid, (unsigned long long)(base + MMIO_QUEUE_NOTIFY), value);
 	return feed(f, line);
+}
+
+/* Thread tid kicks queue qi of the window at base and QEMU's notify line
+ * of that thread names it (vdev, vq): both lines fed and checked.  The
+ * pair that maps vdev and vq to the window and queue. */
+static void map_queue(struct fixture *f, unsigned tid, uint64_t base, unsigned qi, const char *vdev, const char *vq)
+{
+	char line[256];
+
+	CHECK_EQ_U(feed_notify_write(f, tid, base, qi), 0);
+	snprintf(line, sizeof(line), "%u@10.000002:virtio_queue_notify vdev %s n %u vq %s\n", tid, vdev, qi, vq);
+	CHECK_EQ_U(feed(f, line), 0);
 }
 
 static void check_queue(const struct vmt_event *e, uint64_t base, uint64_t qi, enum vmt_queue_step step,
@@ -900,14 +938,11 @@ static void test_virtio_conflicts_and_bounds(void)
 
 	if (!fx_open(&f, NULL))
 		return;
-	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02e00u, 0), 0);
-	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	map_queue(&f, 1, 0xfeb02e00u, 0, VDEV_A, VQ_A0);
 	/* The same vq for queue 1 of the same device. */
-	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02e00u, 1), 0);
-	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 1 vq " VQ_A0 "\n"), 0);
+	map_queue(&f, 1, 0xfeb02e00u, 1, VDEV_A, VQ_A0);
 	/* The same vdev for another device. */
-	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02c00u, 0), 0);
-	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_B1 "\n"), 0);
+	map_queue(&f, 1, 0xfeb02c00u, 0, VDEV_A, VQ_B1);
 	struct qemu_source_stats st = stats(&f);
 	CHECK_EQ_U(st.map_conflicts, 2);
 	evlog_clear(&f.log);
@@ -918,8 +953,7 @@ static void test_virtio_conflicts_and_bounds(void)
 	CHECK_EQ_U(evlog_count(&f.log, VMT_EV_QUEUE), 1);
 	CHECK_EQ_U(stats(&f).reports_unmapped, 2);
 	/* A conflict is counted once per pointer. */
-	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02e00u, 2), 0);
-	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 2 vq " VQ_A0 "\n"), 0);
+	map_queue(&f, 1, 0xfeb02e00u, 2, VDEV_A, VQ_A0);
 	CHECK_EQ_U(stats(&f).map_conflicts, 2);
 	fx_close(&f);
 
@@ -927,11 +961,10 @@ static void test_virtio_conflicts_and_bounds(void)
 	if (!fx_open(&f, NULL))
 		return;
 	for (unsigned i = 0; i <= QEMU_SOURCE_VDEVS_MAX; i++) {
-		uint64_t base = UINT64_C(0x10000000) + (uint64_t)i * 0x200;
-		CHECK_EQ_U(feed_notify_write(&f, 1, base, 0), 0);
-		snprintf(line, sizeof(line), "1@10.000002:virtio_queue_notify vdev 0x%x n 0 vq 0x%x\n", 0x1000 + i,
-			 0x9000 + i);
-		CHECK_EQ_U(feed(&f, line), 0);
+		char vdev[16], vq[16];
+		snprintf(vdev, sizeof(vdev), "0x%x", 0x1000 + i);
+		snprintf(vq, sizeof(vq), "0x%x", 0x9000 + i);
+		map_queue(&f, 1, UINT64_C(0x10000000) + (uint64_t)i * 0x200, 0, vdev, vq);
 	}
 	st = stats(&f);
 	CHECK_EQ_U(st.map_full, 1);
@@ -953,8 +986,7 @@ static void test_virtio_conflicts_and_bounds(void)
 	CHECK_EQ_U(stats(&f).map_full, 1);
 	/* A thread done with its notify frees its slot. */
 	CHECK_EQ_U(feed(&f, "100@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
-	CHECK_EQ_U(feed_notify_write(&f, 500, 0xfeb02c00u, 1), 0);
-	CHECK_EQ_U(feed(&f, "500@10.000002:virtio_queue_notify vdev " VDEV_B " n 1 vq " VQ_B1 "\n"), 0);
+	map_queue(&f, 500, 0xfeb02c00u, 1, VDEV_B, VQ_B1);
 	CHECK_EQ_U(stats(&f).map_full, 1);
 	CHECK_EQ_U(stats(&f).queues_mapped, 2);
 	fx_close(&f);
@@ -962,8 +994,7 @@ static void test_virtio_conflicts_and_bounds(void)
 	/* In-flight elements: QEMU_SOURCE_INFLIGHT_MAX remembered. */
 	if (!fx_open(&f, NULL))
 		return;
-	CHECK_EQ_U(feed_notify_write(&f, 1, 0xfeb02e00u, 0), 0);
-	CHECK_EQ_U(feed(&f, "1@10.000002:virtio_queue_notify vdev " VDEV_A " n 0 vq " VQ_A0 "\n"), 0);
+	map_queue(&f, 1, 0xfeb02e00u, 0, VDEV_A, VQ_A0);
 	for (unsigned i = 0; i <= QEMU_SOURCE_INFLIGHT_MAX; i++) {
 		snprintf(line, sizeof(line), "virtqueue_pop vq " VQ_A0 " elem 0x%x in_num 1 out_num 1\n", 0x100000 + i);
 		CHECK_EQ_U(feed(&f, line), 0);
@@ -1014,23 +1045,9 @@ static void test_virtio_pop_copies(void)
 	struct ring_builder rb;
 	struct fixture f;
 
-	if (gmem_init(&gm, 0, RAM_SIZE) != 0) {
-		CHECK(!"gmem_init failed");
+	if (!ram_open(&gm, &ram, &rb, &f))
 		return;
-	}
-	guest_ram_wrap(&ram, gm.ram, RAM_SIZE, RAM_SIZE);
-	if (rb_init_modern(&rb, &gm, QN, RING_GPA) != 0 || !fx_open(&f, &ram)) {
-		CHECK(!"set-up failed");
-		gmem_release(&gm);
-		return;
-	}
-	CHECK_EQ_U(feed_acc(&f, false, MMIO_VERSION, 2), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_SEL, 0), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_NUM, QN), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DESC_LOW, rb.desc), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DRIVER_LOW, rb.avail), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_DEVICE_LOW, rb.used), 0);
-	CHECK_EQ_U(feed_acc(&f, true, MMIO_QUEUE_READY, 1), 0);
+	queue_setup(&f, &rb, false);
 	/* The notify that maps the pointers (the ring is still empty). */
 	CHECK_EQ_U(feed(&f, "7@10.000001:memory_region_ops_write cpu 0 mr 0x1 addr 0xfeb02e50 value 0x0 size 4 "
 			    "name 'virtio-mmio'\n"
@@ -1069,9 +1086,7 @@ static void test_virtio_pop_copies(void)
 	f.log.fail_rc = -EIO;
 	CHECK_EQ_U(feed(&f, "8@10.000007:virtqueue_pop vq " VQ_A0 " elem 0x98 in_num 0 out_num 1\n"), (uint64_t)-EIO);
 	CHECK_EQ_U(evlog_count(&f.log, VMT_EV_QUEUE), 0);
-	fx_close(&f);
-	rb_release(&rb);
-	gmem_release(&gm);
+	ram_close(&gm, &rb, &f);
 }
 
 int main(void)
