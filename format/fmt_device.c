@@ -7,6 +7,7 @@
 
 #include "capture/event.h"
 #include "virtio/mmio_regs.h"
+#include "virtio/packed_ring.h"
 #include "virtio/virtio.h"
 
 #define LEGACY_PAGE_DEFAULT 4096u  /* GuestPageSize not written: Linux's value */
@@ -69,6 +70,7 @@ void fmt_device_reset(struct fmt_device *d)
 	d->drv_features_sel = 0;
 	d->queue_sel = 0;
 	d->unknown = 0; /* a reset sets every selector to 0 */
+	d->drv_features = 0;
 	memset(d->q, 0, sizeof(d->q));
 }
 
@@ -119,6 +121,12 @@ void fmt_device_track(struct fmt_device *d, const struct vmt_event *ev)
 	case MMIO_DRIVER_FEATURES_SEL:
 		d->drv_features_sel = v32;
 		d->unknown &= ~FMT_UNKNOWN_DRV_FEATURES_SEL;
+		break;
+	case MMIO_DRIVER_FEATURES:
+		/* Words past 1 name no feature vmtrace knows; a word the
+		 * caller could not give the selector of is not guessed. */
+		if (!(d->unknown & FMT_UNKNOWN_DRV_FEATURES_SEL) && d->drv_features_sel < 2)
+			set_half(&d->drv_features, d->drv_features_sel == 1, v32);
 		break;
 	case MMIO_GUEST_PAGE_SIZE: d->page_size = v32; break;
 	case MMIO_QUEUE_SEL:
@@ -179,10 +187,15 @@ static void place(uint64_t start, uint64_t size, uint64_t *a, uint64_t *a_size)
 	*a_size = start != 0 && fits(start, size) ? size : 0;
 }
 
+bool fmt_device_packed(const struct fmt_device *d)
+{
+	return (d->drv_features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) != 0;
+}
+
 bool fmt_queue_areas(const struct fmt_device *d, uint32_t qi, struct fmt_areas *a)
 {
 	const struct fmt_queue *q;
-	uint64_t num;
+	uint64_t num, desc_bytes, driver_bytes, device_bytes;
 
 	memset(a, 0, sizeof(*a));
 	if (qi >= FMT_QUEUES_MAX)
@@ -192,9 +205,18 @@ bool fmt_queue_areas(const struct fmt_device *d, uint32_t qi, struct fmt_areas *
 		return false;
 	num = q->num;
 	a->num = q->num;
+	a->packed = fmt_device_packed(d);
+	/* Both layouts have num 16-byte descriptors; a packed ring's other
+	 * two areas are its 4-byte event suppression structures. */
+	desc_bytes = virtq_desc_bytes(q->num);
+	driver_bytes = a->packed ? PACKED_EVENT_SIZE : virtq_avail_bytes(q->num);
+	device_bytes = a->packed ? PACKED_EVENT_SIZE : virtq_used_bytes(q->num);
 	if (q->pfn && d->version != VIRTIO_MMIO_VERSION_MODERN) {
 		/* Legacy: one contiguous region at PFN * page size; the used
-		 * ring starts at the next QueueAlign boundary. */
+		 * ring starts at the next QueueAlign boundary.  (A legacy
+		 * driver cannot accept RING_PACKED, a word-1 feature; one
+		 * that wrote it anyway gets its areas where the decoder puts
+		 * them: at the split ring's addresses.) */
 		uint64_t page = d->page_size ? d->page_size : LEGACY_PAGE_DEFAULT;
 		uint64_t align = q->align ? q->align : LEGACY_ALIGN_DEFAULT;
 		uint64_t desc = (uint64_t)q->pfn * page; /* < 2^64: both below 2^32 */
@@ -202,21 +224,21 @@ bool fmt_queue_areas(const struct fmt_device *d, uint32_t qi, struct fmt_areas *
 
 		if (!fits(desc, virtq_desc_bytes(q->num)))
 			return true;
-		place(desc, virtq_desc_bytes(q->num), &a->desc, &a->desc_size);
+		place(desc, desc_bytes, &a->desc, &a->desc_size);
 		avail = desc + virtq_desc_bytes(q->num);
 		if (!fits(avail, virtq_avail_bytes(q->num)))
 			return true;
-		place(avail, virtq_avail_bytes(q->num), &a->avail, &a->avail_size);
+		place(avail, driver_bytes, &a->avail, &a->avail_size);
 		if (virtq_avail_bytes(q->num) > UINT64_MAX - avail)
 			return true; /* the avail ring ends at 2^64 exactly */
 		end = avail + 6 + 2 * num;
 		if ((align & (align - 1)) != 0 || end > UINT64_MAX - (align - 1))
 			return true; /* not a power of two, or wraps: no used ring */
-		place((end + align - 1) & ~(align - 1), virtq_used_bytes(q->num), &a->used, &a->used_size);
+		place((end + align - 1) & ~(align - 1), device_bytes, &a->used, &a->used_size);
 		return true;
 	}
-	place(q->desc, virtq_desc_bytes(q->num), &a->desc, &a->desc_size);
-	place(q->driver, virtq_avail_bytes(q->num), &a->avail, &a->avail_size);
-	place(q->device, virtq_used_bytes(q->num), &a->used, &a->used_size);
+	place(q->desc, desc_bytes, &a->desc, &a->desc_size);
+	place(q->driver, driver_bytes, &a->avail, &a->avail_size);
+	place(q->device, device_bytes, &a->used, &a->used_size);
 	return true;
 }

@@ -2,7 +2,8 @@
  * its meaning: the register layout, the device type, the selectors
  * (feature words, queue) and where each queue's rings are.  A sequential
  * reader (dump, show) lets fmt_ctx_track learn it from the register
- * writes as it goes; a random-access reader (the TUI) fills a device from
+ * writes as it goes (the ring layout, split or packed, from the
+ * DriverFeatures the driver wrote); a random-access reader (the TUI) fills a device from
  * the trace.db state at a seq instead.  Everything here comes from the
  * guest or from a file: indices are checked, addresses and sizes are
  * checked for wrap before use.
@@ -55,14 +56,22 @@ struct fmt_device {
 	uint32_t drv_features_sel; /* DriverFeaturesSel (legacy GuestFeaturesSel) */
 	uint32_t queue_sel;        /* QueueSel as written, any value */
 	uint32_t page_size;        /* legacy GuestPageSize; 0 not written (4096 assumed) */
+	uint64_t drv_features;     /* DriverFeatures words 0 and 1 as written since the
+				    * last reset (the decoder's accepted set); the
+				    * rings are packed with VIRTIO_F_RING_PACKED in
+				    * it (fmt_device_packed), else split */
 	char name[FMT_NAME_MAX];   /* label as the trace gives it (unescaped), "" none */
 	struct fmt_queue q[FMT_QUEUES_MAX];
 };
 
 /* The rings of one queue: each area's guest address and size; size 0
- * when the area is not placed, or the numbers would wrap past 2^64. */
+ * when the area is not placed, or the numbers would wrap past 2^64.  With
+ * packed, the three areas are the descriptor ring (16 bytes a slot), the
+ * driver event suppression area (QueueDriver, 4 bytes) and the device's
+ * (QueueDevice, 4 bytes), kept in desc, avail and used. */
 struct fmt_areas {
 	uint32_t num;
+	bool packed;
 	uint64_t desc, desc_size;
 	uint64_t avail, avail_size;
 	uint64_t used, used_size;
@@ -90,9 +99,9 @@ void fmt_device_set_name(struct fmt_device *d, const char *name);
 /* Forget what the driver set up (a reset: Status written 0). */
 void fmt_device_reset(struct fmt_device *d);
 
-/* Learn from one MMIO event of d: the selectors, queue sizes and
- * addresses, GuestPageSize, a reset, and the Version and DeviceID the
- * device answered.  Aligned 4-byte accesses and 8-byte accesses at a Low
+/* Learn from one MMIO event of d: the selectors, the driver's feature
+ * words 0 and 1, queue sizes and addresses, GuestPageSize, a reset, and
+ * the Version and DeviceID the device answered.  Aligned 4-byte accesses and 8-byte accesses at a Low
  * register are followed; narrower or misaligned ones are not.  Other event
  * types are ignored. */
 void fmt_device_track(struct fmt_device *d, const struct vmt_event *ev);
@@ -101,10 +110,15 @@ void fmt_device_track(struct fmt_device *d, const struct vmt_event *ev);
  * event; other event types are ignored. */
 void fmt_ctx_track(struct fmt_ctx *c, const struct vmt_event *ev);
 
+/* Whether d's driver accepted VIRTIO_F_RING_PACKED: its queues are
+ * packed virtqueues (as the decoder takes them: decoder/rings.c). */
+bool fmt_device_packed(const struct fmt_device *d);
+
 /* Where queue qi of d has its rings: from the legacy PFN, page size and
  * alignment when a PFN is set on a device not known to be modern, else
- * from desc/driver/device.  False if qi is out of range or the
- * queue has no size. */
+ * from desc/driver/device; packed (a->packed) when fmt_device_packed, the
+ * areas then sized as packed rings at the same addresses (as the decoder
+ * places them).  False if qi is out of range or the queue has no size. */
 bool fmt_queue_areas(const struct fmt_device *d, uint32_t qi, struct fmt_areas *a);
 
 #endif

@@ -6,6 +6,7 @@
 #include "capture/event.h"
 #include "format/fmt_device.h"
 #include "format/fmt_out.h"
+#include "virtio/packed_ring.h"
 #include "virtio/split_ring.h"
 #include "virtio/virtio.h"
 
@@ -14,6 +15,14 @@
 
 enum area { AREA_DESC, AREA_AVAIL, AREA_USED };
 static const char *const area_name[] = { "desc", "avail", "used" };
+/* A packed ring's areas: the descriptor ring and the two event
+ * suppression structures (QueueDriver, QueueDevice). */
+static const char *const packed_area_name[] = { "desc", "driver event", "device event" };
+
+static const char *name_of(enum area a, bool packed)
+{
+	return packed ? packed_area_name[a] : area_name[a];
+}
 
 /* The bytes of one memory event, with bounds: data may be NULL (the
  * trace.db was decoded without memory, or the caller did not load it). */
@@ -33,13 +42,10 @@ static bool field_bytes(const struct span *s, uint64_t foff, uint64_t fsize, con
 	return true;
 }
 
-void fmt_desc_flags(struct fmt_out *o, uint16_t flags)
+/* Append the names of the flags in bits (unknown ones as hex after them);
+ * "0" for none. */
+static void flag_names(struct fmt_out *o, uint16_t flags, const uint16_t *bit, const char *const *name, size_t n)
 {
-	static const struct { uint16_t bit; const char *name; } names[] = {
-		{ VIRTQ_DESC_F_NEXT, "NEXT" },
-		{ VIRTQ_DESC_F_WRITE, "WRITE" },
-		{ VIRTQ_DESC_F_INDIRECT, "INDIRECT" },
-	};
 	const char *sep = "";
 	uint16_t rest = flags;
 
@@ -47,25 +53,83 @@ void fmt_desc_flags(struct fmt_out *o, uint16_t flags)
 		fmt_out_printf(o, "0");
 		return;
 	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (flags & names[i].bit) {
-			fmt_out_printf(o, "%s%s", sep, names[i].name);
+	for (size_t i = 0; i < n; i++) {
+		if (flags & bit[i]) {
+			fmt_out_printf(o, "%s%s", sep, name[i]);
 			sep = "|";
-			rest &= (uint16_t)~names[i].bit;
+			rest &= (uint16_t)~bit[i];
 		}
 	}
 	if (rest)
 		fmt_out_printf(o, "%s0x%x", sep, rest);
 }
 
-/* A descriptor table event. */
-static void name_desc(struct fmt_out *o, unsigned q, uint32_t num, const struct span *s)
+void fmt_desc_flags(struct fmt_out *o, uint16_t flags)
 {
-	static const struct { unsigned off, size; const char *name; } fields[] = {
-		{ 0, 8, "addr" }, { 8, 4, "len" }, { 12, 2, "flags" }, { 14, 2, "next" },
-	};
+	static const uint16_t bit[] = { VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT };
+	static const char *const name[] = { "NEXT", "WRITE", "INDIRECT" };
+
+	flag_names(o, flags, bit, name, sizeof(bit) / sizeof(bit[0]));
+}
+
+void fmt_packed_desc_flags(struct fmt_out *o, uint16_t flags)
+{
+	static const uint16_t bit[] = { PACKED_DESC_F_AVAIL, PACKED_DESC_F_USED, VIRTQ_DESC_F_NEXT,
+					VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT };
+	static const char *const name[] = { "AVAIL", "USED", "NEXT", "WRITE", "INDIRECT" };
+	bool a = flags & PACKED_DESC_F_AVAIL, u = flags & PACKED_DESC_F_USED;
+
+	flag_names(o, flags, bit, name, sizeof(bit) / sizeof(bit[0]));
+	/* What the two bits say, for whichever side's wrap counter matches:
+	 * available when they differ (for the driver wrap counter AVAIL),
+	 * used when they are equal (for the device wrap counter both). */
+	fmt_out_printf(o, " (%s, wrap %d)", a != u ? "avail" : "used", a ? 1 : 0);
+}
+
+/* The fields of one descriptor, for either layout: split (addr, len,
+ * flags, next) and packed (addr, len, id, flags). */
+enum desc_field_kind { DF_ADDR, DF_LEN, DF_FLAGS, DF_NUM };
+struct desc_field {
+	unsigned off, size;
+	enum desc_field_kind kind;
+	const char *name;
+};
+static const struct desc_field split_fields[] = {
+	{ 0, 8, DF_ADDR, "addr" }, { 8, 4, DF_LEN, "len" }, { 12, 2, DF_FLAGS, "flags" }, { 14, 2, DF_NUM, "next" },
+};
+static const struct desc_field packed_fields[] = {
+	{ 0, 8, DF_ADDR, "addr" }, { 8, 4, DF_LEN, "len" }, { 12, 2, DF_NUM, "id" }, { 14, 2, DF_FLAGS, "flags" },
+};
+#define DESC_FIELDS 4
+
+/* The value of field f at p (its f->size bytes). */
+static void desc_field_value(struct fmt_out *o, const struct desc_field *f, bool packed, const uint8_t *p)
+{
+	switch (f->kind) {
+	case DF_ADDR: fmt_out_printf(o, "0x%" PRIx64, le64_get(p)); break;
+	case DF_LEN: fmt_out_printf(o, "%" PRIu32, le32_get(p)); break;
+	case DF_NUM: fmt_out_printf(o, "%u", le16_get(p)); break;
+	case DF_FLAGS:
+		if (packed)
+			fmt_packed_desc_flags(o, le16_get(p));
+		else
+			fmt_desc_flags(o, le16_get(p));
+		break;
+	}
+}
+
+/* A descriptor table (split) or ring (packed) event: one descriptor whole
+ * ("q0 desc[3] addr=.. len=.. flags=.. next=.." / "... len=.. id=..
+ * flags=.."), one field ("q0 desc[3].len 512"), whole fields of one
+ * ("q0 desc[3] len=512 id=0"), several descriptors or the whole area. */
+static void name_desc(struct fmt_out *o, unsigned q, uint32_t num, bool packed, const struct span *s)
+{
+	const struct desc_field *fields = packed ? packed_fields : split_fields;
+	const char *area = packed ? "desc ring" : "desc table";
 	uint64_t first = s->off / VIRTQ_DESC_SIZE, last = (s->off + s->len - 1) / VIRTQ_DESC_SIZE;
 	unsigned in = (unsigned)(s->off % VIRTQ_DESC_SIZE);
+	uint64_t end_in = in + s->len; /* <= 16 when first == last */
+	size_t fa = DESC_FIELDS, fb = DESC_FIELDS;
 	const uint8_t *p;
 
 	if (s->len == 0) {
@@ -74,7 +138,7 @@ static void name_desc(struct fmt_out *o, unsigned q, uint32_t num, const struct 
 	}
 	if (in == 0 && first == 0 && s->len == VIRTQ_DESC_SIZE * (last + 1) && last > 0 &&
 	    s->len == VIRTQ_DESC_SIZE * (uint64_t)num) {
-		fmt_out_printf(o, "q%u desc table (%" PRIu32 " entries)", q, num);
+		fmt_out_printf(o, "q%u %s (%" PRIu32 " entries)", q, area, num);
 		return;
 	}
 	if (first != last) {
@@ -87,32 +151,95 @@ static void name_desc(struct fmt_out *o, unsigned q, uint32_t num, const struct 
 		fmt_out_printf(o, "q%u desc[%" PRIu64 "]", q, first);
 		if (field_bytes(s, first * VIRTQ_DESC_SIZE, VIRTQ_DESC_SIZE, &p)) {
 			struct vring_desc d;
-			split_ring_desc_decode(p, &d);
-			fmt_out_printf(o, " addr=0x%" PRIx64 " len=%" PRIu32 " flags=", d.addr, d.len);
-			fmt_desc_flags(o, d.flags);
-			if ((d.flags & VIRTQ_DESC_F_NEXT) || d.next)
-				fmt_out_printf(o, " next=%u", d.next);
+			if (packed) {
+				packed_ring_desc_decode(p, &d);
+				fmt_out_printf(o, " addr=0x%" PRIx64 " len=%" PRIu32 " id=%u flags=", d.addr, d.len,
+					       d.next);
+				fmt_packed_desc_flags(o, d.flags);
+			} else {
+				split_ring_desc_decode(p, &d);
+				fmt_out_printf(o, " addr=0x%" PRIx64 " len=%" PRIu32 " flags=", d.addr, d.len);
+				fmt_desc_flags(o, d.flags);
+				if ((d.flags & VIRTQ_DESC_F_NEXT) || d.next)
+					fmt_out_printf(o, " next=%u", d.next);
+			}
 		}
 		return;
 	}
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (in != fields[i].off || s->len != fields[i].size)
-			continue;
-		fmt_out_printf(o, "q%u desc[%" PRIu64 "].%s", q, first, fields[i].name);
+	/* The fields the event starts and ends with, when it starts and
+	 * ends on field boundaries. */
+	for (size_t i = 0; i < DESC_FIELDS; i++) {
+		if (fields[i].off == in)
+			fa = i;
+		if (fields[i].off + fields[i].size == end_in)
+			fb = i;
+	}
+	if (fa < DESC_FIELDS && fb < DESC_FIELDS && fa == fb) {
+		fmt_out_printf(o, "q%u desc[%" PRIu64 "].%s", q, first, fields[fa].name);
 		if (field_bytes(s, s->off, s->len, &p)) {
-			if (fields[i].size == 8)
-				fmt_out_printf(o, " 0x%" PRIx64, le64_get(p));
-			else if (fields[i].size == 4)
-				fmt_out_printf(o, " %" PRIu32, le32_get(p));
-			else if (i == 2) {
-				fmt_out_printf(o, " ");
-				fmt_desc_flags(o, le16_get(p));
-			} else
-				fmt_out_printf(o, " %u", le16_get(p));
+			fmt_out_printf(o, " ");
+			desc_field_value(o, &fields[fa], packed, p);
+		}
+		return;
+	}
+	if (fa < DESC_FIELDS && fb < DESC_FIELDS && fa < fb) {
+		fmt_out_printf(o, "q%u desc[%" PRIu64 "]", q, first);
+		for (size_t i = fa; i <= fb; i++) {
+			fmt_out_printf(o, " %s", fields[i].name);
+			if (field_bytes(s, first * VIRTQ_DESC_SIZE + fields[i].off, fields[i].size, &p)) {
+				fmt_out_printf(o, "=");
+				desc_field_value(o, &fields[i], packed, p);
+			}
 		}
 		return;
 	}
 	fmt_out_printf(o, "q%u desc[%" PRIu64 "] +0x%x (%" PRIu64 " bytes)", q, first, in, s->len);
+}
+
+/* Append a packed event suppression structure's desc word:
+ * "0x8005 (off 5 wrap 1)". */
+static void event_off_wrap(struct fmt_out *o, uint16_t v)
+{
+	fmt_out_printf(o, "0x%x (off %u wrap %u)", v, v & 0x7fffu, v >> 15);
+}
+
+/* Append its flags word: ENABLE, DISABLE, DESC (bits 0..1), other bits as
+ * hex after them. */
+static void event_flags(struct fmt_out *o, uint16_t v)
+{
+	static const char *const mode[] = { "ENABLE", "DISABLE", "DESC", "3" };
+
+	fmt_out_printf(o, "%s", mode[v & 3u]);
+	if (v & ~3u)
+		fmt_out_printf(o, "|0x%x", v & ~3u);
+}
+
+/* A packed ring's driver or device event suppression structure (le16
+ * off_wrap, le16 flags): both fields, one, or other bytes of it. */
+static void name_event(struct fmt_out *o, unsigned q, enum area a, const struct span *s)
+{
+	const char *an = name_of(a, true);
+	const uint8_t *p;
+
+	if (s->len == 0 || !((s->off == 0 || s->off == 2) && (s->off + s->len == 2 || s->off + s->len == 4))) {
+		fmt_out_printf(o, "q%u %s +0x%" PRIx64 " (%" PRIu64 " bytes)", q, an, s->off, s->len);
+		return;
+	}
+	fmt_out_printf(o, "q%u %s", q, an);
+	if (s->off == 0) {
+		fmt_out_printf(o, " off_wrap");
+		if (field_bytes(s, 0, 2, &p)) {
+			fmt_out_printf(o, "=");
+			event_off_wrap(o, le16_get(p));
+		}
+	}
+	if (s->off + s->len == 4) {
+		fmt_out_printf(o, " flags");
+		if (field_bytes(s, 2, 2, &p)) {
+			fmt_out_printf(o, "=");
+			event_flags(o, le16_get(p));
+		}
+	}
 }
 
 /* An avail or used ring event: flags, idx, ring[num] of elem bytes, then
@@ -235,6 +362,7 @@ static bool overlaps(uint64_t addr, uint64_t len, uint64_t start, uint64_t size)
 struct span_item {
 	uint32_t queue;
 	enum area area;
+	bool packed;
 };
 
 bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_event *ev,
@@ -264,7 +392,9 @@ bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_e
 				if (inside(ev->addr, ev->len, st[k], sz[k], &off)) {
 					struct span s = { off, ev->len, ev->data };
 					if (k == AREA_DESC)
-						name_desc(o, qi, a.num, &s);
+						name_desc(o, qi, a.num, a.packed, &s);
+					else if (a.packed)
+						name_event(o, qi, (enum area)k, &s);
 					else
 						name_ring(o, qi, (enum area)k, a.num, &s);
 					if (where) {
@@ -277,7 +407,7 @@ bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_e
 					if (!span_dev)
 						span_dev = d;
 					if (n_list < SPAN_LIST_MAX && d == span_dev)
-						list[n_list++] = (struct span_item){ qi, (enum area)k };
+						list[n_list++] = (struct span_item){ qi, (enum area)k, a.packed };
 					n_span++;
 				}
 			}
@@ -287,7 +417,8 @@ bool fmt_mem_name(struct fmt_out *o, const struct fmt_ctx *c, const struct vmt_e
 		return false;
 	fmt_out_printf(o, "spans");
 	for (size_t i = 0; i < n_list; i++)
-		fmt_out_printf(o, "%s q%" PRIu32 " %s", i ? "," : "", list[i].queue, area_name[list[i].area]);
+		fmt_out_printf(o, "%s q%" PRIu32 " %s", i ? "," : "", list[i].queue,
+			       name_of(list[i].area, list[i].packed));
 	if (n_span > n_list)
 		fmt_out_printf(o, " and %zu more", n_span - n_list);
 	if (where) {
@@ -303,6 +434,10 @@ bool fmt_gpa_name(struct fmt_out *o, const struct fmt_ctx *c, uint64_t gpa, stru
 		"addr", "addr", "addr", "addr", "addr", "addr", "addr", "addr",
 		"len", "len", "len", "len", "flags", "flags", "next", "next",
 	};
+	static const char *const packed_desc_field[16] = {
+		"addr", "addr", "addr", "addr", "addr", "addr", "addr", "addr",
+		"len", "len", "len", "len", "id", "id", "flags", "flags",
+	};
 
 	for (size_t di = 0; di < c->n; di++) {
 		const struct fmt_device *d = c->dev[di];
@@ -314,7 +449,13 @@ bool fmt_gpa_name(struct fmt_out *o, const struct fmt_ctx *c, uint64_t gpa, stru
 				continue;
 			if (inside(gpa, 1, a.desc, a.desc_size, &off)) {
 				fmt_out_printf(o, "q%" PRIu32 " desc[%" PRIu64 "].%s", qi, off / VIRTQ_DESC_SIZE,
-					       desc_field[off % VIRTQ_DESC_SIZE]);
+					       (a.packed ? packed_desc_field : desc_field)[off % VIRTQ_DESC_SIZE]);
+			} else if (a.packed && (inside(gpa, 1, a.avail, a.avail_size, &off) ||
+						inside(gpa, 1, a.used, a.used_size, &off))) {
+				/* An event suppression structure: off_wrap, flags. */
+				bool drv = inside(gpa, 1, a.avail, a.avail_size, &off);
+				fmt_out_printf(o, "q%" PRIu32 " %s.%s", qi, drv ? "driver event" : "device event",
+					       off < 2 ? "off_wrap" : "flags");
 			} else if (inside(gpa, 1, a.avail, a.avail_size, &off)) {
 				uint64_t ring_end = 4 + 2ull * a.num;
 				if (off < 2)

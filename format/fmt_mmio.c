@@ -212,20 +212,25 @@ void fmt_mmio_meaning(struct fmt_out *o, const struct fmt_device *d, const struc
 	/* The High half written completes an address: show it whole. */
 	if (wr && d->queue_sel < FMT_QUEUES_MAX && !(d->unknown & FMT_UNKNOWN_QUEUE_SEL)) {
 		const struct fmt_queue *q = &d->q[d->queue_sel];
+		/* The driver and device areas of a packed ring are its event
+		 * suppression structures (format/fmt_mem.c names them so). */
+		bool packed = fmt_device_packed(d);
+		const char *driver_area = packed ? "driver event" : "avail";
+		const char *device_area = packed ? "device event" : "used";
 		uint32_t lo = 0;
 		const char *what = NULL;
 
 		switch (off) {
 		case MMIO_QUEUE_DESC_HIGH: lo = (uint32_t)q->desc; what = "desc"; break;
-		case MMIO_QUEUE_DRIVER_HIGH: lo = (uint32_t)q->driver; what = "avail"; break;
-		case MMIO_QUEUE_DEVICE_HIGH: lo = (uint32_t)q->device; what = "used"; break;
+		case MMIO_QUEUE_DRIVER_HIGH: lo = (uint32_t)q->driver; what = driver_area; break;
+		case MMIO_QUEUE_DEVICE_HIGH: lo = (uint32_t)q->device; what = device_area; break;
 		}
 		if (what && ev->width == 4)
 			fmt_out_printf(o, " %s at 0x%" PRIx64, what, (uint64_t)(uint32_t)v << 32 | lo);
 		else if ((off == MMIO_QUEUE_DESC_LOW || off == MMIO_QUEUE_DRIVER_LOW || off == MMIO_QUEUE_DEVICE_LOW) &&
 			 ev->width == 8)
 			fmt_out_printf(o, " %s at 0x%" PRIx64, off == MMIO_QUEUE_DESC_LOW ? "desc" :
-				       off == MMIO_QUEUE_DRIVER_LOW ? "avail" : "used", v);
+				       off == MMIO_QUEUE_DRIVER_LOW ? driver_area : device_area, v);
 	}
 }
 

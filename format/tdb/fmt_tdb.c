@@ -55,6 +55,14 @@ int fmt_tdb_fill_device(struct fmt_ctx *c, struct tdb *t, int device, uint64_t s
 	d->drv_features_sel = reg_or_zero(&s, "DriverFeaturesSel");
 	d->queue_sel = reg_or_zero(&s, "QueueSel");
 	d->page_size = reg_or_zero(&s, "GuestPageSize");
+	/* The ring layout follows from the features, taken as the decoder
+	 * takes them (decoder/rings.c rings_features): the negotiated set
+	 * once there is one, else the words the driver accepted so far. */
+	if (s.negotiated_known && s.negotiated)
+		d->drv_features = s.negotiated;
+	else
+		d->drv_features = (s.accepted_known[0] ? s.accepted[0] : 0) |
+				  (s.accepted_known[1] ? (uint64_t)s.accepted[1] << 32 : 0);
 	for (size_t i = 0; i < s.n_queues; i++) {
 		const struct tdb_queue *tq = &s.queues[i];
 		struct fmt_queue *q;

@@ -16,7 +16,8 @@ struct tdb;
 
 /* Set device (devices.device) of t in c as it stood just before seq
  * (after every event below seq): name, layout, type, the feature and
- * queue selectors, each queue's size and ring addresses.  The device is
+ * queue selectors, the driver's features (whether the rings are packed),
+ * each queue's size and ring addresses.  The device is
  * added to c if new.  Before seq 0 it is the reset state. */
 int fmt_tdb_fill_device(struct fmt_ctx *c, struct tdb *t, int device, uint64_t seq);
 
