@@ -12,7 +12,8 @@
 # GUEST_HEAVY=MB (x86_64) makes the guest also move MB MiB through its
 # disk (guest-cmd.sh --heavy): many blk requests in flight at once.
 # GUEST_REBIND=1 (x86_64) makes it unbind and rebind its blk and rng
-# drivers (guest-cmd.sh --rebind).
+# drivers (guest-cmd.sh --rebind).  GUEST_DEVICE_PROPS (below) sets QEMU
+# properties on every virtio device.
 #
 # x86_64 (the default) boots the host's kernel on microvm (guest-cmd.sh);
 # arm64 boots Debian's arm64 kernel on `virt` (guest-cmd-arm64.sh; its kit
@@ -62,6 +63,17 @@ if [ -n "${GUEST_REBIND:-}" ]; then
 	what="$what rebind"
 fi
 mapfile -t cmd < <("$here/$cmd_script" --argv "${heavy_args[@]}" "$kit" "$work/guest" "$layout")
+# GUEST_DEVICE_PROPS=P,Q (x86_64): QEMU properties added to each virtio
+# device, e.g. event_idx=off,indirect_desc=off (a driver kicking at every
+# buffer, chains without indirect tables).
+if [ -n "${GUEST_DEVICE_PROPS:-}" ]; then
+	for i in "${!cmd[@]}"; do
+		case ${cmd[$i]} in
+		virtio-*-device | virtio-*-device,*) cmd[$i]="${cmd[$i]},$GUEST_DEVICE_PROPS" ;;
+		esac
+	done
+	what="$what $GUEST_DEVICE_PROPS"
+fi
 echo "recording: vmtrace record -o $work/t.db -- ${cmd[*]}"
 start=$SECONDS
 # QEMU writes its trace straight into vmtrace's pipe, as for a user (a
