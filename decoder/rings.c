@@ -743,6 +743,17 @@ static bool packed_walk(struct decoder *dec, struct dec_ring *r, bool exact, str
 
 static bool packed_used_one(struct decoder *dec, struct dec_ring *r, bool stray);
 
+/* Ring slots between the device's used position and the driver's: those
+ * the device holds (0..size; a position is its slot plus size in the
+ * lap whose wrap counter is 0). */
+static uint32_t packed_held(const struct dec_ring *r)
+{
+	uint32_t m = 2 * r->size;
+	uint32_t drv = r->drv.slot + (r->drv.wrap ? 0 : r->size), dev = r->dev.slot + (r->dev.wrap ? 0 : r->size);
+
+	return (drv + m - dev) % m;
+}
+
 /* The driver made the chain at r->drv available: decode it and move
  * r->drv past it.  exact: the first descriptor's bytes were exact. */
 static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from_notify, bool exact)
@@ -757,6 +768,7 @@ static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from
 
 	if (!exact)
 		c.mem = RINGS_MEM_BEST_EFFORT;
+	uint32_t held = packed_held(r);
 	bool ok = packed_walk(dec, r, exact, &c, &pk, &n_desc, &indirect);
 	/* The walk read at least the first descriptor: it takes a slot. */
 	uint32_t slots = pk.slots ? pk.slots : 1;
@@ -770,6 +782,18 @@ static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from
 	if (pk.have_id && !id_ok) {
 		ring_violation(dec, r, exact && !pk.c.rough, vf.rule, "%s", vf.msg);
 		ok = false;
+	}
+	/* The slots the device holds (taken, not yet used) and this chain's
+	 * cannot pass the ring (B05): more means the driver offered slots
+	 * the device had not given back.  As the emulator checks it, after
+	 * the walk and the id.  Only driver stores prove it. */
+	if (ok && held + slots > r->size) {
+		bool stores = (r->avail_src & VMT_MEM_DRIVER_WRITE) && !(r->avail_src & VMT_MEM_SNAPSHOT);
+		ring_violation(dec, r, exact && !pk.c.rough && stores && !r->uncertain, RULE_RING_AVAIL_JUMP,
+			       "chain at slot %u: %u more descriptors available while the device holds %u of a %u-entry ring",
+			       start.slot, slots, held, r->size);
+		ok = false;
+		r->uncertain = true;
 	}
 	/* chains.head is the buffer id (what used descriptors name); the
 	 * first slot if the id is unknown or out of range. */
@@ -840,7 +864,13 @@ static bool packed_avail_one(struct decoder *dec, struct dec_ring *r, bool from_
 	if (!(f & SHADOW_HAVE_ALL))
 		return false;
 	packed_ring_desc_decode(b, &d);
-	if (packed_ring_desc_used(d.flags, r->drv.wrap)) {
+	/* Exact stores show every descriptor the driver makes available: a
+	 * used one at its position then is a device writing where nothing
+	 * is in flight, or a driver setting both bits (nothing offered;
+	 * a device waits).  Only copies can be late. */
+	bool stores = (r->avail_src & (VMT_MEM_DRIVER_WRITE | VMT_MEM_DEVICE_WRITE)) &&
+		      !(r->avail_src & VMT_MEM_SNAPSHOT) && !(f & SHADOW_ROUGH);
+	if (packed_ring_desc_used(d.flags, r->drv.wrap) && !stores) {
 		/* Made available and used before the trace showed it
 		 * available (a late copy): its chain is lost, and how many
 		 * slots it took with it.  The used descriptor in its slot
@@ -885,6 +915,10 @@ static bool packed_used_one(struct decoder *dec, struct dec_ring *r, bool stray)
 	if (!packed_ring_desc_used(d.flags, r->dev.wrap))
 		return false;
 	bool exact = !(f & SHADOW_ROUGH);
+	/* Written by the driver's own store, it is a descriptor with both
+	 * bits set wrongly, not the device's used one. */
+	if (exact && (r->used_src & (VMT_MEM_DRIVER_WRITE | VMT_MEM_DEVICE_WRITE | VMT_MEM_SNAPSHOT)) == VMT_MEM_DRIVER_WRITE)
+		return false;
 	uint16_t id = d.next;
 	struct packed_pos at = r->dev;
 	bool lost_id = id < r->size && r->lost_ids && r->lost_ids[id];

@@ -503,6 +503,111 @@ static void test_b12_areas(void)
 	}
 }
 
+/* B13: used descriptors naming what is not in flight.  An id past the
+ * queue size; an id that is no chain's; a used descriptor written where
+ * the driver's position is (nothing was made available there: not a
+ * chain lost to a late copy, as exact stores show everything); a used
+ * length beyond the chain's writable bytes (and exactly at it). */
+static void test_b13_used(void)
+{
+	struct fx fx;
+
+	fx_open(&fx, "packed_b13_range.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE);
+	pk_used(&fx, 0, true, (uint16_t)(fx.qsize + 3), 8);
+	fx_finish(&fx);
+	CHECK_EQ_U(n_violations(&fx, "device-used-id-not-in-flight"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 1);
+	fx_close(&fx);
+
+	fx_open(&fx, "packed_b13_ahead.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE);
+	pk_used(&fx, 0, true, 0, 8);
+	/* Nothing is in flight now; the device writes slot 1 anyway. */
+	pk_used(&fx, 1, true, 0, 8);
+	fx_finish(&fx);
+	CHECK_EQ_U(n_violations(&fx, "device-used-id-not-in-flight"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 1);
+	fx_close(&fx);
+
+	for (uint32_t len = 64; len <= 65; len++) {
+		fx_open(&fx, "packed_b13_len.db");
+		fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+		pk_desc(&fx, 1, true, BUF(1), 32, 4, VIRTQ_DESC_F_WRITE);
+		pk_desc(&fx, 0, true, BUF(0), 32, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT);
+		pk_used(&fx, 0, true, 4, len);
+		fx_finish(&fx);
+		CHECK_EQ_U(n_violations(&fx, "device-used-len-too-long"), len > 64);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), len > 64);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used WHERE chain IS NOT NULL"), 1);
+		fx_close(&fx);
+	}
+}
+
+/* B04 / B05: slots, wrap counters and flag bits.  Slot 1 made available
+ * before slot 0: nothing is taken until slot 0 is, then both in ring
+ * order.  A driver that sets both AVAIL and USED (or neither) on the
+ * descriptor at its position made nothing available: no chain, no
+ * device finding, until it writes the flags right.  A driver that makes
+ * a slot available again while the device still holds every slot (a
+ * whole ring in flight): ring-avail-idx-jump, and no chain for it. */
+static void test_b04_b05_slots(void)
+{
+	struct fx fx;
+
+	fx_open(&fx, "packed_b04_order.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	pk_desc(&fx, 1, true, BUF(1), 64, 1, VIRTQ_DESC_F_WRITE);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	uint64_t s0 = pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(head) FROM (SELECT head FROM chains ORDER BY chain)"), "0,1");
+	CHECK_EQ_U(fx_int(&fx, SQL("SELECT count(*) FROM chains WHERE seq_avail = %llu", (unsigned long long)s0)), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+
+	static const uint16_t bad[] = { PACKED_DESC_F_AVAIL | PACKED_DESC_F_USED, 0, PACKED_DESC_F_USED };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint8_t b[16];
+		struct vring_desc d = { .addr = BUF(0), .len = 64, .next = 0,
+					.flags = (uint16_t)(VIRTQ_DESC_F_WRITE | bad[i]) };
+		fx_open(&fx, "packed_b04_bits.db");
+		fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+		packed_ring_desc_encode(b, &d);
+		fx_drv(&fx, FX_DESC(0), b, sizeof(b));
+		fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+		uint64_t s = pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE);
+		pk_used(&fx, 0, true, 0, 8);
+		fx_finish(&fx);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 1);
+		CHECK_EQ_U(fx_int(&fx, "SELECT seq_avail FROM chains"), s);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used WHERE chain IS NOT NULL"), 1);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies"), 0);
+		fx_close(&fx);
+	}
+
+	fx_open(&fx, "packed_b05_jump.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	for (uint32_t i = 0; i < fx.qsize; i++)
+		pk_desc(&fx, i, true, BUF(i), 64, (uint16_t)i, VIRTQ_DESC_F_WRITE);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	/* Slot 0 in the next lap, while the device holds all eight. */
+	pk_desc(&fx, 0, false, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	fx_finish(&fx);
+	CHECK_EQ_U(n_violations(&fx, "ring-avail-idx-jump"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 1);
+	/* The offered chain is shown (where it was), and goes nowhere. */
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), fx.qsize + 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests"), fx.qsize);
+	fx_close(&fx);
+}
+
 int main(void)
 {
 	RUN(test_blk);
@@ -513,6 +618,8 @@ int main(void)
 	RUN(test_pieces);
 	RUN(test_hostile);
 	RUN(test_b12_areas);
+	RUN(test_b13_used);
+	RUN(test_b04_b05_slots);
 	RUN(test_random);
 	return harness_finish("test_packed");
 }
