@@ -608,6 +608,225 @@ static void test_b04_b05_slots(void)
 	fx_close(&fx);
 }
 
+/* B01 / B02 crossing the ring's end: after three chains the driver's
+ * position is slot 3; a chain of exactly the queue size from there (3..7,
+ * then 0..2 in the next lap) is legal, and one more lap later NEXT on
+ * every descriptor is a loop: read once round, ring-chain-too-long. */
+static void test_b01_b02_wrapping(void)
+{
+	struct fx fx;
+
+	for (unsigned loop = 0; loop < 2; loop++) {
+		fx_open(&fx, "packed_b01.db");
+		fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+		for (uint32_t i = 0; i < 3; i++) {
+			pk_desc(&fx, i, true, BUF(i), 64, (uint16_t)i, VIRTQ_DESC_F_WRITE);
+			pk_used(&fx, i, true, (uint16_t)i, 8);
+		}
+		/* Later descriptors first, the first one's flags last. */
+		for (uint32_t k = fx.qsize; k-- > 0;) {
+			uint32_t slot = (3 + k) % fx.qsize;
+			bool last = k + 1 == fx.qsize;
+			pk_desc(&fx, slot, slot >= 3, BUF(k % 8), 64, 7,
+				(uint16_t)(VIRTQ_DESC_F_WRITE | (last && !loop ? 0 : VIRTQ_DESC_F_NEXT)));
+		}
+		fx_finish(&fx);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 4);
+		CHECK_EQ_U(fx_int(&fx, "SELECT n_desc FROM chains WHERE avail_idx = 32771"), fx.qsize);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM descriptors d JOIN chains c USING (chain) WHERE c.avail_idx = 32771"),
+			   fx.qsize);
+		CHECK_EQ_U(n_violations(&fx, "ring-chain-too-long"), loop);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), loop);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests"), loop ? 3 : 4);
+		fx_close(&fx);
+	}
+}
+
+/* B06: packed rings need no power of two.  Rings of 1, 3 and 5 entries
+ * decode lap after lap with no violation; QueueNum 0 and one past
+ * QueueNumMax are reported and nothing is decoded from them; the largest
+ * queue (32768) is legal. */
+static void test_b06_sizes(void)
+{
+	static const uint32_t ok[] = { 1, 3, 5 };
+	struct fx fx;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		bool wrap = true;
+		fx_open(&fx, "packed_b06.db");
+		fx.qsize = ok[i];
+		fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+		for (uint32_t k = 0; k < 4 * ok[i] + 1; k++) {
+			uint32_t slot = k % ok[i];
+			if (k && slot == 0)
+				wrap = !wrap;
+			pk_desc(&fx, slot, wrap, BUF(0), 64, (uint16_t)(k % ok[i]), VIRTQ_DESC_F_WRITE);
+			pk_used(&fx, slot, wrap, (uint16_t)(k % ok[i]), 4);
+		}
+		fx_finish(&fx);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 4 * ok[i] + 1);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used WHERE chain IS NOT NULL"), 4 * ok[i] + 1);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+		fx_close(&fx);
+	}
+
+	static const struct { uint32_t num; const char *rule; } bad[] = {
+		{ 0, "queue-num-zero" }, { 32769, "queue-num-above-max" }, { 0x10000, "queue-num-above-max" },
+		{ 32768, NULL },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fx_open(&fx, "packed_b06_bad.db");
+		pk_bringup(&fx, VIRTIO_ID_ENTROPY, FEAT, bad[i].num, FX_DESC(0), FX_RAM_BASE + 0x90000,
+			   FX_RAM_BASE + 0x90004);
+		pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE);
+		fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+		fx_finish(&fx);
+		if (bad[i].rule) {
+			CHECK(n_violations(&fx, bad[i].rule) >= 1);
+			CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 0);
+		} else {
+			CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+			CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 1);
+		}
+		fx_close(&fx);
+	}
+}
+
+/* B07-B11: indirect tables and buffers in packed chains, each reported
+ * with its rule, no request made of the chain, nothing read for it. */
+static void test_b07_b11(void)
+{
+	static const struct {
+		uint64_t addr;
+		uint32_t len;
+		uint16_t flags;
+		bool indirect_ok, nested;
+		const char *rule;
+	} c[] = {
+		{ BUF(4), 0, VIRTQ_DESC_F_INDIRECT, true, false, "ring-indirect-length" },
+		{ BUF(4), 24, VIRTQ_DESC_F_INDIRECT, true, false, "ring-indirect-length" },
+		{ BUF(4), 9 * 16, VIRTQ_DESC_F_INDIRECT, true, false, "ring-indirect-length" }, /* > queue size 8 */
+		{ BUF(4), 0xfffffff0u, VIRTQ_DESC_F_INDIRECT, true, false, "ring-indirect-length" },
+		{ BUF(4), 32, VIRTQ_DESC_F_INDIRECT, true, true, "ring-indirect-nested" },
+		{ BUF(4), 32, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, true, false, "ring-indirect-with-next" },
+		{ BUF(4), 32, VIRTQ_DESC_F_INDIRECT, false, false, "ring-indirect-not-negotiated" },
+		{ FX_RAM_BASE + FX_RAM_SIZE - 16, 32, VIRTQ_DESC_F_INDIRECT, true, false, "ring-buffer-outside-memory" },
+		{ FX_RAM_BASE + FX_RAM_SIZE - 4, 8, VIRTQ_DESC_F_WRITE, true, false, "ring-buffer-outside-memory" },
+		{ UINT64_MAX - 7, 16, VIRTQ_DESC_F_WRITE, true, false, "ring-buffer-outside-memory" },
+		{ BUF(0), 0xffffffffu, VIRTQ_DESC_F_WRITE, true, false, "ring-buffer-outside-memory" },
+		{ BUF(4), 8 * 16, VIRTQ_DESC_F_INDIRECT, true, false, NULL }, /* a table of the queue size */
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct fx fx;
+		uint8_t t[8 * 16];
+		fx_open(&fx, "packed_b07.db");
+		fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT | (c[i].indirect_ok ? VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) : 0), 1);
+		for (unsigned k = 0; k < 8; k++) {
+			struct vring_desc d = { .addr = BUF(k), .len = 16, .flags = VIRTQ_DESC_F_WRITE };
+			if (c[i].nested && k == 1)
+				d = (struct vring_desc){ .addr = BUF(4), .len = 32, .flags = VIRTQ_DESC_F_INDIRECT };
+			packed_ring_desc_encode(t + 16 * k, &d);
+		}
+		fx_drv(&fx, BUF(4), t, sizeof(t));
+		if (c[i].flags & VIRTQ_DESC_F_NEXT)
+			pk_desc(&fx, 1, true, BUF(5), 16, 1, VIRTQ_DESC_F_WRITE);
+		pk_desc(&fx, 0, true, c[i].addr, c[i].len, 1, c[i].flags);
+		fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+		fx_finish(&fx);
+		if (c[i].rule) {
+			CHECK_EQ_U(n_violations(&fx, c[i].rule), 1);
+			CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 1);
+			/* No request of the chain at slot 0 (with NEXT, slot 1 is
+			 * the next chain). */
+			CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests r JOIN chains c USING (chain) "
+					       "WHERE c.avail_idx = 32768"), 0);
+		} else {
+			CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+			CHECK_EQ_U(fx_int(&fx, "SELECT n_desc FROM chains"), 9);
+			CHECK_EQ_U(fx_int(&fx, "SELECT writable FROM chains"), 8 * 16);
+		}
+		CHECK(fx_int(&fx, "SELECT max(n_desc) FROM chains") <= 2 * 8);
+		if (harness_failures)
+			fprintf(stderr, "    (case %zu: %s)\n", i, fx_text(&fx, "SELECT group_concat(rule) FROM violations"));
+		fx_close(&fx);
+	}
+}
+
+/* B14: the driver rewrites a descriptor after the chain was taken (while
+ * the device may be reading it): the chain keeps what was read when it
+ * was taken, the rewrite is no new chain, and its used descriptor is
+ * matched to it. */
+static void test_b14_rewrite(void)
+{
+	struct fx fx;
+
+	fx_open(&fx, "packed_b14.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	pk_desc(&fx, 0, true, FX_RAM_BASE + FX_RAM_SIZE - 4, 0xffffffffu, 0x7fff,
+		VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	pk_used(&fx, 0, true, 0, 16);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT addr FROM descriptors"), BUF(0));
+	CHECK_EQ_U(fx_int(&fx, "SELECT len FROM descriptors"), 64);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used WHERE chain IS NOT NULL AND len = 16"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
+/* B16: QueueReady 0 and 1 again, or a reset and a ring elsewhere, on a
+ * live packed queue with a chain in flight: a new queue generation whose
+ * positions and wrap counters start over at slot 0, wrap 1; the old
+ * chain stays in flight in its generation, and the new ring's used
+ * descriptor goes to the new chain. */
+static void test_b16_generation(void)
+{
+	for (unsigned how = 0; how < 2; how++) {
+		struct fx fx;
+		fx_open(&fx, "packed_b16.db");
+		fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+		pk_desc(&fx, 0, true, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE);
+		pk_desc(&fx, 1, true, BUF(1), 64, 1, VIRTQ_DESC_F_WRITE);
+		fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+		pk_used(&fx, 0, true, 0, 4);
+		uint64_t ring = FX_DESC(0);
+		if (how == 0) {
+			fx_mmio(&fx, true, MMIO_QUEUE_SEL, 0);
+			fx_mmio(&fx, true, MMIO_QUEUE_READY, 0);
+			fx_mmio(&fx, false, MMIO_QUEUE_READY, 0);
+			fx_drv(&fx, FX_DESC(0), (uint8_t[128]){ 0 }, 128);
+			fx_mmio(&fx, true, MMIO_QUEUE_READY, 1);
+		} else {
+			ring = FX_DESC(2);
+			pk_bringup(&fx, VIRTIO_ID_ENTROPY, FEAT, 8, ring, ring + 0x400, ring + 0x404);
+		}
+		uint8_t b[16];
+		struct vring_desc d = { .addr = BUF(2), .len = 64, .next = 1,
+					.flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
+		packed_ring_desc_encode(b, &d);
+		fx_drv(&fx, ring, b, sizeof(b));
+		fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+		le32_put(b, 9);
+		le16_put(b + 4, 1);
+		le16_put(b + 6, packed_ring_used_flags(true));
+		fx_dev(&fx, ring + 8, b, 8);
+		fx_finish(&fx);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM queues WHERE queue = 0"), 2);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 3);
+		CHECK_EQ_U(fx_int(&fx, "SELECT avail_idx FROM chains WHERE generation = 2"), 32768);
+		CHECK_EQ_U(fx_int(&fx, "SELECT c.generation FROM used u JOIN chains c USING (chain) WHERE u.len = 9"), 2);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used WHERE chain IS NULL"), 0);
+		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations WHERE rule LIKE 'ring-%' OR rule LIKE 'device-%'"), 0);
+		if (harness_failures)
+			fprintf(stderr, "    (case %u: %s)\n", how, fx_text(&fx, "SELECT group_concat(message, ' | ') FROM violations"));
+		fx_close(&fx);
+	}
+}
+
 int main(void)
 {
 	RUN(test_blk);
@@ -620,6 +839,11 @@ int main(void)
 	RUN(test_b12_areas);
 	RUN(test_b13_used);
 	RUN(test_b04_b05_slots);
+	RUN(test_b01_b02_wrapping);
+	RUN(test_b06_sizes);
+	RUN(test_b07_b11);
+	RUN(test_b14_rewrite);
+	RUN(test_b16_generation);
 	RUN(test_random);
 	return harness_finish("test_packed");
 }
