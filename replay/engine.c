@@ -502,7 +502,12 @@ static void torn_plan(struct engine *e)
  * chain at once, but its used entry is held (vq_hold) until the recorded
  * device's fill of the same element (matched by pop order per queue, as
  * decoder/reports.c does) and published at its flush, at used_idx plus the
- * fill's used_pos: same order, same time, same interrupts. */
+ * fill's used_pos: same order, same time, same interrupts.  Packed rings
+ * alike, except that QEMU reports no flush of a packed ring: it flushes
+ * right after the last fill of a batch (virtqueue_push, or a received
+ * frame's buffers), so the batch ends at the first event that does not
+ * continue it (packed_batch_end), and its used descriptors go in fill
+ * position order, each after the slots of the ones before it. */
 
 static void track_free(struct report_track *rt)
 {
@@ -523,7 +528,7 @@ static void reports_sync(struct engine *e, int dev)
 	for (unsigned q = 0; q < emu_device_model(d)->num_queues && q < EMU_QUEUES_MAX; q++) {
 		struct virtqueue *vq = emu_queue(d, q);
 		struct report_track *rt = &e->ds[dev].rt[q];
-		if (!vq || vq->hold || vq->packed)
+		if (!vq || vq->hold)
 			continue;
 		track_free(rt);
 		rt->fl = calloc(vq->num, sizeof(*rt->fl));
@@ -552,16 +557,17 @@ static int report_refuse(struct engine *e, const struct trace_ev *ev, char *err,
 }
 
 /* The recorded device published an entry for an element the emulated
- * device never took. */
+ * device never took; where: the place in the used ring (split) or
+ * descriptor ring (packed). */
 static void report_missing_chain(struct engine *e, const struct trace_ev *ev, unsigned q, const struct staged *st,
-				 uint16_t used_idx)
+				 const char *where)
 {
 	struct expect_subject s = { .what = EXPECT_USED, .queue = (int)q };
 	struct replay_div d;
 
 	memset(&d, 0, sizeof(d));
 	d.kind = "missing";
-	snprintf(d.where, sizeof(d.where), "used ring of queue %u: used idx %u", q, (uint16_t)(used_idx + st->pos));
+	snprintf(d.where, sizeof(d.where), "%s", where);
 	snprintf(d.expected_text, sizeof(d.expected_text), "the chain popped %" PRIu64 "th since set-up (token 0x%" PRIx64
 		 ", filled at seq %" PRIu64 ")", st->ord, st->token, st->seq);
 	snprintf(d.actual_text, sizeof(d.actual_text), "not taken");
@@ -571,11 +577,58 @@ static void report_missing_chain(struct engine *e, const struct trace_ev *ev, un
 	diverge_report(e, ev->seq, ev->device, &d, &s);
 }
 
-static int report_flush(struct engine *e, const struct trace_ev *ev, struct emu_device *d, unsigned q,
-			struct virtqueue *vq, struct report_track *rt, char *err, size_t errlen)
+/* Make sure the emulated device holds the used entry of the chain popped
+ * ord-th: the recorded device may have taken it before the emulated one
+ * was notified of it (made available meanwhile: one poll per flush, in
+ * *polled), or on an input it had by its fill (a frame received: this
+ * device's next inputs, one at a time, while they come next).  Returns 0
+ * (held), 1 (not taken) or -1 (the queue is gone: the device failed on
+ * the ring, which shows in its registers). */
+static int fetch_held(struct engine *e, int dev, struct emu_device *d, unsigned q, struct virtqueue *vq, uint64_t ord,
+		      bool *polled)
 {
-	uint64_t count = ev->arg0;
+	if (vq_held_slots(vq, ord))
+		return 0;
+	if (!*polled) {
+		*polled = true;
+		emu_device_poll(d);
+		if (emu_queue(d, q) != vq)
+			return -1;
+		if (vq_held_slots(vq, ord))
+			return 0;
+	}
+	while (e->next_rx < e->t->n_rx && e->t->rx[e->next_rx].dev == dev) {
+		const struct trace_rx *rx = &e->t->rx[e->next_rx++];
+		(void)emu_device_supply(d, rx->data, rx->len);
+		if (emu_queue(d, q) != vq)
+			return -1;
+		if (vq_held_slots(vq, ord))
+			return 0;
+	}
+	return 1;
+}
+
+static int staged_by_pos(const void *a, const void *b)
+{
+	const struct staged *x = a, *y = b;
+
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Publish the fills staged on queue q at the recorded device's flush of
+ * count entries (ev: its flush report, or for a packed ring, whose flushes
+ * QEMU does not report, the last fill before it).  Split rings: each entry
+ * at used_idx + its fill's position, then the index.  Packed rings: in
+ * position order, each used descriptor after the slots of the ones before
+ * it (as QEMU's virtqueue_packed_flush places them), then the position
+ * moves past them all.  Returns 0, or -1 with err naming the row where the
+ * reports contradict themselves. */
+static int report_flush(struct engine *e, const struct trace_ev *ev, struct emu_device *d, unsigned q,
+			struct virtqueue *vq, struct report_track *rt, uint64_t count, char *err, size_t errlen)
+{
 	bool polled = false;
+	uint32_t off = 0;
+	char where[96];
 
 	if (count > rt->num)
 		return report_refuse(e, ev, err, errlen, "flush of %" PRIu64 " entries on a ring of %u", count, rt->num);
@@ -590,39 +643,76 @@ static int report_flush(struct engine *e, const struct trace_ev *ev, struct emu_
 					     : "another fill since the last flush has it too");
 		rt->seen[rt->st[i].pos] = 1;
 	}
+	if (vq->packed)
+		qsort(rt->st, rt->n_st, sizeof(*rt->st), staged_by_pos);
 	for (uint32_t i = 0; i < rt->n_st && !e->stop; i++) {
-		int r = vq_publish(vq, rt->st[i].ord, rt->st[i].pos);
-		if (r == 1 && !polled) {
-			/* The recorded device took a chain before the emulated one
-			 * was notified of it (made available meanwhile). */
-			polled = true;
-			emu_device_poll(d);
-			if (emu_queue(d, q) != vq)
-				break; /* failed on the ring: shows in its registers */
-			r = vq_publish(vq, rt->st[i].ord, rt->st[i].pos);
-		}
-		/* An input the recorded device had by its fill (a frame
-		 * received) is due at its access after that: this device's
-		 * next inputs, one at a time, if they come next. */
-		while (r == 1 && e->next_rx < e->t->n_rx && e->t->rx[e->next_rx].dev == ev->device) {
-			const struct trace_rx *rx = &e->t->rx[e->next_rx++];
-			(void)emu_device_supply(d, rx->data, rx->len);
-			if (emu_queue(d, q) != vq)
-				break;
-			r = vq_publish(vq, rt->st[i].ord, rt->st[i].pos);
-		}
-		if (emu_queue(d, q) != vq)
+		int r = fetch_held(e, ev->device, d, q, vq, rt->st[i].ord, &polled);
+		if (r < 0)
 			break;
+		if (!vq->packed) {
+			if (r == 0)
+				r = vq_publish(vq, rt->st[i].ord, rt->st[i].pos);
+			snprintf(where, sizeof(where), "used ring of queue %u: used idx %u", q,
+				 (uint16_t)(vq->used_idx + rt->st[i].pos));
+		} else {
+			uint16_t slots = vq_held_slots(vq, rt->st[i].ord);
+			struct packed_pos at = vq->next_used;
+			packed_ring_advance(&at, vq->num, off < vq->num ? off : 0);
+			snprintf(where, sizeof(where), "descriptor ring of queue %u: used descriptor at slot %u (wrap %u)",
+				 q, at.slot, at.wrap);
+			if (r == 0 && off < vq->num && (r = vq_publish(vq, rt->st[i].ord, (uint16_t)off)) == 0)
+				off += slots;
+			else
+				off++; /* the recorded device's chain took one slot at least */
+		}
 		if (r != 0)
-			report_missing_chain(e, ev, q, &rt->st[i], vq->used_idx);
+			report_missing_chain(e, ev, q, &rt->st[i], where);
 	}
 	rt->n_st = 0;
 	if (emu_queue(d, q) != vq)
 		return 0;
-	(void)vq_flush(vq, (uint16_t)count);
+	(void)vq_flush(vq, (uint16_t)(vq->packed ? (off < vq->num ? off : vq->num) : count));
 	snapshot_caught_up(e, ev->device, q, vq);
 	emu_queue_interrupt(d, q);
 	return 0;
+}
+
+/* The fills staged on a packed ring (engine.pk_dev) are published: QEMU
+ * flushes a packed ring right after the last fill of a batch without a
+ * report of its own, so the batch ends at the first event that is not a
+ * ring copy or a pop or later fill of the same queue.  Returns 0, or -1
+ * with err set (report_flush). */
+static int packed_batch_end(struct engine *e, char *err, size_t errlen)
+{
+	int dev = e->pk_dev;
+	unsigned q = e->pk_queue;
+	struct emu_device *d;
+	struct virtqueue *vq;
+	struct report_track *rt;
+
+	if (dev < 0)
+		return 0;
+	e->pk_dev = -1;
+	d = e->rig.dev[dev];
+	if (!d || e->ds[dev].unverified || !(vq = emu_queue(d, q)) || !vq->hold || !vq->packed)
+		return 0;
+	rt = &e->ds[dev].rt[q];
+	if (!rt->n_st)
+		return 0;
+	struct trace_ev last = { .seq = e->pk_seq, .type = TEV_QUEUE, .device = dev, .addr = q,
+				 .value = VMT_QSTEP_FILL, .has_report = true };
+	return report_flush(e, &last, d, q, vq, rt, rt->n_st, err, errlen);
+}
+
+/* Whether ev continues the open packed batch (engine.pk_dev): a ring copy,
+ * or a pop, a fill at a later position or a flush report of its queue. */
+static bool packed_batch_goes_on(const struct engine *e, const struct trace_ev *ev)
+{
+	if (ev->type == TEV_MEM && ev->mem_kind == TMEM_SNAPSHOT)
+		return true;
+	if (ev->type != TEV_QUEUE || ev->device != e->pk_dev || ev->addr != e->pk_queue)
+		return false;
+	return ev->value == VMT_QSTEP_POP || ev->value == VMT_QSTEP_FLUSH || (ev->value == VMT_QSTEP_FILL && ev->arg1 != 0);
 }
 
 /* A 'queue' event: the recorded device's report of a step.  Returns 0, or
@@ -686,10 +776,18 @@ static int report_event(struct engine *e, const struct trace_ev *ev, char *err, 
 						      .pos = (uint16_t)ev->arg1 };
 		memmove(rt->fl + i, rt->fl + i + 1, (rt->n_fl - i - 1) * sizeof(*rt->fl));
 		rt->n_fl--;
+		if (vq->packed) {
+			/* Published when the batch ends (packed_batch_end). */
+			e->pk_dev = dev;
+			e->pk_queue = q;
+			e->pk_seq = ev->seq;
+		}
 		return 0;
 	}
 	case VMT_QSTEP_FLUSH:
-		return report_flush(e, ev, d, q, vq, rt, err, errlen);
+		if (vq->packed && e->pk_dev == dev && e->pk_queue == q)
+			e->pk_dev = -1;
+		return report_flush(e, ev, d, q, vq, rt, ev->arg0, err, errlen);
 	default:
 		return report_refuse(e, ev, err, errlen, "step %" PRIu64 " is none of pop, fill, flush, blk-read, blk-write",
 				     ev->value);
@@ -703,6 +801,8 @@ static int step(struct engine *e, const struct trace_ev *ev, char *err, size_t e
 	e->cur_seq = ev->seq;
 	if (ev->seq >= e->next_torn)
 		torn_switch(e, ev->seq);
+	if (e->pk_dev >= 0 && !packed_batch_goes_on(e, ev) && packed_batch_end(e, err, errlen) < 0)
+		return -1;
 	if (ev->type == TEV_QUEUE && (e->exact || e->regs_only)) {
 		/* The device's own account of a queue step: nothing of the
 		 * emulated device's to compare it with. */
@@ -849,6 +949,7 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 	for (unsigned i = 0; i < TRACE_IN_DEVICES_MAX; i++)
 		e->ds[i].lacking_queue = -1;
 	e->batch_dev = -1;
+	e->pk_dev = -1;
 	e->follow = !e->exact && !e->regs_only && t.has_reports;
 	torn_plan(e);
 	machine_set_observer(e->rig.m, on_machine_event, e);
@@ -869,7 +970,10 @@ int replay_run(const char *path, const struct replay_opts *opts, struct replay_r
 		goto out;
 	if (!e->stop && !e->regs_only) {
 		/* The end: nothing may be left over, unless --until cut the
-		 * recording of what the device did. */
+		 * recording of what the device did.  A packed batch still open
+		 * was flushed right after its last fill. */
+		if (packed_batch_end(e, err, errlen) < 0)
+			goto out;
 		snapshot_flush_pending(e);
 		if (!e->exact)
 			snapshot_finish(e);

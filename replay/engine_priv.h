@@ -13,6 +13,7 @@
 #include "replay/replay.h"
 #include "replay/setup.h"
 #include "replay/trace_in.h"
+#include "virtio/packed_ring.h"
 
 /* Something the emulated device did, waiting to be matched with the
  * recorded device's next action. */
@@ -55,6 +56,16 @@ struct dev_state {
 		 * caught up with: (seq, recorded idx), idx increasing. */
 		struct ahead { uint64_t seq; uint16_t idx; } *ahead;
 		unsigned n_ahead, cap_ahead;
+		/* Packed rings: the next used position to compare in the
+		 * recorded copies (of the ring at ring, for the queue's set-up
+		 * whose pops were counted up to popped), and the first position
+		 * a copy showed the recorded device had used before the
+		 * emulated one (ahead_seq: that copy). */
+		uint64_t ring, popped;
+		struct packed_pos chk;
+		bool pk_ahead;
+		uint64_t ahead_seq;
+		struct packed_pos ahead_at;
 	} ut[EMU_QUEUES_MAX];
 	/* Following the recorded device's own reports (engine.follow): per
 	 * queue generation the emulator holds (vq_hold), the elements the
@@ -103,10 +114,25 @@ struct engine {
 		int owner;         /* buffer: device index of its batch, -1 not known yet */
 	} *pend;
 	unsigned n_pend, cap_pend;
+	/* A packed descriptor ring copied in several events (rings of more
+	 * than VMT_EVENT_DATA_MAX bytes), gathered until its last piece:
+	 * device index and queue, bytes in and expected. */
+	struct pk_pieces {
+		uint8_t *data;     /* owned */
+		uint32_t have, need;
+		uint64_t seq, addr;
+		int dev;
+		unsigned queue;
+	} pieces;
 	bool driver_phase;  /* inside a snapshot batch's driver-owned part */
 	bool foreign_batch; /* inside the batch of a queue the emulator lacks */
 	int batch_dev;      /* device index of the batch being read, -1 not known */
 	size_t next_rx;     /* next recorded frame to deliver */
+	/* Following reports: the packed ring whose fills wait for the end of
+	 * their batch (device index, -1 none; the last fill's seq). */
+	int pk_dev;
+	unsigned pk_queue;
+	uint64_t pk_seq;
 };
 
 /* Whether device index dev replays registers only: the whole replay

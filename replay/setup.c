@@ -273,23 +273,26 @@ static void adopt_config(struct emu_device *d, const struct trace_device *td, co
 /* Whether the emulator cannot replay td: SETUP_OK, SETUP_LEAVE_OUT (a
  * type without a model, or no DeviceID read: listed, its events not
  * compared, the others replay) or SETUP_STOP (a set-up of a modelled type
- * the model cannot follow: packed rings not recorded from the emulator
- * (packed_replayable), multiqueue blk; the whole replay stops, since an
- * exact trace's device stores carry no device and cannot be kept apart
- * from the other devices'), with the reason in why. */
+ * the model cannot follow: multiqueue blk, or packed rings negotiated
+ * though the recorded device never offered them, a trace at odds with
+ * itself; the whole replay stops, since an exact trace's device stores
+ * carry no device and cannot be kept apart from the other devices'), with
+ * the reason in why. */
 enum { SETUP_OK, SETUP_LEAVE_OUT, SETUP_STOP };
 
-/* Packed rings replay from the built-in emulator's traces (source
- * "emu"), whose every ring store is in the trace, when the recorded device
- * offered VIRTIO_F_RING_PACKED (the emulated one is made to offer it);
- * QEMU's ring copies of packed rings are not replayed. */
-static bool packed_replayable(const struct trace_device *td, bool emu)
+/* The emulated device offers VIRTIO_F_RING_PACKED where the recorded one
+ * did.  Packed rings replay from every source: the emulator's traces
+ * store every ring write, QEMU's ring copies are sorted into the driver's
+ * and the device's parts (snapshot.c) and its reports followed
+ * (engine.c). */
+static bool packed_offered(const struct trace_device *td)
 {
-	return emu && td->features_known && (td->features_offered & (UINT64_C(1) << VIRTIO_F_RING_PACKED));
+	uint64_t bit = UINT64_C(1) << VIRTIO_F_RING_PACKED;
+
+	return td->features_known && (td->features_offered & bit);
 }
 
-static int setup_refuse(const struct trace_device *td, const struct emu_model *model, bool emu, char *why,
-			size_t whylen)
+static int setup_refuse(const struct trace_device *td, const struct emu_model *model, char *why, size_t whylen)
 {
 	const char *type = virtio_device_type_name(td->device_id);
 
@@ -302,9 +305,11 @@ static int setup_refuse(const struct trace_device *td, const struct emu_model *m
 			 td->device_id);
 		return SETUP_LEAVE_OUT;
 	}
-	if ((td->features_negotiated & (UINT64_C(1) << VIRTIO_F_RING_PACKED)) && !packed_replayable(td, emu)) {
-		snprintf(why, whylen, "negotiated VIRTIO_F_RING_PACKED (bit %d): packed virtqueues are not modelled",
-			 VIRTIO_F_RING_PACKED);
+	if ((td->features_negotiated & (UINT64_C(1) << VIRTIO_F_RING_PACKED)) && !packed_offered(td)) {
+		/* The trace is at odds with itself: which ring layout the
+		 * recorded device used cannot be told. */
+		snprintf(why, whylen, td->features_known ? "negotiated VIRTIO_F_RING_PACKED (bit %d), which the device never offered"
+			 : "negotiated VIRTIO_F_RING_PACKED (bit %d) with no DeviceFeatures read", VIRTIO_F_RING_PACKED);
 		return SETUP_STOP;
 	}
 	if (td->device_id == VIRTIO_ID_BLOCK && (td->features_negotiated & (UINT64_C(1) << VIRTIO_BLK_F_MQ))) {
@@ -392,7 +397,7 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 			snprintf(rig->why_not[i], sizeof(rig->why_not[i]), "empty transport (DeviceID 0): no device behind the window");
 			continue;
 		}
-		r = setup_refuse(td, model, !strcmp(t->source, "emu"), rig->why_not[i], sizeof(rig->why_not[i]));
+		r = setup_refuse(td, model, rig->why_not[i], sizeof(rig->why_not[i]));
 		if (r == SETUP_STOP) {
 			snprintf(err, errlen, "cannot replay %s: %s", td->name, rig->why_not[i]);
 			return -1;
@@ -402,7 +407,7 @@ int replay_rig_build(struct replay_rig *rig, const struct trace_in *t, const str
 		memset(&dc, 0, sizeof(dc));
 		dc.base = td->base;
 		dc.version = td->version == 1 ? 1 : 2;
-		dc.offer_packed = packed_replayable(td, !strcmp(t->source, "emu"));
+		dc.offer_packed = packed_offered(td);
 		dc.model = model;
 		/* A running guest's flags and used_event were copied late; what
 		 * the recorded device decided shows in InterruptStatus reads. */

@@ -201,6 +201,8 @@ static int load_queues(struct trace_in *t, char *err, size_t errlen)
 		ring.desc = q[k].desc_addr;
 		ring.avail = q[k].driver_addr;
 		ring.used = q[k].device_addr;
+		ring.packed = d->version == 2 && !q[k].legacy_pfn &&
+			      (d->features_negotiated & (UINT64_C(1) << VIRTIO_F_RING_PACKED));
 		if (q[k].legacy_pfn && !legacy_rings(&ring, q[k].legacy_pfn, q[k].page_size, q[k].align))
 			continue;
 		if (t->n_rings == cap) {
@@ -596,9 +598,11 @@ bool trace_in_ring_area(const struct trace_in *t, uint64_t gpa, struct trace_rin
 {
 	for (size_t i = 0; i < t->n_rings; i++) {
 		const struct trace_rings *r = &t->rings[i];
-		if (within(gpa, r->used, 6ull + 8ull * r->num, &out->off))
+		/* Packed rings: 4-byte event suppression areas. */
+		uint64_t used_len = r->packed ? 4 : 6ull + 8ull * r->num, avail_len = r->packed ? 4 : 6ull + 2ull * r->num;
+		if (within(gpa, r->used, used_len, &out->off))
 			out->area = TRACE_AREA_USED;
-		else if (within(gpa, r->avail, 6ull + 2ull * r->num, &out->off))
+		else if (within(gpa, r->avail, avail_len, &out->off))
 			out->area = TRACE_AREA_AVAIL;
 		else if (within(gpa, r->desc, 16ull * r->num, &out->off))
 			out->area = TRACE_AREA_DESC;
@@ -606,6 +610,7 @@ bool trace_in_ring_area(const struct trace_in *t, uint64_t gpa, struct trace_rin
 			continue;
 		out->queue = r->queue;
 		out->num = r->num;
+		out->packed = r->packed;
 		out->dev = r->dev;
 		return true;
 	}

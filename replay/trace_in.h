@@ -66,6 +66,9 @@ struct trace_rings {
 	unsigned queue;
 	uint32_t num;            /* 1..32768 */
 	uint64_t desc, avail, used;
+	bool packed;             /* VIRTIO_F_RING_PACKED negotiated (Version 2):
+				  * avail and used are the driver's and the
+				  * device's event suppression areas */
 };
 
 /* The first ring-content anomaly the decoder recorded on one queue of a
@@ -164,6 +167,7 @@ struct trace_ring_area {
 	int dev;          /* index into trace_in.dev, -1 unknown */
 	unsigned queue;
 	uint32_t num;
+	bool packed;      /* AVAIL and USED: the event suppression areas */
 	uint64_t off;     /* from the start of the area */
 };
 bool trace_in_ring_area(const struct trace_in *t, uint64_t gpa, struct trace_ring_area *out);

@@ -1,11 +1,12 @@
 """Set-ups the emulator cannot model (issue 13): `vmtrace replay` never
 says "identical" and never exits 0 for them.
 
-- packed virtqueues negotiated (VIRTIO_F_RING_PACKED, bit 34) or a blk
-  device with VIRTIO_BLK_F_MQ (bit 12) negotiated: exit 2 before anything
-  is replayed, the message naming the device and the feature (in --json
-  too, as {"error": ...}); the bit found through the accepted set when the
-  decoder has no negotiated one;
+- packed virtqueues negotiated (VIRTIO_F_RING_PACKED, bit 34) though the
+  device never offered them (packed rings themselves replay: packed.py),
+  or a blk device with VIRTIO_BLK_F_MQ (bit 12) negotiated: exit 2 before
+  anything is replayed, the message naming the device and the feature (in
+  --json too, as {"error": ...}); the bit found through the accepted set
+  when the decoder has no negotiated one;
 - a device type without a model: listed as "not replayed" with the
   reason, the other devices replay, the result is "incomplete", exit 2
   with the reason on stderr; with a divergence among the others, exit 1;

@@ -11,7 +11,8 @@ virt-2cpu.db: what an arm `virt`-like machine with two vCPUs looks like:
   replay sum them up in one line).
 
 packed-rng.db: samples/emu-small.vmt decoded, its rng device marked as
-having negotiated VIRTIO_F_RING_PACKED (replay stops with exit 2).
+having negotiated VIRTIO_F_RING_PACKED, which it never offered (replay
+stops with exit 2).
 
 scsi-left-out.db: samples/emu-small.vmt decoded plus a virtio-scsi device
 at 0x10000400 that was probed (MagicValue, Version, DeviceID 8): replay
