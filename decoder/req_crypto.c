@@ -22,6 +22,12 @@
  * their parameters differently: only the header's opcode is trusted for
  * them (the parameters are decoded as in session mode).
  *
+ * A control answer read from a best-effort copy that still holds what
+ * the writable part held when the request was made available (Linux
+ * presets status ERR there) is not shown as the device's: the copy was
+ * taken before the device answered or after the driver reused the buffer
+ * for its next request (" -> ? (answer not in the copy)", no status).
+ *
  * Every field is read only if it lies inside the readable part and the
  * trace holds its bytes; a header the copy holds only part of is named as
  * far as it goes with " (cut)"; a complete, exact chain too short for its
@@ -43,6 +49,9 @@ enum crypto_service { CS_CIPHER = 0, CS_HASH = 1, CS_MAC = 2, CS_AEAD = 3, CS_AK
 
 /* f->op bit: the request came from the control queue. */
 #define CRYPTO_NOTE_CTRL 0x80000000u
+/* f->op bit: f->note holds the FNV-1a 64 of the control answer's bytes
+ * as the request was made available. */
+#define CRYPTO_NOTE_PRESET 0x40000000u
 
 static const char *crypto_service_name(uint32_t s)
 {
@@ -155,6 +164,22 @@ static void crypto_cat_s(char *out, const char *s)
 		snprintf(out + l, REQ_OP_TEXT_MAX - l, "%s", s);
 }
 
+/* Bytes of a control request's answer: session_input for a create, the
+ * status byte otherwise. */
+static uint32_t crypto_answer_len(uint32_t opcode)
+{
+	return crypto_ctrl_is_create(opcode) ? CRYPTO_SESSION_INPUT - 4 : 1; /* padding not read */
+}
+
+static uint64_t crypto_fnv(const uint8_t *b, uint32_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
 static bool crypto_is_ctrl(const struct req_queue *q)
 {
 	return strcmp(q->role->name, "controlq") == 0;
@@ -208,6 +233,16 @@ static uint64_t crypto_ctrl_avail(const struct req_queue *q, struct rings_chain 
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 				      "queue %u: crypto control request at head %u has %llu writable bytes; its answer needs %llu",
 				      q->q, c->head, (unsigned long long)c->writable, (unsigned long long)need);
+		/* What the answer's bytes hold before the device writes them
+		 * (the used side compares). */
+		uint8_t pre[CRYPTO_SESSION_INPUT];
+		uint32_t alen = crypto_answer_len((uint32_t)opcode);
+		if (c->complete && c->writable >= alen &&
+		    (req_chain_read(q->rq, c->segs + c->n_readable, c->n_segs - c->n_readable, 0, pre, alen) &
+		     SHADOW_HAVE_ALL)) {
+			f->note = crypto_fnv(pre, alen);
+			f->op |= CRYPTO_NOTE_PRESET;
+		}
 	}
 	return req_insert(q, c, TDB_REQ_CRYPTO_CTRL, &rf);
 }
@@ -300,15 +335,23 @@ static void crypto_used(const struct req_queue *q, struct rings_inflight *f, uin
 	}
 	bool ctrl = (f->op & CRYPTO_NOTE_CTRL) != 0;
 	uint32_t opcode = f->op & 0xffff;
-	if (ctrl && crypto_ctrl_is_create(opcode)) {
-		if (c.writable >= 12 && (req_chain_read(rs, c.segs, c.n_segs, 0, b, 12) & SHADOW_HAVE_ALL)) {
-			sid = le64_get(b);
-			st = le32_get(b + 8);
-			have = have_sid = true;
+	bool stale = false;
+	if (ctrl) {
+		uint32_t alen = crypto_answer_len(opcode);
+		unsigned m = c.writable >= alen ? req_chain_read(rs, c.segs, c.n_segs, 0, b, alen) : 0;
+		if (m & SHADOW_HAVE_ALL) {
+			stale = (f->op & CRYPTO_NOTE_PRESET) && (m & SHADOW_ROUGH) && crypto_fnv(b, alen) == f->note;
+			if (crypto_ctrl_is_create(opcode)) {
+				sid = le64_get(b);
+				st = le32_get(b + 8);
+				have = have_sid = true;
+			} else {
+				st = b[0];
+				have = true;
+			}
 		}
 	} else {
-		uint64_t off = ctrl ? 0 : c.writable - 1;
-		if (req_chain_read(rs, c.segs, c.n_segs, off, b, 1) & SHADOW_HAVE_ALL) {
+		if (req_chain_read(rs, c.segs, c.n_segs, c.writable - 1, b, 1) & SHADOW_HAVE_ALL) {
 			st = b[0];
 			have = true;
 		}
@@ -325,14 +368,16 @@ static void crypto_used(const struct req_queue *q, struct rings_inflight *f, uin
 		else
 			snprintf(text, sizeof(text), "opcode 0x%x", opcode);
 		const char *sn = crypto_status_name((uint32_t)(st > UINT32_MAX ? UINT32_MAX : st));
-		if (have_sid && st == 0)
+		if (stale)
+			crypto_cat_s(text, " -> ? (answer not in the copy)");
+		else if (have_sid && st == 0)
 			crypto_cat(text, " -> session", sid);
 		else if (sn)
 			crypto_cat_s(text, " -> "), crypto_cat_s(text, sn);
 		else
 			crypto_cat(text, " -> status", st);
 		rf.op_text = text;
-		if (st <= 0xff) {
+		if (!stale && st <= 0xff) {
 			rf.has_status = true;
 			rf.status = (uint8_t)st;
 		}
