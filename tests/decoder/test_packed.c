@@ -4,7 +4,10 @@
  * used descriptor and the chain that reuses its id, and hostile rings
  * (a stray used id, an id past the queue, a loop round the ring, a stale
  * descriptor mid-chain), each an expected violation; no false
- * ring-areas-overlap from split-ring sizes. */
+ * ring-areas-overlap from split-ring sizes; and RELIABILITY.md's B-cases
+ * in packed form (B01/B02 crossing the ring's end, B04/B05 slots and flag
+ * bits, B06 sizes, B07-B11 tables and buffers, B12 areas, B13 used
+ * descriptors, B14 rewrites, B16 generations), each with its rule. */
 #include <stdio.h>
 #include <string.h>
 

@@ -5,7 +5,11 @@
  * two, chains crossing the ring's end), indirect tables, both event
  * suppression structures, and drivers that break packed-ring rules: each
  * caught with its rule, the device stopped (DEVICE_NEEDS_RESET) without a
- * used descriptor.  Run under ASan/UBSan: no access may leave guest RAM. */
+ * used descriptor; and RELIABILITY.md's B-cases in packed form (a loop
+ * and a queue-size chain crossing the ring's end, slots offered out of
+ * order, AVAIL/USED set wrongly, ring areas misaligned, overlapping, past
+ * RAM or in the MMIO window, a new ring on a live queue).  Run under
+ * ASan/UBSan: no access may leave guest RAM. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -651,6 +655,184 @@ static void test_fuzz(void)
 		fprintf(stderr, "fuzz: %u runs stopped on a rule, %u clean\n", stopped, clean);
 }
 
+/* B01 running round the ring's end: after three requests the driver's
+ * position is slot 3 of 4; NEXT on every descriptor from there, each
+ * marked for its lap, is a chain that would come back to slot 3: the
+ * device stops on ring-chain-too-long.  The same with the last NEXT
+ * cleared is a legal chain of the queue size crossing the end (B02). */
+static void test_b01_wrapping_loop(void)
+{
+	uint64_t a[4] = { FX_BUF_GPA, FX_BUF_GPA + 64, FX_BUF_GPA + 128, FX_BUF_GPA + 192 };
+	uint32_t l[4] = { 8, 8, 8, 8 };
+	uint16_t fl[4] = { W, W, W, W };
+
+	for (unsigned loop = 0; loop < 2; loop++) {
+		struct pdrv p;
+		if (!boot(&p, 0, 4))
+			return;
+		for (unsigned i = 0; i < 3; i++) {
+			add_chain(&p, (uint16_t)i, 1, a, l, fl);
+			fx_notify(&p.f, 0);
+			expect_used(&p, (uint16_t)i, 8, 1);
+		}
+		fx_clear(&p.f);
+		if (loop) {
+			for (unsigned k = 4; k-- > 0;) {
+				struct packed_pos at = p.avail;
+				packed_ring_advance(&at, p.num, k);
+				put_desc(&p, DESC_GPA + 16ull * at.slot, a[k], 8, 1,
+					 (uint16_t)(W | NX | packed_ring_avail_flags(at.wrap)));
+			}
+			fx_notify(&p.f, 0);
+			expect_stopped(&p, RULE_RING_CHAIN_LOOP);
+		} else {
+			add_chain(&p, 1, 4, a, l, fl);
+			fx_notify(&p.f, 0);
+			expect_used(&p, 1, 32, 4);
+			FX_EXPECT_NONE(&p.f);
+			CHECK(p.used.slot == 3 && !p.used.wrap);
+		}
+		fx_close(&p.f);
+	}
+}
+
+/* B04 / B05 as the device meets them: a slot made available before the
+ * one at the device's position is not taken until that one is (then both,
+ * in ring order); AVAIL and USED set wrongly on the descriptor at the
+ * device's position (both equal, both clear) offer nothing: the device
+ * waits without a report or a store, and goes on once the driver writes
+ * the flags right. */
+static void test_b04_b05_slots(void)
+{
+	uint64_t a[2] = { FX_BUF_GPA, FX_BUF_GPA + 64 };
+	uint32_t l[2] = { 8, 8 };
+	uint16_t fl[2] = { W, W };
+	struct pdrv p;
+
+	if (!boot(&p, 0, 4))
+		return;
+	put_desc(&p, DESC_GPA + 16, a[1], 8, 1, (uint16_t)(W | packed_ring_avail_flags(true)));
+	fx_notify(&p.f, 0);
+	CHECK_EQ_U(p.f.dev_writes, 0);
+	add_chain(&p, 0, 1, a, l, fl);
+	p.avail.slot = 2;
+	fx_notify(&p.f, 0);
+	expect_used(&p, 0, 8, 1);
+	expect_used(&p, 1, 8, 1);
+	FX_EXPECT_NONE(&p.f);
+	fx_close(&p.f);
+
+	static const uint16_t bad[] = { PACKED_DESC_F_AVAIL | PACKED_DESC_F_USED, 0, PACKED_DESC_F_USED };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!boot(&p, 0, 4))
+			return;
+		put_desc(&p, DESC_GPA, a[0], 8, 0, (uint16_t)(W | bad[i]));
+		fx_notify(&p.f, 0);
+		FX_EXPECT_NONE(&p.f);
+		CHECK_EQ_U(p.f.dev_writes, 0);
+		CHECK(!emu_device_broken(p.f.d));
+		add_chain(&p, 0, 1, a, l, fl);
+		fx_notify(&p.f, 0);
+		expect_used(&p, 0, 8, 1);
+		FX_EXPECT_NONE(&p.f);
+		fx_close(&p.f);
+	}
+}
+
+/* B12: packed ring areas through the register checker: the descriptor
+ * ring 16-aligned, event areas 4-aligned (a 2-aligned driver area is
+ * legal only for split rings), areas overlapping, past RAM, in the MMIO
+ * window, wrapping.  Each reported once with its rule; the device never
+ * touches such a ring. */
+static void test_b12_areas(void)
+{
+	static const struct {
+		uint32_t num;
+		uint64_t desc, drv, dev;
+		enum rule_id rule;
+	} c[] = {
+		{ 4, FX_RING_GPA + 8, FX_RING_GPA + 0x100, FX_RING_GPA + 0x104, RULE_RING_MISALIGNED },
+		{ 4, FX_RING_GPA, FX_RING_GPA + 0x102, FX_RING_GPA + 0x108, RULE_RING_MISALIGNED },
+		{ 4, FX_RING_GPA, FX_RING_GPA + 0x100, FX_RING_GPA + 0x106, RULE_RING_MISALIGNED },
+		{ 4, FX_RING_GPA, FX_RING_GPA + 0x30, FX_RING_GPA + 0x100, RULE_RING_OVERLAP },
+		{ 4, FX_RING_GPA, FX_RING_GPA + 0x100, FX_RING_GPA + 0x100, RULE_RING_OVERLAP },
+		{ 4, FX_RAM_BASE + FX_RAM_SIZE - 32, FX_RING_GPA + 0x100, FX_RING_GPA + 0x104, RULE_RING_OUTSIDE_MEMORY },
+		{ 4, FX_RING_GPA, FX_RAM_BASE + FX_RAM_SIZE, FX_RING_GPA + 0x104, RULE_RING_OUTSIDE_MEMORY },
+		{ 4, FX_RING_GPA, FX_RING_GPA + 0x100, 0x10000000, RULE_RING_OUTSIDE_MEMORY }, /* MMIO window */
+		{ 4, 0x10000000, FX_RING_GPA + 0x100, FX_RING_GPA + 0x104, RULE_RING_OUTSIDE_MEMORY },
+		{ 4, UINT64_MAX - 15, FX_RING_GPA + 0x100, FX_RING_GPA + 0x104, RULE_RING_OUTSIDE_MEMORY },
+		{ 5, FX_RING_GPA, FX_RING_GPA + 80, FX_RING_GPA + 84, RULE_NONE },
+		{ 4, FX_RAM_BASE + FX_RAM_SIZE - 80, FX_RAM_BASE + FX_RAM_SIZE - 8, FX_RAM_BASE + FX_RAM_SIZE - 4, RULE_NONE },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct fx f;
+		int saved = harness_failures;
+		if (fx_open_packed(&f, &emu_model_rng, 0) < 0)
+			return;
+		fx_probe(&f);
+		fx_negotiate(&f, V1 | F_PACKED);
+		fx_queue_modern(&f, 0, c[i].num, c[i].desc, c[i].drv, c[i].dev);
+		fx_driver_ok(&f);
+		fx_notify(&f, 0);
+		if (c[i].rule == RULE_NONE) {
+			FX_EXPECT_NONE(&f);
+			CHECK(!emu_device_broken(f.d));
+		} else {
+			CHECK_EQ_U(fx_count(&f, c[i].rule), 1);
+			CHECK_EQ_U(f.n_viol, 1);
+			CHECK_EQ_U(f.dev_writes, 0);
+		}
+		if (harness_failures != saved)
+			fprintf(stderr, "    (packed ring layout case %zu: %u violations, first: %s)\n", i, f.n_viol,
+				f.n_viol ? f.msg[0] : "-");
+		fx_close(&f);
+	}
+}
+
+/* B16 on a live packed queue: QueueReady 0 (read back) with requests
+ * done, a ring elsewhere, QueueReady 1: the device starts over at slot 0
+ * with both wrap counters 1 on the new ring, and leaves the old alone. */
+static void test_b16_new_ring(void)
+{
+	uint64_t a = FX_BUF_GPA;
+	uint32_t l = 8;
+	uint16_t fl = W;
+	struct pdrv p;
+	const uint64_t ring2 = FX_RING_GPA + 0x4000;
+
+	if (!boot(&p, 0, 4))
+		return;
+	for (unsigned i = 0; i < 3; i++) {
+		add_chain(&p, (uint16_t)i, 1, &a, &l, &fl);
+		fx_notify(&p.f, 0);
+		expect_used(&p, (uint16_t)i, 8, 1);
+	}
+	fx_wr(&p.f, MMIO_QUEUE_SEL, 0);
+	fx_wr(&p.f, MMIO_QUEUE_READY, 0);
+	CHECK_EQ_U(fx_rd(&p.f, MMIO_QUEUE_READY), 0);
+	fx_wr(&p.f, MMIO_QUEUE_NUM, 3);
+	fx_wr(&p.f, MMIO_QUEUE_DESC_LOW, (uint32_t)ring2);
+	fx_wr(&p.f, MMIO_QUEUE_DESC_HIGH, (uint32_t)(ring2 >> 32));
+	fx_wr(&p.f, MMIO_QUEUE_READY, 1);
+	fx_clear(&p.f);
+	put_desc(&p, ring2, a, 8, 2, (uint16_t)(W | packed_ring_avail_flags(true)));
+	fx_notify(&p.f, 0);
+	FX_EXPECT_NONE(&p.f);
+	uint8_t b[VIRTQ_DESC_SIZE];
+	struct vring_desc d;
+	CHECK(gmem_read(&p.f.gm, ring2, b, sizeof(b)) == 0);
+	packed_ring_desc_decode(b, &d);
+	CHECK(packed_ring_desc_used(d.flags, true));
+	CHECK_EQ_U(d.next, 2);
+	/* The old ring's slot 3 was never written by the device. */
+	CHECK(gmem_read(&p.f.gm, DESC_GPA + 48, b, sizeof(b)) == 0);
+	packed_ring_desc_decode(b, &d);
+	CHECK(!packed_ring_desc_used(d.flags, true));
+	CHECK(!emu_device_broken(p.f.d));
+	fx_close(&p.f);
+}
+
 int main(void)
 {
 	RUN(test_setup);
@@ -661,6 +843,10 @@ int main(void)
 	RUN(test_broken_drivers);
 	RUN(test_b_cases);
 	RUN(test_engine_held_slots);
+	RUN(test_b01_wrapping_loop);
+	RUN(test_b04_b05_slots);
+	RUN(test_b12_areas);
+	RUN(test_b16_new_ring);
 	RUN(test_fuzz);
 	return harness_finish("emu_packed");
 }
