@@ -1,0 +1,290 @@
+/* One trace.db row as show's line (fmt_row.h). */
+#include "format/tdb/fmt_row.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/event.h"
+#include "format/escape.h"
+#include "format/event_fmt.h"
+#include "format/fmt_time.h"
+#include "format/tdb/fmt_tdb.h"
+#include "tracedb/tdb_devices.h"
+#include "tracedb/tdb_events.h"
+#include "tracedb/tdb_links.h"
+#include "tracedb/tdb_open.h"
+
+#define ROW_DEV_COL 24     /* narrowest device column */
+#define ROW_DEV_COL_MAX 48 /* a longer name pushes its line, not every line */
+
+struct fmt_rows {
+	struct tdb *t;
+	struct fmt_ctx *fc;          /* owned */
+	struct fmt_tdb_bufs *bufs;   /* owned, NULL: memory named from the rings only */
+	bool one_device;
+	bool filled;
+	uint64_t next;               /* the seq the state's walk expects */
+	bool cpu_col;
+	int devw;
+	uint64_t t0;
+};
+
+/* Text from the file, escaped for a terminal (NULL reads as ""). */
+static const char *esc(const char *s, char *buf, size_t len)
+{
+	return escape_str(s ? s : "", buf, len);
+}
+
+/* Every device's selectors unknown: a state that could not be read names
+ * nothing from a guess. */
+static void fc_unknown(struct fmt_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		c->dev[i]->unknown = FMT_UNKNOWN_ALL;
+}
+
+/* The formatter's device state for row: read from the file at the first
+ * row and whenever rows were skipped (--from, --violations, a jump),
+ * walked along from the rows formatted when they follow each other, and
+ * for one_device after the first row (the events of one device change
+ * only its own state, and all of them are shown). */
+static void rows_prepare(struct fmt_rows *r, const struct tdb_event *row)
+{
+	struct fmt_ctx *c = r->fc;
+	const struct tdb_device *td = row->dev;
+
+	if (!r->filled) {
+		if (fmt_tdb_fill(c, r->t, row->ev.seq) != 0)
+			fc_unknown(c);
+		r->filled = true;
+	} else if (row->ev.seq != r->next && !r->one_device) {
+		/* A register access needs its own device's state; memory
+		 * is named from every device's rings. */
+		int e = td && row->ev.type != VMT_EV_MEM ? fmt_tdb_fill_device(c, r->t, td->id, row->ev.seq)
+							 : fmt_tdb_fill(c, r->t, row->ev.seq);
+		if (e != 0)
+			fc_unknown(c);
+	}
+	if (td && !fmt_ctx_find(c, td->base)) {
+		struct fmt_device *d = fmt_ctx_device(c, td->base);
+		if (d) {
+			fmt_device_set_name(d, td->name);
+			d->version = td->version == 1 || td->version == 2 ? td->version : 0;
+			d->device_id = td->device_id > 0 && td->device_id <= UINT32_MAX ? (uint32_t)td->device_id : 0;
+			if (row->ev.seq != 0)
+				d->unknown = FMT_UNKNOWN_ALL; /* not in the file's state: a damaged row */
+		}
+	}
+	r->next = row->ev.seq + 1;
+}
+
+/* The device column's width: the longest escaped name, within the two. */
+static int dev_col_width(const struct fmt_ctx *c)
+{
+	char name[4 * FMT_NAME_MAX + 1];
+	size_t w = ROW_DEV_COL;
+
+	for (size_t i = 0; i < c->n; i++) {
+		size_t k = strlen(esc(c->dev[i]->name, name, sizeof(name)));
+		if (k > w)
+			w = k;
+	}
+	return (int)(w < ROW_DEV_COL_MAX ? w : ROW_DEV_COL_MAX);
+}
+
+/* Whether the trace's register accesses come from more than one vCPU
+ * (*many).  Over the whole trace, not the rows shown, so the layout of a
+ * trace does not change with where the rows start; it stops at the second
+ * vCPU seen.  Damaged rows are passed over (the rows name them). */
+static int many_vcpus(struct tdb *t, bool *many)
+{
+	struct tdb_filter f;
+	struct tdb_cursor *c;
+	struct tdb_event row;
+	bool seen = false;
+	uint16_t first = 0;
+	int r;
+
+	*many = false;
+	tdb_filter_init(&f);
+	f.types = 1u << VMT_EV_MMIO;
+	if ((r = tdb_cursor_open(t, &f, TDB_FORWARD, &c)) != 0)
+		return r;
+	while ((r = tdb_cursor_next(c, &row)) == 0 || r == TDB_E_DAMAGED_ROW) {
+		if (r)
+			continue;
+		if (!seen) {
+			seen = true;
+			first = row.ev.vcpu;
+		} else if (row.ev.vcpu != first) {
+			*many = true;
+			break;
+		}
+	}
+	tdb_cursor_close(c);
+	return r == TDB_END || r == 0 || r == TDB_E_DAMAGED_ROW ? 0 : r;
+}
+
+int fmt_rows_open(struct fmt_rows **out, struct tdb *t, const struct fmt_rows_opts *opts)
+{
+	struct fmt_rows *r;
+	int e;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->t = t;
+	r->one_device = opts->one_device;
+	r->devw = ROW_DEV_COL;
+	if (fmt_ctx_new(&r->fc) < 0) {
+		e = -ENOMEM;
+		goto cleanup;
+	}
+	/* The state where the rows start; the device column as wide as the
+	 * longest name, so the columns stay aligned. */
+	fmt_rows_seek(r, opts->from);
+	r->devw = dev_col_width(r->fc);
+	if (opts->bufs && fmt_tdb_bufs_load(&r->bufs, t, opts->bufs_from, opts->bufs_to) != 0)
+		r->bufs = NULL; /* the rings are still named */
+	/* A cpuN column (as dump has) only where there is more than one
+	 * vCPU: one-vCPU traces keep their layout. */
+	if ((e = many_vcpus(t, &r->cpu_col)) != 0)
+		goto cleanup;
+	/* Times count from the trace's first event, wherever the rows
+	 * start (a first row that is no time: times as recorded). */
+	e = tdb_events_first_ts(t, &r->t0);
+	if (e == TDB_END || e == TDB_E_DAMAGED_ROW)
+		e = 0;
+	if (e != 0)
+		goto cleanup;
+	*out = r;
+	r = NULL;
+cleanup:
+	fmt_rows_free(r);
+	return e;
+}
+
+void fmt_rows_free(struct fmt_rows *r)
+{
+	if (!r)
+		return;
+	fmt_ctx_free(r->fc);
+	fmt_tdb_bufs_free(r->bufs);
+	free(r);
+}
+
+void fmt_rows_seek(struct fmt_rows *r, uint64_t seq)
+{
+	if (fmt_tdb_fill(r->fc, r->t, seq) != 0)
+		fc_unknown(r->fc);
+	r->filled = true;
+	r->next = seq;
+}
+
+uint64_t fmt_rows_next(const struct fmt_rows *r)
+{
+	return r->next;
+}
+
+int fmt_rows_load_bufs(struct fmt_rows *r, uint64_t from, uint64_t to)
+{
+	fmt_tdb_bufs_free(r->bufs);
+	r->bufs = NULL;
+	if (fmt_tdb_bufs_load(&r->bufs, r->t, from, to) != 0)
+		r->bufs = NULL;
+	return 0;
+}
+
+/* "  [chain 3: agrees]" for a device's report matched with a chain or
+ * judged against the ring copy; "" otherwise. */
+static void step_note(const struct tdb_event *row, char *buf, size_t len)
+{
+	char chain[32] = "";
+
+	buf[0] = '\0';
+	if (!row->has_step || (row->step_chain < 0 && row->step_verdict < 0))
+		return;
+	if (row->step_chain >= 0)
+		snprintf(chain, sizeof(chain), "chain %lld", (long long)row->step_chain);
+	snprintf(buf, len, "  [%s%s%s]", row->step_chain >= 0 ? chain : "no chain", row->step_verdict >= 0 ? ": " : "",
+		 row->step_verdict >= 0 ? tdb_vocab_name(&tdb_vocab_step_verdict, row->step_verdict) : "");
+}
+
+const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char *buf, size_t len)
+{
+	char dev[4 * TDB_NAME_MAX + 1], what[4 * 1024 + 640], when[40], cpu[16] = "";
+	struct fmt_info info;
+
+	fmt_time_us(when, sizeof(when), 14, row->ev.ts_ns, r->t0);
+	esc(row->dev ? row->dev->name : "", dev, sizeof(dev));
+	if (r->cpu_col)
+		snprintf(cpu, sizeof(cpu), "cpu%-2u ", (unsigned)row->ev.vcpu);
+	if (row->damaged) {
+		if (!row->seq_ok) {
+			snprintf(buf, len, "%8s %s %s%-*s damaged row: seq %s", "?", when, r->cpu_col ? "cpu?  " : "",
+				 r->devw, dev, row->seq_shown);
+			return buf;
+		}
+		snprintf(what, sizeof(what), "damaged row: %s%s", strcmp(row->table, "memory") ? "" : "memory row: ",
+			 row->why);
+		r->next = row->ev.seq + 1; /* not a skip: the formatter's walk goes on */
+	} else {
+		/* One formatter for dump, show, replay and the TUI
+		 * (format/event_fmt.h); memory named from a ring is shown
+		 * under the ring's device. */
+		struct vmt_event ev = row->ev;
+		if (ev.type == VMT_EV_IRQ)
+			ev.width = FMT_IRQ_EDGE_UNKNOWN; /* the row keeps the status only */
+		if ((ev.type == VMT_EV_MARKER || ev.type == VMT_EV_VIOLATION) && row->text) {
+			ev.data = (const uint8_t *)row->text; /* the text's length is ev.len */
+			ev.len = (uint32_t)strnlen(row->text, ev.len);
+		}
+		char note[160] = "";
+		int owner = -1;
+		if (ev.type == VMT_EV_MEM)
+			fmt_tdb_bufs_note(r->bufs, &ev, note, sizeof(note), &owner);
+		rows_prepare(r, row);
+		fmt_event_next(r->fc, &ev, note, what, sizeof(what), &info);
+		if (ev.type == VMT_EV_QUEUE) {
+			char sn[96];
+			size_t k = strlen(what);
+			step_note(row, sn, sizeof(sn));
+			snprintf(what + k, sizeof(what) - k, "%s", sn);
+		}
+		if (row->ev.type == VMT_EV_MEM && info.where.dev) {
+			esc(info.where.dev->name, dev, sizeof(dev));
+		} else if (row->ev.type == VMT_EV_MEM && owner >= 0) {
+			const struct tdb_device *od = tdb_device_by_id(r->t, owner);
+			if (od)
+				esc(od->name, dev, sizeof(dev));
+		}
+	}
+	snprintf(buf, len, "%8lld %s %s%-*s %s", (long long)row->ev.seq, when, cpu, r->devw, dev, what);
+	return buf;
+}
+
+const char *fmt_row_violation(const struct tdb_violation *v, char *buf, size_t len)
+{
+	char sev[32], actor[32], rule[96], msg[512], sec[256];
+
+	/* who broke the rule (driver or device) is what a reader asks first */
+	snprintf(buf, len, "%8s ! %s (%s) %s: %s  [%s]", "", esc(v->severity_text, sev, sizeof(sev)),
+		 esc(v->actor_text && v->actor_text[0] ? v->actor_text : "?", actor, sizeof(actor)),
+		 esc(v->rule, rule, sizeof(rule)), esc(v->message, msg, sizeof(msg)), esc(v->section, sec, sizeof(sec)));
+	return buf;
+}
+
+const char *fmt_row_anomaly(const struct tdb_anomaly *a, char *buf, size_t len)
+{
+	char rule[96], msg[512];
+
+	/* ring-copy-torn: a copy checked against the device's own report */
+	snprintf(buf, len, "%8s ~ anomaly %s: %s  (%s; not a violation)", "", esc(a->rule, rule, sizeof(rule)),
+		 esc(a->message, msg, sizeof(msg)),
+		 a->rule && !strcmp(a->rule, "ring-copy-torn") ? "the ring copy does not show what the device reported"
+							      : "a best-effort snapshot the running guest changed");
+	return buf;
+}
