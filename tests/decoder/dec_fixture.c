@@ -192,6 +192,50 @@ uint64_t fx_used(struct fx *fx, unsigned q, uint32_t id, uint32_t len)
 	return fx_dev(fx, FX_USED(q) + 2, b, 2);
 }
 
+void fx_segs_out(struct fx_seg *segs, unsigned *n, uint32_t base, const void *data, uint32_t len, uint32_t split,
+		 uint32_t copied, uint16_t mem_flags)
+{
+	const uint8_t *p = data;
+	uint32_t first = split && split < len ? split : len;
+	uint32_t stored = copied < len ? copied : len;
+
+	segs[*n] = (struct fx_seg){ .gpa = FX_BUF(base + *n), .len = first, .data = p,
+				    .data_len = stored < first ? stored : first, .mem_flags = mem_flags };
+	(*n)++;
+	if (first == len)
+		return;
+	segs[*n] = (struct fx_seg){ .gpa = FX_BUF(base + *n), .len = len - first, .data = p + first,
+				    .data_len = stored > first ? stored - first : 0, .mem_flags = mem_flags };
+	(*n)++;
+}
+
+void fx_chain(struct fx *fx, unsigned q, uint32_t base, const struct fx_seg *segs, unsigned n, uint32_t used_len,
+	      bool irq)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct fx_seg *s = &segs[i];
+		uint16_t flags = (uint16_t)((s->write ? VIRTQ_DESC_F_WRITE : 0) | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		if (!s->write && s->data_len)
+			fx_mem(fx, s->gpa + s->data_off, s->data, s->data_len,
+			       s->mem_flags ? s->mem_flags : VMT_MEM_DRIVER_WRITE);
+		fx_desc(fx, FX_DESC(q), base + i, s->gpa, s->len, flags, (uint16_t)(i + 1 < n ? base + i + 1 : 0));
+	}
+	fx_publish(fx, q, (uint16_t)base);
+	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, q);
+	for (unsigned i = 0; i < n; i++) {
+		const struct fx_seg *s = &segs[i];
+		if (s->write && s->data_len)
+			fx_mem(fx, s->gpa + s->data_off, s->data, s->data_len,
+			       s->mem_flags ? s->mem_flags : VMT_MEM_DEVICE_WRITE);
+	}
+	fx_used(fx, q, base, used_len);
+	if (!irq)
+		return;
+	fx_irq(fx, 1);
+	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);
+	fx_mmio(fx, true, MMIO_INTERRUPT_ACK, 1);
+}
+
 uint64_t fx_blk_chain(struct fx *fx, uint16_t head, uint32_t type, uint64_t sector, uint8_t fill)
 {
 	uint8_t hdr[16] = { 0 }, data[512];

@@ -67,6 +67,34 @@ int64_t fx_int(struct fx *fx, const char *sql);
 /* ... as text (static buffer); "(null)" if no row or NULL. */
 const char *fx_text(struct fx *fx, const char *sql);
 
+/* One buffer of a chain that fx_chain makes. */
+struct fx_seg {
+	uint64_t gpa;       /* where it lies */
+	uint32_t len;       /* its descriptor's length */
+	bool write;         /* device-writable */
+	const void *data;   /* bytes stored into it: by the driver before the chain
+			     * is published (readable), by the device before the
+			     * used entry (writable) */
+	uint32_t data_len;  /* how many (0: none stored) */
+	uint32_t data_off;  /* where in the buffer */
+	uint16_t mem_flags; /* of that store; 0: a driver or device write */
+};
+
+/* Add the driver's bytes data[0 .. len) to segs[*n ..] as one readable
+ * buffer, or as two split at split if 0 < split < len; only the first
+ * copied of them stored (UINT32_MAX: all), with mem_flags.  Buffer k of the
+ * chain lies at FX_BUF(base + k). */
+void fx_segs_out(struct fx_seg *segs, unsigned *n, uint32_t base, const void *data, uint32_t len, uint32_t split,
+		 uint32_t copied, uint16_t mem_flags);
+/* The chain segs[0 .. n) at descriptors base .. base + n - 1 of queue q as
+ * driver and device make it: each readable buffer's bytes then its
+ * descriptor, each writable buffer's descriptor (NEXT to the following
+ * one but the last); the avail entry, a kick; the device's stores into the
+ * writable buffers, the used entry (base, used_len); with irq, an
+ * interrupt the driver reads and acknowledges. */
+void fx_chain(struct fx *fx, unsigned q, uint32_t base, const struct fx_seg *segs, unsigned n, uint32_t used_len,
+	      bool irq);
+
 /* A blk request of type (VIRTIO_BLK_T_IN or _OUT) at descriptors head ..
  * head + 2 of queue 0, published, not kicked: a 16-byte header at
  * FX_BUF(head) naming sector, 512 data bytes at FX_BUF(head + 1) (an OUT

@@ -55,28 +55,12 @@ static void qid(struct msg *m)
 static void p9_xfer(struct fx *fx, uint32_t base, const uint8_t *t, uint32_t tlen, uint32_t split,
 		    const uint8_t *r, uint32_t rlen, uint32_t used)
 {
-	uint32_t d = base;
+	struct fx_seg s[3];
+	unsigned n = 0;
 
-	if (split && split < tlen) {
-		fx_drv(fx, FX_BUF(d), t, split);
-		fx_desc(fx, FX_DESC(RQ), d, FX_BUF(d), split, VIRTQ_DESC_F_NEXT, d + 1);
-		d++;
-		fx_drv(fx, FX_BUF(d), t + split, tlen - split);
-		fx_desc(fx, FX_DESC(RQ), d, FX_BUF(d), tlen - split, VIRTQ_DESC_F_NEXT, d + 1);
-	} else {
-		fx_drv(fx, FX_BUF(d), t, tlen);
-		fx_desc(fx, FX_DESC(RQ), d, FX_BUF(d), tlen, VIRTQ_DESC_F_NEXT, d + 1);
-	}
-	d++;
-	fx_desc(fx, FX_DESC(RQ), d, FX_BUF(d), WCAP, VIRTQ_DESC_F_WRITE, 0);
-	fx_publish(fx, RQ, (uint16_t)base);
-	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, RQ);
-	if (rlen)
-		fx_dev(fx, FX_BUF(d), r, rlen);
-	fx_used(fx, RQ, base, used);
-	fx_irq(fx, 1);
-	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);
-	fx_mmio(fx, true, MMIO_INTERRUPT_ACK, 1);
+	fx_segs_out(s, &n, base, t, tlen, split, UINT32_MAX, 0);
+	s[n] = (struct fx_seg){ .gpa = FX_BUF(base + n), .len = WCAP, .write = true, .data = r, .data_len = rlen };
+	fx_chain(fx, RQ, base, s, n + 1, used, true);
 }
 
 static void xfer(struct fx *fx, uint32_t base, struct msg *t, struct msg *r)

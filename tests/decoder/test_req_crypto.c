@@ -34,35 +34,14 @@ struct xfer {
 /* Publish x at descriptors base.. (at most 3), device answers, interrupt. */
 static void xfer(struct fx *fx, uint32_t base, const struct xfer *x)
 {
-	uint32_t d = base;
-	uint32_t copied = x->copied < x->req_len ? x->copied : x->req_len;
+	struct fx_seg s[3];
+	unsigned n = 0;
 
-	if (x->req_len) {
-		uint32_t first = x->split && x->split < x->req_len ? x->split : x->req_len;
-		uint32_t c1 = copied < first ? copied : first;
-		if (c1)
-			fx_mem(fx, FX_BUF(d), x->req, c1, x->mem_flags ? x->mem_flags : VMT_MEM_DRIVER_WRITE);
-		fx_desc(fx, FX_DESC(x->q), d, FX_BUF(d), first, VIRTQ_DESC_F_NEXT, d + 1);
-		d++;
-		if (first < x->req_len) {
-			uint32_t c2 = copied > first ? copied - first : 0;
-			if (c2)
-				fx_mem(fx, FX_BUF(d), x->req + first, c2,
-				       x->mem_flags ? x->mem_flags : VMT_MEM_DRIVER_WRITE);
-			fx_desc(fx, FX_DESC(x->q), d, FX_BUF(d), x->req_len - first, VIRTQ_DESC_F_NEXT, d + 1);
-			d++;
-		}
-	}
-	uint32_t w = d;
-	fx_desc(fx, FX_DESC(x->q), d, FX_BUF(d), x->wlen, VIRTQ_DESC_F_WRITE, 0);
-	fx_publish(fx, x->q, (uint16_t)base);
-	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, x->q);
-	if (x->resp_len)
-		fx_dev(fx, FX_BUF(w) + x->resp_off, x->resp, x->resp_len);
-	fx_used(fx, x->q, base, x->wlen);
-	fx_irq(fx, 1);
-	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);
-	fx_mmio(fx, true, MMIO_INTERRUPT_ACK, 1);
+	if (x->req_len)
+		fx_segs_out(s, &n, base, x->req, x->req_len, x->split, x->copied, x->mem_flags);
+	s[n] = (struct fx_seg){ .gpa = FX_BUF(base + n), .len = x->wlen, .write = true, .data = x->resp,
+				.data_len = x->resp_len, .data_off = x->resp_off };
+	fx_chain(fx, x->q, base, s, n + 1, x->wlen, true);
 }
 
 static void crypto_open(struct fx *fx, const char *name)

@@ -47,22 +47,13 @@ static void rect(struct cmd *c, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
 static void gpu_xfer(struct fx *fx, unsigned qi, uint32_t base, const uint8_t *t, uint32_t tlen,
 		     const uint8_t *r, uint32_t rlen, uint32_t used, uint32_t wcap, bool rough)
 {
-	if (rough)
-		fx_mem(fx, BUF(base), t, tlen, VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
-	else
-		fx_drv(fx, BUF(base), t, tlen);
-	fx_desc(fx, FX_DESC(qi), base, BUF(base), tlen, VIRTQ_DESC_F_NEXT, (uint16_t)(base + 1));
-	fx_desc(fx, FX_DESC(qi), base + 1, BUF(base + 1), wcap, VIRTQ_DESC_F_WRITE, 0);
-	fx_publish(fx, qi, (uint16_t)base);
-	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, qi);
-	if (rlen && rough)
-		fx_mem(fx, BUF(base + 1), r, rlen, VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
-	else if (rlen)
-		fx_dev(fx, BUF(base + 1), r, rlen);
-	fx_used(fx, qi, base, used);
-	fx_irq(fx, 1);
-	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);
-	fx_mmio(fx, true, MMIO_INTERRUPT_ACK, 1);
+	uint16_t fl = rough ? VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT : 0;
+	const struct fx_seg s[2] = {
+		{ .gpa = BUF(base), .len = tlen, .data = t, .data_len = tlen, .mem_flags = fl },
+		{ .gpa = BUF(base + 1), .len = wcap, .write = true, .data = r, .data_len = rlen, .mem_flags = fl },
+	};
+
+	fx_chain(fx, qi, base, s, 2, used, true);
 }
 
 static void xfer(struct fx *fx, unsigned qi, uint32_t base, struct cmd *t, uint32_t resp, uint32_t extra)

@@ -45,44 +45,26 @@ static void scsi_resp(uint8_t *out, uint8_t status, uint8_t response)
 static void scsi_cmd(struct fx *fx, uint32_t base, const uint8_t *req, uint32_t req_len, uint32_t split,
 		     const uint8_t *dout, uint32_t dout_len, uint32_t din_len, uint8_t status, uint8_t response)
 {
-	uint32_t d = base, b = base;
+	static uint8_t din[4096];
 	uint8_t resp[RESP_SIZE];
+	struct fx_seg s[5];
+	unsigned n = 0;
 
-	if (split && split < req_len) {
-		fx_drv(fx, FX_BUF(b), req, split);
-		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), split, VIRTQ_DESC_F_NEXT, d + 1);
-		d++, b++;
-		fx_drv(fx, FX_BUF(b), req + split, req_len - split);
-		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), req_len - split, VIRTQ_DESC_F_NEXT, d + 1);
-	} else {
-		fx_drv(fx, FX_BUF(b), req, req_len);
-		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), req_len, VIRTQ_DESC_F_NEXT, d + 1);
-	}
-	d++, b++;
-	if (dout_len) {
-		fx_drv(fx, FX_BUF(b), dout, dout_len);
-		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), dout_len, VIRTQ_DESC_F_NEXT, d + 1);
-		d++, b++;
-	}
-	uint32_t resp_at = b;
-	fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), RESP_SIZE, VIRTQ_DESC_F_WRITE | (din_len ? VIRTQ_DESC_F_NEXT : 0), d + 1);
-	d++, b++;
-	if (din_len)
-		fx_desc(fx, FX_DESC(SQ), d, FX_BUF(b), din_len, VIRTQ_DESC_F_WRITE, 0);
-	fx_publish(fx, SQ, (uint16_t)base);
-	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, SQ);
+	fx_segs_out(s, &n, base, req, req_len, split, UINT32_MAX, 0);
+	if (dout_len)
+		fx_segs_out(s, &n, base, dout, dout_len, 0, UINT32_MAX, 0);
 	scsi_resp(resp, status, response);
-	fx_dev(fx, FX_BUF(resp_at), resp, RESP_SIZE);
+	s[n] = (struct fx_seg){ .gpa = FX_BUF(base + n), .len = RESP_SIZE, .write = true, .data = resp,
+				.data_len = RESP_SIZE };
+	n++;
 	if (din_len) {
-		static uint8_t din[4096];
 		for (uint32_t i = 0; i < din_len && i < sizeof(din); i++)
 			din[i] = (uint8_t)(i ^ 0x5a);
-		fx_dev(fx, FX_BUF(b), din, din_len);
+		s[n] = (struct fx_seg){ .gpa = FX_BUF(base + n), .len = din_len, .write = true, .data = din,
+					.data_len = din_len };
+		n++;
 	}
-	fx_used(fx, SQ, base, RESP_SIZE + din_len);
-	fx_irq(fx, 1);
-	fx_mmio(fx, false, MMIO_INTERRUPT_STATUS, 1);
-	fx_mmio(fx, true, MMIO_INTERRUPT_ACK, 1);
+	fx_chain(fx, SQ, base, s, n, RESP_SIZE + din_len, true);
 }
 
 static void scsi_open(struct fx *fx, const char *name)
@@ -270,26 +252,13 @@ static void vsock_open(struct fx *fx, const char *name)
 static void vsock_tx(struct fx *fx, uint32_t base, const uint8_t *h, uint32_t hdr_len, uint32_t split,
 		     const uint8_t *pl, uint32_t pl_len)
 {
-	uint32_t d = base;
+	struct fx_seg s[3];
+	unsigned n = 0;
 
-	if (split) {
-		fx_drv(fx, FX_BUF(d), h, split);
-		fx_desc(fx, FX_DESC(VTX), d, FX_BUF(d), split, VIRTQ_DESC_F_NEXT, d + 1);
-		d++;
-		fx_drv(fx, FX_BUF(d), h + split, hdr_len - split);
-		fx_desc(fx, FX_DESC(VTX), d, FX_BUF(d), hdr_len - split, pl_len ? VIRTQ_DESC_F_NEXT : 0, d + 1);
-	} else {
-		fx_drv(fx, FX_BUF(d), h, hdr_len);
-		fx_desc(fx, FX_DESC(VTX), d, FX_BUF(d), hdr_len, pl_len ? VIRTQ_DESC_F_NEXT : 0, d + 1);
-	}
-	d++;
-	if (pl_len) {
-		fx_drv(fx, FX_BUF(d), pl, pl_len);
-		fx_desc(fx, FX_DESC(VTX), d, FX_BUF(d), pl_len, 0, 0);
-	}
-	fx_publish(fx, VTX, (uint16_t)base);
-	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, VTX);
-	fx_used(fx, VTX, base, 0);
+	fx_segs_out(s, &n, base, h, hdr_len, split, UINT32_MAX, 0);
+	if (pl_len)
+		fx_segs_out(s, &n, base, pl, pl_len, 0, UINT32_MAX, 0);
+	fx_chain(fx, VTX, base, s, n, 0, false);
 }
 
 /* An rx buffer of 44 + room bytes at descriptor d; the device writes
