@@ -450,11 +450,12 @@ bool fmt_gpa_name(struct fmt_out *o, const struct fmt_ctx *c, uint64_t gpa, stru
 			if (inside(gpa, 1, a.desc, a.desc_size, &off)) {
 				fmt_out_printf(o, "q%" PRIu32 " desc[%" PRIu64 "].%s", qi, off / VIRTQ_DESC_SIZE,
 					       (a.packed ? packed_desc_field : desc_field)[off % VIRTQ_DESC_SIZE]);
-			} else if (a.packed && (inside(gpa, 1, a.avail, a.avail_size, &off) ||
-						inside(gpa, 1, a.used, a.used_size, &off))) {
+			} else if (a.packed && inside(gpa, 1, a.avail, a.avail_size, &off)) {
 				/* An event suppression structure: off_wrap, flags. */
-				bool drv = inside(gpa, 1, a.avail, a.avail_size, &off);
-				fmt_out_printf(o, "q%" PRIu32 " %s.%s", qi, drv ? "driver event" : "device event",
+				fmt_out_printf(o, "q%" PRIu32 " %s.%s", qi, name_of(AREA_AVAIL, true),
+					       off < 2 ? "off_wrap" : "flags");
+			} else if (a.packed && inside(gpa, 1, a.used, a.used_size, &off)) {
+				fmt_out_printf(o, "q%" PRIu32 " %s.%s", qi, name_of(AREA_USED, true),
 					       off < 2 ? "off_wrap" : "flags");
 			} else if (inside(gpa, 1, a.avail, a.avail_size, &off)) {
 				uint64_t ring_end = 4 + 2ull * a.num;
