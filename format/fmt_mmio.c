@@ -84,7 +84,8 @@ static void queue_word(struct fmt_out *o, const struct fmt_device *d)
 
 /* " (transmitq)": the role of queue q of a device of type device_id,
  * where the role is the same whatever features the driver negotiated
- * (formatting does not track them): net's receiveq/transmitq pair 0 and
+ * (the formatter follows the driver's feature words but not the config
+ * bytes some roles also depend on): net's receiveq/transmitq pair 0 and
  * console's port 0, but not net queue 2 (controlq, or a receiveq with
  * MQ).  Nothing for unknown types and queues. */
 static void queue_role(struct fmt_out *o, uint32_t device_id, uint64_t q)
