@@ -1,6 +1,6 @@
-/* Fuzz target: the decoder's split-ring decoding (decoder/rings.c and the
- * request decoders behind it) over synthetic guest RAM, checked against
- * the emulator's virtqueue engine.
+/* Fuzz target: the decoder's ring decoding, split and packed
+ * (decoder/rings.c and the request decoders behind it) over synthetic
+ * guest RAM, checked against the emulator's virtqueue engine.
  *
  * Input: ring_input.h.  The target writes the event stream of a driver
  * bringing up the device of flags bits 4-5 (modern or legacy layout) with
@@ -10,6 +10,8 @@
  *   0 QueueNotify 0
  *   1 driver store (le16 offset, n % 65, n bytes)
  *   2 device publishes a used entry (le16 id, le32 length) and its index
+ *     (packed: a used descriptor with WRITE at the device's position,
+ *     which then moves one slot)
  *   3 interrupt raised (InterruptStatus byte)
  *   4 InterruptStatus read (byte)
  *   5 InterruptACK write (byte)
@@ -27,7 +29,8 @@
  * decode the RAM image as the emulator pops it (the same engine rules,
  * B01-B13): the same chains in order (head, descriptors, readable and
  * writable bytes, indirect), then a violation of the rule the emulator
- * stopped on, or none if it popped everything. */
+ * stopped on, or none if it popped everything.  Packed rings (flags bit
+ * 6) the same way: chains by buffer id from slot 0, wrap counter 1. */
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -92,6 +95,8 @@ static void bring_up(const struct ring_input *ri, const struct emu_model *m)
 		offered &= UINT32_MAX;
 	else
 		offered |= VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	if (ri->packed)
+		offered |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	accept = offered;
 	if (!ri->indirect)
 		accept &= ~VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
@@ -164,7 +169,9 @@ static void emulator_pops(const struct ring_input *ri)
 	memset(&emu, 0, sizeof(emu));
 	/* No EVENT_IDX here: popping then writes nothing, and the RAM stays
 	 * what the decoder saw. */
-	if (vq_setup(&vq, &gm, ri->num, ri->desc, ri->avail, ri->used, ri->indirect, false, &f) != 0)
+	int set = ri->packed ? vq_setup_packed(&vq, &gm, ri->num, ri->desc, ri->avail, ri->used, ri->indirect, false, &f)
+			     : vq_setup(&vq, &gm, ri->num, ri->desc, ri->avail, ri->used, ri->indirect, false, &f);
+	if (set != 0)
 		return;
 	emu.valid = true;
 	while ((r = vq_pop(&vq, &c, &f)) == 1) {
@@ -212,7 +219,7 @@ static bool is_ring_rule(const char *key)
 	for (enum rule_id r = RULE_RING_HEAD_RANGE; r <= RULE_RING_WRITE_BEFORE_READ; r++)
 		if (strcmp(rule_lookup(r)->key, key) == 0)
 			return true;
-	return false;
+	return strcmp(rule_lookup(RULE_RING_PACKED_NOT_AVAIL)->key, key) == 0;
 }
 
 static void compare_with_emulator(sqlite3 *db, uint64_t seq)
@@ -306,6 +313,8 @@ static void run_ops(const struct ring_input *ri, const struct emu_model *m, stru
 {
 	uint32_t size = ri->num >= 1 && ri->num <= VIRTQ_SIZE_MAX ? ri->num : 1;
 	uint16_t used_idx = 0;
+	uint32_t dslot = 0; /* packed: the device's position and wrap counter */
+	bool dwrap = true;
 
 	for (unsigned ops = 0; ops < RI_OPS_MAX && fuzz_left(in); ops++) {
 		uint8_t op = (uint8_t)fuzz_take(in, 1);
@@ -318,6 +327,18 @@ static void run_ops(const struct ring_input *ri, const struct emu_model *m, stru
 			break;
 		case 2: {
 			uint8_t e[8];
+			if (ri->packed) {
+				uint16_t id = (uint16_t)fuzz_take(in, 2);
+				le32_put(e, (uint32_t)fuzz_take(in, 4));
+				le16_put(e + 4, id);
+				le16_put(e + 6, (uint16_t)(VIRTQ_DESC_F_WRITE | (dwrap ? PACKED_DESC_F_AVAIL | PACKED_DESC_F_USED : 0)));
+				mem(ri->desc + 16ull * dslot + 8, e, sizeof(e), VMT_MEM_DEVICE_WRITE);
+				if (++dslot >= size) {
+					dslot = 0;
+					dwrap = !dwrap;
+				}
+				break;
+			}
 			le32_put(e, (uint32_t)fuzz_take(in, 2));
 			le32_put(e + 4, (uint32_t)fuzz_take(in, 4));
 			mem(ri->used + 4 + 8ull * (used_idx % size), e, sizeof(e), VMT_MEM_DEVICE_WRITE);
@@ -348,11 +369,15 @@ static void run_ops(const struct ring_input *ri, const struct emu_model *m, stru
 		case 8:
 			bring_up(ri, m);
 			used_idx = 0;
+			dslot = 0;
+			dwrap = true;
 			break;
 		default:
 			if (!ri->legacy) {
 				mmio(true, MMIO_QUEUE_READY, 4, 0);
 				mmio(true, MMIO_QUEUE_READY, 4, 1);
+				dslot = 0;
+				dwrap = true;
 			}
 			break;
 		}
@@ -407,6 +432,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(long long)query_int(db, "SELECT count(*) FROM chains"),
 			(long long)query_int(db, "SELECT count(*) FROM violations"),
 			(long long)query_int(db, "SELECT count(*) FROM requests"));
+	if (getenv("FUZZ_TRACE")) {
+		sqlite3_stmt *vs = prepare(db, "SELECT seq, rule, message FROM violations ORDER BY rowid");
+		while (sqlite3_step(vs) == SQLITE_ROW)
+			fprintf(stderr, "  violation at %lld: %s: %s\n", (long long)sqlite3_column_int64(vs, 0),
+				(const char *)sqlite3_column_text(vs, 1), (const char *)sqlite3_column_text(vs, 2));
+		sqlite3_finalize(vs);
+	}
 	sqlite3_close(db);
 	return 0;
 }

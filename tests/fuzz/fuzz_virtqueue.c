@@ -1,4 +1,4 @@
-/* Fuzz target: the emulator's split virtqueue engine over synthetic guest
+/* Fuzz target: the emulator's virtqueue engine (split and packed) over synthetic guest
  * RAM (capture/emu/virtqueue.c), alone or behind a device model.
  *
  * Input: ring_input.h (queue size, features, ring placement, RAM image),
@@ -20,6 +20,19 @@
  * writes copy exactly what the chain holds; the device stores only into
  * the used ring (entry, index, avail_event) and the chain's writable
  * buffers.
+ *
+ * Packed rings (flags bit 6): vq_setup_packed with the input's areas as
+ * the descriptor ring and the two event suppression structures, the same
+ * operations, against a reference written from the spec's packed
+ * virtqueue rules: a chain starts where the first descriptor is available
+ * for the driver's wrap counter, runs over consecutive slots (wrapping,
+ * the counter flipping) while NEXT is set, at most queue-size slots, each
+ * later one available too; an INDIRECT one ends it with its table; the
+ * buffer id is the last descriptor's and below the queue size; the slots
+ * the device holds never pass the ring (B05).  Pushes write the used
+ * descriptor (id, length, both flag bits = the device's wrap counter,
+ * WRITE if the chain had writable buffers) where the device's position
+ * is, and nothing else.
  *
  * Device mode (bit 3 set): the model of bits 4-5 (blk, net, console, rng)
  * behind its register layout, initialized like a driver would, every queue
@@ -91,9 +104,19 @@ static void observe(void *ctx, enum gmem_actor who, uint64_t gpa, const void *da
 	case EXPECT_NOTHING:
 		break;
 	case EXPECT_POP:
-		ok = vq->event_idx && gpa == vq->used + 4 + 8ull * vq->num && len == 2;
+		if (vq->packed)
+			ok = vq->event_idx && gpa == vq->used && len == PACKED_EVENT_SIZE;
+		else
+			ok = vq->event_idx && gpa == vq->used + 4 + 8ull * vq->num && len == 2;
 		break;
 	case EXPECT_PUSH:
+		if (vq->packed) {
+			/* The used descriptor at the device's position: length and
+			 * id, then the flags. */
+			uint64_t d = vq->desc + 16ull * vq->next_used.slot;
+			ok = (gpa == d + 8 && len == 6) || (gpa == d + 14 && len == 2);
+			break;
+		}
 		ok = (gpa == vq->used + 2 && len == 2) ||
 		     (len == 8 && gpa >= vq->used + 4 && gpa < vq->used + 4 + 8ull * vq->num && (gpa - vq->used - 4) % 8 == 0);
 		break;
@@ -216,6 +239,122 @@ static int ref_pop(const struct ref *r, struct ref_chain *c, enum rule_id *rule)
 	}
 }
 
+/* --- the reference for packed rings, from the spec --- */
+
+struct pref {
+	uint32_t num;
+	uint64_t desc, drv, dev;
+	bool indirect_ok;
+	uint32_t aslot, uslot;  /* the device's read and used positions */
+	bool awrap, uwrap;      /* and their wrap counters */
+	uint32_t outstanding;   /* slots popped, not yet used */
+};
+
+static enum rule_id ref_setup_packed(uint32_t num, uint64_t desc, uint64_t drv, uint64_t dev)
+{
+	if (num == 0 || num > VIRTQ_SIZE_MAX)
+		return RULE_QUEUE_NUM_ZERO;
+	if (desc % 16 || drv % 4 || dev % 4)
+		return RULE_RING_MISALIGNED;
+	if (!ram_has(desc, 16ull * num) || !ram_has(drv, 4) || !ram_has(dev, 4))
+		return RULE_RING_OUTSIDE_MEMORY;
+	return RULE_NONE;
+}
+
+static void pref_reset(struct pref *r)
+{
+	r->aslot = r->uslot = 0;
+	r->awrap = r->uwrap = true;
+	r->outstanding = 0;
+}
+
+/* Available for the driver's wrap counter: AVAIL (bit 7) equal to it,
+ * USED (bit 15) not. */
+static bool pref_avail(uint16_t flags, bool wrap)
+{
+	return ((flags >> 7) & 1) == wrap && ((flags >> 15) & 1) != wrap;
+}
+
+/* A buffer of the chain: 0, or the rule it breaks. */
+static enum rule_id pref_buf(struct ref_chain *c, uint64_t addr, uint32_t len, uint16_t flags, bool *writable_seen)
+{
+	if (!ram_has(addr, len))
+		return RULE_RING_BUFFER_OUTSIDE_MEMORY;
+	bool w = flags & VIRTQ_DESC_F_WRITE;
+	if (!w && *writable_seen)
+		return RULE_RING_WRITE_BEFORE_READ;
+	*writable_seen |= w;
+	c->bufs[c->n++] = (struct vq_buf){ addr, len, w };
+	if (w) {
+		c->writable += len;
+	} else {
+		c->readable += len;
+		c->n_readable++;
+	}
+	return RULE_NONE;
+}
+
+/* Walk the chain at the read position: 1 (chain in *c, *slots ring
+ * slots), 0 (nothing available) or -1 (*rule broken). */
+static int ref_pop_packed(const struct pref *r, struct ref_chain *c, uint32_t *slots, enum rule_id *rule)
+{
+	if (!pref_avail(le16_get(at(r->desc + 16ull * r->aslot + 14)), r->awrap))
+		return 0;
+	memset(c, 0, offsetof(struct ref_chain, bufs));
+	uint32_t slot = r->aslot, k = 0;
+	bool wrap = r->awrap, writable_seen = false;
+	for (;;) {
+		/* NEXT on the num-th descriptor: longer than the ring. */
+		if (k >= r->num)
+			return *rule = RULE_RING_CHAIN_LOOP, -1;
+		const uint8_t *d = at(r->desc + 16ull * slot);
+		uint64_t addr = le64_get(d);
+		uint32_t len = le32_get(d + 8);
+		uint16_t id = le16_get(d + 12), flags = le16_get(d + 14);
+		if (++k > 1 && !pref_avail(flags, wrap))
+			return *rule = RULE_RING_PACKED_NOT_AVAIL, -1;
+		if (++slot == r->num) {
+			slot = 0;
+			wrap = !wrap;
+		}
+		enum rule_id e;
+		if (flags & VIRTQ_DESC_F_INDIRECT) {
+			if (!r->indirect_ok)
+				return *rule = RULE_RING_INDIRECT_NOT_NEGOTIATED, -1;
+			if (flags & VIRTQ_DESC_F_NEXT)
+				return *rule = RULE_RING_INDIRECT_WITH_NEXT, -1;
+			if (len < 16 || len % 16 || len / 16 > r->num)
+				return *rule = RULE_RING_INDIRECT_LEN, -1;
+			if (!ram_has(addr, len))
+				return *rule = RULE_RING_BUFFER_OUTSIDE_MEMORY, -1;
+			c->indirect = true;
+			/* Every entry is a buffer; NEXT and ids there mean nothing. */
+			for (uint32_t i = 0; i < len / 16; i++) {
+				const uint8_t *t = at(addr + 16ull * i);
+				uint16_t tf = le16_get(t + 14);
+				if (tf & VIRTQ_DESC_F_INDIRECT)
+					return *rule = RULE_RING_INDIRECT_NESTED, -1;
+				if ((e = pref_buf(c, le64_get(t), le32_get(t + 8), tf, &writable_seen)) != RULE_NONE)
+					return *rule = e, -1;
+			}
+			c->head = id;
+			break;
+		}
+		if ((e = pref_buf(c, addr, len, flags, &writable_seen)) != RULE_NONE)
+			return *rule = e, -1;
+		if (!(flags & VIRTQ_DESC_F_NEXT)) {
+			c->head = id;
+			break;
+		}
+	}
+	if (c->head >= r->num)
+		return *rule = RULE_RING_HEAD_RANGE, -1;
+	if (r->outstanding + k > r->num)
+		return *rule = RULE_RING_AVAIL_JUMP, -1;
+	*slots = k;
+	return 1;
+}
+
 static void compare_chain(const struct vq_chain *a, const struct ref_chain *b, uint32_t num)
 {
 	if (a->n > 2 * num)
@@ -244,6 +383,147 @@ static uint64_t ref_span(const struct vq_chain *c, bool writable, uint64_t off, 
 	if (off >= total)
 		return 0;
 	return total - off < len ? total - off : len;
+}
+
+static void engine_packed(const struct ring_input *ri)
+{
+	static struct ref_chain rc;
+	static uint8_t buf[0x10000];
+	struct virtqueue vq;
+	struct vq_chain c, last;
+	struct vq_fault f;
+	struct pref r = { .num = ri->num, .desc = ri->desc, .drv = ri->avail, .dev = ri->used,
+			  .indirect_ok = ri->indirect };
+	struct fuzz_in in = ri->ops;
+	bool chain_ok = false, have_last = false;
+	uint32_t pops = 0, pushes = 0;
+	enum rule_id rule;
+
+	pref_reset(&r);
+	obs.vq = &vq;
+	obs.chain = &c;
+	memset(&vq, 0, sizeof(vq));
+	enum rule_id want_setup = ref_setup_packed(ri->num, ri->desc, ri->avail, ri->used);
+	obs.expect = EXPECT_NOTHING;
+	int e = vq_setup_packed(&vq, &gm, ri->num, ri->desc, ri->avail, ri->used, ri->indirect, ri->event_idx, &f);
+	if ((e == 0) != (want_setup == RULE_NONE) || (e != 0 && f.rule != want_setup))
+		fuzz_fail("packed set-up of %u entries at 0x%llx/0x%llx/0x%llx: %d (rule %d), reference rule %d", ri->num,
+			  (unsigned long long)ri->desc, (unsigned long long)ri->avail, (unsigned long long)ri->used, e,
+			  e ? (int)f.rule : 0, (int)want_setup);
+	if (e != 0)
+		return;
+	for (unsigned ops = 0; ops < RI_OPS_MAX && fuzz_left(&in); ops++) {
+		uint8_t op = (uint8_t)fuzz_take(&in, 1);
+		switch (op % 8) {
+		case 0: {
+			struct packed_pos before = vq.next_avail;
+			uint32_t slots = 0;
+			int expect = ref_pop_packed(&r, &rc, &slots, &rule);
+			obs.expect = EXPECT_POP;
+			int got = vq_pop(&vq, &c, &f);
+			if (got != expect)
+				fuzz_fail("packed pop at slot %u: %d, reference %d (rule %d; engine rule %d)", r.aslot, got,
+					  expect, expect < 0 ? (int)rule : 0, got < 0 ? (int)f.rule : 0);
+			if (got < 0 && (f.rule != rule || vq.next_avail.slot != before.slot ||
+					vq.next_avail.wrap != before.wrap || vq.outstanding != r.outstanding))
+				fuzz_fail("packed pop failed with rule %d (reference %d), or moved", (int)f.rule, (int)rule);
+			if (got < 0 && !memchr(f.msg, '\0', sizeof(f.msg)))
+				fuzz_fail("fault message not terminated");
+			if (got == 1) {
+				compare_chain(&c, &rc, ri->num);
+				if (c.slots != slots)
+					fuzz_fail("packed chain of %u slots, reference %u", c.slots, slots);
+				r.aslot += slots;
+				if (r.aslot >= r.num) {
+					r.aslot -= r.num;
+					r.awrap = !r.awrap;
+				}
+				r.outstanding += slots;
+				if (vq.next_avail.slot != r.aslot || vq.next_avail.wrap != r.awrap ||
+				    vq.outstanding != r.outstanding)
+					fuzz_fail("packed read position %u/%d held %u, reference %u/%d held %u",
+						  vq.next_avail.slot, vq.next_avail.wrap, vq.outstanding, r.aslot, r.awrap,
+						  r.outstanding);
+				last = c;
+				last.bufs = NULL;
+				have_last = true;
+				pops++;
+			}
+			chain_ok = got == 1;
+			break;
+		}
+		case 1: {
+			uint32_t written = (uint32_t)fuzz_take(&in, 4);
+			if (!have_last)
+				break;
+			bool want_ok = last.slots <= r.outstanding;
+			obs.expect = EXPECT_PUSH;
+			int got = vq_push(&vq, &last, written, &f);
+			if ((got == 0) != want_ok)
+				fuzz_fail("packed push of %u slots with %u held: %d", last.slots, r.outstanding, got);
+			if (got != 0)
+				break;
+			const uint8_t *d = at(r.desc + 16ull * r.uslot);
+			uint16_t flags = le16_get(d + 14);
+			bool a = (flags >> 7) & 1, u = (flags >> 15) & 1, w = flags & VIRTQ_DESC_F_WRITE;
+			if (le32_get(d + 8) != written || le16_get(d + 12) != last.head || a != r.uwrap || u != r.uwrap ||
+			    w != (last.n > last.n_readable))
+				fuzz_fail("used descriptor at slot %u: len %u id %u flags 0x%x; expected len %u id %u wrap %d",
+					  r.uslot, le32_get(d + 8), le16_get(d + 12), flags, written, last.head, r.uwrap);
+			r.uslot += last.slots;
+			if (r.uslot >= r.num) {
+				r.uslot -= r.num;
+				r.uwrap = !r.uwrap;
+			}
+			r.outstanding -= last.slots;
+			pushes++;
+			break;
+		}
+		case 2:
+			obs.expect = EXPECT_NOTHING;
+			vq_should_interrupt(&vq);
+			break;
+		case 3:
+		case 4: {
+			uint64_t off = fuzz_take(&in, 2), len = fuzz_take(&in, 2);
+			bool w = op % 8 == 4;
+			if (!chain_ok)
+				break;
+			uint64_t expect = ref_span(&c, w, off, len);
+			obs.expect = w ? EXPECT_WRITE : EXPECT_NOTHING;
+			uint64_t got = w ? vq_chain_write(&gm, &c, off, buf, len) : vq_chain_read(&gm, &c, off, buf, len);
+			if (got != expect)
+				fuzz_fail("%s %llu of [%llu, +%llu) of a packed chain", w ? "wrote" : "read",
+					  (unsigned long long)got, (unsigned long long)off, (unsigned long long)len);
+			break;
+		}
+		case 5: {
+			uint64_t off = fuzz_take(&in, 2) % RI_RAM_SIZE, n = fuzz_take(&in, 1) % 33;
+			for (uint64_t i = 0; i < n && fuzz_left(&in) && off + i < RI_RAM_SIZE; i++)
+				gm.ram[off + i] = (uint8_t)fuzz_take(&in, 1);
+			break;
+		}
+		case 6: {
+			bool avail = pref_avail(le16_get(at(r.desc + 16ull * r.aslot + 14)), r.awrap);
+			if (vq_pending(&vq) != (avail ? 1 : 0))
+				fuzz_fail("packed pending %u, reference %d", vq_pending(&vq), avail);
+			break;
+		}
+		default:
+			vq_release(&vq);
+			obs.expect = EXPECT_NOTHING;
+			if (vq_setup_packed(&vq, &gm, ri->num, ri->desc, ri->avail, ri->used, ri->indirect, ri->event_idx,
+					    &f) != 0)
+				fuzz_fail("packed set-up accepted once, then refused: %s", f.msg);
+			pref_reset(&r);
+			chain_ok = have_last = false;
+			break;
+		}
+	}
+	if (getenv("FUZZ_TRACE"))
+		fprintf(stderr, "packed engine: %u pops, %u pushes, %llu device stores\n", pops, pushes,
+			(unsigned long long)obs.stores);
+	vq_release(&vq);
 }
 
 static void engine(const struct ring_input *ri)
@@ -416,6 +696,8 @@ static void dev_init(struct emu_device *d, const struct ring_input *ri, const st
 		offered |= emu_mmio_read(d, MMIO_DEVICE_FEATURES, 4) << (32 * w);
 	}
 	accept = offered;
+	if (!ri->packed)
+		accept &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	if (!ri->indirect)
 		accept &= ~VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 	if (!ri->event_idx)
@@ -465,6 +747,7 @@ static void device(const struct ring_input *ri)
 	cfg.version = ri->legacy ? 1 : 2;
 	cfg.model = m;
 	cfg.queue_num_max = VIRTQ_SIZE_MAX;
+	cfg.offer_packed = ri->packed;
 	/* Each model's own options: a 64 KiB disk, a MAC, console echo, seed 1. */
 	static const struct dev_blk_opts blk = { .capacity = 64 * 1024 };
 	static const struct dev_net_opts net = { .mac = { 0x52 } };
@@ -549,6 +832,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	violations = 0;
 	if (ri.device_mode)
 		device(&ri);
+	else if (ri.packed)
+		engine_packed(&ri);
 	else
 		engine(&ri);
 	return 0;

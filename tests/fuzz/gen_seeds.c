@@ -13,6 +13,7 @@
 
 #include "capture/rawtrace.h"
 #include "capture/rawtrace_format.h"
+#include "virtio/packed_ring.h"
 #include "virtio/virtio.h"
 #include "tests/fuzz/fuzz_record.h"
 #include "tests/fuzz/ring_input.h"
@@ -518,6 +519,104 @@ static void seeds_rings(void)
 	r_seed("rings", "rng-modern", 3, 0x30, 0x100, 0x180, 0x200, 0, 0x4010, ops_rng, sizeof(ops_rng));
 }
 
+/* A packed descriptor at slot of the ring at ring (offsets in RAM),
+ * available for wrap (or with the flag bits as given, raw). */
+static void p_desc(uint32_t ring, uint32_t slot, uint32_t buf, uint32_t len, uint16_t id, uint16_t flags, int wrap)
+{
+	uint8_t *d = rram + ring + 16 * slot;
+
+	if (wrap >= 0)
+		flags |= wrap ? PACKED_DESC_F_AVAIL : PACKED_DESC_F_USED;
+	le64_put(d, r_base + buf);
+	le32_put(d + 8, len);
+	le16_put(d + 12, id);
+	le16_put(d + 14, flags);
+}
+
+/* Packed rings (flags bit 6): the descriptor ring, then the driver and
+ * device event suppression areas. */
+static void seeds_packed(void)
+{
+	/* 8 entries, INDIRECT_DESC and EVENT_IDX: a chain of two (read then
+	 * write, id 5), an indirect one (id 2), a single buffer (id 7). */
+	memset(rram, 0, sizeof(rram));
+	p_desc(0x0, 0, 0x200, 16, 5, VIRTQ_DESC_F_NEXT, 1);
+	p_desc(0x0, 1, 0x210, 32, 5, VIRTQ_DESC_F_WRITE, 1);
+	p_desc(0x0, 2, 0x300, 32, 2, VIRTQ_DESC_F_INDIRECT, 1);
+	p_desc(0x300, 0, 0x240, 8, 0, 0, -1);
+	p_desc(0x300, 1, 0x280, 64, 0, VIRTQ_DESC_F_WRITE, -1);
+	p_desc(0x0, 3, 0x2c0, 16, 7, VIRTQ_DESC_F_WRITE, 1);
+	for (unsigned i = 0; i < 16; i++)
+		rram[0x200 + i] = (uint8_t)i;
+	static const uint8_t ops_engine[] = {
+		0,                       /* pop: id 5 */
+		3, 0, 0, 100, 0,         /* read [0, 100) */
+		4, 4, 0, 100, 0,         /* write [4, 104) */
+		1, 36, 0, 0, 0,          /* push, 36 written */
+		2,                       /* interrupt? */
+		0, 1, 60, 0, 0, 0, 2, 6, /* pop (id 2), push 60, interrupt?, pending */
+		0, 0, 6,                 /* pop (id 7), pop: nothing, pending */
+		5, 0x88, 0x00, 4, 1, 0, 2, 0, /* the driver event area: DESC at slot 1 */
+		1, 16, 0, 0, 0, 2,       /* push (id 7 again: refused? no, one held), interrupt? */
+		7, 0,                    /* set up again, pop from the start */
+	};
+	r_seed("virtqueue", "engine-packed", 3, 0x43, 0x0, 0x88, 0x8c, 0, 0x340, ops_engine, sizeof(ops_engine));
+	static const uint8_t ops_rings[] = {
+		2, 5, 0, 36, 0, 0, 0,    /* device: used descriptor (id 5, 36 bytes) */
+		3, 1, 4, 1, 5, 1,        /* interrupt, InterruptStatus read, ACK */
+		0,                       /* notify */
+		2, 2, 0, 64, 0, 0, 0,    /* used (id 2, 64 bytes) */
+		2, 7, 0, 16, 0, 0, 0,    /* used (id 7) */
+		1, 0x30, 0, 16, 0, 0x03, 0, 0x40, 0, 0, 0, 0, 16, 0, 0, 0, 1, 0, 0x02, 0x80,
+					 /* driver: slot 3, id 1, available for wrap 0: not yet */
+		0,
+	};
+	r_seed("rings", "blk-packed", 3, 0x43, 0x0, 0x88, 0x8c, 0, 0x340, ops_rings, sizeof(ops_rings));
+
+	/* 3 entries (not a power of two): a chain of slots 0-1 (id 0) and,
+	 * once it is used and slot 0 written again for the next lap, a chain
+	 * from slot 2 across the ring's end (id 1). */
+	memset(rram, 0, sizeof(rram));
+	p_desc(0x0, 0, 0x200, 16, 0, VIRTQ_DESC_F_NEXT, 1);
+	p_desc(0x0, 1, 0x210, 16, 0, VIRTQ_DESC_F_WRITE, 1);
+	p_desc(0x0, 2, 0x220, 16, 1, VIRTQ_DESC_F_NEXT, 1);
+	static const uint8_t ops_wrap[] = {
+		0, 1, 16, 0, 0, 0,       /* pop (id 0, slots 0-1), push */
+		5, 0, 0, 16,             /* slot 0: 0x230+16, id 1, W, available for wrap 0 */
+		0x30, 0x02, 0, 0x40, 0, 0, 0, 0, 16, 0, 0, 0, 1, 0, 0x02, 0x80,
+		0, 6, 1, 8, 0, 0, 0,     /* pop (id 1, slots 2 and 0), pending, push */
+		0, 6,                    /* nothing more */
+	};
+	r_seed("virtqueue", "engine-packed-wrap", 17, 0x40, 0x0, 0x40, 0x44, 0, 0x230, ops_wrap, sizeof(ops_wrap));
+	static const uint8_t ops_rings_wrap[] = {
+		2, 0, 0, 16, 0, 0, 0,    /* used (id 0) at slot 0 */
+		1, 0, 0, 16, 0x30, 0x02, 0, 0x40, 0, 0, 0, 0, 16, 0, 0, 0, 1, 0, 0x02, 0x80,
+		0,                       /* notify: the chain across the end */
+		2, 1, 0, 8, 0, 0, 0,     /* used (id 1): the device's slot 1 */
+		9,                       /* QueueReady 0, 1: a new generation */
+	};
+	r_seed("rings", "rng-packed-wrap", 17, 0x70, 0x0, 0x40, 0x44, 0, 0x230, ops_rings_wrap, sizeof(ops_rings_wrap));
+
+	/* Device models on packed rings, 8 entries, queue q at 0x100 +
+	 * 0x2000 q, event areas at 0x180 and 0x184. */
+	static const uint8_t notify0[] = { 0, 0, 5, 4, 0, 0, 5 };
+	memset(rram, 0, sizeof(rram));
+	p_desc(0x100, 0, 0x4000, 16, 3, VIRTQ_DESC_F_WRITE, 1);
+	r_seed("virtqueue", "dev-rng-packed", 3, 0x78, 0x100, 0x180, 0x184, 0, 0x4010, notify0, sizeof(notify0));
+	memset(rram, 0, sizeof(rram));
+	le32_put(rram + 0x4000, VIRTIO_BLK_T_OUT);
+	le64_put(rram + 0x4008, 3);
+	le32_put(rram + 0x4400, VIRTIO_BLK_T_IN);
+	le64_put(rram + 0x4408, 3);
+	p_desc(0x100, 0, 0x4000, 16, 0, VIRTQ_DESC_F_NEXT, 1);
+	p_desc(0x100, 1, 0x5000, 512, 0, VIRTQ_DESC_F_NEXT, 1);
+	p_desc(0x100, 2, 0x4010, 1, 0, VIRTQ_DESC_F_WRITE, 1);
+	p_desc(0x100, 3, 0x4400, 16, 1, VIRTQ_DESC_F_NEXT, 1);
+	p_desc(0x100, 4, 0x5400, 512, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	p_desc(0x100, 5, 0x4410, 1, 1, VIRTQ_DESC_F_WRITE, 1);
+	r_seed("virtqueue", "dev-blk-packed", 3, 0x49, 0x100, 0x180, 0x184, 0, 0x5600, notify0, sizeof(notify0));
+}
+
 /* --- tracedb: [flags][operations] (fuzz_tracedb.c); tables by name
  * order: 1 chains, 3 devices, 4 events, 8 memory, 9 meta, 11 queues --- */
 
@@ -560,6 +659,7 @@ int main(int argc, char **argv)
 	seeds_rawtrace();
 	seeds_qemu();
 	seeds_rings();
+	seeds_packed();
 	seeds_tracedb();
 	return 0;
 }

@@ -45,6 +45,7 @@ bool ri_parse(struct ring_input *ri, const uint8_t *data, size_t size)
 	ri->legacy = b & 0x04;
 	ri->device_mode = b & 0x08;
 	ri->model = (b >> 4) & 3;
+	ri->packed = (b & 0x40) && !ri->legacy;
 	uint16_t off[3];
 	for (int i = 0; i < 3; i++)
 		off[i] = (uint16_t)fuzz_take(&in, 2);

@@ -1,4 +1,4 @@
-/* The input of the split-ring fuzz targets (fuzz_virtqueue.c, the
+/* The input of the ring fuzz targets (split and packed) (fuzz_virtqueue.c, the
  * emulator's virtqueue engine; fuzz_rings.c, the decoder's ring decoding),
  * one format so their corpora can be exchanged:
  *
@@ -6,7 +6,10 @@
  *          19: 0xffffffff; other values as they are
  *   1      flags: 0x01 INDIRECT_DESC, 0x02 EVENT_IDX, 0x04 legacy layout,
  *          0x08 through a device model (fuzz_virtqueue), 0x30 the model
- *          (blk, net, console, rng)
+ *          (blk, net, console, rng), 0x40 a packed ring (RING_PACKED;
+ *          modern only: ignored with 0x04): the three areas are then the
+ *          descriptor ring and the driver and device event suppression
+ *          structures
  *   2..7   le16 offsets of the descriptor table, available and used rings
  *          from the start of guest RAM (legacy: the table's page only)
  *   8      placement of the three areas, two bits each from bit 0: 0 in
@@ -44,6 +47,7 @@ struct ring_input {
 	uint64_t ram_base;    /* RI_RAM_BASE or RI_RAM_HIGH */
 	uint32_t num;         /* QueueNum as the driver writes it */
 	bool indirect, event_idx, legacy, device_mode;
+	bool packed;          /* VIRTIO_F_RING_PACKED (never with legacy) */
 	unsigned model;       /* index into ri_models */
 	uint64_t desc, avail, used; /* guest-physical; legacy: from the page */
 	uint32_t pfn;         /* legacy QueuePFN (desc / RI_PAGE) */
