@@ -86,6 +86,7 @@ const char *vmt_queue_step_name(uint32_t step)
 	case VMT_QSTEP_FLUSH: return "flush";
 	case VMT_QSTEP_BLK_READ: return "blk-read";
 	case VMT_QSTEP_BLK_WRITE: return "blk-write";
+	case VMT_QSTEP_SCSI_CMD: return "scsi-cmd";
 	}
 	return "unknown";
 }

@@ -110,7 +110,10 @@ enum vmt_queue_step {
 	VMT_QSTEP_FLUSH = 3,     /* published arg0 filled entries (used idx += arg0) */
 	VMT_QSTEP_BLK_READ = 4,  /* virtio-blk read: arg0 = sector, arg1 = sectors (512 bytes) */
 	VMT_QSTEP_BLK_WRITE = 5, /* virtio-blk write: arg0 = sector, arg1 = sectors */
-	VMT_QSTEP_MAX = 5,
+	VMT_QSTEP_SCSI_CMD = 6,  /* virtio-scsi command taken: arg0 = the CDB's operation code
+				  * (cdb[0]), arg1 = the LUN as QEMU reads it (bytes 2-3 of
+				  * the request's lun[8], & 0x3fff) */
+	VMT_QSTEP_MAX = 6,
 };
 
 struct vmt_queue_report {
@@ -125,7 +128,7 @@ struct vmt_queue_report {
 void vmt_queue_report_encode(const struct vmt_queue_report *q, uint8_t out[VMT_QUEUE_REPORT_BYTES]);
 /* Returns 0, or -1 if len is not VMT_QUEUE_REPORT_BYTES. */
 int vmt_queue_report_decode(struct vmt_queue_report *q, const uint8_t *in, size_t len);
-/* "pop", "fill", "flush", "blk-read", "blk-write", or "unknown". */
+/* "pop", "fill", "flush", "blk-read", "blk-write", "scsi-cmd", or "unknown". */
 const char *vmt_queue_step_name(uint32_t step);
 
 const char *vmt_source_name(uint32_t source);     /* "emu", "qemu", "kvm-bpf", "unknown" */

@@ -140,6 +140,18 @@ static void blk_row(struct decoder *dec, struct dec_ring *r, struct rings_elem *
 	e->blk_done = true;
 }
 
+static void scsi_row(struct decoder *dec, struct dec_ring *r, struct rings_elem *e, int verdict)
+{
+	struct step_vals s = {
+		.seq = e->scsi_seq, .device = (int)r->d->id, .queue = r->q, .step = VMT_QSTEP_SCSI_CMD,
+		.token = e->token, .a0 = e->scsi_op, .a1 = e->scsi_lun,
+		.chain = e->has_chain ? e->c.chain : 0, .verdict = verdict,
+	};
+
+	step_row(dec, &s);
+	e->scsi_done = true;
+}
+
 /* The request decoded from e's copy is not to be trusted: drop it, and
  * let the chain's used entry complete nothing. */
 static void drop_copy_request(struct decoder *dec, struct dec_ring *r, struct rings_elem *e)
@@ -275,6 +287,56 @@ static void judge_blk(struct decoder *dec, struct dec_ring *r, struct rings_elem
 	blk_row(dec, r, e, v);
 }
 
+/* The in-flight record of e's chain (the request decoder's notes), if
+ * the ring still holds it. */
+static const struct rings_inflight *elem_inflight(const struct dec_ring *r, const struct rings_elem *e)
+{
+	uint16_t head = e->c.head;
+
+	if (!e->has_chain || head >= r->size)
+		return NULL;
+	if (r->earlier && r->earlier[head].chain == e->c.chain)
+		return &r->earlier[head];
+	if (r->inflight && r->inflight[head].chain == e->c.chain)
+		return &r->inflight[head];
+	return NULL;
+}
+
+/* The scsi report of e (the CDB's operation code and the LUN QEMU read)
+ * against the command decoded from its copy (req_scsi.c's notes: opcode
+ * and service action, the LUN's 8 bytes).  QEMU's LUN is bytes 2-3 of
+ * the request's lun[8] & 0x3fff (virtio_scsi_get_lun), taken the same
+ * way here. */
+static void judge_scsi(struct decoder *dec, struct dec_ring *r, struct rings_elem *e)
+{
+	const struct rings_inflight *f;
+	int v = -1;
+
+	if (!r->req || r->req->device_id != VIRTIO_ID_SCSI) {
+		scsi_row(dec, r, e, -1);
+		return;
+	}
+	/* A copy without its notes (CDB not in the copy, no CDB at all, the
+	 * chain no longer in flight) has nothing to compare: unchecked. */
+	if (e->verdict == TDB_VERDICT_AGREES && (f = elem_inflight(r, e)) != NULL && f->op_known &&
+	    !(f->op & REQ_SCSI_OP_NO_CDB)) {
+		uint64_t op = f->op & 0xffu, lun = (f->note >> 32) & 0x3fffu;
+		if (op == e->scsi_op && lun == e->scsi_lun) {
+			v = TDB_VERDICT_AGREES;
+		} else {
+			char msg[256];
+			snprintf(msg, sizeof(msg),
+				 "the scsi command of the chain at avail position %u (head %u) is op 0x%02llx lun %llu in the copy; the device took op 0x%02llx lun %llu",
+				 (uint16_t)e->k, e->c.head, (unsigned long long)op, (unsigned long long)lun,
+				 (unsigned long long)e->scsi_op, (unsigned long long)e->scsi_lun);
+			tear(dec, r, e, msg);
+		}
+	}
+	if (e->verdict == TDB_VERDICT_TORN || e->verdict == TDB_VERDICT_NO_COPY)
+		v = e->verdict;
+	scsi_row(dec, r, e, v);
+}
+
 /* Judge what e holds and can be judged; final: nothing more will come
  * for it (its fill, or the slot, queue or input ends). */
 static void elem_settle(struct decoder *dec, struct dec_ring *r, struct rings_elem *e, bool final)
@@ -283,6 +345,8 @@ static void elem_settle(struct decoder *dec, struct dec_ring *r, struct rings_el
 		judge_pop(dec, r, e);
 	if (e->has_blk && !e->blk_done && e->pop_done)
 		judge_blk(dec, r, e);
+	if (e->has_scsi && !e->scsi_done && e->pop_done)
+		judge_scsi(dec, r, e);
 }
 
 /* The slot for element k, emptied of an older element (judged for good
@@ -395,6 +459,16 @@ static void on_report(struct decoder *dec, struct dec_device *d, struct dec_ring
 		e->blk_seq = ev->seq;
 		e->sector = q->arg0;
 		e->sectors = q->arg1;
+		elem_settle(dec, r, e, false);
+		return;
+	case VMT_QSTEP_SCSI_CMD:
+		e = elem_by_token(r, q->token);
+		if (!e || e->has_scsi)
+			break;
+		e->has_scsi = true;
+		e->scsi_seq = ev->seq;
+		e->scsi_op = q->arg0;
+		e->scsi_lun = q->arg1;
 		elem_settle(dec, r, e, false);
 		return;
 	case VMT_QSTEP_FILL:

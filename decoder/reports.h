@@ -10,8 +10,9 @@
  * pop to its blk read/write and its fill.  A chain whose buffer counts
  * differ from the pop's (QEMU's in_num / out_num: mapped buffers, an
  * indirect chain's table entries), whose walk broke a rule although the
- * device took it, or whose blk request disagrees with the blk report
- * (op, sector, length) is torn: an anomaly 'ring-copy-torn', chains.memory
+ * device took it, whose blk request disagrees with the blk report
+ * (op, sector, length), or whose scsi command disagrees with the scsi
+ * report (the CDB's operation code, the LUN) is torn: an anomaly 'ring-copy-torn', chains.memory
  * 'torn', and its request is dropped.  A pop for which no complete copy
  * was decoded (by its fill, a later chain, the queue's end or the end of
  * input) is an anomaly too.  A blk read/write without a good copy becomes
@@ -52,8 +53,8 @@ struct reports_chain {
  * dec_ring.elems). */
 struct rings_elem {
 	uint64_t k;        /* pop / avail position number in the generation */
-	bool popped, has_chain, has_blk, filled, has_used;
-	bool pop_done, blk_done; /* their device_steps rows were written */
+	bool popped, has_chain, has_blk, has_scsi, filled, has_used;
+	bool pop_done, blk_done, scsi_done; /* their device_steps rows were written */
 	bool torn;
 	int verdict;       /* enum tdb_step_verdict of the pop, -1 not judged */
 	uint64_t token;
@@ -61,6 +62,7 @@ struct rings_elem {
 	struct reports_chain c;
 	uint64_t blk_seq, sector, sectors;
 	bool blk_write;
+	uint64_t scsi_seq, scsi_op, scsi_lun; /* the scsi report: CDB opcode, LUN */
 	uint64_t fill_len;
 	uint32_t used_len;
 	uint64_t report_request; /* request made from the blk report, 0 none */

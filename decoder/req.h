@@ -54,6 +54,9 @@ struct rings_chain {
 	enum rings_mem mem; /* raised by request decoders reading payload */
 };
 
+/* req_scsi.c's op note for a command without a CDB (cdb_size 0). */
+#define REQ_SCSI_OP_NO_CDB 0x10000u
+
 /* A chain the driver made available and the device has not used yet. */
 struct rings_inflight {
 	uint64_t chain;    /* 0: slot free */
@@ -61,7 +64,8 @@ struct rings_inflight {
 	uint64_t writable;
 	struct rings_seg *wsegs; /* writable segments, owned; NULL if not kept */
 	uint32_t n_wsegs;
-	uint32_t op;       /* request decoder's note (blk: request type) */
+	uint32_t op;       /* request decoder's note (blk: request type; scsi: opcode | service
+			    * action << 8, or REQ_SCSI_OP_NO_CDB) */
 	uint64_t note;     /* its second note (scsi: the LUN's 8 bytes) */
 	bool op_known;
 	bool complete;

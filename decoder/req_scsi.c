@@ -155,7 +155,7 @@ static void scsi_op_text(char *out, uint32_t op, const uint8_t lun[8], bool resp
 	char what[40], where[40], resp[40] = "";
 	const char *name = scsi_op_name(op & 0xff, (op >> 8) & 0xff);
 
-	if (op & 0x10000)
+	if (op & REQ_SCSI_OP_NO_CDB)
 		snprintf(what, sizeof(what), "no CDB");
 	else if (name)
 		snprintf(what, sizeof(what), "%s", name);
@@ -177,7 +177,8 @@ static void scsi_op_text(char *out, uint32_t op, const uint8_t lun[8], bool resp
 }
 
 /* f->op carries what the completion needs: opcode | service action << 8,
- * bit 16 for "no CDB"; f->note the LUN's 8 bytes (big-endian). */
+ * REQ_SCSI_OP_NO_CDB for "no CDB"; f->note the LUN's 8 bytes (big-endian).
+ * reports.c compares both with QEMU's virtio_scsi_cmd_req report. */
 static uint64_t scsi_avail(const struct req_queue *q, struct rings_chain *c, struct rings_inflight *f)
 {
 	struct req_state *rs = q->rq;
@@ -203,7 +204,7 @@ static uint64_t scsi_avail(const struct req_queue *q, struct rings_chain *c, str
 	req_note_mem(c, m);
 	if (!(m & SHADOW_HAVE_ALL))
 		return req_insert(q, c, TDB_REQ_SCSI, &rf);
-	f->op = cdb_size ? (uint32_t)cdb[0] | (uint32_t)cdb[1] << 8 : 0x10000;
+	f->op = cdb_size ? (uint32_t)cdb[0] | (uint32_t)cdb[1] << 8 : REQ_SCSI_OP_NO_CDB;
 	f->op_known = true;
 	f->note = be_get(hdr, 8);
 	scsi_op_text(text, f->op, hdr, false, 0);

@@ -79,6 +79,9 @@ static void queue_report(struct fmt_out *o, const struct vmt_event *ev)
 		fmt_out_printf(o, "%s elem 0x%" PRIx64 " sector %" PRIu64 " count %" PRIu64,
 			       vmt_queue_step_name((uint32_t)ev->value), q.token, q.arg0, q.arg1);
 		break;
+	case VMT_QSTEP_SCSI_CMD:
+		fmt_out_printf(o, "scsi-cmd elem 0x%" PRIx64 " op 0x%02" PRIx64 " lun %" PRIu64, q.token, q.arg0, q.arg1);
+		break;
 	default:
 		fmt_out_printf(o, "step %" PRIu64 " (unknown) token 0x%" PRIx64 " arg0 %" PRIu64 " arg1 %" PRIu64,
 			       ev->value, q.token, q.arg0, q.arg1);

@@ -19,7 +19,7 @@
  * does not exist" and runs on: the recording then has fewer reports. */
 static const char *const virtio_events[QEMU_ARGS_VIRTIO_EVENTS] = {
 	"virtio_queue_notify", "virtqueue_pop", "virtqueue_fill", "virtqueue_flush",
-	"virtio_blk_handle_read", "virtio_blk_handle_write",
+	"virtio_blk_handle_read", "virtio_blk_handle_write", "virtio_scsi_cmd_req",
 };
 
 /* Is a QEMU boolean option value true? */

@@ -120,6 +120,7 @@ static enum qemu_virtio_kind virtio_event_word(struct cursor *c)
 		{ "virtqueue_flush", QEMU_VIRTIO_FLUSH },
 		{ "virtio_blk_handle_read", QEMU_VIRTIO_BLK_READ },
 		{ "virtio_blk_handle_write", QEMU_VIRTIO_BLK_WRITE },
+		{ "virtio_scsi_cmd_req", QEMU_VIRTIO_SCSI_CMD },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -151,6 +152,22 @@ static bool dec_field(struct cursor *c, const char *key, uint64_t max, uint64_t 
 	if (c->end - c->p >= 2 && c->p[0] == '0' && (c->p[1] == 'x' || c->p[1] == 'X'))
 		return false;
 	if (!take_number(c, out) || *out > max)
+		return false;
+	skip_spaces(c);
+	return true;
+}
+
+/* "key=NUMBER" (key includes the '='), hexadecimal with its 0x when hex,
+ * else decimal; no larger than max. */
+static bool eq_field(struct cursor *c, const char *key, bool hex, uint64_t max, uint64_t *out)
+{
+	size_t n = strlen(key);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, key, n) != 0)
+		return false;
+	c->p += n;
+	bool has_0x = c->end - c->p >= 2 && c->p[0] == '0' && (c->p[1] == 'x' || c->p[1] == 'X');
+	if (has_0x != hex || !take_number(c, out) || *out > max)
 		return false;
 	skip_spaces(c);
 	return true;
@@ -217,6 +234,18 @@ static const char *parse_virtio(struct cursor *c, struct qemu_virtio *v)
 			return "bad 'nsectors' field";
 		if (v->sector + v->nsectors < v->sector)
 			return "sector + nsectors past 2^64";
+		break;
+	case QEMU_VIRTIO_SCSI_CMD:
+		take_word(c, "virtio_scsi_cmd_req"); /* the format's own copy of the name */
+		if (!eq_field(c, "lun=", false, UINT32_MAX, &a))
+			return "bad 'lun' field";
+		v->lun = (uint32_t)a;
+		if (!eq_field(c, "tag=", true, UINT32_MAX, &a))
+			return "bad 'tag' field";
+		v->tag = (uint32_t)a;
+		if (!eq_field(c, "cmd=", true, 0xff, &a))
+			return "bad 'cmd' field";
+		v->cmd = (uint8_t)a;
 		break;
 	}
 	for (; !at_end(c); c->p++)

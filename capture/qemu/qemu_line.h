@@ -12,6 +12,12 @@
  *   virtqueue_flush vq 0x7f3d1de93010 count 1
  *   virtio_blk_handle_read vdev 0x55653683e800 req 0x7f3cc00e9800 sector 0 nsectors 8
  *   virtio_blk_handle_write vdev 0x55653683e800 req 0x7f3cc00e9800 sector 2048 nsectors 1
+ *   virtio_scsi_cmd_req virtio_scsi_cmd_req lun=0 tag=0x5 cmd=0x28
+ *
+ * (hw/scsi/trace-events: the format repeats the event's name, which the
+ * log backend prints before it; the line is taken with the name once or
+ * twice.  No element pointer: QEMU prints it right after the command's
+ * virtqueue_pop, on the same thread.)
  *
  * optionally prefixed "PID@SECONDS.MICROSECONDS:" (QEMU's -msg
  * timestamp=on; PID is the id of the thread that wrote the line).
@@ -41,6 +47,7 @@ enum qemu_virtio_kind {
 	QEMU_VIRTIO_FLUSH = 4,     /* virtqueue_flush: vq, count */
 	QEMU_VIRTIO_BLK_READ = 5,  /* virtio_blk_handle_read: vdev, elem (req), sector, nsectors */
 	QEMU_VIRTIO_BLK_WRITE = 6, /* virtio_blk_handle_write: same fields */
+	QEMU_VIRTIO_SCSI_CMD = 7,  /* virtio_scsi_cmd_req: lun, tag, cmd */
 };
 
 /* One virtio trace event; fields the event does not carry are 0.  The
@@ -59,6 +66,9 @@ struct qemu_virtio {
 	uint32_t count;    /* flush: entries published, <= QEMU_VIRTIO_RING_MAX */
 	uint64_t sector;   /* blk */
 	uint64_t nsectors; /* blk: <= UINT32_MAX, sector + nsectors fits in 64 bits */
+	uint32_t lun;      /* scsi: as QEMU printed it (%u) */
+	uint32_t tag;      /* scsi: the request's tag, low 32 bits (QEMU prints %x of a uint32_t) */
+	uint8_t cmd;       /* scsi: the CDB's operation code, <= 0xff */
 };
 
 struct qemu_access {

@@ -41,6 +41,16 @@ struct used_pending {
 	uint32_t n;
 };
 
+/* A thread's last line, when it was a pop: a virtio_scsi_cmd_req line
+ * (which names no element) right after it is that element's command. */
+struct thread_pop {
+	uint32_t tid;
+	bool set;
+	uint64_t elem;
+	uint64_t base;
+	uint32_t n;
+};
+
 /* An element popped and not yet filled: the queue its blk request is on. */
 struct inflight {
 	uint64_t elem;
@@ -55,6 +65,7 @@ struct qemu_source {
 	size_t len;
 	bool overlong; /* the current line outgrew line[]: skip to its end */
 	uint64_t bases[64]; /* device windows seen, for the summary */
+	uint32_t dev_ids[64]; /* their DeviceID as last read (0: not read) */
 	struct pending_notify pending[QEMU_SOURCE_THREADS_MAX];
 	unsigned n_pending;  /* entries of pending[] in use (set or not) */
 	unsigned n_set;      /* of those, set */
@@ -66,6 +77,9 @@ struct qemu_source {
 	unsigned n_inflight;
 	struct used_pending used[QEMU_SOURCE_USED_PENDING_MAX];
 	unsigned n_used;
+	struct thread_pop pops[QEMU_SOURCE_THREADS_MAX];
+	unsigned n_pops;   /* entries of pops[] in use (set or not) */
+	unsigned n_pops_set;
 	struct qemu_source_stats st;
 };
 
@@ -152,13 +166,67 @@ static int bad_line(struct qemu_source *s, const char *line, size_t len, const c
 	return s->cfg.emit(s->cfg.ctx, &lost);
 }
 
-static void count_device(struct qemu_source *s, uint64_t base)
+/* The index of base in bases[] (added if new), or -1 past 64 devices. */
+static int count_device(struct qemu_source *s, uint64_t base)
 {
 	for (unsigned i = 0; i < s->st.devices; i++)
 		if (s->bases[i] == base)
-			return;
-	if (s->st.devices < 64) /* more than that: the count stops at 64 */
-		s->bases[s->st.devices++] = base;
+			return (int)i;
+	if (s->st.devices == 64) /* more than that: the count stops at 64 */
+		return -1;
+	s->bases[s->st.devices] = base;
+	return (int)s->st.devices++;
+}
+
+/* The DeviceID last read at base, 0 if none was. */
+static uint32_t device_id(const struct qemu_source *s, uint64_t base)
+{
+	for (unsigned i = 0; i < s->st.devices; i++)
+		if (s->bases[i] == base)
+			return s->dev_ids[i];
+	return 0;
+}
+
+/* --- a thread's last pop --- */
+
+static struct thread_pop *pop_find(struct qemu_source *s, uint32_t tid)
+{
+	for (unsigned i = 0; i < s->n_pops; i++)
+		if (s->pops[i].tid == tid)
+			return &s->pops[i];
+	return NULL;
+}
+
+/* Thread tid's line before this one, if it was a pop: into *out, and
+ * forgotten (one line only). */
+static bool pop_take(struct qemu_source *s, uint32_t tid, struct thread_pop *out)
+{
+	struct thread_pop *p;
+
+	if (s->n_pops_set == 0 || !(p = pop_find(s, tid)) || !p->set)
+		return false;
+	p->set = false;
+	s->n_pops_set--;
+	*out = *p;
+	return true;
+}
+
+static void pop_set(struct qemu_source *s, uint32_t tid, uint64_t elem, uint64_t base, uint32_t n)
+{
+	struct thread_pop *p = pop_find(s, tid);
+
+	for (unsigned i = 0; i < s->n_pops && !p; i++)
+		if (!s->pops[i].set)
+			p = &s->pops[i];
+	if (!p && s->n_pops < QEMU_SOURCE_THREADS_MAX)
+		p = &s->pops[s->n_pops++];
+	if (!p) {
+		s->st.map_full++;
+		return;
+	}
+	if (!p->set)
+		s->n_pops_set++;
+	*p = (struct thread_pop){ .tid = tid, .set = true, .elem = elem, .base = base, .n = n };
 }
 
 /* --- QEMU's pointers to devices and queues --- */
@@ -378,7 +446,7 @@ static int queue_event(struct qemu_source *s, uint64_t ts, uint64_t base, uint32
 /* One virtio event line of thread tid (its pending notify already taken
  * into had_notify/nbase/nvalue). */
 static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint64_t now_ns, bool had_notify,
-			uint64_t nbase, uint32_t nvalue)
+			uint64_t nbase, uint32_t nvalue, const struct thread_pop *prev)
 {
 	const struct qemu_virtio *v = &a->vio;
 	uint64_t ts = a->has_time ? a->time_ns : now_ns;
@@ -409,6 +477,7 @@ static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint
 			used_drop(s, base, n, false);
 		}
 		inflight_add(s, v->elem, base, n);
+		pop_set(s, a->tid, v->elem, base, n);
 		return queue_event(s, ts, base, n, VMT_QSTEP_POP, v->elem, v->in_num, v->out_num);
 	case QEMU_VIRTIO_FILL:
 		if ((f = inflight_find(s, v->elem)) != NULL)
@@ -444,6 +513,14 @@ static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint
 		return queue_event(s, ts, vbase, f->n,
 				   v->kind == QEMU_VIRTIO_BLK_READ ? VMT_QSTEP_BLK_READ : VMT_QSTEP_BLK_WRITE, v->elem,
 				   v->sector, v->nsectors);
+	case QEMU_VIRTIO_SCSI_CMD:
+		/* QEMU prints it right after the pop of the command's element,
+		 * on the same thread; only for a device that said it is SCSI. */
+		if (!prev || device_id(s, prev->base) != VIRTIO_ID_SCSI) {
+			s->st.reports_no_pop++;
+			return 0;
+		}
+		return queue_event(s, ts, prev->base, prev->n, VMT_QSTEP_SCSI_CMD, prev->elem, v->cmd, v->lun);
 	}
 	s->st.reports_unmapped++;
 	return 0;
@@ -480,7 +557,9 @@ static int access_event(struct qemu_source *s, const struct qemu_access *a, uint
 		.value = a->value,
 	};
 	s->st.accesses++;
-	count_device(s, base);
+	int di = count_device(s, base);
+	if (di >= 0 && !a->write && a->size == 4 && off == MMIO_DEVICE_ID)
+		s->dev_ids[di] = (uint32_t)a->value;
 	if (a->write && a->size == 4 && off == MMIO_QUEUE_NOTIFY)
 		pending_set(s, a->tid, base, (uint32_t)a->value & 0xffffu);
 	else if (a->write && off == MMIO_STATUS && a->value == 0)
@@ -493,7 +572,7 @@ static bool names_virtio_event(const char *line, size_t len)
 {
 	return memmem(line, len, "virtio_queue_notify ", 20) || memmem(line, len, "virtqueue_pop ", 14) ||
 	       memmem(line, len, "virtqueue_fill ", 15) || memmem(line, len, "virtqueue_flush ", 16) ||
-	       memmem(line, len, "virtio_blk_handle_", 18);
+	       memmem(line, len, "virtio_blk_handle_", 18) || memmem(line, len, "virtio_scsi_cmd_req ", 20);
 }
 
 static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_t now_ns)
@@ -504,7 +583,8 @@ static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_
 	enum qemu_line_kind kind;
 	uint64_t nbase = 0;
 	uint32_t nvalue = 0;
-	bool had_notify = false;
+	bool had_notify = false, had_pop = false;
+	struct thread_pop prev;
 
 	s->st.lines++;
 	if (s->overlong)
@@ -515,6 +595,7 @@ static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_
 	 * events may come between). */
 	if (kind == QEMU_LINE_ACCESS || kind == QEMU_LINE_VIRTIO) {
 		had_notify = pending_take(s, a.tid, &nbase, &nvalue);
+		had_pop = pop_take(s, a.tid, &prev);
 		/* The thread got past its flush: the used idx is stored. */
 		int r;
 		if (s->n_used && (r = used_run(s, a.tid, false, a.has_time ? a.time_ns : now_ns)) < 0)
@@ -527,7 +608,7 @@ static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_
 		s->st.other++;
 		return 0;
 	case QEMU_LINE_VIRTIO:
-		return virtio_event(s, &a, now_ns, had_notify, nbase, nvalue);
+		return virtio_event(s, &a, now_ns, had_notify, nbase, nvalue, had_pop ? &prev : NULL);
 	case QEMU_LINE_BAD:
 		return bad_line(s, line, len, why, now_ns, names_virtio_event(line, len));
 	default:

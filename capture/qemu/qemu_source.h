@@ -15,9 +15,11 @@
  * own pointers, so they are learnt first: a virtio_queue_notify line
  * (vdev, n, vq) written by thread T right after T's virtio-mmio write of n
  * to QueueNotify at base B maps vdev to B and vq to queue n of B.  Then
- * virtqueue_pop / _fill / _flush (by vq) and virtio_blk_handle_read /
+ * virtqueue_pop / _fill / _flush (by vq), virtio_blk_handle_read /
  * _write (by vdev, and the queue the request's element was popped from)
- * become reports; reports on a pointer not mapped, or no longer trusted
+ * and virtio_scsi_cmd_req (the command of the element its thread popped
+ * on its line before, on a device whose DeviceID read said SCSI) become
+ * reports; reports on a pointer not mapped, or no longer trusted
  * (seen for two devices or queues), are counted and not emitted.  Before
  * a pop, the queue's newly available chains are copied (ring_snap_queue),
  * so the copy precedes the pop in the trace.  At a flush, and again at
@@ -79,7 +81,8 @@ struct qemu_source_stats {
 	/* The virtio events (QEMU's own report of each queue step). */
 	uint64_t reports;          /* VMT_EV_QUEUE events emitted */
 	uint64_t reports_unmapped; /* on a vq or vdev not mapped or not trusted: not emitted */
-	uint64_t reports_no_pop;   /* blk reports whose element's pop was not seen: not emitted */
+	uint64_t reports_no_pop;   /* blk reports whose element's pop was not seen, scsi commands not
+				    * right after their thread's pop on a SCSI device: not emitted */
 	uint64_t notifies;         /* virtio_queue_notify lines */
 	uint64_t notifies_unmatched; /* not right after their thread's QueueNotify write of n */
 	unsigned queues_mapped;    /* vq pointers mapped to a device's queue */
