@@ -10,13 +10,16 @@
  * triggered them, taken after the guest made it: driver-owned parts go
  * into RAM before that access runs, device-owned parts are compared after
  * it.  A copy may be from later than its access: the recorded device
- * being ahead is settled at the end (or when the queue is set up again). */
+ * being ahead is settled at the end (or when the queue is set up again).
+ * Packed rings come in another order and are sorted at their descriptor
+ * ring (below). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture/emu/machine.h"
+#include "capture/event.h"
 #include "replay/describe.h"
 #include "replay/diverge.h"
 #include "replay/engine_priv.h"
@@ -542,11 +545,13 @@ void snapshot_event(struct engine *e, const struct trace_ev *ev)
 	/* A queue the emulator has not set up (its model lacks it): its
 	 * batch is neither applied nor compared. */
 	struct trace_ring_area a;
-	if (ev->addr != 0 && trace_in_ring_area(e->t, ev->addr, &a) && a.off == 0 && a.packed) {
-		/* A packed ring's buffers came before its ring: drop them. */
+	if (ev->addr != 0 && trace_in_ring_area(e->t, ev->addr, &a) && a.packed &&
+	    (a.off == 0 || (a.area == TRACE_AREA_DESC && a.off % VMT_EVENT_DATA_MAX == 0))) {
+		/* A packed ring's buffers came before its ring (its first
+		 * piece): drop them. */
 		unsigned k = 0;
 		for (unsigned i = 0; i < e->n_pend; i++) {
-			if (a.area == TRACE_AREA_DESC && e->pend[i].dev < 0 && e->pend[i].owner < 0) {
+			if (a.area == TRACE_AREA_DESC && a.off == 0 && e->pend[i].dev < 0 && e->pend[i].owner < 0) {
 				free(e->pend[i].data);
 				e->res->not_compared++;
 				continue;
