@@ -15,8 +15,9 @@
 #   initrd.gz        busybox-static initramfs (cpio newc, gzip) whose /init
 #                    is tests/qemu/guest-init.sh and which holds modules/
 #   kernel.txt       "PACKAGE DEB-FILE" of the kernel in use
-#   vmt-alg          tests/guest/vmt_alg.c built for ARCH (static, no C
-#                    library), the guest's /bin/vmt-alg (the crypto step)
+#   vmt-tool         tests/guest/vmt_tool.c built for ARCH (static, no C
+#                    library), the guest's /bin/vmt-tool (the crypto and
+#                    vsock steps)
 #   cache/           the downloaded .deb
 #
 # Cached: the kernel package is resolved again only when apt's package lists
@@ -27,8 +28,8 @@
 # already there, that kit is kept (with a warning).
 #
 # Needs (Debian packages): apt, dpkg (apt-get, apt-cache, dpkg-deb), tar,
-# gzip, cpio, busybox-static; clang and lld (vmt-alg, for either ARCH:
-# without them the kit has no vmt-alg, with a warning); xz-utils or zstd
+# gzip, cpio, busybox-static; clang and lld (vmt-tool, for either ARCH:
+# without them the kit has no vmt-tool, with a warning); xz-utils or zstd
 # only if the kernel's modules are compressed.  Downloads with "apt-get
 # download"; needs no root.
 #
@@ -42,7 +43,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 init_src=$top/tests/qemu/guest-init.sh
-alg_src=$top/tests/guest/vmt_alg.c
+tool_src=$top/tests/guest/vmt_tool.c
 self=$top/scripts/guest-kit.sh
 host_busybox=/bin/busybox
 arch=amd64
@@ -70,14 +71,16 @@ modules=(virtio_ring virtio virtio_mmio virtio_blk rng-core virtio-rng
 # (9p needs netfs and fscache), the balloon, virtio-input and evdev,
 # virtio-gpu with the DRM core, its KMS and shmem helpers and virtio_dma_buf
 # (fbdev emulation and fbcon are built in), virtio-crypto with the crypto
-# engine, and AF_ALG's skcipher sockets for bin/vmt-alg.  Their
+# engine, AF_ALG's skcipher sockets for bin/vmt-tool, and virtio-vsock's
+# transport with the vsock core.  Their
 # dependencies are modinfo's "depends" of Debian 12's amd64 and arm64
 # kernels (the package has no modules.dep: depmod makes it on install).
 more_modules=(crct10dif_common crct10dif_generic crc-t10dif crc64 crc64_rocksoft_generic
 	crc64-rocksoft t10-pi scsi_common scsi_mod sd_mod virtio_scsi
 	netfs fscache 9pnet 9pnet_virtio 9p virtio_balloon virtio_input evdev
 	drm drm_kms_helper drm_shmem_helper virtio_dma_buf virtio-gpu
-	crypto_engine virtio_crypto af_alg algif_skcipher)
+	crypto_engine virtio_crypto af_alg algif_skcipher
+	vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport)
 
 say() { printf 'guest-kit: %s\n' "$*"; }
 warn() { printf 'guest-kit: warning: %s\n' "$*" >&2; }
@@ -305,23 +308,23 @@ if [ -z "$busybox" ]; then
 	busybox=$out/busybox
 fi
 
-# --- 5. vmt-alg: the crypto step's AF_ALG client, built for ARCH ------------
+# --- 5. vmt-tool: the crypto and vsock steps' client, built for ARCH --------
 # clang cross-compiles it for either ARCH without a C library for it
-# (vmt_alg.c makes its own system calls); lld links it statically.
-build_alg() {
+# (vmt_tool.c makes its own system calls); lld links it statically.
+build_tool() {
 	if ! command -v clang >/dev/null 2>&1 || ! command -v ld.lld >/dev/null 2>&1; then
-		warn "clang or ld.lld not found (Debian packages clang, lld): no vmt-alg, the guest's crypto step will say so"
-		rm -f "$out/vmt-alg"
+		warn "clang or ld.lld not found (Debian packages clang, lld): no vmt-tool, the guest's crypto and vsock steps will say so"
+		rm -f "$out/vmt-tool"
 		return 0
 	fi
 	clang --target="$ctarget" -O2 -static -nostdlib -ffreestanding -fno-stack-protector \
-		-fno-pic -fuse-ld=lld -Wall -Wextra -Werror -o "$out/vmt-alg.new" "$alg_src" ||
-		die "cannot build $alg_src for $ctarget"
-	mv "$out/vmt-alg.new" "$out/vmt-alg"
-	say "vmt-alg: built for $ctarget"
+		-fno-pic -fuse-ld=lld -Wall -Wextra -Werror -o "$out/vmt-tool.new" "$tool_src" ||
+		die "cannot build $tool_src for $ctarget"
+	mv "$out/vmt-tool.new" "$out/vmt-tool"
+	say "vmt-tool: built for $ctarget"
 }
-if [ ! -s "$out/vmt-alg" ] || [ "$alg_src" -nt "$out/vmt-alg" ] || [ "$self" -nt "$out/vmt-alg" ]; then
-	build_alg
+if [ ! -s "$out/vmt-tool" ] || [ "$tool_src" -nt "$out/vmt-tool" ] || [ "$self" -nt "$out/vmt-tool" ]; then
+	build_tool
 fi
 
 # --- 6. initramfs ------------------------------------------------------------
@@ -343,7 +346,7 @@ build_initrd() {
 	cp "$init_src" "$r/init"
 	chmod 755 "$r/init"
 	cp "$out/modules/"* "$r/lib/modules/"
-	[ ! -s "$out/vmt-alg" ] || install -m 755 "$out/vmt-alg" "$r/bin/vmt-alg"
+	[ ! -s "$out/vmt-tool" ] || install -m 755 "$out/vmt-tool" "$r/bin/vmt-tool"
 	# Same inputs, same bytes: fixed times, sorted names, no gzip name/time.
 	find "$r" -exec touch -h -d @0 {} +
 	(cd "$r" && find . -mindepth 1 | LC_ALL=C sort |
@@ -356,7 +359,7 @@ stale=
 if [ ! -s "$out/initrd.gz" ]; then
 	stale="absent"
 else
-	for f in "$init_src" "$self" "$out/modules/order" "$busybox" "$out/vmt-alg"; do
+	for f in "$init_src" "$self" "$out/modules/order" "$busybox" "$out/vmt-tool"; do
 		if [ "$f" -nt "$out/initrd.gz" ]; then
 			stale="${f##*/} is newer"
 			break

@@ -23,9 +23,9 @@ packages=(
 	libncurses-dev libpcap-dev libbpf-dev
 	# recording a real guest: QEMU, and the test guest's initramfs
 	qemu-system-x86 busybox-static cpio
-	# the test guest's AF_ALG client (tests/guest/vmt_alg.c, built for
-	# amd64 and arm64 by clang and linked by lld), and the ciphertext it
-	# must give, recomputed by openssl
+	# the test guest's AF_ALG and AF_VSOCK client (tests/guest/vmt_tool.c,
+	# built for amd64 and arm64 by clang and linked by lld), and the
+	# ciphertext it must give, recomputed by openssl
 	lld openssl
 	# arm/aarch64 `virt` (tests/qemu/record_cli.sh starts it without a kernel)
 	qemu-system-arm

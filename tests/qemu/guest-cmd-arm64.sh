@@ -22,15 +22,17 @@
 # exporting WORK_DIR/share as tag vmt, the balloon, a virtio keyboard,
 # virtio-gpu at 640x480, virtio-crypto on the builtin backend),
 # vmtguest.more=1 and the QMP socket WORK_DIR/qmp.sock; `virt` places them
-# in the transports below the first four.
+# in the transports below the first four.  --vsock SOCKET as in
+# guest-cmd.sh.
 set -euo pipefail
 
 die() { printf 'guest-cmd-arm64: error: %s\n' "$*" >&2; exit 2; }
-usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--more-devices] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
+usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--more-devices [--vsock SOCKET]] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
 
 mode=print
 limit=300
 more=
+vsock=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--exec) mode='exec'; shift ;;
@@ -42,12 +44,18 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	--more-devices) more=1; shift ;;
+	--vsock)
+		[ $# -ge 2 ] || usage
+		vsock=$2
+		shift 2
+		;;
 	--) shift; break ;;
 	-*) usage ;;
 	*) break ;;
 	esac
 done
 [ $# -ge 2 ] || usage
+[ -z "$vsock" ] || [ -n "$more" ] || die "--vsock goes with --more-devices"
 kit=$1 work=$2
 shift 2
 layout=legacy
@@ -103,6 +111,10 @@ cmd=("$qemu"
 	-object cryptodev-backend-builtin,id=cr0
 	-device virtio-crypto-device,cryptodev=cr0
 	-qmp "unix:$work/qmp.sock,server=on,wait=off")
+# shellcheck disable=SC2054 # commas inside QEMU option values
+[ -n "$more" ] && [ -n "$vsock" ] && cmd+=(
+	-chardev "socket,id=vs0,path=$vsock"
+	-device vhost-user-vsock-device,chardev=vs0)
 [ "$layout" = modern ] && cmd+=(-global virtio-mmio.force-legacy=false)
 cmd+=("$@")
 

@@ -37,16 +37,22 @@
 #   virtio-keyboard-device
 #   virtio-gpu-device, one 640x480 display (no window: -nographic)
 #   virtio-crypto-device on QEMU's built-in cryptodev backend (software)
+# --vsock SOCKET (with --more-devices) adds vhost-user-vsock-device (the
+# backend listening on SOCKET gives the guest CID: tests/qemu/vsock_backend.py,
+# started first).  vhost-user needs the guest RAM in shared memory:
+# `vmtrace record` gives it (a shared memory-backend-file); run alone, the
+# command needs that added.
 #   -qmp unix:WORK_DIR/qmp.sock (server, not waiting for a client)
 set -euo pipefail
 
 die() { printf 'guest-cmd: error: %s\n' "$*" >&2; exit 2; }
-usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--heavy MB] [--rebind] [--more-devices] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
+usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--heavy MB] [--rebind] [--more-devices [--vsock SOCKET]] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
 
 mode=print
 limit=300
 heavy=
 more=
+vsock=
 rebind=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -65,6 +71,11 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	--more-devices) more=1; shift ;;
+	--vsock)
+		[ $# -ge 2 ] || usage
+		vsock=$2
+		shift 2
+		;;
 	--rebind) rebind=1; shift ;;
 	--) shift; break ;;
 	-*) usage ;;
@@ -72,6 +83,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -ge 2 ] || usage
+[ -z "$vsock" ] || [ -n "$more" ] || die "--vsock goes with --more-devices"
 kit=$1 work=$2
 shift 2
 layout=legacy
@@ -129,6 +141,10 @@ cmd=("$qemu"
 	-object cryptodev-backend-builtin,id=cr0
 	-device virtio-crypto-device,cryptodev=cr0
 	-qmp "unix:$work/qmp.sock,server=on,wait=off")
+# shellcheck disable=SC2054 # commas inside QEMU option values
+[ -n "$more" ] && [ -n "$vsock" ] && cmd+=(
+	-chardev "socket,id=vs0,path=$vsock"
+	-device vhost-user-vsock-device,chardev=vs0)
 [ "$layout" = modern ] && cmd+=(-global virtio-mmio.force-legacy=false)
 cmd+=("$@")
 

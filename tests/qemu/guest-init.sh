@@ -48,10 +48,15 @@
 #            selftest=<their selftest fields>
 #   VMTGUEST crypto driver=<name> len=64 encrypt=ok|FAIL decrypt=ok|FAIL
 #            soft=match|differ|none ct=<hex>
-#            (bin/vmt-alg, tests/guest/vmt_alg.c: one AES-CBC encryption
-#            and decryption through virtio_crypto_aes_cbc over AF_ALG;
-#            "crypto absent" without a bound driver, "crypto tool=missing"
-#            when the kit has no vmt-alg)
+#            (bin/vmt-tool alg, tests/guest/vmt_tool.c: one AES-CBC
+#            encryption and decryption through virtio_crypto_aes_cbc over
+#            AF_ALG; "crypto absent" without a bound driver, "crypto
+#            tool=missing" when the kit has no vmt-tool)
+#   VMTGUEST vsock cid=2 port=5000 local=<port> connect=ok|FAIL sent=<bytes>
+#            (bin/vmt-tool vsock: a stream connection to the host, CID 2,
+#            port VSOCK_PORT, VSOCK_LINE written and the connection
+#            closed; "vsock absent" without a bound driver, as when the
+#            machine has no vsock device)
 #   VMTGUEST 9p mount=ok|FAIL write=<bytes> read=ok|FAIL
 #            (mount tag vmt, cache=none, at /mnt/9p: file vmt-9p.txt
 #            written with 9P_LINE and read back)
@@ -93,6 +98,8 @@ BLK_SECTOR=2048
 BLK_LEN=4096
 CONSOLE_LINE='vmtrace console line'
 P9_LINE='vmtrace 9p line'
+VSOCK_PORT=5000
+VSOCK_LINE='vmtrace vsock line'
 MORE_WAIT_LOOKS=20000
 
 say() { echo "VMTGUEST $*"; }
@@ -437,7 +444,7 @@ step_gpu() {
 }
 
 # virtio-crypto: the kernel registers the device's algorithms (and may
-# self-test them: more sessions and requests); vmt-alg makes one real
+# self-test them: more sessions and requests); vmt-tool alg makes one real
 # cipher request each way through virtio_crypto_aes_cbc.
 step_crypto() {
 	if ! bound virtio_crypto; then
@@ -447,17 +454,35 @@ step_crypto() {
 	algs=$(sed -n 's/^driver *: \(virtio.*\)/\1/p' /proc/crypto | tr '\n' , | sed 's/,$//')
 	tests=$(awk '/^driver/ { d = $3 } /^selftest/ && d ~ /^virtio/ { printf "%s%s", sep, $3; sep = "," }' /proc/crypto)
 	say "crypto algs=${algs:-none} selftest=${tests:-none}"
-	if [ ! -x /bin/vmt-alg ]; then
+	if [ ! -x /bin/vmt-tool ]; then
 		say "crypto tool=missing"
 		return
 	fi
-	/bin/vmt-alg virtio_crypto_aes_cbc
+	/bin/vmt-tool alg virtio_crypto_aes_cbc
+}
+
+# virtio-vsock: one stream connection to the host end (the test's
+# vhost-user backend, tests/qemu/vsock_backend.py): REQUEST, RW, SHUTDOWN
+# sent, RESPONSE, CREDIT_UPDATE, RST received.
+step_vsock() {
+	if ! bound vmw_vsock_virtio_transport; then
+		say "vsock absent"
+		return
+	fi
+	if [ ! -x /bin/vmt-tool ]; then
+		say "vsock tool=missing"
+		return
+	fi
+	/bin/vmt-tool vsock 2 $VSOCK_PORT "$VSOCK_LINE"
+	# The host's RST for the close arrives in the background.
+	sleep 0.2
 }
 
 step_more() {
 	more_wanted || return
 	step_gpu
 	step_crypto
+	step_vsock
 	if step_9p; then
 		step_scsi
 		step_input

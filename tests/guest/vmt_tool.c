@@ -1,8 +1,10 @@
-/* vmt-alg: one AES-CBC cipher request through a named kernel crypto
- * driver, from the test guest (tests/qemu/guest-init.sh, crypto step).
+/* vmt-tool: the test guest's requests that busybox cannot make
+ * (tests/qemu/guest-init.sh, crypto and vsock steps).
  *
- *   vmt-alg [DRIVER]      (default virtio_crypto_aes_cbc)
+ *   vmt-tool alg [DRIVER]          (default virtio_crypto_aes_cbc)
+ *   vmt-tool vsock CID PORT TEXT
  *
+ * alg: one AES-CBC cipher request through a named kernel crypto driver.
  * Through AF_ALG (skcipher), bound to DRIVER by its cra_driver_name so the
  * kernel cannot pick another implementation: KEY, IV and the 64 bytes of
  * PLAIN below are encrypted, the result decrypted again; the same
@@ -16,6 +18,12 @@
  * decrypt=ok: the decrypted bytes are PLAIN again.  The host recomputes ct
  * from KEY, IV and PLAIN (tests/qemu/guest_devices_checks.py).
  *
+ * vsock: a stream connection to CID:PORT over AF_VSOCK, TEXT written, the
+ * connection closed.  One line:
+ *
+ *   VMTGUEST vsock cid=C port=P local=<local port> connect=ok|FAIL
+ *            sent=<bytes> [errno=N]
+ *
  * Freestanding (no C library: the initramfs has none, and the arm64 guest
  * has no cross C library on the host): raw system calls for x86-64 and
  * aarch64, built by scripts/guest-kit.sh with clang --target=ARCH
@@ -24,6 +32,8 @@
 #include <stdint.h>
 
 #define AF_ALG 38
+#define AF_VSOCK 40
+#define SOCK_STREAM 1
 #define SOCK_SEQPACKET 5
 #define SOL_ALG 279
 #define ALG_SET_KEY 1
@@ -35,8 +45,8 @@
 #define AES_BLOCK 16u
 
 #if defined(__x86_64__)
-enum { NR_READ = 0, NR_WRITE = 1, NR_CLOSE = 3, NR_SOCKET = 41, NR_ACCEPT = 43, NR_SENDMSG = 46,
-       NR_BIND = 49, NR_SETSOCKOPT = 54, NR_EXIT_GROUP = 231 };
+enum { NR_READ = 0, NR_WRITE = 1, NR_CLOSE = 3, NR_SOCKET = 41, NR_CONNECT = 42, NR_ACCEPT = 43,
+       NR_SENDMSG = 46, NR_BIND = 49, NR_GETSOCKNAME = 51, NR_SETSOCKOPT = 54, NR_EXIT_GROUP = 231 };
 
 static long sys6(long n, long a, long b, long c, long d, long e)
 {
@@ -53,8 +63,8 @@ static long sys6(long n, long a, long b, long c, long d, long e)
 
 __asm__(".text\n.global _start\n_start:\n\txor %rbp, %rbp\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tcall start_c\n\thlt\n");
 #elif defined(__aarch64__)
-enum { NR_READ = 63, NR_WRITE = 64, NR_CLOSE = 57, NR_SOCKET = 198, NR_ACCEPT = 202, NR_SENDMSG = 211,
-       NR_BIND = 200, NR_SETSOCKOPT = 208, NR_EXIT_GROUP = 94 };
+enum { NR_READ = 63, NR_WRITE = 64, NR_CLOSE = 57, NR_SOCKET = 198, NR_CONNECT = 203, NR_ACCEPT = 202,
+       NR_SENDMSG = 211, NR_BIND = 200, NR_GETSOCKNAME = 204, NR_SETSOCKOPT = 208, NR_EXIT_GROUP = 94 };
 
 static long sys6(long n, long a, long b, long c, long d, long e)
 {
@@ -250,7 +260,7 @@ static int same(const uint8_t *a, const uint8_t *b, size_t n)
 	return 1;
 }
 
-static int run(const char *drv)
+static int run_alg(const char *drv)
 {
 	static const char hex[] = "0123456789abcdef";
 	uint8_t ct[DATA_LEN], back[DATA_LEN], soft[DATA_LEN];
@@ -293,13 +303,91 @@ static int run(const char *drv)
 	return r == 0 && d == 0 ? 0 : 1;
 }
 
+/* A decimal number below 2^32, or -1. */
+static long num(const char *s)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 0xffffffffL / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v > 0xffffffffL ? -1 : v;
+}
+
+struct sockaddr_vm {
+	uint16_t family;
+	uint16_t reserved1;
+	uint32_t port;
+	uint32_t cid;
+	uint8_t flags;
+	uint8_t zero[3];
+};
+
+static int run_vsock(long cid, long port, const char *text)
+{
+	struct sockaddr_vm sa, me;
+	uint32_t len = sizeof(me);
+	char line[256];
+	long fd, r, sent = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&me, 0, sizeof(me));
+	sa.family = AF_VSOCK;
+	sa.port = (uint32_t)port;
+	sa.cid = (uint32_t)cid;
+	fd = sys6(NR_SOCKET, AF_VSOCK, SOCK_STREAM, 0, 0, 0);
+	r = fd < 0 ? fd : sys6(NR_CONNECT, fd, (long)&sa, sizeof(sa), 0, 0);
+	if (r == 0) {
+		sys6(NR_GETSOCKNAME, fd, (long)&me, (long)&len, 0, 0);
+		sent = sys6(NR_WRITE, fd, (long)text, (long)slen(text), 0, 0);
+		if (sent < 0)
+			r = sent, sent = 0;
+	}
+	if (fd >= 0)
+		sys6(NR_CLOSE, fd, 0, 0, 0, 0);
+	line[0] = 0;
+	cat(line, sizeof(line), "VMTGUEST vsock cid=");
+	cat_num(line, sizeof(line), cid);
+	cat(line, sizeof(line), " port=");
+	cat_num(line, sizeof(line), port);
+	cat(line, sizeof(line), " local=");
+	cat_num(line, sizeof(line), me.port);
+	cat(line, sizeof(line), r == 0 ? " connect=ok sent=" : " connect=FAIL sent=");
+	cat_num(line, sizeof(line), sent);
+	if (r != 0) {
+		cat(line, sizeof(line), " errno=");
+		cat_num(line, sizeof(line), -r);
+	}
+	cat(line, sizeof(line), "\n");
+	out(line);
+	return r == 0 ? 0 : 1;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 /* Called from _start with the initial stack pointer (argc, argv...). */
 __attribute__((used)) void start_c(long *sp)
 {
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
+	int rc = 2;
 
-	sys6(NR_EXIT_GROUP, run(argc > 1 ? argv[1] : "virtio_crypto_aes_cbc"), 0, 0, 0, 0);
+	if (argc >= 2 && same_str(argv[1], "alg") && argc <= 3)
+		rc = run_alg(argc > 2 ? argv[2] : "virtio_crypto_aes_cbc");
+	else if (argc == 5 && same_str(argv[1], "vsock") && num(argv[2]) >= 0 && num(argv[3]) >= 0)
+		rc = run_vsock(num(argv[2]), num(argv[3]), argv[4]);
+	else
+		out("usage: vmt-tool alg [DRIVER] | vmt-tool vsock CID PORT TEXT\n");
+	sys6(NR_EXIT_GROUP, rc, 0, 0, 0, 0);
 	for (;;)
 		;
 }
