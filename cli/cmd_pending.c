@@ -41,13 +41,12 @@ int cmd_replay(int argc, char **argv)
 {
 	return pending(argc, argv, "replay reads trace.db files: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
-#endif
-
 
 int cmd_tui(int argc, char **argv)
 {
-	return pending(argc, argv, "the interactive inspector comes with the TUI");
+	return pending(argc, argv, "the inspector reads trace.db files: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
+#endif
 
 int cmd_export(int argc, char **argv)
 {

@@ -204,7 +204,7 @@ int cmd_show(int argc, char **argv)
 		shown++;
 		if (row.damaged)
 			damaged++;
-		if (printf("%s\n", fmt_rows_line(rows, &row, line, sizeof(line))) < 0)
+		if (printf("%s\n", fmt_rows_line(rows, &row, line, sizeof(line), NULL)) < 0)
 			break;
 		if (row.damaged && (!row.seq_ok || strstr(row.why, "twice")))
 			continue; /* its violations are printed with the first */

@@ -213,8 +213,10 @@ static void step_note(const struct tdb_event *row, char *buf, size_t len)
 		 row->step_verdict >= 0 ? tdb_vocab_name(&tdb_vocab_step_verdict, row->step_verdict) : "");
 }
 
-const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char *buf, size_t len)
+const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char *buf, size_t len, size_t *what_off)
 {
+	int pre = 0;
+
 	char dev[4 * TDB_NAME_MAX + 1], what[4 * 1024 + 640], when[40], cpu[16] = "";
 	struct fmt_info info;
 
@@ -224,8 +226,11 @@ const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char 
 		snprintf(cpu, sizeof(cpu), "cpu%-2u ", (unsigned)row->ev.vcpu);
 	if (row->damaged) {
 		if (!row->seq_ok) {
-			snprintf(buf, len, "%8s %s %s%-*s damaged row: seq %s", "?", when, r->cpu_col ? "cpu?  " : "",
-				 r->devw, dev, row->seq_shown);
+			pre = snprintf(buf, len, "%8s %s %s%-*s ", "?", when, r->cpu_col ? "cpu?  " : "", r->devw, dev);
+			if (pre >= 0 && (size_t)pre < len)
+				snprintf(buf + pre, len - (size_t)pre, "damaged row: seq %s", row->seq_shown);
+			if (what_off)
+				*what_off = pre >= 0 && (size_t)pre < len ? (size_t)pre : 0;
 			return buf;
 		}
 		snprintf(what, sizeof(what), "damaged row: %s%s", strcmp(row->table, "memory") ? "" : "memory row: ",
@@ -262,7 +267,11 @@ const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char 
 				esc(od->name, dev, sizeof(dev));
 		}
 	}
-	snprintf(buf, len, "%8lld %s %s%-*s %s", (long long)row->ev.seq, when, cpu, r->devw, dev, what);
+	pre = snprintf(buf, len, "%8lld %s %s%-*s ", (long long)row->ev.seq, when, cpu, r->devw, dev);
+	if (pre >= 0 && (size_t)pre < len)
+		snprintf(buf + pre, len - (size_t)pre, "%s", what);
+	if (what_off)
+		*what_off = pre >= 0 && (size_t)pre < len ? (size_t)pre : 0;
 	return buf;
 }
 

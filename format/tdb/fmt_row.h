@@ -65,9 +65,11 @@ int fmt_rows_load_bufs(struct fmt_rows *r, uint64_t from, uint64_t to);
 
 /* Write row's line (no newline) into buf (len bytes, FMT_ROW_LINE_MAX
  * holds any), as show prints it: a damaged row as 'damaged row: WHY'.
+ * *what (may be NULL) gets where the event's text starts in buf, after
+ * the seq, time, cpu and device columns.
  * The formatter's state follows the row (its device state is read anew
  * when the row is not the one the walk expects).  Returns buf. */
-const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char *buf, size_t len);
+const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char *buf, size_t len, size_t *what);
 
 /* The line show prints under an event for violation v:
  * "         ! error (driver) rule-key: message  [section]". */

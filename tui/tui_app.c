@@ -1,0 +1,58 @@
+/* The inspector's state (tui_app.h). */
+#include "tui/tui_app.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tui/tui_model.h"
+
+int tui_app_open(struct tui_app **out, const char *path, int rows, int cols, bool color, char *err, size_t errlen)
+{
+	struct tui_app *a;
+	int r;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	a->color = color;
+	a->sel_device = -1;
+	if ((r = tui_grid_resize(&a->grid, rows, cols)) != 0) {
+		snprintf(err, errlen, "a screen of %dx%d is not one the TUI draws (%dx%d to %dx%d)", cols, rows,
+			 TUI_GRID_COLS_MIN, TUI_GRID_ROWS_MIN, TUI_GRID_COLS_MAX, TUI_GRID_ROWS_MAX);
+		goto cleanup;
+	}
+	if ((r = tui_model_open(&a->m, path, err, errlen)) != 0)
+		goto cleanup;
+	*out = a;
+	a = NULL;
+cleanup:
+	tui_app_free(a);
+	return r;
+}
+
+void tui_app_free(struct tui_app *a)
+{
+	if (!a)
+		return;
+	tui_model_close(a->m);
+	tui_grid_release(&a->grid);
+	tui_text_release(&a->detail);
+	tui_text_release(&a->state);
+	tui_text_release(&a->helptext);
+	free(a);
+}
+
+int tui_app_resize(struct tui_app *a, int rows, int cols)
+{
+	/* the panes are built again for the new widths */
+	a->detail_ok = a->state_ok = false;
+	if (rows > TUI_GRID_ROWS_MAX)
+		rows = TUI_GRID_ROWS_MAX;
+	if (cols > TUI_GRID_COLS_MAX)
+		cols = TUI_GRID_COLS_MAX;
+	return tui_grid_resize(&a->grid, rows < 1 ? 1 : rows, cols < 1 ? 1 : cols);
+}
