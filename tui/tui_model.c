@@ -155,7 +155,7 @@ static int gather_fn(void *arg, const struct tdb_event *row, const char *line, s
 		g->key = row->ev.seq;
 	l->key = g->key;
 	l->damaged = row->damaged;
-	l->device = row->device;
+	l->device = fmt_rows_line_device(g->m->win_fmt->fr);
 	l->type = row->ev.type;
 	if (row->seq_ok && !(row->damaged && strstr(row->why, "twice"))) {
 		/* the mark: the letter says it without colour */

@@ -219,8 +219,9 @@ int tui_panes_detail(struct tui_model *m, uint64_t seq, int width, struct tui_te
 		}
 		case VMT_EV_MEM: {
 			char whose[64];
-			r = tui_text_add(out, "memory at 0x%" PRIx64 ", %u bytes, written or seen by: %s", ev->addr, ev->len,
-					 fmt_mem_whose(ev->flags, whose, sizeof(whose)));
+			snprintf(buf, sizeof(buf), "memory at 0x%" PRIx64 ", %u bytes, written or seen by: %s", ev->addr,
+				 ev->len, fmt_mem_whose(ev->flags, whose, sizeof(whose)));
+			r = tui_text_wrap(out, "", 2, buf, width);
 			if (r == 0 && ev->data) {
 				size_t n = ev->len < TUI_DETAIL_BYTES_MAX ? ev->len : TUI_DETAIL_BYTES_MAX;
 				r = hexdump(out, ev->data, n, width);
@@ -295,7 +296,7 @@ int tui_panes_state(struct tui_model *m, int device, uint64_t seq, int width, st
 	if (r < 0)
 		goto cleanup;
 	if (r > 0) {
-		r = tui_text_add(out, "(cannot read its state: %s)", esc(tdb_errmsg(m->t), buf, sizeof(buf)));
+		r = tui_text_wrap(out, "(cannot read its state: ", 2, esc(tdb_errmsg(m->t), buf, sizeof(buf)), width);
 		goto cleanup;
 	}
 	if (s.status_known) {

@@ -81,9 +81,10 @@ int tui_text_wrap(struct tui_text *t, const char *lead, int indent, const char *
 		size_t n = strlen(p);
 		if (n > room) {
 			size_t k = room;
-			while (k > room / 2 && p[k] != ' ')
+			/* at a space, or after a '|' (status and flag names) */
+			while (k > room / 2 && p[k] != ' ' && p[k - 1] != '|')
 				k--;
-			n = p[k] == ' ' ? k : room;
+			n = p[k] == ' ' || p[k - 1] == '|' ? k : room;
 		}
 		char *s = malloc(pre + n + 1);
 		if (!s)

@@ -29,6 +29,7 @@ struct fmt_rows {
 	bool cpu_col;
 	int devw;
 	uint64_t t0;
+	int line_device;             /* the device the last line named */
 };
 
 /* Text from the file, escaped for a terminal (NULL reads as ""). */
@@ -184,6 +185,11 @@ void fmt_rows_seek(struct fmt_rows *r, uint64_t seq)
 	r->next = seq;
 }
 
+int fmt_rows_line_device(const struct fmt_rows *r)
+{
+	return r->line_device;
+}
+
 uint64_t fmt_rows_next(const struct fmt_rows *r)
 {
 	return r->next;
@@ -222,6 +228,7 @@ const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char 
 
 	fmt_time_us(when, sizeof(when), 14, row->ev.ts_ns, r->t0);
 	esc(row->dev ? row->dev->name : "", dev, sizeof(dev));
+	r->line_device = row->dev ? row->dev->id : -1;
 	if (r->cpu_col)
 		snprintf(cpu, sizeof(cpu), "cpu%-2u ", (unsigned)row->ev.vcpu);
 	if (row->damaged) {
@@ -260,11 +267,15 @@ const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char 
 			snprintf(what + k, sizeof(what) - k, "%s", sn);
 		}
 		if (row->ev.type == VMT_EV_MEM && info.where.dev) {
+			int id;
 			esc(info.where.dev->name, dev, sizeof(dev));
+			r->line_device = tdb_device_by_base(r->t, info.where.dev->base, &id) == 0 ? id : -1;
 		} else if (row->ev.type == VMT_EV_MEM && owner >= 0) {
 			const struct tdb_device *od = tdb_device_by_id(r->t, owner);
-			if (od)
+			if (od) {
 				esc(od->name, dev, sizeof(dev));
+				r->line_device = od->id;
+			}
 		}
 	}
 	pre = snprintf(buf, len, "%8lld %s %s%-*s ", (long long)row->ev.seq, when, cpu, r->devw, dev);

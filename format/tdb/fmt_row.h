@@ -71,6 +71,11 @@ int fmt_rows_load_bufs(struct fmt_rows *r, uint64_t from, uint64_t to);
  * when the row is not the one the walk expects).  Returns buf. */
 const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char *buf, size_t len, size_t *what);
 
+/* The device the last line named in its device column (devices.device;
+ * for memory, the device whose ring or request buffer it lies in), -1
+ * none. */
+int fmt_rows_line_device(const struct fmt_rows *r);
+
 /* The line show prints under an event for violation v:
  * "         ! error (driver) rule-key: message  [section]". */
 const char *fmt_row_violation(const struct tdb_violation *v, char *buf, size_t len);
