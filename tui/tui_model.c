@@ -221,7 +221,8 @@ static void win_clear(struct tui_model *m)
 static size_t win_max(const struct tui_model *m)
 {
 	size_t s = 4 * (size_t)(m->h > 0 ? m->h : 1) + 2 * TUI_PAGE;
-	return s > TUI_WINDOW_MAX ? s : TUI_WINDOW_MAX;
+	size_t lim = m->win_limit ? m->win_limit : TUI_WINDOW_MAX;
+	return s > lim ? s : lim;
 }
 
 /* Append the page after the window; drop lines far before the view. */

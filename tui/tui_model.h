@@ -53,6 +53,7 @@ struct tui_model {
 	bool win_start, win_end;    /* the window holds the first / last event */
 	size_t cur, top;            /* the cursor's line, the first line shown */
 	int h;                      /* lines the list shows (tui_model_frame) */
+	size_t win_limit;           /* tests: the window's limit in place of TUI_WINDOW_MAX (0: none) */
 	char pattern[TUI_SEARCH_MAX + 1];
 };
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The TUI in a real terminal (tmux): open a trace at 100x30, j j G q, and
+# check the screen (the cursor on the last event), exit status 0, and the
+# terminal restored (the inspector's screen gone, the shell's back).
+# Uses a tmux server of its own (-S socket in a temporary directory).
+set -u
+vmtrace=$1
+trace=$2
+command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
+dir=$(mktemp -d)
+sock="$dir/sock"
+cleanup() { tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+fail=0
+check() { if [ "$2" != 0 ]; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi; }
+cap() { tmux -S "$sock" capture-pane -p -t t; }
+# wait_for TEXT: up to 20 s for TEXT on the screen
+wait_for() {
+	for _ in $(seq 1 200); do
+		cap | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+tmux -S "$sock" -f /dev/null new-session -d -s t -x 100 -y 30 \
+	"printf 'shell before\n'; TERM=xterm-256color '$vmtrace' tui '$trace'; echo \"tui exited \$?\"; sleep 600"
+wait_for "vmtrace tui  " ; check "the first screen shows" $?
+cap | grep -q '^>  *0 ' ; check "the cursor is on event 0" $?
+tmux -S "$sock" send-keys -t t j j
+wait_for "seq 2 of" && cap | grep -q "^> *2 " ; check "j j moves the cursor to event 2" $?
+last=$("$vmtrace" info --json "$trace" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])' 2>/dev/null)
+tmux -S "$sock" send-keys -t t G
+wait_for "seq $((last - 1)) of" ; check "G goes to the last event (seq $((last - 1)))" $?
+screen=$(cap)
+grep -q "^> *$((last - 1)) " <<<"$screen" ; check "the cursor line is the last event" $?
+grep -q "detail: seq $((last - 1))" <<<"$screen" ; check "the detail pane follows" $?
+tmux -S "$sock" send-keys -t t q
+wait_for "tui exited 0" ; check "q quits with exit status 0" $?
+screen=$(cap)
+! grep -q "vmtrace tui  " <<<"$screen" ; check "the terminal is restored (the TUI's screen is gone)" $?
+grep -q "shell before" <<<"$screen" ; check "the shell's screen is back" $?
+[ $fail = 0 ] || { echo "--- last screen:"; cap; }
+exit $fail
