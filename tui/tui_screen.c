@@ -2,6 +2,7 @@
 #include "tui/tui_screen.h"
 
 #include <curses.h>
+#include <term.h>
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
@@ -82,6 +83,17 @@ int tui_screen_run(struct tui_app *a, char *err, size_t errlen)
 		return TUI_SCREEN_E_TERM;
 	}
 	set_term(scr);
+	/* A terminal that cannot move the cursor (TERM=dumb) cannot show
+	 * panes: say so rather than draw a mess. */
+	char *cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		const char *term = getenv("TERM");
+		endwin();
+		delscreen(scr);
+		snprintf(err, errlen, "the terminal (TERM=%s) cannot place the cursor, which the inspector needs",
+			 term ? term : "(unset)");
+		return TUI_SCREEN_E_TERM;
+	}
 	cbreak();
 	noecho();
 	nonl();

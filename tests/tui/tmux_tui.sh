@@ -41,4 +41,11 @@ screen=$(cap)
 ! grep -q "vmtrace tui  " <<<"$screen" ; check "the terminal is restored (the TUI's screen is gone)" $?
 grep -q "shell before" <<<"$screen" ; check "the shell's screen is back" $?
 [ $fail = 0 ] || { echo "--- last screen:"; cap; }
+
+# TERM=dumb cannot place the cursor: refused (exit 2) pointing to show
+tmux -S "$sock" kill-session -t t
+tmux -S "$sock" -f /dev/null new-session -d -s t -x 100 -y 30 \
+	"TERM=dumb '$vmtrace' tui '$trace'; echo \"tui exited \$?\"; sleep 600"
+wait_for "tui exited 2" ; check "TERM=dumb: exit 2" $?
+cap | tr -d '\n' | grep -q "vmtrace show" ; check "TERM=dumb: the message points to vmtrace show" $?
 exit $fail
