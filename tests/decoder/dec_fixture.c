@@ -346,6 +346,19 @@ uint64_t fx_rnd(uint64_t *state)
 	return *state;
 }
 
+void fx_random_tally(struct fx *fx, int64_t *requests, int64_t *with_op)
+{
+	CHECK_EQ_U(fx_int(fx, "SELECT count(*) FROM requests WHERE length(op) >= 80"), 0);
+	*requests += fx_int(fx, "SELECT count(*) FROM requests");
+	*with_op += fx_int(fx, "SELECT count(*) FROM requests WHERE op IS NOT NULL");
+}
+
+void fx_random_done(int64_t requests, int64_t with_op)
+{
+	printf("%s: %lld requests, %lld with op\n", harness_case, (long long)requests, (long long)with_op);
+	CHECK(requests > 100 && with_op > 0);
+}
+
 void fx_random_stores(struct fx *fx, uint64_t *state, unsigned n_queues, unsigned steps)
 {
 	for (unsigned step = 0; step < steps; step++) {

@@ -117,6 +117,13 @@ int64_t fx_n_rule(struct fx *fx, const char *rule);
 const char *fx_op(struct fx *fx, unsigned id);
 
 uint64_t fx_fnv(const void *data, uint64_t len);
+/* After a round of random stores (decoder finished): no request's op text
+ * reaches 80 characters (checked); *requests and *with_op grow by the
+ * requests rows and those with an op. */
+void fx_random_tally(struct fx *fx, int64_t *requests, int64_t *with_op);
+/* After all rounds: print the totals, and check that the walks reached the
+ * request decoders (more than 100 requests) and some requests decoded. */
+void fx_random_done(int64_t requests, int64_t with_op);
 /* One xorshift64 step of *state (nonzero): the tests' repeatable random
  * numbers. */
 uint64_t fx_rnd(uint64_t *state);

@@ -187,14 +187,11 @@ static void test_balloon_random(void)
 		balloon_open(&fx, "balloon-random.db", F_FREE_PAGE_HINT, 4);
 		fx_random_stores(&fx, &rnd_state, 4, 400);
 		fx_finish(&fx);
-		CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE length(op) >= 80"), 0);
-		total += fx_int(&fx, "SELECT count(*) FROM requests");
-		with_op += fx_int(&fx, "SELECT count(*) FROM requests WHERE op IS NOT NULL");
+		fx_random_tally(&fx, &total, &with_op);
 		fx_close(&fx);
 	}
 	/* The walk reaches the decoders, and some requests decode. */
-	printf("%s: %lld requests, %lld with op\n", harness_case, (long long)total, (long long)with_op);
-	CHECK(total > 100 && with_op > 0);
+	fx_random_done(total, with_op);
 }
 
 int main(void)
