@@ -64,11 +64,11 @@ static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 	for (uint32_t i = 0; i < r->size; i++) {
 		if (r->inflight)
 			inflight_clear(rs, &r->inflight[i]);
-		if (r->earlier)
-			inflight_clear(rs, &r->earlier[i]);
+		if (r->retired)
+			inflight_clear(rs, &r->retired[i].f);
 	}
 	free(r->inflight);
-	free(r->earlier);
+	free(r->retired);
 	free(r->id_slots);
 	free(r->lost_ids);
 	free(r->unnotified);
@@ -452,6 +452,47 @@ static void request_used(struct decoder *dec, struct dec_ring *r, struct rings_i
 }
 
 /* The driver made available ring position pos: decode its chain. */
+/* Drop used entries (holes) from the front of r's retired FIFO. */
+static void retired_compact(struct dec_ring *r)
+{
+	while (r->n_retired && !r->retired[r->retired_first].f.chain) {
+		r->retired_first = (r->retired_first + 1) % r->size;
+		r->n_retired--;
+	}
+}
+
+/* Move the chain in flight fl (head) to the back of r's retired FIFO;
+ * false if there is no room for it (allocation failed). */
+static bool retire(struct dec_rings *rs, struct dec_ring *r, uint16_t head, const struct rings_inflight *fl)
+{
+	if (!r->retired && !(r->retired = calloc(r->size, sizeof(*r->retired))))
+		return false;
+	if (r->n_retired == r->size) {
+		/* More retired than a queue holds: the oldest is forgotten. */
+		inflight_clear(rs, &r->retired[r->retired_first].f);
+		r->retired_first = (r->retired_first + 1) % r->size;
+		r->n_retired--;
+		r->uncertain = true;
+		retired_compact(r);
+	}
+	struct rings_retired *e = &r->retired[(r->retired_first + r->n_retired) % r->size];
+	e->head = head;
+	e->f = *fl;
+	r->n_retired++;
+	return true;
+}
+
+/* The oldest retired chain with head id, NULL if none. */
+static struct rings_inflight *retired_find(struct dec_ring *r, uint32_t id)
+{
+	for (uint32_t i = 0; i < r->n_retired; i++) {
+		struct rings_retired *e = &r->retired[(r->retired_first + i) % r->size];
+		if (e->f.chain && e->head == id)
+			return &e->f;
+	}
+	return NULL;
+}
+
 static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bool from_notify)
 {
 	struct dec_rings *rs = dec->rings;
@@ -491,16 +532,11 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 		/* A head reused while still in flight: exact, the new chain
 		 * replaces the old, as a device reading the table now would see
 		 * it; in best-effort copies the old one waits for its used
-		 * entry, further on in the copy (dec_ring.earlier). */
-		if (fl->chain && !exact && !r->earlier)
-			r->earlier = calloc(r->size, sizeof(*r->earlier));
-		if (fl->chain && !exact && r->earlier) {
-			inflight_clear(rs, &r->earlier[head]);
-			r->earlier[head] = *fl;
+		 * entry, further on in the copy (dec_ring.retired). */
+		if (fl->chain && !exact && retire(rs, r, head, fl))
 			memset(fl, 0, sizeof(*fl));
-		} else if (fl->chain) {
+		else if (fl->chain)
 			inflight_clear(rs, fl);
-		}
 		fl->chain = c.chain;
 		fl->elem = t + 1;
 		fl->writable = c.writable;
@@ -605,11 +641,15 @@ void rings_inflight_forget(struct decoder *dec, struct dec_ring *r, uint16_t hea
 
 	if (head >= r->size)
 		return;
-	if (r->earlier && r->earlier[head].chain == chain)
-		f = &r->earlier[head];
-	else if (r->inflight && r->inflight[head].chain == chain)
+	f = NULL;
+	for (uint32_t i = 0; i < r->n_retired && !f; i++) {
+		struct rings_retired *e = &r->retired[(r->retired_first + i) % r->size];
+		if (e->f.chain == chain)
+			f = &e->f;
+	}
+	if (!f && r->inflight && r->inflight[head].chain == chain)
 		f = &r->inflight[head];
-	else
+	if (!f)
 		return;
 	if (f->wsegs)
 		dec->rings->segs_kept -= f->n_wsegs;
@@ -640,10 +680,9 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 	}
 	bool exact = !(f & SHADOW_ROUGH);
 	uint32_t id = le32_get(b), len = le32_get(b + 4);
-	struct rings_inflight *fl = NULL;
-	if (id < r->size && r->earlier && r->earlier[id].chain)
-		fl = &r->earlier[id];
-	else if (id < r->size && r->inflight && r->inflight[id].chain)
+	struct rings_inflight *fl = id < r->size ? retired_find(r, id) : NULL;
+	bool retired = fl != NULL;
+	if (!fl && id < r->size && r->inflight && r->inflight[id].chain)
 		fl = &r->inflight[id];
 	if (!fl)
 		ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,
@@ -651,6 +690,8 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 	used_row(dec, r, pos, id, len, fl ? fl->chain : 0);
 	if (fl)
 		used_apply(dec, r, fl, id, len, exact);
+	if (retired)
+		retired_compact(r);
 }
 
 /* The used entry (id, len) completed the chain in flight fl. */
@@ -786,10 +827,13 @@ static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from
 	/* The slots the device holds (taken, not yet used) and this chain's
 	 * cannot pass the ring (B05): more means the driver offered slots
 	 * the device had not given back.  As the emulator checks it, after
-	 * the walk and the id.  Only driver stores prove it. */
-	if (ok && held + slots > r->size) {
-		bool stores = (r->avail_src & VMT_MEM_DRIVER_WRITE) && !(r->avail_src & VMT_MEM_SNAPSHOT);
-		ring_violation(dec, r, exact && !pk.c.rough && stores && !r->uncertain, RULE_RING_AVAIL_JUMP,
+	 * the walk and the id.  Only a stream of driver stores shows every
+	 * used descriptor: in copies the driver may have overwritten used
+	 * descriptors of a whole lap before the copy, and the device's
+	 * position lags. */
+	bool stores = (r->avail_src & VMT_MEM_DRIVER_WRITE) && !(r->avail_src & VMT_MEM_SNAPSHOT);
+	if (ok && stores && held + slots > r->size) {
+		ring_violation(dec, r, exact && !pk.c.rough && !r->uncertain, RULE_RING_AVAIL_JUMP,
 			       "chain at slot %u: %u more descriptors available while the device holds %u of a %u-entry ring",
 			       start.slot, slots, held, r->size);
 		ok = false;
