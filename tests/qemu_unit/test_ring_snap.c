@@ -86,18 +86,29 @@ static void wr(struct fx *f, uint32_t off, uint64_t value)
 	CHECK_EQ_U(acc(f, off, true, value), 0);
 }
 
-/* The driver's modern queue set-up (virtio_mmio.c vm_setup_vq order). */
+/* The driver's modern queue set-up (virtio_mmio.c vm_setup_vq order) on
+ * the device at base, each write checked. */
+static void setup_queue_at(struct ring_snap *s, uint64_t base, uint32_t qi, uint32_t num, uint64_t desc,
+			   uint64_t avail, uint64_t used)
+{
+	const struct {
+		uint32_t off;
+		uint64_t v;
+	} w[] = {
+		{ MMIO_QUEUE_SEL, qi }, { MMIO_QUEUE_NUM, num },
+		{ MMIO_QUEUE_DESC_LOW, desc & 0xffffffffu }, { MMIO_QUEUE_DESC_HIGH, desc >> 32 },
+		{ MMIO_QUEUE_DRIVER_LOW, avail & 0xffffffffu }, { MMIO_QUEUE_DRIVER_HIGH, avail >> 32 },
+		{ MMIO_QUEUE_DEVICE_LOW, used & 0xffffffffu }, { MMIO_QUEUE_DEVICE_HIGH, used >> 32 },
+		{ MMIO_QUEUE_READY, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		CHECK_EQ_U(ring_snap_access(s, base, w[i].off, true, 4, w[i].v, TS), 0);
+}
+
 static void setup_modern_queue(struct fx *f, uint32_t qi, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
 {
-	wr(f, MMIO_QUEUE_SEL, qi);
-	wr(f, MMIO_QUEUE_NUM, num);
-	wr(f, MMIO_QUEUE_DESC_LOW, desc & 0xffffffffu);
-	wr(f, MMIO_QUEUE_DESC_HIGH, desc >> 32);
-	wr(f, MMIO_QUEUE_DRIVER_LOW, avail & 0xffffffffu);
-	wr(f, MMIO_QUEUE_DRIVER_HIGH, avail >> 32);
-	wr(f, MMIO_QUEUE_DEVICE_LOW, used & 0xffffffffu);
-	wr(f, MMIO_QUEUE_DEVICE_HIGH, used >> 32);
-	wr(f, MMIO_QUEUE_READY, 1);
+	setup_queue_at(f->s, f->base, qi, num, desc, avail, used);
 }
 
 static void boot_modern(struct fx *f)
@@ -344,15 +355,7 @@ static void test_high_ram(void)
 	int h = rb_submit(&rb, seg, 2);
 	CHECK(h == 0);
 	CHECK_EQ_U(ring_snap_access(s, BASE, MMIO_VERSION, false, 4, 2, TS), 0);
-	const struct { uint32_t off; uint64_t v; } setup[] = {
-		{ MMIO_QUEUE_SEL, 0 }, { MMIO_QUEUE_NUM, QN },
-		{ MMIO_QUEUE_DESC_LOW, rb.desc & 0xffffffffu }, { MMIO_QUEUE_DESC_HIGH, rb.desc >> 32 },
-		{ MMIO_QUEUE_DRIVER_LOW, rb.avail & 0xffffffffu }, { MMIO_QUEUE_DRIVER_HIGH, rb.avail >> 32 },
-		{ MMIO_QUEUE_DEVICE_LOW, rb.used & 0xffffffffu }, { MMIO_QUEUE_DEVICE_HIGH, rb.used >> 32 },
-		{ MMIO_QUEUE_READY, 1 },
-	};
-	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
-		CHECK_EQ_U(ring_snap_access(s, BASE, setup[i].off, true, 4, setup[i].v, TS), 0);
+	setup_queue_at(s, BASE, 0, QN, rb.desc, rb.avail, rb.used);
 	CHECK_EQ_U(ring_snap_access(s, BASE, MMIO_QUEUE_NOTIFY, true, 4, 0, TS), 0);
 	CHECK_EQ_U(log.n, 3);
 	if (log.n == 3) {
@@ -412,15 +415,7 @@ static void test_ram_at_base(void)
 	const struct rb_seg seg[] = { { rb_base + 0x20000, 48, false } };
 	CHECK(rb_submit(&rb, seg, 1) == 0);
 	CHECK_EQ_U(ring_snap_access(s, BASE, MMIO_VERSION, false, 4, 2, TS), 0);
-	const struct { uint32_t off; uint64_t v; } setup[] = {
-		{ MMIO_QUEUE_SEL, 0 }, { MMIO_QUEUE_NUM, QN },
-		{ MMIO_QUEUE_DESC_LOW, rb.desc & 0xffffffffu }, { MMIO_QUEUE_DESC_HIGH, rb.desc >> 32 },
-		{ MMIO_QUEUE_DRIVER_LOW, rb.avail & 0xffffffffu }, { MMIO_QUEUE_DRIVER_HIGH, rb.avail >> 32 },
-		{ MMIO_QUEUE_DEVICE_LOW, rb.used & 0xffffffffu }, { MMIO_QUEUE_DEVICE_HIGH, rb.used >> 32 },
-		{ MMIO_QUEUE_READY, 1 },
-	};
-	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
-		CHECK_EQ_U(ring_snap_access(s, BASE, setup[i].off, true, 4, setup[i].v, TS), 0);
+	setup_queue_at(s, BASE, 0, QN, rb.desc, rb.avail, rb.used);
 	CHECK_EQ_U(ring_snap_access(s, BASE, MMIO_QUEUE_NOTIFY, true, 4, 0, TS), 0);
 	CHECK_EQ_U(log.n, 3);
 	if (log.n == 3) {
