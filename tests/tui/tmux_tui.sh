@@ -35,6 +35,11 @@ wait_for "seq $((last - 1)) of" ; check "G goes to the last event (seq $((last -
 screen=$(cap)
 grep -q "^> *$((last - 1)) " <<<"$screen" ; check "the cursor line is the last event" $?
 grep -q "detail: seq $((last - 1))" <<<"$screen" ; check "the detail pane follows" $?
+# KEY_RESIZE: the layout follows the terminal (80x24: the panes lower, the list shorter)
+tmux -S "$sock" resize-window -t t -x 80 -y 24
+for _ in $(seq 1 100); do [ "$(cap | wc -l)" = 24 ] && cap | sed -n 12p | grep -q 'detail: seq' && break; sleep 0.1; done
+cap | sed -n 12p | grep -q '^-\[ detail: seq' ; check "after a resize to 80x24 the panes start on line 12" $?
+cap | sed -n 24p | grep -q 'q quit' ; check "after a resize the key line is the last of 24" $?
 tmux -S "$sock" send-keys -t t q
 wait_for "tui exited 0" ; check "q quits with exit status 0" $?
 screen=$(cap)
