@@ -1,6 +1,6 @@
-/* The input of the ring fuzz targets (split and packed) (fuzz_virtqueue.c, the
- * emulator's virtqueue engine; fuzz_rings.c, the decoder's ring decoding),
- * one format so their corpora can be exchanged:
+/* The input of the ring fuzz targets, split and packed rings
+ * (fuzz_virtqueue.c, the emulator's virtqueue engine; fuzz_rings.c, the
+ * decoder's ring decoding), one format so their corpora can be exchanged:
  *
  *   0      queue size: b < 16 gives 1 << b; 16: 0, 17: 3, 18: 0x10000,
  *          19: 0xffffffff; other values as they are
