@@ -287,21 +287,6 @@ static void judge_blk(struct decoder *dec, struct dec_ring *r, struct rings_elem
 	blk_row(dec, r, e, v);
 }
 
-/* The in-flight record of e's chain (the request decoder's notes), if
- * the ring still holds it. */
-static const struct rings_inflight *elem_inflight(const struct dec_ring *r, const struct rings_elem *e)
-{
-	uint16_t head = e->c.head;
-
-	if (!e->has_chain || head >= r->size)
-		return NULL;
-	if (r->earlier && r->earlier[head].chain == e->c.chain)
-		return &r->earlier[head];
-	if (r->inflight && r->inflight[head].chain == e->c.chain)
-		return &r->inflight[head];
-	return NULL;
-}
-
 /* The scsi report of e (the CDB's operation code and the LUN QEMU read)
  * against the command decoded from its copy (req_scsi.c's notes: opcode
  * and service action, the LUN's 8 bytes).  QEMU's LUN is bytes 2-3 of
@@ -309,18 +294,16 @@ static const struct rings_inflight *elem_inflight(const struct dec_ring *r, cons
  * way here. */
 static void judge_scsi(struct decoder *dec, struct dec_ring *r, struct rings_elem *e)
 {
-	const struct rings_inflight *f;
 	int v = -1;
 
 	if (!r->req || r->req->device_id != VIRTIO_ID_SCSI) {
 		scsi_row(dec, r, e, -1);
 		return;
 	}
-	/* A copy without its notes (CDB not in the copy, no CDB at all, the
-	 * chain no longer in flight) has nothing to compare: unchecked. */
-	if (e->verdict == TDB_VERDICT_AGREES && (f = elem_inflight(r, e)) != NULL && f->op_known &&
-	    !(f->op & REQ_SCSI_OP_NO_CDB)) {
-		uint64_t op = f->op & 0xffu, lun = (f->note >> 32) & 0x3fffu;
+	/* A copy without its notes (CDB not in the copy, no CDB at all) has
+	 * nothing to compare: unchecked. */
+	if (e->verdict == TDB_VERDICT_AGREES && e->copy_op_known && !(e->copy_op & REQ_SCSI_OP_NO_CDB)) {
+		uint64_t op = e->copy_op & 0xffu, lun = (e->copy_note >> 32) & 0x3fffu;
 		if (op == e->scsi_op && lun == e->scsi_lun) {
 			v = TDB_VERDICT_AGREES;
 		} else {
@@ -378,6 +361,14 @@ void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const
 		return;
 	e->has_chain = true;
 	e->c = *c;
+	/* rings.c keeps the notes where the chain is in flight (by head);
+	 * take them now, the head may be reused before the reports come. */
+	if (c->head < r->size && r->inflight && r->inflight[c->head].chain == c->chain &&
+	    r->inflight[c->head].op_known) {
+		e->copy_op_known = true;
+		e->copy_op = r->inflight[c->head].op;
+		e->copy_note = r->inflight[c->head].note;
+	}
 	if (!e->pop_done) {
 		elem_settle(dec, r, e, false);
 		return;

@@ -63,6 +63,12 @@ struct rings_elem {
 	uint64_t blk_seq, sector, sectors;
 	bool blk_write;
 	uint64_t scsi_seq, scsi_op, scsi_lun; /* the scsi report: CDB opcode, LUN */
+	/* The request decoder's notes on the copy, taken when the chain was
+	 * decoded (its head may be reused in the same copy before the report
+	 * comes): scsi opcode and LUN bytes (rings_inflight.op / .note). */
+	bool copy_op_known;
+	uint32_t copy_op;
+	uint64_t copy_note;
 	uint64_t fill_len;
 	uint32_t used_len;
 	uint64_t report_request; /* request made from the blk report, 0 none */
