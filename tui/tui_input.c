@@ -41,7 +41,10 @@ const char *const tui_help_lines[] = {
 	"event: moving the cursor moves time.  Status, features offered,",
 	"accepted and negotiated, queues, registers with the seq that set each.",
 	"",
-	"Without colour (NO_COLOR, -C, TERM=dumb) the letters carry the meaning.",
+	"Without colour (NO_COLOR, -C) the letters carry the meaning.",
+	"",
+	"Try: /DRIVER_OK Enter (where a device became ready), /violation or a",
+	"register name, then n; :SEQ Enter for an event a report names.",
 	NULL,
 };
 
