@@ -64,11 +64,11 @@ static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 	for (uint32_t i = 0; i < r->size; i++) {
 		if (r->inflight)
 			inflight_clear(rs, &r->inflight[i]);
-		if (r->retired)
-			inflight_clear(rs, &r->retired[i].f);
+		if (r->earlier)
+			inflight_clear(rs, &r->earlier[i]);
 	}
 	free(r->inflight);
-	free(r->retired);
+	free(r->earlier);
 	free(r->id_slots);
 	free(r->lost_ids);
 	free(r->unnotified);
@@ -452,47 +452,6 @@ static void request_used(struct decoder *dec, struct dec_ring *r, struct rings_i
 }
 
 /* The driver made available ring position pos: decode its chain. */
-/* Drop used entries (holes) from the front of r's retired FIFO. */
-static void retired_compact(struct dec_ring *r)
-{
-	while (r->n_retired && !r->retired[r->retired_first].f.chain) {
-		r->retired_first = (r->retired_first + 1) % r->size;
-		r->n_retired--;
-	}
-}
-
-/* Move the chain in flight fl (head) to the back of r's retired FIFO;
- * false if there is no room for it (allocation failed). */
-static bool retire(struct dec_rings *rs, struct dec_ring *r, uint16_t head, const struct rings_inflight *fl)
-{
-	if (!r->retired && !(r->retired = calloc(r->size, sizeof(*r->retired))))
-		return false;
-	if (r->n_retired == r->size) {
-		/* More retired than a queue holds: the oldest is forgotten. */
-		inflight_clear(rs, &r->retired[r->retired_first].f);
-		r->retired_first = (r->retired_first + 1) % r->size;
-		r->n_retired--;
-		r->uncertain = true;
-		retired_compact(r);
-	}
-	struct rings_retired *e = &r->retired[(r->retired_first + r->n_retired) % r->size];
-	e->head = head;
-	e->f = *fl;
-	r->n_retired++;
-	return true;
-}
-
-/* The oldest retired chain with head id, NULL if none. */
-static struct rings_inflight *retired_find(struct dec_ring *r, uint32_t id)
-{
-	for (uint32_t i = 0; i < r->n_retired; i++) {
-		struct rings_retired *e = &r->retired[(r->retired_first + i) % r->size];
-		if (e->f.chain && e->head == id)
-			return &e->f;
-	}
-	return NULL;
-}
-
 static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bool from_notify)
 {
 	struct dec_rings *rs = dec->rings;
@@ -532,11 +491,16 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 		/* A head reused while still in flight: exact, the new chain
 		 * replaces the old, as a device reading the table now would see
 		 * it; in best-effort copies the old one waits for its used
-		 * entry, further on in the copy (dec_ring.retired). */
-		if (fl->chain && !exact && retire(rs, r, head, fl))
+		 * entry, further on in the copy (dec_ring.earlier). */
+		if (fl->chain && !exact && !r->earlier)
+			r->earlier = calloc(r->size, sizeof(*r->earlier));
+		if (fl->chain && !exact && r->earlier) {
+			inflight_clear(rs, &r->earlier[head]);
+			r->earlier[head] = *fl;
 			memset(fl, 0, sizeof(*fl));
-		else if (fl->chain)
+		} else if (fl->chain) {
 			inflight_clear(rs, fl);
+		}
 		fl->chain = c.chain;
 		fl->elem = t + 1;
 		fl->writable = c.writable;
@@ -641,15 +605,11 @@ void rings_inflight_forget(struct decoder *dec, struct dec_ring *r, uint16_t hea
 
 	if (head >= r->size)
 		return;
-	f = NULL;
-	for (uint32_t i = 0; i < r->n_retired && !f; i++) {
-		struct rings_retired *e = &r->retired[(r->retired_first + i) % r->size];
-		if (e->f.chain == chain)
-			f = &e->f;
-	}
-	if (!f && r->inflight && r->inflight[head].chain == chain)
+	if (r->earlier && r->earlier[head].chain == chain)
+		f = &r->earlier[head];
+	else if (r->inflight && r->inflight[head].chain == chain)
 		f = &r->inflight[head];
-	if (!f)
+	else
 		return;
 	if (f->wsegs)
 		dec->rings->segs_kept -= f->n_wsegs;
@@ -680,9 +640,10 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 	}
 	bool exact = !(f & SHADOW_ROUGH);
 	uint32_t id = le32_get(b), len = le32_get(b + 4);
-	struct rings_inflight *fl = id < r->size ? retired_find(r, id) : NULL;
-	bool retired = fl != NULL;
-	if (!fl && id < r->size && r->inflight && r->inflight[id].chain)
+	struct rings_inflight *fl = NULL;
+	if (id < r->size && r->earlier && r->earlier[id].chain)
+		fl = &r->earlier[id];
+	else if (id < r->size && r->inflight && r->inflight[id].chain)
 		fl = &r->inflight[id];
 	if (!fl)
 		ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,
@@ -690,8 +651,6 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 	used_row(dec, r, pos, id, len, fl ? fl->chain : 0);
 	if (fl)
 		used_apply(dec, r, fl, id, len, exact);
-	if (retired)
-		retired_compact(r);
 }
 
 /* The used entry (id, len) completed the chain in flight fl. */
