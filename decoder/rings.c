@@ -64,11 +64,11 @@ static void ring_destroy(struct dec_rings *rs, struct dec_ring *r)
 	for (uint32_t i = 0; i < r->size; i++) {
 		if (r->inflight)
 			inflight_clear(rs, &r->inflight[i]);
-		if (r->earlier)
-			inflight_clear(rs, &r->earlier[i]);
+		if (r->retired)
+			inflight_clear(rs, &r->retired[i].f);
 	}
 	free(r->inflight);
-	free(r->earlier);
+	free(r->retired);
 	free(r->id_slots);
 	free(r->lost_ids);
 	free(r->unnotified);
@@ -102,6 +102,8 @@ void rings_free(struct decoder *dec)
 	dec->rings = NULL;
 }
 
+static void used_settle(struct decoder *dec, struct dec_ring *r);
+
 void rings_finish(struct decoder *dec)
 {
 	/* Chains still in flight stay as they are (seq_used NULL).  The
@@ -109,8 +111,10 @@ void rings_finish(struct decoder *dec)
 	if (dec->rings) {
 		/* What the device reported about elements still open is
 		 * judged now (it may add requests). */
-		for (unsigned i = 0; i < dec->rings->n_live; i++)
+		for (unsigned i = 0; i < dec->rings->n_live; i++) {
+			used_settle(dec, dec->rings->live[i]);
 			reports_ring_end(dec, dec->rings->live[i]);
+		}
 		req_write_all(dec, &dec->rings->req);
 		req_state_finalize(&dec->rings->req);
 	}
@@ -191,6 +195,7 @@ void rings_queue_end(struct decoder *dec, struct dec_device *d, unsigned q)
 
 	if (!rs || q >= DEC_QUEUES_MAX || !(r = d->q[q].ring))
 		return;
+	used_settle(dec, r);
 	reports_ring_end(dec, r);
 	/* Swap-remove from the live list. */
 	struct dec_ring *last = rs->live[--rs->n_live];
@@ -452,6 +457,47 @@ static void request_used(struct decoder *dec, struct dec_ring *r, struct rings_i
 }
 
 /* The driver made available ring position pos: decode its chain. */
+/* Drop used entries (holes) from the front of r's retired FIFO. */
+static void retired_compact(struct dec_ring *r)
+{
+	while (r->n_retired && !r->retired[r->retired_first].f.chain) {
+		r->retired_first = (r->retired_first + 1) % r->size;
+		r->n_retired--;
+	}
+}
+
+/* Move the chain in flight fl (head) to the back of r's retired FIFO;
+ * false if there is no room for it (allocation failed). */
+static bool retire(struct dec_rings *rs, struct dec_ring *r, uint16_t head, const struct rings_inflight *fl)
+{
+	if (!r->retired && !(r->retired = calloc(r->size, sizeof(*r->retired))))
+		return false;
+	if (r->n_retired == r->size) {
+		/* More retired than a queue holds: the oldest is forgotten. */
+		inflight_clear(rs, &r->retired[r->retired_first].f);
+		r->retired_first = (r->retired_first + 1) % r->size;
+		r->n_retired--;
+		r->uncertain = true;
+		retired_compact(r);
+	}
+	struct rings_retired *e = &r->retired[(r->retired_first + r->n_retired) % r->size];
+	e->head = head;
+	e->f = *fl;
+	r->n_retired++;
+	return true;
+}
+
+/* The oldest retired chain with head id, NULL if none. */
+static struct rings_inflight *retired_find(struct dec_ring *r, uint32_t id)
+{
+	for (uint32_t i = 0; i < r->n_retired; i++) {
+		struct rings_retired *e = &r->retired[(r->retired_first + i) % r->size];
+		if (e->f.chain && e->head == id)
+			return &e->f;
+	}
+	return NULL;
+}
+
 static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bool from_notify)
 {
 	struct dec_rings *rs = dec->rings;
@@ -491,16 +537,11 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 		/* A head reused while still in flight: exact, the new chain
 		 * replaces the old, as a device reading the table now would see
 		 * it; in best-effort copies the old one waits for its used
-		 * entry, further on in the copy (dec_ring.earlier). */
-		if (fl->chain && !exact && !r->earlier)
-			r->earlier = calloc(r->size, sizeof(*r->earlier));
-		if (fl->chain && !exact && r->earlier) {
-			inflight_clear(rs, &r->earlier[head]);
-			r->earlier[head] = *fl;
+		 * entry, further on in the copy (dec_ring.retired). */
+		if (fl->chain && !exact && retire(rs, r, head, fl))
 			memset(fl, 0, sizeof(*fl));
-		} else if (fl->chain) {
+		else if (fl->chain)
 			inflight_clear(rs, fl);
-		}
 		fl->chain = c.chain;
 		fl->elem = t + 1;
 		fl->writable = c.writable;
@@ -539,6 +580,7 @@ static void avail_advance(struct decoder *dec, struct dec_ring *r, bool from_not
 
 	if (!(f & SHADOW_HAVE_ALL))
 		return;
+	r->avail_looks++;
 	uint16_t idx = le16_get(b);
 	uint16_t n = split_ring_ahead(idx, r->last_avail);
 	if (n == 0)
@@ -605,11 +647,15 @@ void rings_inflight_forget(struct decoder *dec, struct dec_ring *r, uint16_t hea
 
 	if (head >= r->size)
 		return;
-	if (r->earlier && r->earlier[head].chain == chain)
-		f = &r->earlier[head];
-	else if (r->inflight && r->inflight[head].chain == chain)
+	f = NULL;
+	for (uint32_t i = 0; i < r->n_retired && !f; i++) {
+		struct rings_retired *e = &r->retired[(r->retired_first + i) % r->size];
+		if (e->f.chain == chain)
+			f = &e->f;
+	}
+	if (!f && r->inflight && r->inflight[head].chain == chain)
 		f = &r->inflight[head];
-	else
+	if (!f)
 		return;
 	if (f->wsegs)
 		dec->rings->segs_kept -= f->n_wsegs;
@@ -624,8 +670,15 @@ void rings_inflight_forget(struct decoder *dec, struct dec_ring *r, uint16_t hea
 static void used_apply(struct decoder *dec, struct dec_ring *r, struct rings_inflight *fl, uint32_t id, uint32_t len,
 		       bool exact);
 
-/* The device published used ring position pos. */
-static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
+/* The device published used ring position pos: take it (true), or wait
+ * (false, nothing taken) when a best-effort copy names an id not in flight
+ * and no avail copy came since it was first seen: the chain it completed
+ * may be in the next avail copy (the used ring was copied later than the
+ * avail ring, or first).  The wait ends at the first used copy after an
+ * avail copy, or at the ring's end (force), with the anomaly if the id is
+ * still not in flight: bounded, so a stray id cannot hold back the
+ * entries after it for long. */
+static bool used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bool force)
 {
 	struct dec_rings *rs = dec->rings;
 	const struct split_ring ring = ring_of(r);
@@ -636,21 +689,42 @@ static void used_take(struct decoder *dec, struct dec_ring *r, uint16_t pos)
 	if (!(f & SHADOW_HAVE_ALL)) {
 		/* A chain completed that we cannot name: stop trusting absence. */
 		r->uncertain = true;
-		return;
+		r->used_wait = false;
+		return true;
 	}
 	bool exact = !(f & SHADOW_ROUGH);
 	uint32_t id = le32_get(b), len = le32_get(b + 4);
-	struct rings_inflight *fl = NULL;
-	if (id < r->size && r->earlier && r->earlier[id].chain)
-		fl = &r->earlier[id];
-	else if (id < r->size && r->inflight && r->inflight[id].chain)
+	struct rings_inflight *fl = id < r->size ? retired_find(r, id) : NULL;
+	bool retired = fl != NULL;
+	if (!fl && id < r->size && r->inflight && r->inflight[id].chain)
 		fl = &r->inflight[id];
+	if (!fl && !exact && !force && dec->ev) {
+		if (!r->used_wait) {
+			r->used_wait = true;
+			r->used_wait_looks = r->avail_looks + 1;
+			r->used_wait_ev = *dec->ev;
+			r->used_wait_ev.data = NULL;
+			r->used_wait_ev.len = 0;
+			return false;
+		}
+		if (r->avail_looks < r->used_wait_looks)
+			return false;
+	}
+	/* An entry that waited is the copy's that showed it first. */
+	const struct vmt_event *now = dec->ev;
+	if (r->used_wait)
+		dec->ev = &r->used_wait_ev;
+	r->used_wait = false;
 	if (!fl)
 		ring_violation(dec, r, exact && !r->uncertain, RULE_DEV_USED_ID_NOT_IN_FLIGHT,
 			       "used ring slot %u names id %u, which is not the head of a chain in flight", slot, id);
 	used_row(dec, r, pos, id, len, fl ? fl->chain : 0);
 	if (fl)
 		used_apply(dec, r, fl, id, len, exact);
+	if (retired)
+		retired_compact(r);
+	dec->ev = now;
+	return true;
 }
 
 /* The used entry (id, len) completed the chain in flight fl. */
@@ -688,7 +762,8 @@ static void used_advance(struct decoder *dec, struct dec_ring *r)
 		return;
 	struct rings_dev *rd = dev_state(dec->rings, r->d);
 	if (rd)
-		rd->used_events += n;
+		rd->used_events += (uint16_t)(idx - r->used_seen);
+	r->used_seen = idx;
 	if (n > r->size) {
 		uint16_t back = (uint16_t)(r->last_used - idx);
 		bool exact = !(f & SHADOW_ROUGH);
@@ -701,11 +776,30 @@ static void used_advance(struct decoder *dec, struct dec_ring *r)
 				       "used index jumped from %u to %u, more than the %u-entry queue (or backwards mod 2^16)",
 				       r->last_used, idx, r->size);
 		r->last_used = idx;
+		r->used_wait = false;
 		r->uncertain = true;
 		return;
 	}
-	for (uint16_t i = 0; i < n; i++)
-		used_take(dec, r, r->last_used++);
+	while (r->last_used != idx && used_take(dec, r, r->last_used, false))
+		r->last_used++;
+}
+
+/* The ring ends: the entry waiting for its chain and those after it in
+ * the last copy are taken now (with their anomalies). */
+static void used_settle(struct decoder *dec, struct dec_ring *r)
+{
+	if (r->packed || !r->used_wait)
+		return;
+	/* They get the seq of the copy the first of them waited in (the
+	 * others were seen there or later). */
+	const struct vmt_event *now = dec->ev;
+	struct vmt_event seen = r->used_wait_ev;
+	dec->ev = &seen;
+	while (r->last_used != r->used_seen) {
+		used_take(dec, r, r->last_used, true);
+		r->last_used++;
+	}
+	dec->ev = now;
 }
 
 /* --- packed rings --- */

@@ -34,6 +34,18 @@ struct dec_ring {
 	const struct devtype_queue *role;
 	const struct req_decoder *req;
 	uint16_t last_avail, last_used;
+	/* Split rings, best-effort copies: used_seen is the used idx last
+	 * read (entries up to it are counted as published, taken or not);
+	 * avail_looks counts reads of the avail idx.  used_wait: the entry at
+	 * last_used names an id not in flight in a copy of the used ring
+	 * newer than the last one of the avail ring (the device ran ahead of
+	 * the recorder, or the copies came used first); it waits until
+	 * avail_looks reaches used_wait_looks. */
+	uint16_t used_seen;
+	uint64_t avail_looks, used_wait_looks;
+	bool used_wait;
+	struct vmt_event used_wait_ev; /* the copy that showed it (no data):
+					* its used entry's seq and time */
 	/* Packed rings (VIRTIO_F_RING_PACKED negotiated): desc is the
 	 * descriptor ring, avail / used the driver / device event
 	 * suppression areas; drv and dev the positions (with wrap counters)
@@ -53,12 +65,16 @@ struct dec_ring {
 	 * bytes, a resync): used ids not found are then not reported. */
 	bool uncertain;
 	struct rings_inflight *inflight; /* size entries, on first chain; owned */
-	/* Split rings, best-effort copies: a chain still in flight when a copy
-	 * shows its head made available again.  The driver got the head back,
-	 * so the device used it: the used entry that says so comes further on
-	 * and completes this one before inflight's.  size entries, on first
-	 * use; owned. */
-	struct rings_inflight *earlier;
+	/* Split rings, best-effort copies: chains still in flight when a copy
+	 * showed their head made available again.  The driver got the head
+	 * back, so the device used them: the used entries that say so come
+	 * further on, oldest first, before the one of inflight's chain.  A
+	 * driver that reuses one head for every request (virtio-rng's) can
+	 * retire several before a copy of the used ring shows them.  A FIFO of
+	 * size entries (on first use; owned); when it is full the oldest is
+	 * dropped and the ring becomes uncertain. */
+	struct rings_retired *retired;
+	uint32_t n_retired, retired_first;
 	uint64_t *unnotified;  /* requests made available since the last notify; owned */
 	uint32_t n_unnotified;
 	unsigned live_pos;     /* index in dec_rings.live */
@@ -68,6 +84,12 @@ struct dec_ring {
 	 * size entries by k % size, on first use; owned. */
 	uint64_t taken, pops;
 	struct rings_elem *elems;
+};
+
+/* A chain in flight whose head the driver made available again. */
+struct rings_retired {
+	uint16_t head;
+	struct rings_inflight f; /* f.chain 0: used already (a hole) */
 };
 
 /* Per device: interrupt bookkeeping. */

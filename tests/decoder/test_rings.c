@@ -531,7 +531,19 @@ static void test_best_effort(void)
  * avail ring before (in trace order) the used entry that gave the head
  * back.  The used entry completes the old chain, the next one the new:
  * no used id "not in flight", both chains completed. */
+static void rough_copy_ordered(struct fx *fx, uint16_t avail_idx, uint16_t used_idx, const uint32_t *used_ids,
+			       bool used_first);
+
 static void rough_copy(struct fx *fx, uint16_t avail_idx, uint16_t used_idx, const uint32_t *used_ids)
+{
+	rough_copy_ordered(fx, avail_idx, used_idx, used_ids, false);
+}
+
+/* As rough_copy; used_first: the used ring is copied before the rings the
+ * driver writes (so its entries come in trace order before the chains
+ * they complete). */
+static void rough_copy_ordered(struct fx *fx, uint16_t avail_idx, uint16_t used_idx, const uint32_t *used_ids,
+			       bool used_first)
 {
 	const uint16_t rough = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
 	uint8_t desc[32] = { 0 }, avail[4 + 2 * 8] = { 0 }, used[4 + 8 * 8] = { 0 };
@@ -546,9 +558,12 @@ static void rough_copy(struct fx *fx, uint16_t avail_idx, uint16_t used_idx, con
 		le32_put(used + 8 + 8 * i, 1);
 	}
 	le16_put(used + 2, used_idx);
+	if (used_first)
+		fx_mem(fx, FX_USED(0), used, sizeof(used), rough);
 	fx_mem(fx, FX_DESC(0), desc, sizeof(desc), rough);
 	fx_mem(fx, FX_AVAIL(0), avail, sizeof(avail), rough);
-	fx_mem(fx, FX_USED(0), used, sizeof(used), rough);
+	if (!used_first)
+		fx_mem(fx, FX_USED(0), used, sizeof(used), rough);
 }
 
 static void test_best_effort_head_reused(void)
@@ -569,6 +584,85 @@ static void test_best_effort_head_reused(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(DISTINCT chain) FROM used WHERE chain IS NOT NULL"), 2);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies WHERE rule = 'device-used-id-not-in-flight'"), 0);
 	CHECK_EQ_U(ring_violations(&fx), 0);
+	fx_close(&fx);
+}
+
+/* virtio-rng's driver makes one head available for every request: a copy
+ * late enough shows it made available three more times while the first
+ * copy's chain was in flight (the device used each before the driver
+ * reused it).  The used entries complete the four chains in avail order,
+ * none "not in flight" (a single waiting slot per head lost the first
+ * and matched the rest one chain off). */
+static void test_best_effort_head_reused_often(void)
+{
+	static const uint32_t ids[] = { 0, 0, 0, 0 };
+	struct fx fx;
+
+	hostile_open(&fx, "rough-reuse-often.db", 0);
+	rough_copy(&fx, 1, 0, ids);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy(&fx, 4, 1, ids);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy(&fx, 4, 4, ids);
+	fx_mmio(&fx, false, MMIO_INTERRUPT_STATUS, 1);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 4);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 4);
+	/* The k-th used entry completes the k-th chain. */
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used u JOIN chains c ON c.chain = u.chain "
+			       "WHERE c.avail_idx = u.used_idx"), 4);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies WHERE rule = 'device-used-id-not-in-flight'"), 0);
+	CHECK_EQ_U(ring_violations(&fx), 0);
+	fx_close(&fx);
+}
+
+/* A copy of the used ring taken before (in trace order) the copy of the
+ * avail ring that shows the chain it completes: the entry waits for that
+ * avail copy instead of naming an id "not in flight".  A used id that no
+ * later avail copy puts in flight is still reported, once an avail copy
+ * came after it, or at the end of the trace. */
+static void test_best_effort_used_first(void)
+{
+	static const uint32_t ids[] = { 0, 0, 0 }, stray[] = { 0, 5, 0 };
+	struct fx fx;
+
+	hostile_open(&fx, "rough-used-first.db", 0);
+	rough_copy(&fx, 1, 0, ids);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy_ordered(&fx, 2, 2, ids, true);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy_ordered(&fx, 3, 3, ids, true);
+	fx_mmio(&fx, false, MMIO_INTERRUPT_STATUS, 1);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 3);
+	/* The third entry waited for an avail copy the trace ended before. */
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 3);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used u JOIN chains c ON c.chain = u.chain "
+			       "WHERE c.avail_idx = u.used_idx"), 3);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies WHERE rule = 'device-used-id-not-in-flight'"), 0);
+	CHECK_EQ_U(ring_violations(&fx), 0);
+	fx_close(&fx);
+
+	hostile_open(&fx, "rough-used-stray.db", 0);
+	rough_copy(&fx, 1, 0, stray);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy_ordered(&fx, 2, 2, stray, true); /* slot 1 names id 5: waits */
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy_ordered(&fx, 3, 3, stray, true); /* an avail copy came: reported */
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 3);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies WHERE rule = 'device-used-id-not-in-flight'"), 1);
+	CHECK_EQ_U(ring_violations(&fx), 0);
+	fx_close(&fx);
+
+	/* The same stray entry with no copy after it: reported at the end. */
+	hostile_open(&fx, "rough-used-stray-end.db", 0);
+	rough_copy(&fx, 1, 0, stray);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	rough_copy_ordered(&fx, 2, 2, stray, true);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used"), 2);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies WHERE rule = 'device-used-id-not-in-flight'"), 1);
 	fx_close(&fx);
 }
 
@@ -724,6 +818,8 @@ int main(void)
 	RUN(test_missing_memory);
 	RUN(test_best_effort);
 	RUN(test_best_effort_head_reused);
+	RUN(test_best_effort_head_reused_often);
+	RUN(test_best_effort_used_first);
 	RUN(test_generation);
 	RUN(test_random_rings);
 	return harness_finish("test_rings");
