@@ -12,7 +12,7 @@
 
 int fuzz_record(const char *path, const struct fuzz_recording *rec)
 {
-	struct rig_cfg cfg = { .legacy = rec->legacy, .seed = 1 };
+	struct rig_cfg cfg = { .legacy = rec->legacy, .seed = 1, .packed = rec->packed };
 	struct rawtrace_write_opts wo = { .block_size = rec->block_size };
 	struct rawtrace_writer *w = NULL;
 	struct rawtrace_meta meta;
@@ -26,6 +26,7 @@ int fuzz_record(const char *path, const struct fuzz_recording *rec)
 	drv_wl_opts_init(&wl);
 	wl.indirect = rec->indirect;
 	wl.event_idx = rec->event_idx;
+	wl.packed = rec->packed;
 	if (rig_parse_devices(&cfg, rec->devices, err, sizeof(err)) != 0 ||
 	    (rec->workload && drv_wl_opts_parse(&wl, rec->workload, err, sizeof(err)) != 0) ||
 	    rig_build(&m, &cfg, err, sizeof(err)) != 0) {

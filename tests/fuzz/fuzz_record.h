@@ -12,6 +12,7 @@ struct fuzz_recording {
 	bool legacy;          /* Version 1 register layout */
 	const char *workload; /* drv_wl_opts_parse spec, NULL for the defaults */
 	bool indirect, event_idx;
+	bool packed;          /* packed rings (RING_PACKED offered and accepted) */
 	uint32_t block_size;  /* raw trace block size, 0 = default */
 };
 

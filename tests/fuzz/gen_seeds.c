@@ -193,6 +193,9 @@ static void seeds_rawtrace(void)
 	raw_recording("emu-console-net-cut", 0x31, &(struct fuzz_recording){ .devices = "console,net",
 		      .workload = "console:lines=1;net:frames=1,batch=1;queue:size=2", .indirect = true,
 		      .block_size = RAWTRACE_BLOCK_MIN }, true);
+	raw_recording("emu-packed", 0x03, &(struct fuzz_recording){ .devices = "blk,rng",
+		      .workload = "blk:sectors=1,requests=2;rng:requests=2,bytes=8;queue:size=3", .indirect = true,
+		      .event_idx = true, .packed = true, .block_size = RAWTRACE_BLOCK_MIN }, false);
 	raw_handmade();
 	raw_queue_reports();
 }
