@@ -21,6 +21,7 @@ const char *const tui_help_lines[] = {
 	"  :SEQ Enter          go to event SEQ (or the next one there is)",
 	"  /TEXT Enter         find TEXT in the lines after the cursor (any case)",
 	"  n, N                the next / previous line with TEXT",
+	"  e, E                the next / previous event marked '!' or '~'",
 	"  Tab                 focus: list -> detail -> state (j/k/PgDn scroll a pane)",
 	"  Enter               focus the detail pane",
 	"  ?, F1               this help (any key closes it)",
@@ -38,8 +39,8 @@ const char *const tui_help_lines[] = {
 	"features offered, accepted and negotiated, queues, registers and the seq",
 	"that set each.  Without colour (NO_COLOR, -C) the letters say it all.",
 	"",
-	"Try: /DRIVER_OK Enter (where a device became ready), or a register name,",
-	"then n; :SEQ Enter for an event a report names.",
+	"Try: /DRIVER_OK Enter (where a device became ready), e (the first rule",
+	"broken, with what the driver did before it above), :SEQ Enter.",
 	NULL,
 };
 
@@ -226,6 +227,14 @@ static unsigned handle_key(struct tui_app *a, int key, int *err)
 		a->plen = 0;
 		a->pbuf[0] = '\0';
 		break;
+	case 'e':
+	case 'E': {
+		bool found;
+		if ((r = tui_model_marked(a->m, key == 'e', &found)) == 0 && !found)
+			snprintf(a->msg, sizeof(a->msg), "no violation or anomaly %s the cursor", key == 'e' ? "after" : "before");
+		a->focus = TUI_FOCUS_LIST;
+		break;
+	}
 	case 'n': return run_search(a, NULL, true, err);
 	case 'N': return run_search(a, NULL, false, err);
 	default: return TUI_HANDLED;

@@ -361,6 +361,7 @@ int tui_model_goto(struct tui_model *m, uint64_t seq)
 				hi = mid;
 		}
 		m->cur = m->top = lo;
+		m->context = true;
 		return 0;
 	}
 	if ((r = load(m, seq, UINT64_MAX, TUI_PAGE, &g, &end)) != 0)
@@ -378,6 +379,7 @@ int tui_model_goto(struct tui_model *m, uint64_t seq)
 	m->win_end = end || g.n == 0;
 	m->win_start = g.n == 0 || m->win[0].key <= m->lo;
 	m->cur = m->top = 0;
+	m->context = true;
 	return 0;
 }
 
@@ -453,6 +455,19 @@ int tui_model_frame(struct tui_model *m, int h)
 	hh = (size_t)h;
 	if (m->n == 0)
 		return 0;
+	/* After a jump the cursor goes a third down the list: what led to
+	 * the event is on the screen too. */
+	if (m->context) {
+		size_t above = hh / 3;
+		m->context = false;
+		while (m->cur < above && !m->win_start && r == 0) {
+			size_t before = m->n;
+			r = fill_bwd(m);
+			if (m->n == before)
+				break;
+		}
+		m->top = m->cur > above ? m->cur - above : 0;
+	}
 	if (m->cur < m->top)
 		m->top = m->cur;
 	if (m->cur >= m->top + hh)
@@ -541,6 +556,7 @@ int tui_model_search(struct tui_model *m, const char *pattern, bool forward, boo
 		for (size_t i = m->cur + 1; i < m->n; i++)
 			if (m->win[i].seq_ok && has_text(m->win[i].text, f.pat)) {
 				m->cur = i;
+				m->context = true;
 				*found = true;
 				return 0;
 			}
@@ -548,6 +564,7 @@ int tui_model_search(struct tui_model *m, const char *pattern, bool forward, boo
 		for (size_t i = m->cur; i-- > 0;)
 			if (m->win[i].seq_ok && has_text(m->win[i].text, f.pat)) {
 				m->cur = i;
+				m->context = true;
 				*found = true;
 				return 0;
 			}
@@ -591,6 +608,41 @@ int tui_model_search(struct tui_model *m, const char *pattern, bool forward, boo
 		return tui_model_goto(m, f.hit);
 	}
 	return 0;
+}
+
+int tui_model_marked(struct tui_model *m, bool forward, bool *found)
+{
+	const struct tui_line *l = tui_model_cur(m);
+	struct tdb_filter f;
+	struct tdb_cursor *c;
+	struct tdb_event row;
+	int r;
+
+	*found = false;
+	if (!l || (forward && l->key == UINT64_MAX) || (!forward && l->key == 0))
+		return 0;
+	tdb_filter_init(&f);
+	f.violations_only = true;
+	f.page = 1;
+	if (forward) {
+		f.has_from = true;
+		f.from = l->key + 1;
+	} else {
+		f.has_to = true;
+		f.to = l->key - 1;
+	}
+	if ((r = tdb_cursor_open(m->t, &f, forward ? TDB_FORWARD : TDB_BACKWARD, &c)) != 0)
+		return r;
+	/* a damaged row is passed over: its seq is no place to go */
+	while ((r = tdb_cursor_next(c, &row)) == TDB_E_DAMAGED_ROW && !row.seq_ok)
+		;
+	tdb_cursor_close(c);
+	if (r == TDB_END)
+		return 0;
+	if (r < 0)
+		return r;
+	*found = true;
+	return tui_model_goto(m, row.ev.seq);
 }
 
 int tui_model_event(struct tui_model *m, uint64_t seq, struct tdb_event *row)

@@ -53,6 +53,7 @@ struct tui_model {
 	bool win_start, win_end;    /* the window holds the first / last event */
 	size_t cur, top;            /* the cursor's line, the first line shown */
 	int h;                      /* lines the list shows (tui_model_frame) */
+	bool context;               /* the next frame shows lines before the cursor (a jump) */
 	size_t win_limit;           /* tests: the window's limit in place of TUI_WINDOW_MAX (0: none) */
 	char pattern[TUI_SEARCH_MAX + 1];
 };
@@ -84,6 +85,10 @@ int tui_model_last(struct tui_model *m);
  * hit; otherwise *stopped says where the budget ran out (UINT64_MAX: the
  * trace ended). */
 int tui_model_search(struct tui_model *m, const char *pattern, bool forward, bool *found, uint64_t *stopped);
+
+/* The cursor to the next (forward) or previous event that broke a rule
+ * or has an anomaly (lnav's e/E); *found false: none that way. */
+int tui_model_marked(struct tui_model *m, bool forward, bool *found);
 
 /* The event at seq with its bytes into *row (pointers valid until the
  * next call): 0, TDB_E_NOT_FOUND, TDB_E_DAMAGED_ROW, or an error. */
