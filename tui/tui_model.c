@@ -35,7 +35,9 @@ static void tf_free(struct tui_fmt *f)
 	free(f);
 }
 
-static int tf_open(struct tui_fmt **out, struct tdb *t, uint64_t from)
+/* A formatter from seq from; like (may be NULL) another one of the same
+ * trace whose column layout it takes (no second walk to find it). */
+static int tf_open(struct tui_fmt **out, struct tdb *t, uint64_t from, const struct tui_fmt *like)
 {
 	struct fmt_rows_opts o = { .from = from };
 	struct tdb_filter flt;
@@ -46,6 +48,10 @@ static int tf_open(struct tui_fmt **out, struct tdb *t, uint64_t from)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	if (like) {
+		o.cpu_col_given = true;
+		o.cpu_col = fmt_rows_cpu_col(like->fr);
+	}
 	tdb_filter_init(&flt);
 	flt.with_data = true; /* the formatter decodes ring entries from their bytes */
 	flt.page = TUI_PAGE;
@@ -677,9 +683,9 @@ int tui_model_open(struct tui_model **out, const char *path, char *err, size_t e
 		r = 0;
 	}
 	if (r == 0)
-		r = tf_open(&m->win_fmt, m->t, m->lo);
+		r = tf_open(&m->win_fmt, m->t, m->lo, NULL);
 	if (r == 0)
-		r = tf_open(&m->find_fmt, m->t, m->lo);
+		r = tf_open(&m->find_fmt, m->t, m->lo, m->win_fmt);
 	tdb_filter_init(&f);
 	f.page = TUI_PAGE;
 	if (r == 0)

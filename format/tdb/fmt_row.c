@@ -152,7 +152,8 @@ int fmt_rows_open(struct fmt_rows **out, struct tdb *t, const struct fmt_rows_op
 		r->bufs = NULL; /* the rings are still named */
 	/* A cpuN column (as dump has) only where there is more than one
 	 * vCPU: one-vCPU traces keep their layout. */
-	if ((e = many_vcpus(t, &r->cpu_col)) != 0)
+	r->cpu_col = opts->cpu_col;
+	if (!opts->cpu_col_given && (e = many_vcpus(t, &r->cpu_col)) != 0)
 		goto cleanup;
 	/* Times count from the trace's first event, wherever the rows
 	 * start (a first row that is no time: times as recorded). */
@@ -183,6 +184,11 @@ void fmt_rows_seek(struct fmt_rows *r, uint64_t seq)
 		fc_unknown(r->fc);
 	r->filled = true;
 	r->next = seq;
+}
+
+bool fmt_rows_cpu_col(const struct fmt_rows *r)
+{
+	return r->cpu_col;
 }
 
 int fmt_rows_line_device(const struct fmt_rows *r)

@@ -40,6 +40,8 @@ struct fmt_rows_opts {
 	bool bufs;           /* name memory by the request buffers it lies in */
 	uint64_t bufs_from;  /* the requests notified in [bufs_from, bufs_to] */
 	uint64_t bufs_to;    /* (bufs_to 0: no end) */
+	bool cpu_col_given;  /* whether there is a cpu column is known (cpu_col): */
+	bool cpu_col;        /* no walk to find it out (a second fmt_rows of one trace) */
 };
 
 /* Read what the lines of t depend on into *out (free with fmt_rows_free):
@@ -49,6 +51,9 @@ struct fmt_rows_opts {
  * accesses until a second vCPU shows up), the time of the first event. */
 int fmt_rows_open(struct fmt_rows **out, struct tdb *t, const struct fmt_rows_opts *opts);
 void fmt_rows_free(struct fmt_rows *r); /* NULL is fine */
+
+/* Whether the lines have a cpuN column (more than one vCPU). */
+bool fmt_rows_cpu_col(const struct fmt_rows *r);
 
 /* Read the device state anew as it stood before seq: the next row
  * formatted is expected at seq (a reader jumping to another place). */
