@@ -81,7 +81,11 @@ static int tf_walk(struct tui_fmt *f, uint64_t from, uint64_t to, size_t max, tf
 	int r = 0;
 
 	*end = false;
-	if (!f->bufs_set || from < f->bufs_lo || from + TUI_PAGE > f->bufs_hi) {
+	/* The buffers of the requests notified within TUI_BUF_MARGIN of the
+	 * rows, reloaded when the rows come within half of that of an end
+	 * (a driver fills a buffer shortly before it notifies). */
+	if (!f->bufs_set || from + TUI_PAGE + TUI_BUF_MARGIN / 2 > f->bufs_hi ||
+	    (f->bufs_lo > 0 && from < f->bufs_lo + TUI_BUF_MARGIN / 2)) {
 		f->bufs_lo = from > TUI_BUF_MARGIN ? from - TUI_BUF_MARGIN : 0;
 		f->bufs_hi = from + TUI_BUF_MARGIN + TUI_PAGE;
 		fmt_rows_load_bufs(f->fr, f->bufs_lo, f->bufs_hi);
