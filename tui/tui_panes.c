@@ -103,12 +103,28 @@ static void latency(char *buf, size_t len, int64_t from, int64_t to)
 	snprintf(buf, len, " (+%s)", t);
 }
 
+struct req_arg {
+	struct tui_text *out;
+	int width;
+	int64_t chain;   /* OUT: the request's chain, -1 none */
+};
+
+/* "73" or "-" for a seq that may be missing. */
+static const char *seq_text(int64_t seq, char *buf, size_t len)
+{
+	if (seq < 0)
+		return "-";
+	snprintf(buf, len, "%lld", (long long)seq);
+	return buf;
+}
+
 static int add_request(void *arg, const struct tdb_request *q)
 {
-	struct tui_text *out = arg;
-	char op[64], used[64], irq[64], what[256];
+	struct req_arg *ra = arg;
+	char op[64], used[64], irq[64], what[320], s1[24], s2[24], s3[24];
 	int n;
 
+	ra->chain = q->chain;
 	n = snprintf(what, sizeof(what), "request %lld: %s%s%s q%u", (long long)q->request,
 		     vname(&tdb_vocab_request_kind, q->kind), q->op ? " " : "", q->op ? esc(q->op, op, sizeof(op)) : "",
 		     q->queue);
@@ -118,17 +134,13 @@ static int add_request(void *arg, const struct tdb_request *q)
 		n += snprintf(what + n, sizeof(what) - (size_t)n, " length %" PRIu64, q->length);
 	if (q->status_known && n > 0 && (size_t)n < sizeof(what))
 		snprintf(what + n, sizeof(what) - (size_t)n, " status %u", q->status);
-	if (tui_text_add(out, "%s", what))
+	if (tui_text_wrap(ra->out, "", 2, what, ra->width))
 		return -ENOMEM;
 	latency(used, sizeof(used), q->ts_notify, q->ts_used);
 	latency(irq, sizeof(irq), q->ts_notify, q->ts_irq);
-	if (tui_text_add(out, "  notify %s -> used %s%s -> irq %s%s",
-			 q->seq_notify >= 0 ? (snprintf(op, sizeof(op), "%lld", (long long)q->seq_notify), op) : "-",
-			 q->seq_used >= 0 ? (snprintf(what, sizeof(what), "%lld", (long long)q->seq_used), what) : "-",
-			 used, q->seq_irq >= 0 ? (snprintf(what + 64, 64, "%lld", (long long)q->seq_irq), what + 64) : "-",
-			 irq))
-		return -ENOMEM;
-	return 0;
+	snprintf(what, sizeof(what), "notify %s -> used %s%s -> irq %s%s", seq_text(q->seq_notify, s1, sizeof(s1)),
+		 seq_text(q->seq_used, s2, sizeof(s2)), used, seq_text(q->seq_irq, s3, sizeof(s3)), irq);
+	return tui_text_wrap(ra->out, "  ", 4, what, ra->width) ? -ENOMEM : 0;
 }
 
 static const char *desc_flags(uint16_t f, char *buf, size_t len)
@@ -141,7 +153,7 @@ static const char *desc_flags(uint16_t f, char *buf, size_t len)
 	return buf;
 }
 
-static int add_chain(struct tui_model *m, int64_t id, struct tui_text *out)
+static int add_chain(struct tui_model *m, int64_t id, struct tui_text *out, int width)
 {
 	struct tdb_chain c = { 0 };
 	int r = tdb_chain_read(m->t, id, &c);
@@ -150,11 +162,15 @@ static int add_chain(struct tui_model *m, int64_t id, struct tui_text *out)
 		return r;
 	if (r > 0) {
 		char msg[TDB_ERRMSG_MAX];
-		return tui_text_add(out, "chain %lld: (cannot read: %s)", (long long)id, esc(tdb_errmsg(m->t), msg, sizeof(msg)));
+		char lead[48];
+		snprintf(lead, sizeof(lead), "chain %lld: (cannot read) ", (long long)id);
+		return tui_text_wrap(out, lead, 2, esc(tdb_errmsg(m->t), msg, sizeof(msg)), width);
 	}
-	r = tui_text_add(out, "chain %lld: q%u head %u, %u descriptor%s%s, avail idx %u at seq %" PRIu64 ", %s",
-			 (long long)c.chain, c.queue, c.head, c.n_desc, c.n_desc == 1 ? "" : "s", c.indirect ? " (indirect)" : "",
-			 c.avail_idx, c.seq_avail, vname(&tdb_vocab_chain_memory, c.memory));
+	char head[256];
+	snprintf(head, sizeof(head), "chain %lld: q%u head %u, %u descriptor%s%s, avail idx %u at seq %" PRIu64 ", %s",
+		 (long long)c.chain, c.queue, c.head, c.n_desc, c.n_desc == 1 ? "" : "s", c.indirect ? " (indirect)" : "",
+		 c.avail_idx, c.seq_avail, vname(&tdb_vocab_chain_memory, c.memory));
+	r = tui_text_wrap(out, "", 2, head, width);
 	if (r == 0 && c.used_known)
 		r = tui_text_add(out, "  used at seq %" PRIu64 ": used idx %u len %u", c.used_seq, c.used_idx, c.used_len);
 	for (uint32_t i = 0; i < c.n_desc_read && i < TUI_DETAIL_DESC_MAX && r == 0; i++) {
@@ -250,13 +266,17 @@ int tui_panes_detail(struct tui_model *m, uint64_t seq, int width, struct tui_te
 		r = tdb_event_links(m->t, seq, &links);
 		if (r < 0)
 			return r;
-		if (r == 0 && links.chain >= 0 && (r = add_chain(m, links.chain, out)))
-			return r;
 		if (r == 0 && links.request >= 0) {
-			r = tdb_request_read(m->t, links.request, add_request, out);
+			struct req_arg ra = { .out = out, .width = width, .chain = -1 };
+			r = tdb_request_read(m->t, links.request, add_request, &ra);
 			if (r < 0)
 				return r;
+			if (links.chain < 0)
+				links.chain = ra.chain; /* the chain the request travelled in */
+			r = 0;
 		}
+		if (r == 0 && links.chain >= 0 && (r = add_chain(m, links.chain, out, width)) < 0)
+			return r;
 		r = tdb_violations_at(m->t, seq, add_violation, arg);
 		if (r == 0)
 			r = tdb_anomalies_at(m->t, seq, add_anomaly, arg);
