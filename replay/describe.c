@@ -51,6 +51,7 @@ static struct fmt_ctx *rings_fmt_ctx(const struct trace_in *t)
 		fmt_device_set_name(d, t->dev[i].name);
 		d->version = t->dev[i].version;
 		d->device_id = t->dev[i].device_id;
+		d->drv_features = t->dev[i].features_negotiated; /* packed or split rings */
 		d->unknown = FMT_UNKNOWN_ALL;
 	}
 	for (size_t k = 0; k < t->n_rings; k++) {
@@ -198,6 +199,7 @@ void describe_gpa(const struct replay_rig *rig, const struct trace_in *t, uint64
 			struct fmt_device *fd;
 			if (!d || !(fd = fmt_ctx_device(c, t->dev[i].base)))
 				continue;
+			fd->drv_features = t->dev[i].features_negotiated; /* packed or split rings */
 			for (unsigned q = 0; q < emu_device_model(d)->num_queues && q < FMT_QUEUES_MAX; q++) {
 				const struct virtqueue *vq = emu_queue(d, q);
 				if (!vq)
