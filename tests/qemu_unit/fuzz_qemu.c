@@ -422,7 +422,7 @@ static void gen_line(struct out *o)
 	}
 	case 13:
 	case 14: { /* a report on one of a few pointers */
-		unsigned k = below(5);
+		unsigned k = below(6);
 		const char *pre = below(2) ? "" : below(2) ? "41@1.000003:" : "42@1.000003:";
 		unsigned vq = 0x100 + below(8), vdev = 0x10 + 0x10 * below(2), elem = 0x1000 + below(8);
 		unsigned a = below(4) ? below(8) : rng(), b = below(4) ? below(8) : rng();
@@ -431,7 +431,8 @@ static void gen_line(struct out *o)
 		case 1: n = snprintf(line, sizeof(line), "%svirtqueue_fill vq 0x%x elem 0x%x len %u idx %u\n", pre, vq, elem, a, b); break;
 		case 2: n = snprintf(line, sizeof(line), "%svirtqueue_flush vq 0x%x count %u\n", pre, vq, a); break;
 		case 3: n = snprintf(line, sizeof(line), "%svirtio_blk_handle_read vdev 0x%x req 0x%x sector %u nsectors %u\n", pre, vdev, elem, a, b); break;
-		default: n = snprintf(line, sizeof(line), "%svirtio_blk_handle_write vdev 0x%x req 0x%x sector %u nsectors %u\n", pre, vdev, elem, a, b); break;
+		case 4: n = snprintf(line, sizeof(line), "%svirtio_blk_handle_write vdev 0x%x req 0x%x sector %u nsectors %u\n", pre, vdev, elem, a, b); break;
+		default: n = snprintf(line, sizeof(line), "%svirtio_scsi_cmd_req virtio_scsi_cmd_req lun=%u tag=0x%x cmd=0x%x\n", pre, a, b, below(4) ? below(256) : (unsigned)rng()); break;
 		}
 		if (below(10) == 0)
 			n = (int)below((uint32_t)n); /* cut short */
