@@ -99,8 +99,14 @@ def requests(r):
     rows = r.q("SELECT digest FROM requests WHERE kind = 'blk' AND op = 'in' AND sector = 2048 AND seq_used IS NOT NULL")
     r.check(len(rows) >= 1, f"blk read back of sector 2048 decoded and completed ({len(rows)})")
     print("info: read-back data captured intact:", any(x[0] == digest for x in rows), rows)
-    n = r.q("SELECT count(*) FROM requests WHERE kind = 'rng' AND seq_used IS NOT NULL AND length > 0")[0][0]
+    n, got = r.q("SELECT count(*), coalesce(sum(length), 0) FROM requests "
+                 "WHERE kind = 'rng' AND seq_used IS NOT NULL AND length > 0")[0]
     r.check(n >= 1, f"{n} rng requests answered")
+    # The guest read 1024 bytes through /dev/hwrng: every request that
+    # carried them decoded with its answer.
+    rng = next((l for l in r.guest if l.startswith("VMTGUEST rng ")), "")
+    want = int(re.search(r"read=(\d+)", rng).group(1)) if "read=" in rng else 0
+    r.check(got >= want, f"rng: {got} bytes answered in decoded requests, the guest read {want}")
     tx = r.q("SELECT count(*) FROM requests q JOIN net_frames f USING (request) "
              "WHERE q.kind = 'net-tx' AND f.ethertype = 2048")[0][0]
     rx = r.q("SELECT count(*) FROM requests q JOIN net_frames f USING (request) "
