@@ -33,7 +33,7 @@ struct vq_map {
 };
 
 /* A queue whose device published used entries (a flush line of thread
- * tid): its used side is copied again at tid's next line, by which time
+ * tid): it is copied again at tid's next line, by which time
  * the thread has stored the used idx it was about to. */
 struct used_pending {
 	uint32_t tid;
@@ -416,7 +416,7 @@ static int used_run(struct qemu_source *s, uint32_t tid, bool all, uint64_t ts)
 		}
 		s->used[i] = s->used[--s->n_used];
 		s->st.used_snapshots++;
-		if ((r = ring_snap_used(s->snap, u.base, u.n, ts)) < 0)
+		if ((r = ring_snap_queue(s->snap, u.base, u.n, ts)) < 0)
 			return r;
 	}
 	return 0;
@@ -494,10 +494,12 @@ static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint
 		 * picks them up, and with EVENT_IDX the device then raises no
 		 * interrupt).  QEMU prints the line just before it stores the
 		 * used idx: copy now (usually stored by the time we read), and
-		 * again at the thread's next line (stored for sure). */
+		 * again at the thread's next line (stored for sure).  Both
+		 * sides, avail first: QEMU may have run ahead, and a used entry
+		 * must not come before its chain. */
 		if (s->snap) {
 			s->st.used_snapshots++;
-			if ((r = ring_snap_used(s->snap, base, n, ts)) < 0)
+			if ((r = ring_snap_queue(s->snap, base, n, ts)) < 0)
 				return r;
 			used_add(s, a->tid, base, n);
 		}

@@ -24,8 +24,8 @@
  * a pop, the queue's newly available chains are copied (ring_snap_queue),
  * so the copy precedes the pop in the trace.  At a flush, and again at
  * the flushing thread's next line (or a quiet spell: qemu_source_idle),
- * the queue's used side is copied (ring_snap_used): the driver may take
- * those entries without another register access.  At the end every live
+ * the queue is copied again (ring_snap_queue: avail side, then used): the
+ * driver may take those entries without another register access.  At the end every live
  * queue is copied once more.  A virtio line that does not
  * parse is counted as bad and leaves a VMT_EV_MARKER naming its line and
  * why, but no lost event (no register access was lost).
@@ -55,7 +55,7 @@ struct guest_ram;
 #define QEMU_SOURCE_VQS_MAX (RING_SNAP_DEVICES_MAX * RING_SNAP_QUEUES_MAX)
 #define QEMU_SOURCE_THREADS_MAX 64
 #define QEMU_SOURCE_INFLIGHT_MAX 4096
-/* Queues whose used side waits for a second copy after a flush (at the
+/* Queues that wait for a second copy after a flush (at the
  * flushing thread's next line); more at once are copied at the flush
  * line only. */
 #define QEMU_SOURCE_USED_PENDING_MAX 64
@@ -106,13 +106,13 @@ int qemu_source_new(struct qemu_source **out, const struct qemu_source_cfg *cfg)
 int qemu_source_feed(struct qemu_source *s, const char *buf, size_t len, uint64_t now_ns);
 
 /* QEMU has written nothing for a while (the caller's poll timed out):
- * the used sides still waiting for their second copy after a flush are
+ * the queues still waiting for their second copy after a flush are
  * copied now.  Returns 0 or the emit error. */
 int qemu_source_idle(struct qemu_source *s, uint64_t now_ns);
 
 /* The output ended: a last line without its newline is parsed if complete,
  * else counted as cut short; then the trace's last ring copies (pending
- * used sides, every live queue: guest RAM outlives the VMM, it is
+ * queues, every live queue: guest RAM outlives the VMM, it is
  * vmtrace's memory file).  Returns 0 or the emit error. */
 int qemu_source_end(struct qemu_source *s, uint64_t now_ns);
 

@@ -780,27 +780,6 @@ int ring_snap_queue(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts
 	return 0;
 }
 
-int ring_snap_used(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts_ns)
-{
-	uint64_t desc, avail, used;
-
-	for (unsigned i = 0; i < s->n_dev; i++) {
-		struct snap_dev *d = s->dev[i];
-		if (d->base != base)
-			continue;
-		if (qi >= RING_SNAP_QUEUES_MAX || !queue_areas(d, &d->q[qi], &desc, &avail, &used))
-			return 0;
-		s->ts_ns = ts_ns;
-		s->budget = RING_SNAP_TRIGGER_MAX;
-		s->stats.triggers++;
-		/* A packed ring's one descriptor ring holds both sides. */
-		if (dev_packed(d))
-			return snap_packed(s, &d->q[qi], desc, avail, used);
-		return snap_used(s, &d->q[qi], desc, used);
-	}
-	return 0;
-}
-
 int ring_snap_all(struct ring_snap *s, uint64_t ts_ns)
 {
 	int r = 0;

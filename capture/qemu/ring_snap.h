@@ -6,9 +6,8 @@
  * an interrupt (InterruptStatus read), and before the driver takes rings
  * away (a Status 0 reset, QueueReady 0, a QueuePFN write, QueueReset: a
  * last copy of what the device used since).  The caller asks for more:
- * a queue about to be popped (ring_snap_queue), the used side after the
- * device published entries (ring_snap_used), every queue when the trace
- * ends (ring_snap_all).  They become VMT_EV_MEM events,
+ * a queue about to be popped or whose device published used entries
+ * (ring_snap_queue), every queue when the trace ends (ring_snap_all).  They become VMT_EV_MEM events,
  * flagged SNAPSHOT | BEST_EFFORT, emitted just before the register access
  * that triggered them, so the decoder finds the rings and buffers in its
  * shadow memory when it reaches that access.
@@ -55,8 +54,8 @@ _Static_assert(RING_SNAP_DEVICES_MAX <= VMT_TRACE_DEVICES_MAX, "ring snapshots f
 typedef int (*ring_snap_emit_fn)(void *ctx, const struct vmt_event *ev);
 
 struct ring_snap_stats {
-	uint64_t triggers;  /* notifies, status reads, last copies before a reset, ring_snap_queue,
-			     * _used and (per device) _all calls that took a snapshot */
+	uint64_t triggers;  /* notifies, status reads, last copies before a reset, ring_snap_queue
+			     * and (per device) ring_snap_all calls that took a snapshot */
 	uint64_t events;    /* VMT_EV_MEM events emitted */
 	uint64_t bytes;     /* bytes copied out of guest RAM */
 	uint64_t truncated; /* buffers or triggers cut short by a budget */
@@ -77,20 +76,15 @@ int ring_snap_access(struct ring_snap *s, uint64_t base, uint32_t off, bool writ
 /* Copy queue qi of the device at base now, as a QueueNotify write of qi
  * would (the chains made available and used since the last copy, then
  * the rings): for a device about to pop a chain, so the copy is what it
- * reads.  A device or queue not followed copies nothing.  Returns 0 or the
+ * reads; or one that has just published used entries, which the driver
+ * may take and reuse without touching a register again (with
+ * VIRTIO_RING_F_EVENT_IDX its interrupt handler can take entries the
+ * device adds while it runs, and the device then raises no interrupt).
+ * The avail side is copied first even then: a used entry must not reach
+ * the trace before the chain it names (QEMU may run a line or two ahead
+ * of the copy).  A device or queue not followed copies nothing.  Returns 0 or the
  * emit callback's negative error. */
 int ring_snap_queue(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts_ns);
-
-/* Copy the used side of queue qi of the device at base now (split: the
- * buffers of the entries used since the last copy, then the used ring;
- * packed: the whole ring, which holds both sides): for a device that
- * has just published used entries, which the driver may take and reuse
- * without touching a register again (with VIRTIO_RING_F_EVENT_IDX its
- * interrupt handler can take entries the device adds while it runs, and
- * the device then raises no interrupt for them).  A device or queue not
- * followed, or not live, copies nothing.  Returns 0 or the emit
- * callback's negative error. */
-int ring_snap_used(struct ring_snap *s, uint64_t base, uint32_t qi, uint64_t ts_ns);
 
 /* Copy every live queue of every device followed, as an InterruptStatus
  * read would (each device with its own RING_SNAP_TRIGGER_MAX budget):

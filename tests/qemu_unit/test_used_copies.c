@@ -2,8 +2,9 @@
  * driver never touches a register for them (issue 13: a virtio-input
  * keyboard's last events, taken by an interrupt handler already running,
  * with EVENT_IDX suppressing the interrupt that would have made the
- * driver read InterruptStatus).  At a virtqueue_flush line the used side
- * is copied (buffer bytes, then the used ring) before the flush report;
+ * driver read InterruptStatus).  At a virtqueue_flush line the queue is
+ * copied (new chains and the avail ring first, then the used buffer bytes
+ * and the used ring) before the flush report;
  * if QEMU had not stored the used idx yet, the copy is taken again at the
  * flushing thread's next line, at a quiet spell (qemu_source_idle), and
  * at the end (qemu_source_end copies every live queue: guest RAM
@@ -330,6 +331,32 @@ static void test_copy_at_reset(void)
 	fx_close(&f);
 }
 
+/* QEMU ran ahead of the copy: by the flush line of one element it has
+ * popped, filled and flushed the next, whose chain no copy has shown
+ * yet.  The chain and the avail ring come before the used ring that
+ * names it. */
+static void test_avail_before_used(void)
+{
+	struct fixture f;
+
+	if (!fx_open(&f))
+		return;
+	uint16_t h1 = offer_and_pop(&f, BUF_GPA);
+	device_use(&f, BUF_GPA, h1, 0x11, true);
+	struct rb_seg seg = { BUF_GPA + 0x100, EVENT_BYTES, true };
+	int h2 = rb_submit(&f.rb, &seg, 1);
+	CHECK(h2 >= 0);
+	device_use(&f, BUF_GPA + 0x100, (uint16_t)(h2 < 0 ? 0 : h2), 0x22, true);
+	evlog_clear(&f.log);
+	fill_flush(&f);
+	long avail = mem_at(&f.log, f.rb.avail), desc = mem_at(&f.log, f.rb.desc), used = mem_at(&f.log, f.rb.used);
+	CHECK(desc >= 0 && avail > desc && used > avail);
+	if (used >= 0)
+		CHECK_EQ_U(le16_get(f.log.ev[used].data + 2), 2);
+	check_used_copy(&f, BUF_GPA + 0x100, 0x22, 2, queue_at(&f.log, VMT_QSTEP_FLUSH), "ahead");
+	fx_close(&f);
+}
+
 /* More queues waiting than the list holds: each was copied at its flush
  * line, the rest is counted; nothing breaks. */
 static void test_pending_bound(void)
@@ -357,6 +384,7 @@ int main(void)
 	RUN(test_status_read_takes_over);
 	RUN(test_copy_at_end);
 	RUN(test_copy_at_reset);
+	RUN(test_avail_before_used);
 	RUN(test_pending_bound);
 	return harness_finish("test_used_copies");
 }
