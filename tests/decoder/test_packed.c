@@ -536,6 +536,20 @@ static void test_b13_used(void)
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 1);
 	fx_close(&fx);
 
+	/* The buffer id is the last descriptor's: a used descriptor naming
+	 * the first one's id (3) names no chain; the chain (id 5) stays in
+	 * flight. */
+	fx_open(&fx, "packed_b13_first_id.db");
+	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
+	pk_desc(&fx, 1, true, BUF(1), 32, 5, VIRTQ_DESC_F_WRITE);
+	pk_desc(&fx, 0, true, BUF(0), 32, 3, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT);
+	pk_used(&fx, 0, true, 3, 8);
+	fx_finish(&fx);
+	CHECK_EQ_U(fx_int(&fx, "SELECT head FROM chains"), 5);
+	CHECK_EQ_U(n_violations(&fx, "device-used-id-not-in-flight"), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM used WHERE chain IS NOT NULL"), 0);
+	fx_close(&fx);
+
 	for (uint32_t len = 64; len <= 65; len++) {
 		fx_open(&fx, "packed_b13_len.db");
 		fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
