@@ -366,7 +366,10 @@ int tui_panes_state(struct tui_model *m, int device, uint64_t seq, int width, st
 	}
 	if (r == 0 && s.n_queues == 0)
 		r = tui_text_add(out, "no queue set up yet");
-	/* what the driver left out or took: by name */
+	/* what the driver took before FEATURES_OK, and what it left out or
+	 * took beyond the offer: by name */
+	if (r == 0 && ak && !s.negotiated_known && acc)
+		r = add_features(out, "accepted: ", id, acc, width);
 	if (r == 0 && ok && ak && (off & ~acc))
 		r = add_features(out, "offered, not accepted: ", id, off & ~acc, width);
 	else if (r == 0 && ok && !ak && off)
