@@ -376,7 +376,7 @@ static void inflight_drop_device(struct qemu_source *s, uint64_t base)
 			i++;
 }
 
-/* --- used-side copies after a flush --- */
+/* --- copies after a flush --- */
 
 /* Forget the pending copies of (base, n), or of every queue of base when
  * all_queues: a copy of them was just taken. */

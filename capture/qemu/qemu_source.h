@@ -89,7 +89,7 @@ struct qemu_source_stats {
 	uint64_t map_conflicts;    /* a pointer seen for two devices or queues: untrusted from then on */
 	uint64_t map_full;         /* mappings, threads or in-flight elements past their bound */
 	uint64_t pop_snapshots;    /* ring copies taken at a pop */
-	uint64_t used_snapshots;   /* used-side copies after a flush (at it, at the thread's next
+	uint64_t used_snapshots;   /* queue copies after a flush (at it, at the thread's next
 				    * line, at a quiet spell) */
 	uint64_t final_snapshots;  /* copies of every live queue at the end (0 or 1) */
 	uint64_t snapshots; /* snapshot triggers */
