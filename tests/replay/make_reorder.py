@@ -34,7 +34,7 @@ import sys
 UNTIL = 99
 SCALE = 8
 T0, TA, TB, TC = 0x7F0000001000, 0x7F0000002000, 0x7F0000003000, 0x7F0000004000
-STEPS = {"pop": 1, "fill": 2, "flush": 3, "blk-read": 4}
+STEPS = {"pop": 1, "fill": 2, "flush": 3, "blk-read": 4, "scsi-cmd": 6}
 
 SCHEMA = """CREATE TABLE device_steps (
   seq INTEGER PRIMARY KEY REFERENCES events(seq), device INTEGER, queue INTEGER NOT NULL, step TEXT NOT NULL,
@@ -54,11 +54,13 @@ def step(con, seq, name, token=None, length=None, pos=None, count=None):
     (ts,) = con.execute("SELECT ts_ns FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1", (seq,)).fetchone()
     con.execute("INSERT INTO events(seq, ts_ns, type, device, value, addr) VALUES (?, ?, 'queue', 0, ?, 0)",
                 (seq, ts, STEPS[name]))
-    blk = name == "blk-read"
+    # blk-read: sector and count; scsi-cmd: the CDB's opcode (READ(10))
+    # and the LUN in the same columns.
+    sector, sectors = {"blk-read": (8, 8), "scsi-cmd": (0x28, 0)}.get(name, (None, None))
     con.execute("INSERT INTO device_steps(seq, device, queue, step, token, in_num, out_num, len, used_pos, count, "
                 "sector, sectors) VALUES (?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (seq, name, token, 2 if name == "pop" else None, 1 if name == "pop" else None, length, pos, count,
-                 8 if blk else None, 8 if blk else None))
+                 sector, sectors))
 
 
 def make(sample, out, variant="ok"):
@@ -106,6 +108,9 @@ def make(sample, out, variant="ok"):
         s = 83 * SCALE
         step(con, s + 1, "pop", TA)
         step(con, s + 2, "blk-read", TA)
+        if variant == "scsi-on-blk":
+            # A hostile file: a scsi command report on a blk device.
+            step(con, s + 3, "scsi-cmd", TA)
         s = 93 * SCALE
         step(con, s + 1, "pop", TB)
         if variant == "unknown-chain":

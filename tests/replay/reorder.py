@@ -55,6 +55,12 @@ def body(vmtrace, samples, tmp, args):
         j2.pop(k, None)
     check(j == j2, "two replays of the same trace differ")
 
+    # A request's own report the emulated device does not need (a scsi
+    # command's, here on a blk device: only a hostile file has it) is
+    # passed over like blk-read, not refused.
+    r, j = replay(vmtrace, crafted("scsi-on-blk"), *expect, expect_rc=0)
+    result(j, "a scsi-cmd report on a blk device")
+
     r, j = replay(vmtrace, crafted("noreports"), *expect, expect_rc=1)
     d = j["first_divergence"]
     check(d["seq"] == 768 and d["kind"] == "used" and "ring[1]" in d["where"] and
