@@ -27,6 +27,9 @@
  * presets status ERR there) is not shown as the device's: the copy was
  * taken before the device answered or after the driver reused the buffer
  * for its next request (" -> ? (answer not in the copy)", no status).
+ * Any other ERR read from a best-effort copy may still be a preset (this
+ * request's, never copied, or the next request's in the reused buffer):
+ * " -> ERR? (...)", no status.  Exact traces keep ERR.
  *
  * Every field is read only if it lies inside the readable part and the
  * trace holds its bytes; a header the copy holds only part of is named as
@@ -52,6 +55,10 @@ enum crypto_service { CS_CIPHER = 0, CS_HASH = 1, CS_MAC = 2, CS_AEAD = 3, CS_AK
 /* f->op bit: f->note holds the FNV-1a 64 of the control answer's bytes
  * as the request was made available. */
 #define CRYPTO_NOTE_PRESET 0x40000000u
+
+/* The status values of the spec's virtio_crypto_inhdr (VIRTIO_CRYPTO_OK 0,
+ * VIRTIO_CRYPTO_ERR 1, ...; crypto_status_name names them). */
+#define CRYPTO_STATUS_ERR 1u
 
 static const char *crypto_service_name(uint32_t s)
 {
@@ -335,12 +342,13 @@ static void crypto_used(const struct req_queue *q, struct rings_inflight *f, uin
 	}
 	bool ctrl = (f->op & CRYPTO_NOTE_CTRL) != 0;
 	uint32_t opcode = f->op & 0xffff;
-	bool stale = false;
+	bool stale = false, preset_like = false;
 	if (ctrl) {
 		uint32_t alen = crypto_answer_len(opcode);
 		unsigned m = c.writable >= alen ? req_chain_read(rs, c.segs, c.n_segs, 0, b, alen) : 0;
 		if (m & SHADOW_HAVE_ALL) {
 			stale = (f->op & CRYPTO_NOTE_PRESET) && (m & SHADOW_ROUGH) && crypto_fnv(b, alen) == f->note;
+			preset_like = !stale && (m & SHADOW_ROUGH);
 			if (crypto_ctrl_is_create(opcode)) {
 				sid = le64_get(b);
 				st = le32_get(b + 8);
@@ -368,8 +376,15 @@ static void crypto_used(const struct req_queue *q, struct rings_inflight *f, uin
 		else
 			snprintf(text, sizeof(text), "opcode 0x%x", opcode);
 		const char *sn = crypto_status_name((uint32_t)(st > UINT32_MAX ? UINT32_MAX : st));
+		/* ERR in a best-effort copy may be a preset (this request's,
+		 * unseen, or the next one's in a buffer the driver reused):
+		 * not the device's word for it. */
+		if (preset_like && st != CRYPTO_STATUS_ERR)
+			preset_like = false;
 		if (stale)
 			crypto_cat_s(text, " -> ? (answer not in the copy)");
+		else if (preset_like)
+			crypto_cat_s(text, " -> ERR? (may be the driver's preset)");
 		else if (have_sid && st == 0)
 			crypto_cat(text, " -> session", sid);
 		else if (sn)
@@ -377,7 +392,7 @@ static void crypto_used(const struct req_queue *q, struct rings_inflight *f, uin
 		else
 			crypto_cat(text, " -> status", st);
 		rf.op_text = text;
-		if (!stale && st <= 0xff) {
+		if (!stale && !preset_like && st <= 0xff) {
 			rf.has_status = true;
 			rf.status = (uint8_t)st;
 		}

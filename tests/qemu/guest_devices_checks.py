@@ -578,11 +578,11 @@ def check_crypto(c, g, q, dev_of, work):
     # Linux busy-polls the control queue (no register access until its
     # next request) and reuses the buffer with the status preset to ERR:
     # an answer still as the driver left it is "not in the copy"
-    # (req_crypto.c); one whose copies differ but are both the driver's
-    # still reads ERR.  The guest logs every failed session ("Create
-    # session failed"), so ERR answers with no such line are copies the
-    # decoder could not tell: measured, not failed.
+    # (req_crypto.c), and any other ERR in a best-effort copy is "ERR?"
+    # (maybe a preset; no status).  The guest logs every failed session
+    # ("Create session failed"): a plain ERR (an exact copy) needs one.
     errs = sum(1 for r in ctrl if (r[2] or "").endswith("-> ERR"))
+    maybe = sum(1 for r in ctrl if "-> ERR? " in (r[2] or ""))
     unseen = sum(1 for r in ctrl if "answer not in the copy" in (r[2] or ""))
     answered = sum(1 for r in ctrl if re.search(r"-> (session \d+|OK)$", r[2] or ""))
     try:
@@ -590,8 +590,11 @@ def check_crypto(c, g, q, dev_of, work):
                             if "session failed" in line)
     except OSError:
         kernel_failed = -1
-    print("crypto: control answers: %d decoded (session id or OK), %d not in the copy (shown as '?'), %d read as "
-          "ERR; the guest's kernel logged %d failed sessions" % (answered, unseen, errs, kernel_failed))
+    print("crypto: control answers: %d decoded (session id or OK), %d not in the copy (shown as '?'), %d ERR in a "
+          "best-effort copy (shown as 'ERR?': maybe the driver's preset), %d read as ERR; the guest's kernel logged "
+          "%d failed sessions" % (answered, unseen, maybe, errs, kernel_failed))
+    c.ok(errs == 0 or errs <= kernel_failed,
+         "crypto: no control answer claims ERR beyond the guest's failed sessions (%d, %d)" % (errs, kernel_failed))
     popped_vs_decoded(c, q, dc, "crypto")
 
 
