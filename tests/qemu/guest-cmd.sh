@@ -2,10 +2,12 @@
 # The QEMU command line that boots the test guest: one definition for tests
 # and benchmarks.
 #
-#   tests/qemu/guest-cmd.sh [--exec|--argv] [--timeout SECS] [--heavy MB] \
-#       [--more-devices] KIT_DIR WORK_DIR [legacy|modern] [extra qemu args...]
+#   tests/qemu/guest-cmd.sh [--arch x86_64|arm64] [--exec|--argv] \
+#       [--timeout SECS] [--heavy MB] [--rebind] [--more-devices [--vsock S]] \
+#       KIT_DIR WORK_DIR [legacy|modern] [extra qemu args...]
 #
-# KIT_DIR is what scripts/guest-kit.sh built (vmlinuz, initrd.gz).  WORK_DIR
+# KIT_DIR is what scripts/guest-kit.sh built (vmlinuz, initrd.gz; for arm64
+# `guest-kit.sh --arch arm64`, vmlinuz an arm64 Image).  WORK_DIR
 # receives the guest's files, created afresh on every call:
 #   disk.img      8 MiB raw image behind virtio-blk (all zeros before the
 #                 boot; the guest writes its pattern at sector 2048)
@@ -13,11 +15,13 @@
 # The guest's report ("VMTGUEST ..." lines, see guest-init.sh) comes on
 # QEMU's stdout (-serial stdio).
 #
-# The machine: microvm under TCG, four virtio-mmio devices (blk, rng, net
-# on QEMU's user-mode network, console on virtio-serial).  legacy (the
-# default; what microvm presents in QEMU 7.2) gives Version 1 devices,
-# modern gives Version 2 ones.  -icount shift=auto,sleep=off keeps the
-# guest's clock calibration from hanging under TCG.
+# The machine, under TCG: x86_64 (the default) is microvm, with -icount
+# shift=auto,sleep=off to keep the guest's clock calibration from hanging;
+# arm64 is `virt` with one Cortex-A57 and 512 MiB of RAM at 1 GiB, which
+# places the devices in the top of its 32 transports (0x0a000000 +
+# 0x200 * n).  Four virtio-mmio devices on both (blk, rng, net on QEMU's
+# user-mode network, console on virtio-serial).  legacy (the default;
+# what QEMU 7.2 presents) gives Version 1 devices, modern Version 2 ones.
 #
 # Output modes:
 #   (default)  print the command as one shell-quoted line (for eval)
@@ -46,8 +50,9 @@
 set -euo pipefail
 
 die() { printf 'guest-cmd: error: %s\n' "$*" >&2; exit 2; }
-usage() { die "usage: $0 [--exec|--argv] [--timeout SECS] [--heavy MB] [--rebind] [--more-devices [--vsock SOCKET]] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
+usage() { die "usage: $0 [--arch x86_64|arm64] [--exec|--argv] [--timeout SECS] [--heavy MB] [--rebind] [--more-devices [--vsock SOCKET]] KIT_DIR WORK_DIR [legacy|modern] [qemu args...]"; }
 
+arch=x86_64
 mode=print
 limit=300
 heavy=
@@ -56,6 +61,12 @@ vsock=
 rebind=
 while [ $# -gt 0 ]; do
 	case $1 in
+	--arch)
+		[ $# -ge 2 ] || usage
+		arch=$2
+		case $arch in x86_64|arm64) ;; *) die "--arch wants x86_64 or arm64, not '$arch'" ;; esac
+		shift 2
+		;;
 	--exec) mode='exec'; shift ;;
 	--argv) mode='argv'; shift ;;
 	--timeout)
@@ -95,11 +106,20 @@ if [ $# -gt 0 ]; then
 	esac
 fi
 
+# What differs between the two machines.
+extra_append=
+if [ "$arch" = arm64 ]; then
+	kit_arg="--arch arm64 " qemu=${QEMU:-qemu-system-aarch64} package=qemu-system-arm console=ttyAMA0
+	machine=(-M virt -cpu cortex-a57 -smp 1 -accel tcg -m 512)
+else
+	kit_arg= qemu=${QEMU:-qemu-system-x86_64} package=qemu-system-x86 console=ttyS0
+	machine=(-M microvm,acpi=on,pit=on,pic=on,rtc=on -accel tcg -m 256)
+	extra_append=" lpj=4000000 tsc=reliable no_timer_check"
+fi
 for f in vmlinuz initrd.gz; do
-	[ -s "$kit/$f" ] || die "'$kit/$f' missing (build it with scripts/guest-kit.sh $kit)"
+	[ -s "$kit/$f" ] || die "'$kit/$f' missing (build it with scripts/guest-kit.sh $kit_arg$kit)"
 done
-qemu=${QEMU:-qemu-system-x86_64}
-command -v "$qemu" >/dev/null 2>&1 || die "'$qemu' not found (install the Debian package qemu-system-x86)"
+command -v "$qemu" >/dev/null 2>&1 || die "'$qemu' not found (install the Debian package $package)"
 
 mkdir -p "$work" || die "cannot create '$work'"
 kit=$(cd "$kit" && pwd)
@@ -116,12 +136,13 @@ fi
 # panic=-1: if /init dies the kernel reboots at once, and -no-reboot turns
 # that into QEMU exiting instead of a hang.
 # shellcheck disable=SC2054 # commas inside QEMU option values
-cmd=("$qemu"
-	-M microvm,acpi=on,pit=on,pic=on,rtc=on -accel tcg -m 256
+cmd=("$qemu" "${machine[@]}"
 	-nodefaults -no-user-config -nographic -serial stdio -no-reboot
 	-kernel "$kit/vmlinuz" -initrd "$kit/initrd.gz"
-	-append "console=ttyS0 quiet lpj=4000000 tsc=reliable no_timer_check panic=-1${heavy:+ vmtguest.heavy=$heavy}${more:+ vmtguest.more=1}${rebind:+ vmtguest.rebind=1}"
-	-icount shift=auto,sleep=off
+	-append "console=$console quiet$extra_append panic=-1${heavy:+ vmtguest.heavy=$heavy}${more:+ vmtguest.more=1}${rebind:+ vmtguest.rebind=1}")
+[ "$arch" = x86_64 ] && cmd+=(-icount shift=auto,sleep=off)
+# shellcheck disable=SC2054 # commas inside QEMU option values
+cmd+=(
 	-drive "id=d0,file=$work/disk.img,format=raw,if=none"
 	-device virtio-blk-device,drive=d0
 	-device virtio-rng-device

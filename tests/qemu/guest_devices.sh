@@ -15,7 +15,7 @@
 # the keyboard checks fail there by design.
 #
 # arm64 boots Debian's arm64 kernel under qemu-system-aarch64 -M virt
-# (guest-cmd-arm64.sh --more-devices; KIT_DIR built by guest-kit.sh --arch
+# (guest-cmd.sh --arch arm64 --more-devices; KIT_DIR built by guest-kit.sh --arch
 # arm64) with the same devices and checks.
 #
 # QEMU's vhost-vsock-device needs the host's vhost_vsock (/dev/vhost-vsock,
@@ -31,8 +31,8 @@ set -uo pipefail
 vmtrace=$(realpath "$1") top=$2 kit=$3 layout=${4:-modern} arch=${5:-x86}
 here="$top/tests/qemu"
 case $arch in
-x86) qemu=qemu-system-x86_64 qpkg=qemu-system-x86 guest_cmd=guest-cmd.sh kit_arch=() ;;
-arm64) qemu=qemu-system-aarch64 qpkg=qemu-system-arm guest_cmd=guest-cmd-arm64.sh kit_arch=(--arch arm64) ;;
+x86) qemu=qemu-system-x86_64 qpkg=qemu-system-x86 kit_arch=() ;;
+arm64) qemu=qemu-system-aarch64 qpkg=qemu-system-arm kit_arch=(--arch arm64) ;;
 *) echo "FAIL: architecture must be x86 or arm64, not '$arch'"; exit 1 ;;
 esac
 command -v "$qemu" >/dev/null ||
@@ -64,8 +64,8 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -S "$work/vsock.sock" ] || { echo "FAIL: the vsock backend did not listen"; cat "$work/vsock.err"; exit 1; }
-mapfile -t cmd < <("$here/$guest_cmd" --argv --more-devices --vsock "$work/vsock.sock" "$kit" "$work/guest" "$layout")
-[ ${#cmd[@]} -gt 0 ] || { echo "FAIL: $guest_cmd printed no command"; exit 1; }
+mapfile -t cmd < <("$here/guest-cmd.sh" --argv "${kit_arch[@]}" --more-devices --vsock "$work/vsock.sock" "$kit" "$work/guest" "$layout")
+[ ${#cmd[@]} -gt 0 ] || { echo "FAIL: guest-cmd.sh printed no command"; exit 1; }
 echo "recording: vmtrace record -o $work/t.db -- ${cmd[*]}"
 : >"$work/serial.txt"
 python3 "$here/guest_devices_checks.py" drive "$work" >"$work/drive.log" 2>&1 &

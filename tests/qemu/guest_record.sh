@@ -16,7 +16,7 @@
 # properties on every virtio device.
 #
 # x86_64 (the default) boots the host's kernel on microvm (guest-cmd.sh);
-# arm64 boots Debian's arm64 kernel on `virt` (guest-cmd-arm64.sh; its kit
+# arm64 boots Debian's arm64 kernel on `virt` (guest-cmd.sh --arch arm64; its kit
 # needs apt's arm64 architecture, which scripts/setup.sh test adds).  Skips
 # (77) only when the QEMU binary or, for arm64, any arm64 kernel is absent.
 set -uo pipefail
@@ -25,9 +25,9 @@ vmtrace=$(realpath "$1") top=$2 kit=$3 layout=$4 arch=${5:-x86_64}
 here="$top/tests/qemu"
 case $arch in
 x86_64)
-	qemu=qemu-system-x86_64 package=qemu-system-x86 cmd_script=guest-cmd.sh kit_args=() what=$layout ;;
+	qemu=qemu-system-x86_64 package=qemu-system-x86 kit_args=() what=$layout ;;
 arm64)
-	qemu=qemu-system-aarch64 package=qemu-system-arm cmd_script=guest-cmd-arm64.sh kit_args=(--arch arm64)
+	qemu=qemu-system-aarch64 package=qemu-system-arm kit_args=(--arch arm64)
 	what="arm64 $layout" ;;
 *)
 	echo "FAIL: unknown guest architecture '$arch'"; exit 1 ;;
@@ -62,7 +62,7 @@ if [ -n "${GUEST_REBIND:-}" ]; then
 	heavy_args+=(--rebind)
 	what="$what rebind"
 fi
-mapfile -t cmd < <("$here/$cmd_script" --argv "${heavy_args[@]}" "$kit" "$work/guest" "$layout")
+mapfile -t cmd < <("$here/guest-cmd.sh" --argv "${kit_args[@]}" "${heavy_args[@]}" "$kit" "$work/guest" "$layout")
 # GUEST_DEVICE_PROPS=P,Q (x86_64): QEMU properties added to each virtio
 # device, e.g. event_idx=off,indirect_desc=off (a driver kicking at every
 # buffer, chains without indirect tables).
