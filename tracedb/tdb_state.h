@@ -18,8 +18,11 @@
 struct tdb;
 struct tdb_queue;
 
-/* Most registers one state holds; config bytes it keeps (0x100-0x1ff). */
-#define TDB_STATE_REGS_MAX 512
+/* Most registers one state holds (a bound on a hostile file's rows, not a
+ * limit real devices meet: about 30 registers of the device and 12 per
+ * queue, and a virtio-console with 31 ports has 64 queues, 800 in all);
+ * config bytes it keeps (0x100-0x1ff). */
+#define TDB_STATE_REGS_MAX 4096
 #define TDB_CONFIG_MAX 256
 #define TDB_REG_NAME_MAX 32
 
