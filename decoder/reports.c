@@ -412,6 +412,26 @@ void reports_ring_end(struct decoder *dec, struct dec_ring *r)
 			elem_settle(dec, r, &r->elems[i], true);
 }
 
+/* Is QEMU's fill length for device d the bytes it wrote into the chain,
+ * as the spec's used length is?  Checked in QEMU 7.2 for these types;
+ * virtio-scsi counts a WRITE's data-out buffers too (qsgl's size plus the
+ * response's), and the others were not looked at. */
+static bool fill_is_written(const struct dec_device *d)
+{
+	switch (d->device_id) {
+	case VIRTIO_ID_NET:
+	case VIRTIO_ID_BLOCK:
+	case VIRTIO_ID_CONSOLE:
+	case VIRTIO_ID_ENTROPY:
+	case VIRTIO_ID_9P:
+	case VIRTIO_ID_GPU:
+	case VIRTIO_ID_INPUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* A report of ring r (live), or of no live ring (r NULL: stored only). */
 static void on_report(struct decoder *dec, struct dec_device *d, struct dec_ring *r, const struct vmt_event *ev,
 		      const struct vmt_queue_report *q)
@@ -469,6 +489,17 @@ static void on_report(struct decoder *dec, struct dec_device *d, struct dec_ring
 		e->filled = true;
 		e->fill_len = q->arg0;
 		elem_settle(dec, r, e, true);
+		/* A copy whose writable buffers cannot hold what the device
+		 * wrote is not the chain the device used (a stale or reused
+		 * indirect table of the same shape). */
+		if (e->has_chain && !e->torn && e->c.walk == REPORTS_WALK_OK && fill_is_written(r->d) &&
+		    e->fill_len > e->c.writable) {
+			char msg[256];
+			snprintf(msg, sizeof(msg),
+				 "the device wrote %llu bytes into the chain at avail position %u (head %u), whose copy has %llu writable bytes",
+				 (unsigned long long)e->fill_len, (uint16_t)e->k, e->c.head, (unsigned long long)e->c.writable);
+			tear(dec, r, e, msg);
+		}
 		if (e->report_request) {
 			struct req_fields none = { 0 };
 			req_complete(dec, &dec->rings->req, e->report_request, &none);

@@ -11,8 +11,11 @@
  * differ from the pop's (QEMU's in_num / out_num: mapped buffers, an
  * indirect chain's table entries), whose walk broke a rule although the
  * device took it, whose blk request disagrees with the blk report
- * (op, sector, length), or whose scsi command disagrees with the scsi
- * report (the CDB's operation code, the LUN) is torn: an anomaly 'ring-copy-torn', chains.memory
+ * (op, sector, length), whose scsi command disagrees with the scsi
+ * report (the CDB's operation code, the LUN), or into which the device
+ * wrote more bytes (its fill, for the types whose fill QEMU counts that
+ * way: reports.c's fill_is_written) than the copy's writable buffers hold
+ * is torn: an anomaly 'ring-copy-torn', chains.memory
  * 'torn', and its request is dropped.  A pop for which no complete copy
  * was decoded (by its fill, a later chain, the queue's end or the end of
  * input) is an anomaly too.  A blk read/write without a good copy becomes
@@ -46,6 +49,7 @@ struct reports_chain {
 	uint16_t head;
 	enum reports_walk walk;
 	uint32_t n_out, n_in; /* device-readable / device-writable buffers (WALK_OK) */
+	uint64_t writable;    /* bytes of the writable buffers (WALK_OK) */
 	uint64_t request; /* requests.request decoded from it, 0 if none */
 };
 

@@ -566,7 +566,7 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 	struct reports_chain rc = {
 		.chain = c.chain, .head = head, .request = req,
 		.walk = !ok ? REPORTS_WALK_BROKEN : c.complete ? REPORTS_WALK_OK : REPORTS_WALK_INCOMPLETE,
-		.n_out = c.n_readable, .n_in = c.n_segs - c.n_readable,
+		.n_out = c.n_readable, .n_in = c.n_segs - c.n_readable, .writable = c.writable,
 	};
 	reports_on_chain(dec, r, t, &rc);
 }
@@ -944,7 +944,7 @@ static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from
 	struct reports_chain rc = {
 		.chain = c.chain, .head = c.head, .request = req,
 		.walk = !ok ? REPORTS_WALK_BROKEN : c.complete ? REPORTS_WALK_OK : REPORTS_WALK_INCOMPLETE,
-		.n_out = c.n_readable, .n_in = c.n_segs - c.n_readable,
+		.n_out = c.n_readable, .n_in = c.n_segs - c.n_readable, .writable = c.writable,
 	};
 	reports_on_chain(dec, r, t, &rc);
 }

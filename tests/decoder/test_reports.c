@@ -110,6 +110,33 @@ static void test_counts_torn(void)
 	fx_close(&fx);
 }
 
+/* The buffer counts agree, but the device wrote more bytes than the
+ * copy's writable buffers hold (a blk write's copy has one status byte;
+ * the device filled 513): not the chain the device used, torn, its
+ * request dropped.  Exactly the writable bytes is fine (test_match). */
+static void test_fill_beyond_writable(void)
+{
+	struct fx fx;
+
+	fx_open(&fx, "rep-fill-long.db");
+	fx_init_device(&fx, VIRTIO_ID_BLOCK, VIRTIO_BIT(VIRTIO_F_VERSION_1), 1);
+	blk_chain(&fx, 0, VIRTIO_BLK_T_OUT, 5);
+	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
+	fx_report(&fx, 0, VMT_QSTEP_POP, TOKEN(1), 1, 2);
+	uint64_t s_fill = fx_blk_complete(&fx, 0, TOKEN(1), 513);
+	fx_finish(&fx);
+
+	CHECK_EQ_U(anomalies(&fx), 1);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM anomalies WHERE seq = %llu AND message LIKE "
+		 "'the device wrote 513 bytes into the chain at avail position 0 (head 0), whose copy has 1 writable bytes%%'",
+		 (unsigned long long)s_fill);
+	CHECK_EQ_U(fx_int(&fx, q), 1);
+	CHECK_STR(fx_text(&fx, "SELECT memory FROM chains"), "torn");
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests"), 0);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM violations"), 0);
+	fx_close(&fx);
+}
+
 /* No copy of the chain at all (the avail store is not in the trace): the
  * blk report makes the request. */
 static void test_no_copy(void)
@@ -377,6 +404,7 @@ int main(void)
 {
 	RUN(test_match);
 	RUN(test_counts_torn);
+	RUN(test_fill_beyond_writable);
 	RUN(test_no_copy);
 	RUN(test_blk_disagrees);
 	RUN(test_partial);
