@@ -79,6 +79,29 @@ static uint64_t avail_event_addr(const struct drv_vring *vq)
 	return vq->used + USED_RING + (uint64_t)VIRTQ_USED_ELEM_SIZE * vq->num;
 }
 
+/* What both ring layouts keep beside the ring: the indirect tables' pool
+ * (indirect), the free list of descriptors (split) or buffer ids (packed)
+ * with free_head 0, and each one's slot.  0, or -ENOMEM. */
+static int vq_lists_alloc(struct drv_vring *vq, struct drv_bus *bus, uint32_t num, bool indirect)
+{
+	if (indirect) {
+		vq->ind_pool = drv_bus_alloc(bus, (uint64_t)num * DRV_SG_MAX * VIRTQ_DESC_SIZE, VIRTQ_DESC_ALIGN);
+		if (!vq->ind_pool)
+			return -ENOMEM;
+	}
+	vq->next = calloc(num, sizeof(*vq->next));
+	vq->slots = calloc(num, sizeof(*vq->slots));
+	if (!vq->next || !vq->slots) {
+		drv_vring_release(vq);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < num; i++)
+		vq->next[i] = (uint16_t)(i + 1);
+	vq->free_head = 0;
+	vq->num_free = (uint16_t)(num > UINT16_MAX ? UINT16_MAX : num);
+	return 0;
+}
+
 int drv_vring_alloc(struct drv_vring *vq, struct drv_bus *bus, unsigned index, uint32_t num,
 		    uint32_t legacy_align, bool indirect, bool event_idx)
 {
@@ -122,23 +145,7 @@ int drv_vring_alloc(struct drv_vring *vq, struct drv_bus *bus, unsigned index, u
 	}
 	if (r < 0)
 		return r;
-	if (indirect) {
-		vq->ind_pool = drv_bus_alloc(bus, (uint64_t)num * DRV_SG_MAX * VIRTQ_DESC_SIZE, VIRTQ_DESC_ALIGN);
-		if (!vq->ind_pool)
-			return -ENOMEM;
-	}
-
-	vq->next = calloc(num, sizeof(*vq->next));
-	vq->slots = calloc(num, sizeof(*vq->slots));
-	if (!vq->next || !vq->slots) {
-		drv_vring_release(vq);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < num; i++)
-		vq->next[i] = (uint16_t)(i + 1);
-	vq->free_head = 0;
-	vq->num_free = (uint16_t)(num > UINT16_MAX ? UINT16_MAX : num);
-	return 0;
+	return vq_lists_alloc(vq, bus, num, indirect);
 }
 
 void drv_vring_release(struct drv_vring *vq)
@@ -352,22 +359,8 @@ int drv_vring_alloc_packed(struct drv_vring *vq, struct drv_bus *bus, unsigned i
 		r = vq_zero(vq, vq->used, PACKED_EVENT_SIZE);
 	if (r < 0)
 		return r;
-	if (indirect) {
-		vq->ind_pool = drv_bus_alloc(bus, (uint64_t)num * DRV_SG_MAX * VIRTQ_DESC_SIZE, VIRTQ_DESC_ALIGN);
-		if (!vq->ind_pool)
-			return -ENOMEM;
-	}
-	vq->next = calloc(num, sizeof(*vq->next));
-	vq->slots = calloc(num, sizeof(*vq->slots));
-	if (!vq->next || !vq->slots) {
-		drv_vring_release(vq);
-		return -ENOMEM;
-	}
 	/* Buffer ids: a free list like the split ring's descriptors. */
-	for (uint32_t i = 0; i < num; i++)
-		vq->next[i] = (uint16_t)(i + 1);
-	vq->num_free = (uint16_t)(num > UINT16_MAX ? UINT16_MAX : num);
-	return 0;
+	return vq_lists_alloc(vq, bus, num, indirect);
 }
 
 static void pk_desc_encode(uint8_t out[VIRTQ_DESC_SIZE], uint64_t addr, uint32_t len, uint16_t id, uint16_t flags)
