@@ -52,6 +52,14 @@ static uint64_t pk_used(struct fx *fx, uint32_t slot, bool wrap, uint16_t id, ui
 	return fx_dev(fx, FX_DESC(0) + 16ull * slot + 8, b, sizeof(b));
 }
 
+/* Descriptor (addr, len, id, flags) into slot of a ring copy being built. */
+static void ring_put(uint8_t *ring, uint32_t slot, uint64_t addr, uint32_t len, uint16_t id, uint16_t flags)
+{
+	struct vring_desc d = { .addr = addr, .len = len, .next = id, .flags = flags };
+
+	packed_ring_desc_encode(ring + 16 * (size_t)slot, &d);
+}
+
 static void test_blk(void)
 {
 	struct fx fx;
@@ -139,21 +147,15 @@ static void test_reuse_in_one_copy(void)
 {
 	struct fx fx;
 	uint8_t ring[8 * 16] = { 0 };
-	struct vring_desc d;
 
 	fx_open(&fx, "packed_reuse.db");
 	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
-	d = (struct vring_desc){ .addr = BUF(0), .len = 64, .next = 0,
-				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-	packed_ring_desc_encode(ring, &d);
+	ring_put(ring, 0, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
 	fx_mmio(&fx, true, MMIO_QUEUE_NOTIFY, 0);
 	/* Next copy: slot 0 used (id 0, 8 bytes), slot 1 a new chain with id 0. */
-	d = (struct vring_desc){ .addr = BUF(0), .len = 8, .next = 0, .flags = packed_ring_used_flags(true) };
-	packed_ring_desc_encode(ring, &d);
-	d = (struct vring_desc){ .addr = BUF(1), .len = 32, .next = 0,
-				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-	packed_ring_desc_encode(ring + 16, &d);
+	ring_put(ring, 0, BUF(0), 8, 0, packed_ring_used_flags(true));
+	ring_put(ring, 1, BUF(1), 32, 0, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT);
 	fx_finish(&fx);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
@@ -171,24 +173,17 @@ static void test_lost_chain(void)
 {
 	struct fx fx;
 	uint8_t ring[8 * 16] = { 0 };
-	struct vring_desc d;
 	const uint16_t snap = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
 
 	fx_open(&fx, "packed_lost.db");
 	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
-	d = (struct vring_desc){ .addr = BUF(0), .len = 64, .next = 0,
-				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-	packed_ring_desc_encode(ring, &d);
+	ring_put(ring, 0, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
-	d = (struct vring_desc){ .addr = BUF(0), .len = 8, .next = 0, .flags = packed_ring_used_flags(true) };
-	packed_ring_desc_encode(ring, &d);
-	packed_ring_desc_encode(ring + 16, &d);
-	d = (struct vring_desc){ .addr = BUF(2), .len = 64, .next = 0,
-				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-	packed_ring_desc_encode(ring + 32, &d);
+	ring_put(ring, 0, BUF(0), 8, 0, packed_ring_used_flags(true));
+	ring_put(ring, 1, BUF(0), 8, 0, packed_ring_used_flags(true));
+	ring_put(ring, 2, BUF(2), 64, 0, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
-	d = (struct vring_desc){ .addr = BUF(2), .len = 9, .next = 0, .flags = packed_ring_used_flags(true) };
-	packed_ring_desc_encode(ring + 32, &d);
+	ring_put(ring, 2, BUF(2), 9, 0, packed_ring_used_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
 	fx_finish(&fx);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
@@ -208,25 +203,17 @@ static void test_lost_out_of_order(void)
 {
 	struct fx fx;
 	uint8_t ring[8 * 16] = { 0 };
-	struct vring_desc d;
 	const uint16_t snap = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
 
 	fx_open(&fx, "packed_lost_ooo.db");
 	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
-	d = (struct vring_desc){ .addr = BUF(0), .len = 64, .next = 0,
-				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-	packed_ring_desc_encode(ring, &d);
+	ring_put(ring, 0, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
-	d = (struct vring_desc){ .addr = BUF(0), .len = 7, .next = 2, .flags = packed_ring_used_flags(true) };
-	packed_ring_desc_encode(ring, &d);
-	d = (struct vring_desc){ .addr = BUF(1), .len = 8, .next = 0, .flags = packed_ring_used_flags(true) };
-	packed_ring_desc_encode(ring + 16, &d);
-	d = (struct vring_desc){ .addr = BUF(2), .len = 64, .next = 0,
-				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-	packed_ring_desc_encode(ring + 32, &d);
+	ring_put(ring, 0, BUF(0), 7, 2, packed_ring_used_flags(true));
+	ring_put(ring, 1, BUF(1), 8, 0, packed_ring_used_flags(true));
+	ring_put(ring, 2, BUF(2), 64, 0, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
-	d = (struct vring_desc){ .addr = BUF(2), .len = 9, .next = 0, .flags = packed_ring_used_flags(true) };
-	packed_ring_desc_encode(ring + 32, &d);
+	ring_put(ring, 2, BUF(2), 9, 0, packed_ring_used_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
 	fx_finish(&fx);
 	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM chains"), 2);
@@ -246,33 +233,24 @@ static void test_pieces(void)
 {
 	struct fx fx;
 	uint8_t ring[8 * 16] = { 0 };
-	struct vring_desc d;
 	const uint16_t snap = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
 
 	fx_open(&fx, "packed_pieces.db");
 	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
 	/* Slots 0..5: chains made available and used one by one. */
 	for (uint32_t i = 0; i < 6; i++) {
-		d = (struct vring_desc){ .addr = BUF(0), .len = 64, .next = 0,
-					 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-		packed_ring_desc_encode(ring + 16 * i, &d);
+		ring_put(ring, i, BUF(0), 64, 0, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 		fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
-		d = (struct vring_desc){ .addr = BUF(0), .len = 4, .next = 0, .flags = packed_ring_used_flags(true) };
-		packed_ring_desc_encode(ring + 16 * i, &d);
+		ring_put(ring, i, BUF(0), 4, 0, packed_ring_used_flags(true));
 		fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
 	}
 	/* Slot 6: a chain with id 1, seen. */
-	d = (struct vring_desc){ .addr = BUF(1), .len = 64, .next = 1,
-				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-	packed_ring_desc_encode(ring + 16 * 6, &d);
+	ring_put(ring, 6, BUF(1), 64, 1, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
 	/* Slot 7's chain (id 2) completed first: its used descriptor is at
 	 * slot 6, the chain still shows at slot 7. */
-	d = (struct vring_desc){ .addr = BUF(1), .len = 5, .next = 2, .flags = packed_ring_used_flags(true) };
-	packed_ring_desc_encode(ring + 16 * 6, &d);
-	d = (struct vring_desc){ .addr = BUF(2), .len = 64, .next = 2,
-				 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-	packed_ring_desc_encode(ring + 16 * 7, &d);
+	ring_put(ring, 6, BUF(1), 5, 2, packed_ring_used_flags(true));
+	ring_put(ring, 7, BUF(2), 64, 2, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	fx_mem(&fx, FX_DESC(0), ring, 16 * 7, snap);
 	fx_mem(&fx, FX_DESC(0) + 16 * 7, ring + 16 * 7, 16, snap);
 	fx_finish(&fx);
@@ -853,23 +831,19 @@ static void test_b05_copies_lap(void)
 {
 	struct fx fx;
 	uint8_t ring[8 * 16] = { 0 };
-	struct vring_desc d;
 	const uint16_t snap = VMT_MEM_SNAPSHOT | VMT_MEM_BEST_EFFORT;
 
 	fx_open(&fx, "packed_b05_lap.db");
 	fx_init_device(&fx, VIRTIO_ID_ENTROPY, FEAT, 1);
 	for (uint32_t i = 0; i < 8; i++) {
-		d = (struct vring_desc){ .addr = BUF(i), .len = 64, .next = (uint16_t)i,
-					 .flags = VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true) };
-		packed_ring_desc_encode(ring + 16 * i, &d);
+		ring_put(ring, i, BUF(i), 64, (uint16_t)i, VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(true));
 	}
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
 	for (uint32_t i = 0; i < 8; i++) {
 		bool next_lap = i < 4;
-		d = (struct vring_desc){ .addr = BUF(i), .len = next_lap ? 64 : 8, .next = (uint16_t)i,
-					 .flags = next_lap ? VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(false)
-							   : VIRTQ_DESC_F_WRITE | packed_ring_used_flags(true) };
-		packed_ring_desc_encode(ring + 16 * i, &d);
+		ring_put(ring, i, BUF(i), next_lap ? 64 : 8, (uint16_t)i,
+			 next_lap ? VIRTQ_DESC_F_WRITE | packed_ring_avail_flags(false)
+				  : VIRTQ_DESC_F_WRITE | packed_ring_used_flags(true));
 	}
 	fx_mem(&fx, FX_DESC(0), ring, sizeof(ring), snap);
 	fx_finish(&fx);
