@@ -85,6 +85,10 @@ struct rings_inflight {
  * is 70. */
 #define REQ_OP_TEXT_MAX 80u
 
+/* Append to a decoder's op text out (REQ_OP_TEXT_MAX bytes, NUL-terminated)
+ * as snprintf would, cut at its end, never past it. */
+void req_text_add(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A requests row not written yet (columns as in schema.sql). */
 struct req_row {
 	uint64_t id;

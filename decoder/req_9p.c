@@ -19,7 +19,6 @@
  * "cut" in op, and is request-malformed when the copy was exact. */
 #include "decoder/req.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -212,20 +211,6 @@ static bool p9_str(struct p9_cur *c, char *out, size_t outsz)
 	return true;
 }
 
-/* Append to out (REQ_OP_TEXT_MAX) as snprintf would, never past its end. */
-__attribute__((format(printf, 2, 3))) static void p9_add(char *out, const char *fmt, ...);
-
-static void p9_add(char *out, const char *fmt, ...)
-{
-	size_t used = strlen(out);
-	va_list ap;
-
-	if (used + 1 >= REQ_OP_TEXT_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(out + used, REQ_OP_TEXT_MAX - used, fmt, ap);
-	va_end(ap);
-}
 
 /* The op text of a T-message (c positioned after the header). */
 static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
@@ -242,9 +227,9 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 		uint32_t msize = p9_u32(c);
 		if (c->cut)
 			break;
-		p9_add(out, " msize %u", msize);
+		req_text_add(out, " msize %u", msize);
 		if (p9_str(c, s, sizeof(s)))
-			p9_add(out, " '%s'", s);
+			req_text_add(out, " '%s'", s);
 		break;
 	}
 	case 104: { /* Tattach: fid[4] afid[4] uname[s] aname[s] n_uname[4] */
@@ -252,47 +237,47 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 		p9_u32(c);
 		if (c->cut)
 			break;
-		p9_add(out, " fid %u", fid);
+		req_text_add(out, " fid %u", fid);
 		if (p9_str(c, s, sizeof(s)))
-			p9_add(out, " uname '%s'", s);
+			req_text_add(out, " uname '%s'", s);
 		if (p9_str(c, s, sizeof(s)))
-			p9_add(out, " aname '%s'", s);
+			req_text_add(out, " aname '%s'", s);
 		break;
 	}
 	case 110: { /* Twalk: fid[4] newfid[4] nwname[2] wname[s]... */
 		uint32_t fid = p9_u32(c), newfid = p9_u32(c), nw = p9_u16(c);
 		if (c->cut)
 			break;
-		p9_add(out, " fid %u newfid %u", fid, newfid);
+		req_text_add(out, " fid %u newfid %u", fid, newfid);
 		if (!nw)
-			p9_add(out, " (clone)");
+			req_text_add(out, " (clone)");
 		for (uint32_t i = 0; i < nw && i < P9_WALK_NAMES_MAX; i++) {
 			if (!p9_str(c, s, sizeof(s)))
 				break;
-			p9_add(out, i ? "/%s" : " '%s", s);
+			req_text_add(out, i ? "/%s" : " '%s", s);
 			if (i + 1 == nw || i + 1 == P9_WALK_NAMES_MAX)
-				p9_add(out, "'");
+				req_text_add(out, "'");
 		}
 		if (nw > P9_WALK_NAMES_MAX)
-			p9_add(out, " nwname %u", nw);
+			req_text_add(out, " nwname %u", nw);
 		break;
 	}
 	case 12: { /* Tlopen: fid[4] flags[4] */
 		uint32_t fid = p9_u32(c), fl = p9_u32(c);
 		if (!c->cut)
-			p9_add(out, " fid %u flags 0x%x", fid, fl);
+			req_text_add(out, " fid %u flags 0x%x", fid, fl);
 		break;
 	}
 	case 14: { /* Tlcreate: fid[4] name[s] flags[4] mode[4] gid[4] */
 		uint32_t fid = p9_u32(c);
 		if (c->cut)
 			break;
-		p9_add(out, " fid %u", fid);
+		req_text_add(out, " fid %u", fid);
 		if (p9_str(c, s, sizeof(s))) {
 			uint32_t fl = p9_u32(c), mode = p9_u32(c);
-			p9_add(out, " '%s'", s);
+			req_text_add(out, " '%s'", s);
 			if (!c->cut)
-				p9_add(out, " flags 0x%x mode 0%o", fl, mode);
+				req_text_add(out, " flags 0x%x mode 0%o", fl, mode);
 		}
 		break;
 	}
@@ -301,13 +286,13 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 		uint64_t off = p9_u64(c);
 		uint32_t cnt = p9_u32(c);
 		if (!c->cut)
-			p9_add(out, " fid %u offset %llu count %u", fid, (unsigned long long)off, cnt);
+			req_text_add(out, " fid %u offset %llu count %u", fid, (unsigned long long)off, cnt);
 		break;
 	}
 	case 108: { /* Tflush: oldtag[2] */
 		uint32_t old = p9_u16(c);
 		if (!c->cut)
-			p9_add(out, " oldtag %u", old);
+			req_text_add(out, " oldtag %u", old);
 		break;
 	}
 	case 72: case 76: case 70: { /* Tmkdir, Tunlinkat: dfid[4] name[s]; Tlink: dfid[4] fid[4] name[s] */
@@ -316,9 +301,9 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 			p9_u32(c);
 		if (c->cut)
 			break;
-		p9_add(out, " dfid %u", fid);
+		req_text_add(out, " dfid %u", fid);
 		if (p9_str(c, s, sizeof(s)))
-			p9_add(out, " '%s'", s);
+			req_text_add(out, " '%s'", s);
 		break;
 	}
 	case 8: case 16: case 18: case 20: case 22: case 24: case 26: case 30: case 32:
@@ -326,7 +311,7 @@ static void p9_t_text(char *out, uint8_t type, uint16_t tag, struct p9_cur *c)
 	{	/* fid[4] first (Trenameat: olddirfid; Tauth: afid) */
 		uint32_t fid = p9_u32(c);
 		if (!c->cut)
-			p9_add(out, " fid %u", fid);
+			req_text_add(out, " fid %u", fid);
 		break;
 	}
 	}
@@ -343,11 +328,11 @@ static void p9_r_text(char *out, uint8_t type, uint16_t tag, uint16_t t_tag, boo
 	/* Without the T side (its bytes were missing) the reply stands
 	 * alone, with its tag. */
 	if (name)
-		p9_add(out, alone ? "%s" : " -> %s", name);
+		req_text_add(out, alone ? "%s" : " -> %s", name);
 	else
-		p9_add(out, alone ? "type %u" : " -> type %u", type);
+		req_text_add(out, alone ? "type %u" : " -> type %u", type);
 	if (alone || (t_known && tag != t_tag))
-		p9_add(out, " tag %u", tag);
+		req_text_add(out, " tag %u", tag);
 	*status = 0;
 	switch (type) {
 	case P9_RLERROR: {
@@ -356,9 +341,9 @@ static void p9_r_text(char *out, uint8_t type, uint16_t tag, uint16_t t_tag, boo
 		if (c->cut)
 			break;
 		if (en)
-			p9_add(out, " %s", en);
+			req_text_add(out, " %s", en);
 		else
-			p9_add(out, " errno %u", e);
+			req_text_add(out, " errno %u", e);
 		*status = e > 255 ? 255 : (uint8_t)e;
 		break;
 	}
@@ -367,20 +352,20 @@ static void p9_r_text(char *out, uint8_t type, uint16_t tag, uint16_t t_tag, boo
 		uint32_t msize = p9_u32(c);
 		if (c->cut)
 			break;
-		p9_add(out, " msize %u", msize);
+		req_text_add(out, " msize %u", msize);
 		if (p9_str(c, s, sizeof(s)))
-			p9_add(out, " '%s'", s);
+			req_text_add(out, " '%s'", s);
 		break;
 	}
 	case 117: case 119: case 41: /* Rread, Rwrite, Rreaddir: count[4] */
 		*count = p9_u32(c);
 		if (!c->cut)
-			p9_add(out, " count %u", *count);
+			req_text_add(out, " count %u", *count);
 		break;
 	case 111: { /* Rwalk: nwqid[2] */
 		uint32_t nw = p9_u16(c);
 		if (!c->cut)
-			p9_add(out, " nwqid %u", nw);
+			req_text_add(out, " nwqid %u", nw);
 		break;
 	}
 	}
@@ -458,9 +443,9 @@ static uint64_t p9_avail(const struct req_queue *q, struct rings_chain *c, struc
 		/* The fields run past the message (or the message past the
 		 * buffer): what was decoded stands, marked. */
 		if (beyond)
-			p9_add(text, " (cut: size %u, %llu held)", size, (unsigned long long)c->readable);
+			req_text_add(text, " (cut: size %u, %llu held)", size, (unsigned long long)c->readable);
 		else
-			p9_add(text, " (cut: fields past size %u)", size);
+			req_text_add(text, " (cut: fields past size %u)", size);
 		if (c->mem == RINGS_MEM_EXACT)
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 				      "queue %u: 9p message at head %u says size %u, its fields need more or the buffer holds %llu bytes",
@@ -536,12 +521,12 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 		if (!text[0])
 			goto done;
 		if (exact) {
-			p9_add(text, " -> ? (reply size %u)", size);
+			req_text_add(text, " -> ? (reply size %u)", size);
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 				      "queue %u: 9p reply says size %u, less than the %u-byte header", q->q, size,
 				      P9_HDR_SIZE);
 		} else {
-			p9_add(text, " -> ? (no reply in the copy)");
+			req_text_add(text, " -> ? (no reply in the copy)");
 		}
 		rf.op_text = text;
 		goto done;
@@ -557,9 +542,9 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 	if (!exact && ((type & 1) == 0 || (t_known && type != P9_RLERROR && type != (uint8_t)(t_type + 1)))) {
 		const char *hn = p9_type_name(type);
 		if (hn)
-			p9_add(text, " -> ? (buffer holds %s: copied late)", hn);
+			req_text_add(text, " -> ? (buffer holds %s: copied late)", hn);
 		else
-			p9_add(text, " -> ? (buffer holds type %u: copied late)", type);
+			req_text_add(text, " -> ? (buffer holds type %u: copied late)", type);
 		rf.op_text = text;
 		goto done;
 	}
@@ -568,7 +553,7 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 	uint8_t status;
 	p9_r_text(text, type, tag, t_tag, t_known, &cur, &status, &count);
 	if (size > wrote && (exact || size > c.writable)) {
-		p9_add(text, " (cut: size %u, %llu written)", size, (unsigned long long)wrote);
+		req_text_add(text, " (cut: size %u, %llu written)", size, (unsigned long long)wrote);
 		if (exact)
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
 				      "queue %u: 9p reply says size %u, the device wrote %llu bytes", q->q, size,
@@ -576,7 +561,7 @@ static void p9_used(const struct req_queue *q, struct rings_inflight *f, uint32_
 	} else if (size != wrote && !exact) {
 		/* A best-effort copy whose used length and reply disagree:
 		 * the reply is shown as the buffer holds it. */
-		p9_add(text, " (used len %llu)", (unsigned long long)wrote);
+		req_text_add(text, " (used len %llu)", (unsigned long long)wrote);
 		wrote = size;
 	}
 	rf.op_text = text;

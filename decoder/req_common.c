@@ -2,6 +2,7 @@
  * shadow memory (bounded), digests, and the requests / net_frames rows. */
 #include "decoder/req.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,4 +571,16 @@ void req_net_frame(struct decoder *dec, uint64_t id, const uint8_t *hdr, uint32_
 		dec_val_copy(dec, DB_NET_FRAMES, &v[11], mac, 17, false);
 	}
 	dec_batch_add(dec, DB_NET_FRAMES);
+}
+
+void req_text_add(char *out, const char *fmt, ...)
+{
+	size_t used = strlen(out);
+	va_list ap;
+
+	if (used + 1 >= REQ_OP_TEXT_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out + used, REQ_OP_TEXT_MAX - used, fmt, ap);
+	va_end(ap);
 }

@@ -15,7 +15,6 @@
  * other 0x12xx types likewise up to 254), 255 for any other type. */
 #include "decoder/req.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,19 +105,6 @@ static const char *gpu_resp_name(uint32_t type)
 	return NULL;
 }
 
-/* Append to out (REQ_OP_TEXT_MAX bytes, NUL-terminated): cut at the end. */
-static void gpu_add(char *out, const char *fmt, ...)
-{
-	size_t n = strlen(out);
-	va_list ap;
-
-	if (n + 1 >= REQ_OP_TEXT_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(out + n, REQ_OP_TEXT_MAX - n, fmt, ap);
-	va_end(ap);
-}
-
 static void gpu_type_text(char *out, uint32_t type)
 {
 	const struct gpu_cmd *cmd = gpu_cmd_find(type);
@@ -142,7 +128,7 @@ static uint64_t gpu_cmd_text(char *out, const uint8_t *buf, uint32_t held)
 		return cmd ? GPU_HDR_SIZE + cmd->body : GPU_HDR_SIZE;
 	uint32_t flags = le32_get(buf + 4), ctx = le32_get(buf + 16);
 	if (type >= 0x200 && type < 0x300)
-		gpu_add(out, " ctx %u", ctx);
+		req_text_add(out, " ctx %u", ctx);
 	if (cmd) {
 		const uint8_t *b = buf + GPU_HDR_SIZE;
 		uint32_t have = held - GPU_HDR_SIZE;
@@ -154,28 +140,28 @@ static uint64_t gpu_cmd_text(char *out, const uint8_t *buf, uint32_t held)
 			const uint8_t *p = b + fd->off;
 			switch (fd->kind) {
 			case GF_U32:
-				gpu_add(out, " %s %u", fd->label, le32_get(p));
+				req_text_add(out, " %s %u", fd->label, le32_get(p));
 				break;
 			case GF_U64:
-				gpu_add(out, " %s %llu", fd->label, (unsigned long long)le64_get(p));
+				req_text_add(out, " %s %llu", fd->label, (unsigned long long)le64_get(p));
 				break;
 			case GF_SIZE:
-				gpu_add(out, " %s%s%ux%u", fd->label ? fd->label : "", fd->label ? " " : "",
+				req_text_add(out, " %s%s%ux%u", fd->label ? fd->label : "", fd->label ? " " : "",
 					le32_get(p), le32_get(p + 4));
 				break;
 			case GF_RECT:
-				gpu_add(out, " %s %ux%u+%u+%u", fd->label, le32_get(p + 8), le32_get(p + 12),
+				req_text_add(out, " %s %ux%u+%u+%u", fd->label, le32_get(p + 8), le32_get(p + 12),
 					le32_get(p), le32_get(p + 4));
 				break;
 			}
 		}
 	}
 	if (flags & GPU_FLAG_FENCE)
-		gpu_add(out, " fence %llu", (unsigned long long)le64_get(buf + 8));
+		req_text_add(out, " fence %llu", (unsigned long long)le64_get(buf + 8));
 	if (flags & GPU_FLAG_INFO_RING_IDX)
-		gpu_add(out, " ring %u", buf[20]);
+		req_text_add(out, " ring %u", buf[20]);
 	if (flags & ~(uint32_t)(GPU_FLAG_FENCE | GPU_FLAG_INFO_RING_IDX))
-		gpu_add(out, " flags 0x%x", flags);
+		req_text_add(out, " flags 0x%x", flags);
 	return cmd ? GPU_HDR_SIZE + cmd->body : GPU_HDR_SIZE;
 }
 
@@ -215,9 +201,9 @@ static uint64_t gpu_avail(const struct req_queue *q, struct rings_chain *c, stru
 	uint64_t need = gpu_cmd_text(text, buf, held);
 	if (c->readable < need) {
 		if (c->readable < GPU_HDR_SIZE)
-			gpu_add(text, " (cut: %llu of %u header bytes)", (unsigned long long)c->readable, GPU_HDR_SIZE);
+			req_text_add(text, " (cut: %llu of %u header bytes)", (unsigned long long)c->readable, GPU_HDR_SIZE);
 		else
-			gpu_add(text, " (cut: %llu of %llu bytes)", (unsigned long long)c->readable,
+			req_text_add(text, " (cut: %llu of %llu bytes)", (unsigned long long)c->readable,
 				(unsigned long long)need);
 		if (exact)
 			dec_violation(q->dec, q->d, RULE_REQUEST_MALFORMED,
@@ -289,7 +275,7 @@ static void gpu_used(const struct req_queue *q, struct rings_inflight *f, uint32
 	else
 		snprintf(tail, sizeof(tail), " -> type 0x%x", type);
 	if (!exact && wrote < GPU_HDR_SIZE)
-		gpu_add(tail, " (used len %llu)", (unsigned long long)wrote);
+		req_text_add(tail, " (used len %llu)", (unsigned long long)wrote);
 	rf.has_status = true;
 	if ((type & 0xff00) == GPU_RESP_OK)
 		rf.status = 0;
