@@ -27,6 +27,26 @@ struct tui_fmt;
 #define TUI_SEARCH_BUDGET 100000
 #define TUI_SEARCH_MAX 255
 
+/* The filter stack (perf report's zoom): each filter is taken from an
+ * event under the cursor and they all hold at once (AND).  A filtered
+ * walk looks at most TUI_FILTER_SPAN seqs of the trace per keystroke
+ * (paging, a jump, a search step, e/E): a filter that lets few events
+ * through (one rare type on a 10M-event trace) cannot make one keystroke
+ * scan the whole file; it stops, says where (tui_model.stopped), and the
+ * next keystroke goes on from there. */
+#define TUI_FILTER_MAX 8
+#define TUI_FILTER_SPAN (1u << 20)
+#define TUI_FILTER_DESC_MAX 256
+
+enum tui_filter_kind { TUI_FILTER_DEVICE, TUI_FILTER_QUEUE, TUI_FILTER_TYPE, TUI_FILTER_VIOLATIONS };
+
+struct tui_filter {
+	enum tui_filter_kind kind;
+	int device;          /* DEVICE, QUEUE: devices.device */
+	int64_t queue;       /* QUEUE */
+	int type;            /* TYPE: enum vmt_event_type */
+};
+
 struct tui_line {
 	uint64_t seq;        /* the row's seq (0 when !seq_ok) */
 	uint64_t key;        /* seq for paging (a !seq_ok row: the previous row's) */
@@ -56,6 +76,15 @@ struct tui_model {
 	bool context;               /* the next frame shows lines before the cursor (a jump) */
 	size_t win_limit;           /* tests: the window's limit in place of TUI_WINDOW_MAX (0: none) */
 	char pattern[TUI_SEARCH_MAX + 1];
+	struct tui_filter filters[TUI_FILTER_MAX]; /* the stack, bottom first */
+	size_t n_filters;
+	/* Where the last keystroke's filtered walk stopped with its
+	 * TUI_FILTER_SPAN spent before it found what it wanted (the seq it
+	 * would look at next); UINT64_MAX: it did not stop.  Set by every
+	 * call below that moves the cursor. */
+	uint64_t stopped;
+	uint64_t span_left;         /* seqs this keystroke may still look at */
+	uint64_t fwd_seen, bwd_seen; /* filtered: seen past the window's ends, nothing passing (0: none) */
 };
 
 /* Open path (tdb_open: defensive, read-only) and the window at its first
@@ -93,5 +122,24 @@ int tui_model_marked(struct tui_model *m, bool forward, bool *found);
 /* The event at seq with its bytes into *row (pointers valid until the
  * next call): 0, TDB_E_NOT_FOUND, TDB_E_DAMAGED_ROW, or an error. */
 int tui_model_event(struct tui_model *m, uint64_t seq, struct tdb_event *row);
+
+/* Push a filter taken from the cursor's event (its device, queue, type)
+ * and reload the window at the first passing event at or after the
+ * cursor (or the last before it).  -EINVAL: the cursor's event has no
+ * such property (e.g. no queue); -ENOSPC: stack full.  *empty true:
+ * nothing passes (the filter is not pushed).  A queue is the one the
+ * event acts on: QueueNotify's value, a queue register's QueueSel, a
+ * device report's queue, the ring a memory event lies in.  -EAGAIN: the
+ * walk for a passing event spent its span both ways without finding one
+ * (only violations can: the cursor's own event passes the others); the
+ * filter is not pushed, tui_model.stopped says where the walk stopped. */
+int tui_model_filter_push(struct tui_model *m, enum tui_filter_kind kind, bool *empty);
+/* Pop the last filter (no-op on an empty stack); the cursor stays on
+ * its event. */
+int tui_model_filter_pop(struct tui_model *m);
+size_t tui_model_filter_depth(const struct tui_model *m);
+/* "virtio-blk@0xfeb00e00 > q0 > violations" into buf (empty string: no
+ * filter); names from the file, escaped. */
+void tui_model_filter_describe(const struct tui_model *m, char *buf, size_t len);
 
 #endif
