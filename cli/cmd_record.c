@@ -134,6 +134,13 @@ static void record_usage(FILE *f)
 		names, list);
 	drv_wl_help_keys(f, &def, 8, 26);
 	fprintf(f,
+		"      --repeat N        run the whole driver N times (1-%u, default 1):\n"
+		"                        each round after the first resets every device\n"
+		"                        and drives it again, for traces as long as wanted\n"
+		"                        (about 90,000 events a round with every device at\n"
+		"                        its largest sizes; progress on a terminal)\n",
+		DRV_WL_REPEAT_MAX);
+	fprintf(f,
 		"  -o, --output FILE     trace.db to write (default %s); a name ending in\n"
 		"                        .vmt writes the raw trace only (vmtrace dump reads\n"
 		"                        it, vmtrace decode turns it into a trace.db);\n"
@@ -197,7 +204,9 @@ static void record_usage(FILE *f)
 		"  vmtrace record --bpf -o vm.db -- qemu-system-x86_64 -enable-kvm -M microvm ...\n"
 		"  sudo vmtrace record --bpf --pid \"$(pidof qemu-system-x86_64)\" -o vm.db\n"
 		"  vmtrace record --emu blk,net,console,rng -o t.vmt && vmtrace dump t.vmt\n"
-		"  vmtrace record --emu net --legacy --workload 'net:frames=100' -o net.vmt\n",
+		"  vmtrace record --emu net --legacy --workload 'net:frames=100' -o net.vmt\n"
+		"  vmtrace record --emu blk,net,console,rng --repeat 112 -o big.db \\\n"
+		"      -w 'blk:sectors=2048,requests=256;net:frames=4096;rng:requests=256'\n",
 		RECORD_BPF_WINDOWS_MAX, MMIO_RING_DEFAULT >> 20);
 }
 
@@ -219,6 +228,7 @@ enum {
 	OPT_WINDOW,
 	OPT_ONLY_WINDOWS,
 	OPT_RING_SIZE,
+	OPT_REPEAT,
 };
 
 static const struct option record_longopts[] = {
@@ -226,6 +236,7 @@ static const struct option record_longopts[] = {
 	{ "legacy", no_argument, NULL, OPT_LEGACY },
 	{ "packed", no_argument, NULL, OPT_PACKED },
 	{ "workload", required_argument, NULL, 'w' },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "raw", required_argument, NULL, OPT_RAW },
 	{ "qemu-log", required_argument, NULL, OPT_QEMU_LOG },
@@ -312,6 +323,7 @@ static int check_emu_options(const struct record_opts *o)
 static int record_parse(struct record_opts *o, int argc, char **argv)
 {
 	const char *workload = NULL;
+	unsigned repeat = 1;
 	char err[256];
 	int c;
 
@@ -376,6 +388,12 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 		case 'w':
 			workload = optarg;
 			o->emu_only = "--workload";
+			break;
+		case OPT_REPEAT:
+			if (parse_u64(optarg, 1, DRV_WL_REPEAT_MAX, &num) != 0)
+				return usage_error("bad --repeat '%s' (expected 1 to %u)", optarg, DRV_WL_REPEAT_MAX);
+			repeat = (unsigned)num;
+			o->emu_only = "--repeat";
 			break;
 		case OPT_QEMU_LOG:
 			if (!*optarg)
@@ -485,6 +503,7 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 		return usage_error("--emu: %s", err);
 	if (workload && drv_wl_opts_parse(&o->wl, workload, err, sizeof(err)) != 0)
 		return usage_error("--workload: %s", err);
+	o->wl.repeat = repeat;
 	o->rig.seed = o->wl.seed;
 	/* VIRTIO_F_RING_PACKED is bit 34: a Version 1 device has only 32. */
 	if (o->rig.packed && o->rig.legacy)
@@ -551,11 +570,18 @@ static void print_device(const struct vmt_device_desc *desc, const struct drv_re
 		fprintf(stderr, "  %-*s error: %s\n", width, "", rep->msg);
 }
 
-/* Progress on a terminal: which device the driver works on. */
-static void show_progress(void *ctx, const char *name, unsigned i, unsigned n)
+/* Progress on a terminal: which device the driver works on; for a
+ * repeated run one line, rewritten each round, with the events so far
+ * (ctx is the session). */
+static void show_progress(void *ctx, const char *name, unsigned i, unsigned n, unsigned round, unsigned rounds)
 {
-	(void)ctx;
-	fprintf(stderr, "vmtrace: driving %s (%u/%u)\n", name, i + 1, n);
+	const struct session *s = ctx;
+
+	if (rounds <= 1)
+		fprintf(stderr, "vmtrace: driving %s (%u/%u)\n", name, i + 1, n);
+	else if (i == 0)
+		fprintf(stderr, "\rvmtrace record: round %u of %u, %llu events", round, rounds,
+			(unsigned long long)session_events(s));
 }
 
 int cmd_record(int argc, char **argv)
@@ -619,7 +645,9 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	raw_path = ro.raw_path;
-	rig_record_run(&rr, &ss, m, &o.rig, &o.wl, progress ? show_progress : NULL, NULL);
+	rig_record_run(&rr, &ss, m, &o.rig, &o.wl, progress ? show_progress : NULL, &ss);
+	if (progress && o.wl.repeat > 1)
+		fputs("\r\033[K", stderr);
 	if (record_out_end_trace(&ro, &ss, rr.end_reason, NULL) != 0)
 		goto out;
 

@@ -84,18 +84,29 @@ void drv_set_failed(struct drv_dev *d)
 	set_status(d, VIRTIO_STATUS_FAILED);
 }
 
-int drv_init(struct drv_dev *d, uint64_t wanted)
+int drv_reset(struct drv_dev *d)
 {
-	uint32_t st, lo, hi;
-	uint64_t accept;
+	uint32_t st;
 
-	/* General Initialization: reset, and wait for the reset to finish
-	 * (Status reads 0). */
+	/* Write 0, and wait for the reset to finish (Status reads 0). */
 	d->status = 0;
 	drv_reg_write(d, MMIO_STATUS, 0);
 	st = drv_reg_read(d, MMIO_STATUS);
 	if (st != 0)
 		return drv_error(d, DRV_E_REFUSED, "device did not reset: Status reads 0x%x after writing 0", st);
+	return 0;
+}
+
+int drv_init(struct drv_dev *d, uint64_t wanted)
+{
+	uint32_t lo, hi;
+	uint64_t accept;
+	int r;
+
+	/* General Initialization: reset first. */
+	r = drv_reset(d);
+	if (r != 0)
+		return r;
 	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
 	set_status(d, VIRTIO_STATUS_DRIVER);
 

@@ -91,7 +91,12 @@ void drv_marker(struct drv_dev *d, const char *fmt, ...) __attribute__((format(p
  * 0, a placeholder, that is not an error). */
 int drv_probe(struct drv_dev *d, struct drv_bus *bus, uint64_t base);
 
-/* Reset and initialize up to feature negotiation: Status 0 (read back),
+/* Reset the device: write Status 0 and read it back (the reset is done
+ * when it reads 0), as a driver does before initializing it or when it
+ * lets go of it.  Returns 0, or DRV_E_REFUSED if Status does not read 0. */
+int drv_reset(struct drv_dev *d);
+
+/* Reset (drv_reset) and initialize up to feature negotiation: Status 0 (read back),
  * ACKNOWLEDGE, DRIVER, read both DeviceFeatures words, accept
  * wanted ∩ offered (plus VERSION_1 on a modern device, which must offer
  * it), write both DriverFeatures words, and on a modern device

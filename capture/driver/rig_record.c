@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capture/driver/driver.h"
 #include "capture/emu/emu.h"
 #include "capture/emu/machine.h"
 #include "capture/session.h"
@@ -43,30 +44,66 @@ int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *
 		 wl->event_idx ? "on" : "off");
 	if (r == 0)
 		r = session_meta_set(s, "driver", buf);
+	/* Only a repeated run says so: one round keeps the metadata (and the
+	 * trace) as it always was. */
+	snprintf(buf, sizeof(buf), "%u", wl->repeat);
+	if (r == 0 && wl->repeat > 1)
+		r = session_meta_set(s, "repeat", buf);
 	return r;
+}
+
+/* Before round k of a run: mark it, and reset every device, so no queue of
+ * the round before is live when its guest memory is handed out again. */
+static void round_start(struct drv_bus *bus, const struct rig_cfg *rig, unsigned k, unsigned rounds)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "round %u of %u", k, rounds);
+	bus->ops->marker(bus->ctx, text);
+	for (unsigned i = 0; i < rig->n_devices; i++) {
+		struct drv_dev d;
+
+		memset(&d, 0, sizeof(d));
+		d.bus = bus;
+		d.base = rig_device_base(i);
+		/* A device that does not reset fails its drv_init next. */
+		drv_reset(&d);
+	}
 }
 
 int rig_record_run(struct rig_record *rr, struct session *s, struct machine *m, const struct rig_cfg *rig,
 		   const struct drv_wl_opts *wl, rig_record_progress_fn progress, void *ctx)
 {
+	unsigned rounds = wl->repeat ? wl->repeat : 1;
+	unsigned requests[RIG_DEVICES_MAX] = { 0 }, interrupts[RIG_DEVICES_MAX] = { 0 };
 	struct drv_bus bus;
 	int r;
 
 	memset(rr, 0, sizeof(*rr));
 	snprintf(rr->end_reason, sizeof(rr->end_reason), "normal");
 	machine_set_recorder(m, s->w);
-	rig_bus(&bus, m);
-	for (unsigned i = 0; i < rig->n_devices; i++) {
-		const char *name = s->meta.devices[i].name;
+	for (unsigned k = 1; k <= rounds && rr->failed == 0; k++) {
+		/* Each round hands out guest memory from the start again. */
+		rig_bus(&bus, m);
+		if (k > 1)
+			round_start(&bus, rig, k, rounds);
+		for (unsigned i = 0; i < rig->n_devices; i++) {
+			const char *name = s->meta.devices[i].name;
 
-		if (progress)
-			progress(ctx, name, i, rig->n_devices);
-		drv_run_device(&bus, rig_device_base(i), wl, &rr->reports[i]);
-		if (rr->reports[i].result != 0 && rr->failed++ == 0)
-			snprintf(rr->end_reason, sizeof(rr->end_reason), "workload failed: %.40s: %.60s", name,
-				 rr->reports[i].msg);
-		rr->violations += emu_violation_count(machine_device(m, i));
+			if (progress)
+				progress(ctx, name, i, rig->n_devices, k, rounds);
+			drv_run_device(&bus, rig_device_base(i), wl, &rr->reports[i]);
+			requests[i] += rr->reports[i].requests;
+			interrupts[i] += rr->reports[i].interrupts;
+			rr->reports[i].requests = requests[i];
+			rr->reports[i].interrupts = interrupts[i];
+			if (rr->reports[i].result != 0 && rr->failed++ == 0)
+				snprintf(rr->end_reason, sizeof(rr->end_reason), "workload failed: %.40s: %.60s", name,
+					 rr->reports[i].msg);
+		}
 	}
+	for (unsigned i = 0; i < rig->n_devices; i++)
+		rr->violations += emu_violation_count(machine_device(m, i));
 	machine_set_recorder(m, NULL);
 	r = machine_recorder_error(m);
 	return r < 0 ? session_fail(s, r) : 0;

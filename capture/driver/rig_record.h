@@ -24,19 +24,25 @@ struct rig_record {
 	char end_reason[128];   /* "normal", or the first failed workload */
 };
 
-/* Called before each device is driven (i of n, its name). */
-typedef void (*rig_record_progress_fn)(void *ctx, const char *name, unsigned i, unsigned n);
+/* Called before each device is driven: device i of n (its name) in round
+ * round (1-based) of rounds (wl->repeat). */
+typedef void (*rig_record_progress_fn)(void *ctx, const char *name, unsigned i, unsigned n, unsigned round,
+				       unsigned rounds);
 
 /* The emulator's metadata, after session_meta_common: source, RAM,
  * device table, "seed", "layout", "workload" (the groups of the machine's
- * device types and "queue"), "driver".  Returns 0 or a
- * negative errno. */
+ * device types and "queue"), "driver", and "repeat" when the run has more
+ * than one round.  Returns 0 or a negative errno. */
 int rig_record_meta(struct session *s, struct machine *m, const struct rig_cfg *rig, const struct drv_wl_opts *wl);
 
 /* Drive every device of m (built from rig) with the workloads wl,
- * recording into the open session s.  progress may be NULL.  Returns 0,
- * or the recorder's negative errno (also noted in s: the trace then ends
- * with "write error"). */
+ * recording into the open session s, wl->repeat times: before each round
+ * after the first a marker "round K of N" and a reset of every device
+ * (then the round reuses the guest memory of the one before).  The rounds
+ * stop after one where a workload failed.  Each report is the device's
+ * last round, with the used buffers and interrupts of all rounds.
+ * progress may be NULL.  Returns 0, or the recorder's negative errno (also
+ * noted in s: the trace then ends with "write error"). */
 int rig_record_run(struct rig_record *rr, struct session *s, struct machine *m, const struct rig_cfg *rig,
 		   const struct drv_wl_opts *wl, rig_record_progress_fn progress, void *ctx);
 

@@ -74,6 +74,7 @@ void drv_wl_opts_init(struct drv_wl_opts *o)
 	o->indirect = true;
 	o->event_idx = true;
 	o->seed = 1;
+	o->repeat = 1;
 }
 
 unsigned drv_wl_opt(const struct drv_wl_opts *o, const struct drv_workload *wl, size_t k)

@@ -45,6 +45,10 @@ struct drv_wl_key {
 	const char *help; /* for record --help: "sectors written and read back" */
 };
 
+/* Most rounds of a run (record --repeat): about 10^8 events with the
+ * default workloads, the size a disk, not a counter, limits. */
+#define DRV_WL_REPEAT_MAX 1000000u
+
 struct drv_wl_opts {
 	/* Option values by registry index (drv_workload_at) and key index
 	 * (the workload's keys[]); read them with drv_wl_opt. */
@@ -55,6 +59,11 @@ struct drv_wl_opts {
 	bool packed;    /* accept VIRTIO_F_RING_PACKED when offered (modern only) */
 	uint64_t seed;  /* varies the data patterns */
 	unsigned given; /* groups a spec set (drv_wl_opts_names) */
+	/* Rounds of the whole run (rig_record_run; record --repeat): each
+	 * round after the first resets every device and drives it again from
+	 * the probe on, reusing the same guest memory.  1 (the default) runs
+	 * once; 0 counts as 1. */
+	unsigned repeat;
 };
 
 /* A device type's workload. */
