@@ -1,4 +1,5 @@
 /* vmtrace info [--json] [trace.db]: what a trace holds, in a few lines. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -35,7 +36,8 @@ static void usage(FILE *f)
 		"              are damaged rows; device_reports when the trace holds the\n"
 		"              device's own reports of its queue steps: reports, pops,\n"
 		"              chains_checked, chains_torn, pops_without_copy,\n"
-		"              pops_unchecked, requests_from_reports)\n"
+		"              pops_unchecked, requests_from_reports, chains_unchecked:\n"
+		"              chains of devices that reported nothing)\n"
 		"  -h, --help  this help\n"
 		"\n"
 		"A row that contradicts the rest of the file (a queue size of -1, a\n"
@@ -58,6 +60,7 @@ struct info {
 	struct tdb_steps_summary steps; /* the device's own reports */
 	struct tdb_device *dev;
 	size_t n_dev;
+	uint64_t *unreported;           /* per dev[]: chains no report could check */
 	struct tdb_notes notes;
 };
 
@@ -186,6 +189,7 @@ static int print_json(struct info *in)
 		json_u64(&j, "pops_without_copy", in->steps.no_copy);
 		json_u64(&j, "pops_unchecked", in->steps.unchecked);
 		json_u64(&j, "requests_from_reports", in->steps.from_reports);
+		json_u64(&j, "chains_unchecked", in->steps.unreported);
 		json_end_object(&j);
 	}
 	json_bool(&j, "complete", in->meta.complete);
@@ -278,6 +282,18 @@ static bool empty_transport(const struct tdb_device *d)
 	       d->violations == 0;
 }
 
+
+/* tdb_steps_unreported's callback: the count of the device with that id. */
+static int note_unreported(void *arg, int device, uint64_t chains)
+{
+	struct info *in = arg;
+
+	for (size_t i = 0; i < in->n_dev; i++)
+		if (in->dev[i].id == device)
+			in->unreported[i] = chains;
+	return 0;
+}
+
 static int print_text(struct info *in, const char *path)
 {
 	char names[768], status[128], tmp[512], lost_text[40], name[TDB_NAME_MAX * 6], type[TDB_TYPE_MAX * 6];
@@ -333,6 +349,9 @@ static int print_text(struct info *in, const char *path)
 		printf("  events      %s, requests %llu, violations %llu\n",
 		       num_text(ev, sizeof(ev), !(d->bad & TDB_DEV_EVENTS), (int64_t)d->events),
 		       (unsigned long long)d->requests, (unsigned long long)d->violations);
+		if (in->unreported && in->unreported[i])
+			printf("  copies      %" PRIu64 " chain%s unchecked: no queue step reported (a vhost back end?)\n",
+			       in->unreported[i], in->unreported[i] == 1 ? "" : "s");
 	}
 	if (r)
 		return r;
@@ -361,6 +380,10 @@ static int print_text(struct info *in, const char *path)
 		if (s->from_reports)
 			printf("; %" PRIu64 " blk request%s decoded from the reports", s->from_reports,
 			       s->from_reports == 1 ? "" : "s");
+		if (s->unreported)
+			printf("; not checked: %" PRIu64 " chain%s of %" PRIu64 " device%s without reports",
+			       s->unreported, s->unreported == 1 ? "" : "s", s->unreported_devices,
+			       s->unreported_devices == 1 ? "" : "s");
 		putchar('\n');
 	}
 	if (in->violations) {
@@ -407,7 +430,14 @@ static int info_read(struct info *in)
 	    (r = tdb_violations_count(in->t, &in->violations, &in->anomalies)) ||
 	    (r = tdb_steps_summary(in->t, &in->steps)))
 		return r;
-	return tdb_devices_read(in->t, TDB_BY_BASE, &in->notes, &in->dev, &in->n_dev);
+	if ((r = tdb_devices_read(in->t, TDB_BY_BASE, &in->notes, &in->dev, &in->n_dev)))
+		return r;
+	if (!in->steps.unreported_devices)
+		return 0;
+	in->unreported = calloc(in->n_dev ? in->n_dev : 1, sizeof(*in->unreported));
+	if (!in->unreported)
+		return -ENOMEM;
+	return tdb_steps_unreported(in->t, note_unreported, in);
 }
 
 int cmd_info(int argc, char **argv)
@@ -463,6 +493,7 @@ int cmd_info(int argc, char **argv)
 	}
 	tdb_close(in->t);
 	free(in->dev);
+	free(in->unreported);
 	free(in);
 	/* an input error (a damaged file) is bad input; others are failures */
 	return r == 0 ? 0 : r > 0 ? EXIT_USAGE : EXIT_FAIL;

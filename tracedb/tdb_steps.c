@@ -5,6 +5,16 @@
 
 #include "tracedb/tdb_priv.h"
 
+static int count_unreported(void *arg, int device, uint64_t chains)
+{
+	struct tdb_steps_summary *out = arg;
+
+	(void)device;
+	out->unreported += chains;
+	out->unreported_devices++;
+	return 0;
+}
+
 int tdb_steps_summary(struct tdb *t, struct tdb_steps_summary *out)
 {
 	sqlite3_stmt *st;
@@ -35,6 +45,36 @@ int tdb_steps_summary(struct tdb *t, struct tdb_steps_summary *out)
 	} else {
 		r = tdb_sql_fail(t, "reading the device's reports");
 	}
+	sqlite3_finalize(st);
+	if (r)
+		return r;
+	return tdb_steps_unreported(t, count_unreported, out);
+}
+
+int tdb_steps_unreported(struct tdb *t, int (*fn)(void *arg, int device, uint64_t chains), void *arg)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if (!t->has_device_steps)
+		return 0;
+	/* NOT IN builds the reporting devices' set once: no per-chain lookup. */
+	if ((r = tdb_prepare(t,
+			     "SELECT device, count(*) FROM chains WHERE EXISTS (SELECT 1 FROM device_steps) AND device NOT IN "
+			     "(SELECT device FROM device_steps WHERE device IS NOT NULL) "
+			     "GROUP BY device ORDER BY device",
+			     &st, "reading which devices reported nothing")))
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 dev = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
+		/* a device number no devices row can have is skipped, not trusted */
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || dev < 0 || dev > INT32_MAX)
+			continue;
+		if ((r = fn(arg, (int)dev, n > 0 ? (uint64_t)n : 0)) != 0)
+			break;
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = tdb_sql_fail(t, "reading which devices reported nothing");
 	sqlite3_finalize(st);
 	return r;
 }

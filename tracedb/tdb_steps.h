@@ -19,9 +19,18 @@ struct tdb_steps_summary {
 	uint64_t no_copy;      /* pops without a complete copy (verdict no-copy) */
 	uint64_t unchecked;    /* pops not checked (no verdict: no live ring for them) */
 	uint64_t from_reports; /* blk requests written from a report (blk steps judged torn or no-copy) */
+	uint64_t unreported;   /* chains of devices that reported nothing (best-effort, never checked) */
+	uint64_t unreported_devices;
 };
 
 /* Count them into *out (all 0 without the table). */
 int tdb_steps_summary(struct tdb *t, struct tdb_steps_summary *out);
+
+/* The devices whose chains no report could check although the trace holds
+ * reports: QEMU reported no queue step of theirs (a vhost back end works
+ * its rings outside QEMU).  fn is called per device, in device order,
+ * with its chain count; a non-zero return stops and is returned.  Nothing
+ * is called for a trace without reports. */
+int tdb_steps_unreported(struct tdb *t, int (*fn)(void *arg, int device, uint64_t chains), void *arg);
 
 #endif

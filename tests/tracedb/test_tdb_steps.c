@@ -143,6 +143,8 @@ static void test_cursor(void)
 	CHECK_EQ_U(s.no_copy, 0);
 	CHECK_EQ_U(s.unchecked, 0);
 	CHECK_EQ_U(s.from_reports, 1);
+	CHECK_EQ_U(s.unreported, 0);
+	CHECK_EQ_U(s.unreported_devices, 0);
 	tdb_close(t);
 }
 
@@ -240,6 +242,43 @@ static void test_damaged(void)
 	tdb_close(t);
 }
 
+static int collect_unreported(void *arg, int device, uint64_t chains)
+{
+	uint64_t *got = arg;
+
+	got[0]++;
+	got[1] = (uint64_t)device;
+	got[2] = chains;
+	return 0;
+}
+
+/* The reports name another device (a vhost back end's device reports
+ * nothing, while QEMU reports on the rest): device 0's two chains are
+ * counted as never checked; with no report left at all, nothing is. */
+static void test_unreported(void)
+{
+	struct tdb *t;
+	struct tdb_steps_summary s;
+	uint64_t got[3] = { 0 };
+	char err[512];
+
+	CHECK(tdb_open(&t, altered("steps-other.db", "UPDATE device_steps SET device = 7"), err, sizeof(err)) == 0);
+	CHECK(tdb_steps_summary(t, &s) == 0);
+	CHECK_EQ_U(s.unreported, 2);
+	CHECK_EQ_U(s.unreported_devices, 1);
+	CHECK(tdb_steps_unreported(t, collect_unreported, got) == 0);
+	CHECK_EQ_U(got[0], 1);
+	CHECK_EQ_U(got[1], 0);
+	CHECK_EQ_U(got[2], 2);
+	tdb_close(t);
+
+	CHECK(tdb_open(&t, altered("steps-none.db", "DELETE FROM device_steps"), err, sizeof(err)) == 0);
+	CHECK(tdb_steps_summary(t, &s) == 0);
+	CHECK_EQ_U(s.reports, 0);
+	CHECK_EQ_U(s.unreported, 0);
+	tdb_close(t);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -250,6 +289,7 @@ int main(int argc, char **argv)
 	make_trace();
 	RUN(test_cursor);
 	RUN(test_older_file);
+	RUN(test_unreported);
 	RUN(test_damaged);
 	unlink(path);
 	return harness_finish("test_tdb_steps");
