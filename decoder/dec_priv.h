@@ -126,6 +126,11 @@ struct decoder {
 	bool failed;
 	char err[256];
 	struct dec_rings *rings; /* rings.h */
+	/* The vCPUs register accesses came from (bit per vmt_event.vcpu) and
+	 * their count, meta 'mmio_vcpus': readers learn whether to show a
+	 * cpu column without reading every access. */
+	uint64_t mmio_vcpu_seen[(UINT16_MAX + 1) / 64];
+	unsigned mmio_vcpus;
 };
 
 /* dec_sql.c */

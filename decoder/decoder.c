@@ -285,6 +285,10 @@ int decoder_feed(struct decoder *dec, const struct vmt_event *ev)
 	dec->stats.events++;
 	switch (ev->type) {
 	case VMT_EV_MMIO:
+		if (!(dec->mmio_vcpu_seen[ev->vcpu / 64] & (UINT64_C(1) << (ev->vcpu % 64)))) {
+			dec->mmio_vcpu_seen[ev->vcpu / 64] |= UINT64_C(1) << (ev->vcpu % 64);
+			dec->mmio_vcpus++;
+		}
 		/* Base 0 marks an access outside every device window. */
 		if (ev->base != 0 || ev->addr < VIRTIO_MMIO_REGION_SIZE)
 			d = device_find(dec, ev->base, true);
@@ -390,6 +394,7 @@ int decoder_finish(struct decoder *dec, bool complete, const char *stop_reason)
 		meta_put(dec, "stop_reason", stop_reason);
 	meta_put_u64(dec, "events", dec->stats.events);
 	meta_put_u64(dec, "lost", dec->stats.lost);
+	meta_put_u64(dec, "mmio_vcpus", dec->mmio_vcpus);
 	if (dec->failed || dec_sql_commit(dec, false) < 0)
 		return -1;
 	dec_sql_finalize(dec);
