@@ -50,9 +50,19 @@ int tdb_fail(struct tdb *t, int code, const char *fmt, ...)
 
 int tdb_sql_fail(struct tdb *t, const char *what)
 {
-	int rc = sqlite3_errcode(t->db);
+	int rc = sqlite3_errcode(t->db) & 0xff;
+	const char *msg = sqlite3_errmsg(t->db);
+	char shown[200];
 
-	tdb_fail(t, 0, "%s: %s", what, sqlite3_errmsg(t->db));
+	/* SQLite's message can name schema objects: the file's text */
+	msg = tdb_shown_text(msg, strlen(msg), 160, shown, sizeof(shown));
+	/* tdb_open checks no more than the schema and meta (no pass over
+	 * the file): damage elsewhere shows here, on the read that meets
+	 * it, and is named as such. */
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+		tdb_fail(t, 0, "%s: %s (the file is damaged)", what, msg);
+	else
+		tdb_fail(t, 0, "%s: %s", what, msg);
 	return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
 }
 
@@ -144,28 +154,51 @@ static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf
 	return rc;
 }
 
-/* The checks of tdb_open on an open connection. Returns 0 or a code with
- * err filled. */
+/* What a failed first look at the file means (rc from query_text).
+ * Returns the TDB_E_* or -ENOMEM with err filled, or 0 if rc is no
+ * error. */
+static int open_sql_fail(sqlite3 *db, int rc, const char *path, char *err, size_t errlen)
+{
+	const char *msg;
+	char shown[200];
+
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE || rc == SQLITE_OK)
+		return 0;
+	/* SQLite's message can name schema objects: the file's text */
+	msg = sqlite3_errmsg(db);
+	msg = tdb_shown_text(msg, strlen(msg), 160, shown, sizeof(shown));
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return open_fail(err, errlen, TDB_E_LOCKED,
+				 "'%s' is locked: another process is writing it (a decode still running?)", path);
+	case SQLITE_NOTADB:
+		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (%s)", path, sqlite3_errstr(rc));
+	case SQLITE_CORRUPT:
+		return open_fail(err, errlen, TDB_E_DAMAGED_FILE, "'%s' is damaged: %s", path, msg);
+	case SQLITE_NOMEM:
+		return open_fail(err, errlen, -ENOMEM, "'%s': out of memory", path);
+	default:
+		return open_fail(err, errlen, TDB_E_UNREADABLE, "unable to read '%s': %s", path, msg);
+	}
+}
+
+/* The checks of tdb_open on an open connection: the tables, the schema
+ * version, meta 'events'.  No pass over the file: each is a lookup in
+ * sqlite_schema or meta, whatever the file's size (the whole file is
+ * checked on demand by tdb_check).  Returns 0 or a code with err
+ * filled. */
 static int check_file(sqlite3 *db, const char *path, bool *has_anomalies, bool *has_steps, char *err, size_t errlen)
 {
 	char shown[100], buf[64], want[24];
-	int rc;
+	int rc, r;
 
-	rc = query_text(db, "PRAGMA quick_check", NULL, buf, sizeof(buf));
-	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-		return open_fail(err, errlen, TDB_E_LOCKED,
-				 "'%s' is locked: another process is writing it (a decode still running?)", path);
-	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
-		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (%s)", path, sqlite3_errstr(rc));
-	if (rc == SQLITE_NOMEM)
-		return open_fail(err, errlen, -ENOMEM, "'%s': out of memory", path);
-	if (rc != SQLITE_ROW || strcmp(buf, "ok") != 0) {
-		const char *why = buf[0] ? buf : sqlite3_errmsg(db);
-		return open_fail(err, errlen, TDB_E_DAMAGED_FILE, "'%s' is damaged: quick_check says '%s'", path,
-				 tdb_shown_text(why, strlen(why), SIZE_MAX, shown, sizeof(shown)));
-	}
 	for (size_t i = 0; i < sizeof(required_tables) / sizeof(required_tables[0]); i++) {
 		rc = query_text(db, "SELECT type FROM sqlite_schema WHERE name = ?1", required_tables[i], buf, sizeof(buf));
+		/* The first statement reads the file's header and schema:
+		 * not a database, damaged, locked show here. */
+		if ((r = open_sql_fail(db, rc, path, err, errlen)) != 0)
+			return r;
 		if (rc != SQLITE_ROW || strcmp(buf, "table") != 0)
 			return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no table '%s')", path,
 					 required_tables[i]);
@@ -173,16 +206,22 @@ static int check_file(sqlite3 *db, const char *path, bool *has_anomalies, bool *
 	/* Older files have no anomalies table; one that is something else
 	 * (a view would run the file's own SQL) is refused like the others. */
 	rc = query_text(db, "SELECT type FROM sqlite_schema WHERE name = 'anomalies'", NULL, buf, sizeof(buf));
+	if ((r = open_sql_fail(db, rc, path, err, errlen)) != 0)
+		return r;
 	if (rc == SQLITE_ROW && strcmp(buf, "table") != 0)
 		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no table 'anomalies')", path);
 	*has_anomalies = rc == SQLITE_ROW;
 	/* The same for device_steps (files decoded before the device's own
 	 * reports were stored: no reports). */
 	rc = query_text(db, "SELECT type FROM sqlite_schema WHERE name = 'device_steps'", NULL, buf, sizeof(buf));
+	if ((r = open_sql_fail(db, rc, path, err, errlen)) != 0)
+		return r;
 	if (rc == SQLITE_ROW && strcmp(buf, "table") != 0)
 		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no table 'device_steps')", path);
 	*has_steps = rc == SQLITE_ROW;
 	rc = query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", NULL, buf, sizeof(buf));
+	if ((r = open_sql_fail(db, rc, path, err, errlen)) != 0)
+		return r;
 	if (rc != SQLITE_ROW)
 		return open_fail(err, errlen, TDB_E_NOT_TRACE, "'%s' is not a vmtrace trace (no schema version)", path);
 	snprintf(want, sizeof(want), "%d", TDB_SCHEMA_VERSION);
@@ -192,6 +231,8 @@ static int check_file(sqlite3 *db, const char *path, bool *has_anomalies, bool *
 	/* The decoder writes meta 'events' with its last rows: without it
 	 * the decode was cut short and what the file holds is partial. */
 	rc = query_text(db, "SELECT value FROM meta WHERE key = 'events'", NULL, buf, sizeof(buf));
+	if ((r = open_sql_fail(db, rc, path, err, errlen)) != 0)
+		return r;
 	if (rc != SQLITE_ROW)
 		return open_fail(err, errlen, TDB_E_INCOMPLETE,
 				 "'%s' is incomplete: its decode did not finish (decode the raw trace again)", path);
@@ -247,6 +288,41 @@ int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen)
 cleanup:
 	sqlite3_close(db);
 	return rc;
+}
+
+int tdb_check(struct tdb *t)
+{
+	char buf[256], shown[200];
+	sqlite3_stmt *st;
+	int rc;
+
+	/* quick_check(1): stop at the first problem; one row, "ok" or it */
+	if ((rc = tdb_prepare(t, "PRAGMA quick_check(1)", &st, "checking the file")) != 0)
+		return rc;
+	rc = sqlite3_step(st);
+	buf[0] = '\0';
+	if (rc == SQLITE_ROW) {
+		const unsigned char *s = sqlite3_column_text(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		if (s && n > 0) {
+			size_t k = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+			memcpy(buf, s, k);
+			buf[k] = '\0';
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW && strcmp(buf, "ok") == 0)
+		return 0;
+	if (rc == SQLITE_ROW)
+		return tdb_fail(t, TDB_E_DAMAGED_FILE, "the file is damaged: quick_check says '%s'",
+				tdb_shown_text(buf, strlen(buf), 160, shown, sizeof(shown)));
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+		const char *msg = sqlite3_errmsg(t->db);
+		return tdb_fail(t, TDB_E_DAMAGED_FILE, "the file is damaged: %s",
+				tdb_shown_text(msg, strlen(msg), 160, shown, sizeof(shown)));
+	}
+	return tdb_sql_fail(t, "checking the file");
 }
 
 void tdb_close(struct tdb *t)

@@ -27,7 +27,7 @@ enum {
 	TDB_E_UNREADABLE = 1,  /* the file cannot be read (missing, no permission) */
 	TDB_E_NOT_TRACE,       /* not SQLite, or a table or the schema version missing */
 	TDB_E_VERSION,         /* another schema version than TDB_SCHEMA_VERSION */
-	TDB_E_DAMAGED_FILE,    /* SQLite's quick_check finds the file damaged */
+	TDB_E_DAMAGED_FILE,    /* SQLite finds the file damaged (tdb_open, tdb_check) */
 	TDB_E_INCOMPLETE,      /* no meta 'events': the decode did not finish */
 	TDB_E_LOCKED,          /* another process holds the file locked */
 	TDB_E_DAMAGED_ROW,     /* a row contradicts the rest of the file (message names it) */
@@ -41,14 +41,24 @@ enum {
 
 /* Open path read-only and defensively: SQLite's defensive mode,
  * trusted_schema off, triggers off, no mmap, cell size checks, query_only,
- * then quick_check, every table a reader relies on (as a real table), the
- * schema version, and meta 'events' (written when a decode finishes).
+ * then every table a reader relies on (as a real table), the schema
+ * version, and meta 'events' (written when a decode finishes).  No pass
+ * over the whole file (its cost does not grow with the trace): damage
+ * elsewhere in it is found by the read that meets it (an -EIO whose
+ * message says the file is damaged), or by tdb_check; docs/opening.md.
  * The handle holds one read transaction (a shared lock on the file) until
  * tdb_close: every call reads the same snapshot, and no statement pays
  * for taking the lock again.  Statements are prepared once per handle.
  * Returns 0 with *out (free with tdb_close), or a TDB_E_* code or -ENOMEM
  * with the reason, naming the file, in err. */
 int tdb_open(struct tdb **out, const char *path, char *err, size_t errlen);
+
+/* Check the whole file: SQLite's quick_check (every page and record;
+ * linear in the file's size, about 2 ms a MB here), what tdb_open leaves
+ * out.  Returns 0, TDB_E_DAMAGED_FILE with what it found in tdb_errmsg
+ * ("'t.db': the file is damaged: quick_check says '...'"), -ENOMEM or
+ * -EIO. */
+int tdb_check(struct tdb *t);
 
 /* Close t (NULL is allowed). */
 void tdb_close(struct tdb *t);

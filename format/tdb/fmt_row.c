@@ -14,10 +14,14 @@
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_events.h"
 #include "tracedb/tdb_links.h"
+#include "tracedb/tdb_meta.h"
 #include "tracedb/tdb_open.h"
 
 #define ROW_DEV_COL 24     /* narrowest device column */
 #define ROW_DEV_COL_MAX 48 /* a longer name pushes its line, not every line */
+/* Events of a file without meta 'mmio_vcpus' whose register accesses are
+ * asked for a second vCPU (many_vcpus): a bounded cost at open. */
+#define FMT_ROWS_VCPU_SCAN 16384u
 
 struct fmt_rows {
 	struct tdb *t;
@@ -96,9 +100,14 @@ static int dev_col_width(const struct fmt_ctx *c)
 }
 
 /* Whether the trace's register accesses come from more than one vCPU
- * (*many).  Over the whole trace, not the rows shown, so the layout of a
- * trace does not change with where the rows start; it stops at the second
- * vCPU seen.  Damaged rows are passed over (the rows name them). */
+ * (*many): over the whole trace, not the rows shown, so the layout of a
+ * trace does not change with where the rows start.  The decoder writes the
+ * answer as meta 'mmio_vcpus'; a file without it (decoded before it
+ * existed, or a damaged value) is asked of the register accesses among its
+ * first FMT_ROWS_VCPU_SCAN events only, so opening never reads all of
+ * them: a second vCPU that first shows up later leaves such a file
+ * without the column.
+ * Damaged rows are passed over (the rows name them). */
 static int many_vcpus(struct tdb *t, bool *many)
 {
 	struct tdb_filter f;
@@ -106,15 +115,24 @@ static int many_vcpus(struct tdb *t, bool *many)
 	struct tdb_event row;
 	bool seen = false;
 	uint16_t first = 0;
+	uint64_t n;
+	unsigned read = 0;
 	int r;
 
 	*many = false;
+	r = tdb_meta_u64(t, "mmio_vcpus", &n);
+	if (r == 0) {
+		*many = n > 1;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	/* Every type, so the bound is on rows read, not on accesses found. */
 	tdb_filter_init(&f);
-	f.types = 1u << VMT_EV_MMIO;
 	if ((r = tdb_cursor_open(t, &f, TDB_FORWARD, &c)) != 0)
 		return r;
-	while ((r = tdb_cursor_next(c, &row)) == 0 || r == TDB_E_DAMAGED_ROW) {
-		if (r)
+	while (read++ < FMT_ROWS_VCPU_SCAN && ((r = tdb_cursor_next(c, &row)) == 0 || r == TDB_E_DAMAGED_ROW)) {
+		if (r || row.ev.type != VMT_EV_MMIO)
 			continue;
 		if (!seen) {
 			seen = true;

@@ -41,14 +41,15 @@ struct fmt_rows_opts {
 	uint64_t bufs_from;  /* the requests notified in [bufs_from, bufs_to] */
 	uint64_t bufs_to;    /* (bufs_to 0: no end) */
 	bool cpu_col_given;  /* whether there is a cpu column is known (cpu_col): */
-	bool cpu_col;        /* no walk to find it out (a second fmt_rows of one trace) */
+	bool cpu_col;        /* no need to find it out (a second fmt_rows of one trace) */
 };
 
 /* Read what the lines of t depend on into *out (free with fmt_rows_free):
  * the state before opts->from, the device column's width, the request
  * buffers (a buffer list that cannot be read leaves memory named from the
- * rings only), whether there is a cpu column (a walk over the register
- * accesses until a second vCPU shows up), the time of the first event. */
+ * rings only), whether there is a cpu column (meta 'mmio_vcpus'; in older
+ * files the first few thousand register accesses), the time of the first
+ * event.  Its cost does not grow with the trace's length. */
 int fmt_rows_open(struct fmt_rows **out, struct tdb *t, const struct fmt_rows_opts *opts);
 void fmt_rows_free(struct fmt_rows *r); /* NULL is fine */
 

@@ -107,6 +107,12 @@ for dev in virtio-blk@0x10000000 virtio-net@0x10000200 virtio-console@0x10000400
 done
 "$VMTRACE" info vmtrace.db >info.txt 2>&1 || fail "vmtrace info cannot read the recorded vmtrace.db"
 grep -q "0 violations" info.txt || fail "the recorded vmtrace.db does not decode cleanly: $(cat info.txt)"
+# The decoder counts the vCPUs of the register accesses (one here) for
+# readers that must not read every access to learn it.
+if command -v sqlite3 >/dev/null; then
+	n=$(sqlite3 vmtrace.db "SELECT value FROM meta WHERE key = 'mmio_vcpus'")
+	[ "$n" = 1 ] || fail "meta mmio_vcpus is '$n', not 1"
+fi
 # --raw keeps the raw trace next to the decoded one.
 expect 0 "raw trace: kept.vmt" --emu rng -o r.db --raw kept.vmt
 [ -s kept.vmt ] && [ -s r.db ] || fail "--raw did not keep both files"

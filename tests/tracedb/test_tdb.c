@@ -572,6 +572,70 @@ static void test_open_errors(void)
 	CHECK(t == NULL && strstr(err, path) != NULL);
 }
 
+/* The root page of table name in the file at path, 0 if none. */
+static unsigned root_page(const char *path, const char *name)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	unsigned root = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_schema WHERE name = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			root = (unsigned)sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return root;
+}
+
+/* Damage where tdb_open does not look (it reads the schema and meta, no
+ * pass over the file): the events table's root page overwritten.  The file
+ * opens; tdb_check finds the damage (TDB_E_DAMAGED_FILE, naming the
+ * file); a read of the events fails with -EIO and a message saying the
+ * file is damaged, never a crash or a made-up row. */
+static void test_damage_past_open(void)
+{
+	const char *path = copy_with("deep.db", NULL);
+	unsigned char hdr[100], junk[512];
+	unsigned page, root = root_page(path, "events");
+	struct tdb *t;
+	struct tdb_filter f;
+	struct tdb_cursor *c = NULL;
+	struct tdb_event row;
+	unsigned rows = 0;
+	int fd, r;
+
+	t = open_ok(path);
+	CHECK_EQ_U(tdb_check(t), 0);
+	tdb_close(t);
+
+	CHECK(root > 1);
+	fd = open(path, O_RDWR);
+	CHECK(pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr));
+	page = (unsigned)hdr[16] << 8 | hdr[17];
+	if (page == 1)
+		page = 65536;
+	memset(junk, 0xa5, sizeof(junk));
+	CHECK(pwrite(fd, junk, sizeof(junk), (off_t)(root - 1) * page) == (ssize_t)sizeof(junk));
+	close(fd);
+
+	t = open_ok(path);
+	CHECK_EQ_U(tdb_check(t), TDB_E_DAMAGED_FILE);
+	CHECK(strstr(tdb_errmsg(t), path) != NULL);
+	CHECK(strstr(tdb_errmsg(t), "damaged") != NULL);
+	tdb_filter_init(&f);
+	r = tdb_cursor_open(t, &f, TDB_FORWARD, &c);
+	while (r == 0 && (r = tdb_cursor_next(c, &row)) == 0)
+		rows++;
+	tdb_cursor_close(c);
+	CHECK(r < 0);
+	CHECK_EQ_U(rows, 0);
+	CHECK(strstr(tdb_errmsg(t), "damaged") != NULL);
+	tdb_close(t);
+}
+
 /* A damaged row: refused by a strict read, noted by a lenient one. */
 static void test_damaged_rows(void)
 {
@@ -624,7 +688,7 @@ int main(int argc, char **argv)
 {
 	static const char *const scratch[] = { "viol.db", "dup.db", "width.db", "viol2.db", "garbage.db", "notable.db",
 					       "noevents.db", "version.db", "damaged.db", "rows.db", "view.db",
-					       "noanomalies.db" };
+					       "noanomalies.db", "deep.db" };
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: test_tdb samples/emu-modern.db\n");
@@ -640,6 +704,7 @@ int main(int argc, char **argv)
 	RUN(test_state);
 	RUN(test_meta_devices_links);
 	RUN(test_open_errors);
+	RUN(test_damage_past_open);
 	RUN(test_damaged_rows);
 	for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
 		unlink(harness_tmpfile(scratch[i]));
