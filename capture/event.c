@@ -87,6 +87,8 @@ const char *vmt_queue_step_name(uint32_t step)
 	case VMT_QSTEP_BLK_READ: return "blk-read";
 	case VMT_QSTEP_BLK_WRITE: return "blk-write";
 	case VMT_QSTEP_SCSI_CMD: return "scsi-cmd";
+	case VMT_QSTEP_SCSI_XFER: return "scsi-xfer";
+	case VMT_QSTEP_SCSI_LBA: return "scsi-lba";
 	}
 	return "unknown";
 }

@@ -113,7 +113,14 @@ enum vmt_queue_step {
 	VMT_QSTEP_SCSI_CMD = 6,  /* virtio-scsi command taken: arg0 = the CDB's operation code
 				  * (cdb[0]), arg1 = the LUN as QEMU reads it (bytes 2-3 of
 				  * the request's lun[8], & 0x3fff) */
-	VMT_QSTEP_MAX = 6,
+	VMT_QSTEP_SCSI_XFER = 7, /* the same command as the device's SCSI layer parsed it (QEMU's
+				  * scsi_req_parsed): arg0 = the transfer length in bytes it
+				  * computed from the CDB (the low 32 bits: QEMU prints an
+				  * int), arg1 = the direction (0 none, 1 from the device,
+				  * 2 to the device) */
+	VMT_QSTEP_SCSI_LBA = 8,  /* and the CDB's LBA field as it read it (scsi_req_parsed_lba,
+				  * for CDBs that have one): arg0 = the LBA, arg1 = 0 */
+	VMT_QSTEP_MAX = 8,
 };
 
 struct vmt_queue_report {
@@ -128,7 +135,8 @@ struct vmt_queue_report {
 void vmt_queue_report_encode(const struct vmt_queue_report *q, uint8_t out[VMT_QUEUE_REPORT_BYTES]);
 /* Returns 0, or -1 if len is not VMT_QUEUE_REPORT_BYTES. */
 int vmt_queue_report_decode(struct vmt_queue_report *q, const uint8_t *in, size_t len);
-/* "pop", "fill", "flush", "blk-read", "blk-write", "scsi-cmd", or "unknown". */
+/* "pop", "fill", "flush", "blk-read", "blk-write", "scsi-cmd", "scsi-xfer",
+ * "scsi-lba", or "unknown". */
 const char *vmt_queue_step_name(uint32_t step);
 
 const char *vmt_source_name(uint32_t source);     /* "emu", "qemu", "kvm-bpf", "unknown" */

@@ -82,6 +82,20 @@ static void queue_report(struct fmt_out *o, const struct vmt_event *ev)
 	case VMT_QSTEP_SCSI_CMD:
 		fmt_out_printf(o, "scsi-cmd elem 0x%" PRIx64 " op 0x%02" PRIx64 " lun %" PRIu64, q.token, q.arg0, q.arg1);
 		break;
+	case VMT_QSTEP_SCSI_XFER: {
+		static const char *const dirs[] = { "none", "from-device", "to-device" };
+		fmt_out_printf(o, "scsi-xfer elem 0x%" PRIx64 " length %" PRIu64, q.token, q.arg0);
+		if (q.arg1 < sizeof(dirs) / sizeof(dirs[0]))
+			fmt_out_printf(o, " dir %s", dirs[q.arg1]);
+		else
+			fmt_out_printf(o, " dir %" PRIu64, q.arg1);
+		break;
+	}
+	case VMT_QSTEP_SCSI_LBA:
+		fmt_out_printf(o, "scsi-lba elem 0x%" PRIx64 " lba %" PRIu64, q.token, q.arg0);
+		if (q.arg1) /* never set by QEMU's line: show it */
+			fmt_out_printf(o, " arg1 %" PRIu64, q.arg1);
+		break;
 	default:
 		fmt_out_printf(o, "step %" PRIu64 " (unknown) token 0x%" PRIx64 " arg0 %" PRIu64 " arg1 %" PRIu64,
 			       ev->value, q.token, q.arg0, q.arg1);

@@ -24,6 +24,10 @@
  *           "queue 0 blk-read elem 0x7f3cc00e9800 sector 0 count 8"
  *           ("blk-write" alike; count in 512-byte sectors)
  *           "queue 0 scsi-cmd elem 0x7f3cc00e9800 op 0x28 lun 0" (the CDB's opcode)
+ *           "queue 0 scsi-xfer elem 0x7f3cc00e9800 length 4096 dir from-device"
+ *           (the transfer length QEMU's SCSI layer computed; dir none,
+ *           from-device, to-device, or the number)
+ *           "queue 0 scsi-lba elem 0x7f3cc00e9800 lba 2048" (the CDB's LBA)
  *           "queue 0 step 9 (unknown) token 0x.. arg0 N arg1 N" for a step
  *           vmtrace does not know, "queue 0 step 1 bad report (23 bytes,
  *           not 24)" for a payload that is not a report

@@ -727,11 +727,11 @@ static int report_event(struct engine *e, const struct trace_ev *ev, char *err, 
 
 	/* Not followed: no device, a device left out or unverified, a queue
 	 * the model lacks or the emulator has not live (failed), a request's
-	 * own report (blk read/write, scsi command: the emulated device
-	 * handles the request it popped). */
+	 * own report (blk read/write, scsi command and what the SCSI layer
+	 * parsed of it: the emulated device handles the request it popped). */
 	if (!e->follow || !d || e->ds[dev].unverified || ev->addr >= emu_device_model(d)->num_queues ||
 	    ev->addr >= EMU_QUEUES_MAX || ev->value == VMT_QSTEP_BLK_READ || ev->value == VMT_QSTEP_BLK_WRITE ||
-	    ev->value == VMT_QSTEP_SCSI_CMD) {
+	    ev->value == VMT_QSTEP_SCSI_CMD || ev->value == VMT_QSTEP_SCSI_XFER || ev->value == VMT_QSTEP_SCSI_LBA) {
 		e->res->events_skipped++;
 		return 0;
 	}
@@ -791,7 +791,7 @@ static int report_event(struct engine *e, const struct trace_ev *ev, char *err, 
 			e->pk_dev = -1;
 		return report_flush(e, ev, d, q, vq, rt, ev->arg0, err, errlen);
 	default:
-		return report_refuse(e, ev, err, errlen, "step %" PRIu64 " is none of pop, fill, flush, blk-read, blk-write, scsi-cmd",
+		return report_refuse(e, ev, err, errlen, "step %" PRIu64 " is none of pop, fill, flush, blk-read, blk-write, scsi-cmd, scsi-xfer, scsi-lba",
 				     ev->value);
 	}
 }

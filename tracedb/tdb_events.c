@@ -332,6 +332,7 @@ static int queue_columns(sqlite3_stmt *st, struct tdb_event *row)
 		[VMT_QSTEP_POP] = { C_IN_NUM, C_OUT_NUM },  [VMT_QSTEP_FILL] = { C_STEP_LEN, C_USED_POS },
 		[VMT_QSTEP_FLUSH] = { C_COUNT, -1 },        [VMT_QSTEP_BLK_READ] = { C_SECTOR, C_SECTORS },
 		[VMT_QSTEP_BLK_WRITE] = { C_SECTOR, C_SECTORS }, [VMT_QSTEP_SCSI_CMD] = { C_SECTOR, C_SECTORS },
+		[VMT_QSTEP_SCSI_XFER] = { C_SECTOR, C_SECTORS }, [VMT_QSTEP_SCSI_LBA] = { C_SECTOR, C_SECTORS },
 	};
 	static const char *const names[] = {
 		[C_IN_NUM] = "in_num", [C_OUT_NUM] = "out_num", [C_STEP_LEN] = "len", [C_USED_POS] = "used_pos",

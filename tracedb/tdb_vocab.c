@@ -27,12 +27,13 @@ VOCAB(tdb_vocab_actor, "violations.actor", "driver", "device");
 VOCAB(tdb_vocab_chain_memory, "chains.memory", "exact", "best-effort", "partial", "missing", "torn");
 /* Index 0 is no step (VMT_QSTEP_POP is 1). */
 VOCAB(tdb_vocab_queue_step, "device_steps.step", NULL, "pop", "fill", "flush", "blk-read", "blk-write",
-      "scsi-cmd");
+      "scsi-cmd", "scsi-xfer", "scsi-lba");
 VOCAB(tdb_vocab_step_verdict, "device_steps.verdict", "agrees", "torn", "no-copy");
 
 /* The enums above and capture/event.h must agree with the tables. */
 _Static_assert(VMT_EV_MMIO == 1 && VMT_EV_QUEUE == 8 && VMT_EV_TYPE_MAX == 8, "events.type table");
-_Static_assert(VMT_QSTEP_POP == 1 && VMT_QSTEP_BLK_WRITE == 5 && VMT_QSTEP_SCSI_CMD == 6 && VMT_QSTEP_MAX == 6,
+_Static_assert(VMT_QSTEP_POP == 1 && VMT_QSTEP_BLK_WRITE == 5 && VMT_QSTEP_SCSI_CMD == 6 && VMT_QSTEP_SCSI_XFER == 7 &&
+		       VMT_QSTEP_SCSI_LBA == 8 && VMT_QSTEP_MAX == 8,
 	       "device_steps.step table");
 _Static_assert(VMT_DIR_READ == 0 && VMT_DIR_WRITE == 1, "events.dir table");
 

@@ -20,6 +20,7 @@
 static const char *const virtio_events[QEMU_ARGS_VIRTIO_EVENTS] = {
 	"virtio_queue_notify", "virtqueue_pop", "virtqueue_fill", "virtqueue_flush",
 	"virtio_blk_handle_read", "virtio_blk_handle_write", "virtio_scsi_cmd_req",
+	"scsi_req_parsed", "scsi_req_parsed_lba",
 };
 
 /* Is a QEMU boolean option value true? */

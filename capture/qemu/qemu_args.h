@@ -35,7 +35,7 @@
 
 #define QEMU_ARGS_RAM_ID "vmtrace-ram"
 #define QEMU_DEFAULT_RAM (UINT64_C(128) << 20) /* x86 machines' default -m */
-#define QEMU_ARGS_VIRTIO_EVENTS 7 /* the virtio trace events added */
+#define QEMU_ARGS_VIRTIO_EVENTS 9 /* the virtio (and SCSI parse) trace events added */
 
 struct qemu_args_opts {
 	const char *trace_path; /* where QEMU writes trace lines */

@@ -121,6 +121,8 @@ static enum qemu_virtio_kind virtio_event_word(struct cursor *c)
 		{ "virtio_blk_handle_read", QEMU_VIRTIO_BLK_READ },
 		{ "virtio_blk_handle_write", QEMU_VIRTIO_BLK_WRITE },
 		{ "virtio_scsi_cmd_req", QEMU_VIRTIO_SCSI_CMD },
+		{ "scsi_req_parsed", QEMU_VIRTIO_SCSI_PARSED },
+		{ "scsi_req_parsed_lba", QEMU_VIRTIO_SCSI_LBA },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -144,6 +146,14 @@ static bool ptr_field(struct cursor *c, const char *key, uint64_t *out)
 	return true;
 }
 
+/* A decimal number (no 0x) that fits in 64 bits. */
+static bool dec_field_value(struct cursor *c, uint64_t *out)
+{
+	if (c->end - c->p >= 2 && c->p[0] == '0' && (c->p[1] == 'x' || c->p[1] == 'X'))
+		return false;
+	return take_number(c, out);
+}
+
 /* "key DECIMAL" no larger than max. */
 static bool dec_field(struct cursor *c, const char *key, uint64_t max, uint64_t *out)
 {
@@ -153,6 +163,28 @@ static bool dec_field(struct cursor *c, const char *key, uint64_t max, uint64_t 
 		return false;
 	if (!take_number(c, out) || *out > max)
 		return false;
+	skip_spaces(c);
+	return true;
+}
+
+/* "key DECIMAL" as QEMU's %d prints an int: an optional '-', at most
+ * 2^31 either way; *out is its 32 bits (what the int held). */
+static bool int_field(struct cursor *c, const char *key, uint32_t *out)
+{
+	bool neg = false;
+	uint64_t v;
+
+	if (!take_word(c, key))
+		return false;
+	if (!at_end(c) && *c->p == '-') {
+		neg = true;
+		c->p++;
+	}
+	if (at_end(c) || *c->p < '0' || *c->p > '9' || !dec_field_value(c, &v))
+		return false;
+	if (v > (neg ? UINT64_C(0x80000000) : UINT64_C(0x7fffffff)))
+		return false;
+	*out = neg ? (uint32_t)(UINT64_C(0x100000000) - v) : (uint32_t)v;
 	skip_spaces(c);
 	return true;
 }
@@ -247,6 +279,31 @@ static const char *parse_virtio(struct cursor *c, struct qemu_virtio *v)
 			return "bad 'cmd' field";
 		v->cmd = (uint8_t)a;
 		break;
+	case QEMU_VIRTIO_SCSI_PARSED:
+	case QEMU_VIRTIO_SCSI_LBA: {
+		uint32_t cmd;
+		if (!int_field(c, "target", &v->target))
+			return "bad 'target' field";
+		if (!int_field(c, "lun", &v->lun))
+			return "bad 'lun' field";
+		if (!int_field(c, "tag", &v->tag))
+			return "bad 'tag' field";
+		/* The operation code, a uint8_t widened to int. */
+		if (!int_field(c, "command", &cmd) || cmd > 0xff)
+			return "bad 'command' field (an operation code 0..255)";
+		v->cmd = (uint8_t)cmd;
+		if (v->kind == QEMU_VIRTIO_SCSI_LBA) {
+			if (!dec_field(c, "lba", UINT64_MAX, &v->lba))
+				return "bad 'lba' field";
+			break;
+		}
+		if (!dec_field(c, "dir", QEMU_SCSI_DIR_MAX, &a))
+			return "bad 'dir' field (0, 1 or 2)";
+		v->dir = (uint8_t)a;
+		if (!int_field(c, "length", &v->xfer))
+			return "bad 'length' field";
+		break;
+	}
 	}
 	for (; !at_end(c); c->p++)
 		if (*c->p != ' ' && *c->p != '\r')

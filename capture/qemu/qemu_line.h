@@ -13,11 +13,17 @@
  *   virtio_blk_handle_read vdev 0x55653683e800 req 0x7f3cc00e9800 sector 0 nsectors 8
  *   virtio_blk_handle_write vdev 0x55653683e800 req 0x7f3cc00e9800 sector 2048 nsectors 1
  *   virtio_scsi_cmd_req virtio_scsi_cmd_req lun=0 tag=0x5 cmd=0x28
+ *   scsi_req_parsed target 0 lun 0 tag -1012410480 command 18 dir 1 length 36
+ *   scsi_req_parsed_lba target 0 lun 0 tag -1012410480 command 40 lba 2048
  *
- * (hw/scsi/trace-events: the format repeats the event's name, which the
- * log backend prints before it; the line is taken with the name once or
- * twice.  No element pointer: QEMU prints it right after the command's
- * virtqueue_pop, on the same thread.)
+ * (hw/scsi/trace-events: virtio_scsi_cmd_req's format repeats the event's
+ * name, which the log backend prints before it; the line is taken with
+ * the name once or twice.  No element pointer: QEMU prints it right after
+ * the command's virtqueue_pop, on the same thread, and then, as its SCSI
+ * layer parses the CDB (scsi-bus.c, scsi_req_new), scsi_req_parsed and,
+ * for a CDB with an LBA field, scsi_req_parsed_lba.  Those print every
+ * number with %d, the LBA with PRIu64: the tag is the request's low 32
+ * bits as a signed int, and so is the length.)
  *
  * optionally prefixed "PID@SECONDS.MICROSECONDS:" (QEMU's -msg
  * timestamp=on; PID is the id of the thread that wrote the line).
@@ -48,7 +54,13 @@ enum qemu_virtio_kind {
 	QEMU_VIRTIO_BLK_READ = 5,  /* virtio_blk_handle_read: vdev, elem (req), sector, nsectors */
 	QEMU_VIRTIO_BLK_WRITE = 6, /* virtio_blk_handle_write: same fields */
 	QEMU_VIRTIO_SCSI_CMD = 7,  /* virtio_scsi_cmd_req: lun, tag, cmd */
+	QEMU_VIRTIO_SCSI_PARSED = 8, /* scsi_req_parsed: target, lun, tag, cmd, dir, xfer */
+	QEMU_VIRTIO_SCSI_LBA = 9,  /* scsi_req_parsed_lba: target, lun, tag, cmd, lba */
 };
+
+/* Largest direction scsi_req_parsed prints (QEMU's SCSIXferMode:
+ * 0 none, 1 from the device, 2 to the device). */
+#define QEMU_SCSI_DIR_MAX 2u
 
 /* One virtio trace event; fields the event does not carry are 0.  The
  * pointers are QEMU's own (VirtIODevice, VirtQueue, VirtQueueElement):
@@ -66,9 +78,14 @@ struct qemu_virtio {
 	uint32_t count;    /* flush: entries published, <= QEMU_VIRTIO_RING_MAX */
 	uint64_t sector;   /* blk */
 	uint64_t nsectors; /* blk: <= UINT32_MAX, sector + nsectors fits in 64 bits */
-	uint32_t lun;      /* scsi: as QEMU printed it (%u) */
-	uint32_t tag;      /* scsi: the request's tag, low 32 bits (QEMU prints %x of a uint32_t) */
+	uint32_t lun;      /* scsi: as QEMU printed it (%u; the parse lines' %d as its 32 bits) */
+	uint32_t tag;      /* scsi: the request's tag, low 32 bits (QEMU prints %x of a uint32_t,
+			    * the parse lines %d of the same bits) */
 	uint8_t cmd;       /* scsi: the CDB's operation code, <= 0xff */
+	uint32_t target;   /* scsi parse lines: the SCSI target id (%d, as its 32 bits) */
+	uint8_t dir;       /* scsi_req_parsed: <= QEMU_SCSI_DIR_MAX */
+	uint32_t xfer;     /* scsi_req_parsed: the transfer length in bytes (%d, as its 32 bits) */
+	uint64_t lba;      /* scsi_req_parsed_lba */
 };
 
 struct qemu_access {

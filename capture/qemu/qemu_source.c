@@ -41,14 +41,27 @@ struct used_pending {
 	uint32_t n;
 };
 
-/* A thread's last line, when it was a pop: a virtio_scsi_cmd_req line
- * (which names no element) right after it is that element's command. */
+/* A thread's last line, when it was a pop or one of the lines QEMU prints
+ * for a SCSI command after its pop, which name no element: a
+ * virtio_scsi_cmd_req right after a pop is that element's command, a
+ * scsi_req_parsed right after the command (same tag, LUN and opcode) is
+ * how QEMU's SCSI layer parsed it, and a scsi_req_parsed_lba right after
+ * that the LBA it read. */
+enum thread_last {
+	LAST_POP,
+	LAST_SCSI_CMD,
+	LAST_SCSI_PARSED,
+};
+
 struct thread_pop {
 	uint32_t tid;
 	bool set;
+	enum thread_last what;
 	uint64_t elem;
 	uint64_t base;
 	uint32_t n;
+	uint32_t tag, lun, target; /* the SCSI lines' (target: the parse line's) */
+	uint8_t cmd;
 };
 
 /* An element popped and not yet filled: the queue its blk request is on. */
@@ -211,8 +224,10 @@ static bool pop_take(struct qemu_source *s, uint32_t tid, struct thread_pop *out
 	return true;
 }
 
-static void pop_set(struct qemu_source *s, uint32_t tid, uint64_t elem, uint64_t base, uint32_t n)
+/* Remember thread tid's line (*last, whose tid is taken) for its next one. */
+static void pop_set(struct qemu_source *s, const struct thread_pop *last)
 {
+	uint32_t tid = last->tid;
 	struct thread_pop *p = pop_find(s, tid);
 
 	for (unsigned i = 0; i < s->n_pops && !p; i++)
@@ -226,7 +241,8 @@ static void pop_set(struct qemu_source *s, uint32_t tid, uint64_t elem, uint64_t
 	}
 	if (!p->set)
 		s->n_pops_set++;
-	*p = (struct thread_pop){ .tid = tid, .set = true, .elem = elem, .base = base, .n = n };
+	*p = *last;
+	p->set = true;
 }
 
 /* --- QEMU's pointers to devices and queues --- */
@@ -477,7 +493,7 @@ static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint
 			used_drop(s, base, n, false);
 		}
 		inflight_add(s, v->elem, base, n);
-		pop_set(s, a->tid, v->elem, base, n);
+		pop_set(s, &(struct thread_pop){ .tid = a->tid, .what = LAST_POP, .elem = v->elem, .base = base, .n = n });
 		return queue_event(s, ts, base, n, VMT_QSTEP_POP, v->elem, v->in_num, v->out_num);
 	case QEMU_VIRTIO_FILL:
 		if ((f = inflight_find(s, v->elem)) != NULL)
@@ -515,14 +531,40 @@ static int virtio_event(struct qemu_source *s, const struct qemu_access *a, uint
 		return queue_event(s, ts, vbase, f->n,
 				   v->kind == QEMU_VIRTIO_BLK_READ ? VMT_QSTEP_BLK_READ : VMT_QSTEP_BLK_WRITE, v->elem,
 				   v->sector, v->nsectors);
-	case QEMU_VIRTIO_SCSI_CMD:
+	case QEMU_VIRTIO_SCSI_CMD: {
 		/* QEMU prints it right after the pop of the command's element,
 		 * on the same thread; only for a device that said it is SCSI. */
-		if (!prev || device_id(s, prev->base) != VIRTIO_ID_SCSI) {
+		if (!prev || prev->what != LAST_POP || device_id(s, prev->base) != VIRTIO_ID_SCSI) {
 			s->st.reports_no_pop++;
 			return 0;
 		}
+		struct thread_pop cmd = *prev;
+		cmd.what = LAST_SCSI_CMD;
+		cmd.tag = v->tag;
+		cmd.lun = v->lun;
+		cmd.cmd = v->cmd;
+		pop_set(s, &cmd);
 		return queue_event(s, ts, prev->base, prev->n, VMT_QSTEP_SCSI_CMD, prev->elem, v->cmd, v->lun);
+	}
+	case QEMU_VIRTIO_SCSI_PARSED:
+	case QEMU_VIRTIO_SCSI_LBA: {
+		/* The SCSI layer parses the command virtio-scsi just printed
+		 * (scsi_req_new), on the same thread: the same tag, LUN and
+		 * opcode, or it is some other HBA's command. */
+		enum thread_last want = v->kind == QEMU_VIRTIO_SCSI_PARSED ? LAST_SCSI_CMD : LAST_SCSI_PARSED;
+		if (!prev || prev->what != want || prev->tag != v->tag || prev->lun != v->lun || prev->cmd != v->cmd ||
+		    (want == LAST_SCSI_PARSED && prev->target != v->target)) {
+			s->st.reports_no_pop++;
+			return 0;
+		}
+		if (v->kind == QEMU_VIRTIO_SCSI_LBA)
+			return queue_event(s, ts, prev->base, prev->n, VMT_QSTEP_SCSI_LBA, prev->elem, v->lba, 0);
+		struct thread_pop parsed = *prev;
+		parsed.what = LAST_SCSI_PARSED;
+		parsed.target = v->target;
+		pop_set(s, &parsed);
+		return queue_event(s, ts, prev->base, prev->n, VMT_QSTEP_SCSI_XFER, prev->elem, v->xfer, v->dir);
+	}
 	}
 	s->st.reports_unmapped++;
 	return 0;
@@ -574,7 +616,8 @@ static bool names_virtio_event(const char *line, size_t len)
 {
 	return memmem(line, len, "virtio_queue_notify ", 20) || memmem(line, len, "virtqueue_pop ", 14) ||
 	       memmem(line, len, "virtqueue_fill ", 15) || memmem(line, len, "virtqueue_flush ", 16) ||
-	       memmem(line, len, "virtio_blk_handle_", 18) || memmem(line, len, "virtio_scsi_cmd_req ", 20);
+	       memmem(line, len, "virtio_blk_handle_", 18) || memmem(line, len, "virtio_scsi_cmd_req ", 20) ||
+	       memmem(line, len, "scsi_req_parsed", 15);
 }
 
 static int one_line(struct qemu_source *s, const char *line, size_t len, uint64_t now_ns)

@@ -18,7 +18,9 @@
  * virtqueue_pop / _fill / _flush (by vq), virtio_blk_handle_read /
  * _write (by vdev, and the queue the request's element was popped from)
  * and virtio_scsi_cmd_req (the command of the element its thread popped
- * on its line before, on a device whose DeviceID read said SCSI) become
+ * on its line before, on a device whose DeviceID read said SCSI), with
+ * scsi_req_parsed and scsi_req_parsed_lba (how QEMU's SCSI layer parsed
+ * that command: the thread's next lines, same tag, LUN and opcode) become
  * reports; reports on a pointer not mapped, or no longer trusted
  * (seen for two devices or queues), are counted and not emitted.  Before
  * a pop, the queue's newly available chains are copied (ring_snap_queue),
@@ -82,7 +84,8 @@ struct qemu_source_stats {
 	uint64_t reports;          /* VMT_EV_QUEUE events emitted */
 	uint64_t reports_unmapped; /* on a vq or vdev not mapped or not trusted: not emitted */
 	uint64_t reports_no_pop;   /* blk reports whose element's pop was not seen, scsi commands not
-				    * right after their thread's pop on a SCSI device: not emitted */
+				    * right after their thread's pop on a SCSI device, scsi parse
+				    * lines not right after their command: not emitted */
 	uint64_t notifies;         /* virtio_queue_notify lines */
 	uint64_t notifies_unmatched; /* not right after their thread's QueueNotify write of n */
 	unsigned queues_mapped;    /* vq pointers mapped to a device's queue */

@@ -65,7 +65,8 @@ mapfile -t args <args.txt
 # that names the file: QEMU keeps the file= of the last -trace only.
 want_start=(-M microvm,acpi=on -m 256 -nographic -trace memory_region_ops_read
 	-trace virtio_queue_notify -trace virtqueue_pop -trace virtqueue_fill -trace virtqueue_flush
-	-trace virtio_blk_handle_read -trace virtio_blk_handle_write -trace virtio_scsi_cmd_req -trace)
+	-trace virtio_blk_handle_read -trace virtio_blk_handle_write -trace virtio_scsi_cmd_req
+	-trace scsi_req_parsed -trace scsi_req_parsed_lba -trace)
 n=${#want_start[@]}
 [ "${args[*]:0:$n}" = "${want_start[*]}" ] || fail "QEMU's arguments start '${args[*]:0:$n}'"
 [[ ${args[$n]} =~ ^memory_region_ops_write,file=/dev/fd/[0-9]+$ ]] || fail "trace file argument is '${args[$n]}'"

@@ -59,7 +59,8 @@ static const char *added(int user_argc)
 }
 
 #define ADDED_VIRTIO "-trace virtio_queue_notify -trace virtqueue_pop -trace virtqueue_fill -trace virtqueue_flush " \
-	"-trace virtio_blk_handle_read -trace virtio_blk_handle_write -trace virtio_scsi_cmd_req"
+	"-trace virtio_blk_handle_read -trace virtio_blk_handle_write -trace virtio_scsi_cmd_req " \
+	"-trace scsi_req_parsed -trace scsi_req_parsed_lba"
 #define ADDED_TRACE "-trace memory_region_ops_read " ADDED_VIRTIO " -trace memory_region_ops_write,file=" TRACE
 #define ADDED_IOEVENTFD "-global virtio-mmio.ioeventfd=off"
 #define ADDED_MSG "-msg timestamp=on"
@@ -103,7 +104,7 @@ static void test_refused_options(void)
 	EXPECT_REFUSED(BUILD(&opts_share, "qemu-system-x86_64", "-trace"), "'-trace'");
 	/* The refused word inside another option's argument is not an option. */
 	CHECK_EQ_U(BUILD(&opts_share, "qemu-system-x86_64", "-append", "-daemonize -D x", "-name", "-D"), 0);
-	CHECK_EQ_U(plan.argc, 5 + 4 + 4 + 2 + 16);
+	CHECK_EQ_U(plan.argc, 5 + 4 + 4 + 2 + 20);
 	CHECK_STR(added(5), ADDED_TRACE " " ADDED_RAM("134217728") " " ADDED_IOEVENTFD " " ADDED_END);
 }
 
@@ -298,7 +299,7 @@ static void test_added_words(void)
 	int n = 10;
 
 	CHECK_EQ_U(build_with(&opts_share, user), 0);
-	CHECK_EQ_U(plan.argc, n + 26);
+	CHECK_EQ_U(plan.argc, n + 30);
 	CHECK(plan.argv[plan.argc] == NULL);
 	/* The user's words first, unchanged and in order. */
 	for (int i = 0; i < n && i < plan.argc; i++) {
