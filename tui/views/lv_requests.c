@@ -1,0 +1,285 @@
+/* The requests view: one row per decoded request, by seq (request order:
+ * pages of the primary key), or the slowest or largest first (a bounded
+ * top-N: the first LV_TOP_MAX of one pass, said so in the header), of
+ * every kind or one.  Rows are read by id through the read library
+ * (tdb_request_read), a page at a time. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/fmt_time.h"
+#include "tracedb/tdb_devices.h"
+#include "tracedb/tdb_links.h"
+#include "tracedb/tdb_lists.h"
+#include "tracedb/tdb_open.h"
+#include "tracedb/tdb_vocab.h"
+#include "tui/tui_grid.h"
+#include "tui/views/lv_priv.h"
+#include "virtio/virtio.h"
+
+/* Requests a latency or size order holds (the rest are left out, and the
+ * header says so). */
+#define LV_TOP_MAX 10000
+#define LV_KINDS_MAX 32
+
+enum sort { SORT_SEQ, SORT_LATENCY, SORT_SIZE, SORT_N };
+static const char *const sort_names[SORT_N] = { "seq", "latency", "size" };
+
+enum { C_SEQ, C_REQ, C_DEV, C_Q, C_KIND, C_SIZE, C_USED, C_IRQ, C_STATUS, C_N };
+static const struct lv_col cols[C_N] = {
+	[C_SEQ] = { "notify", 20, true },  [C_REQ] = { "request", 20, true }, [C_DEV] = { "device", 40, false },
+	[C_Q] = { "q", 6, true },          [C_KIND] = { "kind", 40, false },  [C_SIZE] = { "size", 12, true },
+	[C_USED] = { "->used", 16, true }, [C_IRQ] = { "->irq", 16, true },    [C_STATUS] = { "status", 0, false },
+};
+
+struct requests {
+	enum sort sort;
+	int kind;                   /* enum tdb_request_kind shown, -1 every kind */
+	bool kinds_read;            /* kinds, counts: read at the first f */
+	unsigned kinds;
+	uint64_t counts[LV_KINDS_MAX];
+	int64_t *top;               /* LV_TOP_MAX ids for the latency and size orders */
+	size_t n_top;
+	uint64_t ranked;            /* requests that had the value ranked */
+	uint64_t total;             /* every request (the devices' counts) */
+	char keys[256];
+};
+
+static unsigned kind_bits(const struct requests *rq)
+{
+	return rq->kind >= 0 ? 1u << rq->kind : 0;
+}
+
+/* "+12.345us" from one event time to another, "-" when either is missing. */
+static const char *latency(int64_t from, int64_t to, char *buf, size_t len)
+{
+	char t[40];
+
+	if (from < 0 || to < 0)
+		return "-";
+	fmt_time_us(t, sizeof(t), 0, (uint64_t)to, (uint64_t)from);
+	snprintf(buf, len, "%s%s", to >= from ? "+" : "", t);
+	return buf;
+}
+
+struct row_ctx {
+	struct tui_listview *v;
+	struct lv_rows *out;
+	struct lv_key key;
+	int r;
+};
+
+static int add_request(void *arg, const struct tdb_request *q)
+{
+	struct row_ctx *c = arg;
+	const struct tdb_device *d = tdb_device_by_id(c->v->t, q->device);
+	char seq[24], req[24], dev[TDB_NAME_MAX * 6], qi[16], kind[LV_CELL_MAX], op[LV_CELL_MAX - 32], size[24],
+		used[48], irq[48], status[48];
+	int64_t jump = q->seq_notify >= 0 ? q->seq_notify : q->seq_avail >= 0 ? q->seq_avail : q->seq_used;
+
+	if (q->seq_notify >= 0)
+		snprintf(seq, sizeof(seq), "%" PRId64, q->seq_notify);
+	else
+		snprintf(seq, sizeof(seq), "-");
+	snprintf(req, sizeof(req), "%" PRId64, q->request);
+	if (d)
+		lv_esc(d->name, dev, sizeof(dev));
+	else
+		snprintf(dev, sizeof(dev), "device %d", q->device);
+	snprintf(qi, sizeof(qi), "%" PRIu32, q->queue);
+	/* the request's words as the formatter names a buffer ("blk out") */
+	snprintf(kind, sizeof(kind), "%s%s%s", tdb_vocab_name(&tdb_vocab_request_kind, q->kind), q->op ? " " : "",
+		 q->op ? lv_esc(q->op, op, sizeof(op)) : "");
+	if (q->length_known)
+		snprintf(size, sizeof(size), "%" PRIu64, q->length);
+	else
+		snprintf(size, sizeof(size), "-");
+	if (!q->status_known)
+		snprintf(status, sizeof(status), "-");
+	else if (q->kind == TDB_REQ_BLK)
+		snprintf(status, sizeof(status), "%" PRIu32 " %s", q->status,
+			 q->status == VIRTIO_BLK_S_OK      ? "OK"
+			 : q->status == VIRTIO_BLK_S_IOERR ? "IOERR"
+			 : q->status == VIRTIO_BLK_S_UNSUPP ? "UNSUPP"
+							    : "?");
+	else
+		snprintf(status, sizeof(status), "%" PRIu32, q->status);
+	const char *cells[C_N] = { seq,
+				   req,
+				   dev,
+				   qi,
+				   kind,
+				   size,
+				   latency(q->ts_notify, q->ts_used, used, sizeof(used)),
+				   latency(q->ts_notify, q->ts_irq, irq, sizeof(irq)),
+				   status };
+	bool bad = q->kind == TDB_REQ_BLK && q->status_known && q->status != VIRTIO_BLK_S_OK;
+	c->r = lv_rows_add(c->out, c->key, jump >= 0, (uint64_t)jump, bad ? TUI_A_RED : 0, cells, C_N);
+	return c->r;
+}
+
+/* Row for request id (a damaged row says so in its cells). */
+static int add_id(struct tui_listview *v, int64_t id, struct lv_key key, struct lv_rows *out)
+{
+	struct row_ctx c = { .v = v, .out = out, .key = key };
+	int r = tdb_request_read(v->t, id, add_request, &c);
+	char req[24], msg[LV_CELL_MAX];
+
+	if (r < 0 || c.r)
+		return r < 0 ? r : c.r;
+	if (r > 0) {
+		snprintf(req, sizeof(req), "%" PRId64, id);
+		lv_esc(tdb_errmsg(v->t), msg, sizeof(msg));
+		const char *cells[C_N] = { "-", req, "-", "-", "damaged", "-", "-", "-", msg };
+		return lv_rows_add(out, key, false, 0, 0, cells, C_N);
+	}
+	return 0;
+}
+
+static int fetch(struct tui_listview *v, const struct lv_key *after, enum tdb_direction dir, size_t max,
+		 struct lv_rows *out, bool *end)
+{
+	struct requests *rq = v->priv;
+	int r = 0;
+
+	if (rq->sort != SORT_SEQ) {
+		size_t first, count;
+		lv_index_span(rq->n_top, after, dir, max, &first, &count, end);
+		for (size_t k = 0; k < count && r == 0; k++) {
+			size_t i = dir == TDB_FORWARD ? first + k : first - k;
+			r = add_id(v, rq->top[i], (struct lv_key){ (int64_t)i, rq->top[i] }, out);
+		}
+		return r;
+	}
+	int64_t *ids = malloc(max * sizeof(*ids));
+	size_t n = 0;
+	if (!ids)
+		return -ENOMEM;
+	r = tdb_request_ids_page(v->t, kind_bits(rq), after ? after->k1 : dir == TDB_FORWARD ? INT64_MIN : INT64_MAX,
+				 dir, ids, max, &n);
+	*end = r != 0 || n < max;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = add_id(v, ids[i], (struct lv_key){ ids[i], 0 }, out);
+	free(ids);
+	return r;
+}
+
+/* The ids of the latency or size order, for the kind shown. */
+static int rank(struct tui_listview *v)
+{
+	struct requests *rq = v->priv;
+
+	rq->n_top = 0;
+	rq->ranked = 0;
+	if (rq->sort == SORT_SEQ)
+		return 0;
+	if (!rq->top && !(rq->top = malloc(LV_TOP_MAX * sizeof(*rq->top))))
+		return -ENOMEM;
+	return tdb_request_ids_top(v->t, rq->sort == SORT_LATENCY ? TDB_RANK_LATENCY : TDB_RANK_SIZE, kind_bits(rq),
+				   rq->top, LV_TOP_MAX, &rq->n_top, &rq->ranked);
+}
+
+static unsigned key(struct tui_listview *v, int k)
+{
+	struct requests *rq = v->priv;
+	int r;
+
+	if (k == 's') {
+		rq->sort = (rq->sort + 1) % SORT_N;
+	} else if (k == 'f') {
+		if (!rq->kinds_read) {
+			if ((r = tdb_request_kinds(v->t, &rq->kinds, rq->counts)) != 0) {
+				v->err = r;
+				lv_esc(tdb_errmsg(v->t), v->errmsg, sizeof(v->errmsg));
+				if (r < 0 && r != -EIO)
+					v->fatal = r;
+				return LV_KEY_REDRAW;
+			}
+			rq->kinds_read = true;
+		}
+		/* the next kind the file has, then every kind again */
+		int next = -1;
+		for (int i = rq->kind + 1; i < tdb_vocab_request_kind.n && i < LV_KINDS_MAX; i++)
+			if (rq->kinds & (1u << i)) {
+				next = i;
+				break;
+			}
+		rq->kind = next;
+	} else {
+		return 0;
+	}
+	if ((r = rank(v)) != 0) {
+		rq->n_top = 0;
+		if (r < 0 && r != -EIO)
+			v->fatal = r;
+		/* the reload's empty list shows no message: keep it for the line */
+		lv_esc(tdb_errmsg(v->t), v->errmsg, sizeof(v->errmsg));
+	}
+	return LV_KEY_RELOAD;
+}
+
+static void summary(struct tui_listview *v, char *buf, size_t len)
+{
+	struct requests *rq = v->priv;
+	char kind[64];
+
+	if (rq->kind >= 0)
+		snprintf(kind, sizeof(kind), "%s (%" PRIu64 ")", tdb_vocab_name(&tdb_vocab_request_kind, rq->kind),
+			 rq->counts[rq->kind]);
+	else
+		snprintf(kind, sizeof(kind), "every kind (%" PRIu64 ")", rq->total);
+	if (rq->sort == SORT_SEQ)
+		snprintf(buf, len, "%s, by seq", kind);
+	else if (rq->ranked > rq->n_top)
+		snprintf(buf, len, "%s, the %zu %s of %" PRIu64 " %s", kind, rq->n_top,
+			 rq->sort == SORT_LATENCY ? "slowest" : "largest", rq->ranked,
+			 rq->sort == SORT_LATENCY ? "used" : "sized");
+	else
+		snprintf(buf, len, "%s, %s first (%" PRIu64 " %s)", kind, rq->sort == SORT_LATENCY ? "slowest" : "largest",
+			 rq->ranked, rq->sort == SORT_LATENCY ? "used" : "with a size");
+}
+
+static const char *keys(struct tui_listview *v)
+{
+	struct requests *rq = v->priv;
+
+	snprintf(rq->keys, sizeof(rq->keys), "j/k move  s sort: %s  f kind: %s  Enter: go to the notify  Esc back",
+		 sort_names[rq->sort], rq->kind >= 0 ? tdb_vocab_name(&tdb_vocab_request_kind, rq->kind) : "all");
+	return rq->keys;
+}
+
+static void requests_free(void *p)
+{
+	struct requests *rq = p;
+
+	if (!rq)
+		return;
+	free(rq->top);
+	free(rq);
+}
+
+static const struct lv_ops ops = {
+	.cols = cols, .ncols = C_N, .empty = "(no requests: none decoded in this trace, or none of this kind)",
+	.fetch = fetch, .key = key, .summary = summary, .keys = keys, .free = requests_free,
+};
+
+int lv_requests_open(struct tui_listview *v)
+{
+	struct requests *rq = calloc(1, sizeof(*rq));
+	struct tdb_device *dev = NULL;
+	size_t n = 0;
+
+	if (!rq)
+		return -ENOMEM;
+	rq->kind = -1;
+	/* the total from the devices' counts (the read library keeps them) */
+	if (tdb_devices_read(v->t, TDB_BY_ID, NULL, &dev, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			rq->total += dev[i].requests;
+	free(dev);
+	v->ops = &ops;
+	v->priv = rq;
+	return 0;
+}
