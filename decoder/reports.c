@@ -152,6 +152,61 @@ static void scsi_row(struct decoder *dec, struct dec_ring *r, struct rings_elem 
 	e->scsi_done = true;
 }
 
+static void xfer_row(struct decoder *dec, struct dec_ring *r, struct rings_elem *e, int verdict)
+{
+	struct step_vals s = {
+		.seq = e->xfer_seq, .device = (int)r->d->id, .queue = r->q, .step = VMT_QSTEP_SCSI_XFER,
+		.token = e->token, .a0 = e->xfer_len, .a1 = e->xfer_dir,
+		.chain = e->has_chain ? e->c.chain : 0, .verdict = verdict,
+	};
+
+	step_row(dec, &s);
+	e->xfer_done = true;
+}
+
+static void lba_row(struct decoder *dec, struct dec_ring *r, struct rings_elem *e, int verdict)
+{
+	struct step_vals s = {
+		.seq = e->lba_seq, .device = (int)r->d->id, .queue = r->q, .step = VMT_QSTEP_SCSI_LBA,
+		.token = e->token, .a0 = e->lba, .a1 = 0,
+		.chain = e->has_chain ? e->c.chain : 0, .verdict = verdict,
+	};
+
+	step_row(dec, &s);
+	e->lba_done = true;
+}
+
+/* --- logical block sizes of scsi LUNs (reports.h) --- */
+
+static struct reports_scsi_block *block_find(struct dec_ring *r, uint64_t lun)
+{
+	for (unsigned i = 0; i < REPORTS_SCSI_LUNS_MAX; i++)
+		if (r->scsi_blocks[i].bytes && r->scsi_blocks[i].lun == lun)
+			return &r->scsi_blocks[i];
+	return NULL;
+}
+
+/* A free slot for a LUN's block size, or NULL if all are taken. */
+static struct reports_scsi_block *block_free_slot(struct dec_ring *r)
+{
+	for (unsigned i = 0; i < REPORTS_SCSI_LUNS_MAX; i++)
+		if (!r->scsi_blocks[i].bytes)
+			return &r->scsi_blocks[i];
+	return NULL;
+}
+
+/* The block size that turns blocks into QEMU's length (its 32 bits), if
+ * it is one QEMU allows; 0 if none. */
+static uint32_t block_size_of(uint64_t blocks, uint64_t length)
+{
+	if (blocks == 0 || blocks > UINT32_MAX || length % blocks != 0)
+		return 0;
+	uint64_t b = length / blocks;
+	if (b < REPORTS_SCSI_BLOCK_MIN || b > REPORTS_SCSI_BLOCK_MAX || (b & (b - 1)) != 0)
+		return 0;
+	return (uint32_t)b;
+}
+
 /* The request decoded from e's copy is not to be trusted: drop it, and
  * let the chain's used entry complete nothing. */
 static void drop_copy_request(struct decoder *dec, struct dec_ring *r, struct rings_elem *e)
@@ -170,6 +225,13 @@ static void drop_copy_request(struct decoder *dec, struct dec_ring *r, struct ri
 static void tear(struct decoder *dec, struct dec_ring *r, struct rings_elem *e, const char *msg)
 {
 	dec_anomaly(dec, r->d, (int)r->q, RULE_RING_COPY_TORN, msg);
+	/* A block size learnt from this copy is not to be trusted either. */
+	if (e->taught_block) {
+		struct reports_scsi_block *b = block_find(r, e->copy_note);
+		if (b)
+			b->bytes = 0;
+		e->taught_block = false;
+	}
 	if (!e->torn && e->has_chain) {
 		sqlite3_stmt *st = dec->st[ST_CHAIN_TORN];
 		/* The chains row may still wait in its batch. */
@@ -320,6 +382,106 @@ static void judge_scsi(struct decoder *dec, struct dec_ring *r, struct rings_ele
 	scsi_row(dec, r, e, v);
 }
 
+/* Can e's copy be held against what QEMU's SCSI layer parsed?  Its pop
+ * agreed, its CDB was in the copy, the layer parses a CDB of its group. */
+static bool scsi_parse_checkable(const struct dec_ring *r, const struct rings_elem *e)
+{
+	return r->req && r->req->device_id == VIRTIO_ID_SCSI && e->verdict == TDB_VERDICT_AGREES &&
+	       e->copy_op_known && !(e->copy_op & REQ_SCSI_OP_NO_CDB) && e->copy_scsi.parses;
+}
+
+/* The transfer length QEMU's SCSI layer computed (the scsi-xfer report: its
+ * 32 bits) against the copy's CDB (req_scsi.c's reading of it).  A length
+ * in blocks needs the LUN's block size (reports.h): learnt here from the
+ * first such command of a LUN. */
+static void judge_scsi_xfer(struct decoder *dec, struct dec_ring *r, struct rings_elem *e)
+{
+	const struct req_scsi_cdb *m = &e->copy_scsi;
+	int v = -1;
+
+	if (scsi_parse_checkable(r, e) && m->xfer_known) {
+		uint64_t want = m->xfer;
+		bool checked = true, fits = true;
+		if (m->xfer_blocks && m->xfer) {
+			struct reports_scsi_block *b = block_find(r, e->copy_note);
+			uint32_t learnt = block_size_of(m->xfer, e->xfer_len);
+			if (!b && learnt && (b = block_free_slot(r)) != NULL) {
+				*b = (struct reports_scsi_block){ .lun = e->copy_note, .bytes = learnt };
+				e->taught_block = true;
+			}
+			if (b)
+				want = m->xfer * b->bytes;
+			else if (!block_free_slot(r))
+				checked = false; /* more LUNs than the queue keeps sizes of */
+			else
+				fits = false; /* no block size QEMU allows gives the length */
+		}
+		/* QEMU prints the length as an int: compare its 32 bits. */
+		if (checked && fits && (want & UINT32_MAX) == e->xfer_len) {
+			v = TDB_VERDICT_AGREES;
+		} else if (checked) {
+			char msg[256], copy[96];
+			if (!fits)
+				snprintf(copy, sizeof(copy), "%llu blocks (of no size QEMU allows for that length)",
+					 (unsigned long long)m->xfer);
+			else if (m->xfer_blocks)
+				snprintf(copy, sizeof(copy), "%llu bytes (%llu blocks)", (unsigned long long)want,
+					 (unsigned long long)m->xfer);
+			else
+				snprintf(copy, sizeof(copy), "%llu bytes", (unsigned long long)want);
+			snprintf(msg, sizeof(msg),
+				 "the scsi command of the chain at avail position %u (head %u) transfers %s in the copy; the device's SCSI layer computed %llu bytes",
+				 (uint16_t)e->k, e->c.head, copy, (unsigned long long)e->xfer_len);
+			tear(dec, r, e, msg);
+		}
+	}
+	if (e->verdict == TDB_VERDICT_TORN || e->verdict == TDB_VERDICT_NO_COPY)
+		v = e->verdict;
+	xfer_row(dec, r, e, v);
+}
+
+/* The LBA QEMU's SCSI layer read (the scsi-lba report) against the copy's
+ * CDB.  It reports one for every CDB with an LBA field, so a report for a
+ * CDB without one disagrees too. */
+static void judge_scsi_lba(struct decoder *dec, struct dec_ring *r, struct rings_elem *e)
+{
+	const struct req_scsi_cdb *m = &e->copy_scsi;
+	int v = -1;
+
+	if (scsi_parse_checkable(r, e)) {
+		if (m->has_lba && m->lba == e->lba) {
+			v = TDB_VERDICT_AGREES;
+		} else {
+			char msg[256], have[32];
+			if (m->has_lba)
+				snprintf(have, sizeof(have), "lba %llu", (unsigned long long)m->lba);
+			else
+				snprintf(have, sizeof(have), "no lba");
+			snprintf(msg, sizeof(msg),
+				 "the scsi command of the chain at avail position %u (head %u) has %s in the copy; the device's SCSI layer read lba %llu",
+				 (uint16_t)e->k, e->c.head, have, (unsigned long long)e->lba);
+			tear(dec, r, e, msg);
+		}
+	}
+	if (e->verdict == TDB_VERDICT_TORN || e->verdict == TDB_VERDICT_NO_COPY)
+		v = e->verdict;
+	lba_row(dec, r, e, v);
+}
+
+/* e is done with: the SCSI layer parsed its command (a scsi-xfer report)
+ * but reported no LBA, which it does for every LBA but all ones. */
+static void judge_scsi_no_lba(struct decoder *dec, struct dec_ring *r, struct rings_elem *e)
+{
+	char msg[256];
+
+	if (!scsi_parse_checkable(r, e) || !e->copy_scsi.has_lba)
+		return;
+	snprintf(msg, sizeof(msg),
+		 "the scsi command of the chain at avail position %u (head %u) has lba %llu in the copy; the device's SCSI layer reported none",
+		 (uint16_t)e->k, e->c.head, (unsigned long long)e->copy_scsi.lba);
+	tear(dec, r, e, msg);
+}
+
 /* Judge what e holds and can be judged; final: nothing more will come
  * for it (its fill, or the slot, queue or input ends). */
 static void elem_settle(struct decoder *dec, struct dec_ring *r, struct rings_elem *e, bool final)
@@ -330,6 +492,14 @@ static void elem_settle(struct decoder *dec, struct dec_ring *r, struct rings_el
 		judge_blk(dec, r, e);
 	if (e->has_scsi && !e->scsi_done && e->pop_done)
 		judge_scsi(dec, r, e);
+	if (e->has_xfer && !e->xfer_done && e->scsi_done)
+		judge_scsi_xfer(dec, r, e);
+	if (e->has_lba && !e->lba_done && e->xfer_done)
+		judge_scsi_lba(dec, r, e);
+	if (final && e->xfer_done && !e->has_lba && !e->lba_done) {
+		judge_scsi_no_lba(dec, r, e);
+		e->lba_done = true; /* judged once; no row: there was no report */
+	}
 }
 
 /* The slot for element k, emptied of an older element (judged for good
@@ -351,6 +521,26 @@ static struct rings_elem *elem_take(struct decoder *dec, struct dec_ring *r, uin
 	return e;
 }
 
+/* Does a copy of e that came after its reports were judged disagree with
+ * the scsi ones (opcode, LUN, the LBA read; a length in blocks needs a
+ * block size, and is left to the copies that come in time)? */
+static bool scsi_late_disagrees(const struct dec_ring *r, const struct rings_elem *e)
+{
+	const struct req_scsi_cdb *m = &e->copy_scsi;
+
+	if (!e->has_scsi || !r->req || r->req->device_id != VIRTIO_ID_SCSI || !e->copy_op_known ||
+	    (e->copy_op & REQ_SCSI_OP_NO_CDB))
+		return false;
+	if ((e->copy_op & 0xffu) != e->scsi_op || ((e->copy_note >> 32) & 0x3fffu) != e->scsi_lun)
+		return true;
+	if (!m->parses || !e->has_xfer)
+		return false;
+	if (m->xfer_known && !m->xfer_blocks && (m->xfer & UINT32_MAX) != e->xfer_len)
+		return true;
+	/* Not "an LBA the layer did not report": its report may still come. */
+	return e->has_lba && (!m->has_lba || m->lba != e->lba);
+}
+
 /* --- hooks --- */
 
 void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const struct reports_chain *c)
@@ -368,6 +558,7 @@ void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const
 		e->copy_op_known = true;
 		e->copy_op = r->inflight[c->head].op;
 		e->copy_note = r->inflight[c->head].note;
+		e->copy_scsi = r->inflight[c->head].scsi;
 	}
 	if (!e->pop_done) {
 		elem_settle(dec, r, e, false);
@@ -381,6 +572,13 @@ void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const
 		snprintf(msg, sizeof(msg),
 			 "a late copy of the chain at avail position %u (head %u) does not show the %llu readable, %llu writable buffers the device took",
 			 (uint16_t)t, c->head, (unsigned long long)e->out_num, (unsigned long long)e->in_num);
+		tear(dec, r, e, msg);
+	} else if (scsi_late_disagrees(r, e)) {
+		char msg[256];
+		snprintf(msg, sizeof(msg),
+			 "a late copy of the chain at avail position %u (head %u) does not show the scsi command the device took (op 0x%02llx lun %llu%s)",
+			 (uint16_t)t, c->head, (unsigned long long)e->scsi_op, (unsigned long long)e->scsi_lun,
+			 e->has_lba ? ", and the lba it read" : "");
 		tear(dec, r, e, msg);
 	} else if (e->report_request) {
 		drop_copy_request(dec, r, e);
@@ -480,6 +678,27 @@ static void on_report(struct decoder *dec, struct dec_device *d, struct dec_ring
 		e->scsi_seq = ev->seq;
 		e->scsi_op = q->arg0;
 		e->scsi_lun = q->arg1;
+		elem_settle(dec, r, e, false);
+		return;
+	/* What the SCSI layer parsed of the command: after its scsi-cmd
+	 * report (qemu_source.c emits them in that order). */
+	case VMT_QSTEP_SCSI_XFER:
+		e = elem_by_token(r, q->token);
+		if (!e || !e->has_scsi || e->has_xfer)
+			break;
+		e->has_xfer = true;
+		e->xfer_seq = ev->seq;
+		e->xfer_len = q->arg0;
+		e->xfer_dir = q->arg1;
+		elem_settle(dec, r, e, false);
+		return;
+	case VMT_QSTEP_SCSI_LBA:
+		e = elem_by_token(r, q->token);
+		if (!e || !e->has_xfer || e->has_lba)
+			break;
+		e->has_lba = true;
+		e->lba_seq = ev->seq;
+		e->lba = q->arg0;
 		elem_settle(dec, r, e, false);
 		return;
 	case VMT_QSTEP_FILL:

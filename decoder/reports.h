@@ -12,7 +12,9 @@
  * indirect chain's table entries), whose walk broke a rule although the
  * device took it, whose blk request disagrees with the blk report
  * (op, sector, length), whose scsi command disagrees with the scsi
- * report (the CDB's operation code, the LUN), or into which the device
+ * reports (the CDB's operation code and the LUN; the transfer length and
+ * the LBA QEMU's SCSI layer parsed from it, or an LBA the CDB has and
+ * that layer did not report), or into which the device
  * wrote more bytes (its fill, for the types whose fill QEMU counts that
  * way: reports.c's fill_is_written) than the copy's writable buffers hold
  * is torn: an anomaly 'ring-copy-torn', chains.memory
@@ -35,6 +37,24 @@
 #include <stdint.h>
 
 #include "decoder/dec_priv.h"
+#include "decoder/req.h"
+
+/* Logical block sizes a queue's scsi reports showed, by LUN: QEMU counts
+ * a READ's or WRITE's transfer length in bytes, the CDB in blocks of the
+ * LUN's size, which no report states.  A size is learnt from the first
+ * command of a LUN whose copy agrees with its reports (the length over
+ * the CDB's block count, a power of two from 512 bytes to 2 MiB, QEMU's
+ * range) and forgotten if that copy is torn after all; the block counts
+ * of later commands must then give the reported length.  On more LUNs
+ * per queue than this, block lengths go unchecked. */
+#define REPORTS_SCSI_LUNS_MAX 8u
+#define REPORTS_SCSI_BLOCK_MIN 512u
+#define REPORTS_SCSI_BLOCK_MAX (2u << 20)
+
+struct reports_scsi_block {
+	uint64_t lun;   /* the LUN's 8 bytes, as the copies show them */
+	uint32_t bytes; /* 0: slot free */
+};
 
 /* How a chain's walk ended (reports_on_chain). */
 enum reports_walk {
@@ -57,8 +77,8 @@ struct reports_chain {
  * dec_ring.elems). */
 struct rings_elem {
 	uint64_t k;        /* pop / avail position number in the generation */
-	bool popped, has_chain, has_blk, has_scsi, filled, has_used;
-	bool pop_done, blk_done, scsi_done; /* their device_steps rows were written */
+	bool popped, has_chain, has_blk, has_scsi, has_xfer, has_lba, filled, has_used;
+	bool pop_done, blk_done, scsi_done, xfer_done, lba_done; /* their device_steps rows were written */
 	bool torn;
 	int verdict;       /* enum tdb_step_verdict of the pop, -1 not judged */
 	uint64_t token;
@@ -67,12 +87,16 @@ struct rings_elem {
 	uint64_t blk_seq, sector, sectors;
 	bool blk_write;
 	uint64_t scsi_seq, scsi_op, scsi_lun; /* the scsi report: CDB opcode, LUN */
+	uint64_t xfer_seq, xfer_len, xfer_dir; /* the scsi-xfer report: length (bytes), direction */
+	uint64_t lba_seq, lba;                 /* the scsi-lba report */
+	bool taught_block; /* its scsi-xfer report taught the LUN's block size */
 	/* The request decoder's notes on the copy, taken when the chain was
 	 * decoded (its head may be reused in the same copy before the report
 	 * comes): scsi opcode and LUN bytes (rings_inflight.op / .note). */
 	bool copy_op_known;
 	uint32_t copy_op;
 	uint64_t copy_note;
+	struct req_scsi_cdb copy_scsi;
 	uint64_t fill_len;
 	uint32_t used_len;
 	uint64_t report_request; /* request made from the blk report, 0 none */

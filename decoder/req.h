@@ -57,6 +57,20 @@ struct rings_chain {
 /* req_scsi.c's op note for a command without a CDB (cdb_size 0). */
 #define REQ_SCSI_OP_NO_CDB 0x10000u
 
+/* req_scsi.c's reading of a command's CDB the way QEMU's SCSI layer reads
+ * it (scsi_req_parse_cdb: its LBA, and the transfer length it computes),
+ * for reports.c to compare with what that layer reported (the scsi-xfer
+ * and scsi-lba steps). */
+struct req_scsi_cdb {
+	bool parses;      /* QEMU parses it (a CDB group it knows, no longer than cdb_size):
+			   * the fields below say what it would report */
+	bool has_lba;     /* it reports an LBA (groups 0, 1, 2, 5, and 4 unless all ones) */
+	uint64_t lba;
+	bool xfer_known;  /* an opcode whose length rule req_scsi.c follows (else unchecked) */
+	bool xfer_blocks; /* xfer counts logical blocks (QEMU multiplies by the LUN's block size) */
+	uint64_t xfer;    /* bytes, or blocks */
+};
+
 /* A chain the driver made available and the device has not used yet. */
 struct rings_inflight {
 	uint64_t chain;    /* 0: slot free */
@@ -67,6 +81,7 @@ struct rings_inflight {
 	uint32_t op;       /* request decoder's note (blk: request type; scsi: opcode | service
 			    * action << 8, or REQ_SCSI_OP_NO_CDB) */
 	uint64_t note;     /* its second note (scsi: the LUN's 8 bytes) */
+	struct req_scsi_cdb scsi; /* scsi: the CDB as QEMU parses it (op_known) */
 	bool op_known;
 	bool complete;
 	uint64_t elem;     /* rings.c: its avail position number in the generation + 1 (reports.h), 0 none */

@@ -123,6 +123,118 @@ static bool scsi_lba(const uint8_t *cdb, uint64_t cdb_len, uint64_t *lba)
 	return false;
 }
 
+/* QEMU's SCSI layer (hw/scsi/scsi-bus.c scsi_req_parse_cdb, scsi/utils.c)
+ * reads a CDB by its group (opcode >> 5): its length (6, 10, 10, -, 16,
+ * 12; no other group parses), its LBA field and a default transfer
+ * length field, which scsi_req_xfer then replaces for many opcodes.  Only
+ * the rules that hold for every device type QEMU emulates (scsi-hd,
+ * scsi-cd) are followed here; an opcode left out has its length
+ * unchecked.  A pass-through device (scsi-generic, scsi-block) reports
+ * what its host reports instead: not modelled. */
+static const uint8_t scsi_group_len[8] = { 6, 10, 10, 0, 16, 12, 0, 0 };
+
+/* The transfer length field of cdb's group (scsi_cdb_xfer). */
+static uint64_t scsi_group_xfer(const uint8_t *cdb)
+{
+	switch (cdb[0] >> 5) {
+	case 0: return cdb[4];
+	case 1: case 2: return be_get(cdb + 7, 2);
+	case 4: return be_get(cdb + 10, 4);
+	case 5: return be_get(cdb + 6, 4);
+	}
+	return 0;
+}
+
+/* QEMU's transfer length for cdb (scsi_req_xfer): into m->xfer, in
+ * blocks when m->xfer_blocks; m->xfer_known false for an opcode not
+ * followed. */
+static void scsi_model_xfer(const uint8_t *cdb, struct req_scsi_cdb *m)
+{
+	uint64_t field = scsi_group_xfer(cdb);
+
+	m->xfer_known = true;
+	m->xfer_blocks = false;
+	switch (cdb[0]) {
+	/* No data: TEST UNIT READY, REWIND, SET CAPACITY, WRITE FILEMARKS(6/16),
+	 * SPACE, RESERVE, RELEASE, ERASE, START STOP UNIT, PREVENT ALLOW MEDIUM
+	 * REMOVAL, SEEK(10), SET LIMITS, PRE-FETCH(10/16), SYNCHRONIZE
+	 * CACHE(10/16), LOCK UNLOCK CACHE, UPDATE BLOCK, WRITE LONG(10),
+	 * RESERVE TRACK, ALLOW OVERWRITE, LOCATE(16), SET READ AHEAD, SET CD
+	 * SPEED. */
+	case 0x00: case 0x01: case 0x0b: case 0x10: case 0x11: case 0x16: case 0x17: case 0x19: case 0x1b:
+	case 0x1e: case 0x2b: case 0x33: case 0x34: case 0x35: case 0x36: case 0x3d: case 0x3f: case 0x53:
+	case 0x80: case 0x82: case 0x90: case 0x91: case 0x92: case 0xa7: case 0xbb:
+		m->xfer = 0;
+		return;
+	case 0x2f: case 0xaf: case 0x8f: /* VERIFY: data only with BYTCHK */
+		m->xfer_blocks = true;
+		m->xfer = !(cdb[1] & 2) ? 0 : (cdb[1] & 4) ? 1 : field;
+		return;
+	case 0x41: case 0x93: /* WRITE SAME: one block, none with NDOB (byte 1 bit 0) */
+		m->xfer_blocks = true;
+		m->xfer = cdb[1] & 1 ? 0 : 1;
+		return;
+	case 0x25: /* READ CAPACITY(10) */
+		m->xfer = 8;
+		return;
+	case 0x05: /* READ BLOCK LIMITS */
+		m->xfer = 6;
+		return;
+	case 0x08: case 0x0a: case 0x0f: /* READ(6), WRITE(6), READ REVERSE: 0 means 256 */
+		m->xfer_blocks = true;
+		m->xfer = field ? field : 256;
+		return;
+	case 0x28: case 0x2a: case 0x2e: case 0xa8: case 0xaa: case 0xae: case 0x88: case 0x8a: case 0x8e:
+		m->xfer_blocks = true; /* READ, WRITE, WRITE AND VERIFY (10/12/16) */
+		m->xfer = field;
+		return;
+	case 0x12: case 0x1c: case 0x1d: /* INQUIRY, RECEIVE / SEND DIAGNOSTIC */
+		m->xfer = be_get(cdb + 3, 2);
+		return;
+	case 0x3b: case 0x3c: case 0x5d: case 0xbe: /* WRITE / READ BUFFER, SEND CUE SHEET, READ CD */
+		m->xfer = be_get(cdb + 6, 3);
+		return;
+	case 0x5f: /* PERSISTENT RESERVE OUT */
+		m->xfer = be_get(cdb + 5, 4);
+		return;
+	/* The group's field as it stands: REQUEST SENSE, MODE SELECT / SENSE
+	 * (6/10), READ TOC, GET CONFIGURATION, GET EVENT STATUS NOTIFICATION,
+	 * LOG SENSE, READ DISC INFORMATION, UNMAP, PERSISTENT RESERVE IN,
+	 * SERVICE ACTION IN(16), REPORT LUNS. */
+	case 0x03: case 0x15: case 0x1a: case 0x55: case 0x5a: case 0x43: case 0x46: case 0x4a: case 0x4d:
+	case 0x51: case 0x42: case 0x5e: case 0x9e: case 0xa0:
+		m->xfer = field;
+		return;
+	}
+	m->xfer_known = false;
+}
+
+/* What QEMU's SCSI layer makes of cdb (SCSI_CDB_PARSE bytes, zero past
+ * cdb_size) with the device's cdb_size. */
+static void scsi_model(const uint8_t *cdb, uint32_t cdb_size, struct req_scsi_cdb *m)
+{
+	unsigned group = cdb[0] >> 5;
+
+	*m = (struct req_scsi_cdb){ 0 };
+	if (!scsi_group_len[group] || scsi_group_len[group] > cdb_size)
+		return; /* QEMU: scsi_req_parse_bad, no length or LBA reported */
+	m->parses = true;
+	switch (group) {
+	case 0:
+		m->lba = (uint64_t)(cdb[1] & 0x1f) << 16 | be_get(cdb + 2, 2);
+		break;
+	case 4:
+		m->lba = be_get(cdb + 2, 8);
+		break;
+	default:
+		m->lba = be_get(cdb + 2, 4);
+		break;
+	}
+	/* QEMU's "no LBA" is all ones, which only a 16-byte CDB can hold. */
+	m->has_lba = m->lba != UINT64_MAX;
+	scsi_model_xfer(cdb, m);
+}
+
 /* A config field of d as last seen, or def if the trace never showed it.
  * The decoder knows the highest config byte seen, not each one: a field
  * below it that was never read or written reads 0 (Linux writes both
@@ -177,8 +289,9 @@ static void scsi_op_text(char *out, uint32_t op, const uint8_t lun[8], bool resp
 }
 
 /* f->op carries what the completion needs: opcode | service action << 8,
- * REQ_SCSI_OP_NO_CDB for "no CDB"; f->note the LUN's 8 bytes (big-endian).
- * reports.c compares both with QEMU's virtio_scsi_cmd_req report. */
+ * REQ_SCSI_OP_NO_CDB for "no CDB"; f->note the LUN's 8 bytes (big-endian);
+ * f->scsi the CDB as QEMU's SCSI layer parses it.  reports.c compares
+ * them with QEMU's virtio_scsi_cmd_req and scsi_req_parsed(_lba) reports. */
 static uint64_t scsi_avail(const struct req_queue *q, struct rings_chain *c, struct rings_inflight *f)
 {
 	struct req_state *rs = q->rq;
@@ -207,6 +320,7 @@ static uint64_t scsi_avail(const struct req_queue *q, struct rings_chain *c, str
 	f->op = cdb_size ? (uint32_t)cdb[0] | (uint32_t)cdb[1] << 8 : REQ_SCSI_OP_NO_CDB;
 	f->op_known = true;
 	f->note = be_get(hdr, 8);
+	scsi_model(cdb, cdb_size, &f->scsi);
 	scsi_op_text(text, f->op, hdr, false, 0);
 	rf.op_text = text;
 	uint64_t lba;

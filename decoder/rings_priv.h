@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "decoder/dec_priv.h"
+#include "decoder/reports.h"
 #include "decoder/req.h"
 #include "virtio/packed_ring.h"
 
@@ -84,6 +85,7 @@ struct dec_ring {
 	 * size entries by k % size, on first use; owned. */
 	uint64_t taken, pops;
 	struct rings_elem *elems;
+	struct reports_scsi_block scsi_blocks[REPORTS_SCSI_LUNS_MAX]; /* reports.h */
 };
 
 /* A chain in flight whose head the driver made available again. */

@@ -6,7 +6,16 @@
  * ring-copy-torn, chain 'torn', no request from it, the scsi-cmd row's
  * verdict torn); the reports before the copy; a copy without a CDB
  * (unchecked); reports on a queue or device that carries no scsi
- * commands (stored, unchecked); an unknown token; hostile values. */
+ * commands (stored, unchecked); an unknown token; hostile values.
+ *
+ * Then what QEMU's SCSI layer parsed of each command (VMT_QSTEP_SCSI_XFER:
+ * the transfer length in bytes, VMT_QSTEP_SCSI_LBA: the LBA) against the
+ * copy's CDB read the same way: every CDB group; a stale copy with the
+ * same opcode but another LBA, another length, an LBA the layer did not
+ * report or one it reported for a CDB without one (torn); the LUN's block
+ * size learnt from its first READ/WRITE and forgotten when that copy turns
+ * out torn; opcodes whose length rule is not followed (length unchecked,
+ * LBA checked). */
 #include <stdio.h>
 #include <string.h>
 
@@ -86,6 +95,225 @@ static const char *step_text(struct fx *fx, uint64_t seq)
 		 "ifnull(verdict, '-') FROM device_steps WHERE seq = %llu",
 		 (unsigned long long)seq);
 	return fx_text(fx, sql);
+}
+
+/* Like publish_cmd with the CDB's first n bytes (at most CDB_SIZE). */
+static void publish_cdb(struct fx *fx, unsigned qi, uint16_t head, uint16_t lun, const uint8_t *cdb, size_t n)
+{
+	uint8_t req[REQ_SIZE] = { 0 };
+
+	req[0] = 1;
+	req[2] = (uint8_t)(0x40 | (lun >> 8));
+	req[3] = (uint8_t)lun;
+	req[8] = 0x77;
+	memcpy(req + 19, cdb, n);
+	fx_drv(fx, FX_BUF(head), req, sizeof(req));
+	fx_desc(fx, FX_DESC(qi), head, FX_BUF(head), REQ_SIZE, VIRTQ_DESC_F_NEXT, (uint16_t)(head + 1));
+	fx_desc(fx, FX_DESC(qi), head + 1u, FX_BUF(head + 1u), RESP_SIZE, VIRTQ_DESC_F_WRITE, 0);
+	fx_publish(fx, qi, head);
+	fx_mmio(fx, true, MMIO_QUEUE_NOTIFY, qi);
+}
+
+/* READ(10) (or WRITE(10)) of blocks blocks at lba. */
+static size_t rw10(uint8_t *cdb, uint8_t op, uint32_t lba, uint16_t blocks)
+{
+	memset(cdb, 0, 10);
+	cdb[0] = op;
+	cdb[2] = (uint8_t)(lba >> 24);
+	cdb[3] = (uint8_t)(lba >> 16);
+	cdb[4] = (uint8_t)(lba >> 8);
+	cdb[5] = (uint8_t)lba;
+	cdb[7] = (uint8_t)(blocks >> 8);
+	cdb[8] = (uint8_t)blocks;
+	return 10;
+}
+
+/* Seqs of an element's scsi reports (0: not sent). */
+struct scsi_seqs {
+	uint64_t cmd, xfer, lba;
+};
+
+/* Command token at head of queue SQ as copied (cdb) and as QEMU reported
+ * it: pop, scsi-cmd (op, lun), scsi-xfer (len, dir), scsi-lba (when
+ * has_lba), then its completion. */
+static struct scsi_seqs command(struct fx *fx, uint16_t head, uint64_t token, uint16_t lun, const uint8_t *cdb,
+				size_t n, uint64_t len, uint64_t dir, bool has_lba, uint64_t lba)
+{
+	struct scsi_seqs s = { 0 };
+
+	publish_cdb(fx, SQ, head, lun, cdb, n);
+	pop(fx, SQ, token);
+	s.cmd = fx_report(fx, SQ, VMT_QSTEP_SCSI_CMD, token, cdb[0], lun);
+	s.xfer = fx_report(fx, SQ, VMT_QSTEP_SCSI_XFER, token, len, dir);
+	if (has_lba)
+		s.lba = fx_report(fx, SQ, VMT_QSTEP_SCSI_LBA, token, lba, 0);
+	complete(fx, SQ, head, token);
+	return s;
+}
+
+static const char *verdict_of(struct fx *fx, uint64_t seq)
+{
+	snprintf(q, sizeof(q), "SELECT step || ' ' || ifnull(verdict, '-') FROM device_steps WHERE seq = %llu",
+		 (unsigned long long)seq);
+	return fx_text(fx, q);
+}
+
+static const char *anomaly_at(struct fx *fx, uint64_t seq)
+{
+	snprintf(q, sizeof(q), "SELECT ifnull(group_concat(message), '') FROM anomalies WHERE seq = %llu",
+		 (unsigned long long)seq);
+	return fx_text(fx, q);
+}
+
+/* Every CDB group, each agreeing with QEMU's reading of it: no anomaly,
+ * every request kept, every scsi-xfer and scsi-lba row 'agrees' (but the
+ * one opcode whose length rule is not followed: unchecked). */
+static void test_parsed_agree(void)
+{
+	struct fx fx;
+	uint8_t cdb[16];
+	struct scsi_seqs s[8];
+
+	scsi_open(&fx, "rep-scsi-parsed-agree.db");
+	/* READ(10), 8 blocks at 2048: 4096 bytes teach the block size 512. */
+	s[0] = command(&fx, 0, TOKEN(1), 2, cdb, rw10(cdb, 0x28, 2048, 8), 4096, 1, true, 2048);
+	/* WRITE(10), 16 blocks: 8192 bytes at the LUN's 512. */
+	s[1] = command(&fx, 2, TOKEN(2), 2, cdb, rw10(cdb, 0x2a, 0x12345678, 16), 8192, 2, true, 0x12345678);
+	/* INQUIRY (group 0: LBA from bytes 1-3, 21 bits; allocation length at 3-4). */
+	const uint8_t inquiry[6] = { 0x12, 0xe1, 0x80, 0x00, 36, 0 };
+	s[2] = command(&fx, 4, TOKEN(3), 2, inquiry, sizeof(inquiry), 36, 1, true, 0x018000);
+	/* READ(16) (group 4: LBA be64 at 2, blocks be32 at 10). */
+	const uint8_t read16[16] = { 0x88, 0, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x08, 0, 0, 0, 0x20, 0, 0 };
+	s[3] = command(&fx, 6, TOKEN(4), 2, read16, sizeof(read16), 32 * 512, 1, true, UINT64_C(0x10000000008));
+	/* REPORT LUNS (group 5: LBA field be32 at 2, allocation length be32 at 6). */
+	const uint8_t luns[12] = { 0xa0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x10, 0x00, 0, 0 };
+	s[4] = command(&fx, 8, TOKEN(5), 2, luns, sizeof(luns), 4096, 1, true, 0);
+	/* SYNCHRONIZE CACHE(10): no data. */
+	const uint8_t sync10[10] = { 0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	s[5] = command(&fx, 10, TOKEN(6), 2, sync10, sizeof(sync10), 0, 0, true, 0);
+	/* An opcode whose length rule is not followed (MAINTENANCE IN, group
+	 * 5): its length unchecked, its LBA checked. */
+	const uint8_t maint[12] = { 0xa3, 0x0c, 0, 0, 0, 7, 0, 0, 0, 0x40, 0, 0 };
+	s[6] = command(&fx, 12, TOKEN(7), 2, maint, sizeof(maint), 999, 1, true, 7);
+	/* An opcode of group 3 has no LBA and QEMU does not parse it: no
+	 * parse reports, nothing more checked. */
+	const uint8_t g3[10] = { 0x7f, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	publish_cdb(&fx, SQ, 14, 2, g3, sizeof(g3));
+	pop(&fx, SQ, TOKEN(8));
+	fx_report(&fx, SQ, VMT_QSTEP_SCSI_CMD, TOKEN(8), 0x7f, 2);
+	complete(&fx, SQ, 14, TOKEN(8));
+	fx_finish(&fx);
+
+	CHECK_EQ_U(anomalies(&fx), 0);
+	if (anomalies(&fx))
+		fprintf(stderr, "%s\n", fx_text(&fx, "SELECT group_concat(message, char(10)) FROM anomalies"));
+	for (int i = 0; i < 6; i++) {
+		CHECK_STR(verdict_of(&fx, s[i].xfer), "scsi-xfer agrees");
+		CHECK_STR(verdict_of(&fx, s[i].lba), "scsi-lba agrees");
+	}
+	CHECK_STR(verdict_of(&fx, s[6].xfer), "scsi-xfer -");
+	CHECK_STR(verdict_of(&fx, s[6].lba), "scsi-lba agrees");
+	snprintf(q, sizeof(q), "SELECT sector || ' ' || sectors || ' ' || chain FROM device_steps WHERE seq = %llu",
+		 (unsigned long long)s[1].xfer);
+	CHECK_STR(fx_text(&fx, q), "8192 2 2");
+	snprintf(q, sizeof(q), "SELECT sector || ' ' || sectors FROM device_steps WHERE seq = %llu",
+		 (unsigned long long)s[1].lba);
+	CHECK_STR(fx_text(&fx, q), "305419896 0");
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM requests WHERE kind = 'scsi'"), 8);
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(sector) FROM requests WHERE op LIKE 'READ(%' OR op LIKE 'WRITE(%'"),
+		  "2048,305419896,1099511627784");
+	fx_close(&fx);
+}
+
+/* Stale copies with the device's opcode and LUN: another LBA, another
+ * length, an LBA the layer did not report, an LBA report for a CDB that
+ * has none.  Each torn: an anomaly saying both, the chain torn, no
+ * request; the good ones around them keep theirs. */
+static void test_parsed_torn(void)
+{
+	struct fx fx;
+	uint8_t cdb[16];
+
+	scsi_open(&fx, "rep-scsi-parsed-torn.db");
+	/* A good READ(10) first: the LUN's block size is 512. */
+	struct scsi_seqs good = command(&fx, 0, TOKEN(1), 2, cdb, rw10(cdb, 0x28, 100, 8), 4096, 1, true, 100);
+	/* Same opcode, another LBA. */
+	struct scsi_seqs lba = command(&fx, 2, TOKEN(2), 2, cdb, rw10(cdb, 0x28, 2048, 8), 4096, 1, true, 4096);
+	/* Same opcode and LBA, another length (8 blocks copied, 16 done). */
+	struct scsi_seqs len = command(&fx, 4, TOKEN(3), 2, cdb, rw10(cdb, 0x2a, 2048, 8), 8192, 2, true, 2048);
+	/* The layer parsed it and reported no LBA, which it does only for
+	 * all ones (a 16-byte CDB): the copy's CDB has another. */
+	const uint8_t read16[16] = { 0x88, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 1, 0, 0 };
+	struct scsi_seqs none = command(&fx, 6, TOKEN(4), 2, read16, sizeof(read16), 512, 1, false, 0);
+	/* And an LBA reported for a copy whose LBA is all ones. */
+	uint8_t ones[16];
+	memcpy(ones, read16, sizeof(ones));
+	memset(ones + 2, 0xff, 8);
+	struct scsi_seqs extra = command(&fx, 8, TOKEN(5), 2, ones, sizeof(ones), 512, 1, true, 0x1000);
+	/* A non-block length (INQUIRY's allocation length). */
+	const uint8_t inquiry[6] = { 0x12, 0, 0, 0, 36, 0 };
+	struct scsi_seqs alloc = command(&fx, 10, TOKEN(6), 2, inquiry, sizeof(inquiry), 96, 1, true, 0);
+	/* A good one after them keeps its request. */
+	struct scsi_seqs last = command(&fx, 12, TOKEN(7), 2, cdb, rw10(cdb, 0x28, 7, 1), 512, 1, true, 7);
+	fx_finish(&fx);
+
+	CHECK_EQ_U(anomalies(&fx), 5);
+	CHECK(strstr(anomaly_at(&fx, lba.lba), "has lba 2048 in the copy; the device's SCSI layer read lba 4096") != NULL);
+	CHECK(strstr(anomaly_at(&fx, len.xfer), "transfers 4096 bytes (8 blocks) in the copy; the device's SCSI layer computed 8192 bytes") != NULL);
+	CHECK(strstr(anomaly_at(&fx, alloc.xfer), "transfers 36 bytes in the copy; the device's SCSI layer computed 96 bytes") != NULL);
+	CHECK(strstr(anomaly_at(&fx, extra.lba), "has no lba in the copy; the device's SCSI layer read lba 4096") != NULL);
+	/* The missing LBA is found when the element is done (its fill). */
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM anomalies WHERE message LIKE "
+			       "'%has lba 4096 in the copy; the device''s SCSI layer reported none%'"), 1);
+	CHECK_STR(verdict_of(&fx, good.lba), "scsi-lba agrees");
+	CHECK_STR(verdict_of(&fx, lba.xfer), "scsi-xfer agrees");
+	CHECK_STR(verdict_of(&fx, lba.lba), "scsi-lba torn");
+	CHECK_STR(verdict_of(&fx, len.xfer), "scsi-xfer torn");
+	CHECK_STR(verdict_of(&fx, len.lba), "scsi-lba torn");
+	CHECK_STR(verdict_of(&fx, none.xfer), "scsi-xfer agrees");
+	CHECK_STR(verdict_of(&fx, extra.lba), "scsi-lba torn");
+	CHECK_STR(verdict_of(&fx, alloc.xfer), "scsi-xfer torn");
+	CHECK_STR(verdict_of(&fx, last.lba), "scsi-lba agrees");
+	CHECK_STR(verdict_of(&fx, last.cmd), "scsi-cmd agrees");
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(memory) FROM chains"), "exact,torn,torn,torn,torn,torn,exact");
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(sector) FROM requests"), "100,7");
+	fx_close(&fx);
+}
+
+/* The block size a LUN's first READ/WRITE teaches is forgotten when that
+ * copy turns out torn (its LBA); the next good one teaches the right one.
+ * A length no allowed block size gives is torn; a second LUN learns its
+ * own size. */
+static void test_block_size(void)
+{
+	struct fx fx;
+	uint8_t cdb[16];
+
+	scsi_open(&fx, "rep-scsi-block-size.db");
+	/* Stale copy: 4 blocks at 9 where the device read 8 at 64 (4096
+	 * bytes): 1024-byte blocks would fit, but the LBA tears it. */
+	struct scsi_seqs bad = command(&fx, 0, TOKEN(1), 2, cdb, rw10(cdb, 0x28, 9, 4), 4096, 1, true, 64);
+	/* 8 blocks, 4096 bytes: agrees only if the 1024 was forgotten. */
+	struct scsi_seqs good = command(&fx, 2, TOKEN(2), 2, cdb, rw10(cdb, 0x28, 64, 8), 4096, 1, true, 64);
+	/* 3 blocks, 4096 bytes: no block size gives it (LUN 3, none learnt). */
+	struct scsi_seqs odd = command(&fx, 4, TOKEN(3), 3, cdb, rw10(cdb, 0x28, 5, 3), 4096, 1, true, 5);
+	/* LUN 4 is a CD: 2048-byte blocks, learnt apart from LUN 2's 512. */
+	struct scsi_seqs cd = command(&fx, 6, TOKEN(4), 4, cdb, rw10(cdb, 0x28, 16, 2), 4096, 1, true, 16);
+	struct scsi_seqs cd2 = command(&fx, 8, TOKEN(5), 4, cdb, rw10(cdb, 0x28, 20, 1), 2048, 1, true, 20);
+	struct scsi_seqs hd2 = command(&fx, 10, TOKEN(6), 2, cdb, rw10(cdb, 0x28, 20, 1), 512, 1, true, 20);
+	fx_finish(&fx);
+
+	CHECK_STR(verdict_of(&fx, bad.xfer), "scsi-xfer agrees");
+	CHECK_STR(verdict_of(&fx, bad.lba), "scsi-lba torn");
+	CHECK_STR(verdict_of(&fx, good.xfer), "scsi-xfer agrees");
+	CHECK_STR(verdict_of(&fx, odd.xfer), "scsi-xfer torn");
+	CHECK(strstr(anomaly_at(&fx, odd.xfer), "transfers 3 blocks (of no size QEMU allows for that length) in the copy") != NULL);
+	CHECK_STR(verdict_of(&fx, cd.xfer), "scsi-xfer agrees");
+	CHECK_STR(verdict_of(&fx, cd2.xfer), "scsi-xfer agrees");
+	CHECK_STR(verdict_of(&fx, hd2.xfer), "scsi-xfer agrees");
+	CHECK_EQ_U(anomalies(&fx), 2);
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(memory) FROM chains"), "torn,exact,torn,exact,exact,exact");
+	fx_close(&fx);
 }
 
 /* Copy and report agree: no anomaly, the request stays, verdict agrees. */
@@ -255,5 +483,8 @@ int main(void)
 	RUN(test_torn);
 	RUN(test_unchecked);
 	RUN(test_hostile);
+	RUN(test_parsed_agree);
+	RUN(test_parsed_torn);
+	RUN(test_block_size);
 	return harness_finish("test_reports_scsi");
 }
