@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "tui/tui_model.h"
+#include "tui/views/tui_timeline.h"
 
 int tui_app_open(struct tui_app **out, const char *path, int rows, int cols, bool color, char *err, size_t errlen)
 {
@@ -20,6 +21,7 @@ int tui_app_open(struct tui_app **out, const char *path, int rows, int cols, boo
 	}
 	a->color = color;
 	a->sel_device = -1;
+	a->sql_limit_ms = TUI_SQL_LIMIT_MS_DEFAULT;
 	if ((r = tui_grid_resize(&a->grid, rows, cols)) != 0) {
 		snprintf(err, errlen, "a screen of %dx%d is not one the TUI draws (%dx%d to %dx%d)", cols, rows,
 			 TUI_GRID_COLS_MIN, TUI_GRID_ROWS_MIN, TUI_GRID_COLS_MAX, TUI_GRID_ROWS_MAX);
@@ -27,6 +29,10 @@ int tui_app_open(struct tui_app **out, const char *path, int rows, int cols, boo
 	}
 	if ((r = tui_model_open(&a->m, path, err, errlen)) != 0)
 		goto cleanup;
+	/* the strip is a help, not the trace: a file whose bounds it cannot
+	 * read still opens, without it */
+	if (tui_timeline_open(&a->tl, a->m->t) != 0)
+		a->tl = NULL;
 	*out = a;
 	a = NULL;
 cleanup:
@@ -38,6 +44,10 @@ void tui_app_free(struct tui_app *a)
 {
 	if (!a)
 		return;
+	for (int i = 0; i < TUI_VIEW_N; i++)
+		tui_listview_free(a->lv[i]);
+	tui_timeline_free(a->tl);
+	tui_sql_result_clear(&a->sql);
 	tui_model_close(a->m);
 	tui_grid_release(&a->grid);
 	tui_text_release(&a->detail);

@@ -1,6 +1,8 @@
 /* The inspector's state besides the model: which pane has the focus, the
- * prompt being typed (:SEQ, /text), the help screen, the message line,
- * the panes' text and scroll, the selected device.  The input handlers
+ * prompt being typed (:SEQ, /text, ;SQL), the help screen, the message
+ * line, the panes' text and scroll, the selected device, the marks, who
+ * set this, the view shown (events, the lists, an SQL result) and the
+ * timeline strip.  The input handlers
  * (tui_input.c) change it, the view (tui_view.c) draws it, and a front
  * (tui_screen.c on a terminal, tui_script.c headless) runs the loop.
  *
@@ -12,16 +14,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tui/query/tui_who.h"
+#include "tui/sql/tui_sql.h"
 #include "tui/tui_grid.h"
 #include "tui/tui_text.h"
+#include "tui/views/tui_listview.h"
 
 struct tui_model;
+struct tui_timeline;
 
 enum tui_focus { TUI_FOCUS_LIST, TUI_FOCUS_DETAIL, TUI_FOCUS_STATE, TUI_FOCUS_N };
-enum tui_prompt { TUI_PROMPT_NONE, TUI_PROMPT_GOTO, TUI_PROMPT_SEARCH };
+enum tui_prompt { TUI_PROMPT_NONE, TUI_PROMPT_GOTO, TUI_PROMPT_SEARCH, TUI_PROMPT_SQL };
+/* A key that waits for the next one: m (a mark's letter), ' (a mark's
+ * letter or '), f (d, q, t or v). */
+enum tui_pending { TUI_PENDING_NONE, TUI_PENDING_MARK, TUI_PENDING_JUMP, TUI_PENDING_FILTER };
 
-#define TUI_PROMPT_MAX 255
+#define TUI_PROMPT_MAX 1023
 #define TUI_MSG_MAX 256
+#define TUI_MARKS 26
 
 struct tui_app {
 	struct tui_model *m;        /* owned */
@@ -41,6 +51,33 @@ struct tui_app {
 	int detail_w, state_w, state_dev;
 	size_t detail_top, state_top, help_top;
 	int list_h, pane_h;         /* the layout's heights (tui_view_draw) */
+	enum tui_pending pending;
+	/* marks m[a-z], and where the last jump started ('') */
+	bool mark_set[TUI_MARKS];
+	uint64_t mark[TUI_MARKS];
+	bool back_ok;
+	uint64_t back_seq;
+	/* who set this? for the cursor's event (the detail pane lists it),
+	 * and the walk s makes through one event's targets: walk.seq the
+	 * event it started at, walk_next the target the next s goes to while
+	 * the cursor stays on the last one */
+	struct tui_who who;
+	bool who_ok;
+	struct tui_who walk;
+	bool walk_on;
+	size_t walk_next;
+	/* the views: 1 the events, 2-5 lists opened on first use (owned) */
+	enum tui_view_id view;
+	struct tui_listview *lv[TUI_VIEW_N];
+	struct tui_timeline *tl;    /* the strip under the header; owned, NULL if it could not be built */
+	/* the SQL prompt's last result, shown as a view until Esc */
+	bool sql_shown;
+	struct tui_sql_result sql;  /* owned */
+	char sql_text[TUI_PROMPT_MAX + 1];
+	size_t sql_top, sql_left;   /* first row and column shown */
+	unsigned sql_limit_ms;
+	volatile int sql_stop;      /* set by ^C (SIGINT) while a statement runs */
+	int sql_h;                  /* the result's rows on screen */
 };
 
 /* Open the trace at path into a new app (*out, free with tui_app_free)

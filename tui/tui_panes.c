@@ -17,6 +17,7 @@
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_queues.h"
 #include "tracedb/tdb_state.h"
+#include "tui/query/tui_who.h"
 #include "tui/tui_model.h"
 #include "tui/tui_text.h"
 #include "virtio/mmio_regs.h"
@@ -185,7 +186,7 @@ static int add_chain(struct tui_model *m, int64_t id, struct tui_text *out, int 
 	return r;
 }
 
-int tui_panes_detail(struct tui_model *m, uint64_t seq, int width, struct tui_text *out)
+int tui_panes_detail(struct tui_model *m, uint64_t seq, const struct tui_who *who, int width, struct tui_text *out)
 {
 	const struct tui_line *l = tui_model_cur(m);
 	struct tdb_event row;
@@ -214,6 +215,17 @@ int tui_panes_detail(struct tui_model *m, uint64_t seq, int width, struct tui_te
 	head[k] = '\0';
 	if ((r = tui_text_wrap(out, "", 2, head, width)) || (r = tui_text_wrap(out, "  ", 4, l->text + w, width)))
 		return r;
+	/* who set this, near the top: what s jumps to */
+	if (who && who->n) {
+		if ((r = tui_text_add(out, "who set this? (s jumps, s again: the next)")))
+			return r;
+		for (size_t i = 0; i < who->n; i++) {
+			char lead[40];
+			snprintf(lead, sizeof(lead), "  %" PRIu64 " ", who->target[i].seq);
+			if ((r = tui_text_wrap(out, lead, 6, who->target[i].what, width)))
+				return r;
+		}
+	}
 	r = tui_model_event(m, seq, &row);
 	if (r < 0)
 		return r;

@@ -5,7 +5,8 @@
  * register and its meaning, the bytes of a memory event in hex and
  * ASCII), the chain and request it belongs to (notify -> used ->
  * interrupt latency), and each violation (rule, spec section, message)
- * and anomaly at it.
+ * and anomaly at it; who set this (tui/query/tui_who.h): the events s
+ * jumps to.
  *
  * State: one device's state at a seq (tdb_state.h: time travel): Status
  * with its names, the features offered, accepted and negotiated with
@@ -21,8 +22,11 @@
 
 struct tui_model;
 struct tui_text;
+struct tui_who;
 
-int tui_panes_detail(struct tui_model *m, uint64_t seq, int width, struct tui_text *out);
+/* who (NULL: not known) is listed under "who set this? (s)" after the
+ * event's line. */
+int tui_panes_detail(struct tui_model *m, uint64_t seq, const struct tui_who *who, int width, struct tui_text *out);
 int tui_panes_state(struct tui_model *m, int device, uint64_t seq, int width, struct tui_text *out);
 
 #endif

@@ -5,6 +5,7 @@
 #include <term.h>
 #include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,16 @@
 #include "tui/tui_view.h"
 
 enum { PAIR_RED = 1, PAIR_YELLOW, PAIR_CYAN };
+
+/* The app whose SQL stop flag ^C sets (one screen at a time). */
+static struct tui_app *volatile sigint_app;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (sigint_app)
+		sigint_app->sql_stop = 1;
+}
 
 /* The terminal's key as a TUI key (-1: none). */
 static int map_key(int ch)
@@ -94,6 +105,14 @@ int tui_screen_run(struct tui_app *a, char *err, size_t errlen)
 			 term ? term : "(unset)");
 		return TUI_SCREEN_E_TERM;
 	}
+	/* ^C stops an SQL statement that runs too long (the prompt's stop
+	 * flag); outside one it quits, the terminal restored */
+	struct sigaction sa, old_sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigint_app = a;
+	sigaction(SIGINT, &sa, &old_sa);
 	cbreak();
 	noecho();
 	nonl();
@@ -116,6 +135,8 @@ int tui_screen_run(struct tui_app *a, char *err, size_t errlen)
 		erase();
 		show(a, color);
 		int ch = getch();
+		if (a->sql_stop)
+			break; /* ^C while no statement ran */
 		if (ch == ERR)
 			continue;
 		int key = map_key(ch);
@@ -134,6 +155,8 @@ int tui_screen_run(struct tui_app *a, char *err, size_t errlen)
 	}
 cleanup:
 	/* the terminal first, then any message (htop's fail()) */
+	sigaction(SIGINT, &old_sa, NULL);
+	sigint_app = NULL;
 	endwin();
 	delscreen(scr);
 	if (r)

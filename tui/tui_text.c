@@ -75,6 +75,13 @@ int tui_text_wrap(struct tui_text *t, const char *lead, int indent, const char *
 		indent = 0;
 	if (width < indent + 8)
 		width = indent + 8; /* a narrow pane still shows something */
+	/* a lead that leaves no room for the text (a long rule name in a
+	 * narrow pane) is a line of its own: the text starts under it, whole */
+	if (ll + 8 > (size_t)width && *text) {
+		if ((r = tui_text_wrap(t, "", indent, lead, width)) != 0)
+			return r;
+		first = false;
+	}
 	do {
 		size_t pre = first ? ll : (size_t)indent;
 		size_t room = (size_t)width > pre ? (size_t)width - pre : 1;

@@ -7,16 +7,26 @@
 
 #include "format/escape.h"
 #include "tracedb/tdb_devices.h"
+#include "tracedb/tdb_events.h"
+#include "tracedb/tdb_open.h"
+#include "tui/query/tui_who.h"
+#include "tui/sql/tui_sql.h"
 #include "tui/tui_app.h"
 #include "tui/tui_input.h"
 #include "tui/tui_model.h"
 #include "tui/tui_panes.h"
+#include "tui/views/tui_listview.h"
+#include "tui/views/tui_timeline.h"
 
 /* Below this many columns only the focused pane of detail and state is
  * shown (the list's focus shows detail). */
 #define TUI_SPLIT_COLS 60
 /* Below this many body rows only the list is shown. */
 #define TUI_PANES_ROWS 6
+/* Below this many rows the timeline strip is left out. */
+#define TUI_TIMELINE_ROWS 10
+/* Widest column of an SQL result (longer cells are cut with ".."). */
+#define TUI_SQL_COL_MAX 40
 
 /* The lines of text from *top (clamped so the last screen is full). */
 static void draw_text(struct tui_grid *g, const struct tui_text *t, size_t *top, int y, int x, int w, int h)
@@ -76,7 +86,19 @@ static int panes_text(struct tui_app *a, int dw, int sw)
 	if (!a->detail_ok || a->detail_seq != seq || a->detail_w != dw) {
 		if (a->detail_seq != seq)
 			a->detail_top = 0;
-		if ((r = tui_panes_detail(a->m, seq, dw, &a->detail)) != 0)
+		/* who set this (a part of the file it cannot read leaves the
+		 * list out; the detail says what cannot be read) */
+		if (l && l->seq_ok && (!a->who_ok || a->who.seq != seq)) {
+			struct tdb_event row;
+			a->who_ok = false;
+			r = tui_model_event(a->m, seq, &row);
+			if (r == 0)
+				r = tui_who_find(a->m->t, &row, &a->who);
+			if (r < 0)
+				return r;
+			a->who_ok = r == 0;
+		}
+		if ((r = tui_panes_detail(a->m, seq, a->who_ok && a->who.seq == seq ? &a->who : NULL, dw, &a->detail)) != 0)
 			return r;
 		a->detail_ok = true;
 		a->detail_seq = seq;
@@ -98,11 +120,20 @@ static void draw_status(struct tui_app *a, int y)
 	struct tui_grid *g = &a->grid;
 
 	if (a->prompt != TUI_PROMPT_NONE) {
-		tui_grid_printf(g, y, 0, -1, 0, "%c%s_", a->prompt == TUI_PROMPT_GOTO ? ':' : '/', a->pbuf);
+		/* the end of a long line stays in sight */
+		size_t room = g->cols > 3 ? (size_t)g->cols - 3 : 1;
+		const char *p = a->plen > room ? a->pbuf + (a->plen - room) : a->pbuf;
+		tui_grid_printf(g, y, 0, -1, 0, "%c%s_", a->prompt == TUI_PROMPT_GOTO ? ':' : a->prompt == TUI_PROMPT_SQL ? ';' : '/', p);
+	} else if (a->pending != TUI_PENDING_NONE) {
+		tui_grid_put(g, y, 0, -1,
+			     a->pending == TUI_PENDING_MARK   ? "m_  (a letter a-z names the mark at the cursor)"
+			     : a->pending == TUI_PENDING_JUMP ? "'_  (a mark's letter a-z, or ' for where the last jump started)"
+							      : "f_  (d its device, q its queue, t its event type, v violations only)",
+			     0);
 	} else if (a->msg[0]) {
 		tui_grid_put(g, y, 0, -1, a->msg, TUI_A_BOLD);
 	} else {
-		tui_grid_put(g, y, 0, -1, "j/k move  PgDn/PgUp  g/G ends  :seq  /find n/N  Tab pane  ? help  q quit",
+		tui_grid_put(g, y, 0, -1, "j/k  g/G  :seq  /find  e/E rules  w status  s who set this  f filter  1-5 views  ;sql  ? help  q quit",
 			     TUI_A_REVERSE);
 	}
 }
@@ -119,6 +150,114 @@ static void draw_help(struct tui_app *a)
 	tui_grid_put(g, g->rows - 1, 0, -1, "any key: back to the trace  (j/k scroll)", TUI_A_REVERSE);
 }
 
+/* The header: the file, where the cursor is, the filter stack; the
+ * views as tabs on the right ("[1 events]" the one shown).  What does
+ * not fit gives way in turn: the file's folders, the tabs' names, then
+ * the left part's end. */
+static void draw_header(struct tui_app *a, const struct tui_line *l)
+{
+	static const char *const names[] = { "events", "devices", "requests", "violations", "queues" };
+	struct tui_grid *g = &a->grid;
+	struct tui_model *m = a->m;
+	char path[256], left[640], where[96], filter[TUI_FILTER_DESC_MAX + 16] = "", tabs[128];
+	int cols = g->cols, view = a->sql_shown ? -1 : (int)a->view;
+	const char *base = strrchr(m->path, '/');
+	size_t k = 0;
+
+	if (a->sql_shown)
+		snprintf(where, sizeof(where), "SQL result");
+	else if (l)
+		snprintf(where, sizeof(where), "seq %" PRIu64 " of %" PRIu64 "..%" PRIu64, l->seq, m->lo, m->hi);
+	else
+		snprintf(where, sizeof(where), "no events");
+	if (tui_model_filter_depth(m)) {
+		char d[TUI_FILTER_DESC_MAX];
+		tui_model_filter_describe(m, d, sizeof(d));
+		snprintf(filter, sizeof(filter), "  filter: %s", d);
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		bool wide = pass < 2;
+		escape_str(pass == 0 || !base || !base[1] ? m->path : base + 1, path, sizeof(path));
+		snprintf(left, sizeof(left), " %s  %s%s", path, where, filter);
+		k = 0;
+		for (int i = 0; i < TUI_VIEW_N && k < sizeof(tabs); i++)
+			k += (size_t)snprintf(tabs + k, sizeof(tabs) - k, i == view ? "[%d%s%s]" : " %d%s%s ", i + 1,
+					      wide ? " " : "", wide ? names[i] : "");
+		if (strlen(left) + k + 1 <= (size_t)cols)
+			break;
+	}
+	tui_grid_fill(g, 0, 0, cols, ' ', TUI_A_REVERSE);
+	int tx = cols - (int)k;
+	tui_grid_put(g, 0, 0, tx > 1 ? tx - 1 : cols, left, TUI_A_REVERSE | TUI_A_BOLD);
+	if (tx > 1)
+		tui_grid_put(g, 0, tx, -1, tabs, TUI_A_REVERSE);
+}
+
+/* An SQL result as a table from row sql_top and column sql_left: the
+ * query, the column names, the rows; the status line says how many and
+ * why it stopped. */
+static void draw_sql(struct tui_app *a, int y, int h)
+{
+	struct tui_grid *g = &a->grid;
+	struct tui_sql_result *q = &a->sql;
+	char line[64];
+	int rows_h = h - 3;
+
+	tui_grid_printf(g, y, 0, -1, TUI_A_BOLD, "SQL: %s", a->sql_text);
+	a->sql_h = rows_h > 1 ? rows_h : 1;
+	if (q->cols) {
+		size_t w[TUI_SQL_COLS_MAX];
+		size_t n = q->rows;
+		size_t max_top = n > (size_t)a->sql_h ? n - (size_t)a->sql_h : 0;
+		if (a->sql_top > max_top)
+			a->sql_top = max_top;
+		if (a->sql_left >= q->cols)
+			a->sql_left = q->cols - 1;
+		/* widths from the names and the rows on screen */
+		for (size_t c = 0; c < q->cols && c < TUI_SQL_COLS_MAX; c++) {
+			w[c] = strlen(tui_sql_cell(q, 0, c));
+			for (size_t r = a->sql_top; r < n && r < a->sql_top + (size_t)a->sql_h; r++) {
+				size_t cl = strlen(tui_sql_cell(q, r + 1, c));
+				w[c] = cl > w[c] ? cl : w[c];
+			}
+			if (w[c] > TUI_SQL_COL_MAX)
+				w[c] = TUI_SQL_COL_MAX;
+		}
+		for (int r = -1; r < a->sql_h && (r < 0 || a->sql_top + (size_t)r < n); r++) {
+			int x = 0;
+			size_t row = r < 0 ? 0 : a->sql_top + (size_t)r + 1;
+			int yy = y + 2 + (r < 0 ? -1 : r);
+			for (size_t c = a->sql_left; c < q->cols && c < TUI_SQL_COLS_MAX && x < g->cols; c++) {
+				const char *cell = tui_sql_cell(q, row, c);
+				char buf[TUI_SQL_COL_MAX + 1];
+				if (strlen(cell) > w[c] && w[c] > 2)
+					snprintf(buf, sizeof(buf), "%.*s..", (int)w[c] - 2, cell);
+				else
+					snprintf(buf, sizeof(buf), "%s", cell);
+				tui_grid_put(g, yy, x, (int)w[c], buf, r < 0 ? TUI_A_BOLD | TUI_A_CYAN : 0);
+				x += (int)w[c] + 3;
+				if (x - 2 < g->cols && c + 1 < q->cols)
+					tui_grid_put(g, yy, x - 2, 1, "|", 0);
+			}
+		}
+	}
+	/* status: the count, why it stopped, the keys */
+	int sy = g->rows - 1;
+	snprintf(line, sizeof(line), "%zu row%s%s", q->rows, q->rows == 1 ? "" : "s", q->truncated ? " (more left out)" : "");
+	if (q->err[0])
+		tui_grid_printf(g, sy, 0, -1, TUI_A_BOLD, "%s: %s  (; another query, Esc back)", q->cols ? line : "no rows", q->err);
+	else
+		tui_grid_printf(g, sy, 0, -1, TUI_A_REVERSE, "%s, %zu-%zu shown  j/k PgDn/PgUp scroll  Left/Right columns  ; another query  Esc back",
+				line, q->rows ? a->sql_top + 1 : 0,
+				a->sql_top + (size_t)a->sql_h < q->rows ? a->sql_top + (size_t)a->sql_h : q->rows);
+	if (a->prompt == TUI_PROMPT_SQL) {
+		size_t room = g->cols > 3 ? (size_t)g->cols - 3 : 1;
+		const char *p = a->plen > room ? a->pbuf + (a->plen - room) : a->pbuf;
+		tui_grid_fill(g, sy, 0, g->cols, ' ', 0);
+		tui_grid_printf(g, sy, 0, -1, 0, ";%s_", p);
+	}
+}
+
 int tui_view_draw(struct tui_app *a)
 {
 	struct tui_grid *g = &a->grid;
@@ -132,28 +271,42 @@ int tui_view_draw(struct tui_app *a)
 		draw_help(a);
 		return 0;
 	}
+	/* the timeline strip, one row under the header, when there is room */
+	int top = rows >= TUI_TIMELINE_ROWS && a->tl ? 2 : 1;
+	body = rows - top - 1;
+	if (a->sql_shown) {
+		draw_header(a, tui_model_cur(m));
+		draw_sql(a, top, body < 1 ? 1 : body);
+		return 0;
+	}
 	if (body < 1)
 		body = 1;
+	if (a->view != TUI_VIEW_EVENTS && a->lv[a->view]) {
+		const struct tui_line *l = tui_model_cur(m);
+		draw_header(a, l);
+		if (top > 1 && a->tl && (r = tui_timeline_draw(a->tl, g, 1, l ? l->seq : m->lo, a->color)) != 0)
+			return r;
+		if ((r = tui_listview_draw(a->lv[a->view], g, top, body, a->color)) != 0)
+			return r;
+		if (a->prompt != TUI_PROMPT_NONE || a->msg[0])
+			draw_status(a, rows - 1);
+		else
+			tui_grid_put(g, rows - 1, 0, -1, tui_listview_keys(a->lv[a->view]), TUI_A_REVERSE);
+		return 0;
+	}
 	a->list_h = body < TUI_PANES_ROWS ? body : (body - 1) / 2;
 	a->pane_h = body < TUI_PANES_ROWS ? 0 : body - a->list_h - 1;
 	if ((r = tui_model_frame(m, a->list_h)) != 0)
 		return r;
 
-	/* header: the file, where the cursor is, the focus */
 	const struct tui_line *l = tui_model_cur(m);
-	char path[256], where[96];
-	if (l)
-		snprintf(where, sizeof(where), "seq %" PRIu64 " of %" PRIu64 "..%" PRIu64, l->seq, m->lo, m->hi);
-	else
-		snprintf(where, sizeof(where), "no events");
-	tui_grid_fill(g, 0, 0, cols, ' ', TUI_A_REVERSE);
-	tui_grid_printf(g, 0, 0, -1, TUI_A_REVERSE | TUI_A_BOLD, " vmtrace tui  %s  %s  [%s]",
-			escape_str(m->path, path, sizeof(path)), where,
-			a->focus == TUI_FOCUS_LIST ? "list" : a->focus == TUI_FOCUS_DETAIL ? "detail" : "state");
-	draw_list(a, 1, a->list_h);
+	draw_header(a, l);
+	if (top > 1 && a->tl && (r = tui_timeline_draw(a->tl, g, 1, l ? l->seq : m->lo, a->color)) != 0)
+		return r;
+	draw_list(a, top, a->list_h);
 
 	if (a->pane_h > 0) {
-		int y = 1 + a->list_h;
+		int y = top + a->list_h;
 		bool split = cols >= TUI_SPLIT_COLS;
 		int dw = split ? (cols - 1) / 2 : cols, sw = split ? cols - dw - 1 : cols;
 		char title[256], name[4 * TDB_NAME_MAX + 1];
