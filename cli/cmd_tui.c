@@ -102,6 +102,8 @@ int cmd_tui(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	if ((nc && nc[0]) || (term && !strcmp(term, "dumb")))
 		color = false; /* no-color.org: set and not empty */
+	if (script)
+		color = false; /* a dump is text: what colour would mark (the strip's cursor) gets its letter */
 	if (!script && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return error("needs a terminal on standard input and output: 'vmtrace show %s' prints the events, "
 			     "'vmtrace info --json %s' the summary",

@@ -20,6 +20,13 @@
 const char *const tui_help_lines[] = {
 	"vmtrace tui: keys (the event list shows each event as 'vmtrace show' does)",
 	"",
+	"Where to start: 2 lists the devices and Enter goes to where one reached",
+	"DRIVER_OK (w / W then step through its status changes); 3 lists the requests,",
+	"s there sorts them by latency (the slowest first) and Enter goes to its notify;",
+	"e jumps to the next broken rule, with what the driver did before it in the",
+	"lines above, and s there to the earlier event that made it one.  1 or Esc",
+	"returns to the event list.",
+	"",
 	"Moving",
 	"  j, Down, k, Up      next / previous event",
 	"  PgDn, PgUp          a screen down / up",
@@ -28,7 +35,8 @@ const char *const tui_help_lines[] = {
 	"  /TEXT Enter         find TEXT in the lines after the cursor (any case)",
 	"  n, N                the next / previous line with TEXT",
 	"  e, E                the next / previous event marked '!' or '~'",
-	"  w, W                the next / previous status change (Status written, reset)",
+	"  w, W                the next / previous status change of the cursor's device",
+	"                      (Status written, reset; of any device on an event of none)",
 	"  o, O                the next / previous event of the cursor's request",
 	"  d, D                the next / previous event of the cursor's device and queue",
 	"  s                   who set this? jump to what produced the cursor's event",
@@ -66,10 +74,6 @@ const char *const tui_help_lines[] = {
 	"event under the cursor as it stood at that event (moving the cursor moves",
 	"time): Status, features offered, accepted and negotiated, queues, registers",
 	"and the seq that set each.  Without colour (NO_COLOR, -C) the letters say it all.",
-	"",
-	"Try: w until a device's Status shows DRIVER_OK (or /DRIVER_OK Enter); 3 then",
-	"s (sorted by latency) for the slowest request; e for the first rule broken,",
-	"with what the driver did before it above, and s for what made it one.",
 	NULL,
 };
 
@@ -207,7 +211,9 @@ static unsigned nav_key(struct tui_app *a, int key, int *err)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (key == 'w' || key == 'W') {
-		r = tui_nav_status(a->m->t, seq, fwd, &to, what, sizeof(what));
+		/* the cursor's device's (any device's on an event of none) */
+		const struct tui_line *l = tui_model_cur(a->m);
+		r = tui_nav_status(a->m->t, l ? l->device : -1, seq, fwd, &to, what, sizeof(what));
 	} else {
 		if ((r = tui_model_event(a->m, seq, &row)) == 0)
 			r = key == 'o' || key == 'O' ? tui_nav_request(a->m->t, &row, fwd, &to, what, sizeof(what))

@@ -133,7 +133,7 @@ static void draw_status(struct tui_app *a, int y)
 	} else if (a->msg[0]) {
 		tui_grid_put(g, y, 0, -1, a->msg, TUI_A_BOLD);
 	} else {
-		tui_grid_put(g, y, 0, -1, "j/k  g/G  :seq  /find  e/E rules  w status  s who set this  f filter  1-5 views  ;sql  ? help  q quit",
+		tui_grid_put(g, y, 0, -1, "j/k g/G :seq /find  e rules  w status  s who set this  f filter  1-5 views  ;sql  ? help  q quit",
 			     TUI_A_REVERSE);
 	}
 }

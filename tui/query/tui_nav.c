@@ -131,22 +131,28 @@ int tui_nav_event_place(struct tdb *t, const struct tdb_event *ev, int *device, 
 	}
 }
 
-int tui_nav_status(struct tdb *t, uint64_t seq, bool forward, uint64_t *to, char *what, size_t len)
+int tui_nav_status(struct tdb *t, int device, uint64_t seq, bool forward, uint64_t *to, char *what, size_t len)
 {
 	struct tdb_status_change sc;
 	char name[4 * TDB_NAME_MAX + 1], names[4 * sizeof(sc.names) + 1], kind[4 * sizeof(sc.kind) + 1];
-	int r = tdb_status_change_near(t, -1, seq, forward ? TDB_FORWARD : TDB_BACKWARD, &sc);
+	int r = tdb_status_change_near(t, device, seq, forward ? TDB_FORWARD : TDB_BACKWARD, &sc);
 
 	*to = 0;
 	if (r == TDB_END) {
-		snprintf(what, len, "no status change %s seq %" PRIu64, forward ? "after" : "before", seq);
+		if (device >= 0)
+			snprintf(what, len, "no status change of %s %s seq %" PRIu64, dev_name(t, device, name, sizeof(name)),
+				 forward ? "after" : "before", seq);
+		else
+			snprintf(what, len, "no status change %s seq %" PRIu64, forward ? "after" : "before", seq);
 		return r;
 	}
 	if (r)
 		return r;
 	*to = sc.seq;
 	escape_str(sc.names, names, sizeof(names));
-	if (sc.new_status == 0)
+	if (sc.new_status == 0 && sc.old_status == 0)
+		snprintf(what, len, "%s: reset (Status 0 written)", dev_name(t, sc.device, name, sizeof(name)));
+	else if (sc.new_status == 0)
 		snprintf(what, len, "%s: reset (Status 0, was 0x%02x)", dev_name(t, sc.device, name, sizeof(name)), sc.old_status);
 	else
 		snprintf(what, len, "%s: Status %s (%s)", dev_name(t, sc.device, name, sizeof(name)),

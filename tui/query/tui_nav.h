@@ -29,8 +29,8 @@ struct tdb_event;
 int tui_nav_event_place(struct tdb *t, const struct tdb_event *ev, int *device, int64_t *queue);
 
 /* w/W: the status change (a Status write that changed it, or a reset) of
- * any device after (forward) or before seq. */
-int tui_nav_status(struct tdb *t, uint64_t seq, bool forward, uint64_t *to, char *what, size_t len);
+ * device (-1: any device) after (forward) or before seq. */
+int tui_nav_status(struct tdb *t, int device, uint64_t seq, bool forward, uint64_t *to, char *what, size_t len);
 
 /* o/O: the next or previous event of the request ev belongs to (made
  * available, notified, reported by the device, used, interrupt); ev's

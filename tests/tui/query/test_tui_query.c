@@ -58,7 +58,7 @@ static int64_t move(enum move kind, uint64_t seq, bool forward)
 {
 	char what[TUI_NAV_WHAT_MAX];
 	uint64_t to;
-	int r = kind == W ? tui_nav_status(t, seq, forward, &to, what, sizeof(what))
+	int r = kind == W ? tui_nav_status(t, event_at(seq)->device, seq, forward, &to, what, sizeof(what))
 		: kind == O ? tui_nav_request(t, event_at(seq), forward, &to, what, sizeof(what))
 			    : tui_nav_devq(t, event_at(seq), forward, &to, what, sizeof(what));
 	return r == 0 ? (int64_t)to : r == TDB_END ? -1 : -2;
@@ -89,7 +89,7 @@ static int print(const char *path, int n, char **seqs)
 			for (size_t k = 0; k < w.n; k++)
 				printf("%" PRIu64 " who %" PRIu64 " %s\n", seq, w.target[k].seq, w.target[k].what);
 		for (int f = 1; f >= 0; f--) {
-			int r = tui_nav_status(t, seq, f, &to, what, sizeof(what));
+			int r = tui_nav_status(t, event_at(seq)->device, seq, f, &to, what, sizeof(what));
 			printf("%" PRIu64 " %c %d %" PRIu64 " %s\n", seq, f ? 'w' : 'W', r, to, what);
 			r = tui_nav_request(t, event_at(seq), f, &to, what, sizeof(what));
 			printf("%" PRIu64 " %c %d %" PRIu64 " %s\n", seq, f ? 'o' : 'O', r, to, what);
@@ -170,10 +170,14 @@ static void who_qemu(void)
 
 static void moves_qemu(void)
 {
-	/* the blk device reaches DRIVER_OK at 68, the rng starts at 101 */
+	/* the blk device (w follows the cursor's device) reaches DRIVER_OK
+	 * at 68, and is reset at 1156; the rng's Status went on at 101 */
 	CHECK_EQ_U(move(W, 40, true), 68);
-	CHECK_EQ_U(move(W, 68, true), 101);
+	CHECK_EQ_U(move(W, 68, true), 1156);
 	CHECK_EQ_U(move(W, 1156, true), (uint64_t)-1);
+	CHECK_EQ_U(move(W, 101, false), 13);
+	/* a guest memory event names no device: any device's */
+	CHECK_EQ_U(move(W, 74, true), 101);
 	/* request 1: 72 avail, 73 notify, 76 used, 77 InterruptStatus */
 	CHECK_EQ_U(move(O, 72, true), 73);
 	CHECK_EQ_U(move(O, 76, true), 77);
