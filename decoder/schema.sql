@@ -37,7 +37,7 @@ CREATE TABLE events (
   reg     TEXT,               -- register name (mmio)
   dir     TEXT,               -- 'R' or 'W' (mmio)
   width   INTEGER,
-  value   INTEGER,            -- queue: the step (1 pop .. 5 blk-write, device_steps.step)
+  value   INTEGER,            -- queue: the step (1 pop .. 5 blk-write, 6 scsi-cmd, 7 scsi-xfer, 8 scsi-lba; device_steps.step)
   vcpu    INTEGER,
   addr    INTEGER,            -- guest-physical address (mem); queue index (queue)
   len     INTEGER,            -- payload bytes (mem, marker)
@@ -213,17 +213,19 @@ CREATE TABLE device_steps (
   seq      INTEGER PRIMARY KEY REFERENCES events(seq),
   device   INTEGER,             -- devices.device, NULL if the report named no known device
   queue    INTEGER NOT NULL,    -- queue index as reported
-  step     TEXT NOT NULL,       -- pop, fill, flush, blk-read, blk-write
-  token    INTEGER,             -- the device's handle on one element (links its pop, blk and fill); NULL for flush
+  step     TEXT NOT NULL,       -- pop, fill, flush, blk-read, blk-write, scsi-cmd, scsi-xfer, scsi-lba
+  token    INTEGER,             -- the device's handle on one element (links its pop, blk/scsi steps and fill); NULL for flush
   in_num   INTEGER,             -- pop: device-writable buffers the device mapped
   out_num  INTEGER,             -- pop: device-readable buffers
   len      INTEGER,             -- fill: bytes the device wrote
   used_pos INTEGER,             -- fill: position after the used idx
   count    INTEGER,             -- flush: entries published
-  sector   INTEGER,             -- blk-read, blk-write: first sector (512 bytes)
-  sectors  INTEGER,             -- blk-read, blk-write: sectors
+  sector   INTEGER,             -- blk-read, blk-write: first sector (512 bytes); scsi-cmd: the CDB's
+                                -- opcode; scsi-xfer: transfer length (bytes); scsi-lba: the LBA
+  sectors  INTEGER,             -- blk-read, blk-write: sectors; scsi-cmd: the LUN; scsi-xfer: direction
+                                -- (0 none, 1 from the device, 2 to it); scsi-lba: 0
   chain    INTEGER,             -- chains.chain the element was matched with, NULL if none
-  verdict  TEXT                 -- pop, blk-*: agrees, torn, no-copy; NULL if not checked
+  verdict  TEXT                 -- pop, blk-*, scsi-*: agrees, torn, no-copy; NULL if not checked
 );
 
 -- Events the source dropped.
