@@ -169,7 +169,10 @@ static int seqs_of(struct tdb *t, const char *table, uint64_t seq, bool inclusiv
 	int rc, r;
 
 	*n = 0;
-	sqlite3_str_appendf(q, "SELECT DISTINCT seq FROM %s WHERE seq %s ?1 ORDER BY seq%s LIMIT ?2", table,
+	/* a seq that is no sequence number (a hostile row) cannot be gone to:
+	 * such rows are passed over, not a reason to show none */
+	sqlite3_str_appendf(q, "SELECT DISTINCT seq FROM %s WHERE seq %s ?1 AND typeof(seq) = 'integer' AND seq >= 0 "
+			    "ORDER BY seq%s LIMIT ?2", table,
 			    dir == TDB_FORWARD ? (inclusive ? ">=" : ">") : (inclusive ? "<=" : "<"),
 			    dir == TDB_FORWARD ? "" : " DESC");
 	if ((r = prepare_str(t, q, &st, "reading violations")))

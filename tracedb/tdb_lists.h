@@ -49,7 +49,9 @@ int tdb_request_kinds(struct tdb *t, unsigned *kinds, uint64_t *counts);
 /* The seqs at which a rule was broken (violations, and anomalies when the
  * file has them), each once: the first max strictly after seq (TDB_FORWARD)
  * or the last max strictly before it, highest first (TDB_BACKWARD); with
- * inclusive, seq itself counts.  Violations are found on their seq index;
+ * inclusive, seq itself counts.  Rows whose seq is not a sequence number
+ * are passed over (they name no event).  Violations are found on their seq
+ * index;
  * anomalies have none (a file has few: each page passes over them). */
 int tdb_finding_seqs(struct tdb *t, uint64_t seq, bool inclusive, enum tdb_direction dir, uint64_t *seqs, size_t max,
 		     size_t *n);

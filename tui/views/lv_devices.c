@@ -17,13 +17,14 @@
 #include "virtio/names.h"
 #include "virtio/virtio.h"
 
-/* Status as info spells it: the last written, then what it reached
- * (a QEMU trace ends with the reset at shutdown: 0, reached DRIVER_OK). */
-enum { C_BASE, C_TYPE, C_ID, C_QUEUES, C_REQS, C_VIOL, C_STATUS, C_REACHED, C_FEAT, C_N };
+/* Status: the last written, then the bits it reached besides ("+..."; a
+ * QEMU trace ends with the reset at shutdown: 0, +ACKNOWLEDGE|...). */
+enum { C_BASE, C_TYPE, C_ID, C_QUEUES, C_REQS, C_VIOL, C_NFEAT, C_STATUS, C_REACHED, C_FEAT, C_N };
 static const struct lv_col cols[C_N] = {
 	[C_BASE] = { "base", 18, false },        [C_TYPE] = { "type", 16, false },
 	[C_ID] = { "id/ver", 16, false },        [C_QUEUES] = { "q", 6, true },
 	[C_REQS] = { "reqs", 10, true },         [C_VIOL] = { "viol", 10, true },
+	[C_NFEAT] = { "feat", 4, true },
 	[C_STATUS] = { "status", 48, false },    [C_REACHED] = { "reached", 48, false },
 	[C_FEAT] = { "negotiated features", 0, false },
 };
@@ -53,7 +54,7 @@ static int make_row(struct tui_listview *v, const struct devices *ds, size_t i, 
 {
 	const struct tdb_device *d = &ds->dev[i];
 	char base[24], type[TDB_TYPE_MAX * 6], id[48], nq[24], reqs[24], viol[24], status[192], feat[1024];
-	char s2[96], names[900];
+	char s2[96], nfeat[8];
 	const struct devtype *dt = d->device_id > 0 && d->device_id <= UINT32_MAX ? devtype_find((uint32_t)d->device_id) : NULL;
 	uint32_t devid = d->device_id > 0 && d->device_id <= UINT32_MAX ? (uint32_t)d->device_id : 0;
 	struct tdb_queue *q = NULL;
@@ -90,17 +91,26 @@ static int make_row(struct tui_listview *v, const struct devices *ds, size_t i, 
 		snprintf(status, sizeof(status), "damaged");
 	else
 		virtio_status_str(d->status, status, sizeof(status));
-	virtio_status_str(d->status_reached, s2, sizeof(s2));
-	if (d->bad & TDB_DEV_NEGOTIATED)
+	if (d->status_reached & ~d->status) {
+		s2[0] = '+';
+		virtio_status_str(d->status_reached & ~d->status, s2 + 1, sizeof(s2) - 1);
+	} else {
+		snprintf(s2, sizeof(s2), "-");
+	}
+	/* the negotiated set: how many, then their names */
+	if (d->bad & TDB_DEV_NEGOTIATED) {
+		snprintf(nfeat, sizeof(nfeat), "?");
 		snprintf(feat, sizeof(feat), "damaged");
-	else if (!(d->known & TDB_DEV_NEGOTIATED) || d->features_negotiated == 0)
+	} else if (!(d->known & TDB_DEV_NEGOTIATED) || d->features_negotiated == 0) {
+		snprintf(nfeat, sizeof(nfeat), "0");
 		snprintf(feat, sizeof(feat), "none");
-	else
-		snprintf(feat, sizeof(feat), "%d: %s", __builtin_popcountll(d->features_negotiated),
-			 virtio_features_str(devid, d->features_negotiated, names, sizeof(names)));
+	} else {
+		snprintf(nfeat, sizeof(nfeat), "%d", __builtin_popcountll(d->features_negotiated));
+		virtio_features_str(devid, d->features_negotiated, feat, sizeof(feat));
+	}
 	if ((r = device_jump(v->t, d, &has_jump, &jump)) != 0)
 		return r;
-	const char *cells[C_N] = { base, type, id, nq, reqs, viol, status, s2, feat };
+	const char *cells[C_N] = { base, type, id, nq, reqs, viol, nfeat, status, s2, feat };
 	return lv_rows_add(out, (struct lv_key){ (int64_t)i, d->id }, has_jump, jump, d->violations ? TUI_A_RED : 0,
 			   cells, C_N);
 }

@@ -220,33 +220,43 @@ static unsigned key(struct tui_listview *v, int k)
 	return LV_KEY_RELOAD;
 }
 
+/* The order in words: "seq", "latency: the 10000 slowest of 123456". */
+static void sort_text(const struct requests *rq, char *buf, size_t len)
+{
+	if (rq->sort == SORT_SEQ)
+		snprintf(buf, len, "seq");
+	else if (rq->ranked > rq->n_top)
+		snprintf(buf, len, "%s: the %zu %s of %" PRIu64, sort_names[rq->sort], rq->n_top,
+			 rq->sort == SORT_LATENCY ? "slowest" : "largest", rq->ranked);
+	else
+		snprintf(buf, len, "%s (%" PRIu64 " %s)", sort_names[rq->sort], rq->ranked,
+			 rq->sort == SORT_LATENCY ? "used" : "sized");
+}
+
 static void summary(struct tui_listview *v, char *buf, size_t len)
 {
 	struct requests *rq = v->priv;
-	char kind[64];
+	char kind[64], sort[96];
 
 	if (rq->kind >= 0)
 		snprintf(kind, sizeof(kind), "%s (%" PRIu64 ")", tdb_vocab_name(&tdb_vocab_request_kind, rq->kind),
 			 rq->counts[rq->kind]);
 	else
 		snprintf(kind, sizeof(kind), "every kind (%" PRIu64 ")", rq->total);
-	if (rq->sort == SORT_SEQ)
-		snprintf(buf, len, "%s, by seq", kind);
-	else if (rq->ranked > rq->n_top)
-		snprintf(buf, len, "%s, the %zu %s of %" PRIu64 " %s", kind, rq->n_top,
-			 rq->sort == SORT_LATENCY ? "slowest" : "largest", rq->ranked,
-			 rq->sort == SORT_LATENCY ? "used" : "sized");
-	else
-		snprintf(buf, len, "%s, %s first (%" PRIu64 " %s)", kind, rq->sort == SORT_LATENCY ? "slowest" : "largest",
-			 rq->ranked, rq->sort == SORT_LATENCY ? "used" : "with a size");
+	sort_text(rq, sort, sizeof(sort));
+	snprintf(buf, len, "%s, by %s", kind, sort);
 }
 
+/* The keys with the order and kind shown: the header line may have no
+ * room for them, the status line has. */
 static const char *keys(struct tui_listview *v)
 {
 	struct requests *rq = v->priv;
+	char sort[96];
 
-	snprintf(rq->keys, sizeof(rq->keys), "j/k move  s sort: %s  f kind: %s  Enter: go to the notify  Esc back",
-		 sort_names[rq->sort], rq->kind >= 0 ? tdb_vocab_name(&tdb_vocab_request_kind, rq->kind) : "all");
+	sort_text(rq, sort, sizeof(sort));
+	snprintf(rq->keys, sizeof(rq->keys), "j/k move  s sort: %s  f kind: %s  Enter: go to the notify  Esc back", sort,
+		 rq->kind >= 0 ? tdb_vocab_name(&tdb_vocab_request_kind, rq->kind) : "all");
 	return rq->keys;
 }
 

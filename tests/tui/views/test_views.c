@@ -110,6 +110,9 @@ static int screen(const char *trace, const char *view, const char *keys, const c
 	} else {
 		struct tui_listview *v;
 		CHECK(tui_listview_open(&v, t, view_of(view)) == 0);
+		/* drawn first, as the app does (PgDn's step is the rows shown) */
+		CHECK(tui_listview_draw(v, &g, 0, ROWS - 2, false) == 0);
+		tui_grid_clear(&g);
 		for (const char *k = keys; *k; k++)
 			if (*k != '_') {
 				unsigned f = tui_listview_key(v, key_of(*k), &seq);
