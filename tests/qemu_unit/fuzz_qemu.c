@@ -422,7 +422,7 @@ static void gen_line(struct out *o)
 	}
 	case 13:
 	case 14: { /* a report on one of a few pointers */
-		unsigned k = below(6);
+		unsigned k = below(8);
 		const char *pre = below(2) ? "" : below(2) ? "41@1.000003:" : "42@1.000003:";
 		unsigned vq = 0x100 + below(8), vdev = 0x10 + 0x10 * below(2), elem = 0x1000 + below(8);
 		unsigned a = below(4) ? below(8) : rng(), b = below(4) ? below(8) : rng();
@@ -432,7 +432,15 @@ static void gen_line(struct out *o)
 		case 2: n = snprintf(line, sizeof(line), "%svirtqueue_flush vq 0x%x count %u\n", pre, vq, a); break;
 		case 3: n = snprintf(line, sizeof(line), "%svirtio_blk_handle_read vdev 0x%x req 0x%x sector %u nsectors %u\n", pre, vdev, elem, a, b); break;
 		case 4: n = snprintf(line, sizeof(line), "%svirtio_blk_handle_write vdev 0x%x req 0x%x sector %u nsectors %u\n", pre, vdev, elem, a, b); break;
-		default: n = snprintf(line, sizeof(line), "%svirtio_scsi_cmd_req virtio_scsi_cmd_req lun=%u tag=0x%x cmd=0x%x\n", pre, a, b, below(4) ? below(256) : (unsigned)rng()); break;
+		case 5: n = snprintf(line, sizeof(line), "%svirtio_scsi_cmd_req virtio_scsi_cmd_req lun=%u tag=0x%x cmd=0x%x\n", pre, a, b, below(4) ? below(256) : (unsigned)rng()); break;
+		/* QEMU's SCSI layer's lines: %d fields (negative too), a tag that
+		 * pairs with the command above or not. */
+		case 6: n = snprintf(line, sizeof(line), "%sscsi_req_parsed target %d lun %u tag %d command %d dir %d length %d\n", pre,
+				     (int)below(3) - 1, a, (int)b, below(4) ? (int)below(256) : (int)rng(), (int)below(4),
+				     (int)rng()); break;
+		default: n = snprintf(line, sizeof(line), "%sscsi_req_parsed_lba target %d lun %u tag %d command %d lba %llu\n", pre,
+				      (int)below(2), a, (int)b, below(4) ? (int)below(256) : (int)rng(),
+				      (unsigned long long)rng() << 32 | rng()); break;
 		}
 		if (below(10) == 0)
 			n = (int)below((uint32_t)n); /* cut short */
