@@ -574,6 +574,15 @@ static void test_queue_reports(void)
 		  "count 18446744073709551615");
 	/* What a flush never carries is shown, not hidden. */
 	CHECK_STR(queue_ev(0, VMT_QSTEP_FLUSH, 0x5, 1, 7), "queue 0 flush 1 used entry token 0x5 arg1 7");
+	/* A scsi command and what QEMU's SCSI layer parsed of it. */
+	CHECK_STR(queue_ev(2, VMT_QSTEP_SCSI_CMD, 0x10, 0x28, 1), "queue 2 scsi-cmd elem 0x10 op 0x28 lun 1");
+	CHECK_STR(queue_ev(2, VMT_QSTEP_SCSI_XFER, 0x10, 4096, 1), "queue 2 scsi-xfer elem 0x10 length 4096 dir from-device");
+	CHECK_STR(queue_ev(2, VMT_QSTEP_SCSI_XFER, 0x10, 0, 0), "queue 2 scsi-xfer elem 0x10 length 0 dir none");
+	CHECK_STR(queue_ev(2, VMT_QSTEP_SCSI_XFER, 0x10, 512, 2), "queue 2 scsi-xfer elem 0x10 length 512 dir to-device");
+	CHECK_STR(queue_ev(2, VMT_QSTEP_SCSI_XFER, 0x10, 1, 3), "queue 2 scsi-xfer elem 0x10 length 1 dir 3");
+	CHECK_STR(queue_ev(2, VMT_QSTEP_SCSI_LBA, 0x10, 2048, 0), "queue 2 scsi-lba elem 0x10 lba 2048");
+	CHECK_STR(queue_ev(2, VMT_QSTEP_SCSI_LBA, 0x10, UINT64_MAX, 5),
+		  "queue 2 scsi-lba elem 0x10 lba 18446744073709551615 arg1 5");
 	/* Steps vmtrace does not know. */
 	CHECK_STR(queue_ev(1, 0, 1, 2, 3), "queue 1 step 0 (unknown) token 0x1 arg0 2 arg1 3");
 	CHECK_STR(queue_ev(1, 9, 1, 2, 3), "queue 1 step 9 (unknown) token 0x1 arg0 2 arg1 3");
