@@ -274,6 +274,21 @@ def check(work):
                      "with QEMU's fill too short for it: another command's copied late; %d copies torn), "
                      "guest's sda %d" % (what, len(rows), len(used), len(used) - len(clean), torn, n))
         c.ok(no_op == 0, "every scsi request has its command decoded")
+        # QEMU's SCSI layer reports the LBA and length it parsed
+        # (scsi-lba, scsi-xfer steps): every READ/WRITE decoded from a copy
+        # must have both, agreeing (or, for a copy that came after its pop
+        # was judged, no-copy: then checked against the LBA only), the LBA
+        # its sector.
+        lbas = q("SELECT count(*) FROM device_steps WHERE device = ? AND step = 'scsi-lba'", ds)[0][0]
+        rows = q("SELECT r.sector, l.sector, l.verdict, x.verdict FROM requests r "
+                 "LEFT JOIN device_steps l ON l.chain = r.chain AND l.step = 'scsi-lba' "
+                 "LEFT JOIN device_steps x ON x.chain = r.chain AND x.step = 'scsi-xfer' "
+                 "WHERE r.device = ? AND r.kind = 'scsi' AND (r.op LIKE 'READ(%' OR r.op LIKE 'WRITE(%')", ds)
+        confirmed = [r for r in rows if r[0] == r[1] and r[2] == r[3] and r[2] in ("agrees", "no-copy")]
+        print("scsi: %d scsi-lba reports; %d of %d decoded READ/WRITE confirmed by QEMU's LBA and length" %
+              (lbas, len(confirmed), len(rows)))
+        c.ok(lbas > 0 and len(confirmed) == len(rows),
+             "every decoded scsi READ/WRITE has QEMU's LBA (its sector) and length agreeing")
 
     # --- 9p: message types, the file write.
     p9 = dev_of("9p")
