@@ -333,28 +333,79 @@ int tdb_seq_at_times(struct tdb *t, uint64_t lo, uint64_t hi, const int64_t *ts,
 
 	if (hi < lo || hi == UINT64_MAX)
 		return tdb_fail(t, -EINVAL, "seq range %llu..%llu", (unsigned long long)lo, (unsigned long long)hi);
+	bool prev_known = false;
+	int64_t prev_ta = 0;
+	uint64_t prev_sa = lo;
+
 	if ((r = tdb_prepare(t, TIME_SQL, &st, "reading event times")))
 		return r;
+	/* the times at the ends: every search starts knowing them */
+	uint64_t at0;
+	int64_t t_lo = 0, t_hi = 0;
+	bool lo_known = false, hi_known = false;
+	if ((r = time_probe(t, st, lo, &at0, &t_lo)) == 0)
+		lo_known = at0 <= hi;
+	if (r == 0 || r == TDB_END)
+		r = time_probe(t, st, hi, &at0, &t_hi);
+	if (r == 0)
+		hi_known = at0 == hi;
+	if (r == TDB_END)
+		r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		/* the first seq in [a, b) whose event is at ts[i] or later:
-		 * b - a halves at each probe, whatever the times say */
+		/* the first seq in [a, b) whose event is at ts[i] or later.
+		 * Probes take turns: a guess from the times known at the ends
+		 * (a trace's clock runs nearly even: a few probes), a look at
+		 * the seq next to the last guess (which lands one off), and a
+		 * halving of [a, b); b - a at least halves every third probe,
+		 * whatever the times say (n * 3 log2(hi - lo) probes at most) */
 		uint64_t a = i > 0 && seqs[i - 1] > lo ? seqs[i - 1] : lo, b = hi + 1;
+		bool ta_known = i == 0 ? lo_known && a == lo : false, tb_known = hi_known, last_b = false;
+		int64_t ta = t_lo, tb = t_hi;
+		uint64_t sa = lo, sb = hi; /* the seqs of ta and tb */
+		unsigned turn = 1;
+		if (i > 0 && seqs[i - 1] > lo) {
+			/* the event before the last boundary was before its time */
+			ta_known = prev_known;
+			ta = prev_ta;
+			sa = prev_sa;
+		}
 		if (a > hi + 1)
 			a = hi + 1;
 		while (a < b && r == 0) {
 			uint64_t mid = a + (b - a) / 2, at;
 			int64_t v;
+			if (turn % 3 == 1 && ta_known && tb_known && tb > ta && ts[i] > ta && sb > sa) {
+				long double f = ((long double)ts[i] - ta) / ((long double)tb - ta);
+				if (f >= 0 && f <= 1) {
+					long double g = (long double)sa + f * (long double)(sb - sa);
+					mid = g <= (long double)a ? a : g >= (long double)(b - 1) ? b - 1 : (uint64_t)g;
+				}
+			} else if (turn % 3 == 2) {
+				mid = last_b ? b - 1 : a;
+			}
+			turn++;
 			r = time_probe(t, st, mid, &at, &v);
 			if (r == TDB_END || (r == 0 && at > hi)) {
 				r = 0;
 				b = mid;   /* nothing at or after mid in range */
+				last_b = true;
 			} else if (r == 0 && v >= ts[i]) {
 				b = mid;
+				tb = v;
+				sb = at;
+				tb_known = last_b = true;
 			} else if (r == 0) {
 				a = at + 1 > mid ? at + 1 : mid + 1;
+				ta = v;
+				sa = at;
+				ta_known = true;
+				last_b = false;
 			}
 		}
 		seqs[i] = a;
+		prev_known = ta_known;
+		prev_ta = ta;
+		prev_sa = sa;
 	}
 	sqlite3_finalize(st);
 	return r;

@@ -17,12 +17,16 @@
 #include "tracedb/tdb_vocab.h"
 #include "tui/tui_grid.h"
 #include "tui/views/lv_priv.h"
+#include "virtio/device_types.h"
 #include "virtio/virtio.h"
 
 /* Requests a latency or size order holds (the rest are left out, and the
  * header says so). */
 #define LV_TOP_MAX 10000
 #define LV_KINDS_MAX 32
+/* Requests up to which f counts the kinds (one pass over the requests);
+ * a bigger trace takes the kinds its devices' types make. */
+#define LV_KINDS_COUNT_MAX 200000
 
 enum sort { SORT_SEQ, SORT_LATENCY, SORT_SIZE, SORT_N };
 static const char *const sort_names[SORT_N] = { "seq", "latency", "size" };
@@ -38,11 +42,15 @@ struct requests {
 	enum sort sort;
 	int kind;                   /* enum tdb_request_kind shown, -1 every kind */
 	bool kinds_read;            /* kinds, counts: read at the first f */
+	bool counted;               /* counts holds each kind's requests */
 	unsigned kinds;
 	uint64_t counts[LV_KINDS_MAX];
-	int64_t *top;               /* LV_TOP_MAX ids for the latency and size orders */
-	size_t n_top;
-	uint64_t ranked;            /* requests that had the value ranked */
+	/* the latency and size orders' ids (LV_TOP_MAX), per kind shown
+	 * ([0] every kind, [1 + k] kind k): each a pass over the requests,
+	 * kept for the next time it is asked for */
+	int64_t *top[2][LV_KINDS_MAX + 1];
+	size_t n_top[2][LV_KINDS_MAX + 1];
+	bool ranked[2][LV_KINDS_MAX + 1];
 	uint64_t total;             /* every request (the devices' counts) */
 	char keys[256];
 };
@@ -145,11 +153,13 @@ static int fetch(struct tui_listview *v, const struct lv_key *after, enum tdb_di
 	int r = 0;
 
 	if (rq->sort != SORT_SEQ) {
+		int s = rq->sort == SORT_LATENCY ? 0 : 1, k = rq->kind + 1;
+		const int64_t *top = rq->top[s][k];
 		size_t first, count;
-		lv_index_span(rq->n_top, after, dir, max, &first, &count, end);
-		for (size_t k = 0; k < count && r == 0; k++) {
-			size_t i = dir == TDB_FORWARD ? first + k : first - k;
-			r = add_id(v, rq->top[i], (struct lv_key){ (int64_t)i, rq->top[i] }, out);
+		lv_index_span(top ? rq->n_top[s][k] : 0, after, dir, max, &first, &count, end);
+		for (size_t j = 0; j < count && r == 0; j++) {
+			size_t i = dir == TDB_FORWARD ? first + j : first - j;
+			r = add_id(v, top[i], (struct lv_key){ (int64_t)i, top[i] }, out);
 		}
 		return r;
 	}
@@ -166,19 +176,48 @@ static int fetch(struct tui_listview *v, const struct lv_key *after, enum tdb_di
 	return r;
 }
 
-/* The ids of the latency or size order, for the kind shown. */
+/* The ids of the latency or size order for the kind shown, unless kept. */
 static int rank(struct tui_listview *v)
 {
 	struct requests *rq = v->priv;
+	int s = rq->sort == SORT_LATENCY ? 0 : 1, k = rq->kind + 1;
 
-	rq->n_top = 0;
-	rq->ranked = 0;
-	if (rq->sort == SORT_SEQ)
+	if (rq->sort == SORT_SEQ || rq->ranked[s][k])
 		return 0;
-	if (!rq->top && !(rq->top = malloc(LV_TOP_MAX * sizeof(*rq->top))))
+	if (!rq->top[s][k] && !(rq->top[s][k] = malloc(LV_TOP_MAX * sizeof(int64_t))))
 		return -ENOMEM;
-	return tdb_request_ids_top(v->t, rq->sort == SORT_LATENCY ? TDB_RANK_LATENCY : TDB_RANK_SIZE, kind_bits(rq),
-				   rq->top, LV_TOP_MAX, &rq->n_top, &rq->ranked);
+	int r = tdb_request_ids_top(v->t, s == 0 ? TDB_RANK_LATENCY : TDB_RANK_SIZE, kind_bits(rq), rq->top[s][k],
+				    LV_TOP_MAX, &rq->n_top[s][k], NULL);
+	rq->ranked[s][k] = r == 0;
+	if (r)
+		rq->n_top[s][k] = 0;
+	return r;
+}
+
+/* The kinds the devices' types make, for a trace with too many requests
+ * to count them: a kind's word starts with its type's short name ("net"
+ * makes net-tx and net-rx; docs/schema.md's requests.kind). */
+static int kinds_of_types(struct tui_listview *v, unsigned *kinds)
+{
+	struct tdb_device *dev = NULL;
+	size_t n = 0;
+	int r = tdb_devices_read(v->t, TDB_BY_BASE, NULL, &dev, &n);
+
+	*kinds = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const struct devtype *dt = dev[i].device_id > 0 && dev[i].device_id <= UINT32_MAX
+						   ? devtype_find((uint32_t)dev[i].device_id) : NULL;
+		if (!dt || !dt->short_name || !dev[i].requests)
+			continue;
+		size_t len = strlen(dt->short_name);
+		for (int k = 0; k < tdb_vocab_request_kind.n && k < LV_KINDS_MAX; k++) {
+			const char *w = tdb_vocab_name(&tdb_vocab_request_kind, k);
+			if (!strncmp(w, dt->short_name, len) && (w[len] == '\0' || w[len] == '-'))
+				*kinds |= 1u << k;
+		}
+	}
+	free(dev);
+	return r;
 }
 
 static unsigned key(struct tui_listview *v, int k)
@@ -190,7 +229,9 @@ static unsigned key(struct tui_listview *v, int k)
 		rq->sort = (rq->sort + 1) % SORT_N;
 	} else if (k == 'f') {
 		if (!rq->kinds_read) {
-			if ((r = tdb_request_kinds(v->t, &rq->kinds, rq->counts)) != 0) {
+			rq->counted = rq->total <= LV_KINDS_COUNT_MAX;
+			r = rq->counted ? tdb_request_kinds(v->t, &rq->kinds, rq->counts) : kinds_of_types(v, &rq->kinds);
+			if (r != 0) {
 				v->err = r;
 				lv_esc(tdb_errmsg(v->t), v->errmsg, sizeof(v->errmsg));
 				if (r < 0 && r != -EIO)
@@ -211,7 +252,6 @@ static unsigned key(struct tui_listview *v, int k)
 		return 0;
 	}
 	if ((r = rank(v)) != 0) {
-		rq->n_top = 0;
 		if (r < 0 && r != -EIO)
 			v->fatal = r;
 		/* the reload's empty list shows no message: keep it for the line */
@@ -220,17 +260,20 @@ static unsigned key(struct tui_listview *v, int k)
 	return LV_KEY_RELOAD;
 }
 
-/* The order in words: "seq", "latency: the 10000 slowest of 123456". */
+/* The order in words: "seq", "latency: the 10000 slowest" (the header
+ * says when the list holds only part of the requests). */
 static void sort_text(const struct requests *rq, char *buf, size_t len)
 {
+	int s = rq->sort == SORT_LATENCY ? 0 : 1, k = rq->kind + 1;
+	size_t n = rq->n_top[s][k];
+
 	if (rq->sort == SORT_SEQ)
 		snprintf(buf, len, "seq");
-	else if (rq->ranked > rq->n_top)
-		snprintf(buf, len, "%s: the %zu %s of %" PRIu64, sort_names[rq->sort], rq->n_top,
-			 rq->sort == SORT_LATENCY ? "slowest" : "largest", rq->ranked);
+	else if (n >= LV_TOP_MAX)
+		snprintf(buf, len, "%s: the %zu %s", sort_names[rq->sort], n,
+			 rq->sort == SORT_LATENCY ? "slowest" : "largest");
 	else
-		snprintf(buf, len, "%s (%" PRIu64 " %s)", sort_names[rq->sort], rq->ranked,
-			 rq->sort == SORT_LATENCY ? "used" : "sized");
+		snprintf(buf, len, "%s (%zu %s)", sort_names[rq->sort], n, rq->sort == SORT_LATENCY ? "used" : "sized");
 }
 
 static void summary(struct tui_listview *v, char *buf, size_t len)
@@ -238,9 +281,11 @@ static void summary(struct tui_listview *v, char *buf, size_t len)
 	struct requests *rq = v->priv;
 	char kind[64], sort[96];
 
-	if (rq->kind >= 0)
+	if (rq->kind >= 0 && rq->counted)
 		snprintf(kind, sizeof(kind), "%s (%" PRIu64 ")", tdb_vocab_name(&tdb_vocab_request_kind, rq->kind),
 			 rq->counts[rq->kind]);
+	else if (rq->kind >= 0)
+		snprintf(kind, sizeof(kind), "%s", tdb_vocab_name(&tdb_vocab_request_kind, rq->kind));
 	else
 		snprintf(kind, sizeof(kind), "every kind (%" PRIu64 ")", rq->total);
 	sort_text(rq, sort, sizeof(sort));
@@ -266,7 +311,9 @@ static void requests_free(void *p)
 
 	if (!rq)
 		return;
-	free(rq->top);
+	for (int s = 0; s < 2; s++)
+		for (int k = 0; k <= LV_KINDS_MAX; k++)
+			free(rq->top[s][k]);
 	free(rq);
 }
 
@@ -285,7 +332,7 @@ int lv_requests_open(struct tui_listview *v)
 		return -ENOMEM;
 	rq->kind = -1;
 	/* the total from the devices' counts (the read library keeps them) */
-	if (tdb_devices_read(v->t, TDB_BY_ID, NULL, &dev, &n) == 0)
+	if (tdb_devices_read(v->t, TDB_BY_BASE, NULL, &dev, &n) == 0)
 		for (size_t i = 0; i < n; i++)
 			rq->total += dev[i].requests;
 	free(dev);

@@ -8,6 +8,7 @@
  *       filter, Enter's seq, the strip's buckets
  *   test_views hostile FILE...   every view and key on each file that
  *       opens: no crash (exit 0 whatever the views say)
+ *   test_views bench TRACE    the time of each view's first screen and keys
  *
  * KEYS: one character a key; 'E' is Enter, 'D' PgDn, 'U' PgUp, '_' none. */
 #include <errno.h>
@@ -483,6 +484,57 @@ static void check_timeline(struct tdb *t)
 	tui_timeline_free(tl);
 }
 
+/* tdb_seq_at_times against a walk over every event (the samples' clocks
+ * run forward): the first event at or after each time. */
+static void check_seq_at_times(struct tdb *t)
+{
+	struct tdb_filter f;
+	struct tdb_cursor *c;
+	struct tdb_event row;
+	uint64_t lo, hi, *seq = NULL, got[64];
+	int64_t *ts = NULL, want_ts[64];
+	size_t n = 0, cap = 0, k = 0;
+
+	harness_case = "seq_at_times";
+	CHECK(tdb_events_bounds(t, &lo, &hi) == 0);
+	tdb_filter_init(&f);
+	CHECK(tdb_cursor_open(t, &f, TDB_FORWARD, &c) == 0);
+	while (tdb_cursor_next(c, &row) == 0) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			seq = realloc(seq, cap * sizeof(*seq));
+			ts = realloc(ts, cap * sizeof(*ts));
+		}
+		seq[n] = row.ev.seq;
+		ts[n++] = (int64_t)row.ev.ts_ns;
+	}
+	tdb_cursor_close(c);
+	/* times between the ends, on events' own times, before and after */
+	want_ts[k++] = ts[0] - 1;
+	for (size_t i = 0; i < 40; i++)
+		want_ts[k++] = ts[0] + (int64_t)((uint64_t)(ts[n - 1] - ts[0]) * i / 40);
+	want_ts[k++] = ts[n / 2];
+	want_ts[k++] = ts[n / 2];
+	want_ts[k++] = ts[n / 2] + 1;
+	want_ts[k++] = ts[n - 1];
+	want_ts[k++] = ts[n - 1] + 1;
+	for (size_t i = 1; i < k; i++) /* ascending, as the strip asks */
+		for (size_t j = i; j > 0 && want_ts[j - 1] > want_ts[j]; j--) {
+			int64_t x = want_ts[j];
+			want_ts[j] = want_ts[j - 1];
+			want_ts[j - 1] = x;
+		}
+	CHECK(tdb_seq_at_times(t, lo, hi, want_ts, k, got) == 0);
+	for (size_t i = 0; i < k; i++) {
+		size_t j = 0;
+		while (j < n && ts[j] < want_ts[i])
+			j++;
+		CHECK_EQ_U(got[i], j < n ? seq[j] : hi + 1);
+	}
+	free(seq);
+	free(ts);
+}
+
 static int check(const char *trace)
 {
 	struct tdb *t;
@@ -497,6 +549,7 @@ static int check(const char *trace)
 	check_devices(t);
 	check_queues(t);
 	check_timeline(t);
+	check_seq_at_times(t);
 	harness_case = "open";
 	struct tui_listview *v = NULL;
 	CHECK(tui_listview_open(&v, t, TUI_VIEW_EVENTS) == -EINVAL && v == NULL);
@@ -554,8 +607,71 @@ static int hostile(int argc, char **argv)
 	return 0;
 }
 
+/* ---- bench: what each view costs on a big trace (printed, not held) ---- */
+
+#include <time.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int bench(const char *trace)
+{
+	static const char *const names[] = { "", "devices", "requests", "violations", "queues" };
+	static const char *const keys[] = { "first screen", "G", "g", "D", "s", "s", "s", "f", "f", "G" };
+	struct tdb *t;
+	struct tui_grid g = { 0 };
+	char err[512];
+	uint64_t seq;
+	double t0;
+
+	if (tdb_open(&t, trace, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	tui_grid_resize(&g, 30, COLS);
+	for (int id = TUI_VIEW_DEVICES; id < TUI_VIEW_N; id++) {
+		struct tui_listview *v;
+		t0 = now_ms();
+		if (tui_listview_open(&v, t, (enum tui_view_id)id) || tui_listview_draw(v, &g, 1, 28, false)) {
+			fprintf(stderr, "%s: %s\n", names[id], tdb_errmsg(t));
+			continue;
+		}
+		printf("%-10s %-12s %8.1f ms\n", names[id], keys[0], now_ms() - t0);
+		for (size_t k = 1; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			if (id != TUI_VIEW_REQUESTS && (keys[k][0] == 's' || keys[k][0] == 'f'))
+				continue;
+			t0 = now_ms();
+			tui_listview_key(v, key_of(keys[k][0]), &seq);
+			tui_listview_draw(v, &g, 1, 28, false);
+			printf("%-10s %-12s %8.1f ms   %s\n", names[id], keys[k], now_ms() - t0, tui_listview_keys(v));
+		}
+		tui_listview_free(v);
+	}
+	struct tui_timeline *tl;
+	t0 = now_ms();
+	if (tui_timeline_open(&tl, t) == 0) {
+		tui_timeline_draw(tl, &g, 0, 5000000, false);
+		printf("%-10s %-12s %8.1f ms\n", "timeline", "100 columns", now_ms() - t0);
+		tui_grid_resize(&g, 30, 1000);
+		t0 = now_ms();
+		tui_timeline_draw(tl, &g, 0, 5000000, false);
+		printf("%-10s %-12s %8.1f ms\n", "timeline", "1000 columns", now_ms() - t0);
+		tui_timeline_free(tl);
+	}
+	tui_grid_release(&g);
+	tdb_close(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "bench"))
+		return bench(argv[2]);
 	if (argc == 6 && !strcmp(argv[1], "screen"))
 		return screen(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 3 && !strcmp(argv[1], "check"))
