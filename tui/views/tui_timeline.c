@@ -114,15 +114,15 @@ static int compute(struct tui_timeline *tl, int cols)
 		free(ts);
 		bounds[0] = tl->lo;
 		bounds[cols] = tl->hi + 1;
-		if (r > 0)
-			tl->by_seq = true; /* a time that is no time: split the seqs */
+		if (r > 0 || r == -EIO)
+			tl->by_seq = true; /* a time that is no time (or unreadable): split the seqs */
 		else if (r < 0)
 			return r;
 	}
 	if (tl->by_seq || cols == 1)
 		seq_bounds(tl, cols);
 	r = tdb_marks_in(tl->t, bounds, (size_t)cols, TIMELINE_STATUS_ROWS, marks);
-	if (r > 0) /* an unreadable marker row: the strip without markers */
+	if (r > 0 || r == -EIO) /* an unreadable marker row: the strip without markers */
 		memset(marks, 0, (size_t)cols * sizeof(*marks));
 	else if (r < 0)
 		return r;
