@@ -328,6 +328,10 @@ static unsigned pending_key(struct tui_app *a, int key, int *err)
 			return TUI_FAIL;
 		}
 		a->focus = TUI_FOCUS_LIST;
+		if (key == '\'')
+			snprintf(a->msg, sizeof(a->msg), "'': back at seq %" PRIu64 " ('' again: where this jump started)", a->back_seq);
+		else
+			snprintf(a->msg, sizeof(a->msg), "'%c: the mark at seq %" PRIu64, key, a->mark[key - 'a']);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	/* f: a filter from the cursor's event */
@@ -633,6 +637,9 @@ unsigned tui_input_key(struct tui_app *a, int key, int *err)
 	bool moving = a->prompt == TUI_PROMPT_NONE && !a->help && a->pending == TUI_PENDING_NONE && !a->sql_shown &&
 		      a->focus == TUI_FOCUS_LIST && (key == 'j' || key == 'k' || key == TUI_KEY_UP || key == TUI_KEY_DOWN ||
 						     key == TUI_KEY_PGUP || key == TUI_KEY_PGDN || key == ' ' || key == 6 || key == 2);
+	/* "s again" is the very next key: any other ends the walk */
+	if (key != 's' && key != TUI_KEY_RESIZE)
+		a->walk_on = false;
 	unsigned f = handle_key(a, key, err);
 
 	/* every jump (anything but stepping and paging) remembers where it

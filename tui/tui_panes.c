@@ -217,7 +217,7 @@ int tui_panes_detail(struct tui_model *m, uint64_t seq, const struct tui_who *wh
 		return r;
 	/* who set this, near the top: what s jumps to */
 	if (who && who->n) {
-		if ((r = tui_text_add(out, "who set this? (s jumps, s again: the next)")))
+		if ((r = tui_text_add(out, "who set this? (s)")))
 			return r;
 		for (size_t i = 0; i < who->n; i++) {
 			char lead[40];

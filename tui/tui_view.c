@@ -133,8 +133,9 @@ static void draw_status(struct tui_app *a, int y)
 	} else if (a->msg[0]) {
 		tui_grid_put(g, y, 0, -1, a->msg, TUI_A_BOLD);
 	} else {
-		tui_grid_put(g, y, 0, -1, "j/k g/G :seq /find  e rules  w status  s who set this  f filter  1-5 views  ;sql  ? help  q quit",
-			     TUI_A_REVERSE);
+		static const char wide[] = "j/k g/G :seq /find  e rules  w status  s who set this  f filter  1-5 views  ;sql  ? help  q quit";
+		static const char narrow[] = "j/k :seq /find  e w o d moves  s who set this  ? help  q quit";
+		tui_grid_put(g, y, 0, -1, g->cols >= (int)sizeof(wide) - 1 ? wide : narrow, TUI_A_REVERSE);
 	}
 }
 
@@ -156,7 +157,11 @@ static void draw_help(struct tui_app *a)
  * the left part's end. */
 static void draw_header(struct tui_app *a, const struct tui_line *l)
 {
-	static const char *const names[] = { "events", "devices", "requests", "violations", "queues" };
+	static const char *const names[][TUI_VIEW_N] = {
+		{ "events", "devices", "requests", "violations", "queues" },
+		{ "evt", "dev", "req", "viol", "queue" },
+		{ "", "", "", "", "" },
+	};
 	struct tui_grid *g = &a->grid;
 	struct tui_model *m = a->m;
 	char path[256], left[640], where[96], filter[TUI_FILTER_DESC_MAX + 16] = "", tabs[128];
@@ -175,14 +180,16 @@ static void draw_header(struct tui_app *a, const struct tui_line *l)
 		tui_model_filter_describe(m, d, sizeof(d));
 		snprintf(filter, sizeof(filter), "  filter: %s", d);
 	}
-	for (int pass = 0; pass < 3; pass++) {
-		bool wide = pass < 2;
+	for (int pass = 0; pass < 4; pass++) {
+		const char *const *nm = names[pass < 2 ? 0 : pass - 1];
 		escape_str(pass == 0 || !base || !base[1] ? m->path : base + 1, path, sizeof(path));
 		snprintf(left, sizeof(left), " %s  %s%s", path, where, filter);
 		k = 0;
 		for (int i = 0; i < TUI_VIEW_N && k < sizeof(tabs); i++)
-			k += (size_t)snprintf(tabs + k, sizeof(tabs) - k, i == view ? "[%d%s%s]" : " %d%s%s ", i + 1,
-					      wide ? " " : "", wide ? names[i] : "");
+			k += (size_t)snprintf(tabs + k, sizeof(tabs) - k, i == view ? " [%d%s%s]" : " %d%s%s", i + 1,
+					      nm[i][0] ? " " : "", nm[i]);
+		if (view < 0 && k < sizeof(tabs) - 1)
+			tabs[k++] = ' ', tabs[k] = '\0';
 		if (strlen(left) + k + 1 <= (size_t)cols)
 			break;
 	}
@@ -241,6 +248,8 @@ static void draw_sql(struct tui_app *a, int y, int h)
 			}
 		}
 	}
+	if (!q->cols && q->err[0])
+		tui_grid_printf(g, y + 2, 0, -1, TUI_A_BOLD, "%s", q->err);
 	/* status: the count, why it stopped, the keys */
 	int sy = g->rows - 1;
 	snprintf(line, sizeof(line), "%zu row%s%s", q->rows, q->rows == 1 ? "" : "s", q->truncated ? " (more left out)" : "");

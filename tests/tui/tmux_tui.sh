@@ -25,7 +25,7 @@ wait_for() {
 
 tmux -S "$sock" -f /dev/null new-session -d -s t -x 100 -y 30 \
 	"printf 'shell before\n'; TERM=xterm-256color '$vmtrace' tui '$trace'; echo \"tui exited \$?\"; sleep 600"
-wait_for "vmtrace tui  " ; check "the first screen shows" $?
+wait_for "[1 events]" ; check "the first screen shows" $?
 cap | grep -q '^>  *0 ' ; check "the cursor is on event 0" $?
 tmux -S "$sock" send-keys -t t j j
 wait_for "seq 2 of" && cap | grep -q "^> *2 " ; check "j j moves the cursor to event 2" $?
@@ -37,13 +37,27 @@ grep -q "^> *$((last - 1)) " <<<"$screen" ; check "the cursor line is the last e
 grep -q "detail: seq $((last - 1))" <<<"$screen" ; check "the detail pane follows" $?
 # KEY_RESIZE: the layout follows the terminal (80x24: the panes lower, the list shorter)
 tmux -S "$sock" resize-window -t t -x 80 -y 24
-for _ in $(seq 1 100); do [ "$(cap | wc -l)" = 24 ] && cap | sed -n 12p | grep -q 'detail: seq' && break; sleep 0.1; done
-cap | sed -n 12p | grep -q '^-\[ detail: seq' ; check "after a resize to 80x24 the panes start on line 12" $?
+for _ in $(seq 1 100); do [ "$(cap | wc -l)" = 24 ] && cap | sed -n 13p | grep -q 'detail: seq' && break; sleep 0.1; done
+cap | sed -n 13p | grep -q '^-\[ detail: seq' ; check "after a resize to 80x24 the panes start on line 13 (under the strip)" $?
+# a view and back, and the SQL prompt's rows
+tmux -S "$sock" send-keys -t t 3
+wait_for "[3 req]" && cap | grep -q "notify request" ; check "3 shows the requests view" $?
+tmux -S "$sock" send-keys -t t Escape
+wait_for "[1 evt]" ; check "Esc goes back to the events" $?
+tmux -S "$sock" send-keys -t t ';select count(*) as n from events' Enter
+wait_for "SQL: select count" && wait_for "$last" ; check "the SQL prompt shows the count ($last)" $?
+# a statement that would run for ever: ^C stops it (the time limit is 2 s)
+tmux -S "$sock" send-keys -t t ';with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c' Enter
+sleep 0.3
+tmux -S "$sock" send-keys -t t C-c
+wait_for "stopped (interrupted)" ; check "^C stops a running statement, the TUI goes on" $?
+tmux -S "$sock" send-keys -t t Escape
+wait_for "q quit"
 cap | sed -n 24p | grep -q 'q quit' ; check "after a resize the key line is the last of 24" $?
 tmux -S "$sock" send-keys -t t q
 wait_for "tui exited 0" ; check "q quits with exit status 0" $?
 screen=$(cap)
-! grep -q "vmtrace tui  " <<<"$screen" ; check "the terminal is restored (the TUI's screen is gone)" $?
+! grep -q "1 evt" <<<"$screen" ; check "the terminal is restored (the TUI's screen is gone)" $?
 grep -q "shell before" <<<"$screen" ; check "the shell's screen is back" $?
 [ $fail = 0 ] || { echo "--- last screen:"; cap; }
 
