@@ -265,6 +265,37 @@ int tdb_status_first_with(struct tdb *t, int device, uint32_t bits, uint64_t *se
 	return r;
 }
 
+int tdb_negotiated_at(struct tdb *t, int device, uint64_t seq, uint64_t *features)
+{
+	sqlite3_stmt *st;
+	char a[48];
+	int rc, r;
+
+	*features = 0;
+	if ((r = tdb_prepare(t, "SELECT value FROM features WHERE device = ?1 AND kind = ?3 AND seq <= ?2 "
+				"ORDER BY seq DESC LIMIT 1", &st, "reading features")))
+		return r;
+	sqlite3_bind_int(st, 1, device);
+	sqlite3_bind_int64(st, 2, seq_param(seq));
+	sqlite3_bind_text(st, 3, tdb_vocab_name(&tdb_vocab_feature_kind, TDB_FEAT_NEGOTIATED), -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t v;
+		if (tdb_row_int(st, 0, INT64_MIN, INT64_MAX, false, &v))
+			*features = (uint64_t)v;
+		else
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "features row of device %d: negotiated %s is not a feature set",
+				     device, tdb_row_shown(st, 0, a, sizeof(a)));
+	} else if (rc == SQLITE_DONE) {
+		r = tdb_fail(t, TDB_E_NOT_FOUND, "device %d: no features negotiated by seq %llu", device,
+			     (unsigned long long)seq);
+	} else {
+		r = tdb_sql_fail(t, "reading features");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 int tdb_chains_count(struct tdb *t, int device, uint32_t queue, uint64_t generation, uint64_t cap, uint64_t *n)
 {
 	sqlite3_stmt *st;

@@ -62,6 +62,11 @@ int tdb_finding_seqs(struct tdb *t, uint64_t seq, bool inclusive, enum tdb_direc
  * are passed over (a handful per device). */
 int tdb_status_first_with(struct tdb *t, int device, uint32_t bits, uint64_t *seq);
 
+/* The feature set device negotiated last at or before seq (the features
+ * table's 'negotiated' rows: a handful per device, passed over): 0 with
+ * *features, or TDB_E_NOT_FOUND if it had negotiated none by then. */
+int tdb_negotiated_at(struct tdb *t, int device, uint64_t seq, uint64_t *features);
+
 /* The chains made available on a queue generation, counted up to cap
  * (*n == cap: cap or more), on the chains_queue index. */
 int tdb_chains_count(struct tdb *t, int device, uint32_t queue, uint64_t generation, uint64_t cap, uint64_t *n);

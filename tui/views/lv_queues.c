@@ -66,9 +66,18 @@ static int make_row(struct tui_listview *v, const struct queues *qs, size_t i, s
 	const struct tdb_device *d = q->device >= 0 ? tdb_device_by_id(v->t, q->device) : NULL;
 	char dev[TDB_NAME_MAX * 6], qi[16], gen[24], size[24], ring[24], desc[24], avail[24], used[24], ready[24],
 		end[128], chains[24], reason[100];
-	bool packed = d && (d->features_negotiated & VIRTIO_BIT(VIRTIO_F_RING_PACKED));
-	uint64_t n = 0;
+	uint64_t n = 0, feat = 0;
 	int r;
+
+	/* the ring layout the set-up's negotiation chose (a device reset can
+	 * negotiate another); the device's last set when the file has none */
+	r = q->device >= 0 && !(q->bad & TDB_Q_SEQ_SETUP) ? tdb_negotiated_at(v->t, q->device, q->seq_setup, &feat)
+							     : TDB_E_NOT_FOUND;
+	if (r < 0 && r != -EIO)
+		return r;
+	if (r != 0)
+		feat = d ? d->features_negotiated : 0;
+	bool packed = feat & VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 
 	if (d)
 		lv_esc(d->name, dev, sizeof(dev));

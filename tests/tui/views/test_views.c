@@ -461,11 +461,19 @@ static void check_timeline(struct tdb *t)
 	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
 		struct tui_grid g = { 0 };
 		CHECK(tui_grid_resize(&g, 1, widths[i]) == 0);
-		/* the cursor at each end: '^' at the strip's first and last cell */
+		/* the cursor at each end: '^' at the strip's first and last
+		 * cell (or after buckets too short to hold an event, blank) */
+		int c0 = -1, c1 = -1;
 		CHECK(tui_timeline_draw(tl, &g, 0, lo, false) == 0);
-		CHECK(g.cells[0].ch[0] == '^');
+		for (int c = 0; c < widths[i] && c0 < 0; c++)
+			if (g.cells[c].ch[0] != ' ')
+				c0 = c;
+		CHECK(c0 >= 0 && g.cells[c0].ch[0] == '^');
 		CHECK(tui_timeline_draw(tl, &g, 0, hi, false) == 0);
-		CHECK(g.cells[widths[i] - 1].ch[0] == '^');
+		for (int c = widths[i] - 1; c >= 0 && c1 < 0; c--)
+			if (g.cells[c].ch[0] != ' ')
+				c1 = c;
+		CHECK(c1 >= 0 && g.cells[c1].ch[0] == '^');
 		/* no cursor: a violation marker where the trace has one */
 		CHECK(tui_timeline_draw(tl, &g, 0, hi + 1, false) == 0);
 		bool bang = false, blank_only = true;
@@ -477,8 +485,8 @@ static void check_timeline(struct tdb *t)
 		CHECK(!blank_only);
 		/* with colour: the cursor in reverse video, the letter kept */
 		CHECK(tui_timeline_draw(tl, &g, 0, lo, true) == 0);
-		CHECK(g.cells[0].attr & TUI_A_REVERSE);
-		CHECK(g.cells[0].ch[0] != '^');
+		CHECK(c0 >= 0 && (g.cells[c0].attr & TUI_A_REVERSE));
+		CHECK(c0 >= 0 && g.cells[c0].ch[0] != '^');
 		tui_grid_release(&g);
 	}
 	tui_timeline_free(tl);
