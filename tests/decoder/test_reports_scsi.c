@@ -316,6 +316,45 @@ static void test_block_size(void)
 	fx_close(&fx);
 }
 
+/* Parse reports out of order or with values no QEMU prints: a scsi-xfer
+ * without its scsi-cmd, a scsi-lba without its scsi-xfer, a second one of
+ * each (stored, unchecked); a length past 32 bits (never QEMU's: torn). */
+static void test_parsed_hostile(void)
+{
+	struct fx fx;
+	uint8_t cdb[16];
+
+	scsi_open(&fx, "rep-scsi-parsed-hostile.db");
+	publish_cdb(&fx, SQ, 0, 2, cdb, rw10(cdb, 0x28, 8, 8));
+	pop(&fx, SQ, TOKEN(1));
+	uint64_t early = fx_report(&fx, SQ, VMT_QSTEP_SCSI_XFER, TOKEN(1), 4096, 1);
+	uint64_t lone = fx_report(&fx, SQ, VMT_QSTEP_SCSI_LBA, TOKEN(1), 8, 0);
+	fx_report(&fx, SQ, VMT_QSTEP_SCSI_CMD, TOKEN(1), 0x28, 2);
+	uint64_t x1 = fx_report(&fx, SQ, VMT_QSTEP_SCSI_XFER, TOKEN(1), 4096, 1);
+	uint64_t x2 = fx_report(&fx, SQ, VMT_QSTEP_SCSI_XFER, TOKEN(1), 1, UINT64_MAX);
+	uint64_t l1 = fx_report(&fx, SQ, VMT_QSTEP_SCSI_LBA, TOKEN(1), 8, 0);
+	uint64_t l2 = fx_report(&fx, SQ, VMT_QSTEP_SCSI_LBA, TOKEN(1), UINT64_MAX, UINT64_MAX);
+	complete(&fx, SQ, 0, TOKEN(1));
+	/* 4096 plus 2^32: the copy's 4096 matches only its low 32 bits,
+	 * and no QEMU prints more. */
+	struct scsi_seqs big = command(&fx, 2, TOKEN(2), 2, cdb, rw10(cdb, 0x28, 16, 8), (UINT64_C(1) << 32) + 4096, 1,
+				       true, 16);
+	fx_report(&fx, SQ, VMT_QSTEP_SCSI_LBA, TOKEN(9), 1, 1); /* a token no pop had */
+	fx_finish(&fx);
+
+	CHECK_STR(verdict_of(&fx, early), "scsi-xfer -");
+	CHECK_STR(verdict_of(&fx, lone), "scsi-lba -");
+	CHECK_STR(verdict_of(&fx, x1), "scsi-xfer agrees");
+	CHECK_STR(verdict_of(&fx, x2), "scsi-xfer -");
+	CHECK_STR(verdict_of(&fx, l1), "scsi-lba agrees");
+	CHECK_STR(verdict_of(&fx, l2), "scsi-lba -");
+	CHECK_STR(verdict_of(&fx, big.xfer), "scsi-xfer torn");
+	CHECK_EQ_U(anomalies(&fx), 1);
+	CHECK_EQ_U(fx_int(&fx, "SELECT count(*) FROM device_steps WHERE step IN ('scsi-xfer', 'scsi-lba')"), 9);
+	CHECK_STR(fx_text(&fx, "SELECT group_concat(memory) FROM chains"), "exact,torn");
+	fx_close(&fx);
+}
+
 /* Copy and report agree: no anomaly, the request stays, verdict agrees. */
 static void test_agree(void)
 {
@@ -486,5 +525,6 @@ int main(void)
 	RUN(test_parsed_agree);
 	RUN(test_parsed_torn);
 	RUN(test_block_size);
+	RUN(test_parsed_hostile);
 	return harness_finish("test_reports_scsi");
 }
