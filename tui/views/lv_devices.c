@@ -35,6 +35,19 @@ struct devices {
 	struct tdb_notes *notes; /* the lenient read's notes (not shown: info shows them) */
 };
 
+/* Base order (info's), damaged bases last. */
+static int by_base(const void *pa, const void *pb)
+{
+	const struct tdb_device *a = pa, *b = pb;
+	bool ba = a->bad & TDB_DEV_BASE, bb = b->bad & TDB_DEV_BASE;
+
+	if (ba != bb)
+		return ba ? 1 : -1;
+	if (a->base != b->base)
+		return a->base < b->base ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
 /* Where Enter goes: the device's first DRIVER_OK, else its first event. */
 static int device_jump(struct tdb *t, const struct tdb_device *d, bool *has, uint64_t *seq)
 {
@@ -166,7 +179,11 @@ int lv_devices_open(struct tui_listview *v)
 		free(ds);
 		return -ENOMEM;
 	}
-	r = tdb_devices_read(v->t, TDB_BY_BASE, ds->notes, &ds->dev, &ds->n);
+	/* the read by id is the one the read library keeps for its own
+	 * lookups (tdb_device_by_id): no second count of every request */
+	r = tdb_devices_read(v->t, TDB_BY_ID, ds->notes, &ds->dev, &ds->n);
+	if (r == 0 && ds->n > 1)
+		qsort(ds->dev, ds->n, sizeof(*ds->dev), by_base);
 	if (r > 0) { /* a damaged file: the view says why, empty */
 		free(ds->dev);
 		ds->dev = NULL;

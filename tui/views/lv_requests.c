@@ -201,7 +201,7 @@ static int kinds_of_types(struct tui_listview *v, unsigned *kinds)
 {
 	struct tdb_device *dev = NULL;
 	size_t n = 0;
-	int r = tdb_devices_read(v->t, TDB_BY_BASE, NULL, &dev, &n);
+	int r = tdb_devices_read(v->t, TDB_BY_ID, NULL, &dev, &n);
 
 	*kinds = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -331,8 +331,9 @@ int lv_requests_open(struct tui_listview *v)
 	if (!rq)
 		return -ENOMEM;
 	rq->kind = -1;
-	/* the total from the devices' counts (the read library keeps them) */
-	if (tdb_devices_read(v->t, TDB_BY_BASE, NULL, &dev, &n) == 0)
+	/* the total from the devices' counts (the read library keeps them:
+	 * every device name shown reads them, tdb_device_by_id) */
+	if (tdb_devices_read(v->t, TDB_BY_ID, NULL, &dev, &n) == 0)
 		for (size_t i = 0; i < n; i++)
 			rq->total += dev[i].requests;
 	free(dev);
