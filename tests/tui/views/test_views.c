@@ -594,6 +594,15 @@ static int hostile(int argc, char **argv)
 				if ((r = tui_listview_draw(v, &g, 1, 28, k - keys < 5)) != 0)
 					printf("  draw: %d %s\n", r, tdb_errmsg(t));
 			}
+			/* tiny screens: clipped, not overrun (ASan would say) */
+			for (int w = 1; w <= 21; w += 4)
+				for (int h = 1; h <= 3; h++) {
+					struct tui_grid s = { 0 };
+					tui_grid_resize(&s, h, w);
+					tui_listview_draw(v, &s, 0, h, true);
+					tui_listview_draw(v, &s, h - 1, 5, false);
+					tui_grid_release(&s);
+				}
 			tui_listview_free(v);
 		}
 		struct tui_timeline *tl;
