@@ -14,6 +14,7 @@
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_events.h"
 #include "tracedb/tdb_links.h"
+#include "tracedb/tdb_nav.h"
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_queues.h"
 #include "tracedb/tdb_state.h"
@@ -275,7 +276,7 @@ int tui_panes_detail(struct tui_model *m, uint64_t seq, const struct tui_who *wh
 			return r;
 	}
 	if (l->seq_ok) {
-		r = tdb_event_links(m->t, seq, &links);
+		r = tdb_nav_links(m->t, seq, &links);
 		if (r < 0)
 			return r;
 		if (r == 0 && links.request >= 0) {

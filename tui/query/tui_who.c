@@ -174,7 +174,7 @@ static int link_targets(struct tdb *t, uint64_t seq, struct tui_who *w)
 	struct links_arg la = { .w = w, .chain = -1, .seq_avail = -1, .seq_notify = -1, .seq_used = -1, .seq_irq = -1 };
 	int r;
 
-	if ((r = tdb_event_links(t, seq, &links)))
+	if ((r = tdb_nav_links(t, seq, &links)))
 		return soft(r) > 0 ? 0 : r;
 	if (links.request >= 0 && (r = tdb_request_read(t, links.request, req_links, &la)) && soft(r) <= 0)
 		return r;
