@@ -543,6 +543,20 @@ static bool scsi_late_disagrees(const struct dec_ring *r, const struct rings_ele
 
 /* --- hooks --- */
 
+void reports_copy_ambiguous(struct decoder *dec, struct dec_ring *r, uint64_t t, uint64_t chain, uint16_t head)
+{
+	struct rings_elem *e = elem_by_chain(r, t, chain);
+	char msg[256];
+
+	if (!e || e->torn)
+		return;
+	snprintf(msg, sizeof(msg),
+		 "the copy of the chain at avail position %u (head %u) shows head %u at a later position too: the driver "
+		 "reused the head before the copy was read, which chain the copy holds cannot be told",
+		 (uint16_t)t, head, head);
+	tear(dec, r, e, msg);
+}
+
 void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const struct reports_chain *c)
 {
 	struct rings_elem *e = elem_take(dec, r, t);

@@ -110,6 +110,12 @@ void reports_on_event(struct decoder *dec, struct dec_device *d, const struct vm
  * chains row and request were written). */
 void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const struct reports_chain *c);
 
+/* rings.c: the copy of the chain at avail position number t cannot be
+ * told from another chain the same copy showed at the same head (the
+ * head was reused before the copy was read): torn, if the reports know
+ * the element. */
+void reports_copy_ambiguous(struct decoder *dec, struct dec_ring *r, uint64_t t, uint64_t chain, uint16_t head);
+
 /* rings.c: ring r's copy shows the used entry of chain (taken at avail
  * position number t) with length len. */
 void reports_on_used(struct decoder *dec, struct dec_ring *r, uint64_t t, uint64_t chain, uint32_t len);

@@ -85,6 +85,7 @@ struct rings_inflight {
 	bool op_known;
 	bool complete;
 	uint64_t elem;     /* rings.c: its avail position number in the generation + 1 (reports.h), 0 none */
+	uint64_t taken_seq; /* rings.c: the event whose copy it was decoded from */
 };
 
 /* Requests rows are kept in memory until nothing can change them any more

@@ -533,6 +533,14 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 			r->uncertain = true;
 	}
 	struct rings_inflight *fl = r->inflight ? &r->inflight[head] : NULL;
+	uint64_t now = dec->ev ? dec->ev->seq : UINT64_MAX;
+	/* Two avail positions read from one best-effort copy name the same
+	 * head: the driver got the first chain back and reused its head before
+	 * the copy was read, so the copy holds one chain for two, and which of
+	 * them cannot be told.  Neither is trusted. */
+	bool head_twice = fl && fl->chain && fl->elem && !exact && now != UINT64_MAX && fl->taken_seq == now;
+	if (head_twice)
+		reports_copy_ambiguous(dec, r, fl->elem - 1, fl->chain, head);
 	if (fl) {
 		/* A head reused while still in flight: exact, the new chain
 		 * replaces the old, as a device reading the table now would see
@@ -544,6 +552,7 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 			inflight_clear(rs, fl);
 		fl->chain = c.chain;
 		fl->elem = t + 1;
+		fl->taken_seq = now;
 		fl->writable = c.writable;
 		fl->complete = ok && c.complete;
 		if (fl->complete)
@@ -569,6 +578,8 @@ static void chain_take(struct decoder *dec, struct dec_ring *r, uint16_t pos, bo
 		.n_out = c.n_readable, .n_in = c.n_segs - c.n_readable, .writable = c.writable,
 	};
 	reports_on_chain(dec, r, t, &rc);
+	if (head_twice)
+		reports_copy_ambiguous(dec, r, t, c.chain, head);
 }
 
 /* Consume what the avail idx in the shadow says is new. */
@@ -921,6 +932,7 @@ static void packed_chain_take(struct decoder *dec, struct dec_ring *r, bool from
 			inflight_clear(rs, fl);
 		fl->chain = c.chain;
 		fl->elem = t + 1;
+		fl->taken_seq = dec->ev ? dec->ev->seq : UINT64_MAX;
 		fl->writable = c.writable;
 		fl->complete = ok && c.complete;
 		if (fl->complete)
