@@ -205,7 +205,7 @@ static void record_usage(FILE *f)
 		"  sudo vmtrace record --bpf --pid \"$(pidof qemu-system-x86_64)\" -o vm.db\n"
 		"  vmtrace record --emu blk,net,console,rng -o t.vmt && vmtrace dump t.vmt\n"
 		"  vmtrace record --emu net --legacy --workload 'net:frames=100' -o net.vmt\n"
-		"  vmtrace record --emu blk,net,console,rng --repeat 112 -o big.db \\\n"
+		"  vmtrace record --emu blk,net,console,rng --repeat 114 -o big.db \\\n"
 		"      -w 'blk:sectors=2048,requests=256;net:frames=4096;rng:requests=256'\n",
 		RECORD_BPF_WINDOWS_MAX, MMIO_RING_DEFAULT >> 20);
 }
