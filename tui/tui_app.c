@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "capture/event.h"
 
 #include "tui/tui_model.h"
 #include "tui/views/tui_timeline.h"
@@ -65,4 +68,26 @@ int tui_app_resize(struct tui_app *a, int rows, int cols)
 	if (cols > TUI_GRID_COLS_MAX)
 		cols = TUI_GRID_COLS_MAX;
 	return tui_grid_resize(&a->grid, rows < 1 ? 1 : rows, cols < 1 ? 1 : cols);
+}
+
+int64_t tui_app_line_request(const struct tui_line *l)
+{
+	static const char tag[] = "(request ";
+	const char *p;
+	int64_t n = 0;
+
+	if (!l || l->type != VMT_EV_MEM || !l->text || l->what > strlen(l->text))
+		return -1;
+	p = strstr(l->text + l->what, tag);
+	if (!p)
+		return -1;
+	p += sizeof(tag) - 1;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (INT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return *p == ' ' || *p == ')' ? n : -1;
 }

@@ -85,6 +85,12 @@ struct tui_app {
 int tui_app_open(struct tui_app **out, const char *path, int rows, int cols, bool color, char *err, size_t errlen);
 void tui_app_free(struct tui_app *a); /* NULL is fine */
 
+struct tui_line;
+/* The request the formatter names a guest memory line by ("(request 3
+ * blk out: buffer 2 of 3)"), -1 none: who set this and o/O use it for
+ * buffers the file links to no request. */
+int64_t tui_app_line_request(const struct tui_line *l);
+
 /* A new size (KEY_RESIZE, the script's <Resize>). */
 int tui_app_resize(struct tui_app *a, int rows, int cols);
 

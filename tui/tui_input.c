@@ -216,7 +216,8 @@ static unsigned nav_key(struct tui_app *a, int key, int *err)
 		r = tui_nav_status(a->m->t, l ? l->device : -1, seq, fwd, &to, what, sizeof(what));
 	} else {
 		if ((r = tui_model_event(a->m, seq, &row)) == 0)
-			r = key == 'o' || key == 'O' ? tui_nav_request(a->m->t, &row, fwd, &to, what, sizeof(what))
+			r = key == 'o' || key == 'O' ? tui_nav_request(a->m->t, &row, tui_app_line_request(tui_model_cur(a->m)), fwd,
+								       &to, what, sizeof(what))
 						     : tui_nav_devq(a->m->t, &row, fwd, &to, what, sizeof(what));
 	}
 	if (r == TDB_END) {
@@ -258,7 +259,7 @@ static unsigned who_key(struct tui_app *a, int *err)
 	} else {
 		r = tui_model_event(a->m, seq, &row);
 		if (r == 0)
-			r = tui_who_find(a->m->t, &row, &a->walk);
+			r = tui_who_find(a->m->t, &row, tui_app_line_request(tui_model_cur(a->m)), &a->walk);
 		if (r > 0 && r != TDB_END) {
 			snprintf(a->msg, sizeof(a->msg), "who set this? %s", tdb_errmsg(a->m->t));
 			return TUI_HANDLED | TUI_REDRAW;

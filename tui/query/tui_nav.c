@@ -197,7 +197,7 @@ static int req_fill(void *arg, const struct tdb_request *q)
 }
 
 /* The request's (or chain's) events the trace links to it, sorted. */
-static int request_events(struct tdb *t, uint64_t seq, struct req_events *re)
+static int request_events(struct tdb *t, uint64_t seq, int64_t hint, struct req_events *re)
 {
 	struct tdb_event_links links;
 	struct tdb_chain c;
@@ -207,8 +207,13 @@ static int request_events(struct tdb *t, uint64_t seq, struct req_events *re)
 	re->chain = -1;
 	if ((r = tdb_nav_links(t, seq, &links)))
 		return r;
+	if (links.request < 0 && links.chain < 0 && hint >= 0)
+		links.request = hint;
 	if (links.request >= 0) {
-		if ((r = tdb_request_read(t, links.request, req_fill, re)))
+		r = tdb_request_read(t, links.request, req_fill, re);
+		if (r == TDB_E_NOT_FOUND && links.request == hint)
+			r = 0; /* a name the file does not back: no request */
+		if (r)
 			return r;
 	}
 	if (links.chain < 0)
@@ -245,7 +250,8 @@ static int request_events(struct tdb *t, uint64_t seq, struct req_events *re)
 	return re->n ? 0 : TDB_END;
 }
 
-int tui_nav_request(struct tdb *t, const struct tdb_event *ev, bool forward, uint64_t *to, char *what, size_t len)
+int tui_nav_request(struct tdb *t, const struct tdb_event *ev, int64_t hint, bool forward, uint64_t *to, char *what,
+		    size_t len)
 {
 	struct req_events *re;
 	int r;
@@ -257,7 +263,7 @@ int tui_nav_request(struct tdb *t, const struct tdb_event *ev, bool forward, uin
 	}
 	if (!(re = malloc(sizeof(*re))))
 		return -ENOMEM;
-	r = request_events(t, ev->ev.seq, re);
+	r = request_events(t, ev->ev.seq, hint, re);
 	if (r == TDB_END) {
 		snprintf(what, len, "seq %" PRIu64 " belongs to no request or chain", ev->ev.seq);
 	} else if (r == 0) {

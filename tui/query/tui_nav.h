@@ -34,8 +34,11 @@ int tui_nav_status(struct tdb *t, int device, uint64_t seq, bool forward, uint64
 
 /* o/O: the next or previous event of the request ev belongs to (made
  * available, notified, reported by the device, used, interrupt); ev's
- * chain alone if it has no request. */
-int tui_nav_request(struct tdb *t, const struct tdb_event *ev, bool forward, uint64_t *to, char *what, size_t len);
+ * chain alone if it has no request.  hint (-1: none): the request the
+ * formatter names guest memory by ("(request 3 blk out: buffer 2 of
+ * 3)"), for the buffers the file links to no request. */
+int tui_nav_request(struct tdb *t, const struct tdb_event *ev, int64_t hint, bool forward, uint64_t *to, char *what,
+		    size_t len);
 
 /* d/D: the next or previous event of ev's device and queue (its device
  * alone for an event of no queue). */

@@ -80,7 +80,7 @@ static const char *selector_of(const char *reg)
 	return NULL;
 }
 
-static int link_targets(struct tdb *t, uint64_t seq, struct tui_who *w);
+static int link_targets(struct tdb *t, uint64_t seq, int64_t hint, struct tui_who *w);
 
 static int mmio_targets(struct tdb *t, const struct tdb_event *ev, struct tui_who *w)
 {
@@ -114,7 +114,7 @@ static int mmio_targets(struct tdb *t, const struct tdb_event *ev, struct tui_wh
 			 * the device did (the request it completed, its
 			 * interrupt) comes before the old value */
 			uint64_t v0, at0;
-			if ((r = link_targets(t, seq, w)) < 0)
+			if ((r = link_targets(t, seq, -1, w)) < 0)
 				return r;
 			if ((r = irq_before(t, w, ev->device, seq, "the device changed the value")) < 0)
 				return r;
@@ -157,18 +157,17 @@ struct links_arg {
 static int req_links(void *arg, const struct tdb_request *q)
 {
 	struct links_arg *la = arg;
-	const char *kind = tdb_vocab_name(&tdb_vocab_request_kind, q->kind);
 
 	la->chain = q->chain;
 	la->seq_avail = q->seq_avail;
 	la->seq_notify = q->seq_notify;
 	la->seq_used = q->seq_used;
 	la->seq_irq = q->seq_irq;
-	snprintf(la->name, sizeof(la->name), "request %lld (%s)", (long long)q->request, kind ? kind : "?");
+	snprintf(la->name, sizeof(la->name), "request %lld", (long long)q->request);
 	return 0;
 }
 
-static int link_targets(struct tdb *t, uint64_t seq, struct tui_who *w)
+static int link_targets(struct tdb *t, uint64_t seq, int64_t hint, struct tui_who *w)
 {
 	struct tdb_event_links links;
 	struct links_arg la = { .w = w, .chain = -1, .seq_avail = -1, .seq_notify = -1, .seq_used = -1, .seq_irq = -1 };
@@ -176,6 +175,8 @@ static int link_targets(struct tdb *t, uint64_t seq, struct tui_who *w)
 
 	if ((r = tdb_nav_links(t, seq, &links)))
 		return soft(r) > 0 ? 0 : r;
+	if (links.request < 0 && links.chain < 0 && hint >= 0)
+		links.request = hint;
 	if (links.request >= 0 && (r = tdb_request_read(t, links.request, req_links, &la)) && soft(r) <= 0)
 		return r;
 	if (links.chain < 0)
@@ -198,15 +199,15 @@ static int link_targets(struct tdb *t, uint64_t seq, struct tui_who *w)
 	/* at the interrupt (or the InterruptStatus read standing for it),
 	 * the used entry it reports comes first */
 	if (la.seq_irq >= 0 && (uint64_t)la.seq_irq == seq && la.seq_used >= 0)
-		add(w, (uint64_t)la.seq_used, "%s: the used entry that completed it", la.name);
+		add(w, (uint64_t)la.seq_used, "%s: used (completed)", la.name);
 	if (la.seq_avail >= 0)
-		add(w, (uint64_t)la.seq_avail, "%s: its chain made available", la.name);
+		add(w, (uint64_t)la.seq_avail, "%s: made available", la.name);
 	if (la.seq_notify >= 0)
-		add(w, (uint64_t)la.seq_notify, "%s: the notify that announced it", la.name);
+		add(w, (uint64_t)la.seq_notify, "%s: notify", la.name);
 	if (la.seq_used >= 0)
-		add(w, (uint64_t)la.seq_used, "%s: the used entry that completed it", la.name);
+		add(w, (uint64_t)la.seq_used, "%s: used (completed)", la.name);
 	if (la.seq_irq >= 0)
-		add(w, (uint64_t)la.seq_irq, "%s: the interrupt that followed", la.name);
+		add(w, (uint64_t)la.seq_irq, "%s: interrupt", la.name);
 	return 0;
 }
 
@@ -306,7 +307,7 @@ static int violation_targets(struct tdb *t, const struct tdb_event *ev, struct t
 	return 0;
 }
 
-int tui_who_find(struct tdb *t, const struct tdb_event *ev, struct tui_who *out)
+int tui_who_find(struct tdb *t, const struct tdb_event *ev, int64_t hint, struct tui_who *out)
 {
 	int r;
 
@@ -319,5 +320,5 @@ int tui_who_find(struct tdb *t, const struct tdb_event *ev, struct tui_who *out)
 		return r;
 	if (ev->ev.type == VMT_EV_MMIO && ev->device >= 0 && ev->reg && (r = mmio_targets(t, ev, out)))
 		return r;
-	return link_targets(t, ev->ev.seq, out);
+	return link_targets(t, ev->ev.seq, ev->ev.type == VMT_EV_MEM ? hint : -1, out);
 }

@@ -40,7 +40,9 @@ struct tui_who {
 	size_t n;
 };
 
-/* The targets for event ev into *out. */
-int tui_who_find(struct tdb *t, const struct tdb_event *ev, struct tui_who *out);
+/* The targets for event ev into *out.  hint (-1: none): the request the
+ * formatter names guest memory by, for the buffers the file links to no
+ * request (tui_nav_request's). */
+int tui_who_find(struct tdb *t, const struct tdb_event *ev, int64_t hint, struct tui_who *out);
 
 #endif

@@ -47,7 +47,7 @@ static const char *who(uint64_t seq)
 	size_t k = 0;
 
 	buf[0] = '\0';
-	int r = tui_who_find(t, event_at(seq), &w);
+	int r = tui_who_find(t, event_at(seq), -1, &w);
 	if (r)
 		return "error";
 	for (size_t i = 0; i < w.n; i++)
@@ -62,7 +62,7 @@ static int64_t move(enum move kind, uint64_t seq, bool forward)
 	char what[TUI_NAV_WHAT_MAX];
 	uint64_t to;
 	int r = kind == W ? tui_nav_status(t, event_at(seq)->device, seq, forward, &to, what, sizeof(what))
-		: kind == O ? tui_nav_request(t, event_at(seq), forward, &to, what, sizeof(what))
+		: kind == O ? tui_nav_request(t, event_at(seq), -1, forward, &to, what, sizeof(what))
 			    : tui_nav_devq(t, event_at(seq), forward, &to, what, sizeof(what));
 	return r == 0 ? (int64_t)to : r == TDB_END ? -1 : -2;
 }
@@ -88,13 +88,13 @@ static int print(const char *path, int n, char **seqs)
 		struct tui_who w;
 		char what[TUI_NAV_WHAT_MAX];
 		uint64_t to;
-		if (tui_who_find(t, event_at(seq), &w) == 0)
+		if (tui_who_find(t, event_at(seq), -1, &w) == 0)
 			for (size_t k = 0; k < w.n; k++)
 				printf("%" PRIu64 " who %" PRIu64 " %s\n", seq, w.target[k].seq, w.target[k].what);
 		for (int f = 1; f >= 0; f--) {
 			int r = tui_nav_status(t, event_at(seq)->device, seq, f, &to, what, sizeof(what));
 			printf("%" PRIu64 " %c %d %" PRIu64 " %s\n", seq, f ? 'w' : 'W', r, to, what);
-			r = tui_nav_request(t, event_at(seq), f, &to, what, sizeof(what));
+			r = tui_nav_request(t, event_at(seq), -1, f, &to, what, sizeof(what));
 			printf("%" PRIu64 " %c %d %" PRIu64 " %s\n", seq, f ? 'o' : 'O', r, to, what);
 			r = tui_nav_devq(t, event_at(seq), f, &to, what, sizeof(what));
 			printf("%" PRIu64 " %c %d %" PRIu64 " %s\n", seq, f ? 'd' : 'D', r, to, what);
@@ -190,6 +190,21 @@ static void moves_qemu(void)
 	CHECK_EQ_U(move(D, 76, false), 73);
 	/* a buffer's memory names no device */
 	CHECK_EQ_U(move(D, 74, true), (uint64_t)-1);
+	/* nor request in the file; with the formatter's name for it
+	 * ("(request 1 blk in: buffer 2 of 3)"): request 1's used entry 76
+	 * after it, its notify 73 before */
+	char what[TUI_NAV_WHAT_MAX];
+	uint64_t to = 0;
+	CHECK_EQ_U(tui_nav_request(t, event_at(74), 1, true, &to, what, sizeof(what)), 0);
+	CHECK_EQ_U(to, 76);
+	CHECK_EQ_U(tui_nav_request(t, event_at(74), 1, false, &to, what, sizeof(what)), 0);
+	CHECK_EQ_U(to, 73);
+	/* a name the file does not back: nothing */
+	CHECK_EQ_U(tui_nav_request(t, event_at(74), 99999, true, &to, what, sizeof(what)), TDB_END);
+	struct tui_who w;
+	CHECK_EQ_U(tui_who_find(t, event_at(74), 1, &w), 0);
+	CHECK_EQ_U(w.n, 4);
+	CHECK_EQ_U(w.target[0].seq, 72);
 }
 
 /* tdb_nav_links (binary searches) finds what tdb_event_links (scans)
