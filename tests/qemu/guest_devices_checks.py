@@ -342,7 +342,7 @@ def check(work):
         c.ok(len(fills) > 0, "9p: QEMU's fill reports matched with chains")
         replied = late = 0
         wrong = []
-        for (op,) in rows:
+        for (op, _mem) in rows:
             if not op or " -> " not in op:
                 continue
             t, r = op.split(" -> ", 1)
