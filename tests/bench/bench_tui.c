@@ -5,8 +5,8 @@
  * rounds of the largest ones (record --repeat: about 10 million events;
  * each round resets the devices and negotiates again, so the big trace
  * also holds BIG_ROUNDS times the device set-up), made with the vmtrace
- * given, or taken from the cache folder when an earlier run left them
- * there.  For each, a fresh process (this
+ * given; the big one is taken from the cache folder when an earlier run
+ * left it there and it has the schema of a trace made now.  For each, a fresh process (this
  * program again, with --measure: its peak RSS is its own) drives the
  * inspector through its headless API as the script mode does
  * (tui_app_open, tui_input_key, tui_view_draw at 100x30) and times:
@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -342,11 +343,42 @@ static uint64_t trace_events(const char *path)
 	return n;
 }
 
+/* The schema of the file at path (every object's SQL, by name), or NULL;
+ * free it with sqlite3_free. */
+static char *schema_of(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	char *out = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT group_concat(type || ' ' || name || ' ' || coalesce(sql, ''), ';') "
+			       "FROM (SELECT * FROM sqlite_schema ORDER BY name)", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			out = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return out;
+}
+
+/* Whether the files at a and b have the same schema. */
+static bool same_schema(const char *a, const char *b)
+{
+	char *x = schema_of(a), *y = schema_of(b);
+	bool same = x && y && !strcmp(x, y);
+
+	sqlite3_free(x);
+	sqlite3_free(y);
+	return same;
+}
+
 /* The trace of `rounds` rounds in dir, made with vmtrace unless an earlier
- * run left it there (with at least min events).  Returns its path or
- * NULL. */
+ * run left it there with at least min events and the schema of the trace
+ * at like (when like is not NULL: a cached trace from before a change of
+ * the decoder's schema is made again).  Returns its path or NULL. */
 static const char *trace(const char *vmtrace, const char *dir, const char *name, const char *workload, unsigned rounds,
-			 uint64_t min, char *path, size_t len)
+			 uint64_t min, const char *like, char *path, size_t len)
 {
 	char reps[16];
 	pid_t pid;
@@ -354,7 +386,7 @@ static const char *trace(const char *vmtrace, const char *dir, const char *name,
 	double t0;
 
 	snprintf(path, len, "%s/tui-bench-%s-%u.db", dir, name, rounds);
-	if (trace_events(path) >= min)
+	if (trace_events(path) >= min && (!like || same_schema(path, like)))
 		return path;
 	snprintf(reps, sizeof(reps), "%u", rounds);
 	printf("making %s (%u round%s of the emulator's workload) ...\n", path, rounds, rounds == 1 ? "" : "s");
@@ -436,8 +468,12 @@ int main(int argc, char **argv)
 	if (n <= 0)
 		return 1;
 	self[n] = '\0';
-	sp = trace(argv[1], dir, "small", SMALL_WORKLOAD, SMALL_ROUNDS, 1, small_path, sizeof(small_path));
-	bp = trace(argv[1], dir, "big", BIG_WORKLOAD, BIG_ROUNDS, BIG_EVENTS_MIN, big_path, sizeof(big_path));
+	/* the small trace is made every time (a tenth of a second), the big
+	 * one only when the cached one is not of this decoder's schema */
+	snprintf(small_path, sizeof(small_path), "%s/tui-bench-small-%u.db", dir, SMALL_ROUNDS);
+	unlink(small_path);
+	sp = trace(argv[1], dir, "small", SMALL_WORKLOAD, SMALL_ROUNDS, 1, NULL, small_path, sizeof(small_path));
+	bp = sp ? trace(argv[1], dir, "big", BIG_WORKLOAD, BIG_ROUNDS, BIG_EVENTS_MIN, sp, big_path, sizeof(big_path)) : NULL;
 	if (!sp || !bp)
 		return 1;
 	if (measure_all(self, sp, &small) != 0 || measure_all(self, bp, &big) != 0)
