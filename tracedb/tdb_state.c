@@ -17,31 +17,77 @@ static sqlite3_int64 seq_param(uint64_t seq)
 	return seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq;
 }
 
-/* Every register's value at seq: the change with the largest seq <= S per
- * (reg, queue) (docs/schema.md). */
-static int read_regs(struct tdb *t, struct tdb_state *s)
+static int reg_at(struct tdb *t, int device, const char *reg, int64_t queue, uint64_t seq, uint64_t *value,
+		  uint64_t *set_seq, bool *set);
+
+/* The next (reg, queue) key of device's reg_changes after (reg, queue)
+ * (the first key when reg is NULL) into key/q: a step along the index
+ * reg_changes_at, not a read of the device's history.  *found false at
+ * the end.  A key that is not a register name and a queue number is a
+ * damaged row. */
+static int next_reg_key(struct tdb *t, int device, const char *reg, int64_t queue, char *key, int64_t *q, bool *found)
 {
+	enum tdb_stmt_id id = reg ? TDB_ST_STATE_REG_NEXT : TDB_ST_STATE_REG_FIRST;
 	sqlite3_stmt *st;
-	size_t cap = 0;
 	char a[48], b[48];
 	int rc, r;
 
-	if ((r = tdb_stmt_get(t, TDB_ST_STATE_REGS, "SELECT reg, queue, value, seq FROM reg_changes r WHERE device = ?1 AND seq = "
-				"(SELECT max(seq) FROM reg_changes WHERE device = r.device AND reg = r.reg "
-				"AND queue = r.queue AND seq <= ?2) ORDER BY reg, queue", &st, "reading reg_changes")))
+	*found = false;
+	/* Rows whose reg or queue is NULL match no key (as "reg = ?" and
+	 * "queue = ?" never do): the walk passes over them. */
+	if ((r = tdb_stmt_get(t, id, reg ? "SELECT reg, queue FROM reg_changes WHERE device = ?1 AND (reg, queue) > (?2, ?3) "
+					   "ORDER BY reg, queue LIMIT 1"
+					 : "SELECT reg, queue FROM reg_changes WHERE device = ?1 AND reg IS NOT NULL "
+					   "AND queue IS NOT NULL ORDER BY reg, queue LIMIT 1",
+			      &st, "reading reg_changes")))
 		return r;
-	sqlite3_bind_int(st, 1, s->device);
-	sqlite3_bind_int64(st, 2, seq_param(s->seq));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t q, v, seq;
+	sqlite3_bind_int(st, 1, device);
+	if (reg) {
+		sqlite3_bind_text(st, 2, reg, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, queue);
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
 		int n;
-		const char *reg = tdb_row_text(st, 0, &n);
-		if (!reg || n <= 0 || n >= TDB_REG_NAME_MAX || !tdb_row_int(st, 1, -1, U32_MAX_I64, false, &q) ||
-		    !tdb_row_int(st, 2, INT64_MIN, INT64_MAX, false, &v) || !tdb_row_int(st, 3, 0, INT64_MAX, false, &seq)) {
+		const char *k = tdb_row_text(st, 0, &n);
+		if (!k || n <= 0 || n >= TDB_REG_NAME_MAX || memchr(k, '\0', (size_t)n) ||
+		    !tdb_row_int(st, 1, -1, U32_MAX_I64, false, q)) {
 			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "reg_changes row device %d reg %s queue %s: not a register value",
-				     s->device, tdb_row_shown(st, 0, a, sizeof(a)), tdb_row_shown(st, 1, b, sizeof(b)));
-			break;
+				     device, tdb_row_shown(st, 0, a, sizeof(a)), tdb_row_shown(st, 1, b, sizeof(b)));
+		} else {
+			memcpy(key, k, (size_t)n);
+			key[n] = '\0';
+			*found = true;
 		}
+	} else if (rc != SQLITE_DONE) {
+		r = tdb_sql_fail(t, "reading reg_changes");
+	}
+	tdb_stmt_put(t, id, st);
+	return r;
+}
+
+/* Every register's value at seq: the change with the largest seq <= S per
+ * (reg, queue) (docs/schema.md), in (reg, queue) order.  One index step
+ * to the next key and one lookup per key: bounded by the device's
+ * registers, not by how often they changed before seq. */
+static int read_regs(struct tdb *t, struct tdb_state *s)
+{
+	char key[TDB_REG_NAME_MAX];
+	size_t cap = 0;
+	int64_t q = 0;
+	bool found;
+	int r;
+
+	for (r = next_reg_key(t, s->device, NULL, 0, key, &q, &found); r == 0 && found;
+	     r = next_reg_key(t, s->device, key, q, key, &q, &found)) {
+		uint64_t v, at;
+
+		bool set;
+
+		if ((r = reg_at(t, s->device, key, q, s->seq, &v, &at, &set)))
+			break;
+		if (!set)
+			continue; /* first set after seq */
 		if (s->n_regs == TDB_STATE_REGS_MAX) {
 			r = tdb_fail(t, TDB_E_TOO_MANY, "device %d: more than %d registers", s->device, TDB_STATE_REGS_MAX);
 			break;
@@ -57,15 +103,11 @@ static int read_regs(struct tdb *t, struct tdb_state *s)
 			cap = ncap;
 		}
 		struct tdb_reg_value *rv = &s->regs[s->n_regs++];
-		memcpy(rv->reg, reg, (size_t)n);
-		rv->reg[n] = '\0';
+		memcpy(rv->reg, key, sizeof(rv->reg));
 		rv->queue = q;
-		rv->value = (uint64_t)v;
-		rv->seq = (uint64_t)seq;
+		rv->value = v;
+		rv->seq = at;
 	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = tdb_sql_fail(t, "reading reg_changes");
-	tdb_stmt_put(t, TDB_ST_STATE_REGS, st);
 	return r;
 }
 
@@ -103,49 +145,76 @@ static int read_status(struct tdb *t, struct tdb_state *s)
 	return r;
 }
 
-/* The latest offered and accepted word of each number and the latest
- * negotiated set, at or before seq. */
-static int read_features(struct tdb *t, struct tdb_state *s)
+/* The latest features row of (kind, word) at or before seq, where
+ * word < 0 stands for NULL (the negotiated set): *found false if none.
+ * One lookup along features_at where the file has it. */
+static int feature_at(struct tdb *t, const struct tdb_state *s, int kind, int word, int64_t *value, uint64_t *seq,
+		      bool *found)
 {
+	bool neg = kind == TDB_FEAT_NEGOTIATED;
 	sqlite3_stmt *st;
+	int64_t v, at;
 	char a[48];
 	int rc, r;
 
-	if ((r = tdb_stmt_get(t, TDB_ST_STATE_FEATURES, "SELECT f.kind, f.word, f.value, f.seq FROM features f WHERE device = ?1 AND seq = "
-				"(SELECT max(seq) FROM features WHERE device = f.device AND kind = f.kind "
-				"AND word IS f.word AND seq <= ?2)", &st, "reading features")))
+	*value = 0;
+	*seq = 0;
+	*found = false;
+	if ((r = tdb_stmt_get(t, TDB_ST_STATE_FEATURES, "SELECT value, seq FROM features WHERE device = ?1 AND kind = ?2 "
+				"AND word IS ?3 AND seq <= ?4 ORDER BY seq DESC LIMIT 1", &st, "reading features")))
 		return r;
 	sqlite3_bind_int(st, 1, s->device);
-	sqlite3_bind_int64(st, 2, seq_param(s->seq));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int n;
-		const char *k = tdb_row_text(st, 0, &n);
-		int kind = tdb_vocab_parse(&tdb_vocab_feature_kind, k, (size_t)n);
-		int64_t word, v, seq;
-		bool neg = kind == TDB_FEAT_NEGOTIATED;
-		if (kind < 0 || !tdb_row_int(st, 1, neg ? INT64_MIN : 0, neg ? INT64_MAX : 1, neg, &word) ||
-		    !tdb_row_int(st, 2, neg ? INT64_MIN : 0, neg ? INT64_MAX : U32_MAX_I64, false, &v) ||
-		    !tdb_row_int(st, 3, 0, INT64_MAX, false, &seq)) {
+	sqlite3_bind_text(st, 2, tdb_vocab_name(&tdb_vocab_feature_kind, kind), -1, SQLITE_STATIC);
+	if (word >= 0)
+		sqlite3_bind_int(st, 3, word);
+	sqlite3_bind_int64(st, 4, seq_param(s->seq));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!tdb_row_int(st, 0, neg ? INT64_MIN : 0, neg ? INT64_MAX : U32_MAX_I64, false, &v) ||
+		    !tdb_row_int(st, 1, 0, INT64_MAX, false, &at)) {
 			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "features row seq %s: not a feature word",
-				     tdb_row_shown(st, 3, a, sizeof(a)));
-			break;
-		}
-		if (kind == TDB_FEAT_OFFERED) {
-			s->offered[word] = (uint32_t)v;
-			s->offered_known[word] = true;
-		} else if (kind == TDB_FEAT_ACCEPTED) {
-			s->accepted[word] = (uint32_t)v;
-			s->accepted_known[word] = true;
+				     tdb_row_shown(st, 1, a, sizeof(a)));
 		} else {
-			s->negotiated = (uint64_t)v;
-			s->negotiated_known = true;
-			s->negotiated_seq = (uint64_t)seq;
+			*value = v;
+			*seq = (uint64_t)at;
+			*found = true;
 		}
-	}
-	if (r == 0 && rc != SQLITE_DONE)
+	} else if (rc != SQLITE_DONE) {
 		r = tdb_sql_fail(t, "reading features");
+	}
 	tdb_stmt_put(t, TDB_ST_STATE_FEATURES, st);
 	return r;
+}
+
+/* The latest offered and accepted word of each number and the latest
+ * negotiated set, at or before seq: five lookups, however often the
+ * driver negotiated before (rows of another kind or word number are not
+ * the decoder's and are passed over). */
+static int read_features(struct tdb *t, struct tdb_state *s)
+{
+	uint64_t at;
+	int64_t v;
+	bool found;
+	int r;
+
+	for (int word = 0; word < 2; word++) {
+		if ((r = feature_at(t, s, TDB_FEAT_OFFERED, word, &v, &at, &found)))
+			return r;
+		s->offered[word] = (uint32_t)v;
+		s->offered_known[word] = found;
+		if ((r = feature_at(t, s, TDB_FEAT_ACCEPTED, word, &v, &at, &found)))
+			return r;
+		s->accepted[word] = (uint32_t)v;
+		s->accepted_known[word] = found;
+	}
+	if ((r = feature_at(t, s, TDB_FEAT_NEGOTIATED, -1, &v, &at, &found)))
+		return r;
+	if (found) {
+		s->negotiated = (uint64_t)v;
+		s->negotiated_known = true;
+		s->negotiated_seq = at;
+	}
+	return 0;
 }
 
 /* The config accesses read_config applies, without the seq bound. */
@@ -320,8 +389,10 @@ void tdb_state_clear(struct tdb_state *s)
 	s->n_regs = s->n_queues = 0;
 }
 
-int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, uint64_t seq, uint64_t *value,
-		     uint64_t *set_seq)
+/* The value of (device, reg, queue) at seq and the change that set it;
+ * *set false if it was first set after seq. */
+static int reg_at(struct tdb *t, int device, const char *reg, int64_t queue, uint64_t seq, uint64_t *value,
+		  uint64_t *set_seq, bool *set)
 {
 	sqlite3_stmt *st;
 	int64_t v, at;
@@ -329,6 +400,7 @@ int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, 
 	int rc, r;
 
 	*value = *set_seq = 0;
+	*set = false;
 	if ((r = tdb_stmt_get(t, TDB_ST_STATE_SETTER, "SELECT value, seq FROM reg_changes WHERE device = ?1 AND reg = ?2 AND queue = ?3 "
 				"AND seq <= ?4 ORDER BY seq DESC LIMIT 1", &st, "reading reg_changes")))
 		return r;
@@ -344,13 +416,23 @@ int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, 
 		} else {
 			*value = (uint64_t)v;
 			*set_seq = (uint64_t)at;
+			*set = true;
 		}
-	} else if (rc == SQLITE_DONE) {
-		r = tdb_fail(t, TDB_E_NOT_FOUND, "device %d: no value of %s before seq %llu", device, reg,
-			     (unsigned long long)seq);
-	} else {
+	} else if (rc != SQLITE_DONE) {
 		r = tdb_sql_fail(t, "reading reg_changes");
 	}
 	tdb_stmt_put(t, TDB_ST_STATE_SETTER, st);
+	return r;
+}
+
+int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, uint64_t seq, uint64_t *value,
+		     uint64_t *set_seq)
+{
+	bool set;
+	int r = reg_at(t, device, reg, queue, seq, value, set_seq, &set);
+
+	if (r == 0 && !set)
+		r = tdb_fail(t, TDB_E_NOT_FOUND, "device %d: no value of %s before seq %llu", device, reg,
+			     (unsigned long long)seq);
 	return r;
 }
