@@ -7,11 +7,14 @@
 #include <string.h>
 
 #include "capture/event.h"
+#include "format/escape.h"
 #include "format/tdb/fmt_row.h"
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_events.h"
 #include "tracedb/tdb_links.h"
 #include "tracedb/tdb_open.h"
+#include "tracedb/tdb_state.h"
+#include "tracedb/tdb_vocab.h"
 
 /* Events either side of the rows formatted whose requests' buffers name
  * memory (show --count's margin: the same names as show there). */
@@ -68,19 +71,190 @@ static int tf_open(struct tui_fmt **out, struct tdb *t, uint64_t from, const str
 /* Called for each row formatted: nonzero stops the walk. */
 typedef int (*tf_fn)(void *arg, const struct tdb_event *row, const char *line, size_t what);
 
+/* The first seqs of a filtered walk are looked at in ranges this long,
+ * each twice the last, up to the call's span (TUI_FILTER_SPAN). */
+#define TUI_FILTER_CHUNK 4096u
+
+/* The span a call may look at: TUI_FILTER_SPAN (a test's smaller one). */
+static uint64_t span_max(const struct tui_model *m)
+{
+	return m->span_limit ? m->span_limit : TUI_FILTER_SPAN;
+}
+
+/* The stack as one tdb_filter (AND) into *f; false when nothing can pass
+ * (two devices, two queues, two types). */
+static bool compose(const struct tui_model *m, struct tdb_filter *f)
+{
+	tdb_filter_init(f);
+	for (size_t i = 0; i < m->n_filters; i++) {
+		const struct tui_filter *x = &m->filters[i];
+		switch (x->kind) {
+		case TUI_FILTER_QUEUE: /* a queue is one device's */
+			if ((f->queue >= 0 && f->queue != x->queue) || (f->device >= 0 && f->device != x->device))
+				return false;
+			f->queue = x->queue;
+			f->device = x->device;
+			break;
+		case TUI_FILTER_DEVICE:
+			if (f->device >= 0 && f->device != x->device)
+				return false;
+			f->device = x->device;
+			break;
+		case TUI_FILTER_TYPE:
+			if (f->types && !(f->types & (1u << x->type)))
+				return false;
+			f->types = 1u << x->type;
+			break;
+		case TUI_FILTER_VIOLATIONS:
+			f->violations_only = true;
+			break;
+		}
+	}
+	return true;
+}
+
+/* Whether one page query of f costs the same wherever it starts, served
+ * by an index: a device's events (events_device on device, seq), or the
+ * violations and anomalies alone (read from their tables).  Every other
+ * filter reads the events rows in seq order and tests each: a filter
+ * few events pass would scan the trace. */
+static bool indexed(const struct tdb_filter *f)
+{
+	if (f->types || f->queue >= 0)
+		return false;
+	return (f->device >= 0) != f->violations_only;
+}
+
+/* Look for up to want events passing base (rows with a seq) from seq
+ * from on in direction dir, not past limit.  An indexed filter is one
+ * query; the others look at ranges of seqs, charged against the call's
+ * span (m->span_left): when it is spent the look stops and m->stopped
+ * says where.  *n found, *last the last one (furthest from from), *end:
+ * the look reached limit (nothing more passes that way), else *next:
+ * the seq to look at next. */
+static int scan_seqs(struct tui_model *m, const struct tdb_filter *base, uint64_t from, uint64_t limit,
+		     enum tdb_direction dir, size_t want, size_t *n, uint64_t *last, bool *end, uint64_t *next)
+{
+	bool fwd = dir == TDB_FORWARD, ranged = !indexed(base);
+	uint64_t lim = fwd ? (limit < m->hi ? limit : m->hi) : (limit > m->lo ? limit : m->lo);
+	uint64_t chunk = TUI_FILTER_CHUNK, pos = from;
+	int r = 0;
+
+	*n = 0;
+	*last = from;
+	*end = false;
+	while (*n < want) {
+		struct tdb_filter f = *base;
+		struct tdb_cursor *c;
+		struct tdb_event row;
+		uint64_t lo = fwd ? pos : lim, hi = fwd ? lim : pos;
+
+		if (m->empty || (fwd ? pos > lim : pos < lim)) {
+			*end = true;
+			break;
+		}
+		if (ranged) {
+			if (m->span_left == 0) {
+				m->stopped = pos;
+				break;
+			}
+			uint64_t span = chunk < m->span_left ? chunk : m->span_left;
+			if (hi - lo >= span) {
+				if (fwd)
+					hi = lo + span - 1;
+				else
+					lo = hi - span + 1;
+			}
+			m->span_left -= hi - lo + 1;
+			if (chunk < span_max(m))
+				chunk *= 2;
+		}
+		f.has_from = f.has_to = true;
+		f.from = lo;
+		f.to = hi;
+		f.with_data = false;
+		f.page = want - *n < TUI_PAGE ? (unsigned)(want - *n) : TUI_PAGE;
+		if ((r = tdb_cursor_open(m->t, &f, dir, &c)) != 0)
+			return r;
+		while (*n < want && ((r = tdb_cursor_next(c, &row)) == 0 || r == TDB_E_DAMAGED_ROW)) {
+			if (!row.seq_ok)
+				continue; /* no place to go to */
+			(*n)++;
+			*last = row.ev.seq;
+		}
+		tdb_cursor_close(c);
+		if (r < 0)
+			return r;
+		r = 0;
+		if (*n == want) {
+			if (fwd ? *last >= lim : *last <= lim)
+				*end = true;
+			else
+				pos = fwd ? *last + 1 : *last - 1;
+			break;
+		}
+		/* all of [lo, hi] looked at */
+		if (fwd ? hi >= lim : lo <= lim) {
+			*end = true;
+			break;
+		}
+		pos = fwd ? hi + 1 : lo - 1;
+	}
+	*next = pos;
+	return 0;
+}
+
+/* Request buffers around seq for a filtered walk, whose rows may lie far
+ * apart: the names show gives the memory there. */
+static void bufs_near(struct tui_fmt *f, uint64_t seq)
+{
+	if (f->bufs_set && seq + TUI_BUF_MARGIN / 2 <= f->bufs_hi &&
+	    (f->bufs_lo == 0 || seq >= f->bufs_lo + TUI_BUF_MARGIN / 2))
+		return;
+	f->bufs_lo = seq > TUI_BUF_MARGIN ? seq - TUI_BUF_MARGIN : 0;
+	f->bufs_hi = seq + TUI_BUF_MARGIN + TUI_PAGE;
+	fmt_rows_load_bufs(f->fr, f->bufs_lo, f->bufs_hi);
+	f->bufs_set = true;
+}
+
 /* Format up to max rows from seq from to seq to (inclusive), in order,
  * calling fn with each.  *end: the trace ended before max rows.  The
  * formatter's state is read anew where the walk does not go on from the
  * rows formatted last (a jump), so every line is named from the full
- * state at its seq. */
-static int tf_walk(struct tui_fmt *f, uint64_t from, uint64_t to, size_t max, tf_fn fn, void *arg, bool *end)
+ * state at its seq.  With filters, only the events passing them, found
+ * within the call's span (scan_seqs): *next is then where a walk that
+ * stopped short of max rows and of the end goes on. */
+static int tf_walk(struct tui_model *m, struct tui_fmt *f, uint64_t from, uint64_t to, size_t max, tf_fn fn, void *arg,
+		   bool *end, uint64_t *next)
 {
 	static char line[FMT_ROW_LINE_MAX];
+	struct tdb_cursor *c = f->c;
 	struct tdb_event row;
 	size_t k = 0;
 	int r = 0;
 
 	*end = false;
+	*next = from;
+	if (m->n_filters) {
+		struct tdb_filter flt;
+		uint64_t last;
+		size_t n;
+		if (!compose(m, &flt)) {
+			*end = true;
+			return 0;
+		}
+		/* which events pass first (cheap), then those rows with
+		 * their bytes: the range holds exactly them */
+		if ((r = scan_seqs(m, &flt, from, to, TDB_FORWARD, max, &n, &last, end, next)) != 0 || n == 0)
+			return r;
+		flt.has_from = flt.has_to = true;
+		flt.from = from;
+		flt.to = to = last;
+		flt.with_data = true;
+		flt.page = TUI_PAGE;
+		if ((r = tdb_cursor_open(m->t, &flt, TDB_FORWARD, &c)) != 0)
+			return r;
+	}
 	/* The buffers of the requests notified within TUI_BUF_MARGIN of the
 	 * rows, reloaded when the rows come within half of that of an end
 	 * (a driver fills a buffer shortly before it notifies). */
@@ -93,11 +267,13 @@ static int tf_walk(struct tui_fmt *f, uint64_t from, uint64_t to, size_t max, tf
 	}
 	if (fmt_rows_next(f->fr) != from)
 		fmt_rows_seek(f->fr, from);
-	tdb_cursor_seek(f->c, from, TDB_FORWARD);
+	if (c == f->c)
+		tdb_cursor_seek(c, from, TDB_FORWARD);
 	while (k < max) {
-		r = tdb_cursor_next(f->c, &row);
+		r = tdb_cursor_next(c, &row);
 		if (r == TDB_END) {
-			*end = true;
+			if (c == f->c)
+				*end = true;
 			r = 0;
 			break;
 		}
@@ -106,12 +282,18 @@ static int tf_walk(struct tui_fmt *f, uint64_t from, uint64_t to, size_t max, tf
 		r = 0;
 		if (row.seq_ok && row.ev.seq > to)
 			break;
+		if (c != f->c && !row.seq_ok)
+			continue;
 		k++;
+		if (c != f->c && row.ev.type == VMT_EV_MEM)
+			bufs_near(f, row.ev.seq);
 		size_t what = 0;
 		fmt_rows_line(f->fr, &row, line, sizeof(line), &what);
 		if (fn(arg, &row, line, what))
 			break;
 	}
+	if (c != f->c)
+		tdb_cursor_close(c);
 	return r;
 }
 
@@ -186,15 +368,15 @@ static void lines_free(struct tui_line *v, size_t n)
 	free(v);
 }
 
-/* Read the lines [from, to], at most max, into *g. */
-static int load(struct tui_model *m, uint64_t from, uint64_t to, size_t max, struct gather *g, bool *end)
+/* Read the lines [from, to], at most max, into *g (*next: tf_walk's). */
+static int load(struct tui_model *m, uint64_t from, uint64_t to, size_t max, struct gather *g, bool *end, uint64_t *next)
 {
 	int r;
 
 	memset(g, 0, sizeof(*g));
 	g->m = m;
 	g->key = from;
-	r = tf_walk(m->win_fmt, from, to, max, gather_fn, g, end);
+	r = tf_walk(m, m->win_fmt, from, to, max, gather_fn, g, end, next);
 	if (r == 0)
 		r = g->err;
 	if (r) {
@@ -202,6 +384,19 @@ static int load(struct tui_model *m, uint64_t from, uint64_t to, size_t max, str
 		g->v = NULL;
 		g->n = 0;
 	}
+	return r;
+}
+
+/* load of a range a look charged to the span has been through already
+ * (it holds at most max passing events): not charged again. */
+static int load_seen(struct tui_model *m, uint64_t from, uint64_t to, size_t max, struct gather *g, bool *end)
+{
+	uint64_t left = m->span_left, next;
+	int r;
+
+	m->span_left = UINT64_MAX;
+	r = load(m, from, to, max, g, end, &next);
+	m->span_left = left;
 	return r;
 }
 
@@ -225,6 +420,7 @@ static void win_clear(struct tui_model *m)
 		free(m->win[i].text);
 	m->n = m->cur = m->top = 0;
 	m->win_start = m->win_end = false;
+	m->fwd_known = m->bwd_known = false;
 }
 
 /* The window's line limit: TUI_WINDOW_MAX, or 4 screens of a tall one. */
@@ -235,16 +431,51 @@ static size_t win_max(const struct tui_model *m)
 	return s > lim ? s : lim;
 }
 
+/* The filtered looks that go on where the same call stopped. */
+enum {
+	RESUME_NONE,
+	RESUME_MARK_FWD,
+	RESUME_MARK_BWD,
+	RESUME_FIND_FWD,
+	RESUME_FIND_BWD,
+	RESUME_GOTO,
+	RESUME_GOTO_BACK,
+};
+
+/* Whether call op at at goes on from m->resume_from. */
+static bool resuming(const struct tui_model *m, int op, uint64_t at)
+{
+	return m->n_filters && m->resume_op == op && m->resume_at == at;
+}
+
+/* After call op at at: go on from where it stopped next time, if it did. */
+static void resume_set(struct tui_model *m, int op, uint64_t at)
+{
+	m->resume_op = m->stopped == UINT64_MAX || !m->n_filters ? RESUME_NONE : op;
+	m->resume_at = at;
+	m->resume_from = m->stopped;
+}
+
+/* A call from the user (a keystroke): the span a filtered walk may look
+ * at starts anew. */
+static void call_start(struct tui_model *m)
+{
+	m->span_left = span_max(m);
+	m->stopped = UINT64_MAX;
+}
+
 /* Append the page after the window; drop lines far before the view. */
 static int fill_fwd(struct tui_model *m)
 {
 	struct gather g;
+	uint64_t from, next;
 	bool end;
 	int r;
 
 	if (m->win_end || m->n == 0)
 		return 0;
-	if ((r = load(m, m->win[m->n - 1].key + 1, UINT64_MAX, TUI_PAGE, &g, &end)) != 0)
+	from = m->fwd_known ? m->fwd_next : m->win[m->n - 1].key + 1;
+	if ((r = load(m, from, UINT64_MAX, TUI_PAGE, &g, &end, &next)) != 0)
 		return r;
 	if ((r = win_reserve(m, g.n)) != 0) {
 		lines_free(g.v, g.n);
@@ -253,7 +484,14 @@ static int fill_fwd(struct tui_model *m)
 	memcpy(m->win + m->n, g.v, g.n * sizeof(*g.v));
 	m->n += g.n;
 	free(g.v);
-	m->win_end = end || g.n == 0;
+	if (m->n_filters) {
+		/* no rows: the span ran out (or the trace did) */
+		m->win_end = end;
+		m->fwd_known = !end;
+		m->fwd_next = next;
+	} else {
+		m->win_end = end || g.n == 0;
+	}
 	if (m->n > win_max(m)) {
 		size_t d = m->n - win_max(m);
 		size_t keep = m->top < m->cur ? m->top : m->cur;
@@ -265,15 +503,19 @@ static int fill_fwd(struct tui_model *m)
 		m->n -= d;
 		m->cur -= d;
 		m->top -= d;
-		if (d)
+		if (d) {
 			m->win_start = false;
+			m->bwd_known = false;
+		}
 	}
 	return 0;
 }
 
 /* The seq TUI_PAGE events before seq before (the lowest of them): *start,
- * *at_start when the trace begins among them. */
-static int page_before(struct tui_model *m, uint64_t before, uint64_t *start, bool *at_start)
+ * *at_start when the trace begins among them.  With filters, of the
+ * events passing them: *start is before when the span ran out first
+ * (m->stopped), and *next is where a walk back goes on. */
+static int page_before(struct tui_model *m, uint64_t before, uint64_t *start, bool *at_start, uint64_t *next)
 {
 	struct tdb_event row;
 	size_t k = 0;
@@ -281,8 +523,22 @@ static int page_before(struct tui_model *m, uint64_t before, uint64_t *start, bo
 
 	*start = before;
 	*at_start = before == 0;
+	*next = before;
 	if (before == 0)
 		return 0;
+	if (m->n_filters) {
+		struct tdb_filter flt;
+		uint64_t last;
+		if (before <= m->lo || !compose(m, &flt)) {
+			*at_start = true;
+			return 0;
+		}
+		if ((r = scan_seqs(m, &flt, before - 1, m->lo, TDB_BACKWARD, TUI_PAGE, &k, &last, at_start, next)) != 0)
+			return r;
+		if (k)
+			*start = last;
+		return 0;
+	}
 	tdb_cursor_seek(m->back, before - 1, TDB_BACKWARD);
 	while (k < TUI_PAGE) {
 		r = tdb_cursor_next(m->back, &row);
@@ -305,20 +561,28 @@ static int page_before(struct tui_model *m, uint64_t before, uint64_t *start, bo
 static int fill_bwd(struct tui_model *m)
 {
 	struct gather g;
-	uint64_t start, first;
+	uint64_t start, first, before, next;
 	bool at_start, end;
 	int r;
 
 	if (m->win_start || m->n == 0)
 		return 0;
 	first = m->win[0].key;
-	if ((r = page_before(m, first, &start, &at_start)) != 0)
+	before = m->n_filters && m->bwd_known ? m->bwd_next + 1 : first;
+	if ((r = page_before(m, before, &start, &at_start, &next)) != 0)
 		return r;
-	if (start >= first) {
+	if (m->n_filters) {
+		m->bwd_known = !at_start;
+		m->bwd_next = next;
+		if (start >= before) {
+			m->win_start = at_start;
+			return 0;
+		}
+	} else if (start >= first) {
 		m->win_start = true;
 		return 0;
 	}
-	if ((r = load(m, start, first - 1, TUI_PAGE, &g, &end)) != 0)
+	if ((r = load_seen(m, start, first - 1, TUI_PAGE, &g, &end)) != 0)
 		return r;
 	if ((r = win_reserve(m, g.n)) != 0) {
 		lines_free(g.v, g.n);
@@ -330,7 +594,7 @@ static int fill_bwd(struct tui_model *m)
 	m->cur += g.n;
 	m->top += g.n;
 	free(g.v);
-	m->win_start = at_start || g.n == 0;
+	m->win_start = at_start || (g.n == 0 && !m->n_filters);
 	if (m->n > win_max(m)) {
 		size_t need = (m->top + (size_t)(m->h > 0 ? m->h : 1) > m->cur + 1 ? m->top + (size_t)(m->h > 0 ? m->h : 1)
 										      : m->cur + 1);
@@ -342,26 +606,54 @@ static int fill_bwd(struct tui_model *m)
 		for (size_t i = m->n - d; i < m->n; i++)
 			free(m->win[i].text);
 		m->n -= d;
-		if (d)
+		if (d) {
 			m->win_end = false;
+			m->fwd_known = false;
+		}
 	}
 	return 0;
 }
 
-int tui_model_goto(struct tui_model *m, uint64_t seq)
+/* A new window from g's lines (load from seq on). */
+static void win_set(struct tui_model *m, struct gather *g, bool end, uint64_t next)
+{
+	win_clear(m);
+	free(m->win);
+	m->win = g->v;
+	m->n = g->n;
+	m->cap = g->cap;
+	m->win_end = end || (g->n == 0 && !m->n_filters);
+	m->win_start = g->n == 0 || m->win[0].key <= m->lo;
+	m->fwd_known = m->n_filters && !end;
+	m->fwd_next = next;
+	m->cur = m->top = 0;
+	m->context = true;
+}
+
+/* tui_model_goto within the call's span.  A look that stopped goes on:
+ * *op (may be NULL) says which way it stopped (RESUME_GOTO: looking
+ * forward, RESUME_GOTO_BACK: for the last one before seq), and the same
+ * call again passes where as look_fwd (forward from there) or look_back
+ * (UINT64_MAX: none; back from there). */
+static int goto_look(struct tui_model *m, uint64_t seq, uint64_t look_fwd, uint64_t look_back, int *op)
 {
 	struct gather g;
+	uint64_t next;
 	bool end;
 	int r;
 
+	if (op)
+		*op = RESUME_NONE;
 	if (m->empty)
 		return 0;
 	if (seq > m->hi)
 		seq = m->hi;
 	if (seq < m->lo)
 		seq = m->lo;
-	/* Within the window: only the cursor moves. */
-	if (m->n && m->win[0].key <= seq && seq <= m->win[m->n - 1].key) {
+	/* Within the window, or past an end of it that is the trace's:
+	 * only the cursor moves (a filtered window holds every passing
+	 * event between its ends). */
+	if (m->n && (m->win_start || m->win[0].key <= seq) && (m->win_end || seq <= m->win[m->n - 1].key)) {
 		size_t lo = 0, hi = m->n - 1;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -374,23 +666,70 @@ int tui_model_goto(struct tui_model *m, uint64_t seq)
 		m->context = true;
 		return 0;
 	}
-	if ((r = load(m, seq, UINT64_MAX, TUI_PAGE, &g, &end)) != 0)
+	if (look_fwd < seq)
+		look_fwd = seq;
+	g.n = 0;
+	g.v = NULL;
+	end = true;
+	if (look_back == UINT64_MAX && (r = load(m, look_fwd, UINT64_MAX, TUI_PAGE, &g, &end, &next)) != 0)
 		return r;
-	if (g.n == 0 && seq > m->lo) {
+	if (g.n == 0 && m->n_filters) {
+		struct tdb_filter flt;
+		uint64_t last;
+		size_t k = 0;
+		free(g.v);
+		if (!end) {
+			if (op)
+				*op = RESUME_GOTO; /* the span ran out (m->stopped) */
+			return 0;
+		}
+		if (seq <= m->lo || !compose(m, &flt))
+			return 0; /* nothing passes */
+		/* nothing passes at or after seq: the last one before it */
+		if (look_back == UINT64_MAX || look_back >= seq)
+			look_back = seq - 1;
+		if ((r = scan_seqs(m, &flt, look_back, m->lo, TDB_BACKWARD, 1, &k, &last, &end, &next)) != 0)
+			return r;
+		if (k == 0) {
+			if (!end && op)
+				*op = RESUME_GOTO_BACK;
+			return 0;
+		}
+		/* the last passing event: the window is it, and ends there
+		 * (fill_bwd reads the lines before it) */
+		if ((r = load_seen(m, last, last, 1, &g, &end)) != 0)
+			return r;
+		if (g.n == 0) {
+			free(g.v);
+			return 0;
+		}
+		end = true;
+	} else if (g.n == 0 && seq > m->lo) {
 		/* nothing at or after seq: back to the last event */
 		free(g.v);
-		return seq == m->hi ? 0 : tui_model_goto(m, m->hi);
+		return seq == m->hi ? 0 : goto_look(m, m->hi, m->hi, UINT64_MAX, NULL);
 	}
-	win_clear(m);
-	free(m->win);
-	m->win = g.v;
-	m->n = g.n;
-	m->cap = g.cap;
-	m->win_end = end || g.n == 0;
-	m->win_start = g.n == 0 || m->win[0].key <= m->lo;
-	m->cur = m->top = 0;
-	m->context = true;
+	win_set(m, &g, end, next);
+	/* it found its place: a page cut short is no stop (the window goes
+	 * on from fwd_next) */
+	m->stopped = UINT64_MAX;
 	return 0;
+}
+
+static int goto_at(struct tui_model *m, uint64_t seq)
+{
+	return goto_look(m, seq, seq, UINT64_MAX, NULL);
+}
+
+int tui_model_goto(struct tui_model *m, uint64_t seq)
+{
+	bool fwd = resuming(m, RESUME_GOTO, seq), back = resuming(m, RESUME_GOTO_BACK, seq);
+	int r, op;
+
+	call_start(m);
+	r = goto_look(m, seq, fwd ? m->resume_from : seq, back ? m->resume_from : UINT64_MAX, &op);
+	resume_set(m, op, seq);
+	return r;
 }
 
 int tui_model_first(struct tui_model *m)
@@ -402,9 +741,14 @@ int tui_model_last(struct tui_model *m)
 {
 	int r = tui_model_goto(m, m->hi);
 
-	if (r == 0 && m->n) {
-		while (!m->win_end && (r = fill_fwd(m)) == 0)
-			;
+	/* (a filtered look that stopped: the cursor stays, G goes on) */
+	if (r == 0 && m->n && m->stopped == UINT64_MAX) {
+		while (!m->win_end && r == 0) {
+			size_t before = m->n;
+			r = fill_fwd(m);
+			if (m->n == before)
+				break;
+		}
 		m->cur = m->n - 1;
 	}
 	return r;
@@ -414,8 +758,11 @@ int tui_model_move(struct tui_model *m, long delta)
 {
 	int r = 0;
 
+	call_start(m);
 	if (m->n == 0)
 		return 0;
+	/* the line it is asked to go to, among those loaded after the move */
+	size_t want = SIZE_MAX;
 	if (delta < 0) {
 		size_t d = (size_t)-delta;
 		while (d > m->cur && !m->win_start && r == 0) {
@@ -424,6 +771,8 @@ int tui_model_move(struct tui_model *m, long delta)
 			if (m->n == before)
 				break;
 		}
+		if (d <= m->cur)
+			want = m->cur - d;
 		m->cur = d > m->cur ? 0 : m->cur - d;
 	} else {
 		size_t d = (size_t)delta;
@@ -433,8 +782,12 @@ int tui_model_move(struct tui_model *m, long delta)
 			if (m->n == before)
 				break;
 		}
+		if (m->cur + d < m->n)
+			want = m->cur + d;
 		m->cur = m->cur + d >= m->n ? m->n - 1 : m->cur + d;
 	}
+	if (m->cur == want)
+		m->stopped = UINT64_MAX; /* it went where it was asked to */
 	return r;
 }
 
@@ -462,6 +815,9 @@ int tui_model_frame(struct tui_model *m, int h)
 	if (h < 1)
 		h = 1;
 	m->h = h;
+	/* a span of its own; m->stopped stays the key's (or says where
+	 * this walk stopped) */
+	m->span_left = span_max(m);
 	hh = (size_t)h;
 	if (m->n == 0)
 		return 0;
@@ -549,6 +905,19 @@ static int find_fn(void *arg, const struct tdb_event *row, const char *line, siz
 	return 0;
 }
 
+/* The cursor to seq, which a look found (it passes the filters): the
+ * window is read with a span of its own. */
+static int jump_found(struct tui_model *m, uint64_t seq)
+{
+	uint64_t stopped = m->stopped;
+	int r;
+
+	m->span_left = span_max(m);
+	r = goto_at(m, seq);
+	m->stopped = stopped;
+	return r;
+}
+
 int tui_model_search(struct tui_model *m, const char *pattern, bool forward, bool *found, uint64_t *stopped)
 {
 	struct find f = { .forward = forward };
@@ -556,6 +925,9 @@ int tui_model_search(struct tui_model *m, const char *pattern, bool forward, boo
 
 	*found = false;
 	*stopped = UINT64_MAX;
+	call_start(m);
+	if (pattern && strcmp(pattern, m->pattern))
+		m->resume_op = RESUME_NONE; /* another search */
 	if (pattern)
 		snprintf(m->pattern, sizeof(m->pattern), "%s", pattern);
 	f.pat = m->pattern;
@@ -582,40 +954,64 @@ int tui_model_search(struct tui_model *m, const char *pattern, bool forward, boo
 	if (forward ? m->win_end : m->win_start)
 		return 0;
 	/* Then page by page through the trace, within the budget. */
+	/* With filters: the lines of the events passing them, and the
+	 * walk also stops when the call's span runs out (m->stopped). */
+	uint64_t at = m->win[m->cur].key;
+	size_t budget = m->n_filters ? TUI_SEARCH_BUDGET_FILTERED : TUI_SEARCH_BUDGET;
 	if (forward) {
-		uint64_t from = m->win[m->n - 1].key + 1;
-		while (!f.found && f.seen < TUI_SEARCH_BUDGET) {
+		uint64_t from = resuming(m, RESUME_FIND_FWD, at) ? m->resume_from
+				: m->fwd_known			  ? m->fwd_next
+								  : m->win[m->n - 1].key + 1;
+		while (!f.found && f.seen < budget) {
 			bool end;
+			uint64_t next;
 			size_t seen = f.seen;
-			if ((r = tf_walk(m->find_fmt, from, UINT64_MAX, TUI_PAGE, find_fn, &f, &end)) != 0)
+			if ((r = tf_walk(m, m->find_fmt, from, UINT64_MAX, TUI_PAGE, find_fn, &f, &end, &next)) != 0)
 				return r;
+			if (!f.found && !end && m->stopped != UINT64_MAX) {
+				*stopped = m->stopped;
+				resume_set(m, RESUME_FIND_FWD, at);
+				return 0;
+			}
 			if (end || f.seen == seen)
-				return f.found ? tui_model_goto(m, f.hit) : 0;
-			from = f.last + 1;
+				break;
+			from = m->n_filters ? next : f.last + 1;
 		}
-		if (!f.found)
+		if (!f.found && f.seen >= budget)
 			*stopped = f.last;
 	} else {
-		uint64_t before = m->win[0].key;
-		while (!f.found && f.seen < TUI_SEARCH_BUDGET) {
-			uint64_t start;
+		uint64_t before = resuming(m, RESUME_FIND_BWD, at)	? m->resume_from + 1
+				  : m->n_filters && m->bwd_known ? m->bwd_next + 1
+								 : m->win[0].key;
+		while (!f.found && f.seen < budget) {
+			uint64_t start, next;
 			bool at_start, end;
-			if ((r = page_before(m, before, &start, &at_start)) != 0)
+			if ((r = page_before(m, before, &start, &at_start, &next)) != 0)
 				return r;
-			if (start >= before)
-				break;
-			if ((r = tf_walk(m->find_fmt, start, before - 1, TUI_PAGE, find_fn, &f, &end)) != 0)
-				return r;
+			if (start < before) {
+				/* a range the look went through: not charged again */
+				uint64_t left = m->span_left, walked;
+				m->span_left = UINT64_MAX;
+				r = tf_walk(m, m->find_fmt, start, before - 1, TUI_PAGE, find_fn, &f, &end, &walked);
+				m->span_left = left;
+				if (r)
+					return r;
+			}
 			if (at_start || f.found)
 				break;
-			before = start;
+			if (m->stopped != UINT64_MAX) {
+				*stopped = m->stopped;
+				resume_set(m, RESUME_FIND_BWD, at);
+				return 0;
+			}
+			before = m->n_filters ? next + 1 : start;
 		}
-		if (!f.found && f.seen >= TUI_SEARCH_BUDGET)
+		if (!f.found && f.seen >= budget)
 			*stopped = before;
 	}
 	if (f.found) {
 		*found = true;
-		return tui_model_goto(m, f.hit);
+		return jump_found(m, f.hit);
 	}
 	return 0;
 }
@@ -629,8 +1025,27 @@ int tui_model_marked(struct tui_model *m, bool forward, bool *found)
 	int r;
 
 	*found = false;
+	call_start(m);
 	if (!l || (forward && l->key == UINT64_MAX) || (!forward && l->key == 0))
 		return 0;
+	if (m->n_filters) {
+		/* the next violation among the events passing the filters */
+		uint64_t last, next;
+		size_t k;
+		bool end;
+		int op = forward ? RESUME_MARK_FWD : RESUME_MARK_BWD;
+		uint64_t at = l->key;
+		if (!compose(m, &f))
+			return 0;
+		f.violations_only = true;
+		r = scan_seqs(m, &f, resuming(m, op, at) ? m->resume_from : forward ? at + 1 : at - 1,
+			      forward ? UINT64_MAX : 0, forward ? TDB_FORWARD : TDB_BACKWARD, 1, &k, &last, &end, &next);
+		resume_set(m, op, at);
+		if (r || k == 0)
+			return r;
+		*found = true;
+		return jump_found(m, last);
+	}
 	tdb_filter_init(&f);
 	f.violations_only = true;
 	f.page = 1;
@@ -727,19 +1142,184 @@ void tui_model_close(struct tui_model *m)
 	free(m);
 }
 
-/* FIXME(T2): the filter stack, in progress; these refuse until it lands. */
+/* Registers that act on the queue QueueSel selects (tdb_events.c's
+ * queue filter counts them as that queue's). */
+static bool queue_reg(const char *reg)
+{
+	static const char *const regs[] = {
+		"QueueNumMax", "QueueNum", "QueueReady", "QueueDescLow", "QueueDescHigh", "QueueDriverLow",
+		"QueueDriverHigh", "QueueDeviceLow", "QueueDeviceHigh", "QueuePFN", "QueueAlign", "QueueReset",
+	};
+	for (size_t i = 0; reg && i < sizeof(regs) / sizeof(regs[0]); i++)
+		if (!strcmp(reg, regs[i]))
+			return true;
+	return false;
+}
+
+/* The device and queue the event row (line l) acts on: 0, or -EINVAL
+ * when it acts on none (Status, an interrupt, memory outside the rings),
+ * or a tracedb error. */
+static int event_queue(struct tui_model *m, const struct tui_line *l, const struct tdb_event *row, int *device,
+		       int64_t *queue)
+{
+	*device = row->device;
+	if (row->ev.type == VMT_EV_QUEUE && row->device >= 0) {
+		*queue = (int64_t)row->ev.addr;
+		return row->ev.addr <= INT64_MAX ? 0 : -EINVAL;
+	}
+	if (row->ev.type == VMT_EV_MMIO && row->device >= 0 && row->reg && !strcmp(row->reg, "QueueNotify")) {
+		*queue = (int64_t)(row->ev.value & 0xffff); /* the index, as the cursor's filter reads it too */
+		return row->ev.value == (uint64_t)*queue ? 0 : -EINVAL;
+	}
+	if (row->ev.type == VMT_EV_MMIO && row->device >= 0 && queue_reg(row->reg)) {
+		uint64_t v, set;
+		int r = tdb_state_setter(m->t, row->device, "QueueSel", -1, row->ev.seq, &v, &set);
+		if (r == TDB_E_NOT_FOUND)
+			return -EINVAL; /* no queue selected yet */
+		if (r)
+			return r;
+		*queue = (int64_t)(v & 0xffff);
+		return v == (uint64_t)*queue ? 0 : -EINVAL;
+	}
+	if (row->ev.type == VMT_EV_MEM) {
+		/* ring memory: the queue of the chain it made available or
+		 * completed */
+		struct tdb_event_links lk;
+		struct tdb_chain ch;
+		int r = tdb_event_links(m->t, row->ev.seq, &lk);
+		if (r)
+			return r;
+		if (lk.chain < 0)
+			return -EINVAL;
+		memset(&ch, 0, sizeof(ch));
+		r = tdb_chain_read(m->t, lk.chain, &ch);
+		*device = ch.device;
+		*queue = ch.queue;
+		tdb_chain_clear(&ch);
+		if (r)
+			return r;
+		return *device >= 0 && *device == (l->device >= 0 ? l->device : *device) ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+/* The window anew at the first event passing the filters at or after
+ * seq, or the last one before it: *none when nothing passes; -EAGAIN when
+ * the look stopped (m->stopped) before it found one either way. */
+static int reload_near(struct tui_model *m, uint64_t seq, bool *none)
+{
+	struct tdb_filter flt;
+	uint64_t last, next;
+	size_t k = 0;
+	bool end = true;
+	int r;
+
+	*none = false;
+	if (!compose(m, &flt)) {
+		*none = true;
+		return 0;
+	}
+	if (m->n_filters) {
+		bool end_fwd;
+		r = scan_seqs(m, &flt, seq, UINT64_MAX, TDB_FORWARD, 1, &k, &last, &end_fwd, &next);
+		if (r == 0 && k == 0 && seq > m->lo)
+			r = scan_seqs(m, &flt, seq - 1, 0, TDB_BACKWARD, 1, &k, &last, &end, &next);
+		if (r)
+			return r;
+		if (k == 0) {
+			if (end_fwd && (end || seq <= m->lo)) {
+				*none = true;
+				return 0;
+			}
+			return -EAGAIN;
+		}
+		seq = last;
+	}
+	/* the old window's lines are not the new one's, nor its looks */
+	win_clear(m);
+	m->resume_op = RESUME_NONE;
+	m->span_left = span_max(m);
+	r = goto_at(m, seq);
+	m->stopped = UINT64_MAX;
+	return r;
+}
+
 int tui_model_filter_push(struct tui_model *m, enum tui_filter_kind kind, bool *empty)
 {
-	(void)m;
-	(void)kind;
+	const struct tui_line *l = tui_model_cur(m);
+	struct tui_filter x = { .kind = kind, .device = -1, .queue = -1, .type = 0 };
+	struct tdb_event row;
+	uint64_t at;
+	bool none;
+	int r;
+
 	*empty = false;
-	return -ENOSYS;
+	call_start(m);
+	if (!l || !l->seq_ok)
+		return -EINVAL;
+	if (m->n_filters == TUI_FILTER_MAX)
+		return -ENOSPC;
+	at = l->seq;
+	if (kind != TUI_FILTER_VIOLATIONS) {
+		r = tui_model_event(m, at, &row);
+		if (r == TDB_E_NOT_FOUND || (r == TDB_E_DAMAGED_ROW && !row.seq_ok))
+			return -EINVAL;
+		if (r < 0)
+			return r;
+		if (r == TDB_E_DAMAGED_ROW && kind != TUI_FILTER_DEVICE)
+			return -EINVAL; /* its type or queue is what is damaged */
+	}
+	switch (kind) {
+	case TUI_FILTER_DEVICE:
+		/* memory: the device whose ring or request buffer it is */
+		x.device = row.device >= 0 ? row.device : l->device;
+		if (x.device < 0)
+			return -EINVAL;
+		break;
+	case TUI_FILTER_QUEUE:
+		if ((r = event_queue(m, l, &row, &x.device, &x.queue)) != 0)
+			return r;
+		break;
+	case TUI_FILTER_TYPE:
+		if (row.ev.type < 1 || row.ev.type > VMT_EV_TYPE_MAX)
+			return -EINVAL;
+		x.type = row.ev.type;
+		break;
+	case TUI_FILTER_VIOLATIONS:
+		break;
+	default:
+		return -EINVAL;
+	}
+	m->filters[m->n_filters++] = x;
+	r = reload_near(m, at, &none);
+	if (r == 0 && none)
+		*empty = true;
+	if (r == -EAGAIN || *empty) {
+		/* not pushed: the window as it was, at the same event */
+		uint64_t stopped = m->stopped;
+		m->n_filters--;
+		win_clear(m);
+		m->span_left = span_max(m);
+		int e = goto_at(m, at);
+		m->stopped = stopped;
+		return e ? e : r;
+	}
+	return r;
 }
 
 int tui_model_filter_pop(struct tui_model *m)
 {
-	(void)m;
-	return 0;
+	const struct tui_line *l = tui_model_cur(m);
+	uint64_t at = l ? l->key : m->lo;
+	bool none;
+
+	call_start(m);
+	if (m->n_filters == 0)
+		return 0;
+	m->n_filters--;
+	/* the cursor's event passes fewer filters: it is found at once */
+	int r = reload_near(m, at, &none);
+	return r == -EAGAIN ? 0 : r;
 }
 
 size_t tui_model_filter_depth(const struct tui_model *m)
@@ -749,7 +1329,43 @@ size_t tui_model_filter_depth(const struct tui_model *m)
 
 void tui_model_filter_describe(const struct tui_model *m, char *buf, size_t len)
 {
-	(void)m;
-	if (len)
-		buf[0] = '\0';
+	size_t k = 0;
+	int dev = -1;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->n_filters && k < len; i++) {
+		const struct tui_filter *x = &m->filters[i];
+		char name[4 * TDB_NAME_MAX + 1] = "";
+		const char *sep = i ? " > " : "";
+		int n = 0;
+		if (x->kind == TUI_FILTER_DEVICE || (x->kind == TUI_FILTER_QUEUE && x->device != dev)) {
+			const struct tdb_device *d = tdb_device_by_id(m->t, x->device);
+			if (d)
+				escape_str(d->name, name, sizeof(name));
+			else
+				snprintf(name, sizeof(name), "device %d", x->device);
+			dev = x->device;
+		}
+		switch (x->kind) {
+		case TUI_FILTER_DEVICE:
+			n = snprintf(buf + k, len - k, "%s%s", sep, name);
+			break;
+		case TUI_FILTER_QUEUE:
+			n = snprintf(buf + k, len - k, "%s%s%sq%lld", sep, name, name[0] ? " " : "", (long long)x->queue);
+			break;
+		case TUI_FILTER_TYPE:
+			n = snprintf(buf + k, len - k, "%s%s", sep, tdb_vocab_name(&tdb_vocab_event_type, x->type));
+			break;
+		case TUI_FILTER_VIOLATIONS:
+			n = snprintf(buf + k, len - k, "%sviolations", sep);
+			break;
+		}
+		if (n < 0)
+			break;
+		k += (size_t)n;
+	}
+	if (k >= len)
+		escape_trim_cut(buf);
 }

@@ -26,6 +26,10 @@ struct tui_fmt;
  * says so (n goes on from there). */
 #define TUI_SEARCH_BUDGET 100000
 #define TUI_SEARCH_MAX 255
+/* The same with filters: each passing event is formatted from its
+ * device's state read anew at its seq (about 0.1 ms), not walked on from
+ * the event before it. */
+#define TUI_SEARCH_BUDGET_FILTERED (TUI_SEARCH_BUDGET / 16)
 
 /* The filter stack (perf report's zoom): each filter is taken from an
  * event under the cursor and they all hold at once (AND).  A filtered
@@ -75,16 +79,29 @@ struct tui_model {
 	int h;                      /* lines the list shows (tui_model_frame) */
 	bool context;               /* the next frame shows lines before the cursor (a jump) */
 	size_t win_limit;           /* tests: the window's limit in place of TUI_WINDOW_MAX (0: none) */
+	uint64_t span_limit;        /* tests: the span in place of TUI_FILTER_SPAN (0: none) */
 	char pattern[TUI_SEARCH_MAX + 1];
 	struct tui_filter filters[TUI_FILTER_MAX]; /* the stack, bottom first */
 	size_t n_filters;
 	/* Where the last keystroke's filtered walk stopped with its
 	 * TUI_FILTER_SPAN spent before it found what it wanted (the seq it
 	 * would look at next); UINT64_MAX: it did not stop.  Set by every
-	 * call below that moves the cursor. */
+	 * call below that moves the cursor (tui_model_frame leaves it, or
+	 * sets it when its own walk stops).  The cursor stays where it was;
+	 * the same call again goes on from there: j/k/PgUp/PgDn/G by
+	 * themselves, e/E and n/N with the cursor on the same event,
+	 * tui_model_goto with the same seq. */
 	uint64_t stopped;
-	uint64_t span_left;         /* seqs this keystroke may still look at */
-	uint64_t fwd_seen, bwd_seen; /* filtered: seen past the window's ends, nothing passing (0: none) */
+	uint64_t span_left;         /* seqs this call may still look at */
+	/* Filtered: the walk past the window's last line went on to
+	 * fwd_next (nothing passed before it), the one before its first
+	 * line down to bwd_next (nothing passed from there up). */
+	bool fwd_known, bwd_known;
+	uint64_t fwd_next, bwd_next;
+	/* A filtered look that stopped (e/E, n/N, :SEQ): the same call again
+	 * with the cursor on the same event goes on from resume_from. */
+	int resume_op;              /* 0 none, else which call (tui_model.c) */
+	uint64_t resume_at, resume_from;
 };
 
 /* Open path (tdb_open: defensive, read-only) and the window at its first
