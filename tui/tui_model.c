@@ -977,8 +977,12 @@ int tui_model_search(struct tui_model *m, const char *pattern, bool forward, boo
 				break;
 			from = m->n_filters ? next : f.last + 1;
 		}
-		if (!f.found && f.seen >= budget)
+		if (!f.found && f.seen >= budget) {
 			*stopped = f.last;
+			/* filtered: the same n goes on after it */
+			m->stopped = f.last + 1;
+			resume_set(m, RESUME_FIND_FWD, at);
+		}
 	} else {
 		uint64_t before = resuming(m, RESUME_FIND_BWD, at)	? m->resume_from + 1
 				  : m->n_filters && m->bwd_known ? m->bwd_next + 1
@@ -1006,8 +1010,11 @@ int tui_model_search(struct tui_model *m, const char *pattern, bool forward, boo
 			}
 			before = m->n_filters ? next + 1 : start;
 		}
-		if (!f.found && f.seen >= budget)
+		if (!f.found && f.seen >= budget) {
 			*stopped = before;
+			m->stopped = before - 1;
+			resume_set(m, RESUME_FIND_BWD, at);
+		}
 	}
 	if (f.found) {
 		*found = true;
