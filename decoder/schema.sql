@@ -269,3 +269,11 @@ CREATE INDEX violations_seq ON violations(seq);
 CREATE INDEX requests_latency ON requests(ts_used - ts_notify)
   WHERE typeof(ts_used) = 'integer' AND typeof(ts_notify) = 'integer';
 CREATE INDEX requests_length ON requests(length) WHERE typeof(length) = 'integer';
+-- A device's state at a seq (tracedb/tdb_state.c) by lookups bounded by
+-- its registers, not its history: the latest feature word of each kind,
+-- and the config accesses without the device's other events (a query
+-- names the same three terms to use the partial index).
+CREATE INDEX features_at ON features(device, kind, word, seq);
+CREATE INDEX events_config ON events(device, seq) WHERE type = 'mmio' AND offset >= 256 AND offset < 512;
+-- Requests notified in a seq range (the buffers a window of events names).
+CREATE INDEX requests_notify ON requests(seq_notify);

@@ -474,8 +474,15 @@ int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t fr
 	char *sql;
 	int r;
 
-	sqlite3_str_appendall(q, REQUEST_COLS "WHERE (?1 < 0 OR r.device = ?1) AND (?2 = 0 OR r.seq_notify >= ?2) "
-				 "AND (?3 = 0 OR r.seq_notify <= ?3)");
+	/* Only the bounds asked for, each a plain term (no "?2 = 0 OR"), so
+	 * the planner can take a seq range along requests_notify. */
+	sqlite3_str_appendall(q, REQUEST_COLS "WHERE 1");
+	if (device >= 0)
+		sqlite3_str_appendall(q, " AND r.device = ?1");
+	if (from)
+		sqlite3_str_appendall(q, " AND r.seq_notify >= ?2");
+	if (to)
+		sqlite3_str_appendall(q, " AND r.seq_notify <= ?3");
 	if (kinds) {
 		sqlite3_str_appendall(q, " AND r.kind IN (");
 		for (int k = 0; k < tdb_vocab_request_kind.n; k++) {
