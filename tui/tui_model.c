@@ -481,7 +481,8 @@ static int fill_fwd(struct tui_model *m)
 		lines_free(g.v, g.n);
 		return r;
 	}
-	memcpy(m->win + m->n, g.v, g.n * sizeof(*g.v));
+	if (g.n) /* (a filtered look may find none: g.v NULL) */
+		memcpy(m->win + m->n, g.v, g.n * sizeof(*g.v));
 	m->n += g.n;
 	free(g.v);
 	if (m->n_filters) {
@@ -588,8 +589,10 @@ static int fill_bwd(struct tui_model *m)
 		lines_free(g.v, g.n);
 		return r;
 	}
-	memmove(m->win + g.n, m->win, m->n * sizeof(*m->win));
-	memcpy(m->win, g.v, g.n * sizeof(*g.v));
+	if (g.n) {
+		memmove(m->win + g.n, m->win, m->n * sizeof(*m->win));
+		memcpy(m->win, g.v, g.n * sizeof(*g.v));
+	}
 	m->n += g.n;
 	m->cur += g.n;
 	m->top += g.n;
