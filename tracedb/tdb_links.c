@@ -474,15 +474,17 @@ int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t fr
 	char *sql;
 	int r;
 
-	/* Only the bounds asked for, each a plain term (no "?2 = 0 OR"), so
-	 * the planner can take a seq range along requests_notify. */
+	/* Only the terms asked for, each a plain one (no "?2 = 0 OR"), so the
+	 * planner can take a closed seq range along requests_notify (an open
+	 * one it reads in request order, every request); with a range the
+	 * device is a test ("+"), not the index of all its requests. */
 	sqlite3_str_appendall(q, REQUEST_COLS "WHERE 1");
 	if (device >= 0)
-		sqlite3_str_appendall(q, " AND r.device = ?1");
-	if (from)
-		sqlite3_str_appendall(q, " AND r.seq_notify >= ?2");
+		sqlite3_str_appendall(q, to ? " AND +r.device = ?1" : " AND r.device = ?1");
 	if (to)
-		sqlite3_str_appendall(q, " AND r.seq_notify <= ?3");
+		sqlite3_str_appendall(q, " AND r.seq_notify >= ?2 AND r.seq_notify <= ?3");
+	else if (from)
+		sqlite3_str_appendall(q, " AND r.seq_notify >= ?2");
 	if (kinds) {
 		sqlite3_str_appendall(q, " AND r.kind IN (");
 		for (int k = 0; k < tdb_vocab_request_kind.n; k++) {
@@ -501,7 +503,9 @@ int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t fr
 	if (r)
 		return r;
 	sqlite3_bind_int(st, 1, device);
-	sqlite3_bind_int64(st, 2, seq_param(from));
+	/* from 0: no lower bound (to's range then also holds what the file
+	 * has below 0) */
+	sqlite3_bind_int64(st, 2, from ? seq_param(from) : INT64_MIN);
 	sqlite3_bind_int64(st, 3, seq_param(to));
 	return walk_requests(t, TDB_ST_N, st, fn, arg, NULL);
 }

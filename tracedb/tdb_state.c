@@ -436,3 +436,26 @@ int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, 
 			     (unsigned long long)seq);
 	return r;
 }
+
+int tdb_state_changes_between(struct tdb *t, int device, uint64_t from, uint64_t to, bool *any)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	*any = false;
+	if (from >= to)
+		return 0;
+	if ((r = tdb_stmt_get(t, TDB_ST_STATE_CHANGES, "SELECT 1 FROM events WHERE device = ?1 AND seq >= ?2 AND seq < ?3 LIMIT 1",
+			      &st, "reading events")))
+		return r;
+	sqlite3_bind_int(st, 1, device);
+	sqlite3_bind_int64(st, 2, seq_param(from));
+	sqlite3_bind_int64(st, 3, seq_param(to));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*any = true;
+	else if (rc != SQLITE_DONE)
+		r = tdb_sql_fail(t, "reading events");
+	tdb_stmt_put(t, TDB_ST_STATE_CHANGES, st);
+	return r;
+}

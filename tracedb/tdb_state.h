@@ -62,4 +62,10 @@ void tdb_state_clear(struct tdb_state *s);
 int tdb_state_setter(struct tdb *t, int device, const char *reg, int64_t queue, uint64_t seq, uint64_t *value,
 		     uint64_t *set_seq);
 
+/* Whether device has an event with a seq in [from, to) (*any): one lookup
+ * along events(device, seq).  A device's state changes only at its own
+ * events, so a reader that knows it at from knows it at to when *any is
+ * false. */
+int tdb_state_changes_between(struct tdb *t, int device, uint64_t from, uint64_t to, bool *any);
+
 #endif

@@ -16,6 +16,7 @@
 #include "tracedb/tdb_links.h"
 #include "tracedb/tdb_meta.h"
 #include "tracedb/tdb_open.h"
+#include "tracedb/tdb_state.h"
 
 #define ROW_DEV_COL 24     /* narrowest device column */
 #define ROW_DEV_COL_MAX 48 /* a longer name pushes its line, not every line */
@@ -34,7 +35,13 @@ struct fmt_rows {
 	int devw;
 	uint64_t t0;
 	int line_device;             /* the device the last line named */
+	/* Per device id, the seq its formatter state is current up to
+	 * (every event before it applied), or DEV_WALKED: current up to
+	 * next, walked along with the rows. */
+	uint64_t dev_at[TDB_DEVICE_ID_MAX + 1];
 };
+
+#define DEV_WALKED UINT64_MAX
 
 /* Text from the file, escaped for a terminal (NULL reads as ""). */
 static const char *esc(const char *s, char *buf, size_t len)
@@ -50,27 +57,68 @@ static void fc_unknown(struct fmt_ctx *c)
 		c->dev[i]->unknown = FMT_UNKNOWN_ALL;
 }
 
+/* Every device's state is current up to next from here on. */
+static void devs_walked(struct fmt_rows *r)
+{
+	for (size_t i = 0; i < sizeof(r->dev_at) / sizeof(r->dev_at[0]); i++)
+		r->dev_at[i] = DEV_WALKED;
+}
+
+/* The rows skip to a seq other than next: the devices that walked along
+ * stay current up to next only. */
+static void devs_left(struct fmt_rows *r)
+{
+	for (size_t i = 0; i < sizeof(r->dev_at) / sizeof(r->dev_at[0]); i++)
+		if (r->dev_at[i] == DEV_WALKED)
+			r->dev_at[i] = r->next;
+}
+
+/* Whether device id's state, current up to at, is its state at seq:
+ * none of its events lies between (one index lookup), so it can walk on
+ * instead of being read again. */
+static bool dev_unchanged(struct fmt_rows *r, int id, uint64_t at, uint64_t seq)
+{
+	bool any;
+
+	return at <= seq && tdb_state_changes_between(r->t, id, at, seq, &any) == 0 && !any;
+}
+
 /* The formatter's device state for row: read from the file at the first
- * row and whenever rows were skipped (--from, --violations, a jump),
- * walked along from the rows formatted when they follow each other, and
- * for one_device after the first row (the events of one device change
- * only its own state, and all of them are shown). */
+ * row and for the rows of a device whose events were skipped (--from,
+ * --violations, a filter, a jump), walked along from the rows formatted
+ * when they follow each other or when no event of the row's device was
+ * skipped (a filtered list of one device's events reads its state once),
+ * and for one_device after the first row (the events of one device change
+ * only its own state, and all of them are shown).  Only a device's own
+ * register accesses change its state (fmt_ctx_track). */
 static void rows_prepare(struct fmt_rows *r, const struct tdb_event *row)
 {
 	struct fmt_ctx *c = r->fc;
 	const struct tdb_device *td = row->dev;
+	bool own = td && row->ev.type != VMT_EV_MEM && td->id >= 0 && td->id <= TDB_DEVICE_ID_MAX;
 
 	if (!r->filled) {
 		if (fmt_tdb_fill(c, r->t, row->ev.seq) != 0)
 			fc_unknown(c);
 		r->filled = true;
-	} else if (row->ev.seq != r->next && !r->one_device) {
-		/* A register access needs its own device's state; memory
-		 * is named from every device's rings. */
-		int e = td && row->ev.type != VMT_EV_MEM ? fmt_tdb_fill_device(c, r->t, td->id, row->ev.seq)
-							 : fmt_tdb_fill(c, r->t, row->ev.seq);
-		if (e != 0)
-			fc_unknown(c);
+		devs_walked(r);
+	} else if (!r->one_device) {
+		bool skip = row->ev.seq != r->next;
+		if (skip)
+			devs_left(r);
+		if (own) {
+			/* A register access needs its own device's state. */
+			uint64_t at = r->dev_at[td->id] == DEV_WALKED ? r->next : r->dev_at[td->id];
+			if (at != row->ev.seq && !dev_unchanged(r, td->id, at, row->ev.seq) &&
+			    fmt_tdb_fill_device(c, r->t, td->id, row->ev.seq) != 0)
+				fc_unknown(c);
+			r->dev_at[td->id] = DEV_WALKED;
+		} else if (skip) {
+			/* memory is named from every device's rings */
+			if (fmt_tdb_fill(c, r->t, row->ev.seq) != 0)
+				fc_unknown(c);
+			devs_walked(r);
+		}
 	}
 	if (td && !fmt_ctx_find(c, td->base)) {
 		struct fmt_device *d = fmt_ctx_device(c, td->base);
@@ -202,6 +250,7 @@ void fmt_rows_seek(struct fmt_rows *r, uint64_t seq)
 		fc_unknown(r->fc);
 	r->filled = true;
 	r->next = seq;
+	devs_walked(r);
 }
 
 bool fmt_rows_cpu_col(const struct fmt_rows *r)
