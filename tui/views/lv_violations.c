@@ -2,7 +2,9 @@
  * finding in best-effort memory), in seq order, read a few seqs at a time
  * on the violations' seq index (tdb_finding_seqs).  A row's key is its
  * seq and its place among the rows at that seq: the violations there in
- * rowid order, then the anomalies. */
+ * rowid order, then the anomalies.  f shows all, the violations only or
+ * the anomalies only: a QEMU trace's few broken rules are otherwise lost
+ * among hundreds of torn copies. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,7 +29,10 @@ static const struct lv_col cols[C_N] = {
 	[C_RULE] = { "rule", 40, false },    [C_SECTION] = { "spec", 24, false }, [C_MSG] = { "message", 0, false },
 };
 
+enum shown { SHOW_ALL, SHOW_VIOLATIONS, SHOW_ANOMALIES, SHOW_N };
+
 struct violations {
+	enum shown shown;
 	bool counted;
 	int count_rc;
 	uint64_t n_viol, n_anom;
@@ -87,10 +92,24 @@ static int add_anomaly(void *arg, const struct tdb_anomaly *x)
 /* Every row at seq into rows (in key order). */
 static int rows_at(struct tui_listview *v, uint64_t seq, struct lv_rows *rows)
 {
+	const struct violations *vs = v->priv;
 	struct at a = { .v = v, .rows = rows, .seq = seq };
-	int r = tdb_violations_at(v->t, seq, add_violation, &a);
+	int r = 0;
 
-	if (r == 0 && a.r == 0 && a.idx < LV_SEQ_ROWS_MAX)
+	if (vs->shown != SHOW_ANOMALIES)
+		r = tdb_violations_at(v->t, seq, add_violation, &a);
+	/* the anomalies' places follow the violations' even when those are
+	 * not shown, so a row's key is the same in every filter */
+	if (vs->shown == SHOW_ANOMALIES && r == 0) {
+		struct lv_rows skip = { 0 };
+		struct at b = { .v = v, .rows = &skip, .seq = seq };
+		r = tdb_violations_at(v->t, seq, add_violation, &b);
+		lv_rows_release(&skip);
+		a.idx = b.idx;
+		if (r == 0)
+			r = b.r;
+	}
+	if (r == 0 && a.r == 0 && a.idx < LV_SEQ_ROWS_MAX && vs->shown != SHOW_VIOLATIONS)
 		r = tdb_anomalies_at(v->t, seq, add_anomaly, &a);
 	return r ? r : a.r;
 }
@@ -172,19 +191,38 @@ static void summary(struct tui_listview *v, char *buf, size_t len)
 	if (vs->count_rc)
 		buf[0] = '\0';
 	else
-		snprintf(buf, len, "%" PRIu64 " violation%s, %" PRIu64 " anomal%s", vs->n_viol, vs->n_viol == 1 ? "" : "s",
-			 vs->n_anom, vs->n_anom == 1 ? "y" : "ies");
+		snprintf(buf, len, "%" PRIu64 " violation%s, %" PRIu64 " anomal%s%s", vs->n_viol, vs->n_viol == 1 ? "" : "s",
+			 vs->n_anom, vs->n_anom == 1 ? "y" : "ies",
+			 vs->shown == SHOW_VIOLATIONS  ? ": violations shown"
+			 : vs->shown == SHOW_ANOMALIES ? ": anomalies shown"
+						       : "");
+}
+
+static unsigned key(struct tui_listview *v, int k)
+{
+	struct violations *vs = v->priv;
+
+	if (k != 'f')
+		return 0;
+	vs->shown = (enum shown)((vs->shown + 1) % SHOW_N);
+	return LV_KEY_RELOAD;
 }
 
 static const char *keys(struct tui_listview *v)
 {
-	(void)v;
-	return "j/k move  PgDn/PgUp  g/G ends  Enter: go to the event  Esc back   (! violation, ~ anomaly)";
+	static const char *const text[SHOW_N] = {
+		"j/k move  g/G ends  f show: all  Enter: go to the event  Esc back  (! violation, ~ anomaly)",
+		"j/k move  g/G ends  f show: violations  Enter: go to the event  Esc back  (! violation, ~ anomaly)",
+		"j/k move  g/G ends  f show: anomalies  Enter: go to the event  Esc back  (! violation, ~ anomaly)",
+	};
+	const struct violations *vs = v->priv;
+
+	return text[vs->shown];
 }
 
 static const struct lv_ops ops = {
 	.cols = cols, .ncols = C_N, .empty = "(no violations or anomalies in this trace)", .fetch = fetch,
-	.summary = summary, .keys = keys, .free = free,
+	.key = key, .summary = summary, .keys = keys, .free = free,
 };
 
 int lv_violations_open(struct tui_listview *v)
