@@ -36,6 +36,14 @@ void tdb_notes_add(struct tdb_notes *notes, const char *fmt, ...)
 	"(SELECT count(*) FROM violations v WHERE v.device = d.device) "                                           \
 	"FROM devices d "
 
+/* The same columns without what the query counts (status_reached,
+ * requests and violations read as 0): what a device's lookups need, at
+ * the cost of reading the devices rows only (counting a device's requests
+ * reads every one of them). */
+#define DEVICES_SQL_ROWS                                                                                            \
+	"SELECT device, base, name, device_id, type, version, vendor_id, status, features_offered, "               \
+	"features_accepted, features_negotiated, first_seq, last_seq, events, NULL, NULL, NULL FROM devices d "
+
 enum { C_ID, C_BASE, C_NAME, C_DEVICE_ID, C_TYPE, C_VERSION, C_VENDOR, C_STATUS, C_OFFERED, C_ACCEPTED,
        C_NEGOTIATED, C_FIRST, C_LAST, C_EVENTS, C_REACHED, C_REQUESTS, C_VIOLATIONS };
 
@@ -159,9 +167,10 @@ static int read_row(struct tdb *t, sqlite3_stmt *st, struct tdb_notes *notes, st
 	return 0;
 }
 
-/* The devices query itself (tdb_devices_read's contract). */
-static int devices_query(struct tdb *t, enum tdb_device_order order, struct tdb_notes *notes, struct tdb_device **out,
-			 size_t *n)
+/* The devices query itself (tdb_devices_read's contract); rows_only:
+ * without the counts (DEVICES_SQL_ROWS, by id). */
+static int devices_query(struct tdb *t, enum tdb_device_order order, bool rows_only, struct tdb_notes *notes,
+			 struct tdb_device **out, size_t *n)
 {
 	sqlite3_stmt *st;
 	struct tdb_device *list = NULL;
@@ -170,9 +179,11 @@ static int devices_query(struct tdb *t, enum tdb_device_order order, struct tdb_
 
 	*out = NULL;
 	*n = 0;
-	enum tdb_stmt_id id = order == TDB_BY_BASE ? TDB_ST_DEVICES_BY_BASE : TDB_ST_DEVICES_BY_ID;
-	r = tdb_stmt_get(t, id, order == TDB_BY_BASE ? DEVICES_SQL "ORDER BY base" : DEVICES_SQL "ORDER BY device", &st,
-			 "reading devices");
+	enum tdb_stmt_id id = rows_only ? TDB_ST_DEVICES_ROWS
+			      : order == TDB_BY_BASE ? TDB_ST_DEVICES_BY_BASE : TDB_ST_DEVICES_BY_ID;
+	r = tdb_stmt_get(t, id, rows_only ? DEVICES_SQL_ROWS "ORDER BY device"
+				 : order == TDB_BY_BASE ? DEVICES_SQL "ORDER BY base" : DEVICES_SQL "ORDER BY device",
+			 &st, "reading devices");
 	if (r)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -225,17 +236,17 @@ int tdb_devices_read(struct tdb *t, enum tdb_device_order order, struct tdb_note
 		size_t k = 0;
 		if (!cn)
 			return tdb_fail(t, -ENOMEM, "out of memory reading devices");
-		if (devices_query(t, order, cn, &cd, &k) != 0) {
+		if (devices_query(t, order, false, cn, &cd, &k) != 0) {
 			free(cn);
 			free(cd);
-			return devices_query(t, order, notes, out, n);
+			return devices_query(t, order, false, notes, out, n);
 		}
 		c->notes = cn;
 		c->dev = cd;
 		c->n = k;
 	}
 	if (!notes && c->notes->count)
-		return devices_query(t, order, notes, out, n);
+		return devices_query(t, order, false, notes, out, n);
 	if (c->n) {
 		*out = malloc(c->n * sizeof(**out));
 		if (!*out)
@@ -263,12 +274,21 @@ int tdb_devices_cache(struct tdb *t)
 	notes = calloc(1, sizeof(*notes));
 	if (!notes)
 		return t->dev_rc = tdb_fail(t, -ENOMEM, "out of memory reading devices");
-	t->dev_rc = tdb_devices_read(t, TDB_BY_ID, notes, &t->dev, &t->n_dev);
+	t->dev_rc = devices_query(t, TDB_BY_ID, true, notes, &t->dev, &t->n_dev);
 	free(notes);
 	for (size_t i = 0; t->dev_rc == 0 && i < t->n_dev; i++)
 		if (t->dev[i].id >= 0 && !(t->dev[i].bad & TDB_DEV_ID) && t->dev_by_id[t->dev[i].id] < 0)
 			t->dev_by_id[t->dev[i].id] = (int)i;
 	return t->dev_rc;
+}
+
+int tdb_devices_kept(struct tdb *t, const struct tdb_device **devs, size_t *n)
+{
+	int r = tdb_devices_cache(t);
+
+	*devs = r ? NULL : t->dev;
+	*n = r ? 0 : t->n_dev;
+	return r;
 }
 
 const struct tdb_device *tdb_device_by_id(struct tdb *t, int64_t id)

@@ -70,8 +70,14 @@ int tdb_devices_read(struct tdb *t, enum tdb_device_order order, struct tdb_note
 		     size_t *n);
 
 /* The device with id (read once, leniently, and kept by t): NULL if
- * there is none or its row is damaged.  Valid until tdb_close. */
+ * there is none or its row is damaged.  Valid until tdb_close.  The rows
+ * t keeps have no counts (status_reached, requests and violations are 0:
+ * tdb_devices_read counts them). */
 const struct tdb_device *tdb_device_by_id(struct tdb *t, int64_t id);
+
+/* The devices rows t keeps (tdb_device_by_id's, in id order, damaged
+ * ones too: see bad; no counts): *devs valid until tdb_close. */
+int tdb_devices_kept(struct tdb *t, const struct tdb_device **devs, size_t *n);
 
 /* The device whose window starts at base: 0 with *id, or TDB_E_NOT_FOUND. */
 int tdb_device_by_base(struct tdb *t, uint64_t base, int *id);

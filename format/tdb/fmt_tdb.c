@@ -88,17 +88,14 @@ cleanup:
 
 int fmt_tdb_fill(struct fmt_ctx *c, struct tdb *t, uint64_t seq)
 {
-	struct tdb_device *devs = NULL;
-	struct tdb_notes *notes;
+	const struct tdb_device *devs;
 	size_t n = 0;
 	int r;
 
 	/* Leniently: a damaged devices row is left out here (show and the
-	 * cursor name it), not a reason to stop formatting. */
-	notes = calloc(1, sizeof(*notes));
-	if (!notes)
-		return -ENOMEM;
-	r = tdb_devices_read(t, TDB_BY_ID, notes, &devs, &n);
+	 * cursor name it), not a reason to stop formatting.  The rows t
+	 * keeps: no count of every device's requests at each seek. */
+	r = tdb_devices_kept(t, &devs, &n);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (devs[i].id < 0 || devs[i].bad)
 			continue;
@@ -106,8 +103,6 @@ int fmt_tdb_fill(struct fmt_ctx *c, struct tdb *t, uint64_t seq)
 		if (r == TDB_E_NOT_FOUND)
 			r = 0; /* its row is damaged: shown by address */
 	}
-	free(devs);
-	free(notes);
 	return r;
 }
 
