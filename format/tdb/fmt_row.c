@@ -39,6 +39,7 @@ struct fmt_rows {
 	 * (every event before it applied), or DEV_WALKED: current up to
 	 * next, walked along with the rows. */
 	uint64_t dev_at[TDB_DEVICE_ID_MAX + 1];
+	bool stale;                  /* a read failed: the next seek reads every device */
 };
 
 #define DEV_WALKED UINT64_MAX
@@ -55,6 +56,14 @@ static void fc_unknown(struct fmt_ctx *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		c->dev[i]->unknown = FMT_UNKNOWN_ALL;
+}
+
+/* A state could not be read: every device's selectors unknown (fc_unknown),
+ * and read again at the next seek. */
+static void rows_unknown(struct fmt_rows *r)
+{
+	fc_unknown(r->fc);
+	r->stale = true;
 }
 
 /* Every device's state is current up to next from here on. */
@@ -99,7 +108,7 @@ static void rows_prepare(struct fmt_rows *r, const struct tdb_event *row)
 
 	if (!r->filled) {
 		if (fmt_tdb_fill(c, r->t, row->ev.seq) != 0)
-			fc_unknown(c);
+			rows_unknown(r);
 		r->filled = true;
 		devs_walked(r);
 	} else if (!r->one_device) {
@@ -111,12 +120,12 @@ static void rows_prepare(struct fmt_rows *r, const struct tdb_event *row)
 			uint64_t at = r->dev_at[td->id] == DEV_WALKED ? r->next : r->dev_at[td->id];
 			if (at != row->ev.seq && !dev_unchanged(r, td->id, at, row->ev.seq) &&
 			    fmt_tdb_fill_device(c, r->t, td->id, row->ev.seq) != 0)
-				fc_unknown(c);
+				rows_unknown(r);
 			r->dev_at[td->id] = DEV_WALKED;
 		} else if (skip) {
 			/* memory is named from every device's rings */
 			if (fmt_tdb_fill(c, r->t, row->ev.seq) != 0)
-				fc_unknown(c);
+				rows_unknown(r);
 			devs_walked(r);
 		}
 	}
@@ -246,8 +255,29 @@ void fmt_rows_free(struct fmt_rows *r)
 
 void fmt_rows_seek(struct fmt_rows *r, uint64_t seq)
 {
-	if (fmt_tdb_fill(r->fc, r->t, seq) != 0)
-		fc_unknown(r->fc);
+	const struct tdb_device *devs;
+	size_t n = 0;
+
+	/* A device none of whose events lies between where its state is
+	 * current and seq keeps it (a search's next match, a page on):
+	 * only the others are read again. */
+	if (r->filled && !r->stale && tdb_devices_kept(r->t, &devs, &n) == 0) {
+		devs_left(r);
+		for (size_t i = 0; i < n; i++) {
+			int e, id = devs[i].id;
+			if (id < 0 || id > TDB_DEVICE_ID_MAX || devs[i].bad)
+				continue;
+			if (dev_unchanged(r, id, r->dev_at[id], seq))
+				continue;
+			e = fmt_tdb_fill_device(r->fc, r->t, id, seq);
+			if (e != 0 && e != TDB_E_NOT_FOUND)
+				rows_unknown(r);
+		}
+	} else {
+		r->stale = false;
+		if (fmt_tdb_fill(r->fc, r->t, seq) != 0)
+			rows_unknown(r);
+	}
 	r->filled = true;
 	r->next = seq;
 	devs_walked(r);
