@@ -106,7 +106,8 @@ int tui_screen_run(struct tui_app *a, char *err, size_t errlen)
 		return TUI_SCREEN_E_TERM;
 	}
 	/* ^C stops an SQL statement that runs too long (the prompt's stop
-	 * flag); outside one it quits, the terminal restored */
+	 * flag); outside one it closes a prompt, or quits with the terminal
+	 * restored */
 	struct sigaction sa, old_sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -135,8 +136,15 @@ int tui_screen_run(struct tui_app *a, char *err, size_t errlen)
 		erase();
 		show(a, color);
 		int ch = getch();
-		if (a->sql_stop)
-			break; /* ^C while no statement ran */
+		if (a->sql_stop) {
+			/* ^C while no statement ran: it closes a prompt being
+			 * typed, and otherwise quits */
+			a->sql_stop = 0;
+			if (a->prompt == TUI_PROMPT_NONE)
+				break;
+			a->prompt = TUI_PROMPT_NONE;
+			continue;
+		}
 		if (ch == ERR)
 			continue;
 		int key = map_key(ch);

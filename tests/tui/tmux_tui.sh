@@ -47,10 +47,17 @@ wait_for "[1 evt]" ; check "Esc goes back to the events" $?
 tmux -S "$sock" send-keys -t t ';select count(*) as n from events' Enter
 wait_for "SQL: select count" && wait_for "$last" ; check "the SQL prompt shows the count ($last)" $?
 # a statement that would run for ever: ^C stops it (the time limit is 2 s)
-tmux -S "$sock" send-keys -t t ';with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c' Enter
+tmux -S "$sock" send-keys -t t ';with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c'
+wait_for "count(*) from c_"
+tmux -S "$sock" send-keys -t t Enter
 sleep 0.3
 tmux -S "$sock" send-keys -t t C-c
 wait_for "stopped (interrupted)" ; check "^C stops a running statement, the TUI goes on" $?
+# ^C in a prompt closes it (and does not quit)
+tmux -S "$sock" send-keys -t t ';select'
+wait_for ";select_"
+tmux -S "$sock" send-keys -t t C-c
+wait_for "another query" && sleep 0.2 && ! cap | grep -q ";select_" ; check "^C closes a prompt being typed" $?
 tmux -S "$sock" send-keys -t t Escape
 wait_for "q quit"
 cap | sed -n 24p | grep -q 'q quit' ; check "after a resize the key line is the last of 24" $?
