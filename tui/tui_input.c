@@ -312,6 +312,8 @@ static unsigned pending_key(struct tui_app *a, int key, int *err)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (p == TUI_PENDING_JUMP) {
+		uint64_t from = 0;
+		bool had = cur_seq(a, &from);
 		if (key == '\'') {
 			if (!a->back_ok) {
 				snprintf(a->msg, sizeof(a->msg), "'' goes back to where a jump started: no jump yet");
@@ -330,8 +332,10 @@ static unsigned pending_key(struct tui_app *a, int key, int *err)
 			return TUI_FAIL;
 		}
 		a->focus = TUI_FOCUS_LIST;
-		if (key == '\'')
-			snprintf(a->msg, sizeof(a->msg), "'': back at seq %" PRIu64 " ('' again: where this jump started)", a->back_seq);
+		if (key == '\'' && had)
+			snprintf(a->msg, sizeof(a->msg), "'': back at seq %" PRIu64 " ('' again: seq %" PRIu64 ")", a->back_seq, from);
+		else if (key == '\'')
+			snprintf(a->msg, sizeof(a->msg), "'': back at seq %" PRIu64, a->back_seq);
 		else
 			snprintf(a->msg, sizeof(a->msg), "'%c: the mark at seq %" PRIu64, key, a->mark[key - 'a']);
 		return TUI_HANDLED | TUI_REDRAW;
