@@ -76,7 +76,8 @@ struct tui_app {
 	char sql_text[TUI_PROMPT_MAX + 1];
 	size_t sql_top, sql_left;   /* first row and column shown */
 	unsigned sql_limit_ms;
-	volatile int sql_stop;      /* set by ^C (SIGINT) while a statement runs */
+	volatile int sql_stop;      /* set by ^C (SIGINT): stops a running statement; between
+				     * keys the front closes a prompt or quits on it */
 	int sql_h;                  /* the result's rows on screen */
 };
 
