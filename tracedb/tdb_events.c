@@ -490,8 +490,13 @@ static int start_page(struct tdb_cursor *c)
 		rc = sqlite3_bind_value(st, P_KEY, c->key);
 	else if (c->has_start)
 		rc = sqlite3_bind_int64(st, P_KEY, c->start);
+	/* No key yet: the range's own end, so the index range starts there
+	 * (SQLite seeks by one of two lower bounds: INT64_MIN would read a
+	 * device's events from its first one). */
 	else if (c->dir == TDB_FORWARD)
-		rc = sqlite3_bind_int64(st, P_KEY, INT64_MIN);
+		rc = sqlite3_bind_int64(st, P_KEY, c->f.has_from && c->f.from <= INT64_MAX ? (sqlite3_int64)c->f.from : INT64_MIN);
+	else if (c->f.has_to && c->f.to <= INT64_MAX)
+		rc = sqlite3_bind_int64(st, P_KEY, (sqlite3_int64)c->f.to);
 	else
 		rc = sqlite3_bind_zeroblob(st, P_KEY, 0); /* above every number and text */
 	if (rc != SQLITE_OK)
