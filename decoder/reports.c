@@ -257,7 +257,11 @@ static void judge_pop(struct decoder *dec, struct dec_ring *r, struct rings_elem
 	const struct reports_chain *c = &e->c;
 	uint16_t pos = (uint16_t)e->k;
 
-	if (!e->has_chain) {
+	if (e->torn) {
+		/* torn before its pop came (the copy showed its head twice):
+		 * the counts cannot make it agree again */
+		e->verdict = TDB_VERDICT_TORN;
+	} else if (!e->has_chain) {
 		e->verdict = TDB_VERDICT_NO_COPY;
 		snprintf(msg, sizeof(msg),
 			 "the device took the chain at avail position %u (%llu readable, %llu writable buffers), but no copy of it was decoded",
@@ -555,6 +559,10 @@ void reports_copy_ambiguous(struct decoder *dec, struct dec_ring *r, uint64_t t,
 		 "reused the head before the copy was read, which chain the copy holds cannot be told",
 		 (uint16_t)t, head, head);
 	tear(dec, r, e, msg);
+	/* A blk report judged against this copy already: its request comes
+	 * from the report now, as for any torn copy. */
+	if (e->has_blk && e->blk_done && !e->report_request && r->req && r->req->device_id == VIRTIO_ID_BLOCK)
+		request_from_report(dec, r, e);
 }
 
 void reports_on_chain(struct decoder *dec, struct dec_ring *r, uint64_t t, const struct reports_chain *c)
