@@ -263,6 +263,7 @@ CREATE INDEX requests_device ON requests(device, request);
 CREATE INDEX interrupts_seq ON interrupts(seq);
 CREATE INDEX used_chain ON used(chain);
 CREATE INDEX violations_seq ON violations(seq);
+CREATE INDEX anomalies_seq ON anomalies(seq);
 -- The slowest and the largest requests (the inspector's sorted request
 -- list: ORDER BY ... DESC LIMIT) without reading every row; the WHERE
 -- keeps a row whose columns are not integers (a hostile file) out.
