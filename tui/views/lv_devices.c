@@ -17,8 +17,8 @@
 #include "virtio/names.h"
 #include "virtio/virtio.h"
 
-/* Status: the last written, then the bits it reached besides ("+..."; a
- * QEMU trace ends with the reset at shutdown: 0, +ACKNOWLEDGE|...). */
+/* Status: the last written ("0 (reset)": a QEMU trace ends with the reset
+ * at shutdown), then every bit it reached at some point. */
 enum { C_BASE, C_TYPE, C_ID, C_QUEUES, C_REQS, C_VIOL, C_NFEAT, C_STATUS, C_REACHED, C_FEAT, C_N };
 static const struct lv_col cols[C_N] = {
 	[C_BASE] = { "base", 18, false },        [C_TYPE] = { "type", 16, false },
@@ -102,14 +102,14 @@ static int make_row(struct tui_listview *v, const struct devices *ds, size_t i, 
 	snprintf(viol, sizeof(viol), "%" PRIu64, d->violations);
 	if (d->bad & TDB_DEV_STATUS)
 		snprintf(status, sizeof(status), "damaged");
+	else if (d->status == 0)
+		snprintf(status, sizeof(status), "0 (reset)");
 	else
 		virtio_status_str(d->status, status, sizeof(status));
-	if (d->status_reached & ~d->status) {
-		s2[0] = '+';
-		virtio_status_str(d->status_reached & ~d->status, s2 + 1, sizeof(s2) - 1);
-	} else {
+	if (d->status_reached)
+		virtio_status_str(d->status_reached, s2, sizeof(s2));
+	else
 		snprintf(s2, sizeof(s2), "-");
-	}
 	/* the negotiated set: how many, then their names */
 	if (d->bad & TDB_DEV_NEGOTIATED) {
 		snprintf(nfeat, sizeof(nfeat), "?");
