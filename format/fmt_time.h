@@ -16,4 +16,10 @@
  * backwards) gets a minus sign.  Returns the length written. */
 size_t fmt_time_us(char *buf, size_t len, int width, uint64_t ts_ns, uint64_t first_ns);
 
+/* A latency from one event's time to another's, in the unit that keeps it
+ * short: "+231.500us", "+80.206ms", "+3.589s" (three decimals, truncated;
+ * "-..." when to is before from).  Either time negative (unknown): "-".
+ * Returns buf (len > 0, always NUL-terminated). */
+const char *fmt_latency(char *buf, size_t len, int64_t from_ns, int64_t to_ns);
+
 #endif

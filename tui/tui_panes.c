@@ -101,8 +101,7 @@ static void latency(char *buf, size_t len, int64_t from, int64_t to)
 	buf[0] = '\0';
 	if (from < 0 || to < 0)
 		return;
-	fmt_time_us(t, sizeof(t), 0, (uint64_t)to, (uint64_t)from);
-	snprintf(buf, len, " (+%s)", t);
+	snprintf(buf, len, " (%s)", fmt_latency(t, sizeof(t), from, to));
 }
 
 struct req_arg {

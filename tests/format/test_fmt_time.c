@@ -48,10 +48,32 @@ static void test_small_buffers(void)
 	CHECK_STR(buf, "");
 }
 
+/* Latencies in the unit that keeps them short, truncated to three
+ * decimals; unknown ends, backwards and the extremes. */
+static void test_latency(void)
+{
+	char buf[40];
+
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 100, 100), "+0.000us");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 0, 231500), "+231.500us");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 0, 999999), "+999.999us");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 0, 1000000), "+1.000ms");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 1000, 80207096), "+80.206ms");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 0, 999999999), "+999.999ms");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 0, 3589123456), "+3.589s");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 5000, 2000), "-3.000us");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 0, INT64_MAX), "+9223372036.854s");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), INT64_MAX, 0), "-9223372036.854s");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), -1, 5), "-");
+	CHECK_STR(fmt_latency(buf, sizeof(buf), 5, -1), "-");
+	CHECK_STR(fmt_latency(buf, 4, 0, 231500), "+23");
+}
+
 int main(void)
 {
 	RUN(test_relative);
 	RUN(test_backwards_and_extremes);
 	RUN(test_small_buffers);
+	RUN(test_latency);
 	return harness_finish("test_fmt_time");
 }

@@ -60,17 +60,6 @@ static unsigned kind_bits(const struct requests *rq)
 	return rq->kind >= 0 ? 1u << rq->kind : 0;
 }
 
-/* "+12.345us" from one event time to another, "-" when either is missing. */
-static const char *latency(int64_t from, int64_t to, char *buf, size_t len)
-{
-	char t[40];
-
-	if (from < 0 || to < 0)
-		return "-";
-	fmt_time_us(t, sizeof(t), 0, (uint64_t)to, (uint64_t)from);
-	snprintf(buf, len, "%s%s", to >= from ? "+" : "", t);
-	return buf;
-}
 
 struct row_ctx {
 	struct tui_listview *v;
@@ -120,8 +109,8 @@ static int add_request(void *arg, const struct tdb_request *q)
 				   qi,
 				   kind,
 				   size,
-				   latency(q->ts_notify, q->ts_used, used, sizeof(used)),
-				   latency(q->ts_notify, q->ts_irq, irq, sizeof(irq)),
+				   fmt_latency(used, sizeof(used), q->ts_notify, q->ts_used),
+				   fmt_latency(irq, sizeof(irq), q->ts_notify, q->ts_irq),
 				   status };
 	bool bad = q->kind == TDB_REQ_BLK && q->status_known && q->status != VIRTIO_BLK_S_OK;
 	c->r = lv_rows_add(c->out, c->key, jump >= 0, (uint64_t)jump, bad ? TUI_A_RED : 0, cells, C_N);
