@@ -55,10 +55,6 @@ static void usage(FILE *f)
 		"is not a trace.db that can be opened, or an argument is wrong.\n");
 }
 
-/* Events either side of a --from/--count range whose requests' buffers are
- * loaded to name memory (a chain made available or used that far away). */
-#define SHOW_BUF_MARGIN 16384u
-
 /* Print the violations at one event (tdb_violations_at). */
 static int print_violation(void *arg, const struct tdb_violation *v)
 {
@@ -184,8 +180,8 @@ int cmd_show(int argc, char **argv)
 		 * and a margin either side. */
 		struct fmt_rows_opts o = { .from = from, .one_device = have_base, .bufs = !have_base };
 		if (!only_viol && count < INT64_MAX) {
-			o.bufs_from = from > SHOW_BUF_MARGIN ? from - SHOW_BUF_MARGIN : 0;
-			o.bufs_to = from + count + SHOW_BUF_MARGIN;
+			o.bufs_from = from > FMT_TDB_BUF_BEFORE ? from - FMT_TDB_BUF_BEFORE : 0;
+			o.bufs_to = from + count + FMT_TDB_BUF_AFTER;
 		}
 		r = fmt_rows_open(&rows, t, &o);
 	}

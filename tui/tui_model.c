@@ -16,10 +16,6 @@
 #include "tracedb/tdb_state.h"
 #include "tracedb/tdb_vocab.h"
 
-/* Events either side of the rows formatted whose requests' buffers name
- * memory (show --count's margin: the same names as show there). */
-#define TUI_BUF_MARGIN 16384u
-
 /* A formatter walking rows forward, with its own cursor and the request
  * buffers loaded for the part of the trace it is in. */
 struct tui_fmt {
@@ -204,15 +200,17 @@ static int scan_seqs(struct tui_model *m, const struct tdb_filter *base, uint64_
 	return 0;
 }
 
-/* Request buffers around seq for a filtered walk, whose rows may lie far
- * apart: the names show gives the memory there. */
-static void bufs_near(struct tui_fmt *f, uint64_t seq)
+/* Load the request buffers that name memory in rows lo..hi as show names
+ * it (fmt_row.h: FMT_TDB_BUF_BEFORE / _AFTER), unless those loaded cover
+ * them with at least half of either margin to spare: a reload takes a
+ * full margin, so paging on reloads once a half margin. */
+static void bufs_cover(struct tui_fmt *f, uint64_t lo, uint64_t hi)
 {
-	if (f->bufs_set && seq + TUI_BUF_MARGIN / 2 <= f->bufs_hi &&
-	    (f->bufs_lo == 0 || seq >= f->bufs_lo + TUI_BUF_MARGIN / 2))
+	if (f->bufs_set && hi + FMT_TDB_BUF_AFTER / 2 <= f->bufs_hi &&
+	    (f->bufs_lo == 0 || lo >= f->bufs_lo + FMT_TDB_BUF_BEFORE / 2))
 		return;
-	f->bufs_lo = seq > TUI_BUF_MARGIN ? seq - TUI_BUF_MARGIN : 0;
-	f->bufs_hi = seq + TUI_BUF_MARGIN + TUI_PAGE;
+	f->bufs_lo = lo > FMT_TDB_BUF_BEFORE ? lo - FMT_TDB_BUF_BEFORE : 0;
+	f->bufs_hi = hi + FMT_TDB_BUF_AFTER;
 	fmt_rows_load_bufs(f->fr, f->bufs_lo, f->bufs_hi);
 	f->bufs_set = true;
 }
@@ -255,16 +253,9 @@ static int tf_walk(struct tui_model *m, struct tui_fmt *f, uint64_t from, uint64
 		if ((r = tdb_cursor_open(m->t, &flt, TDB_FORWARD, &c)) != 0)
 			return r;
 	}
-	/* The buffers of the requests notified within TUI_BUF_MARGIN of the
-	 * rows, reloaded when the rows come within half of that of an end
-	 * (a driver fills a buffer shortly before it notifies). */
-	if (!f->bufs_set || from + TUI_PAGE + TUI_BUF_MARGIN / 2 > f->bufs_hi ||
-	    (f->bufs_lo > 0 && from < f->bufs_lo + TUI_BUF_MARGIN / 2)) {
-		f->bufs_lo = from > TUI_BUF_MARGIN ? from - TUI_BUF_MARGIN : 0;
-		f->bufs_hi = from + TUI_BUF_MARGIN + TUI_PAGE;
-		fmt_rows_load_bufs(f->fr, f->bufs_lo, f->bufs_hi);
-		f->bufs_set = true;
-	}
+	/* The buffers for the page of rows from here (a filtered walk, whose
+	 * rows may lie far apart, looks again at each memory row). */
+	bufs_cover(f, from, from + TUI_PAGE);
 	if (fmt_rows_next(f->fr) != from)
 		fmt_rows_seek(f->fr, from);
 	if (c == f->c)
@@ -286,7 +277,7 @@ static int tf_walk(struct tui_model *m, struct tui_fmt *f, uint64_t from, uint64
 			continue;
 		k++;
 		if (c != f->c && row.ev.type == VMT_EV_MEM)
-			bufs_near(f, row.ev.seq);
+			bufs_cover(f, row.ev.seq, row.ev.seq);
 		size_t what = 0;
 		fmt_rows_line(f->fr, &row, line, sizeof(line), &what);
 		if (fn(arg, &row, line, what))
