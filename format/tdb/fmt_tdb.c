@@ -11,6 +11,7 @@
 #include "capture/event.h"
 
 #include "format/fmt_device.h"
+#include "tracedb/tdb_bufs.h"
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_links.h"
 #include "tracedb/tdb_open.h"
@@ -127,39 +128,12 @@ struct fmt_tdb_bufs {
 	struct buf_span *s;           /* sorted by addr, then seq_avail */
 	size_t n, cap;
 	uint64_t max_len;             /* longest span: how far back a lookup looks */
+	bool full;                    /* FMT_TDB_BUFS_MAX reached: the rest is left out */
 };
 
-struct req_ref {
-	int64_t request, chain;
-	int kind, device;
-	char op[BUF_OP_NOTE];
-};
-
-struct req_list {
-	struct req_ref *r;
-	size_t n, cap;
-};
-
-static int collect_request(void *arg, const struct tdb_request *r)
+/* A request's op cut for a buffer's note (BUF_OP_NOTE bytes). */
+static void op_note(char *op, const char *src)
 {
-	struct req_list *l = arg;
-
-	if (r->chain < 0)
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 256;
-		struct req_ref *nr;
-		if (cap > FMT_TDB_BUFS_MAX)
-			return 0; /* enough: the first ones are kept */
-		nr = realloc(l->r, cap * sizeof(*nr));
-		if (!nr)
-			return -ENOMEM;
-		l->r = nr;
-		l->cap = cap;
-	}
-	l->r[l->n] = (struct req_ref){ .request = r->request, .chain = r->chain, .kind = r->kind, .device = r->device };
-	char *op = l->r[l->n].op;
-	const char *src = r->op ? r->op : "";
 	snprintf(op, BUF_OP_NOTE, "%s", src);
 	if (strlen(src) >= BUF_OP_NOTE) {
 		/* Cut at the last word that fits, not inside one, and not
@@ -171,8 +145,6 @@ static int collect_request(void *arg, const struct tdb_request *r)
 		if (n > 3 && strcmp(op + n - 3, " ->") == 0)
 			op[n - 3] = '\0';
 	}
-	l->n++;
-	return 0;
 }
 
 static int span_cmp(const void *a, const void *b)
@@ -207,55 +179,53 @@ static int push_span(struct fmt_tdb_bufs *b, const struct buf_span *sp)
 	return 0;
 }
 
+/* Push the spans of one request's chain into b (tdb_bufs_each's fn);
+ * 1 once b is full (b->full: the walk stops, the first ones are kept). */
+static int push_request(void *arg, const struct tdb_req_bufs *q)
+{
+	struct fmt_tdb_bufs *b = arg;
+	uint16_t n_data = 0, k = 0;
+	char op[BUF_OP_NOTE];
+
+	op_note(op, q->op);
+	for (uint32_t d = 0; d < q->n_desc; d++)
+		if (!(q->desc[d].flags & 4u)) /* VIRTQ_DESC_F_INDIRECT */
+			n_data++;
+	for (uint32_t d = 0; d < q->n_desc; d++) {
+		const struct tdb_desc *td = &q->desc[d];
+		struct buf_span sp = {
+			.addr = td->addr, .len = td->len, .seq_avail = q->seq_avail,
+			.seq_used = q->used_known ? q->used_seq : UINT64_MAX, .request = q->request,
+			.device = q->device, .n = n_data, .kind = (uint8_t)q->kind, .table = (td->flags & 4u) != 0,
+		};
+		int full;
+		if (td->len == 0 || td->len - 1 > UINT64_MAX - td->addr)
+			continue; /* empty, or wraps: not a place */
+		if (!sp.table)
+			sp.pos = k++;
+		memcpy(sp.op, op, sizeof(sp.op));
+		if ((full = push_span(b, &sp)) < 0)
+			return full;
+		if (full) {
+			b->full = true;
+			return 1; /* stops the walk */
+		}
+	}
+	return 0;
+}
+
 int fmt_tdb_bufs_load(struct fmt_tdb_bufs **out, struct tdb *t, uint64_t from, uint64_t to)
 {
 	struct fmt_tdb_bufs *b = calloc(1, sizeof(*b));
-	struct req_list l = { 0 };
 	int r;
 
 	if (!b)
 		return -ENOMEM;
-	r = tdb_requests_each(t, -1, from, to, collect_request, &l);
-	for (size_t i = 0; i < l.n && r == 0; i++) {
-		struct tdb_chain c = { 0 };
-		uint16_t n_data = 0, k = 0;
-		int full = 0;
-
-		r = tdb_chain_read(t, l.r[i].chain, &c);
-		if (r == TDB_E_NOT_FOUND || r == TDB_E_DAMAGED_ROW) {
-			r = 0; /* that one is not named */
-			tdb_chain_clear(&c);
-			continue;
-		}
-		if (r != 0) {
-			tdb_chain_clear(&c);
-			break;
-		}
-		for (uint32_t d = 0; d < c.n_desc_read; d++)
-			if (!(c.desc[d].flags & 4u)) /* VIRTQ_DESC_F_INDIRECT */
-				n_data++;
-		for (uint32_t d = 0; d < c.n_desc_read && !full; d++) {
-			const struct tdb_desc *td = &c.desc[d];
-			struct buf_span sp = {
-				.addr = td->addr, .len = td->len, .seq_avail = c.seq_avail,
-				.seq_used = c.used_known ? c.used_seq : UINT64_MAX, .request = l.r[i].request,
-				.device = l.r[i].device,
-				.n = n_data, .kind = (uint8_t)l.r[i].kind, .table = (td->flags & 4u) != 0,
-			};
-			if (td->len == 0 || td->len - 1 > UINT64_MAX - td->addr)
-				continue; /* empty, or wraps: not a place */
-			if (!sp.table)
-				sp.pos = k++;
-			memcpy(sp.op, l.r[i].op, sizeof(sp.op));
-			full = push_span(b, &sp);
-			if (full < 0)
-				r = full;
-		}
-		tdb_chain_clear(&c);
-		if (full)
-			break;
-	}
-	free(l.r);
+	/* One statement for every request of the range with its chain
+	 * (tracedb/tdb_bufs.h), not three queries a request. */
+	r = tdb_bufs_each(t, from, to, push_request, b);
+	if (b->full)
+		r = 0;
 	if (r != 0) {
 		fmt_tdb_bufs_free(b);
 		return r;
