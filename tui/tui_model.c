@@ -16,6 +16,11 @@
 #include "tracedb/tdb_state.h"
 #include "tracedb/tdb_vocab.h"
 
+/* Seqs a load of request buffers takes beyond the margins show's rule
+ * needs (bufs_cover): a reload every this many seqs of paging, not at
+ * each page. */
+#define TUI_BUF_SLACK 1024u
+
 /* A formatter walking rows forward, with its own cursor and the request
  * buffers loaded for the part of the trace it is in. */
 struct tui_fmt {
@@ -202,15 +207,15 @@ static int scan_seqs(struct tui_model *m, const struct tdb_filter *base, uint64_
 
 /* Load the request buffers that name memory in rows lo..hi as show names
  * it (fmt_row.h: FMT_TDB_BUF_BEFORE / _AFTER), unless those loaded cover
- * them with at least half of either margin to spare: a reload takes a
- * full margin, so paging on reloads once a half margin. */
+ * them already.  A load takes TUI_BUF_SLACK more either side, so paging
+ * on reloads once that many seqs. */
 static void bufs_cover(struct tui_fmt *f, uint64_t lo, uint64_t hi)
 {
-	if (f->bufs_set && hi + FMT_TDB_BUF_AFTER / 2 <= f->bufs_hi &&
-	    (f->bufs_lo == 0 || lo >= f->bufs_lo + FMT_TDB_BUF_BEFORE / 2))
+	if (f->bufs_set && hi + FMT_TDB_BUF_AFTER <= f->bufs_hi &&
+	    (f->bufs_lo == 0 || lo >= f->bufs_lo + FMT_TDB_BUF_BEFORE))
 		return;
-	f->bufs_lo = lo > FMT_TDB_BUF_BEFORE ? lo - FMT_TDB_BUF_BEFORE : 0;
-	f->bufs_hi = hi + FMT_TDB_BUF_AFTER;
+	f->bufs_lo = lo > FMT_TDB_BUF_BEFORE + TUI_BUF_SLACK ? lo - FMT_TDB_BUF_BEFORE - TUI_BUF_SLACK : 0;
+	f->bufs_hi = hi + FMT_TDB_BUF_AFTER + TUI_BUF_SLACK;
 	fmt_rows_load_bufs(f->fr, f->bufs_lo, f->bufs_hi);
 	f->bufs_set = true;
 }

@@ -35,8 +35,8 @@ struct fmt_rows;
 #define FMT_ROW_NOTE_MAX 1024
 
 /* The request buffers a reader loads to name memory around the rows it
- * formats (show --from/--count, the TUI's window): those of the requests
- * notified from FMT_TDB_BUF_BEFORE seqs before the rows to
+ * formats (show --from/--count, the TUI's window): at least those of the
+ * requests notified from FMT_TDB_BUF_BEFORE seqs before the rows to
  * FMT_TDB_BUF_AFTER after them.  The one rule both use, so the TUI's lines
  * are show's.  A memory event is named by the chain in flight at it, or
  * else the next one made available after it (fmt_tdb_bufs_note), and
@@ -45,11 +45,10 @@ struct fmt_rows;
  * of tests/tui/big_paging.sh and the benchmark); a chain in flight was
  * notified up to 387 seqs before, where it is ever used (a never-used
  * rx buffer stays in flight for good: no margin finds it for every
- * event).  Loading costs about 6 us a request, so these, not the trace,
- * bound the cost of a jump (16384 either side was 3000-4600 requests,
- * 20-30 ms, on the 10M-event benchmark trace). */
-#define FMT_TDB_BUF_BEFORE 2048u
-#define FMT_TDB_BUF_AFTER 8192u
+ * event).  The load's cost follows the margins, not the trace (16384
+ * either side was 3000-4600 requests on the 10M-event benchmark trace). */
+#define FMT_TDB_BUF_BEFORE 1024u
+#define FMT_TDB_BUF_AFTER 4096u
 
 struct fmt_rows_opts {
 	uint64_t from;       /* where the rows start (the state is read there) */
