@@ -24,6 +24,7 @@
 #define VSOCK_HDR_SIZE 44u
 #define VSOCK_TYPE_STREAM 1u
 #define VSOCK_TYPE_SEQPACKET 2u
+#define VSOCK_TYPE_MAX 3u /* DGRAM, in newer drafts of the spec */
 
 static const char *vsock_op_name(uint16_t op)
 {
@@ -71,6 +72,17 @@ static void vsock_packet(const struct req_queue *q, struct rings_chain *c, uint6
 	req_note_mem(c, hf);
 	if (!(hf & SHADOW_HAVE_ALL))
 		return;
+	uint16_t opv = le16_get(hdr + 30), typ = le16_get(hdr + 28);
+	if (c->mem != RINGS_MEM_EXACT && (opv == 0 || !vsock_op_name(opv) || typ == 0 || typ > VSOCK_TYPE_MAX)) {
+		/* No driver sends such a header: a best-effort copy taken
+		 * after the buffer went back to the guest.  Said so, not
+		 * decoded (no device report can check a vhost device's copy). */
+		char msg[160];
+		snprintf(msg, sizeof(msg), "queue %u: vsock packet at head %u has op %u type %u, which no driver sends",
+			 q->q, c->head, opv, typ);
+		dec_anomaly(q->dec, q->d, (int)q->q, RULE_REQUEST_MALFORMED, msg);
+		return;
+	}
 	vsock_op_text(text, hdr);
 	rf->op_text = text;
 	uint64_t len = le32_get(hdr + 24), room = total - VSOCK_HDR_SIZE;
