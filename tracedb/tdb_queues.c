@@ -19,9 +19,14 @@
  * = ?1" lets SQLite search the primary key (device, queue, generation)
  * where "?1 < 0 OR device = ?1" scans the table. */
 #define LATEST_GEN "generation = (SELECT max(generation) FROM queues WHERE device = q.device AND queue = q.queue) "
+/* The generation in force at ?2: set up by then, and no later generation
+ * of its queue set up by then.  (The same row as "the largest generation
+ * set up by then", but NOT EXISTS stops at the next generation, one
+ * primary-key step, where max() read every generation of the queue for
+ * each row: quadratic in a queue's generations.) */
 #define AT_GEN                                                                                                      \
-	"seq_setup <= ?2 AND generation = (SELECT max(generation) FROM queues WHERE device = q.device "                \
-	"AND queue = q.queue AND seq_setup <= ?2) "
+	"seq_setup <= ?2 AND NOT EXISTS (SELECT 1 FROM queues n WHERE n.device = q.device AND n.queue = q.queue "      \
+	"AND n.generation > q.generation AND n.seq_setup <= ?2) "
 static const char *const sql[][2] = {
 	[TDB_QUEUES_ALL] = { QUEUES_COLS "ORDER BY seq_setup DESC",
 			     QUEUES_COLS "WHERE device = ?1 ORDER BY seq_setup DESC" },
