@@ -278,3 +278,15 @@ CREATE INDEX features_at ON features(device, kind, word, seq);
 CREATE INDEX events_config ON events(device, seq) WHERE type = 'mmio' AND offset >= 256 AND offset < 512;
 -- Requests notified in a seq range (the buffers a window of events names).
 CREATE INDEX requests_notify ON requests(seq_notify);
+-- What an event belongs to (tracedb tdb_event_links: the detail pane and
+-- every "who set this?" of the inspector): the chains it made available,
+-- the used entries it published, the requests it completed or
+-- interrupted, each one lookup.
+CREATE INDEX chains_avail ON chains(seq_avail);
+CREATE INDEX used_seq ON used(seq);
+CREATE INDEX requests_chain ON requests(chain);
+CREATE INDEX requests_used ON requests(seq_used);
+CREATE INDEX requests_irq ON requests(seq_irq);
+-- Each queue's generation in force at a seq (the state pane): one seek per
+-- queue, however many times the device was reset.
+CREATE INDEX queues_at ON queues(device, queue, seq_setup);

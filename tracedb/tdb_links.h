@@ -112,8 +112,9 @@ int tdb_request_read(struct tdb *t, int64_t request, int (*fn)(void *arg, const 
 
 /* Which chain and request the event at seq belongs to: the chain it made
  * available or completed (seq_avail, used entry), the request it
- * announced, completed or interrupted (seq_notify, seq_used, seq_irq).
- * -1 where none. */
+ * announced, completed or interrupted (seq_notify, seq_used, seq_irq);
+ * the lowest where several.  -1 where none.  Each part one lookup in an
+ * index of the decoder's (docs/schema.md), whatever the trace's length. */
 struct tdb_event_links {
 	int64_t chain, request;
 };

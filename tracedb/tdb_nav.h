@@ -50,21 +50,6 @@ struct tdb_near {
 int tdb_device_event_near(struct tdb *t, const struct tdb_near *q, uint64_t seq, enum tdb_direction dir, uint64_t span,
 			  uint64_t *out);
 
-struct tdb_event_links;
-
-/* What tdb_event_links (tdb_links.h) finds for the event at seq, the same
- * chain and request, without its scans of chains, used and requests
- * (none of their seq columns is indexed): binary searches over the
- * columns the decoder writes in order (chains.seq_avail by chain,
- * used.seq by rowid, requests.seq_notify and requests.chain by
- * request), O(log n) keyed reads each.  A request the event interrupted
- * (seq_irq) is looked for among the requests of the last
- * TDB_NAV_IRQ_USED used entries before it.  Every candidate is checked
- * against seq, so a file whose rows are in another order (not the
- * decoder's) gets fewer links, never wrong ones. */
-#define TDB_NAV_IRQ_USED 64
-int tdb_nav_links(struct tdb *t, uint64_t seq, struct tdb_event_links *out);
-
 /* Most reports one call returns. */
 #define TDB_CHAIN_STEPS_MAX 64
 

@@ -21,10 +21,12 @@ static int reg_at(struct tdb *t, int device, const char *reg, int64_t queue, uin
 		  uint64_t *set_seq, bool *set);
 
 /* The next (reg, queue) key of device's reg_changes after (reg, queue)
- * (the first key when reg is NULL) into key/q: a step along the index
- * reg_changes_at, not a read of the device's history.  *found false at
- * the end.  A key that is not a register name and a queue number is a
- * damaged row. */
+ * (the first key when reg is NULL) into key/q: a seek in the index
+ * reg_changes_at past every seq of the key, not a read of the register's
+ * history ("(reg, queue) > (?, ?)" alone walks every row of the key).
+ * *found false at the end.  A key that is not a register name and a queue
+ * number is a damaged row, and so is the same key again (a seq past any
+ * integer: text, a blob, a real). */
 static int next_reg_key(struct tdb *t, int device, const char *reg, int64_t queue, char *key, int64_t *q, bool *found)
 {
 	enum tdb_stmt_id id = reg ? TDB_ST_STATE_REG_NEXT : TDB_ST_STATE_REG_FIRST;
@@ -35,8 +37,8 @@ static int next_reg_key(struct tdb *t, int device, const char *reg, int64_t queu
 	*found = false;
 	/* Rows whose reg or queue is NULL match no key (as "reg = ?" and
 	 * "queue = ?" never do): the walk passes over them. */
-	if ((r = tdb_stmt_get(t, id, reg ? "SELECT reg, queue FROM reg_changes WHERE device = ?1 AND (reg, queue) > (?2, ?3) "
-					   "ORDER BY reg, queue LIMIT 1"
+	if ((r = tdb_stmt_get(t, id, reg ? "SELECT reg, queue FROM reg_changes WHERE device = ?1 "
+					   "AND (reg, queue, seq) > (?2, ?3, 9223372036854775807) ORDER BY reg, queue LIMIT 1"
 					 : "SELECT reg, queue FROM reg_changes WHERE device = ?1 AND reg IS NOT NULL "
 					   "AND queue IS NOT NULL ORDER BY reg, queue LIMIT 1",
 			      &st, "reading reg_changes")))
@@ -54,6 +56,9 @@ static int next_reg_key(struct tdb *t, int device, const char *reg, int64_t queu
 		    !tdb_row_int(st, 1, -1, U32_MAX_I64, false, q)) {
 			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "reg_changes row device %d reg %s queue %s: not a register value",
 				     device, tdb_row_shown(st, 0, a, sizeof(a)), tdb_row_shown(st, 1, b, sizeof(b)));
+		} else if (reg && *q == queue && strlen(reg) == (size_t)n && !memcmp(reg, k, (size_t)n)) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "reg_changes rows device %d reg %s queue %lld: a seq that is not one",
+				     device, tdb_row_shown(st, 0, a, sizeof(a)), (long long)queue);
 		} else {
 			memcpy(key, k, (size_t)n);
 			key[n] = '\0';

@@ -3,7 +3,8 @@
  * (the correlated query of docs/schema.md) and feature words (the latest
  * row of each kind and word), tdb_state_changes_between (a count of the
  * device's events), tdb_requests_each with seq ranges (the old
- * "?2 = 0 OR ..." terms) and tdb_devices_kept (the devices rows).  Run on
+ * "?2 = 0 OR ..." terms), tdb_event_links (the chain and request of an
+ * event) and tdb_devices_kept (the devices rows).  Run on
  * a file with the indexes these lookups use and on one decoded before
  * them (the fallback reads the same).
  *
@@ -19,6 +20,7 @@
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_links.h"
 #include "tracedb/tdb_open.h"
+#include "tracedb/tdb_queues.h"
 #include "tracedb/tdb_state.h"
 
 static const char *path;
@@ -54,7 +56,8 @@ static struct tdb *open_ok(void)
 	return t;
 }
 
-/* Registers and feature words of device at seq against plain SQL. */
+/* Registers, feature words and queue generations of device at seq
+ * against plain SQL. */
 static void check_state_at(struct tdb *t, int device, int64_t seq)
 {
 	static const char *regs_sql =
@@ -117,6 +120,28 @@ static void check_state_at(struct tdb *t, int device, int64_t seq)
 	CHECK(s.negotiated_known == known[4]);
 	CHECK_EQ_U(s.negotiated, val[4]);
 	CHECK_EQ_U(s.negotiated_seq, neg_seq);
+
+	/* each queue's largest generation set up by then (the query before
+	 * the skip along the queues) */
+	static const char *queues_sql =
+		"SELECT queue, generation FROM queues q WHERE device = ?1 AND seq_setup <= ?2 AND NOT EXISTS "
+		"(SELECT 1 FROM queues n WHERE n.device = q.device AND n.queue = q.queue AND n.generation > q.generation "
+		"AND n.seq_setup <= ?2) ORDER BY queue";
+	if (sqlite3_prepare_v2(db, queues_sql, -1, &st, NULL) != SQLITE_OK)
+		exit(1);
+	sqlite3_bind_int(st, 1, device);
+	sqlite3_bind_int64(st, 2, seq);
+	i = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		CHECK(i < s.n_queues);
+		if (i < s.n_queues) {
+			CHECK_EQ_U(s.queues[i].queue, sqlite3_column_int64(st, 0));
+			CHECK_EQ_U(s.queues[i].generation, sqlite3_column_int64(st, 1));
+		}
+		i++;
+	}
+	sqlite3_finalize(st);
+	CHECK_EQ_U(s.n_queues, i);
 	tdb_state_clear(&s);
 }
 
@@ -207,6 +232,37 @@ static void test_request_ranges(void)
 	tdb_close(t);
 }
 
+/* tdb_event_links at every seq against the same links asked another
+ * way: the lowest chain made available at seq, else the first used
+ * entry's chain; the lowest request notified, completed or interrupted
+ * there or whose chain was made available there. */
+static void test_event_links(void)
+{
+	struct tdb *t = open_ok();
+	int64_t last = sql_int("SELECT max(seq) FROM events", 0, 0, 0);
+	unsigned linked = 0;
+
+	for (int64_t seq = 0; seq <= last + 1; seq++) {
+		struct tdb_event_links got;
+		int64_t chain = sql_int("SELECT coalesce((SELECT min(chain) FROM chains WHERE seq_avail = ?1), "
+					"(SELECT chain FROM used WHERE seq = ?1 AND chain IS NOT NULL ORDER BY rowid LIMIT 1), -1)",
+					seq, 0, 0);
+		int64_t request = sql_int("SELECT coalesce(min(request), -1) FROM requests r WHERE seq_notify = ?1 "
+					  "OR seq_used = ?1 OR seq_irq = ?1 "
+					  "OR EXISTS (SELECT 1 FROM chains c WHERE c.chain = r.chain AND c.seq_avail = ?1)",
+					  seq, 0, 0);
+		CHECK_EQ_U(tdb_event_links(t, (uint64_t)seq, &got), 0);
+		if (got.chain != chain || got.request != request)
+			fprintf(stderr, "%s seq %" PRId64 ": chain %lld request %lld, want %lld %lld\n", path, seq,
+				(long long)got.chain, (long long)got.request, (long long)chain, (long long)request);
+		CHECK_EQ_U(got.chain, chain);
+		CHECK_EQ_U(got.request, request);
+		linked += chain >= 0 || request >= 0;
+	}
+	CHECK(linked > 0);
+	tdb_close(t);
+}
+
 static void test_devices_kept(void)
 {
 	struct tdb *t = open_ok();
@@ -237,10 +293,12 @@ int main(int argc, char **argv)
 		}
 		printf("%s: %s the new indexes\n", path,
 		       sql_int("SELECT count(*) FROM sqlite_schema WHERE name IN ('features_at', 'events_config', "
-			       "'requests_notify')", 0, 0, 0) == 3 ? "with" : "without");
+			       "'requests_notify', 'chains_avail', 'used_seq', 'requests_chain', 'requests_used', "
+			       "'requests_irq', 'queues_at')", 0, 0, 0) == 9 ? "with" : "without");
 		RUN(test_state_every_seq);
 		RUN(test_changes_between);
 		RUN(test_request_ranges);
+		RUN(test_event_links);
 		RUN(test_devices_kept);
 		sqlite3_close(db);
 	}

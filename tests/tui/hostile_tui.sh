@@ -56,6 +56,15 @@ if command -v sqlite3 >/dev/null; then
 	cp "$dir/good.db" "$dir/version.db"
 	sqlite3 "$dir/version.db" "UPDATE meta SET value = '99' WHERE key = 'schema_version';"
 	refused "$dir/version.db" "version"; check "D04 an unknown schema version" $?
+	# a register change whose seq is text (sorts after every integer):
+	# the state pane says the row is damaged; its walk over the registers
+	# does not meet the same register again and again
+	cp "$dir/good.db" "$dir/regseq.db"
+	sqlite3 "$dir/regseq.db" "UPDATE reg_changes SET seq = 'x' || seq WHERE rowid IN
+		(SELECT rowid FROM reg_changes WHERE reg = 'Status' ORDER BY seq LIMIT 1);"
+	rc=$(timeout 120 "$vmtrace" tui --script "$keys" --size 100x30 "$dir/regseq.db" >"$dir/out" 2>"$dir/err"; echo $?)
+	[ "$rc" -le 1 ] && grep -q "a seq that is not one" "$dir/out"
+	check "a text seq in reg_changes: browsed, the state pane names the damage" $?
 else
 	echo "skip: D03, D04 (no sqlite3 shell; scripts/setup.sh installs it)"
 fi

@@ -112,7 +112,7 @@ int tui_nav_event_place(struct tdb *t, const struct tdb_event *ev, int *device, 
 	case VMT_EV_MEM:
 		/* a chain's memory first (descriptors, avail entry, used entry),
 		 * then the rings of the queues live at the time */
-		if ((r = tdb_nav_links(t, ev->ev.seq, &links)) < 0)
+		if ((r = tdb_event_links(t, ev->ev.seq, &links)) < 0)
 			return r;
 		if (r == 0 && links.chain >= 0) {
 			struct tdb_chain c;
@@ -205,7 +205,7 @@ static int request_events(struct tdb *t, uint64_t seq, int64_t hint, struct req_
 
 	memset(re, 0, sizeof(*re));
 	re->chain = -1;
-	if ((r = tdb_nav_links(t, seq, &links)))
+	if ((r = tdb_event_links(t, seq, &links)))
 		return r;
 	if (links.request < 0 && links.chain < 0 && hint >= 0)
 		links.request = hint;

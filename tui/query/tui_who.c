@@ -173,7 +173,7 @@ static int link_targets(struct tdb *t, uint64_t seq, int64_t hint, struct tui_wh
 	struct links_arg la = { .w = w, .chain = -1, .seq_avail = -1, .seq_notify = -1, .seq_used = -1, .seq_irq = -1 };
 	int r;
 
-	if ((r = tdb_nav_links(t, seq, &links)))
+	if ((r = tdb_event_links(t, seq, &links)))
 		return soft(r) > 0 ? 0 : r;
 	if (links.request < 0 && links.chain < 0 && hint >= 0)
 		links.request = hint;

@@ -3,8 +3,7 @@
  * `vmtrace show` prints for them (the comments quote its lines).
  *
  *   test_tui_query violations.db qemu-linux-modern.db
- *   test_tui_query --print TRACE.db SEQ...   (what each finds, for writing cases)
- *   test_tui_query --links TRACE.db STEP     (the links check at every STEP-th seq) */
+ *   test_tui_query --print TRACE.db SEQ...   (what each finds, for writing cases) */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,63 +206,20 @@ static void moves_qemu(void)
 	CHECK_EQ_U(w.target[0].seq, 72);
 }
 
-/* tdb_nav_links (binary searches) finds what tdb_event_links (scans)
- * finds, at every seq of the trace open. */
-static uint64_t links_step = 1;
-
-static void links_agree(void)
-{
-	uint64_t lo, hi;
-	unsigned differ = 0, linked = 0;
-
-	if (tdb_events_bounds(t, &lo, &hi))
-		return;
-	for (uint64_t seq = lo; seq <= hi + 1; seq += links_step) {
-		struct tdb_event_links a, b;
-		int ra = tdb_event_links(t, seq, &a), rb = tdb_nav_links(t, seq, &b);
-		CHECK_EQ_U(ra, 0);
-		CHECK_EQ_U(rb, 0);
-		if (a.chain != b.chain || a.request != b.request) {
-			if (differ++ < 5)
-				fprintf(stderr, "seq %" PRIu64 ": scan chain %lld request %lld, search chain %lld request %lld\n", seq,
-					(long long)a.chain, (long long)a.request, (long long)b.chain, (long long)b.request);
-		}
-		linked += a.chain >= 0 || a.request >= 0;
-	}
-	CHECK_EQ_U(differ, 0);
-	CHECK(linked > 0);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--print"))
 		return print(argv[2], argc - 3, argv + 3);
-	if (argc == 4 && !strcmp(argv[1], "--links")) {
-		/* a big trace: every STEP-th seq */
-		links_step = strtoull(argv[3], NULL, 0);
-		links_step = links_step ? links_step : 1;
-		open_trace(argv[2]);
-		RUN(links_agree);
-		tdb_cursor_close(one);
-		tdb_close(t);
-		return harness_finish(argv[0]);
-	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: test_tui_query violations.db qemu-linux-modern.db [MORE.db...]\n");
+		fprintf(stderr, "usage: test_tui_query violations.db qemu-linux-modern.db\n");
 		return 2;
 	}
 	open_trace(argv[1]);
 	RUN(who_violations);
 	RUN(moves_violations);
-	RUN(links_agree);
 	open_trace(argv[2]);
 	RUN(who_qemu);
 	RUN(moves_qemu);
-	RUN(links_agree);
-	for (int i = 3; i < argc; i++) {
-		open_trace(argv[i]);
-		RUN(links_agree);
-	}
 	tdb_cursor_close(one);
 	tdb_close(t);
 	return harness_finish(argv[0]);
