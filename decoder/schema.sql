@@ -290,3 +290,7 @@ CREATE INDEX requests_irq ON requests(seq_irq);
 -- Each queue's generation in force at a seq (the state pane): one seek per
 -- queue, however many times the device was reset.
 CREATE INDEX queues_at ON queues(device, queue, seq_setup);
+-- The chains a queue generation made available last before a seq (the
+-- buffers still in flight there: a part of a trace names memory as the
+-- whole trace does).
+CREATE INDEX chains_inflight ON chains(device, queue, generation, seq_avail);

@@ -22,14 +22,18 @@ struct tdb_req_bufs {
 	int kind;                     /* enum tdb_request_kind */
 	const char *op;               /* "" if none; valid during the call */
 	uint64_t seq_avail;           /* the chain's */
-	bool used_known;              /* the chain's first used entry */
-	uint64_t used_seq;
+	bool end_known;               /* the chain's first used entry, or the end of */
+	uint64_t end_seq;             /* its queue generation if it has none */
 	const struct tdb_desc *desc;  /* n_desc of them, in chain order (pos, addr, len, flags set) */
 	uint32_t n_desc;
 };
 
-/* Call fn for each request notified in the seq range [from, to] (to 0: no
- * end) that has a chain, in request order.  A request whose chain,
+/* Call fn for each request whose chain was made available in the seq
+ * range [from, to] (to 0: no end), and before them those still in flight
+ * at from whose chains were made available before it (a buffer posted
+ * long before the device fills it: a receive queue's), each set in
+ * request order.  With the indexes of docs/schema.md the cost follows the
+ * range and the queues' sizes, not the trace.  A request whose chain,
  * descriptors or used entry cannot be read as such (missing, damaged,
  * more than TDB_CHAIN_DESC_MAX descriptors) is left out, as is one whose
  * own row is damaged: those buffers are just not named. */

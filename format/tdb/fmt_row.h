@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/tdb/fmt_tdb.h"
+
 struct tdb;
 struct tdb_event;
 struct tdb_violation;
@@ -35,20 +37,18 @@ struct fmt_rows;
 #define FMT_ROW_NOTE_MAX 1024
 
 /* The request buffers a reader loads to name memory around the rows it
- * formats (show --from/--count, the TUI's window): at least those of the
- * requests notified from FMT_TDB_BUF_BEFORE seqs before the rows to
- * FMT_TDB_BUF_AFTER after them.  The one rule both use, so the TUI's lines
- * are show's.  A memory event is named by the chain in flight at it, or
- * else the next one made available after it (fmt_tdb_bufs_note), and
- * that request is notified close by: a driver fills a batch of buffers,
- * then notifies (up to 2323 seqs later for the emulator's blk workload
- * of tests/tui/big_paging.sh and the benchmark); a chain in flight was
- * notified up to 387 seqs before, where it is ever used (a never-used
- * rx buffer stays in flight for good: no margin finds it for every
- * event).  The load's cost follows the margins, not the trace (16384
- * either side was 3000-4600 requests on the 10M-event benchmark trace). */
+ * formats (show --from/--count, the TUI's window): those of the chains
+ * made available from FMT_TDB_BUF_BEFORE seqs before the rows to
+ * FMT_TDB_BUF_AFTER after them, and the chains still in flight where that
+ * starts (tdb_bufs_each).  The one rule both use, so the TUI's lines are
+ * show's.  A memory event is named by the chain in flight at it (made
+ * available before it: in the range, or in flight at its start), or else
+ * by the next one made available at most FMT_TDB_NEXT_MAX seqs after it
+ * (in the range while AFTER is at least that): a part of the trace names
+ * memory as the whole trace does.  The load's cost follows the margins
+ * and the queues' sizes, not the trace. */
 #define FMT_TDB_BUF_BEFORE 1024u
-#define FMT_TDB_BUF_AFTER 4096u
+#define FMT_TDB_BUF_AFTER FMT_TDB_NEXT_MAX
 
 struct fmt_rows_opts {
 	uint64_t from;       /* where the rows start (the state is read there) */

@@ -195,7 +195,7 @@ static int push_request(void *arg, const struct tdb_req_bufs *q)
 		const struct tdb_desc *td = &q->desc[d];
 		struct buf_span sp = {
 			.addr = td->addr, .len = td->len, .seq_avail = q->seq_avail,
-			.seq_used = q->used_known ? q->used_seq : UINT64_MAX, .request = q->request,
+			.seq_used = q->end_known ? q->end_seq : UINT64_MAX, .request = q->request,
 			.device = q->device, .n = n_data, .kind = (uint8_t)q->kind, .table = (td->flags & 4u) != 0,
 		};
 		int full;
@@ -275,7 +275,7 @@ const char *fmt_tdb_bufs_note(const struct fmt_tdb_bufs *b, const struct vmt_eve
 		if (s->seq_avail <= ev->seq && ev->seq <= s->seq_used) {
 			if (!in_flight || s->seq_avail > in_flight->seq_avail)
 				in_flight = s;
-		} else if (s->seq_avail > ev->seq) {
+		} else if (s->seq_avail > ev->seq && s->seq_avail - ev->seq <= FMT_TDB_NEXT_MAX) {
 			if (!next || s->seq_avail < next->seq_avail)
 				next = s;
 		}

@@ -32,10 +32,18 @@ int fmt_tdb_fill(struct fmt_ctx *c, struct tdb *t, uint64_t seq);
 #define FMT_TDB_BUFS_MAX (1u << 18)
 struct fmt_tdb_bufs;
 
+/* A memory event made before a chain is made available is named by that
+ * chain (a driver fills a buffer, then publishes it: up to 2323 seqs
+ * before for the emulator's blk batches) only when it is made available
+ * at most this many seqs later; farther on the address is memory the
+ * request has not taken yet. */
+#define FMT_TDB_NEXT_MAX 4096u
+
 /* Load into *out (free with fmt_tdb_bufs_free) the buffers of t's
- * requests notified in the seq range [from, to] (to 0: no end; a reader
- * that shows part of a trace loads that part and a margin).  Returns 0,
- * -ENOMEM, or a tracedb error. */
+ * requests whose chains were made available in the seq range [from, to]
+ * (to 0: no end; a reader that shows part of a trace loads that part and
+ * a margin) or were still in flight at from.  Returns 0, -ENOMEM, or a
+ * tracedb error. */
 int fmt_tdb_bufs_load(struct fmt_tdb_bufs **out, struct tdb *t, uint64_t from, uint64_t to);
 void fmt_tdb_bufs_free(struct fmt_tdb_bufs *b); /* NULL is fine */
 

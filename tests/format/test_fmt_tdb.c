@@ -147,10 +147,18 @@ static void test_request_buffers(void)
 	e = (struct vmt_event){ .type = VMT_EV_MEM, .seq = 42, .addr = 0x40004690, .len = 16 };
 	CHECK_EQ_U(strlen(fmt_tdb_bufs_note(b, &e, note, 8, NULL)), 7);
 	fmt_tdb_bufs_free(b);
-	/* Only requests notified far later: nothing to name at seq 42. */
+	/* Only requests made available far later (and none in flight at
+	 * 100000: request 1 ended at 92): nothing to name at seq 42. */
 	b = NULL;
 	CHECK(fmt_tdb_bufs_load(&b, t, 100000, 200000) == 0);
 	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), NULL), "");
+	fmt_tdb_bufs_free(b);
+	/* A part of the trace after request 1 was made available (41) and
+	 * before it was used (92): still named, as in flight at its start. */
+	b = NULL;
+	CHECK(fmt_tdb_bufs_load(&b, t, 60, 61) == 0);
+	e = (struct vmt_event){ .type = VMT_EV_MEM, .seq = 92, .addr = 0x40004710, .len = 1 };
+	CHECK_STR(fmt_tdb_bufs_note(b, &e, note, sizeof(note), NULL), "request 1 blk out: buffer 3 of 3");
 	fmt_tdb_bufs_free(b);
 	fmt_tdb_bufs_free(NULL);
 	tdb_close(t);
