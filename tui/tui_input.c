@@ -260,7 +260,8 @@ static unsigned who_key(struct tui_app *a, int *err)
 	} else {
 		r = tui_model_event(a->m, seq, &row);
 		if (r == 0)
-			r = tui_who_find(a->m->t, &row, tui_app_line_request(tui_model_cur(a->m)), &a->walk);
+			r = tui_who_find(a->m->t, &row, tui_app_line_request(tui_model_cur(a->m)), a->m->prefer_request,
+					 &a->walk);
 		if (r > 0 && r != TDB_END) {
 			snprintf(a->msg, sizeof(a->msg), "who set this? %s", tdb_errmsg(a->m->t));
 			return TUI_HANDLED | TUI_REDRAW;
@@ -411,6 +412,8 @@ static unsigned listview_key(struct tui_app *a, int key, int *err)
 		return show_view(a, (enum tui_view_id)(key - '1'), err);
 	f = tui_listview_key(a->lv[a->view], key, &seq);
 	if (f & TUI_LV_JUMP) {
+		a->m->prefer_request = tui_listview_request(a->lv[a->view]);
+		a->detail_ok = a->who_ok = false; /* the same seq may now show another request */
 		a->view = TUI_VIEW_EVENTS;
 		a->focus = TUI_FOCUS_LIST;
 		if ((r = tui_model_goto(a->m, seq)) != 0) {

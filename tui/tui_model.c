@@ -1127,6 +1127,7 @@ int tui_model_open(struct tui_model **out, const char *path, char *err, size_t e
 		goto cleanup;
 	}
 	m->count_hint = m->empty ? 0 : m->hi - m->lo + 1;
+	m->prefer_request = -1;
 	*out = m;
 	m = NULL;
 cleanup:

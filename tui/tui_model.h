@@ -68,6 +68,10 @@ struct tui_model {
 	bool empty;                 /* no events */
 	uint64_t lo, hi;            /* lowest and highest seq */
 	uint64_t count_hint;        /* hi - lo + 1 */
+	/* The request the last jump from the requests view was for (-1
+	 * none): where an event belongs to several (one notify for many),
+	 * the detail and "who set this?" take that one (tui_who_links). */
+	int64_t prefer_request;
 	struct tui_fmt *win_fmt;    /* the window's formatter and cursor */
 	struct tui_fmt *find_fmt;   /* search's */
 	struct tdb_cursor *back;    /* backward, for paging up */

@@ -275,7 +275,7 @@ int tui_panes_detail(struct tui_model *m, uint64_t seq, const struct tui_who *wh
 			return r;
 	}
 	if (l->seq_ok) {
-		r = tdb_event_links(m->t, seq, &links);
+		r = tui_who_links(m->t, seq, m->prefer_request, &links);
 		if (r < 0)
 			return r;
 		if (r == 0 && links.request >= 0) {

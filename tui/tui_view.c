@@ -93,7 +93,7 @@ static int panes_text(struct tui_app *a, int dw, int sw)
 			a->who_ok = false;
 			r = tui_model_event(a->m, seq, &row);
 			if (r == 0)
-				r = tui_who_find(a->m->t, &row, tui_app_line_request(l), &a->who);
+				r = tui_who_find(a->m->t, &row, tui_app_line_request(l), a->m->prefer_request, &a->who);
 			if (r < 0)
 				return r;
 			a->who_ok = r == 0;

@@ -80,7 +80,7 @@ static const char *selector_of(const char *reg)
 	return NULL;
 }
 
-static int link_targets(struct tdb *t, uint64_t seq, int64_t hint, struct tui_who *w);
+static int link_targets(struct tdb *t, uint64_t seq, int64_t hint, int64_t prefer, struct tui_who *w);
 
 static int mmio_targets(struct tdb *t, const struct tdb_event *ev, struct tui_who *w)
 {
@@ -114,7 +114,7 @@ static int mmio_targets(struct tdb *t, const struct tdb_event *ev, struct tui_wh
 			 * the device did (the request it completed, its
 			 * interrupt) comes before the old value */
 			uint64_t v0, at0;
-			if ((r = link_targets(t, seq, -1, w)) < 0)
+			if ((r = link_targets(t, seq, -1, -1, w)) < 0)
 				return r;
 			if ((r = irq_before(t, w, ev->device, seq, "the device changed the value")) < 0)
 				return r;
@@ -167,13 +167,38 @@ static int req_links(void *arg, const struct tdb_request *q)
 	return 0;
 }
 
-static int link_targets(struct tdb *t, uint64_t seq, int64_t hint, struct tui_who *w)
+static int prefer_fn(void *arg, const struct tdb_request *q)
+{
+	*(struct tdb_request *)arg = *q;
+	return 0;
+}
+
+int tui_who_links(struct tdb *t, uint64_t seq, int64_t prefer, struct tdb_event_links *out)
+{
+	struct tdb_request q;
+	int r;
+
+	if ((r = tdb_event_links(t, seq, out)) || prefer < 0 || out->request == prefer || out->request < 0)
+		return r;
+	/* the request rows' seqs only (no text kept past the call) */
+	if (tdb_request_read(t, prefer, prefer_fn, &q) != 0)
+		return 0; /* not readable: the lowest stands */
+	int64_t s = seq > INT64_MAX ? INT64_MAX : (int64_t)seq;
+	if (q.seq_notify == s || q.seq_used == s || q.seq_irq == s || q.seq_avail == s) {
+		out->request = prefer;
+		if (q.chain >= 0)
+			out->chain = q.chain;
+	}
+	return 0;
+}
+
+static int link_targets(struct tdb *t, uint64_t seq, int64_t hint, int64_t prefer, struct tui_who *w)
 {
 	struct tdb_event_links links;
 	struct links_arg la = { .w = w, .chain = -1, .seq_avail = -1, .seq_notify = -1, .seq_used = -1, .seq_irq = -1 };
 	int r;
 
-	if ((r = tdb_event_links(t, seq, &links)))
+	if ((r = tui_who_links(t, seq, prefer, &links)))
 		return soft(r) > 0 ? 0 : r;
 	if (links.request < 0 && links.chain < 0 && hint >= 0)
 		links.request = hint;
@@ -307,7 +332,7 @@ static int violation_targets(struct tdb *t, const struct tdb_event *ev, struct t
 	return 0;
 }
 
-int tui_who_find(struct tdb *t, const struct tdb_event *ev, int64_t hint, struct tui_who *out)
+int tui_who_find(struct tdb *t, const struct tdb_event *ev, int64_t hint, int64_t prefer, struct tui_who *out)
 {
 	int r;
 
@@ -320,5 +345,5 @@ int tui_who_find(struct tdb *t, const struct tdb_event *ev, int64_t hint, struct
 		return r;
 	if (ev->ev.type == VMT_EV_MMIO && ev->device >= 0 && ev->reg && (r = mmio_targets(t, ev, out)))
 		return r;
-	return link_targets(t, ev->ev.seq, ev->ev.type == VMT_EV_MEM ? hint : -1, out);
+	return link_targets(t, ev->ev.seq, ev->ev.type == VMT_EV_MEM ? hint : -1, prefer, out);
 }

@@ -21,6 +21,7 @@
 
 struct tdb;
 struct tdb_event;
+struct tdb_event_links;
 
 /* Most targets one event lists; the longest line naming one. */
 #define TUI_WHO_MAX 8
@@ -42,7 +43,12 @@ struct tui_who {
 
 /* The targets for event ev into *out.  hint (-1: none): the request the
  * formatter names guest memory by, for the buffers the file links to no
- * request (tui_nav_request's). */
-int tui_who_find(struct tdb *t, const struct tdb_event *ev, int64_t hint, struct tui_who *out);
+ * request (tui_nav_request's).  prefer: as tui_who_links. */
+int tui_who_find(struct tdb *t, const struct tdb_event *ev, int64_t hint, int64_t prefer, struct tui_who *out);
+
+/* tdb_event_links for the event at seq, with request prefer (-1: none)
+ * in place of the lowest one where prefer also belongs to the event (its
+ * notify, used entry, interrupt, or its chain made available there). */
+int tui_who_links(struct tdb *t, uint64_t seq, int64_t prefer, struct tdb_event_links *out);
 
 #endif

@@ -35,6 +35,7 @@ struct lv_row {
 	struct lv_key key;
 	bool has_jump;      /* Enter goes to jump */
 	uint64_t jump;
+	int64_t request;    /* the request the row is (its detail there), -1 none */
 	unsigned attr;      /* TUI_A_RED, TUI_A_YELLOW with colour (the text says it too) */
 	char *cell[LV_COLS_MAX]; /* escaped text; all in one block from cell[0], owned */
 };

@@ -114,6 +114,8 @@ static int add_request(void *arg, const struct tdb_request *q)
 				   status };
 	bool bad = q->kind == TDB_REQ_BLK && q->status_known && q->status != VIRTIO_BLK_S_OK;
 	c->r = lv_rows_add(c->out, c->key, jump >= 0, (uint64_t)jump, bad ? TUI_A_RED : 0, cells, C_N);
+	if (c->r == 0)
+		c->out->row[c->out->n - 1].request = q->request;
 	return c->r;
 }
 

@@ -77,6 +77,7 @@ int lv_rows_add(struct lv_rows *rs, struct lv_key key, bool has_jump, uint64_t j
 	r->key = key;
 	r->has_jump = has_jump;
 	r->jump = jump;
+	r->request = -1;
 	r->attr = attr;
 	for (int i = 0; i < ncols; i++) {
 		memcpy(p, cells[i] ? cells[i] : "", len[i]);
@@ -486,6 +487,11 @@ unsigned tui_listview_key(struct tui_listview *v, int key, uint64_t *seq)
 	if (r < 0)
 		v->fatal = r; /* the next draw returns it */
 	return TUI_LV_REDRAW;
+}
+
+int64_t tui_listview_request(const struct tui_listview *v)
+{
+	return v->cur < v->win.n ? v->win.row[v->cur].request : -1;
 }
 
 const char *tui_listview_keys(const struct tui_listview *v)

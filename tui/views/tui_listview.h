@@ -45,6 +45,10 @@ enum { TUI_LV_REDRAW = 1, TUI_LV_JUMP = 2, TUI_LV_CLOSE = 4 };
  * to; Esc returns TUI_LV_CLOSE; the requests view's s cycles the sort and
  * f the kind filter.  0: the view does not use the key (the app may). */
 unsigned tui_listview_key(struct tui_listview *v, int key, uint64_t *seq);
+/* The request the row under the cursor is (the requests view), -1 none:
+ * after a jump, the event list's detail shows that one where several
+ * share the event (one notify for many requests). */
+int64_t tui_listview_request(const struct tui_listview *v);
 
 /* One line for the status line: the view's keys. */
 const char *tui_listview_keys(const struct tui_listview *v);

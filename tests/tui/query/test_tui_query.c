@@ -46,7 +46,7 @@ static const char *who(uint64_t seq)
 	size_t k = 0;
 
 	buf[0] = '\0';
-	int r = tui_who_find(t, event_at(seq), -1, &w);
+	int r = tui_who_find(t, event_at(seq), -1, -1, &w);
 	if (r)
 		return "error";
 	for (size_t i = 0; i < w.n; i++)
@@ -87,7 +87,7 @@ static int print(const char *path, int n, char **seqs)
 		struct tui_who w;
 		char what[TUI_NAV_WHAT_MAX];
 		uint64_t to;
-		if (tui_who_find(t, event_at(seq), -1, &w) == 0)
+		if (tui_who_find(t, event_at(seq), -1, -1, &w) == 0)
 			for (size_t k = 0; k < w.n; k++)
 				printf("%" PRIu64 " who %" PRIu64 " %s\n", seq, w.target[k].seq, w.target[k].what);
 		for (int f = 1; f >= 0; f--) {
@@ -201,7 +201,7 @@ static void moves_qemu(void)
 	/* a name the file does not back: nothing */
 	CHECK_EQ_U(tui_nav_request(t, event_at(74), 99999, true, &to, what, sizeof(what)), TDB_END);
 	struct tui_who w;
-	CHECK_EQ_U(tui_who_find(t, event_at(74), 1, &w), 0);
+	CHECK_EQ_U(tui_who_find(t, event_at(74), 1, -1, &w), 0);
 	CHECK_EQ_U(w.n, 4);
 	CHECK_EQ_U(w.target[0].seq, 72);
 }
