@@ -101,17 +101,19 @@ run)
 test)
 	install_missing
 	build build
-	# The emulator and decoder face untrusted input: their tests also run
-	# under AddressSanitizer and UndefinedBehaviorSanitizer.
+	# The emulator, decoder and inspector face untrusted input: their tests
+	# also run under AddressSanitizer and UndefinedBehaviorSanitizer (the
+	# inspector's hostile files and golden screens among them).
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	say "guest kit for the real-guest tests (Debian's kernel, busybox initramfs)"
 	scripts/guest-kit.sh build/guest-kit >/dev/null
 	add_arm64
 	say "arm64 guest kit (Debian's arm64 kernel and busybox-static, for qemu-system-aarch64 -M virt)"
 	scripts/guest-kit.sh --arch arm64 build/guest-kit-arm64 >/dev/null
-	say "emulator, raw trace, decoder and replay tests under ASan/UBSan"
+	say "emulator, raw trace, decoder, replay and inspector tests under ASan/UBSan"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --suite unit --suite decoder --suite replay --print-errorlogs --num-processes 2
+		meson test -C build-asan --suite unit --suite decoder --suite replay --suite tui --print-errorlogs \
+		--num-processes 2
 	say "whole test suite"
 	meson test -C build --print-errorlogs --num-processes 2
 	# The parsers of untrusted input are fuzzed (tests/fuzz): libFuzzer

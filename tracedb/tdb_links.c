@@ -363,6 +363,8 @@ int tdb_chain_read(struct tdb *t, int64_t chain, struct tdb_chain *c)
 		r = read_descriptors(t, c);
 	if (r == 0)
 		r = read_used(t, c);
+	if (r)
+		tdb_chain_clear(c); /* a damaged descriptor after others: nothing left to free */
 	return r;
 }
 

@@ -74,7 +74,8 @@ struct tdb_chain {
 	uint32_t used_idx, used_len;
 };
 
-/* Chain id with its descriptors and used entry into *c. */
+/* Chain id with its descriptors and used entry into *c (on an error *c
+ * holds nothing to free; tdb_chain_clear is still fine). */
 int tdb_chain_read(struct tdb *t, int64_t chain, struct tdb_chain *c);
 void tdb_chain_clear(struct tdb_chain *c);
 
