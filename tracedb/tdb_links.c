@@ -512,6 +512,19 @@ int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t fr
 	return walk_requests(t, TDB_ST_N, st, fn, arg, NULL);
 }
 
+int tdb_requests_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const struct tdb_request *r), void *arg)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = tdb_stmt_get(t, TDB_ST_REQUESTS_AT,
+			      REQUEST_COLS "WHERE r.seq_notify = ?1 OR r.seq_used = ?1 OR r.seq_irq = ?1 ORDER BY r.request",
+			      &st, "reading requests")))
+		return r;
+	sqlite3_bind_int64(st, 1, seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq);
+	return walk_requests(t, TDB_ST_REQUESTS_AT, st, fn, arg, NULL);
+}
+
 int tdb_request_read(struct tdb *t, int64_t request, int (*fn)(void *arg, const struct tdb_request *r), void *arg)
 {
 	sqlite3_stmt *st;

@@ -108,6 +108,11 @@ int tdb_requests_each(struct tdb *t, int device, uint64_t from, uint64_t to,
 int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t from, uint64_t to,
 			  int (*fn)(void *arg, const struct tdb_request *r), void *arg);
 
+/* Each request notified, completed or interrupted at seq (seq_notify,
+ * seq_used or seq_irq is seq), in request order: an exporter's records
+ * of an event (three indexed lookups, docs/schema.md). */
+int tdb_requests_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const struct tdb_request *r), void *arg);
+
 /* Request id (fn is called once). */
 int tdb_request_read(struct tdb *t, int64_t request, int (*fn)(void *arg, const struct tdb_request *r), void *arg);
 
