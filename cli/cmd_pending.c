@@ -1,6 +1,5 @@
-/* Subcommands whose capability lands in a later issue: they say so, with
- * the issue that brings them, and exit 2 so no script mistakes them for
- * success. */
+/* The commands that read trace.db files, in a build without SQLite: they
+ * say so and exit 2 so no script mistakes them for success. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +7,7 @@
 #include "cli/util.h"
 #include "config.h"
 
+#if !HAVE_SQLITE
 static int pending(int argc, char **argv, const char *what)
 {
 	for (int i = 1; i < argc; i++) {
@@ -20,7 +20,6 @@ static int pending(int argc, char **argv, const char *what)
 	return EXIT_USAGE;
 }
 
-#if !HAVE_SQLITE
 /* Built without SQLite: the decoder is a meson feature. */
 int cmd_decode(int argc, char **argv)
 {
@@ -46,9 +45,9 @@ int cmd_tui(int argc, char **argv)
 {
 	return pending(argc, argv, "the inspector reads trace.db files: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
-#endif
 
 int cmd_export(int argc, char **argv)
 {
-	return pending(argc, argv, "pcap and timeline export come with the exporters");
+	return pending(argc, argv, "export reads trace.db files: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
+#endif
