@@ -204,19 +204,20 @@ int cmd_export(int argc, char **argv)
 		r = export_wireshark(t, &o, fmt == FMT_PCAP ? EXPORT_PCAP : EXPORT_PCAPNG, f, &sum, err, sizeof(err));
 	/* the whole file on disk before it takes its name */
 	if (r == 0 && fflush(f) != 0)
-		r = -errno, snprintf(err, sizeof(err), "writing '%s': %s", out_path, strerror(errno));
+		r = -errno, snprintf(err, sizeof(err), "writing: %s", strerror(errno));
 	if (r == 0 && !direct && fsync(fileno(f)) != 0)
-		r = -errno, snprintf(err, sizeof(err), "writing '%s': %s", out_path, strerror(errno));
+		r = -errno, snprintf(err, sizeof(err), "writing: %s", strerror(errno));
 	long size = direct ? -1 : ftell(f);
 	if (!to_stdout && fclose(f) != 0 && r == 0)
-		r = -errno, snprintf(err, sizeof(err), "writing '%s': %s", out_path, strerror(errno));
+		r = -errno, snprintf(err, sizeof(err), "writing: %s", strerror(errno));
 	if (!direct && r == 0 && rename(tmp, out_path) != 0)
-		r = -errno, snprintf(err, sizeof(err), "naming '%s': %s", out_path, strerror(errno));
+		r = -errno, snprintf(err, sizeof(err), "renaming the finished file to it: %s", strerror(errno));
 	if (!direct && r != 0)
 		unlink(tmp);
 	tdb_close(t);
 	if (r != 0) {
-		error("%s%s", err[0] ? err : "export failed", direct ? "" : " (nothing written)");
+		error("'%s': %s%s", to_stdout ? "standard output" : out_path, err[0] ? err : "export failed",
+		      direct ? "" : " (nothing written)");
 		return r > 0 ? EXIT_USAGE : EXIT_FAIL;
 	}
 	char sz[40] = "", bytes[32];

@@ -34,6 +34,9 @@ packages=(
 	clang llvm bpftool bpftrace
 	# the fuzz targets: clang's libFuzzer and sanitizer runtimes
 	libclang-rt-dev
+	# reading exports back (tests/export): tshark and capinfos, with the
+	# Lua dissector
+	tshark
 )
 
 say() { printf '== %s\n' "$*" >&2; }
