@@ -31,6 +31,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmtrace export [options] [trace.db]\n"
+		"       vmtrace export FILE.pcapng|FILE.pcap|FILE.json   (from vmtrace.db)\n"
 		"\n"
 		"Write a trace.db for Wireshark (pcapng, pcap) or Perfetto (JSON). Reads\n"
 		"vmtrace.db when no file is named.\n"
@@ -156,6 +157,11 @@ int cmd_export(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* 'vmtrace export boot.pcapng': a lone name with an export's
+	 * extension is the output (the trace is vmtrace.db), as perf's
+	 * commands default their input */
+	if (!out_path && argc - optind == 1 && format_of_path(argv[optind]) != FMT_NONE)
+		out_path = argv[optind++];
 	if (argc - optind > 1)
 		return usage_error("wants at most one trace.db ('%s' is extra)", argv[optind + 1]);
 	if (o.has_from && o.has_to && o.to < o.from)

@@ -5,10 +5,12 @@
 # network frames decode as Ethernet, the pcap copy holds the same records,
 # --device / --from / --to select, and a failed export leaves no file.
 #
-#   test_export.sh VMTRACE SRCROOT
+#   test_export.sh VMTRACE SRCROOT PCAP_READER   (tests/export/test_pcap_read;
+#                                               'none' without libpcap)
 set -u
 vmtrace=$1
 src=$2
+pcap_reader=${3:-none}
 command -v tshark >/dev/null || { echo "tshark is not installed (scripts/setup.sh installs it)"; exit 77; }
 command -v capinfos >/dev/null || { echo "capinfos is not installed (package tshark)"; exit 77; }
 dir=$(mktemp -d)
@@ -60,6 +62,9 @@ n=$(ts -r "$dir/q.pcap" | wc -l)
 ts -r "$dir/q.pcap" -T fields -e data >"$dir/a"
 ts -r "$dir/q.pcapng" -Y user_dlt -T fields -e data >"$dir/b"
 cmp -s "$dir/a" "$dir/b"; check "pcap and pcapng records are the same bytes" $?
+if [ "$pcap_reader" != none ]; then
+	"$pcap_reader" "$dir/q.pcap" "$user0"; check "libpcap's pcap_open_offline reads the pcap: USER0, ns, $user0 records" $?
+fi
 
 # a part: one device, a seq range
 "$vmtrace" export -o "$dir/part.pcapng" --device 0xfeb02e00 --from 20 --to 60 "$qemu" 2>/dev/null
@@ -87,6 +92,36 @@ done
 [ $? = 1 ]; check "an output folder that does not exist: exit 1" $?
 "$vmtrace" export -o "$dir/bad.pcapng" "$src/samples/emu-small.vmt" 2>/dev/null
 [ $? = 2 ] && [ ! -e "$dir/bad.pcapng" ]; check "not a trace.db: exit 2, no file" $?
+# a full filesystem (a small tmpfs, where mounting one is allowed)
+mkdir "$dir/small"
+if mount -t tmpfs -o size=64k tmpfs "$dir/small" 2>/dev/null; then
+	"$vmtrace" export -o "$dir/small/q.pcapng" "$qemu" 2>"$dir/small.err"
+	rc=$?
+	left=$(ls -A "$dir/small" | wc -l)
+	umount "$dir/small"
+	[ $rc = 1 ] && [ "$left" = 0 ] && grep -q "No space left" "$dir/small.err"
+	check "a full filesystem: exit 1, says so, leaves no file (left $left)" $?
+else
+	echo "skip: a full filesystem (this machine does not let the test mount a tmpfs)"
+fi
+# hostile trace.db files (RELIABILITY D01-D04): refused or exported, never a crash
+cp "$qemu" "$dir/flip.db"
+crashes=0
+size=$(stat -c %s "$dir/flip.db")
+for off in $(seq 100 7919 "$size"); do
+	cp "$qemu" "$dir/flip.db"
+	printf '\xff' | dd of="$dir/flip.db" bs=1 seek="$off" conv=notrunc status=none
+	"$vmtrace" export -o "$dir/flip.pcapng" "$dir/flip.db" >/dev/null 2>"$dir/flip.err"
+	rc=$?
+	if [ $rc -ge 3 ] || grep -q 'Sanitizer\|runtime error' "$dir/flip.err"; then
+		echo "  crash at offset $off (exit $rc): $(head -c 300 "$dir/flip.err")"; crashes=1
+	fi
+done
+check "a byte flipped at many offsets: refused or exported, never a crash" $crashes
+: >"$dir/empty.db"
+"$vmtrace" export -o "$dir/e.pcapng" "$dir/empty.db" 2>"$dir/e.err"
+[ $? = 2 ] && grep -q "empty.db" "$dir/e.err" && [ ! -e "$dir/e.pcapng" ]
+check "an empty file: exit 2 naming it, no output" $?
 # killed part-way: the named file does not exist (only a .partial- one may)
 "$vmtrace" record -q --emu blk,net --repeat 400 -o "$dir/big.db" >/dev/null 2>&1
 (timeout -s KILL 0.3 "$vmtrace" export -o "$dir/killed.pcapng" "$dir/big.db") 2>/dev/null
