@@ -9,7 +9,13 @@
 -- by the Reader below, so a short or garbled record is marked malformed
 -- (expert info) instead of raising a Lua error.
 
-local vmtrace = Proto("vmtrace", "vmtrace virtio-mmio trace record")
+local created, vmtrace = pcall(Proto, "vmtrace", "vmtrace virtio-mmio trace record")
+if not created then
+	-- Loaded twice (an installed copy and -X lua_script:): the first copy stays.
+	io.stderr:write("vmtrace.lua: protocol vmtrace is already registered by another copy of this script; "
+		.. "this one (" .. debug.getinfo(1, "S").short_src .. ") is not used\n")
+	return
+end
 
 local HEADER_LENGTH = 32
 local U32_NONE = 0xffffffff

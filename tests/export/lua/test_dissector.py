@@ -53,6 +53,7 @@ class Tshark:
         p = subprocess.run(cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         expect(p.returncode, 0, "tshark exit status (%s)" % " ".join(args))
         check("Lua" not in p.stderr, "tshark stderr mentions Lua: " + p.stderr.strip())
+        check("already registered" not in p.stderr, "another vmtrace.lua is installed: " + p.stderr.strip())
         return p.stdout
 
     def fields(self, path, names, display_filter=None, two_pass=True):
