@@ -137,6 +137,10 @@ def test_filters(ts, path):
            [frame("request-notify"), frame("request-used"), frame("request-irq")], "vmtrace.request.id filter")
     expect(sorted(ts.fields(path, [], "vmtrace.base == 0xfeb00e00")), [frame("drvfeatures-write-net")],
            "vmtrace.base filter")
+    expect(sorted(ts.fields(path, [], "vmtrace.violation.error")), [frame("violation-error")],
+           "expert filter vmtrace.violation.error")
+    expect(sorted(ts.fields(path, [], "vmtrace.malformed")),
+           [frame("truncated-mmio"), frame("short-header"), frame("bad-header-length")], "expert filter vmtrace.malformed")
 
 
 def test_request(ts, path):
