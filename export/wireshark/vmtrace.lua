@@ -174,18 +174,22 @@ local e = {
 	violation_warning = ProtoExpert.new("vmtrace.violation.warning", "Spec violation (warning)",
 		expert.group.PROTOCOL, expert.severity.WARN),
 	anomaly = ProtoExpert.new("vmtrace.anomaly.expert", "Anomaly", expert.group.SEQUENCE, expert.severity.WARN),
+	bad_value = ProtoExpert.new("vmtrace.bad_value", "Value outside the format", expert.group.PROTOCOL,
+		expert.severity.WARN),
 }
-vmtrace.experts = { e.malformed, e.version, e.unknown_kind, e.violation_error, e.violation_warning, e.anomaly }
+vmtrace.experts = { e.malformed, e.version, e.unknown_kind, e.violation_error, e.violation_warning, e.anomaly,
+	e.bad_value }
 
 -- --- a bounds-checked reader over one record ---
 
--- Each take_* returns the value and its TvbRange, or nil once the record
--- is too short; the first shortfall is kept to report as malformed.
+-- Each read returns the value and its TvbRange, or nil once the record is
+-- too short; the first shortfall is kept to report as malformed.  Only the
+-- captured bytes count: a record cut by a snapshot length is short too.
 local Reader = {}
 Reader.__index = Reader
 
 local function new_reader(tvb, offset)
-	return setmetatable({ tvb = tvb, off = offset, len = tvb:reported_length_remaining(0), short = nil }, Reader)
+	return setmetatable({ tvb = tvb, off = offset, len = tvb:len(), short = nil }, Reader)
 end
 
 function Reader:remaining()
@@ -369,7 +373,10 @@ local function dissect_mmio(r, tree, h)
 	local meaning, meaning_range = r:str("meaning")
 	local dir_text = dir == 0 and "R" or dir == 1 and "W" or dir and ("?" .. dir)
 	if dir then
-		tree:add(f.dir, dir_range, dir_text)
+		local item = tree:add(f.dir, dir_range, dir_text)
+		if dir > 1 then
+			item:add_proto_expert_info(e.bad_value, string.format("dir %d is neither 0 (read) nor 1 (write)", dir))
+		end
 	end
 	if width then
 		tree:add(f.width, width_range)
@@ -457,7 +464,10 @@ local function dissect_violation(r, tree)
 	local section, section_range = r:str("section")
 	local message, message_range = r:str("message")
 	if severity then
-		tree:add(f.vio_severity, severity_range)
+		local item = tree:add(f.vio_severity, severity_range)
+		if not severity_names[severity] then
+			item:add_proto_expert_info(e.bad_value, string.format("severity %d is neither 1 nor 2", severity))
+		end
 	end
 	if rule then
 		tree:add(f.vio_rule, rule_range, rule)
@@ -516,7 +526,10 @@ local function dissect_request(r, tree, h, pinfo)
 		tree:add(f.req_op, op_range, op)
 	end
 	if phase then
-		tree:add(f.req_phase, phase_range)
+		local item = tree:add(f.req_phase, phase_range)
+		if not phase_names[phase] then
+			item:add_proto_expert_info(e.bad_value, string.format("phase %d is not 1, 2 or 3", phase))
+		end
 	end
 	if length and length ~= U32_NONE then
 		tree:add_le(f.req_length, length_range)
@@ -613,7 +626,7 @@ end
 
 function vmtrace.dissector(tvb, pinfo, tree)
 	pinfo.cols.protocol = "vmtrace"
-	local len = tvb:reported_length_remaining(0)
+	local len = tvb:len()
 	local root = tree:add(vmtrace, tvb())
 	if len < HEADER_LENGTH then
 		pinfo.cols.info = "vmtrace record"

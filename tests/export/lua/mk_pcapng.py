@@ -132,8 +132,10 @@ def interface(linktype, name, description):
     return _block(1, struct.pack("<HHI", linktype, 0, 0) + opts)
 
 
-def packet(interface_id, ns, data):
-    body = struct.pack("<IIIII", interface_id, ns >> 32, ns & 0xFFFFFFFF, len(data), len(data)) + _pad4(data)
+def packet(interface_id, ns, data, orig_len=None):
+    """An enhanced packet block; orig_len > len(data): the capture kept only data (a snapshot length)."""
+    orig_len = len(data) if orig_len is None else orig_len
+    body = struct.pack("<IIIII", interface_id, ns >> 32, ns & 0xFFFFFFFF, len(data), orig_len) + _pad4(data)
     return _block(6, body)
 
 
@@ -188,6 +190,9 @@ FIXTURE = [
     ("request-irq", request_phase(PHASE_INTERRUPT, 42)),
     # A later version: a 40-byte header and a byte after the interrupt's value; both skipped.
     ("longer-header", blk(KIND_INTERRUPT, 19, header_length=40) + interrupt_body(2) + b"\xAA"),
+    # Values outside the format, in records that are whole: a warning, not malformed.
+    ("bad-dir", blk(KIND_MMIO, 21) + mmio_body(2, 4, 0x050, 1, "QueueNotify")),
+    ("unknown-kind", header(8, seq=22) + b"\x01\x02"),
     # mmio cut inside its reg string (says 6 bytes, 3 follow).
     ("truncated-mmio", (blk(KIND_MMIO, 20) + mmio_body(DIR_READ, 4, 0x070, 0, "Status"))[:32 + 16 + 2 + 3]),
     ("short-header", bytes([RECORD_VERSION, KIND_MMIO, HEADER_LENGTH, 0, 0])),

@@ -21,8 +21,10 @@ import mk_pcapng as mk  # noqa: E402
 
 PI_ERROR = "8388608"
 PI_WARN = "6291456"
+PI_NOTE = "4194304"
 PI_MALFORMED = "117440512"
 PI_PROTOCOL = "150994944"
+PI_UNDECODED = "83886080"
 
 failures = []
 
@@ -197,6 +199,13 @@ def test_experts(ts, path):
     anomaly = rows[frame("anomaly")]
     expect((anomaly["_ws.expert.severity"], anomaly["vmtrace.anomaly.name"]), (PI_WARN, "slow-request"),
            "anomaly expert")
+    bad_dir = rows[frame("bad-dir")]
+    expect((bad_dir["_ws.expert.severity"], bad_dir["_ws.expert.group"]), (PI_WARN, PI_PROTOCOL),
+           "dir 2: a value outside the format")
+    expect(bad_dir["_ws.col.Info"], "?2 QueueNotify 0x1", "dir 2 Info")
+    unknown = rows[frame("unknown-kind")]
+    expect((unknown["_ws.expert.severity"], unknown["_ws.expert.group"], unknown["_ws.col.Info"]),
+           (PI_NOTE, PI_UNDECODED, "kind 8"), "unknown kind: noted, not malformed")
     damaged = {frame("truncated-mmio"), frame("short-header"), frame("bad-header-length")}
     for n, row in rows.items():
         if n in damaged:
@@ -220,6 +229,21 @@ def test_pcap(ts, tmp):
     expect(rows[frame("request-notify")]["vmtrace.request.used_in"], str(frame("request-used")), "pcap: links")
 
 
+def test_snapped(ts, tmp):
+    """A record cut by a snapshot length (captured < original length) is malformed, never a Lua error."""
+    record = dict(mk.FIXTURE)["request-notify"]
+    path = os.path.join(tmp, "snapped.pcapng")
+    with open(path, "wb") as f:
+        f.write(mk.section_header("snapped") + mk.interface(mk.LINKTYPE_USER0, "virtio-blk", "block")
+                + mk.packet(0, mk.T0, record[:60], orig_len=len(record))
+                + mk.packet(0, mk.T0 + 1, record[:20], orig_len=len(record)))
+    rows = ts.fields(path, ["_ws.expert.group", "_ws.lua.error", "vmtrace.kind"])
+    for n in (1, 2):
+        expect((rows[n]["_ws.expert.group"], rows[n]["_ws.lua.error"]), (PI_MALFORMED, ""),
+               "snapped record %d" % n)
+    expect(rows[1]["vmtrace.kind"], "6", "snapped record keeps its header")
+
+
 def complete_length(name, record):
     """How long a prefix of record must be to hold every field: the rest is optional (data, later fields)."""
     if name == "request-notify":
@@ -233,7 +257,7 @@ def test_hostile(ts, tmp):
     """Every prefix of each record, and records with flipped bytes: never a Lua error, prefixes malformed."""
     records, want_malformed = [], []
     for name, record in mk.FIXTURE:
-        if name in ("truncated-mmio", "short-header", "bad-header-length"):
+        if name in ("truncated-mmio", "short-header", "bad-header-length", "unknown-kind"):
             continue
         for cut in range(len(record) + 1):
             records.append(record[:cut])
@@ -287,11 +311,12 @@ def main(argv):
         test_request(ts, path)
         test_experts(ts, path)
         test_pcap(ts, tmp)
+        test_snapped(ts, tmp)
         test_hostile(ts, tmp)
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
-    print("ok: fields, filters, request links, experts, pcap, hostile records")
+    print("ok: fields, filters, request links, experts, pcap, snapped and hostile records")
     return 0
 
 
