@@ -12,12 +12,12 @@ Exit 77 (skip) only if tshark is not installed.
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mk_pcapng as mk  # noqa: E402
+from vmtrace_tshark import Tshark, TsharkError  # noqa: E402
 
 PI_ERROR = "8388608"
 PI_WARN = "6291456"
@@ -37,39 +37,6 @@ def check(cond, what):
 
 def expect(got, want, what):
     check(got == want, "%s: got %r, want %r" % (what, got, want))
-
-
-class Tshark:
-    def __init__(self, tshark, lua, home):
-        self.tshark = tshark
-        self.lua = lua
-        # A fresh HOME: no personal preferences, user DLTs or installed copy of the plugin.
-        self.env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
-                        WIRESHARK_CONFIG_DIR=os.path.join(home, "wsconf"))
-
-    def run(self, path, *args, two_pass=True):
-        cmd = [self.tshark, "-n", "-X", "lua_script:" + self.lua, "-r", path]
-        if two_pass:
-            cmd.append("-2")
-        cmd += list(args)
-        p = subprocess.run(cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        expect(p.returncode, 0, "tshark exit status (%s)" % " ".join(args))
-        check("Lua" not in p.stderr, "tshark stderr mentions Lua: " + p.stderr.strip())
-        check("already registered" not in p.stderr, "another vmtrace.lua is installed: " + p.stderr.strip())
-        return p.stdout
-
-    def fields(self, path, names, display_filter=None, two_pass=True):
-        """One dict per frame: field -> value, repeated occurrences joined by ';'."""
-        args = ["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=;", "-e", "frame.number"]
-        for n in names:
-            args += ["-e", n]
-        if display_filter:
-            args += ["-Y", display_filter]
-        rows = {}
-        for line in self.run(path, *args, two_pass=two_pass).splitlines():
-            cols = line.split("\t")
-            rows[int(cols[0])] = dict(zip(names, cols[1:]))
-        return rows
 
 
 def frame(name):
@@ -300,19 +267,21 @@ def main(argv):
     if not tshark:
         print("SKIP: tshark is not installed")
         return 77
-    lua = os.path.abspath(argv[1])
     with tempfile.TemporaryDirectory(prefix="vmtrace-dissector-") as tmp:
-        ts = Tshark(tshark, lua, tmp)
+        ts = Tshark(tshark, argv[1], tmp)
         path = os.path.join(tmp, "fixture.pcapng")
         with open(path, "wb") as f:
             f.write(mk.build())
-        test_fields(ts, path)
-        test_filters(ts, path)
-        test_request(ts, path)
-        test_experts(ts, path)
-        test_pcap(ts, tmp)
-        test_snapped(ts, tmp)
-        test_hostile(ts, tmp)
+        try:
+            test_fields(ts, path)
+            test_filters(ts, path)
+            test_request(ts, path)
+            test_experts(ts, path)
+            test_pcap(ts, tmp)
+            test_snapped(ts, tmp)
+            test_hostile(ts, tmp)
+        except TsharkError as err:
+            check(False, str(err))
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
