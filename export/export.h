@@ -28,6 +28,7 @@ struct export_summary {
 	uint64_t frames;       /* network frames */
 	uint64_t violations;   /* violations and anomalies */
 	uint64_t bytes;        /* of the file */
+	uint64_t damaged;      /* rows of the file that contradict it, left out */
 };
 
 #endif

@@ -56,6 +56,12 @@ struct wctx {
 	bool sel_known[DEVICES_MAX][2];      /* DeviceFeaturesSel, DriverFeaturesSel */
 	uint32_t sel[DEVICES_MAX][2];
 	struct fmt_rows *rows;
+	struct phase_cur {
+		struct tdb_req_cursor *cur;
+		bool has;
+		int64_t seq;
+		struct tdb_request q;
+	} phase[3];                          /* requests by notify, used, irq */
 	uint64_t ts;                         /* the current event's time */
 	struct vt_record rec;
 	char line[FMT_ROW_LINE_MAX];
@@ -271,51 +277,68 @@ static int frame(struct wctx *c, const struct tdb_request *q, enum vt_phase phas
 		    tx ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND);
 }
 
-static int request_fn(void *arg, const struct tdb_request *q)
+/* The record of request q's phase at the event row (and its frame). */
+static int request_record(struct wctx *c, const struct tdb_event *row, const struct tdb_request *q, enum vt_phase phase)
 {
-	struct at_ctx *a = arg;
-	struct wctx *c = a->c;
-	int64_t seq = (int64_t)a->row->ev.seq;
-	enum vt_phase phases[3] = { VT_NOTIFY, VT_USED, VT_IRQ };
-	int64_t at[3] = { q->seq_notify, q->seq_used, q->seq_irq };
-
 	if (!wanted(c, q->device))
 		return 0;
-	for (int i = 0; i < 3; i++) {
-		if (at[i] != seq)
-			continue;
-		begin(c, VT_REQUEST, a->row, q->device, q->queue);
-		vt_u8(&c->rec, (uint8_t)phases[i]);
-		vt_u8(&c->rec, 0);
-		vt_u16(&c->rec, 0);
-		vt_u32(&c->rec, q->length_known && q->length < UINT32_MAX ? (uint32_t)q->length : UINT32_MAX);
-		vt_u64(&c->rec, (uint64_t)q->request);
-		vt_u64(&c->rec, q->sector_known ? q->sector : VT_NONE64);
-		vt_u32(&c->rec, q->status_known ? q->status : UINT32_MAX);
-		vt_u32(&c->rec, (uint32_t)(q->data_len > UINT32_MAX ? UINT32_MAX : q->data_len));
-		vt_u64(&c->rec, seq_or_none(q->seq_notify));
-		vt_u64(&c->rec, seq_or_none(q->seq_used));
-		vt_u64(&c->rec, seq_or_none(q->seq_irq));
-		vt_u64(&c->rec, since(q->ts_notify, q->ts_used));
-		vt_u64(&c->rec, since(q->ts_notify, q->ts_irq));
-		vt_str(&c->rec, tdb_vocab_name(&tdb_vocab_request_kind, q->kind));
-		vt_str(&c->rec, q->op ? q->op : "");
-		if (phases[i] == VT_NOTIFY && q->data)
-			vt_bytes(&c->rec, q->data, q->data_len < c->o->data_max ? q->data_len : c->o->data_max);
-		c->s->requests++;
-		if (emit_record(c, q->device) || frame(c, q, phases[i]))
-			return 1;
-	}
-	return 0;
+	begin(c, VT_REQUEST, row, q->device, q->queue);
+	vt_u8(&c->rec, (uint8_t)phase);
+	vt_u8(&c->rec, 0);
+	vt_u16(&c->rec, 0);
+	vt_u32(&c->rec, q->length_known && q->length < UINT32_MAX ? (uint32_t)q->length : UINT32_MAX);
+	vt_u64(&c->rec, (uint64_t)q->request);
+	vt_u64(&c->rec, q->sector_known ? q->sector : VT_NONE64);
+	vt_u32(&c->rec, q->status_known ? q->status : UINT32_MAX);
+	vt_u32(&c->rec, (uint32_t)(q->data_len > UINT32_MAX ? UINT32_MAX : q->data_len));
+	vt_u64(&c->rec, seq_or_none(q->seq_notify));
+	vt_u64(&c->rec, seq_or_none(q->seq_used));
+	vt_u64(&c->rec, seq_or_none(q->seq_irq));
+	vt_u64(&c->rec, since(q->ts_notify, q->ts_used));
+	vt_u64(&c->rec, since(q->ts_notify, q->ts_irq));
+	vt_str(&c->rec, tdb_vocab_name(&tdb_vocab_request_kind, q->kind));
+	vt_str(&c->rec, q->op ? q->op : "");
+	if (phase == VT_NOTIFY && q->data)
+		vt_bytes(&c->rec, q->data, q->data_len < c->o->data_max ? q->data_len : c->o->data_max);
+	c->s->requests++;
+	if (emit_record(c, q->device))
+		return c->err;
+	return frame(c, q, phase);
 }
 
-/* Which events can be a request's notify, used entry or interrupt: not
- * the other register accesses. */
-static bool may_be_request(const struct tdb_event *row)
+/* Cursor k's next request (a damaged row is counted and passed over). */
+static int phase_next(struct wctx *c, int k)
 {
-	if (row->ev.type != VMT_EV_MMIO)
-		return true;
-	return row->ev.addr == REG_QUEUE_NOTIFY || row->ev.addr == REG_INTERRUPT_STATUS;
+	struct phase_cur *p = &c->phase[k];
+	int r;
+
+	while ((r = tdb_req_cursor_next(p->cur, &p->q, &p->seq)) == TDB_E_DAMAGED_ROW)
+		c->s->damaged++;
+	p->has = r == 0;
+	if (r == TDB_END || r == 0)
+		return 0;
+	return fail(c, r, "reading requests");
+}
+
+/* The request phases at the event row: each cursor is at its first
+ * request at or after row's seq (the events come in seq order). */
+static int request_records(struct wctx *c, const struct tdb_event *row)
+{
+	static const enum vt_phase phases[3] = { VT_NOTIFY, VT_USED, VT_IRQ };
+	int64_t seq = (int64_t)row->ev.seq;
+
+	for (int k = 0; k < 3; k++) {
+		struct phase_cur *p = &c->phase[k];
+		/* a request whose event is not one of the rows: passed over */
+		while (p->has && p->seq < seq)
+			if (phase_next(c, k))
+				return c->err;
+		while (p->has && p->seq == seq) {
+			if (request_record(c, row, &p->q, phases[k]) || phase_next(c, k))
+				return c->err;
+		}
+	}
+	return 0;
 }
 
 static int one_event(struct wctx *c, const struct tdb_event *row)
@@ -326,9 +349,14 @@ static int one_event(struct wctx *c, const struct tdb_event *row)
 	int r;
 
 	c->ts = row->ev.ts_ns;
-	/* every row through the formatter, so its state follows the walk */
-	text = fmt_rows_line(c->rows, row, c->line, sizeof(c->line), &what);
-	text = text ? text + what : NULL;
+	/* every row through the formatter, so its state follows the walk;
+	 * the line itself for register accesses only (their meaning) */
+	if (row->ev.type == VMT_EV_MMIO && !row->damaged) {
+		text = fmt_rows_line(c->rows, row, c->line, sizeof(c->line), &what);
+		text = text ? text + what : NULL;
+	} else {
+		fmt_rows_follow(c->rows, row);
+	}
 	if (row->damaged || !row->seq_ok)
 		return 0; /* show prints it as damaged; nothing to export */
 	if (wanted(c, row->device)) {
@@ -362,9 +390,7 @@ static int one_event(struct wctx *c, const struct tdb_event *row)
 	if ((r = tdb_violations_at(c->t, row->ev.seq, violation_fn, &a)) ||
 	    (r = tdb_anomalies_at(c->t, row->ev.seq, anomaly_fn, &a)))
 		return c->err ? c->err : fail(c, r, "reading violations");
-	if (may_be_request(row) && (r = tdb_requests_at(c->t, row->ev.seq, request_fn, &a)))
-		return c->err ? c->err : fail(c, r, "reading requests");
-	return c->err;
+	return request_records(c, row);
 }
 
 /* The section header's comments and the interfaces. */
@@ -461,6 +487,15 @@ int export_wireshark(struct tdb *t, const struct export_opts *o, enum export_pac
 		fail(c, r, "reading events");
 		goto done;
 	}
+	for (int k = 0; k < 3; k++) {
+		if ((r = tdb_req_cursor_open(t, (enum tdb_req_at)k, o->has_from ? o->from : 0, o->has_to ? o->to : 0,
+					     &c->phase[k].cur))) {
+			fail(c, r, "reading requests");
+			goto done;
+		}
+		if (phase_next(c, k))
+			goto done;
+	}
 	while ((r = tdb_cursor_next(cur, &row)) == 0 || r == TDB_E_DAMAGED_ROW)
 		if (one_event(c, &row))
 			break;
@@ -478,6 +513,8 @@ done:
 		pcap_close(c->pd);
 #endif
 	tdb_cursor_close(cur);
+	for (int k = 0; k < 3; k++)
+		tdb_req_cursor_close(c->phase[k].cur);
 	fmt_rows_free(c->rows);
 	s->bytes = c->format == EXPORT_PCAPNG ? c->w.bytes : 0;
 	r = c->err;

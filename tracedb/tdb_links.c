@@ -375,81 +375,81 @@ int tdb_chain_read(struct tdb *t, int64_t chain, struct tdb_chain *c)
 
 /* Walk the requests rows st (statement id; TDB_ST_N: not cached) returns,
  * and give st back. */
+/* Row st of REQUEST_COLS into *q (its pointers valid until st moves on):
+ * 0, or TDB_E_DAMAGED_ROW with tdb_errmsg naming the row and column. */
+static int read_request(struct tdb *t, sqlite3_stmt *st, struct tdb_request *q)
+{
+	char a[48];
+	int64_t x[6], opt[9];
+	int n;
+
+	memset(q, 0, sizeof(*q));
+	if (!tdb_row_int(st, 0, INT64_MIN, INT64_MAX, false, &x[0]))
+		return tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %s: not an integer",
+				tdb_row_shown(st, 0, a, sizeof(a)));
+	if (!tdb_row_int(st, 1, 0, TDB_DEVICE_ID_MAX, false, &x[1]) || !tdb_device_by_id(t, x[1]))
+		return tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: device %s is not in the devices table",
+				(long long)x[0], tdb_row_shown(st, 1, a, sizeof(a)));
+	if (!tdb_row_int(st, 2, 0, U32_MAX_I64, false, &x[2]) || !tdb_row_int(st, 3, INT64_MIN, INT64_MAX, true, &x[3]))
+		return tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: queue %s", (long long)x[0],
+				tdb_row_shown(st, 2, a, sizeof(a)));
+	if (!tdb_row_null(st, 16) && sqlite3_column_type(st, 16) != SQLITE_BLOB)
+		return tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: data is %s, not a blob", (long long)x[0],
+				tdb_row_shown(st, 16, a, sizeof(a)));
+	const char *kind = tdb_row_text(st, 4, &n);
+	q->kind = tdb_vocab_parse(&tdb_vocab_request_kind, kind, (size_t)n);
+	/* sector, length, status, seq_*, ts_*: NULL allowed */
+	static const int cols[9] = { 6, 7, 8, 10, 11, 12, 13, 14, 15 };
+	bool ok = q->kind >= 0;
+	for (int i = 0; i < 9 && ok; i++)
+		ok = tdb_row_int(st, cols[i], i == 0 ? INT64_MIN : 0, INT64_MAX, true, &opt[i]);
+	if (!ok) {
+		static const char *const names[9] = { "sector", "length", "status", "seq_notify", "seq_used",
+						      "seq_irq", "ts_notify", "ts_used", "ts_irq" };
+		int i = 0;
+		while (i < 9 && tdb_row_int(st, cols[i], i == 0 ? INT64_MIN : 0, INT64_MAX, true, NULL))
+			i++;
+		if (q->kind < 0)
+			return tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: kind %s", (long long)x[0],
+					tdb_row_shown(st, 4, a, sizeof(a)));
+		return tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: %s %s", (long long)x[0],
+				names[i < 9 ? i : 0], tdb_row_shown(st, cols[i < 9 ? i : 0], a, sizeof(a)));
+	}
+	q->request = x[0];
+	q->device = (int)x[1];
+	q->queue = (uint32_t)x[2];
+	q->chain = tdb_row_null(st, 3) ? -1 : x[3];
+	q->op = tdb_row_text(st, 5, &n);
+	q->sector_known = !tdb_row_null(st, 6);
+	q->sector = (uint64_t)opt[0];
+	q->length_known = !tdb_row_null(st, 7);
+	q->length = (uint64_t)opt[1];
+	q->status_known = !tdb_row_null(st, 8);
+	q->status = (uint32_t)opt[2];
+	q->digest = tdb_row_text(st, 9, &n);
+	q->seq_notify = tdb_row_null(st, 10) ? -1 : opt[3];
+	q->seq_used = tdb_row_null(st, 11) ? -1 : opt[4];
+	q->seq_irq = tdb_row_null(st, 12) ? -1 : opt[5];
+	q->ts_notify = tdb_row_null(st, 13) ? -1 : opt[6];
+	q->ts_used = tdb_row_null(st, 14) ? -1 : opt[7];
+	q->ts_irq = tdb_row_null(st, 15) ? -1 : opt[8];
+	if (sqlite3_column_type(st, 16) == SQLITE_BLOB) {
+		q->data = sqlite3_column_blob(st, 16);
+		q->data_len = (size_t)sqlite3_column_bytes(st, 16);
+	}
+	q->seq_avail = tdb_row_int(st, 17, 0, INT64_MAX, false, &x[4]) ? x[4] : -1;
+	return 0;
+}
+
 static int walk_requests(struct tdb *t, enum tdb_stmt_id id, sqlite3_stmt *st,
 			 int (*fn)(void *, const struct tdb_request *), void *arg, bool *any)
 {
-	char a[48];
 	int rc, r = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tdb_request q;
-		int64_t x[6], opt[9];
-		int n;
-		memset(&q, 0, sizeof(q));
-		if (!tdb_row_int(st, 0, INT64_MIN, INT64_MAX, false, &x[0])) {
-			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %s: not an integer",
-				     tdb_row_shown(st, 0, a, sizeof(a)));
+		if ((r = read_request(t, st, &q)))
 			break;
-		}
-		if (!tdb_row_int(st, 1, 0, TDB_DEVICE_ID_MAX, false, &x[1]) || !tdb_device_by_id(t, x[1])) {
-			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: device %s is not in the devices table",
-				     (long long)x[0], tdb_row_shown(st, 1, a, sizeof(a)));
-			break;
-		}
-		if (!tdb_row_int(st, 2, 0, U32_MAX_I64, false, &x[2]) || !tdb_row_int(st, 3, INT64_MIN, INT64_MAX, true, &x[3])) {
-			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: queue %s", (long long)x[0],
-				     tdb_row_shown(st, 2, a, sizeof(a)));
-			break;
-		}
-		if (!tdb_row_null(st, 16) && sqlite3_column_type(st, 16) != SQLITE_BLOB) {
-			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: data is %s, not a blob", (long long)x[0],
-				     tdb_row_shown(st, 16, a, sizeof(a)));
-			break;
-		}
-		const char *kind = tdb_row_text(st, 4, &n);
-		q.kind = tdb_vocab_parse(&tdb_vocab_request_kind, kind, (size_t)n);
-		/* sector, length, status, seq_*, ts_*: NULL allowed */
-		static const int cols[9] = { 6, 7, 8, 10, 11, 12, 13, 14, 15 };
-		bool ok = q.kind >= 0;
-		for (int i = 0; i < 9 && ok; i++)
-			ok = tdb_row_int(st, cols[i], i == 0 ? INT64_MIN : 0, INT64_MAX, true, &opt[i]);
-		if (!ok) {
-			static const char *const names[9] = { "sector", "length", "status", "seq_notify", "seq_used",
-							      "seq_irq", "ts_notify", "ts_used", "ts_irq" };
-			int i = 0;
-			while (i < 9 && tdb_row_int(st, cols[i], i == 0 ? INT64_MIN : 0, INT64_MAX, true, NULL))
-				i++;
-			if (q.kind < 0)
-				r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: kind %s", (long long)x[0],
-					     tdb_row_shown(st, 4, a, sizeof(a)));
-			else
-				r = tdb_fail(t, TDB_E_DAMAGED_ROW, "requests row request %lld: %s %s", (long long)x[0],
-					     names[i < 9 ? i : 0], tdb_row_shown(st, cols[i < 9 ? i : 0], a, sizeof(a)));
-			break;
-		}
-		q.request = x[0];
-		q.device = (int)x[1];
-		q.queue = (uint32_t)x[2];
-		q.chain = tdb_row_null(st, 3) ? -1 : x[3];
-		q.op = tdb_row_text(st, 5, &n);
-		q.sector_known = !tdb_row_null(st, 6);
-		q.sector = (uint64_t)opt[0];
-		q.length_known = !tdb_row_null(st, 7);
-		q.length = (uint64_t)opt[1];
-		q.status_known = !tdb_row_null(st, 8);
-		q.status = (uint32_t)opt[2];
-		q.digest = tdb_row_text(st, 9, &n);
-		q.seq_notify = tdb_row_null(st, 10) ? -1 : opt[3];
-		q.seq_used = tdb_row_null(st, 11) ? -1 : opt[4];
-		q.seq_irq = tdb_row_null(st, 12) ? -1 : opt[5];
-		q.ts_notify = tdb_row_null(st, 13) ? -1 : opt[6];
-		q.ts_used = tdb_row_null(st, 14) ? -1 : opt[7];
-		q.ts_irq = tdb_row_null(st, 15) ? -1 : opt[8];
-		if (sqlite3_column_type(st, 16) == SQLITE_BLOB) {
-			q.data = sqlite3_column_blob(st, 16);
-			q.data_len = (size_t)sqlite3_column_bytes(st, 16);
-		}
-		q.seq_avail = tdb_row_int(st, 17, 0, INT64_MAX, false, &x[4]) ? x[4] : -1;
 		if (any)
 			*any = true;
 		if (fn(arg, &q))
@@ -459,6 +459,60 @@ static int walk_requests(struct tdb *t, enum tdb_stmt_id id, sqlite3_stmt *st,
 		r = tdb_sql_fail(t, "reading requests");
 	tdb_stmt_put(t, id, st);
 	return r;
+}
+
+struct tdb_req_cursor {
+	struct tdb *t;
+	sqlite3_stmt *st;
+	int col;
+};
+
+int tdb_req_cursor_open(struct tdb *t, enum tdb_req_at col, uint64_t from, uint64_t to, struct tdb_req_cursor **out)
+{
+	static const char *const sql[] = {
+		[TDB_REQ_AT_NOTIFY] = REQUEST_COLS "WHERE r.seq_notify >= ?1 AND r.seq_notify <= ?2 "
+						   "ORDER BY r.seq_notify, r.request",
+		[TDB_REQ_AT_USED] = REQUEST_COLS "WHERE r.seq_used >= ?1 AND r.seq_used <= ?2 ORDER BY r.seq_used, r.request",
+		[TDB_REQ_AT_IRQ] = REQUEST_COLS "WHERE r.seq_irq >= ?1 AND r.seq_irq <= ?2 ORDER BY r.seq_irq, r.request",
+	};
+	struct tdb_req_cursor *c;
+	int r;
+
+	*out = NULL;
+	if ((unsigned)col > TDB_REQ_AT_IRQ)
+		return tdb_fail(t, -EINVAL, "tdb_req_cursor_open: no such column %d", (int)col);
+	if (!(c = calloc(1, sizeof(*c))))
+		return tdb_fail(t, -ENOMEM, "out of memory");
+	c->t = t;
+	c->col = 10 + (int)col; /* seq_notify, seq_used, seq_irq */
+	if ((r = tdb_prepare(t, sql[col], &c->st, "reading requests"))) {
+		free(c);
+		return r;
+	}
+	sqlite3_bind_int64(c->st, 1, seq_param(from));
+	sqlite3_bind_int64(c->st, 2, to == 0 ? INT64_MAX : seq_param(to));
+	*out = c;
+	return 0;
+}
+
+int tdb_req_cursor_next(struct tdb_req_cursor *c, struct tdb_request *q, int64_t *seq)
+{
+	int rc = sqlite3_step(c->st);
+
+	if (rc == SQLITE_DONE)
+		return TDB_END;
+	if (rc != SQLITE_ROW)
+		return tdb_sql_fail(c->t, "reading requests");
+	*seq = sqlite3_column_int64(c->st, c->col);
+	return read_request(c->t, c->st, q);
+}
+
+void tdb_req_cursor_close(struct tdb_req_cursor *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->st);
+	free(c);
 }
 
 int tdb_requests_each(struct tdb *t, int device, uint64_t from, uint64_t to,
@@ -510,19 +564,6 @@ int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t fr
 	sqlite3_bind_int64(st, 2, from ? seq_param(from) : INT64_MIN);
 	sqlite3_bind_int64(st, 3, seq_param(to));
 	return walk_requests(t, TDB_ST_N, st, fn, arg, NULL);
-}
-
-int tdb_requests_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const struct tdb_request *r), void *arg)
-{
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = tdb_stmt_get(t, TDB_ST_REQUESTS_AT,
-			      REQUEST_COLS "WHERE r.seq_notify = ?1 OR r.seq_used = ?1 OR r.seq_irq = ?1 ORDER BY r.request",
-			      &st, "reading requests")))
-		return r;
-	sqlite3_bind_int64(st, 1, seq > INT64_MAX ? INT64_MAX : (sqlite3_int64)seq);
-	return walk_requests(t, TDB_ST_REQUESTS_AT, st, fn, arg, NULL);
 }
 
 int tdb_request_read(struct tdb *t, int64_t request, int (*fn)(void *arg, const struct tdb_request *r), void *arg)

@@ -108,10 +108,18 @@ int tdb_requests_each(struct tdb *t, int device, uint64_t from, uint64_t to,
 int tdb_requests_of_kinds(struct tdb *t, int device, unsigned kinds, uint64_t from, uint64_t to,
 			  int (*fn)(void *arg, const struct tdb_request *r), void *arg);
 
-/* Each request notified, completed or interrupted at seq (seq_notify,
- * seq_used or seq_irq is seq), in request order: an exporter's records
- * of an event (three indexed lookups, docs/schema.md). */
-int tdb_requests_at(struct tdb *t, uint64_t seq, int (*fn)(void *arg, const struct tdb_request *r), void *arg);
+/* Requests in the order of the seq of one of their events (the index of
+ * that column walked once): a reader going through the events in order
+ * meets each request's notify, used entry and interrupt in turn. */
+enum tdb_req_at { TDB_REQ_AT_NOTIFY, TDB_REQ_AT_USED, TDB_REQ_AT_IRQ };
+struct tdb_req_cursor;
+/* Those whose column is in [from, to] (to 0: no end). */
+int tdb_req_cursor_open(struct tdb *t, enum tdb_req_at col, uint64_t from, uint64_t to, struct tdb_req_cursor **out);
+/* The next into *q (pointers valid until the next call) and its column's
+ * seq into *seq: 0, TDB_END, TDB_E_DAMAGED_ROW (that row; the cursor goes
+ * on past it), or a negative error. */
+int tdb_req_cursor_next(struct tdb_req_cursor *c, struct tdb_request *q, int64_t *seq);
+void tdb_req_cursor_close(struct tdb_req_cursor *c); /* NULL is fine */
 
 /* Request id (fn is called once). */
 int tdb_request_read(struct tdb *t, int64_t request, int (*fn)(void *arg, const struct tdb_request *r), void *arg);

@@ -389,6 +389,20 @@ const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char 
 	return buf;
 }
 
+void fmt_rows_follow(struct fmt_rows *r, const struct tdb_event *row)
+{
+	if (row->damaged) {
+		if (row->seq_ok)
+			r->next = row->ev.seq + 1;
+		return;
+	}
+	struct vmt_event ev = row->ev;
+	if (ev.type == VMT_EV_IRQ)
+		ev.width = FMT_IRQ_EDGE_UNKNOWN;
+	rows_prepare(r, row);
+	fmt_ctx_track(r->fc, &ev);
+}
+
 const char *fmt_row_violation(const struct tdb_violation *v, char *buf, size_t len)
 {
 	char sev[32], actor[32], rule[96], msg[512], sec[256];

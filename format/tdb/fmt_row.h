@@ -93,6 +93,11 @@ int fmt_rows_load_bufs(struct fmt_rows *r, uint64_t from, uint64_t to);
  * when the row is not the one the walk expects).  Returns buf. */
 const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char *buf, size_t len, size_t *what);
 
+/* The formatter's state follows row as fmt_rows_line's would, without
+ * writing its line (a reader that needs the lines of some rows only: the
+ * exporter's register accesses). */
+void fmt_rows_follow(struct fmt_rows *r, const struct tdb_event *row);
+
 /* The device the last line named in its device column (devices.device;
  * for memory, the device whose ring or request buffer it lies in), -1
  * none. */
