@@ -226,6 +226,8 @@ int cmd_export(int argc, char **argv)
 		      direct ? "" : " (nothing written)");
 		return r > 0 ? EXIT_USAGE : EXIT_FAIL;
 	}
+	if (sum.damaged)
+		warning("'%s': %" PRIu64 " damaged row%s left out", path, sum.damaged, sum.damaged == 1 ? "" : "s");
 	char sz[40] = "", bytes[32];
 	if (size >= 0)
 		snprintf(sz, sizeof(sz), ", %s", size_text((uint64_t)size, bytes, sizeof(bytes)));
