@@ -302,16 +302,16 @@ end
 
 -- Feature names of a 32-bit Features value; word n holds bits 32n..32n+31.
 local function add_feature_bits(tree, range, value, word, devtype)
-	local names = {}
+	local bits = {}
 	for i = 0, 31 do
 		if bit32.btest(value, bit32.lshift(1, i)) then
-			names[#names + 1] = { 32 * word + i }
+			bits[#bits + 1] = 32 * word + i
 		end
 	end
-	local sub = tree:add(range, string.format("Features (word %d): %d set", word, #names))
-	for _, n in ipairs(names) do
-		local name = feature_name(devtype, n[1])
-		sub:add(f.feature, range, name, string.format("Bit %d: %s", n[1], name))
+	local sub = tree:add(range, string.format("Features (word %d): %d set", word, #bits))
+	for _, bit in ipairs(bits) do
+		local name = feature_name(devtype, bit)
+		sub:add(f.feature, range, name, string.format("Bit %d: %s", bit, name))
 	end
 end
 
