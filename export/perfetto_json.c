@@ -96,7 +96,7 @@ static size_t json_unit(const unsigned char *s, size_t n, char out[8], size_t *u
 
 	*used = 1;
 	switch (c) {
-
+	case '"': memcpy(out, "\\\"", 2); return 2;
 	case '\\': memcpy(out, "\\\\", 2); return 2;
 	case '\n': memcpy(out, "\\n", 2); return 2;
 	case '\t': memcpy(out, "\\t", 2); return 2;
