@@ -220,6 +220,7 @@ static int damaged_event(struct pf *p, const struct tdb_event *row)
 {
 	struct pj *j = &p->j;
 
+	p->s->damaged++;
 	pf_head_s(j, 'i', "damaged row", 0, p->have_last ? p->last_ts : 0);
 	pj_kv_str(j, "cat", "damaged");
 	pj_kv_str(j, "s", "g");

@@ -3,11 +3,13 @@
  * from it to an instant at its interrupt, and per queue a counter of the
  * requests in flight.
  *
- * Requests come in request order (the order of their notifies), each
- * written whole when it is read.  The counter needs the used entries in
- * seq order among the notifies: each queue keeps a min-heap of the used
- * entries still ahead (at most the requests in flight on it), and a
- * request's notify first writes the decrements of those before it. */
+ * Requests come in the order of their notifies (tdb_req_cursor on the
+ * notify index), each written whole when it is read; a request with no
+ * notify is not drawn (there is no time to start it at).  The counter
+ * needs the used entries in seq order among the notifies: each queue
+ * keeps a min-heap of the used entries still ahead (at most the requests
+ * in flight on it), and a request's notify first writes the decrements of
+ * those before it.  A damaged request row is passed over and counted. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -46,7 +48,6 @@ struct req_walk {
 	struct pf *p;
 	struct queue_count *qs;
 	size_t nq, capq, last;
-	int err;
 };
 
 static void heap_push(struct queue_count *q, struct used_at u)
@@ -280,28 +281,6 @@ static int request_irq(struct pf *p, const struct tdb_request *r)
 	return pf_write(p, j);
 }
 
-/* Where the slice starts: the notify, else (a request the driver did not
- * notify, as event suppression allows) the event that made it
- * available. */
-static bool request_start(struct pf *p, const struct tdb_request *r, uint64_t *seq, uint64_t *ts)
-{
-	uint64_t at;
-	int64_t t;
-
-	if (r->seq_notify >= 0 && r->ts_notify >= 0) {
-		*seq = (uint64_t)r->seq_notify;
-		*ts = (uint64_t)r->ts_notify;
-		return true;
-	}
-	if (r->seq_avail >= 0 && tdb_event_time(p->t, (uint64_t)r->seq_avail, &at, &t) == 0 &&
-	    at == (uint64_t)r->seq_avail && t >= 0) {
-		*seq = at;
-		*ts = (uint64_t)t;
-		return true;
-	}
-	return false;
-}
-
 static int request_one(struct req_walk *w, const struct tdb_request *r)
 {
 	struct pf *p = w->p;
@@ -312,12 +291,12 @@ static int request_one(struct req_walk *w, const struct tdb_request *r)
 	char name[64];
 	int e;
 
-	/* the requests notified in the range (tdb_requests_each's rule) */
-	if ((p->from > 0 || p->to != UINT64_MAX) &&
-	    (r->seq_notify < 0 || (uint64_t)r->seq_notify < p->from || (uint64_t)r->seq_notify > p->to))
+	/* the requests of the part notified in its range, with a time */
+	if ((p->o->device >= 0 && r->device != p->o->device) || r->seq_notify < 0 || r->ts_notify < 0 ||
+	    (uint64_t)r->seq_notify < p->from || (uint64_t)r->seq_notify > p->to)
 		return 0;
-	if (!request_start(p, r, &seq, &ts))
-		return 0; /* no time to draw it at */
+	seq = (uint64_t)r->seq_notify;
+	ts = (uint64_t)r->ts_notify;
 	if ((e = pf_track_names(p, r->device)) != 0 || (e = queue_find(w, r, &q)) != 0 ||
 	    (e = used_before(p, q, seq)) != 0)
 		return e;
@@ -326,10 +305,11 @@ static int request_one(struct req_walk *w, const struct tdb_request *r)
 		return e;
 	if (used && (e = used_push(w, q, r)) != 0)
 		return e;
-	/* A request never completed lasts to the last event written. */
-	end = used ? (uint64_t)r->ts_used : p->have_last ? p->last_ts : ts;
-	if (end < ts)
-		end = ts;
+	/* A request with no used entry is drawn at its start, 0 long (its
+	 * counter keeps it in flight): drawn to the end of the trace, each
+	 * would take a row of its own (a best-effort QEMU trace can have
+	 * thousands). */
+	end = used && (uint64_t)r->ts_used > ts ? (uint64_t)r->ts_used : ts;
 	request_name(r, name, sizeof(name));
 	if ((e = request_begin(p, r, name, q, ts, irq, used)) != 0 || (e = request_end(p, r, name, end)) != 0 ||
 	    (irq && (e = request_irq(p, r)) != 0))
@@ -338,25 +318,28 @@ static int request_one(struct req_walk *w, const struct tdb_request *r)
 	return 0;
 }
 
-static int request_fn(void *arg, const struct tdb_request *r)
-{
-	struct req_walk *w = arg;
-
-	w->err = request_one(w, r);
-	return w->err != 0;
-}
-
 int pf_requests(struct pf *p)
 {
 	struct req_walk w = { .p = p };
-	uint64_t to = p->to == UINT64_MAX ? 0 : p->to; /* 0: no end (a range ending at 0: filtered in request_one) */
-	int r;
+	struct tdb_req_cursor *c = NULL;
+	struct tdb_request q;
+	int64_t at;
+	int r, e = 0;
 
-	r = tdb_requests_each(p->t, p->o->device, p->from, to, request_fn, &w);
-	if (w.err != 0)
-		r = w.err;
-	else if (r != 0)
-		r = pf_fail(p, r, "reading the requests");
+	/* (to 0 is no end for the cursor: request_one keeps a range's end) */
+	r = tdb_req_cursor_open(p->t, TDB_REQ_AT_NOTIFY, p->from, p->to == UINT64_MAX ? 0 : p->to, &c);
+	if (r != 0)
+		return pf_fail(p, r, "reading the requests");
+	while ((r = tdb_req_cursor_next(c, &q, &at)) == 0 || r == TDB_E_DAMAGED_ROW) {
+		if (r == TDB_E_DAMAGED_ROW)
+			p->s->damaged++;
+		else if ((e = request_one(&w, &q)) != 0)
+			break;
+	}
+	if (e == 0 && r != TDB_END)
+		e = pf_fail(p, r, "reading the requests");
+	r = e;
+	tdb_req_cursor_close(c);
 	for (size_t i = 0; i < w.nq; i++) {
 		if (r == 0)
 			r = used_before(p, &w.qs[i], UINT64_MAX);
