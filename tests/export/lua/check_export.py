@@ -92,8 +92,8 @@ def main(argv):
     lua, rest = args[0], args[1:]
     problems = []
     with tempfile.TemporaryDirectory(prefix="vmtrace-check-export-") as tmp:
-        ts = Tshark(tshark, lua, tmp)
         try:
+            ts = Tshark(tshark, lua, tmp)
             if rest[0] == "--vmtrace":
                 vmtrace, dbs = rest[1], rest[2:]
                 for db in dbs:

@@ -268,11 +268,11 @@ def main(argv):
         print("SKIP: tshark is not installed")
         return 77
     with tempfile.TemporaryDirectory(prefix="vmtrace-dissector-") as tmp:
-        ts = Tshark(tshark, argv[1], tmp)
         path = os.path.join(tmp, "fixture.pcapng")
         with open(path, "wb") as f:
             f.write(mk.build())
         try:
+            ts = Tshark(tshark, argv[1], tmp)
             test_fields(ts, path)
             test_filters(ts, path)
             test_request(ts, path)
