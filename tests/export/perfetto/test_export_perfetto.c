@@ -5,7 +5,7 @@
  * order per track, counts equal to the library's).  The JSON string
  * escaper on its own.
  *
- * Usage: test_export_perfetto PYTHON3|'' CHECKER emu-modern.db violations.db
+ * Usage: test_export_perfetto PYTHON3|'' CHECKER emu-modern.db violations.db qemu-linux-modern.db
  * (PYTHON3 '': the JSON checks are skipped, the C ones still run). */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,7 +26,7 @@
 #include "tracedb/tdb_nav.h"
 #include "tracedb/tdb_open.h"
 
-static const char *python3, *checker, *emu_db, *violations_db;
+static const char *python3, *checker, *emu_db, *violations_db, *qemu_db;
 
 static struct tdb *open_db(const char *path)
 {
@@ -259,6 +259,17 @@ static void test_whole_violations(void)
 	CHECK_EQ_U(s.violations, 19);  /* 18 violations, 1 anomaly (vmtrace info) */
 }
 
+/* A QEMU boot: several vCPUs, the device's own queue reports, requests
+ * whose used entry the best-effort copies missed. */
+static void test_whole_qemu(void)
+{
+	struct export_opts o = { .device = -1 };
+	struct export_summary s;
+
+	export_checked(qemu_db, &o, true, NULL, &s);
+	CHECK(s.requests > 1000);
+}
+
 /* --device: the blk device's track (pid 1) and the global markers only. */
 static void test_one_device(void)
 {
@@ -426,16 +437,17 @@ static void test_escaper(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s PYTHON3|'' CHECKER emu-modern.db violations.db\n", argv[0]);
+	if (argc != 6) {
+		fprintf(stderr, "usage: %s PYTHON3|'' CHECKER emu-modern.db violations.db qemu-linux-modern.db\n", argv[0]);
 		return 2;
 	}
-	python3 = argv[1], checker = argv[2], emu_db = argv[3], violations_db = argv[4];
+	python3 = argv[1], checker = argv[2], emu_db = argv[3], violations_db = argv[4], qemu_db = argv[5];
 	if (!python3[0])
 		printf("note: no python3: the JSON is not read back\n");
 	RUN(test_escaper);
 	RUN(test_whole_emu);
 	RUN(test_whole_violations);
+	RUN(test_whole_qemu);
 	RUN(test_one_device);
 	RUN(test_range);
 	RUN(test_no_device);
