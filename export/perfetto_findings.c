@@ -2,12 +2,9 @@
  * instants on the device's track (global when a violation names no
  * device), each found by an index walk of its own table, not by a look
  * at every event. */
-#include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "capture/event.h"
 #include "export/perfetto_priv.h"
 #include "tracedb/tdb_events.h"
 #include "tracedb/tdb_links.h"

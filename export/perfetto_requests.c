@@ -19,7 +19,6 @@
 #include "export/perfetto_priv.h"
 #include "tracedb/tdb_devices.h"
 #include "tracedb/tdb_links.h"
-#include "tracedb/tdb_lists.h"
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_vocab.h"
 #include "virtio/device_types.h"
