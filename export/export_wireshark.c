@@ -21,6 +21,7 @@
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_state.h"
 #include "tracedb/tdb_vocab.h"
+#include "virtio/mmio_regs.h"
 
 #if HAVE_PCAP
 #include <pcap/pcap.h>
@@ -28,7 +29,6 @@
 
 #define DEVICES_MAX (TDB_DEVICE_ID_MAX + 1)
 #define NO_IFACE UINT32_MAX
-#define REG_STATUS 0x070
 #define REG_QUEUE_NOTIFY 0x050
 #define REG_INTERRUPT_STATUS 0x060
 #define REG_DEVICE_FEATURES 0x010
@@ -53,8 +53,10 @@ struct wctx {
 	uint32_t none_iface;                 /* records of no device */
 	uint32_t reg_iface[DEVICES_MAX];     /* a device's records */
 	uint32_t frame_iface[DEVICES_MAX];   /* a network device's frames */
-	bool sel_known[DEVICES_MAX][2];      /* DeviceFeaturesSel, DriverFeaturesSel */
-	uint32_t sel[DEVICES_MAX][2];
+	bool sel_known[DEVICES_MAX][3];      /* DeviceFeaturesSel, DriverFeaturesSel, QueueSel */
+	uint32_t sel[DEVICES_MAX][3];
+	struct tdb_status_change status;     /* the next status change at or after the walk */
+	bool status_has;
 	struct fmt_rows *rows;
 	struct phase_cur {
 		struct tdb_req_cursor *cur;
@@ -146,28 +148,60 @@ static const char *meaning(const char *text)
 	return p;
 }
 
-/* The feature word an access to (Device|Driver)Features reads or writes:
- * the Sel register's value in force (followed along the walk; looked up
- * when the walk started after it was written). */
-static uint32_t feature_word(struct wctx *c, const struct tdb_event *row)
+enum { SEL_DEVICE_FEATURES, SEL_DRIVER_FEATURES, SEL_QUEUE };
+
+/* The value of a Sel register in force at row (followed along the walk;
+ * looked up once when the walk started after it was written). */
+static uint32_t sel_value(struct wctx *c, const struct tdb_event *row, int which)
 {
-	int which = row->ev.addr == REG_DRIVER_FEATURES ? 1 : 0;
+	static const char *const names[3][2] = { { "DeviceFeaturesSel", "HostFeaturesSel" },
+						  { "DriverFeaturesSel", "GuestFeaturesSel" },
+						  { "QueueSel", "QueueSel" } };
 	int d = row->device;
-	static const char *const names[2][2] = { { "DeviceFeaturesSel", "HostFeaturesSel" },
-						  { "DriverFeaturesSel", "GuestFeaturesSel" } };
 
 	if (d < 0 || d >= DEVICES_MAX)
 		return VT_NO_WORD;
-	if (!c->sel_known[d][which]) {
-		for (int k = 0; k < 2 && !c->sel_known[d][which]; k++) {
-			uint64_t v, at;
-			if (tdb_state_setter(c->t, d, names[which][k], -1, row->ev.seq, &v, &at) == 0) {
-				c->sel[d][which] = (uint32_t)v;
-				c->sel_known[d][which] = true;
-			}
+	for (int k = 0; k < 2 && !c->sel_known[d][which]; k++) {
+		uint64_t v, at;
+		if (tdb_state_setter(c->t, d, names[which][k], -1, row->ev.seq, &v, &at) == 0) {
+			c->sel[d][which] = (uint32_t)v;
+			c->sel_known[d][which] = true;
 		}
 	}
 	return c->sel_known[d][which] ? c->sel[d][which] : VT_NO_WORD;
+}
+
+/* Follow the walk's writes to the Sel registers. */
+static void sel_follow(struct wctx *c, const struct tdb_event *row)
+{
+	const struct vmt_event *ev = &row->ev;
+	int which = ev->addr == REG_DEVICE_FEATURES_SEL ? SEL_DEVICE_FEATURES
+		    : ev->addr == REG_DRIVER_FEATURES_SEL ? SEL_DRIVER_FEATURES
+		    : ev->addr == MMIO_QUEUE_SEL	      ? SEL_QUEUE
+							      : -1;
+
+	if (which < 0 || ev->dir != VMT_DIR_WRITE || row->device < 0 || row->device >= DEVICES_MAX)
+		return;
+	c->sel[row->device][which] = (uint32_t)ev->value;
+	c->sel_known[row->device][which] = true;
+}
+
+/* The queue a register access is about: QueueNotify's value (its low 16
+ * bits with VIRTIO_F_NOTIFICATION_DATA), QueueSel's for the registers
+ * under it. */
+static uint32_t access_queue(struct wctx *c, const struct tdb_event *row)
+{
+	const struct tdb_device *d = row->dev;
+	const struct mmio_reg_info *info =
+		mmio_reg_lookup((uint32_t)row->ev.addr, d && (d->version == 1 || d->version == 2) ? d->version : 2);
+
+	if (row->ev.addr == REG_QUEUE_NOTIFY && row->ev.dir == VMT_DIR_WRITE)
+		return (uint32_t)(row->ev.value & 0xffffu);
+	if (info && info->queue_reg) {
+		uint32_t q = sel_value(c, row, SEL_QUEUE);
+		return q == VT_NO_WORD ? VT_NO_QUEUE : q;
+	}
+	return VT_NO_QUEUE;
 }
 
 static int mmio_record(struct wctx *c, const struct tdb_event *row, const char *text)
@@ -175,16 +209,10 @@ static int mmio_record(struct wctx *c, const struct tdb_event *row, const char *
 	const struct vmt_event *ev = &row->ev;
 	uint32_t word = VT_NO_WORD;
 
-	if (row->device >= 0 && row->device < DEVICES_MAX && ev->dir == VMT_DIR_WRITE) {
-		if (ev->addr == REG_DEVICE_FEATURES_SEL || ev->addr == REG_DRIVER_FEATURES_SEL) {
-			int which = ev->addr == REG_DRIVER_FEATURES_SEL;
-			c->sel[row->device][which] = (uint32_t)ev->value;
-			c->sel_known[row->device][which] = true;
-		}
-	}
+	sel_follow(c, row);
 	if (ev->addr == REG_DEVICE_FEATURES || ev->addr == REG_DRIVER_FEATURES)
-		word = feature_word(c, row);
-	begin(c, VT_MMIO, row, row->device, VT_NO_QUEUE);
+		word = sel_value(c, row, ev->addr == REG_DRIVER_FEATURES ? SEL_DRIVER_FEATURES : SEL_DEVICE_FEATURES);
+	begin(c, VT_MMIO, row, row->device, access_queue(c, row));
 	vt_u8(&c->rec, ev->dir == VMT_DIR_WRITE ? 1 : 0);
 	vt_u8(&c->rec, ev->width);
 	vt_u16(&c->rec, (uint16_t)ev->addr);
@@ -196,25 +224,55 @@ static int mmio_record(struct wctx *c, const struct tdb_event *row, const char *
 	return emit_record(c, row->device);
 }
 
-static int status_record(struct wctx *c, const struct tdb_event *row)
+/* The next status change after seq (every device's: status_changes is
+ * keyed by seq, each step one lookup). */
+static int status_next(struct wctx *c, uint64_t seq)
 {
-	struct tdb_status_change sc;
-	int r;
+	int r = tdb_status_change_near(c->t, -1, seq, TDB_FORWARD, &c->status);
 
-	if (!row->seq_ok || row->ev.seq == 0)
+	c->status_has = r == 0;
+	return r == 0 || r == TDB_END ? 0 : fail(c, r, "reading status_changes");
+}
+
+/* The first status change at or after seq. */
+static int status_first(struct wctx *c, uint64_t seq)
+{
+	if (seq > 0)
+		return status_next(c, seq - 1);
+	/* one at seq 0: the last before seq 1 */
+	int r = tdb_status_change_near(c->t, -1, 1, TDB_BACKWARD, &c->status);
+	if (r == 0 && c->status.seq == 0) {
+		c->status_has = true;
 		return 0;
-	r = tdb_status_change_near(c->t, row->device, row->ev.seq - 1, TDB_FORWARD, &sc);
-	if (r == TDB_END || (r == 0 && sc.seq != row->ev.seq))
-		return 0;
-	if (r)
+	}
+	if (r != 0 && r != TDB_END)
 		return fail(c, r, "reading status_changes");
-	begin(c, VT_STATUS, row, row->device, VT_NO_QUEUE);
-	vt_u32(&c->rec, sc.old_status);
-	vt_u32(&c->rec, sc.new_status);
-	vt_str(&c->rec, sc.kind);
-	vt_str(&c->rec, sc.names);
-	c->s->events++;
-	return emit_record(c, row->device);
+	return status_next(c, 0);
+}
+
+/* The status changes at the event row: a Status write, a reset, a
+ * refused FEATURES_OK, a device that set DEVICE_NEEDS_RESET. */
+static int status_records(struct wctx *c, const struct tdb_event *row)
+{
+	while (c->status_has && c->status.seq < row->ev.seq)
+		if (status_next(c, c->status.seq))
+			return c->err;
+	while (c->status_has && c->status.seq == row->ev.seq) {
+		const struct tdb_status_change *sc = &c->status;
+		if (wanted(c, sc->device)) {
+			begin(c, VT_STATUS, row, sc->device, VT_NO_QUEUE);
+			vt_u32(&c->rec, sc->old_status);
+			vt_u32(&c->rec, sc->new_status);
+			vt_str(&c->rec, sc->kind);
+			vt_str(&c->rec, sc->names);
+			c->s->events++;
+			if (emit_record(c, sc->device))
+				return c->err;
+		}
+		if (status_next(c, sc->seq))
+			return c->err;
+	}
+	return 0;
 }
 
 struct at_ctx {
@@ -363,8 +421,6 @@ static int one_event(struct wctx *c, const struct tdb_event *row)
 		switch (row->ev.type) {
 		case VMT_EV_MMIO:
 			r = mmio_record(c, row, text);
-			if (r == 0 && row->ev.addr == REG_STATUS && row->ev.dir == VMT_DIR_WRITE)
-				r = status_record(c, row);
 			break;
 		case VMT_EV_IRQ:
 			begin(c, VT_INTERRUPT, row, row->device, VT_NO_QUEUE);
@@ -387,6 +443,8 @@ static int one_event(struct wctx *c, const struct tdb_event *row)
 		if (r)
 			return r;
 	}
+	if (status_records(c, row))
+		return c->err;
 	if ((r = tdb_violations_at(c->t, row->ev.seq, violation_fn, &a)) ||
 	    (r = tdb_anomalies_at(c->t, row->ev.seq, anomaly_fn, &a)))
 		return c->err ? c->err : fail(c, r, "reading violations");
@@ -487,6 +545,8 @@ int export_wireshark(struct tdb *t, const struct export_opts *o, enum export_pac
 		fail(c, r, "reading events");
 		goto done;
 	}
+	if (status_first(c, o->has_from ? o->from : 0))
+		goto done;
 	for (int k = 0; k < 3; k++) {
 		if ((r = tdb_req_cursor_open(t, (enum tdb_req_at)k, o->has_from ? o->from : 0, o->has_to ? o->to : 0,
 					     &c->phase[k].cur))) {

@@ -7,9 +7,11 @@
 Every frame of link type USER0 must be a vmtrace record the dissector reads
 without a Lua error, a malformed record or a value outside the format; every
 mmio record has its direction, register and value; a request's notify, used
-entry and interrupt records name each other's frames.  With --db, the counts
-of violation, anomaly and status records are compared with the trace's
-tables (docs/export.md: each is a record).  Exit 77 if tshark is missing.
+entry and interrupt records name each other's frames.  With --db (and for
+each TRACE.db exported), the counts of violation, anomaly, status and
+QueueNotify records, and of requests with a notify, used or interrupt
+record, are compared with the trace's tables (docs/export.md: each is a
+record).  Exit 77 if tshark is missing.
 """
 import os
 import shutil
@@ -76,6 +78,18 @@ def check_file(ts, path, db=None):
             if kinds.get(kind, 0) != want:
                 problems.append("%s: %d %s records, %s has %d rows in %s" % (
                     os.path.basename(path), kinds.get(kind, 0), kind, os.path.basename(db), want, table))
+        # QueueNotify writes, and requests with each of their events
+        got = sum(1 for r in records.values() if r["vmtrace.reg"] == "QueueNotify")
+        want = con.execute("SELECT count(*) FROM events WHERE type = 'mmio' AND reg = 'QueueNotify'").fetchone()[0]
+        if got != want:
+            problems.append("%s: %d QueueNotify records, %s has %d" % (os.path.basename(path), got,
+                                                                    os.path.basename(db), want))
+        for phase, col in (("1", "seq_notify"), ("2", "seq_used"), ("3", "seq_irq")):
+            got = sum(1 for ph in requests.values() if phase in ph)
+            want = con.execute("SELECT count(*) FROM requests WHERE %s IS NOT NULL" % col).fetchone()[0]
+            if got != want:
+                problems.append("%s: %d requests with a %s record, %s has %d" % (
+                    os.path.basename(path), got, col, os.path.basename(db), want))
         con.close()
     return problems
 
@@ -103,7 +117,7 @@ def main(argv):
                     if p.returncode != 0:
                         problems.append("vmtrace export %s: exit status %d: %s" % (db, p.returncode, p.stderr))
                         continue
-                    problems += check_file(ts, out)
+                    problems += check_file(ts, out, db)
             else:
                 db = rest[2] if len(rest) == 3 and rest[1] == "--db" else None
                 problems += check_file(ts, rest[0], db)
