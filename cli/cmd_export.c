@@ -20,9 +20,13 @@
 #include "export/export_perfetto.h"
 #include "export/export_wireshark.h"
 #include "tracedb/tdb_devices.h"
+#include "tracedb/tdb_events.h"
 #include "tracedb/tdb_open.h"
 
 enum format { FMT_NONE, FMT_PCAPNG, FMT_PCAP, FMT_PERFETTO };
+
+/* Events a Perfetto JSON export holds before the warning. */
+#define PERFETTO_EVENTS_COMFORTABLE 1000000u
 
 static const char *const format_names[] = { [FMT_PCAPNG] = "pcapng", [FMT_PCAP] = "pcap",
 					    [FMT_PERFETTO] = "perfetto" };
@@ -190,6 +194,16 @@ int cmd_export(int argc, char **argv)
 			return usage_error("'%s' has no device at 0x%" PRIx64, path, base);
 		}
 		o.device = id;
+	}
+	/* Perfetto's UI runs in a browser, which tops out near 2 GB (a 900 MB
+	 * JSON file crashed it): past a million events, say so up front */
+	uint64_t lo, hi;
+	if (fmt == FMT_PERFETTO && o.device < 0 && tdb_events_bounds(t, &lo, &hi) == 0) {
+		uint64_t a = o.has_from && o.from > lo ? o.from : lo, b = o.has_to && o.to < hi ? o.to : hi;
+		if (b >= a && b - a + 1 > PERFETTO_EVENTS_COMFORTABLE)
+			warning("%" PRIu64 " events: Perfetto's UI (a browser tab) struggles past about a million; "
+				"--device, --from and --to export a part",
+				b - a + 1);
 	}
 	/* stdout, or a device or pipe (/dev/full, a FIFO): written as it
 	 * is, never replaced by a rename */
