@@ -77,7 +77,7 @@ int export_perfetto(struct tdb *t, const struct export_opts *o, FILE *out, struc
 	/* An empty range (from past to) is a document without events. */
 	if (p.from <= p.to) {
 		if ((r = pf_events(&p)) != 0 || (o->device >= 0 && (r = pf_markers(&p)) != 0) ||
-		    (r = pf_status_changes(&p)) != 0 || (r = pf_violations(&p)) != 0 || (r = pf_requests(&p)) != 0)
+		    (r = pf_requests(&p)) != 0)
 			goto out;
 	}
 	if ((r = other_data(&p)) != 0)

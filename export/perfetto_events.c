@@ -1,13 +1,9 @@
 /* The Perfetto exporter's pass over the events (perfetto_priv.h): register
- * accesses, interrupts and device reports as X slices on their device's
- * track, markers and lost events as global instants, damaged rows as
- * global instants that say why.
- *
- * A slice lasts 1 µs, or up to the next event of its track when that
- * comes sooner (0 when it has the same time), so the slices of a track
- * never overlap: each track keeps its last event, built but not written,
- * until the next one (or the end) gives its duration.  That is one event
- * per track held, whatever the trace's length. */
+ * accesses as X slices on their vCPU's thread, interrupts and device
+ * reports as X slices on the device's thread (perfetto_tracks.c gives
+ * their durations), the status changes and violations among them in seq
+ * order (perfetto_findings.c), markers and lost events as global
+ * instants, damaged rows as global instants that say why. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,62 +17,16 @@
 #include "tracedb/tdb_open.h"
 #include "tracedb/tdb_vocab.h"
 
-#define SLICE_NS 1000u         /* a register access is drawn 1 µs wide */
 #define MARKER_TEXT_MAX 4096u  /* bytes of a marker's text kept in its args */
-
-/* A track's last event, waiting for its duration. */
-struct pend {
-	struct pj j;
-	uint64_t ts;
-	bool has;
-};
 
 struct walk {
 	struct pf *p;
 	struct fmt_rows *rows;
-	struct pend *pend[PF_PIDS];
+	struct pf_tracks *tracks;
+	struct pf_findings *findings;
 	char line[FMT_ROW_LINE_MAX];
 	char text[FMT_ROW_LINE_MAX];
 };
-
-/* Close q's event with its duration (up to next_ts, if there is a next
- * event on the track) and write it. */
-static int pend_flush(struct pf *p, struct pend *q, bool has_next, uint64_t next_ts)
-{
-	uint64_t dur = SLICE_NS;
-
-	if (!q->has)
-		return 0;
-	if (has_next)
-		dur = next_ts <= q->ts ? 0 : next_ts - q->ts < SLICE_NS ? next_ts - q->ts : SLICE_NS;
-	q->has = false;
-	pj_kv_us(&q->j, "dur", dur);
-	pj_end(&q->j);
-	return pf_write(p, &q->j);
-}
-
-/* The pending slot of track pid, its previous event written first. */
-static int pend_take(struct walk *w, int pid, uint64_t ts, struct pend **out)
-{
-	struct pend *q = w->pend[pid];
-	int r;
-
-	if (!q) {
-		q = calloc(1, sizeof(*q));
-		if (!q) {
-			snprintf(w->p->err, w->p->errlen, "perfetto export: out of memory");
-			return -ENOMEM;
-		}
-		pj_init(&q->j);
-		w->pend[pid] = q;
-	}
-	if ((r = pend_flush(w->p, q, true, ts)) != 0)
-		return r;
-	q->ts = ts;
-	q->has = true;
-	*out = q;
-	return 0;
-}
 
 /* The formatter's text without its column padding (runs of spaces made
  * one), into w->text. */
@@ -106,7 +56,7 @@ static const char *meaning(const char *text)
 	return text;
 }
 
-static void mmio_event(struct walk *w, struct pj *j, const struct tdb_event *row, const char *text, int pid)
+static void mmio_event(struct walk *w, struct pj *j, const struct tdb_event *row, const char *text, int pid, int tid)
 {
 	char name[TDB_NAME_MAX + 8], dir = row->ev.dir == VMT_DIR_WRITE ? 'W' : 'R';
 
@@ -114,7 +64,7 @@ static void mmio_event(struct walk *w, struct pj *j, const struct tdb_event *row
 		snprintf(name, sizeof(name), "%c %s", dir, row->reg);
 	else
 		snprintf(name, sizeof(name), "%c 0x%03" PRIx64, dir, row->ev.addr);
-	pf_head_s(j, 'X', name, pid, row->ev.ts_ns);
+	pf_head_s(j, 'X', name, pid, tid, row->ev.ts_ns);
 	pj_kv_str(j, "cat", "register");
 	pj_key(j, "args");
 	pj_begin(j);
@@ -131,9 +81,9 @@ static void mmio_event(struct walk *w, struct pj *j, const struct tdb_event *row
 	pj_end(j);
 }
 
-static void irq_event(struct pj *j, const struct tdb_event *row, const char *text, int pid)
+static void irq_event(struct pj *j, const struct tdb_event *row, const char *text, int pid, int tid)
 {
-	pf_head_s(j, 'X', "irq", pid, row->ev.ts_ns);
+	pf_head_s(j, 'X', "irq", pid, tid, row->ev.ts_ns);
 	pj_kv_str(j, "cat", "interrupt");
 	pj_key(j, "args");
 	pj_begin(j);
@@ -143,13 +93,13 @@ static void irq_event(struct pj *j, const struct tdb_event *row, const char *tex
 	pj_end(j);
 }
 
-static void queue_event(struct pj *j, const struct tdb_event *row, const char *text, int pid)
+static void queue_event(struct pj *j, const struct tdb_event *row, const char *text, int pid, int tid)
 {
 	char name[64];
 
 	snprintf(name, sizeof(name), "q%" PRIu64 " %s", row->ev.addr,
 		 tdb_vocab_name(&tdb_vocab_queue_step, (int)(row->ev.value <= 64 ? row->ev.value : 0)));
-	pf_head_s(j, 'X', name, pid, row->ev.ts_ns);
+	pf_head_s(j, 'X', name, pid, tid, row->ev.ts_ns);
 	pj_kv_str(j, "cat", "device-report");
 	pj_key(j, "args");
 	pj_begin(j);
@@ -163,21 +113,22 @@ static void queue_event(struct pj *j, const struct tdb_event *row, const char *t
 	pj_end(j);
 }
 
-/* A register access, interrupt or device report: on its device's track,
- * written when the track's next event gives its duration. */
+/* A register access, interrupt or device report: on its thread, written
+ * when the thread's next event gives its duration. */
 static int track_event(struct walk *w, const struct tdb_event *row, const char *text)
 {
-	int pid = pf_pid(row->device), r;
-	struct pend *q;
+	int pid = pf_pid(row->device), slot = pf_slot_of(row), tid = pf_tid(pid, slot), r;
+	struct pj *j;
 
-	if ((r = pf_track_names(w->p, row->device)) != 0 || (r = pend_take(w, pid, row->ev.ts_ns, &q)) != 0)
+	if ((r = pf_track_names(w->p, row->device)) != 0 ||
+	    (r = pf_tracks_slice(w->tracks, pid, slot, row->ev.ts_ns, &j)) != 0)
 		return r;
 	if (row->ev.type == VMT_EV_MMIO)
-		mmio_event(w, &q->j, row, text, pid);
+		mmio_event(w, j, row, text, pid, tid);
 	else if (row->ev.type == VMT_EV_IRQ)
-		irq_event(&q->j, row, text, pid);
+		irq_event(j, row, text, pid, tid);
 	else
-		queue_event(&q->j, row, text, pid);
+		queue_event(j, row, text, pid, tid);
 	w->p->s->events++;
 	pf_saw_time(w->p, row->ev.ts_ns);
 	return 0;
@@ -190,11 +141,11 @@ static int global_event(struct pf *p, const struct tdb_event *row)
 	char name[64];
 
 	if (row->ev.type == VMT_EV_MARKER) {
-		pf_head(j, 'i', row->text, row->text ? row->ev.len : 0, 0, row->ev.ts_ns);
+		pf_head(j, 'i', row->text, row->text ? row->ev.len : 0, 0, 0, row->ev.ts_ns);
 		pj_kv_str(j, "cat", "marker");
 	} else {
 		snprintf(name, sizeof(name), "lost %" PRIu64 " events", row->ev.value);
-		pf_head_s(j, 'i', name, 0, row->ev.ts_ns);
+		pf_head_s(j, 'i', name, 0, 0, row->ev.ts_ns);
 		pj_kv_str(j, "cat", "lost");
 	}
 	pj_kv_str(j, "s", "g");
@@ -221,7 +172,7 @@ static int damaged_event(struct pf *p, const struct tdb_event *row)
 	struct pj *j = &p->j;
 
 	p->s->damaged++;
-	pf_head_s(j, 'i', "damaged row", 0, p->have_last ? p->last_ts : 0);
+	pf_head_s(j, 'i', "damaged row", 0, 0, p->have_last ? p->last_ts : 0);
 	pj_kv_str(j, "cat", "damaged");
 	pj_kv_str(j, "s", "g");
 	pj_key(j, "args");
@@ -234,24 +185,32 @@ static int damaged_event(struct pf *p, const struct tdb_event *row)
 	return pf_write(p, j);
 }
 
+/* The row, after the status changes and violations before it and with
+ * those at it. */
 static int walk_row(struct walk *w, const struct tdb_event *row)
 {
 	size_t what = 0;
 	const char *text;
+	int r;
 
+	if ((r = pf_findings_before(w->findings, row->ev.seq)) != 0)
+		return r;
 	switch (row->ev.type) {
 	case VMT_EV_MMIO:
 	case VMT_EV_IRQ:
 	case VMT_EV_QUEUE:
 		fmt_rows_line(w->rows, row, w->line, sizeof(w->line), &what);
 		text = squeeze(w, what < sizeof(w->line) ? w->line + what : "");
-		return track_event(w, row, text);
+		r = track_event(w, row, text);
+		break;
 	case VMT_EV_MARKER:
 	case VMT_EV_LOST:
-		return global_event(w->p, row);
+		r = global_event(w->p, row);
+		break;
 	default:
-		return 0;
+		break;
 	}
+	return r != 0 ? r : pf_findings_at(w->findings, row);
 }
 
 void pf_filter(const struct pf *p, struct tdb_filter *f, int device, unsigned types)
@@ -314,17 +273,14 @@ int pf_events(struct pf *p)
 		r = pf_fail(p, r, "reading the devices' state");
 		goto cleanup;
 	}
+	if ((r = pf_tracks_open(p, &w->tracks)) != 0 || (r = pf_findings_open(p, w->tracks, &w->findings)) != 0)
+		goto cleanup;
 	pf_filter(p, &f, p->o->device, types);
-	r = pf_each_row(p, &f, true, walk_fn, w);
-	for (int pid = 0; pid < PF_PIDS; pid++)
-		if (w->pend[pid] && r == 0)
-			r = pend_flush(p, w->pend[pid], false, 0);
+	if ((r = pf_each_row(p, &f, true, walk_fn, w)) == 0 && (r = pf_findings_before(w->findings, UINT64_MAX)) == 0)
+		r = pf_tracks_end(w->tracks);
 cleanup:
-	for (int pid = 0; pid < PF_PIDS; pid++) {
-		if (w->pend[pid])
-			pj_free(&w->pend[pid]->j);
-		free(w->pend[pid]);
-	}
+	pf_findings_free(w->findings);
+	pf_tracks_free(w->tracks);
 	fmt_rows_free(w->rows);
 	free(w);
 	return r;

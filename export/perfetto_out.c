@@ -13,7 +13,7 @@ int pf_pid(int device)
 	return device >= 0 && device <= TDB_DEVICE_ID_MAX ? device + 1 : PF_PID_NONE;
 }
 
-void pf_head(struct pj *j, char ph, const void *name, size_t n, int pid, uint64_t ts_ns)
+void pf_head(struct pj *j, char ph, const void *name, size_t n, int pid, int tid, uint64_t ts_ns)
 {
 	char phs[2] = { ph, '\0' };
 
@@ -23,13 +23,13 @@ void pf_head(struct pj *j, char ph, const void *name, size_t n, int pid, uint64_
 	pj_key(j, "name");
 	pj_strn_cut(j, name, n, PF_NAME_MAX);
 	pj_kv_i64(j, "pid", pid);
-	pj_kv_i64(j, "tid", pid);
+	pj_kv_i64(j, "tid", tid);
 	pj_kv_us(j, "ts", ts_ns);
 }
 
-void pf_head_s(struct pj *j, char ph, const char *name, int pid, uint64_t ts_ns)
+void pf_head_s(struct pj *j, char ph, const char *name, int pid, int tid, uint64_t ts_ns)
 {
-	pf_head(j, ph, name, strlen(name), pid, ts_ns);
+	pf_head(j, ph, name, strlen(name), pid, tid, ts_ns);
 }
 
 /* n bytes to the file; a write error as export.h says. */
@@ -79,8 +79,8 @@ int pf_flush(struct pf *p)
 	return -e;
 }
 
-/* One M event: {"ph":"M","name":what,"pid":pid,"tid":pid,"args":{key:...}}. */
-static int meta(struct pf *p, const char *what, int pid, const char *key, const char *text, int64_t num)
+/* One M event: {"ph":"M","name":what,"pid":pid,"tid":tid,"args":{key:...}}. */
+static int meta(struct pf *p, const char *what, int pid, int tid, const char *key, const char *text, int64_t num)
 {
 	struct pj *j = &p->j;
 
@@ -89,7 +89,7 @@ static int meta(struct pf *p, const char *what, int pid, const char *key, const 
 	pj_kv_str(j, "ph", "M");
 	pj_kv_str(j, "name", what);
 	pj_kv_i64(j, "pid", pid);
-	pj_kv_i64(j, "tid", pid);
+	pj_kv_i64(j, "tid", tid);
 	pj_key(j, "args");
 	pj_begin(j);
 	if (text)
@@ -118,10 +118,27 @@ int pf_track_names(struct pf *p, int device)
 		snprintf(name, sizeof(name), "%s", d->name);
 	else
 		snprintf(name, sizeof(name), "device %d", device);
-	/* Devices in id order, the window outside them last. */
-	if ((r = meta(p, "process_name", pid, "name", name, 0)) != 0 ||
-	    (r = meta(p, "process_sort_index", pid, "sort_index", NULL, pid)) != 0 ||
-	    (r = meta(p, "thread_name", pid, "name", "registers", 0)) != 0)
+	/* Devices in id order, the window outside them last; in each the
+	 * device's thread first, then the vCPUs in order. */
+	if ((r = meta(p, "process_name", pid, pid, "name", name, 0)) != 0 ||
+	    (r = meta(p, "process_sort_index", pid, pid, "sort_index", NULL, pid)) != 0 ||
+	    (r = meta(p, "thread_name", pid, pf_tid(pid, PF_SLOT_DEVICE), "name", "device", 0)) != 0 ||
+	    (r = meta(p, "thread_sort_index", pid, pf_tid(pid, PF_SLOT_DEVICE), "sort_index", NULL, 0)) != 0)
+		return r;
+	return 0;
+}
+
+int pf_vcpu_thread_name(struct pf *p, int pid, int slot)
+{
+	char name[32];
+	int tid = pf_tid(pid, slot), r;
+
+	if (slot == PF_SLOTS - 1)
+		snprintf(name, sizeof(name), "vCPU %d+", PF_VCPU_SHARED);
+	else
+		snprintf(name, sizeof(name), "vCPU %d", slot - 1);
+	if ((r = meta(p, "thread_name", pid, tid, "name", name, 0)) != 0 ||
+	    (r = meta(p, "thread_sort_index", pid, tid, "sort_index", NULL, slot)) != 0)
 		return r;
 	return 0;
 }

@@ -1,9 +1,14 @@
 /* What the parts of the Perfetto exporter share (docs/export-perfetto.md):
  * the export's context, its tracks and the one place events are written.
  *
- * Tracks: each device is a process (pid = device + 1) whose main thread
- * (tid = pid) holds its register accesses, interrupts, device reports,
- * status changes and violations; its requests are async slices of that
+ * Tracks: each device is a process (pid = device + 1).  Its thread
+ * "device" (tid = pid) holds what the device did: interrupts, its queue
+ * reports, and the status changes and violations at those; a thread per
+ * vCPU (tid = pid * 1000 + vCPU, "vCPU N") holds the driver's register
+ * accesses from that vCPU and the status changes and violations at them.
+ * Perfetto keys threads by tid alone, so tids never repeat across
+ * processes: device tids are below 1000, a process's vCPU tids in
+ * [pid * 1000, pid * 1000 + 999].  Its requests are async slices of the
  * process (Perfetto puts b/e on process tracks, one per overlapping
  * request); its counters are process counters.  Register accesses of no
  * device go to PF_PID_NONE; markers and lost events are global.
@@ -40,19 +45,31 @@ struct pf {
 	bool any;                 /* an event was written: the next one needs a comma */
 	bool have_last;
 	uint64_t last_ts;         /* latest event time written (ends requests never used) */
-	bool named[PF_PIDS];      /* the track's metadata was written */
+	bool named[PF_PIDS];      /* the process's and its device thread's metadata was written */
 };
+
+/* A process's threads, by slot: 0 the device's (tid = pid), 1 + v vCPU v
+ * for v < PF_VCPU_SHARED, PF_SLOTS - 1 every vCPU from PF_VCPU_SHARED on
+ * (a hostile file's vcpu can be anything up to 65535). */
+#define PF_VCPU_SHARED 999
+#define PF_SLOTS (PF_VCPU_SHARED + 2)
+#define PF_SLOT_DEVICE 0
 
 /* The track of device (-1: PF_PID_NONE). */
 int pf_pid(int device);
 
-/* Start j anew as {"ph":ph,"name":...,"pid":pid,"tid":pid,"ts":ts_ns (as
+/* The tid of slot of process pid (PF_SLOT_DEVICE, or 1 + vCPU). */
+int pf_tid(int pid, int slot);
+/* The slot of row's track: a register access's vCPU, else the device's. */
+int pf_slot_of(const struct tdb_event *row);
+
+/* Start j anew as {"ph":ph,"name":...,"pid":pid,"tid":tid,"ts":ts_ns (as
  * µs): name is n bytes of text (the file's: escaped, cut after
  * PF_NAME_MAX bytes).  The caller adds members and pj_end()s it. */
 #define PF_NAME_MAX 200
-void pf_head(struct pj *j, char ph, const void *name, size_t n, int pid, uint64_t ts_ns);
+void pf_head(struct pj *j, char ph, const void *name, size_t n, int pid, int tid, uint64_t ts_ns);
 /* The same with a NUL-terminated name. */
-void pf_head_s(struct pj *j, char ph, const char *name, int pid, uint64_t ts_ns);
+void pf_head_s(struct pj *j, char ph, const char *name, int pid, int tid, uint64_t ts_ns);
 
 /* Write j (a whole event object) as the next element of traceEvents. */
 int pf_write(struct pf *p, const struct pj *j);
@@ -63,8 +80,30 @@ int pf_flush(struct pf *p);
 /* An event at ts_ns was written (last_ts follows the latest). */
 void pf_saw_time(struct pf *p, uint64_t ts_ns);
 
-/* The track's process and thread names, written once. */
+/* The device's process name and its device thread's name, written once. */
 int pf_track_names(struct pf *p, int device);
+/* A vCPU thread's name and sort index (the caller writes them once). */
+int pf_vcpu_thread_name(struct pf *p, int pid, int slot);
+
+/* The threads' state in the events pass (perfetto_tracks.c): each
+ * thread's last X slice, held until its next event gives its duration,
+ * and whether its name was written.  Memory: a table of PF_SLOTS
+ * pointers per process that has events, one slot per thread used. */
+struct pf_tracks;
+int pf_tracks_open(struct pf *p, struct pf_tracks **out);
+/* Every held slice written (its duration the full one). */
+int pf_tracks_end(struct pf_tracks *tr);
+void pf_tracks_free(struct pf_tracks *tr);  /* NULL is fine */
+/* An X slice at ts starts on thread (pid, slot): the thread's previous
+ * slice is written (its duration up to ts at most), and *j is where the
+ * caller builds the new one, not terminated: it is written (with its
+ * "dur") when the thread's next event or the end comes. */
+int pf_tracks_slice(struct pf_tracks *tr, int pid, int slot, uint64_t ts, struct pj **j);
+/* An instant at ts is about to be written on thread (pid, slot): the
+ * thread is named, and its held slice written first if it started
+ * before ts (its duration cut at ts), so each thread's events are in
+ * time order in the file when the trace's are. */
+int pf_tracks_instant(struct pf_tracks *tr, int pid, int slot, uint64_t ts);
 
 /* A tracedb error r while doing what: err says so with tdb_errmsg.
  * Returns r. */
@@ -79,11 +118,20 @@ void pf_filter(const struct pf *p, struct tdb_filter *f, int device, unsigned ty
 int pf_each_row(struct pf *p, const struct tdb_filter *f, bool report_damaged,
 		int (*fn)(void *arg, const struct tdb_event *row), void *arg);
 
+/* The status changes and violations (perfetto_findings.c), read along
+ * the events pass in seq order by cursors of their own, each written as
+ * an instant on the thread of the event it happened at. */
+struct pf_findings;
+int pf_findings_open(struct pf *p, struct pf_tracks *tr, struct pf_findings **out);
+/* Those before seq (all: UINT64_MAX), each at its own event. */
+int pf_findings_before(struct pf_findings *fi, uint64_t seq);
+/* Those at row, an event of the pass (its slice already started). */
+int pf_findings_at(struct pf_findings *fi, const struct tdb_event *row);
+void pf_findings_free(struct pf_findings *fi);  /* NULL is fine */
+
 /* The passes, each streaming what it reads (export_perfetto.c runs them). */
-int pf_events(struct pf *p);          /* perfetto_events.c */
+int pf_events(struct pf *p);          /* perfetto_events.c: with the status changes and violations */
 int pf_markers(struct pf *p);         /* perfetto_events.c: with --device */
-int pf_status_changes(struct pf *p);  /* perfetto_findings.c */
-int pf_violations(struct pf *p);      /* perfetto_findings.c */
 int pf_requests(struct pf *p);        /* perfetto_requests.c */
 
 #endif

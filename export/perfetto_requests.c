@@ -137,7 +137,7 @@ static int counter(struct pf *p, const struct queue_count *q, uint64_t ts)
 {
 	struct pj *j = &p->j;
 
-	pf_head_s(j, 'C', q->label, pf_pid(q->device), ts);
+	pf_head_s(j, 'C', q->label, pf_pid(q->device), pf_tid(pf_pid(q->device), PF_SLOT_DEVICE), ts);
 	pj_kv_str(j, "cat", "request");
 	pj_key(j, "args");
 	pj_begin(j);
@@ -206,7 +206,7 @@ static void seq_arg(struct pj *j, const char *key, int64_t seq)
 /* "b", "e" or "n" of request r: the same cat, id and process. */
 static void async_head(struct pj *j, char ph, const char *name, const struct tdb_request *r, uint64_t ts)
 {
-	pf_head_s(j, ph, name, pf_pid(r->device), ts);
+	pf_head_s(j, ph, name, pf_pid(r->device), pf_tid(pf_pid(r->device), PF_SLOT_DEVICE), ts);
 	pj_kv_str(j, "cat", "request");
 	pj_kv_hex(j, "id", (uint64_t)r->request);
 }
