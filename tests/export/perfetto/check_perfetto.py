@@ -5,6 +5,12 @@ from the read library.
 
 Usage: check_perfetto.py FILE --requests N --events N --violations N
                          [--pids 0,1] [--from SEQ] [--to SEQ]
+                         [--vcpus PID:VCPU:N,...]
+
+--vcpus: the register accesses the read library counts per process (pid:
+device + 1) and vCPU; each must be on its vCPU's thread (tid = pid * 1000
++ vCPU, vCPUs from 999 on sharing pid * 1000 + 999), named "vCPU N" ("vCPU
+999+"), and no register access anywhere else.
 
 Exits 0 when every check holds, 1 with one line per failure otherwise.
 Where trace_processor (or trace_processor_shell) is on PATH, it also loads
@@ -54,6 +60,9 @@ def check_events(events, a):
     flows_out, flows_in = {}, {}
     counters = collections.defaultdict(list)
     named, used_pids = set(), set()
+    thread_names, tid_pid, used_threads = {}, {}, set()
+    track_ts = {}
+    registers = collections.Counter()
     n_x = n_findings = n_global = n_status = 0
     allowed_pids = set(int(p) for p in a.pids.split(",")) if a.pids else None
 
@@ -70,12 +79,28 @@ def check_events(events, a):
         if ph == "M":
             if e["name"] == "process_name":
                 named.add(e["pid"])
+            elif e["name"] == "thread_name":
+                key = (e["pid"], e["tid"])
+                if key in thread_names:
+                    fail("event %d: thread %s named twice" % (i, key))
+                thread_names[key] = e.get("args", {}).get("name")
             continue
         if not isinstance(e.get("ts"), (int, float)) or e["ts"] < 0:
             fail("event %d: ts %r" % (i, e.get("ts")))
             continue
         if e["pid"] != 0:
             used_pids.add(e["pid"])
+            used_threads.add((e["pid"], e["tid"]))
+        # Perfetto keys threads by tid alone: one tid, one process
+        if tid_pid.setdefault(e["tid"], e["pid"]) != e["pid"]:
+            fail("event %d: tid %d in pids %d and %d" % (i, e["tid"], tid_pid[e["tid"]], e["pid"]))
+        # each thread's slices and instants in time order in the file
+        if ph in ("X", "i"):
+            track = (e["pid"], e["tid"])
+            if track in track_ts and e["ts"] < track_ts[track][0]:
+                fail("thread %s: event %d (%s) at %r after event %d at %r" %
+                     (track, i, e["name"], e["ts"], track_ts[track][1], track_ts[track][0]))
+            track_ts[track] = (e["ts"], i)
         if allowed_pids is not None and e["pid"] not in allowed_pids:
             fail("event %d: pid %d outside %s" % (i, e["pid"], a.pids))
         args = e.get("args", {})
@@ -89,6 +114,8 @@ def check_events(events, a):
             if not isinstance(e.get("dur"), (int, float)) or e["dur"] < 0:
                 fail("event %d: dur %r" % (i, e.get("dur")))
             per_track[(e["pid"], e["tid"])].append((e["ts"], e.get("dur", 0), i))
+            if e.get("cat") == "register":
+                registers[(e["pid"], e["tid"])] += 1
         elif ph == "i":
             scope = e.get("s")
             if scope not in ("g", "t"):
@@ -187,6 +214,23 @@ def check_events(events, a):
     for pid in used_pids:
         if pid not in named:
             fail("pid %d has events but no process_name" % pid)
+    for track in sorted(used_threads):
+        if not thread_names.get(track):
+            fail("thread %s has events but no thread_name" % (track,))
+
+    if a.vcpus is not None:
+        want = collections.Counter()
+        for item in filter(None, a.vcpus.split(",")):
+            pid, vcpu, n = (int(x) for x in item.split(":"))
+            tid = pid * 1000 + min(vcpu, 999)
+            want[(pid, tid)] += n
+            label = "vCPU %d" % vcpu if vcpu < 999 else "vCPU 999+"
+            if thread_names.get((pid, tid)) != label:
+                fail("thread %s is named %r, not %r" % ((pid, tid), thread_names.get((pid, tid)), label))
+        for track in sorted(set(registers) | set(want)):
+            if registers[track] != want[track]:
+                fail("thread %s: %d register accesses, the read library has %d" %
+                     (track, registers[track], want[track]))
 
     if len(begins) != a.requests:
         fail("%d request slices, the read library has %d requests" % (len(begins), a.requests))
@@ -226,6 +270,7 @@ def main():
     ap.add_argument("--pids")
     ap.add_argument("--from", dest="frm", type=int)
     ap.add_argument("--to", type=int)
+    ap.add_argument("--vcpus")
     a = ap.parse_args()
     with open(a.file, "rb") as f:
         raw = f.read()

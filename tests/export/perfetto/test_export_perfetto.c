@@ -1,12 +1,20 @@
 /* export_perfetto (docs/export-perfetto.md) on the samples, against the
- * read library: the whole trace, one device, a seq range, a file whose
- * text is hostile, a full disk; each output read back by
- * check_perfetto.py (valid JSON, every b with its e, flows, X slices in
- * order per track, counts equal to the library's).  The JSON string
+ * read library: the whole trace, one device, a seq range, a trace of two
+ * vCPUs, a file whose text is hostile, a full disk; each output read back
+ * by check_perfetto.py (valid JSON, every b with its e, flows, each
+ * thread's events in time order, every thread named, register accesses
+ * per vCPU thread and other counts equal to the library's).  The export
+ * of violations.db byte for byte against a golden file.  The JSON string
  * escaper on its own.
  *
  * Usage: test_export_perfetto PYTHON3|'' CHECKER emu-modern.db violations.db qemu-linux-modern.db
- * (PYTHON3 '': the JSON checks are skipped, the C ones still run). */
+ *        virt-2cpu.db violations.json.golden
+ * (PYTHON3 '': the JSON checks are skipped, the C ones still run).
+ *
+ * The golden file, after a change meant to alter the output (run from the
+ * source root; the trace's path in otherData is compared as
+ * "samples/violations.db"):
+ *   vmtrace export -o tests/export/perfetto/violations.json.golden samples/violations.db */
 #include <errno.h>
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -20,13 +28,14 @@
 #include "capture/event.h"
 #include "export/export_perfetto.h"
 #include "export/perfetto_json.h"
+#include "export/perfetto_priv.h"
 #include "tests/harness.h"
 #include "tracedb/tdb_events.h"
 #include "tracedb/tdb_links.h"
 #include "tracedb/tdb_nav.h"
 #include "tracedb/tdb_open.h"
 
-static const char *python3, *checker, *emu_db, *violations_db, *qemu_db;
+static const char *python3, *checker, *emu_db, *violations_db, *qemu_db, *virt_db, *golden;
 
 static struct tdb *open_db(const char *path)
 {
@@ -101,6 +110,47 @@ static uint64_t count_events(struct tdb *t, const struct export_opts *o, int dev
 	return n;
 }
 
+/* The part's register accesses per process and vCPU, as check_perfetto.py
+ * --vcpus takes them ("PID:VCPU:N,..."), into buf. */
+#define VCPU_COUNTS_MAX 64
+static void count_vcpus(struct tdb *t, const struct export_opts *o, char *buf, size_t len)
+{
+	struct { int pid; unsigned vcpu; uint64_t n; } seen[VCPU_COUNTS_MAX];
+	size_t n_seen = 0, k = 0;
+	struct tdb_filter f;
+	struct tdb_cursor *c;
+	struct tdb_event row;
+	int r;
+
+	tdb_filter_init(&f);
+	f.device = o->device;
+	f.types = 1u << VMT_EV_MMIO;
+	f.has_from = o->has_from, f.from = o->from;
+	f.has_to = o->has_to, f.to = o->to;
+	CHECK_EQ_U(tdb_cursor_open(t, &f, TDB_FORWARD, &c), 0);
+	while ((r = tdb_cursor_next(c, &row)) == 0 || r == TDB_E_DAMAGED_ROW) {
+		size_t i;
+		if (r != 0)
+			continue;
+		for (i = 0; i < n_seen && (seen[i].pid != pf_pid(row.device) || seen[i].vcpu != row.ev.vcpu); i++)
+			;
+		if (i == n_seen) {
+			CHECK(n_seen < VCPU_COUNTS_MAX);
+			if (n_seen == VCPU_COUNTS_MAX)
+				continue;
+			seen[n_seen++] = (typeof(seen[0])){ pf_pid(row.device), row.ev.vcpu, 0 };
+		}
+		seen[i].n++;
+	}
+	CHECK_EQ_U(r, TDB_END);
+	tdb_cursor_close(c);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n_seen && k < len; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%d:%u:%" PRIu64, i ? "," : "", seen[i].pid, seen[i].vcpu,
+				      seen[i].n);
+	CHECK(k < len);
+}
+
 /* Status changes of the part, walked on the library's own lookup. */
 static uint64_t count_status(struct tdb *t, const struct export_opts *o)
 {
@@ -170,13 +220,14 @@ static int run(char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* check_perfetto.py on buf against e (and the part o). */
+/* check_perfetto.py on buf against e (and the part o; vcpus: the register
+ * accesses per thread, NULL to leave them unchecked). */
 static void check_json(const char *buf, size_t len, const struct export_opts *o, const struct expect *e,
-		       const char *pids)
+		       const char *pids, const char *vcpus)
 {
 	const char *path = harness_tmpfile("perfetto.json");
 	char req[32], ev[32], vio[32], from[32], to[32];
-	char *argv[24];
+	char *argv[26];
 	int n = 0;
 	FILE *f;
 
@@ -198,6 +249,8 @@ static void check_json(const char *buf, size_t len, const struct export_opts *o,
 	argv[n++] = (char *)"--violations", argv[n++] = vio;
 	if (pids)
 		argv[n++] = (char *)"--pids", argv[n++] = (char *)pids;
+	if (vcpus)
+		argv[n++] = (char *)"--vcpus", argv[n++] = (char *)vcpus;
 	if (o->has_from) {
 		snprintf(from, sizeof(from), "%" PRIu64, o->from);
 		argv[n++] = (char *)"--from", argv[n++] = from;
@@ -222,9 +275,11 @@ static void export_checked(const char *path, const struct export_opts *o, bool w
 	size_t len = 0;
 	int rc;
 	char *buf = export_mem(t, o, &s, &len, &rc);
+	char vcpus[2048];
 
 	CHECK_EQ_U(rc, 0);
 	e = expected(t, o, whole);
+	count_vcpus(t, o, vcpus, sizeof(vcpus));
 	CHECK_EQ_U(s.requests, e.requests);
 	CHECK_EQ_U(s.events, e.events);
 	if (whole)
@@ -233,7 +288,7 @@ static void export_checked(const char *path, const struct export_opts *o, bool w
 		e.violations = s.violations;
 	CHECK_EQ_U(s.bytes, len);
 	CHECK_EQ_U(s.damaged, 0);
-	check_json(buf, len, o, &e, pids);
+	check_json(buf, len, o, &e, pids, vcpus);
 	if (out)
 		*out = s;
 	free(buf);
@@ -304,6 +359,76 @@ static void test_range(void)
 	CHECK_EQ_U(s.events + s.requests + s.violations, 0);
 }
 
+/* Two vCPUs: the blk device's accesses are all on vCPU 0, the rng's on
+ * vCPU 1, each on its own named thread (check_perfetto.py --vcpus, from
+ * the library's counts). */
+static void test_vcpus(void)
+{
+	struct export_opts o = { .device = -1 };
+	struct tdb *t = open_db(virt_db);
+	char vcpus[2048];
+
+	/* the trace is what this test needs: both vCPUs have accesses */
+	count_vcpus(t, &o, vcpus, sizeof(vcpus));
+	CHECK(strncmp(vcpus, "1:0:", 4) == 0 && strstr(vcpus, ",2:1:") != NULL);
+	tdb_close(t);
+	export_checked(virt_db, &o, true, NULL, NULL);
+	/* the rng alone: its process's vCPU 1 thread */
+	export_checked(virt_db, &(struct export_opts){ .device = 1 }, false, "0,2", NULL);
+}
+
+/* The export of violations.db byte for byte (the usage above says how to
+ * rewrite the golden file): the trace's path made the one the golden
+ * file was written with. */
+static void test_golden(void)
+{
+	static const char as_written[] = "\"trace\":\"samples/violations.db\"";
+	struct tdb *t = open_db(violations_db);
+	struct export_opts o = { .device = -1 };
+	struct export_summary s;
+	struct pj path;
+	size_t len = 0, glen = 0;
+	int rc;
+	char *buf = export_mem(t, &o, &s, &len, &rc), *want = NULL, *at;
+	FILE *f = fopen(golden, "rb");
+	const char *out = harness_tmpfile("violations.json");
+
+	CHECK_EQ_U(rc, 0);
+	CHECK(f != NULL);
+	if (f) {
+		char chunk[65536];
+		size_t n;
+		FILE *m = open_memstream(&want, &glen);
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, n, m);
+		fclose(m);
+		fclose(f);
+	}
+	/* "trace":"<the path this test was given>" */
+	pj_init(&path);
+	pj_puts(&path, "\"trace\":");
+	pj_strn(&path, violations_db, strlen(violations_db));
+	at = buf ? strstr(buf, path.b) : NULL;
+	CHECK(at != NULL);
+	if (at && want) {
+		size_t pre = (size_t)(at - buf), post = len - pre - path.len;
+		bool same = glen == pre + strlen(as_written) + post && memcmp(want, buf, pre) == 0 &&
+			    memcmp(want + pre, as_written, strlen(as_written)) == 0 &&
+			    memcmp(want + pre + strlen(as_written), at + path.len, post) == 0;
+		if (!same && (f = fopen(out, "wb"))) {
+			fwrite(buf, 1, len, f);
+			fclose(f);
+			fprintf(stderr, "[%s] the export differs from %s: it is in %s (its trace path not replaced)\n",
+				harness_case, golden, out);
+		}
+		CHECK(same);
+	}
+	pj_free(&path);
+	free(want);
+	free(buf);
+	tdb_close(t);
+}
+
 static void test_no_device(void)
 {
 	struct tdb *t = open_db(emu_db);
@@ -355,7 +480,7 @@ static void test_hostile_text(void)
 	struct tdb *t;
 	size_t len;
 	int rc;
-	char *buf;
+	char *buf, vcpus[2048];
 	FILE *in = fopen(emu_db, "rb"), *out = fopen(path, "wb");
 	char chunk[65536];
 	size_t n;
@@ -375,6 +500,10 @@ static void test_hostile_text(void)
 	sqlite3_finalize(st);
 	CHECK_EQ_U(sqlite3_exec(db, "UPDATE devices SET name = 'blk \"x\" \\' || char(27) || '[31m' WHERE device = 0",
 				NULL, NULL, NULL), SQLITE_OK);
+	/* vCPUs past the threads of their own: 998 has one, 999 and beyond share "vCPU 999+" */
+	CHECK_EQ_U(sqlite3_exec(db, "UPDATE events SET vcpu = 65535 WHERE seq = 12; UPDATE events SET vcpu = 1500 WHERE seq = 13; "
+				"UPDATE events SET vcpu = 998 WHERE seq = 14; UPDATE events SET vcpu = 999 WHERE seq = 15",
+				NULL, NULL, NULL), SQLITE_OK);
 	/* a register access and a request that contradict the file */
 	CHECK_EQ_U(sqlite3_exec(db, "UPDATE events SET width = -3 WHERE seq = 10; "
 				"UPDATE requests SET kind = 'bogus' WHERE request = 5", NULL, NULL, NULL), SQLITE_OK);
@@ -393,7 +522,10 @@ static void test_hostile_text(void)
 	e.violations = 0;
 	CHECK_EQ_U(s.requests, e.requests);
 	CHECK_EQ_U(s.events, e.events);
-	check_json(buf, len, &o, &e, NULL);
+	CHECK(buf && strstr(buf, "\"tid\":1998,\"args\":{\"name\":\"vCPU 998\"}") &&
+	      strstr(buf, "\"tid\":1999,\"args\":{\"name\":\"vCPU 999+\"}"));
+	count_vcpus(t, &o, vcpus, sizeof(vcpus));
+	check_json(buf, len, &o, &e, NULL, vcpus);
 	free(buf);
 	tdb_close(t);
 	unlink(path);
@@ -437,11 +569,14 @@ static void test_escaper(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 6) {
-		fprintf(stderr, "usage: %s PYTHON3|'' CHECKER emu-modern.db violations.db qemu-linux-modern.db\n", argv[0]);
+	if (argc != 8) {
+		fprintf(stderr,
+			"usage: %s PYTHON3|'' CHECKER emu-modern.db violations.db qemu-linux-modern.db virt-2cpu.db "
+			"violations.json.golden\n", argv[0]);
 		return 2;
 	}
 	python3 = argv[1], checker = argv[2], emu_db = argv[3], violations_db = argv[4], qemu_db = argv[5];
+	virt_db = argv[6], golden = argv[7];
 	if (!python3[0])
 		printf("note: no python3: the JSON is not read back\n");
 	RUN(test_escaper);
@@ -450,6 +585,8 @@ int main(int argc, char **argv)
 	RUN(test_whole_qemu);
 	RUN(test_one_device);
 	RUN(test_range);
+	RUN(test_vcpus);
+	RUN(test_golden);
 	RUN(test_no_device);
 	RUN(test_full_disk);
 	RUN(test_hostile_text);
