@@ -131,23 +131,6 @@ static void begin(struct wctx *c, enum vt_kind kind, const struct tdb_event *row
 	vt_begin(&c->rec, kind, row->seq_ok, row->ev.seq, device, dev_type(d), queue, d ? d->base : 0);
 }
 
-/* The meaning show prints after an access's value: the line's event text
- * is "W Status  4 0x0000000f ACKNOWLEDGE|...". */
-static const char *meaning(const char *text)
-{
-	const char *p = text;
-
-	for (int field = 0; field < 4 && *p; field++) {
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ')
-			p++;
-	}
-	while (*p == ' ')
-		p++;
-	return p;
-}
-
 enum { SEL_DEVICE_FEATURES, SEL_DRIVER_FEATURES, SEL_QUEUE };
 
 /* The value of a Sel register in force at row (followed along the walk;
@@ -219,7 +202,7 @@ static int mmio_record(struct wctx *c, const struct tdb_event *row, const char *
 	vt_u32(&c->rec, word);
 	vt_u64(&c->rec, ev->value);
 	vt_str(&c->rec, row->reg ? row->reg : "");
-	vt_str(&c->rec, text ? meaning(text) : "");
+	vt_str(&c->rec, text ? fmt_row_meaning(text) : "");
 	c->s->events++;
 	return emit_record(c, row->device);
 }

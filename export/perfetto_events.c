@@ -45,17 +45,6 @@ static const char *squeeze(struct walk *w, const char *s)
 	return w->text;
 }
 
-/* A register access's meaning: its text after the direction, register,
- * width and value ("W Status 4 0x0000000b ACKNOWLEDGE|DRIVER|FEATURES_OK"). */
-static const char *meaning(const char *text)
-{
-	for (int field = 0; field < 4 && *text; field++) {
-		const char *sp = strchr(text, ' ');
-		text = sp ? sp + 1 : text + strlen(text);
-	}
-	return text;
-}
-
 static void mmio_event(struct walk *w, struct pj *j, const struct tdb_event *row, const char *text, int pid, int tid)
 {
 	char name[TDB_NAME_MAX + 8], dir = row->ev.dir == VMT_DIR_WRITE ? 'W' : 'R';
@@ -75,7 +64,7 @@ static void mmio_event(struct walk *w, struct pj *j, const struct tdb_event *row
 	pj_kv_str(j, "dir", dir == 'W' ? "W" : "R");
 	pj_kv_u64(j, "width", row->ev.width);
 	pj_kv_hex(j, "value", row->ev.value);
-	pj_kv_str(j, "meaning", meaning(text));
+	pj_kv_str(j, "meaning", fmt_row_meaning(text));
 	if (fmt_rows_cpu_col(w->rows))
 		pj_kv_u64(j, "vcpu", row->ev.vcpu);
 	pj_end(j);

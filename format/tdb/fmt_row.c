@@ -389,6 +389,21 @@ const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char 
 	return buf;
 }
 
+const char *fmt_row_meaning(const char *text)
+{
+	const char *p = text;
+
+	for (int field = 0; field < 4 && *p; field++) {
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
 void fmt_rows_follow(struct fmt_rows *r, const struct tdb_event *row)
 {
 	if (row->damaged) {

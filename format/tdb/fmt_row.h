@@ -93,6 +93,12 @@ int fmt_rows_load_bufs(struct fmt_rows *r, uint64_t from, uint64_t to);
  * when the row is not the one the walk expects).  Returns buf. */
 const char *fmt_rows_line(struct fmt_rows *r, const struct tdb_event *row, char *buf, size_t len, size_t *what);
 
+/* The meaning in a register access's text (fmt_rows_line's from *what:
+ * "W Status            4 0x0000000b ACKNOWLEDGE|DRIVER|FEATURES_OK"):
+ * what follows the direction, register, width and value columns ("" if
+ * none).  For a reader that shows the columns its own way (export). */
+const char *fmt_row_meaning(const char *text);
+
 /* The formatter's state follows row as fmt_rows_line's would, without
  * writing its line (a reader that needs the lines of some rows only: the
  * exporter's register accesses). */
