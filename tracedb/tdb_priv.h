@@ -57,6 +57,7 @@ struct tdb {
 	char err[TDB_ERRMSG_MAX];
 	bool has_anomalies;
 	bool has_device_steps;
+	int reg_index;            /* reg_changes_at as the decoder makes it: 0 unknown, 1 yes, -1 no */
 	/* tdb_violations_at: no violations row has a seq in [lo, hi) (the
 	 * file cannot change under the handle's read transaction) */
 	int64_t viol_gap_lo, viol_gap_hi;

@@ -2,6 +2,7 @@
 #include "tracedb/tdb_state.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,12 +72,111 @@ static int next_reg_key(struct tdb *t, int device, const char *reg, int64_t queu
 	return r;
 }
 
+/* Whether reg_changes has the index reg_changes_at on (device, reg, queue,
+ * seq), as the decoder makes it: read_regs' seeks need it.  A file
+ * without it (dropped, or another index under that name) is read by
+ * read_regs_scan: without the index each seek would be a scan, one per
+ * register and queue (a console with 64 queues: 0.09 s a state). */
+static bool reg_index(struct tdb *t)
+{
+	static const char *const cols[] = { "device", "reg", "queue", "seq" };
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	if (t->reg_index)
+		return t->reg_index > 0;
+	t->reg_index = -1;
+	if (sqlite3_prepare_v2(t->db, "SELECT name FROM pragma_index_info('reg_changes_at') WHERE "
+			       "(SELECT tbl_name FROM sqlite_schema WHERE type = 'index' AND name = 'reg_changes_at') "
+			       "= 'reg_changes' ORDER BY seqno", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *c = sqlite3_column_text(st, 0);
+		if (n >= 4 || !c || strcmp((const char *)c, cols[n]))
+			break;
+		n++;
+	}
+	if (rc == SQLITE_DONE && n == 4)
+		t->reg_index = 1;
+	sqlite3_finalize(st);
+	return t->reg_index > 0;
+}
+
+/* Append (reg, queue) = value set at seq to s's registers. */
+static int add_reg(struct tdb *t, struct tdb_state *s, size_t *cap, const char *reg, int64_t queue, uint64_t value,
+		   uint64_t seq)
+{
+	if (s->n_regs == TDB_STATE_REGS_MAX)
+		return tdb_fail(t, TDB_E_TOO_MANY, "device %d: more than %d registers", s->device, TDB_STATE_REGS_MAX);
+	if (s->n_regs == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		struct tdb_reg_value *nr = realloc(s->regs, ncap * sizeof(*nr));
+		if (!nr)
+			return tdb_fail(t, -ENOMEM, "out of memory");
+		s->regs = nr;
+		*cap = ncap;
+	}
+	struct tdb_reg_value *rv = &s->regs[s->n_regs++];
+	snprintf(rv->reg, sizeof(rv->reg), "%s", reg);
+	rv->queue = queue;
+	rv->value = value;
+	rv->seq = seq;
+	return 0;
+}
+
+/* read_regs without the index: one pass over the device's changes up to
+ * seq in key order, the last of each key kept (linear in them). */
+static int read_regs_scan(struct tdb *t, struct tdb_state *s)
+{
+	sqlite3_stmt *st;
+	char key[TDB_REG_NAME_MAX] = "", a[48], b[48];
+	int64_t q = 0, v = 0, at = 0;
+	bool have = false;
+	size_t cap = 0;
+	int rc, r;
+
+	if ((r = tdb_prepare(t, "SELECT reg, queue, value, seq FROM reg_changes WHERE device = ?1 AND seq <= ?2 "
+			     "AND typeof(reg) = 'text' AND typeof(queue) = 'integer' ORDER BY reg, queue, seq",
+			     &st, "reading reg_changes")))
+		return r;
+	sqlite3_bind_int(st, 1, s->device);
+	sqlite3_bind_int64(st, 2, seq_param(s->seq));
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int n;
+		int64_t nq, nv, nat;
+		const char *k = tdb_row_text(st, 0, &n);
+		if (!k || n <= 0 || n >= TDB_REG_NAME_MAX || memchr(k, '\0', (size_t)n) ||
+		    !tdb_row_int(st, 1, -1, U32_MAX_I64, false, &nq) || !tdb_row_int(st, 2, INT64_MIN, INT64_MAX, false, &nv) ||
+		    !tdb_row_int(st, 3, 0, INT64_MAX, false, &nat)) {
+			r = tdb_fail(t, TDB_E_DAMAGED_ROW, "reg_changes row device %d reg %s queue %s: not a register value",
+				     s->device, tdb_row_shown(st, 0, a, sizeof(a)), tdb_row_shown(st, 1, b, sizeof(b)));
+			break;
+		}
+		bool same = have && nq == q && strlen(key) == (size_t)n && !memcmp(key, k, (size_t)n);
+		if (have && !same && (r = add_reg(t, s, &cap, key, q, (uint64_t)v, (uint64_t)at)))
+			break;
+		memcpy(key, k, (size_t)n);
+		key[n] = '\0';
+		q = nq, v = nv, at = nat;
+		have = true;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = tdb_sql_fail(t, "reading reg_changes");
+	if (r == 0 && have)
+		r = add_reg(t, s, &cap, key, q, (uint64_t)v, (uint64_t)at);
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* Every register's value at seq: the change with the largest seq <= S per
  * (reg, queue) (docs/schema.md), in (reg, queue) order.  One index step
  * to the next key and one lookup per key: bounded by the device's
  * registers, not by how often they changed before seq. */
 static int read_regs(struct tdb *t, struct tdb_state *s)
 {
+	if (!reg_index(t))
+		return read_regs_scan(t, s);
+
 	char key[TDB_REG_NAME_MAX];
 	size_t cap = 0;
 	int64_t q = 0;
@@ -93,25 +193,8 @@ static int read_regs(struct tdb *t, struct tdb_state *s)
 			break;
 		if (!set)
 			continue; /* first set after seq */
-		if (s->n_regs == TDB_STATE_REGS_MAX) {
-			r = tdb_fail(t, TDB_E_TOO_MANY, "device %d: more than %d registers", s->device, TDB_STATE_REGS_MAX);
+		if ((r = add_reg(t, s, &cap, key, q, v, at)))
 			break;
-		}
-		if (s->n_regs == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct tdb_reg_value *nr = realloc(s->regs, ncap * sizeof(*nr));
-			if (!nr) {
-				r = tdb_fail(t, -ENOMEM, "out of memory");
-				break;
-			}
-			s->regs = nr;
-			cap = ncap;
-		}
-		struct tdb_reg_value *rv = &s->regs[s->n_regs++];
-		memcpy(rv->reg, key, sizeof(rv->reg));
-		rv->queue = q;
-		rv->value = v;
-		rv->seq = at;
 	}
 	return r;
 }
