@@ -52,7 +52,7 @@ static void usage(FILE *f)
 		"pcapng: one interface per device with vmtrace's records (link type\n"
 		"USER0: every register access, interrupt, status change, violation and\n"
 		"request, read with the Lua dissector export/wireshark/vmtrace.lua:\n"
-		"tshark -X lua_script:vmtrace.lua -r FILE) and one per network device with\n"
+		"tshark -2 -X lua_script:vmtrace.lua -r FILE) and one per network device with\n"
 		"its frames as Ethernet, which Wireshark reads as it is. pcap: the records\n"
 		"only (one link type per file), written through libpcap. perfetto: Chrome\n"
 		"JSON for ui.perfetto.dev. docs/export.md describes each.\n"
