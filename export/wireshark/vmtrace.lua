@@ -624,6 +624,33 @@ local function device_label(h)
 	return nil
 end
 
+-- The Source and Destination columns: who the record's data goes from and
+-- to.  A register write, a notify: the driver to the device; a read, a
+-- used entry, an interrupt: the device to the driver; the rest (status
+-- changes, violations, markers) only name the device.
+local function set_ends(tvb, pinfo, kind, header_length, label)
+	if not label then
+		return
+	end
+	local name = label:find("^dev") and label or ("virtio-" .. label)
+	local to_device
+	if (kind == 1 or kind == 6) and tvb:len() > header_length then
+		local b = tvb(header_length, 1):uint()
+		to_device = b == 1
+	elseif kind == 2 then
+		to_device = false
+	end
+	if to_device == nil then
+		pinfo.cols.src = name
+	elseif to_device then
+		pinfo.cols.src = "driver"
+		pinfo.cols.dst = name
+	else
+		pinfo.cols.src = name
+		pinfo.cols.dst = "driver"
+	end
+end
+
 function vmtrace.dissector(tvb, pinfo, tree)
 	pinfo.cols.protocol = "vmtrace"
 	local len = tvb:len()
@@ -693,6 +720,7 @@ function vmtrace.dissector(tvb, pinfo, tree)
 	end
 	local info = dissect_body(body, root, h, pinfo)
 	pinfo.cols.info = info
+	set_ends(tvb, pinfo, kind, header_length, label)
 	if body.short then
 		malformed(pinfo, root, string.format("%s record truncated: %s", kind_name, body.short))
 		return len
