@@ -3,7 +3,8 @@
 # careless driver: every kind of record, 18 violations as expert info, blk
 # and rng requests linked to their completions) exported by vmtrace export
 # and read by tshark -2 with export/wireshark/vmtrace.lua, one line a
-# record (frame, interface, seq, Info column, expert message, links),
+# record (frame, interface, seq, Source, Destination, Info, expert message,
+# its severity, links),
 # against tests/export/lua/violations.fields.  After a change on purpose:
 #
 #   tests/export/lua/golden_dissector.sh build/cli/vmtrace . --regen
@@ -17,7 +18,7 @@ want=$src/tests/export/lua/violations.fields
 "$vmtrace" export -o "$dir/v.pcapng" "$src/samples/violations.db" 2>/dev/null || { echo "export failed"; exit 1; }
 # a HOME of its own: no personal plugin or preference changes the view
 HOME=$dir tshark -2 -X "lua_script:$src/export/wireshark/vmtrace.lua" -r "$dir/v.pcapng" -T fields \
-	-e frame.number -e frame.interface_name -e vmtrace.seq -e _ws.col.Info -e _ws.expert.message \
+	-e frame.number -e frame.interface_name -e vmtrace.seq -e _ws.col.Source -e _ws.col.Destination -e _ws.col.Info -e _ws.expert.message \
 	-e _ws.expert.severity -e vmtrace.request.notify_in -e vmtrace.request.used_in -e vmtrace.request.irq_in \
 	>"$dir/got" 2>"$dir/err" || { echo "tshark failed:"; cat "$dir/err"; exit 1; }
 if grep -qi "lua.*error\|malformed" "$dir/got" "$dir/err"; then
