@@ -99,6 +99,8 @@ run)
 	build/cli/vmtrace info demo.db
 	say "next: build/cli/vmtrace dump demo.vmt | less    (every event, one per line)"
 	say "      build/cli/vmtrace show demo.db | less     (decoded events and violations)"
+	say "      build/cli/vmtrace tui demo.db             (the inspector; ? for its keys)"
+	say "      build/cli/vmtrace export -o demo.pcapng demo.db   (Wireshark; README: the dissector)"
 	say "      sqlite3 demo.db 'SELECT * FROM request_latency'   (docs/schema.md)"
 	;;
 test)
