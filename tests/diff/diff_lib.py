@@ -1,0 +1,253 @@
+"""Shared by the diff tests: running `vmtrace diff` and `vmtrace record`,
+and an independent reading of trace.db files (plain SQL, no vmtrace code)
+that says what the diff should find.
+
+Every test script is run as `python3 -B SCRIPT VMTRACE SAMPLES_DIR [ARGS]`
+and exits 0 (pass), 1 (fail, the reason on stderr) or 77 (skip, with a
+one-line reason)."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77
+
+# The registers whose written values are ring addresses: compared by the
+# ordinal of their first appearance per (queue, register) (docs/diff.md,
+# "Events, normalised").
+RING_ADDRESS_REGS = {"QueueDescLow", "QueueDescHigh", "QueueDriverLow", "QueueDriverHigh",
+                     "QueueDeviceLow", "QueueDeviceHigh", "QueuePFN"}
+# Writes that the alignment uses as anchors (docs/diff.md, "Alignment").
+ANCHOR_REGS = {"Status", "QueueReady", "QueuePFN"}
+DRIVER_OK = 0x4
+
+
+class Fail(Exception):
+    """A check failed; the message says what was expected and what came."""
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def main(body):
+    """Run body(vmtrace, samples_dir, tmpdir, extra_args) and turn its
+    outcome into the exit status."""
+    if len(sys.argv) < 3:
+        print(f"usage: {sys.argv[0]} VMTRACE SAMPLES_DIR [ARGS]", file=sys.stderr)
+        sys.exit(2)
+    vmtrace, samples = sys.argv[1], sys.argv[2]
+    name = os.path.basename(sys.argv[0])
+    with tempfile.TemporaryDirectory(prefix="vmtrace-diff-") as tmp:
+        try:
+            rc = body(vmtrace, samples, tmp, sys.argv[3:])
+        except Fail as e:
+            print(f"{name}: FAIL: {e}", file=sys.stderr)
+            sys.exit(1)
+    sys.exit(rc or 0)
+
+
+class Run:
+    """One finished `vmtrace ARGS` run."""
+
+    def __init__(self, args, proc):
+        self.args = args
+        self.rc = proc.returncode
+        self.out = proc.stdout if proc.stdout is not None else ""
+        self.err = proc.stderr
+
+    def describe(self):
+        return (f"`{' '.join(self.args)}` exited {self.rc}\n"
+                f"--- stdout ---\n{self.out[-4000:]}--- stderr ---\n{self.err[-3000:]}")
+
+    def json(self):
+        try:
+            return json.loads(self.out)
+        except ValueError as e:
+            raise Fail(f"--json output is not one JSON object ({e}): {self.describe()}")
+
+
+def vm(vmtrace, *args, timeout=300, stdout=subprocess.PIPE):
+    args = [vmtrace] + [str(a) for a in args]
+    proc = subprocess.run(args, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    r = Run(args, proc)
+    # Under the sanitizers a report must fail the test even where exit 1
+    # is what the test expects.
+    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        check(marker not in r.err, f"sanitizer report: {r.describe()}")
+    check(r.rc >= 0, f"killed by signal {-r.rc}: {r.describe()}")
+    return r
+
+
+def diff(vmtrace, a, b, *opts, expect_rc=None):
+    """`vmtrace diff --json OPTS A B`: (Run, parsed JSON or None); checks
+    the exit status if expect_rc is given."""
+    r = vm(vmtrace, "diff", "--json", *opts, a, b)
+    if expect_rc is not None:
+        check(r.rc == expect_rc, f"expected exit {expect_rc}: {r.describe()}")
+    return r, (r.json() if r.rc in (0, 1) else None)
+
+
+def diff_text(vmtrace, a, b, *opts, expect_rc=None):
+    r = vm(vmtrace, "diff", *opts, a, b)
+    if expect_rc is not None:
+        check(r.rc == expect_rc, f"expected exit {expect_rc}: {r.describe()}")
+    return r
+
+
+def record(vmtrace, out, devices, *opts):
+    """`vmtrace record --emu DEVICES -q -f -o OUT OPTS`; must succeed."""
+    r = vm(vmtrace, "record", "--emu", devices, "-q", "-f", "-o", out, *opts)
+    check(r.rc == 0, f"recording failed: {r.describe()}")
+    return out
+
+
+def copy(src, tmp, name):
+    dst = os.path.join(tmp, name)
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def sql(db, query, params=()):
+    """All rows of query on db (a plain connection: changes committed)."""
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(query, params).fetchall()
+        con.commit()
+        return rows
+    finally:
+        con.close()
+
+
+def one(db, query, params=()):
+    rows = sql(db, query, params)
+    check(len(rows) >= 1 and rows[0][0] is not None, f"{db}: no row for: {query} {params}")
+    return rows[0]
+
+
+def require_sample(samples, name):
+    path = os.path.join(samples, name)
+    check(os.path.exists(path), f"{path} is missing (samples/README.md says how to make it)")
+    return path
+
+
+# --- the independent reading of a trace.db -------------------------------
+
+def devices(db):
+    """[(device, base, name, device_id)] in order of discovery (first seq)."""
+    return sql(db, "SELECT d.device, d.base, d.name, d.device_id FROM devices d "
+                   "ORDER BY (SELECT min(seq) FROM events e WHERE e.device = d.device), d.device")
+
+
+def device_by_base(db, base):
+    (dev,) = one(db, "SELECT device FROM devices WHERE base = ?", (base,))
+    return dev
+
+
+def register_stream(db, device):
+    """The device's normalised events in seq order: [(seq, key)].  key is
+    ('mmio', dir, reg, width, value) with ring addresses written replaced
+    by ('#', ordinal), ('irq', bits) or ('violation', rule)."""
+    rows = sql(db, "SELECT seq, type, reg, dir, width, value FROM events "
+                   "WHERE device = ? AND type IN ('mmio', 'irq', 'violation') ORDER BY seq", (device,))
+    out, queue_sel, ordinals = [], 0, {}
+    for seq, typ, reg, d, width, value in rows:
+        if typ == "mmio":
+            if d == "W" and reg == "QueueSel":
+                queue_sel = value
+            if d == "W" and reg in RING_ADDRESS_REGS:
+                seen = ordinals.setdefault((queue_sel, reg), {})
+                value = ("#", seen.setdefault(value, len(seen) + 1))
+            out.append((seq, ("mmio", d, reg, width, value)))
+        else:
+            out.append((seq, (typ, value)))
+    return out
+
+
+def request_streams(db, device):
+    """{queue: [(request row dict, key)]} in request order; key is what
+    diff compares: kind, op, sector, length, status, digest."""
+    rows = sql(db, "SELECT request, queue, kind, op, sector, length, status, digest, seq_notify, seq_used "
+                   "FROM requests WHERE device = ? ORDER BY queue, request", (device,))
+    out = {}
+    for r in rows:
+        d = dict(zip(("request", "queue", "kind", "op", "sector", "length", "status", "digest",
+                      "seq_notify", "seq_used"), r))
+        out.setdefault(d["queue"], []).append((d, r[2:8]))
+    return out
+
+
+def first_difference(xs, ys):
+    """The first index where the key streams differ (one may end first),
+    or None when they are equal."""
+    for i in range(min(len(xs), len(ys))):
+        if xs[i][1] != ys[i][1]:
+            return i
+    return None if len(xs) == len(ys) else min(len(xs), len(ys))
+
+
+def lcs_length(xs, ys):
+    """Longest common subsequence of two key lists (dynamic programming
+    over the part between the common prefix and suffix)."""
+    lo = 0
+    while lo < len(xs) and lo < len(ys) and xs[lo] == ys[lo]:
+        lo += 1
+    hx, hy = len(xs), len(ys)
+    while hx > lo and hy > lo and xs[hx - 1] == ys[hy - 1]:
+        hx, hy = hx - 1, hy - 1
+    a, b = xs[lo:hx], ys[lo:hy]
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b):
+            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
+        prev = cur
+    return lo + (len(xs) - hx) + prev[-1]
+
+
+def minimal_edits(xs, ys):
+    """Events that any alignment must leave unmatched (removed + inserted,
+    a changed event counting once on each side)."""
+    kx, ky = [k for _, k in xs], [k for _, k in ys]
+    return len(kx) + len(ky) - 2 * lcs_length(kx, ky)
+
+
+def driver_ok_seq(db, device):
+    """The seq of the device's last Status write setting DRIVER_OK."""
+    (seq,) = one(db, "SELECT max(seq) FROM events WHERE device = ? AND type = 'mmio' AND reg = 'Status' "
+                     "AND dir = 'W' AND (value & ?) != 0", (device, DRIVER_OK))
+    return seq
+
+
+def request_kind(kind, op):
+    """The 'kind' of a requests summary row, as the spec's example shows
+    it ("blk out"): the request kind and its operation, if any."""
+    return f"{kind} {op}" if op else kind
+
+
+def request_counts(db, device):
+    """{(queue, kind): count}, kind as request_kind() says."""
+    rows = sql(db, "SELECT queue, kind, op, count(*) FROM requests WHERE device = ? GROUP BY 1, 2, 3", (device,))
+    return {(q, request_kind(k, op)): n for q, k, op, n in rows}
+
+
+def json_device(j, a_base=None, b_base=None):
+    """The entry of j['devices'] pairing A's device at a_base with B's at
+    b_base (None: that side absent or not checked)."""
+    for d in j["devices"]:
+        if a_base is not None and (d["a"] is None or d["a"]["base"] != a_base):
+            continue
+        if b_base is not None and (d["b"] is None or d["b"]["base"] != b_base):
+            continue
+        return d
+    raise Fail(f"no device entry pairs A base {a_base} with B base {b_base}: "
+               f"{[(d['a'] and d['a']['base'], d['b'] and d['b']['base'], d['result']) for d in j['devices']]}")
+
+
+def brief(obj, n=1500):
+    return json.dumps(obj)[:n]
