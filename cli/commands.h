@@ -11,9 +11,11 @@
  *   0   done (replay: the device side matched)
  *   1   a failure while working: a write error (disk full, stdout not
  *       writable), a damaged input read up to the damage, a workload
- *       that failed (replay: the device side diverged)
+ *       that failed (replay: the device side diverged; diff: the traces
+ *       differ)
  *   2   bad arguments or input that cannot be used, nothing done
- *       (replay: the trace cannot be replayed, or an error)
+ *       (replay: the trace cannot be replayed, or an error; diff: an
+ *       error)
  *   69  the command to record could not be started (rr)
  *   with `record -- CMD`: CMD's own status, or its fatal signal re-raised */
 #define EXIT_FAIL 1
@@ -28,5 +30,6 @@ int cmd_tui(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "replay", cmd_replay, "replay a trace against the emulator and report divergences", true },
 	{ "tui", cmd_tui, "browse a trace.db interactively", false },
 	{ "export", cmd_export, "export a trace.db (pcap for Wireshark, timeline JSON)", false },
+	{ "diff", cmd_diff, "compare two trace.db files: where they part ways", true },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/json.h"
+#include "cli/report_json.h"
 #include "cli/util.h"
 
 const char *replay_verdict(const struct replay_result *res)
@@ -202,12 +203,8 @@ static void json_div(struct json *j, const char *key, const struct replay_div *d
 	json_string(j, "note", d->note[0] ? d->note : NULL);
 	json_string(j, "declared_by", d->declared_by);
 	json_begin_array(j, "events");
-	for (unsigned i = 0; i < d->n_before; i++) {
-		json_begin_object(j, NULL);
-		json_u64(j, "seq", d->before[i].seq);
-		json_string(j, "text", d->before[i].text);
-		json_end_object(j);
-	}
+	for (unsigned i = 0; i < d->n_before; i++)
+		report_json_event(j, d->before[i].seq, d->before[i].text, d->before[i].seq == d->seq);
 	json_end_array(j);
 	json_end_object(j);
 }

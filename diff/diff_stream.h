@@ -1,0 +1,63 @@
+/* One device of one trace, read and normalised for comparison
+ * (docs/diff.md, "Events, normalised"): its register accesses,
+ * interrupts and violations in seq order as one stream, and each queue's
+ * requests as a stream of its own; declarations applied.
+ *
+ * Errors: 0, or -1 with the reason in err naming the file and the row
+ * (the read library's message). */
+#ifndef VMTRACE_DIFF_DIFF_STREAM_H
+#define VMTRACE_DIFF_DIFF_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diff/diff.h"
+
+struct tdb;
+
+/* Normalised events, struct-of-arrays (what diff_align reads). */
+struct diff_events {
+	size_t n, cap;
+	uint64_t *key, *shape, *seq;
+	uint8_t *anchor;
+};
+
+struct diff_req {
+	int64_t id;
+	uint64_t seq;                /* its notify (else where its chain was made available) */
+	char kind[32];               /* "blk out" */
+	bool sector_known, length_known, status_known, digest_known;
+	uint64_t sector, length;
+	uint32_t status;
+	bool has_latency;
+	int64_t latency_ns;          /* notify to used entry */
+};
+
+struct diff_queue_stream {
+	uint32_t queue;
+	struct diff_events ev;
+	struct diff_req *req;        /* ev.n of them */
+};
+
+struct diff_streams {
+	struct diff_events regs;
+	struct diff_queue_stream *queues;  /* by queue index */
+	size_t n_queues;
+	uint64_t rule_count[DIFF_RULES_COUNTED + 1];
+	uint64_t left_out;           /* events declarations left out */
+};
+
+/* Read device d of t into *s (diff_streams_free frees it, also after an
+ * error).  covered[i] counts what declaration i of e left out. */
+int diff_streams_load(struct tdb *t, const struct diff_dev *d, const struct replay_expect *e, uint64_t *covered,
+		      struct diff_streams *s, char *err, size_t errlen);
+void diff_streams_free(struct diff_streams *s);
+
+/* The alignment's view of a stream. */
+struct diff_seq diff_events_seq(const struct diff_events *ev);
+
+/* One line for request r: "request 12 blk out sector 16 length 4096 status 0". */
+void diff_req_text(const struct diff_req *r, char *buf, size_t len);
+
+#endif
