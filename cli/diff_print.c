@@ -98,7 +98,7 @@ static void devices_text(FILE *f, const struct diff_result *res)
 
 static void state_row(FILE *f, const char *what, const char *a, const char *b)
 {
-	fprintf(f, "    %-10s %-34s %s\n", what, a, b);
+	fprintf(f, "    %-10s %-48s %s\n", what, a, b);
 }
 
 static void state_text(FILE *f, const struct diff_first *d)
@@ -167,14 +167,21 @@ static void segments_text(FILE *f, const struct diff_pair *p)
 {
 	char pa[64], pb[64], sn[32];
 
-	fprintf(f, "  differing segments: %" PRIu64 " (%" PRIu64 " events of A, %" PRIu64 " of B)\n", p->segs_total,
-		p->differing_a, p->differing_b);
+	fprintf(f, "  differing segments: %" PRIu64 " (%" PRIu64 " event%s of A, %" PRIu64 " of B)\n", p->segs_total,
+		p->differing_a, p->differing_a == 1 ? "" : "s", p->differing_b);
 	for (size_t i = 0; i < p->n_segs && i < TEXT_SEGMENTS; i++) {
 		const struct diff_segment *s = &p->segs[i];
 		place_text(&s->a, pa, sizeof(pa));
 		place_text(&s->b, pb, sizeof(pb));
 		fprintf(f, "    %-9s %-12s A %-24s B %s\n", diff_op_name(s->op), stream_name(s->queue, sn, sizeof(sn)), pa,
 			pb);
+		if (i < DIFF_SEGMENT_TEXTS) {
+			const struct diff_seg_text *x = &p->seg_text[i];
+			if (x->a[0])
+				fprintf(f, "              A  %s\n", x->a);
+			if (x->b[0])
+				fprintf(f, "              B  %s\n", x->b);
+		}
 	}
 	if (p->segs_total > TEXT_SEGMENTS)
 		fprintf(f, "    ... %" PRIu64 " more (--json lists them)\n", p->segs_total - TEXT_SEGMENTS);
@@ -467,6 +474,9 @@ void diff_print_json(FILE *f, const struct diff_result *res, const struct replay
 			json_string(&j, "stream", stream_name(s->queue, sn, sizeof(sn)));
 			place_json(&j, "a", &s->a);
 			place_json(&j, "b", &s->b);
+			const struct diff_seg_text *x = k < DIFF_SEGMENT_TEXTS ? &p->seg_text[k] : NULL;
+			json_string(&j, "text_a", x && x->a[0] ? x->a : NULL);
+			json_string(&j, "text_b", x && x->b[0] ? x->b : NULL);
 			json_end_object(&j);
 		}
 		json_end_array(&j);

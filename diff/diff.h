@@ -58,6 +58,13 @@ struct diff_segment {
 	enum diff_op op;                      /* CHANGED, REMOVED, INSERTED */
 	int queue;                            /* -1: the register stream; else that queue's requests */
 	struct diff_place a, b;
+	size_t ia, ib;                        /* where it starts in the streams (diff_run's) */
+};
+
+/* Segments whose first event on each side is described in text. */
+#define DIFF_SEGMENT_TEXTS 20
+struct diff_seg_text {
+	char a[128], b[128];                  /* the normalised event's text, "" none */
 };
 
 struct diff_line {
@@ -127,6 +134,7 @@ struct diff_pair {
 	size_t n_segs;
 	uint64_t segs_total;
 	uint64_t differing_a, differing_b;    /* events in the segments */
+	struct diff_seg_text seg_text[DIFF_SEGMENT_TEXTS]; /* of segs[0, DIFF_SEGMENT_TEXTS) */
 	bool has_first;
 	struct diff_first *first;             /* owned */
 	bool features_known_a, features_known_b;

@@ -4,6 +4,7 @@
 #include "diff/diff_first.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,9 +87,12 @@ static void request_context(const struct diff_queue_stream *q, size_t lo, size_t
 		struct diff_line *l = &out[(*n)++];
 		l->seq = q->req[i].seq;
 		l->at = i == at;
-		diff_req_text(&q->req[i], l->text, sizeof(l->text));
+		char req[200];
+		diff_req_text(&q->req[i], req, sizeof(req));
+		/* the seq column as show's lines have it, then the request */
+		snprintf(l->text, sizeof(l->text), "%8" PRIu64 "  %s", l->seq, req);
 		if (l->at)
-			copy_text(at_text, at_len, l->text);
+			copy_text(at_text, at_len, req);
 	}
 }
 
@@ -152,8 +156,19 @@ int diff_first_side(struct tdb *t, int device, const struct diff_streams *s, int
 		return r;
 	/* Just before the divergence: after this side's event before it
 	 * (for a request: the state at its notify). */
+	if (!st)
+		return 0;
 	memset(st, 0, sizeof(*st));
 	if (has_at)
 		return ev->seq[at] ? state_after(t, device, ev->seq[at] - 1, st) : 0;
 	return at ? state_after(t, device, ev->seq[at - 1], st) : 0;
+}
+
+int diff_event_text(struct tdb *t, int device, const struct diff_streams *s, int queue, size_t idx, char *buf,
+		    size_t len)
+{
+	struct diff_line line;
+	unsigned n;
+
+	return diff_first_side(t, device, s, queue, idx, true, 0, &line, &n, buf, len, NULL);
 }

@@ -20,9 +20,14 @@ struct tdb;
  * side has an event there (its text goes into at_text); otherwise (an
  * insertion on the other side) the context ends before at, and the
  * state is the one after the event before at.  Up to context + 1 lines
- * into ctx. */
+ * into ctx.  st may be NULL (no state wanted). */
 int diff_first_side(struct tdb *t, int device, const struct diff_streams *s, int queue, size_t at, bool has_at,
 		    unsigned context, struct diff_line *ctx, unsigned *n_ctx, char *at_text, size_t at_len,
 		    struct diff_state *st);
+
+/* The normalised text of the event at index idx of a stream (the
+ * formatter's text of a register event, a request's line). */
+int diff_event_text(struct tdb *t, int device, const struct diff_streams *s, int queue, size_t idx, char *buf,
+		    size_t len);
 
 #endif

@@ -102,7 +102,7 @@ static int add_segment(struct diff_pair *p, int queue, const struct diff_run *ru
 		p->segs = s;
 	}
 	p->segs[p->n_segs++] = (struct diff_segment){ run->op, queue, place(ea, run->a, run->na),
-						      place(eb, run->b, run->nb) };
+						      place(eb, run->b, run->nb), run->a, run->b };
 	return 0;
 }
 
@@ -221,6 +221,16 @@ static int compare_pair(struct diff_result *res, struct tdb *ta, struct tdb *tb,
 	bool all_left_out = !p->events_a && !p->events_b && (sa.left_out || sb.left_out);
 	p->result = p->segs_total ? DIFF_PAIR_DIFFERENT : all_left_out ? DIFF_PAIR_DECLARED : DIFF_PAIR_SAME;
 	r = 0;
+	for (size_t i = 0; i < p->n_segs && i < DIFF_SEGMENT_TEXTS; i++) {
+		const struct diff_segment *g = &p->segs[i];
+		struct diff_seg_text *x = &p->seg_text[i];
+		if ((g->a.n && diff_event_text(ta, p->a.device, &sa, g->queue, g->ia, x->a, sizeof(x->a))) ||
+		    (g->b.n && diff_event_text(tb, p->b.device, &sb, g->queue, g->ib, x->b, sizeof(x->b)))) {
+			snprintf(err, errlen, "%s", tdb_errmsg(g->a.n && !x->a[0] ? ta : tb));
+			r = -1;
+			goto out;
+		}
+	}
 	if (c.set && describe_first(ta, tb, p, &sa, &sb, &c, o->context, err, errlen))
 		r = -1;
 	else if (!o->first && diff_summaries(ta, tb, p, &sa, &sb, err, errlen))
