@@ -7,6 +7,7 @@
 
 #include "cli/json.h"
 #include "cli/report_json.h"
+#include "diff/diff_stream.h"
 #include "virtio/rules.h"
 
 /* Segments printed per pair in text (JSON has every one kept). */
@@ -191,12 +192,8 @@ static void latency(char *buf, size_t len, bool has, int64_t ns)
 {
 	if (!has)
 		snprintf(buf, len, "-");
-	else if (ns < 1000)
-		snprintf(buf, len, "%" PRId64 "ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
 	else
-		snprintf(buf, len, "%.1fms", (double)ns / 1e6);
+		diff_latency_text(ns, buf, len);
 }
 
 static void summaries_text(FILE *f, const struct diff_pair *p)

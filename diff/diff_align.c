@@ -346,6 +346,10 @@ static int emit_hunk(struct runs *rs, const struct diff_seq *a, const struct dif
 			       pair_match, &pr);
 		if (r < 0)
 			goto out;
+		if (r == DIFF_MYERS_GAVE_UP) /* too different to pair well: pair in lockstep where shapes agree */
+			for (size_t i = 0; i < na && i < nb; i++)
+				if (a->shape[i0 + i] == b->shape[j0 + i])
+					pr.pa[i] = i;
 		r = 0;
 	}
 	size_t i = 0, j = 0;

@@ -88,7 +88,7 @@ static void request_context(const struct diff_queue_stream *q, size_t lo, size_t
 		l->seq = q->req[i].seq;
 		l->at = i == at;
 		char req[200];
-		diff_req_text(&q->req[i], req, sizeof(req));
+		diff_req_text(&q->req[i], q->queue, req, sizeof(req));
 		/* the seq column as show's lines have it, then the request */
 		snprintf(l->text, sizeof(l->text), "%8" PRIu64 "  %s", l->seq, req);
 		if (l->at)

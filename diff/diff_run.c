@@ -107,8 +107,50 @@ static int add_segment(struct diff_pair *p, int queue, const struct diff_run *ru
 }
 
 /* Align one stream of the pair (or, with first, compare it in lockstep). */
+/* Requests aligned as the same request whose details differ (status,
+ * data, a set-up's size: diff_req_details_differ) become changed: the
+ * SAME runs are split where they do. */
+static int refine(struct diff_run **runs, size_t *n, const struct diff_queue_stream *qa,
+		  const struct diff_queue_stream *qb)
+{
+	size_t extra = 0;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*runs)[i].op == DIFF_SAME)
+			for (size_t k = 0; k < (*runs)[i].na; k++)
+				extra += diff_req_details_differ(&qa->req[(*runs)[i].a + k], &qb->req[(*runs)[i].b + k]) ? 2 : 0;
+	if (!extra)
+		return 0;
+	struct diff_run *out = malloc((*n + extra) * sizeof(*out));
+	size_t m = 0;
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < *n; i++) {
+		const struct diff_run *r = &(*runs)[i];
+		if (r->op != DIFF_SAME) {
+			out[m++] = *r;
+			continue;
+		}
+		for (size_t k = 0; k < r->na; k++) {
+			enum diff_op op = diff_req_details_differ(&qa->req[r->a + k], &qb->req[r->b + k]) ? DIFF_CHANGED
+													 : DIFF_SAME;
+			struct diff_run *last = m ? &out[m - 1] : NULL;
+			if (last && last->op == op && last->a + last->na == r->a + k && last->b + last->nb == r->b + k) {
+				last->na++;
+				last->nb++;
+			} else
+				out[m++] = (struct diff_run){ op, r->a + k, 1, r->b + k, 1 };
+		}
+	}
+	free(*runs);
+	*runs = out;
+	*n = m;
+	return 0;
+}
+
 static int compare_stream(struct diff_result *res, struct diff_pair *p, int queue, const struct diff_events *ea,
-			  const struct diff_events *eb, bool first, struct candidate *c)
+			  const struct diff_events *eb, const struct diff_queue_stream *qa,
+			  const struct diff_queue_stream *qb, bool first, struct candidate *c)
 {
 	struct diff_seq a = diff_events_seq(ea), b = diff_events_seq(eb);
 	struct diff_run *runs;
@@ -117,6 +159,18 @@ static int compare_stream(struct diff_result *res, struct diff_pair *p, int queu
 
 	if (first) {
 		size_t k = diff_common_prefix(&a, &b);
+		for (size_t i = 0; qa && qb && i < k; i++)
+			if (diff_req_details_differ(&qa->req[i], &qb->req[i])) {
+				k = i;
+				break;
+			}
+		if (k < a.n && k < b.n && a.key[k] == b.key[k]) {
+			/* the same request, other details */
+			struct diff_run run = { DIFF_CHANGED, k, 1, k, 1 };
+			p->segs_total++;
+			consider(c, queue, &run, ea, eb);
+			return 0;
+		}
 		if (k == a.n && k == b.n)
 			return 0;
 		struct diff_run run = { DIFF_CHANGED, k, 1, k, 1 };
@@ -130,6 +184,8 @@ static int compare_stream(struct diff_result *res, struct diff_pair *p, int queu
 	}
 	if ((r = diff_align(&a, &b, &runs, &n, &res->stats)))
 		return r;
+	if (qa && qb && (r = refine(&runs, &n, qa, qb)))
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		if (runs[i].op == DIFF_SAME)
 			continue;
@@ -141,13 +197,13 @@ static int compare_stream(struct diff_result *res, struct diff_pair *p, int queu
 	return r;
 }
 
-static const struct diff_events *queue_events(const struct diff_streams *s, uint32_t queue)
+static const struct diff_queue_stream *queue_stream_of(const struct diff_streams *s, uint32_t queue)
 {
-	static const struct diff_events none;
+	static const struct diff_queue_stream none;
 
 	for (size_t i = 0; i < s->n_queues; i++)
 		if (s->queues[i].queue == queue)
-			return &s->queues[i].ev;
+			return &s->queues[i];
 	return &none;
 }
 
@@ -198,7 +254,7 @@ static int compare_pair(struct diff_result *res, struct tdb *ta, struct tdb *tb,
 		goto out;
 	p->events_a = sa.regs.n;
 	p->events_b = sb.regs.n;
-	if ((r = compare_stream(res, p, -1, &sa.regs, &sb.regs, o->first, &c)))
+	if ((r = compare_stream(res, p, -1, &sa.regs, &sb.regs, NULL, NULL, o->first, &c)))
 		goto oom;
 	/* Each queue's requests, queues in order, on either side. */
 	for (uint64_t q = 0;;) {
@@ -211,10 +267,11 @@ static int compare_pair(struct diff_result *res, struct tdb *ta, struct tdb *tb,
 				next = sb.queues[i].queue;
 		if (next == UINT64_MAX)
 			break;
-		const struct diff_events *ea = queue_events(&sa, (uint32_t)next), *eb = queue_events(&sb, (uint32_t)next);
+		const struct diff_queue_stream *qa = queue_stream_of(&sa, (uint32_t)next), *qb = queue_stream_of(&sb, (uint32_t)next);
+		const struct diff_events *ea = &qa->ev, *eb = &qb->ev;
 		p->events_a += ea->n;
 		p->events_b += eb->n;
-		if ((r = compare_stream(res, p, (int)next, ea, eb, o->first, &c)))
+		if ((r = compare_stream(res, p, (int)next, ea, eb, qa, qb, o->first, &c)))
 			goto oom;
 		q = next + 1;
 	}

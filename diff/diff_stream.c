@@ -12,12 +12,13 @@
 #include "tracedb/tdb_events.h"
 #include "tracedb/tdb_links.h"
 #include "tracedb/tdb_open.h"
+#include "tracedb/tdb_queues.h"
 #include "tracedb/tdb_vocab.h"
 #include "virtio/mmio_regs.h"
 
 /* Key words: what kind of thing a hash is of, so a register access can
  * never hash like an interrupt. */
-enum { K_MMIO = 1, K_IRQ, K_VIOLATION, K_REQUEST };
+enum { K_MMIO = 1, K_IRQ, K_VIOLATION, K_REQUEST, K_SETUP };
 
 static uint64_t h64(uint64_t h, uint64_t v)
 {
@@ -284,6 +285,17 @@ static struct diff_queue_stream *queue_stream(struct diff_streams *s, uint32_t q
 	return q;
 }
 
+/* The request of the event just pushed onto q->ev. */
+static int req_append(struct diff_queue_stream *q, const struct diff_req *r)
+{
+	struct diff_req *v = realloc(q->req, q->ev.cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	q->req = v;
+	q->req[q->ev.n - 1] = *r;
+	return 0;
+}
+
 static int add_request(void *arg, const struct tdb_request *r)
 {
 	struct loader *l = arg;
@@ -315,24 +327,74 @@ static int add_request(void *arg, const struct tdb_request *r)
 		q.has_latency = true;
 		q.latency_ns = r->ts_used - r->ts_notify;
 	}
+	q.digest = r->digest ? h_text(0, r->digest) : 0;
+	if (r->digest) {
+		char d[64];
+		snprintf(q.digest_text, sizeof(q.digest_text), "%.8s", escape_str(r->digest, d, sizeof(d)));
+	}
+	q.status_compared = !used;
+	q.digest_compared = !buffers;
 	uint64_t shape = h_text(K_REQUEST, q.kind);
 	uint64_t key = h64(h64(shape, q.sector_known), q.sector);
-	if (!used) {
-		key = h64(h64(h64(key, q.length_known), q.length), q.status_known ? q.status : UINT64_MAX);
-	}
-	if (!buffers)
-		key = h_text(key, r->digest);
-	size_t at = qs->ev.n;
+	if (!used)
+		key = h64(h64(key, q.length_known), q.length);
 	if (events_push(&qs->ev, key, shape, q.seq, false))
 		return -ENOMEM;
-	if (qs->ev.n > at) {
-		struct diff_req *v = realloc(qs->req, qs->ev.cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		qs->req = v;
-		qs->req[at] = q;
+	return req_append(qs, &q);
+}
+
+static int by_seq_setup(const void *x, const void *y)
+{
+	const struct tdb_queue *a = x, *b = y;
+	return a->seq_setup < b->seq_setup ? -1 : a->seq_setup > b->seq_setup;
+}
+
+/* Put each generation's set-up of a queue with requests into that queue's
+ * stream, before the first request made after it: an anchor, so the
+ * requests after a reset align with those after the other side's. */
+static int add_setups(struct tdb *t, const struct diff_dev *d, struct diff_streams *s)
+{
+	struct tdb_queue *g;
+	size_t ng;
+	int r = 0;
+
+	if ((r = tdb_queues_read(t, d->device, TDB_QUEUES_ALL, 0, NULL, &g, &ng)))
+		return r;
+	qsort(g, ng, sizeof(*g), by_seq_setup);
+	for (size_t i = 0; i < s->n_queues && !r; i++) {
+		struct diff_queue_stream *q = &s->queues[i], m = { .queue = q->queue };
+		size_t k = 0;
+		for (size_t x = 0; x <= ng && !r; x++) {
+			bool last = x == ng;
+			if (!last && (g[x].queue != q->queue || !(g[x].known & TDB_Q_SEQ_SETUP)))
+				continue;
+			/* the requests before this set-up */
+			for (; k < q->ev.n && (last || q->req[k].seq < g[x].seq_setup) && !r; k++) {
+				if ((r = events_push(&m.ev, q->ev.key[k], q->ev.shape[k], q->ev.seq[k], false)))
+					break;
+				if ((r = req_append(&m, &q->req[k])))
+					break;
+			}
+			if (last || r)
+				break;
+			struct diff_req su = { .id = -1, .seq = g[x].seq_setup, .setup = true,
+					       .generation = g[x].generation, .size = g[x].size };
+			snprintf(su.kind, sizeof(su.kind), "set-up");
+			uint64_t key = h64(K_SETUP, 0);
+			if (!(r = events_push(&m.ev, key, key, su.seq, true)))
+				r = req_append(&m, &su);
+		}
+		if (r) {
+			events_free(&m.ev);
+			free(m.req);
+			break;
+		}
+		events_free(&q->ev);
+		free(q->req);
+		*q = m;
 	}
-	return 0;
+	free(g);
+	return r;
 }
 
 int diff_streams_load(struct tdb *t, const struct diff_dev *d, const struct replay_expect *e, uint64_t *covered,
@@ -348,6 +410,8 @@ int diff_streams_load(struct tdb *t, const struct diff_dev *d, const struct repl
 	}
 	free(l.ord.s);
 	r = tdb_requests_each(t, d->device, 0, 0, add_request, &l);
+	if (!r)
+		r = add_setups(t, d, s);
 	if (r == -ENOMEM) {
 		snprintf(err, errlen, "out of memory reading '%s'", tdb_path(t));
 		return -1;
@@ -370,8 +434,25 @@ void diff_streams_free(struct diff_streams *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void diff_req_text(const struct diff_req *r, char *buf, size_t len)
+void diff_latency_text(int64_t ns, char *buf, size_t len)
 {
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRId64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else
+		snprintf(buf, len, "%.1fms", (double)ns / 1e6);
+}
+
+void diff_req_text(const struct diff_req *r, uint32_t queue, char *buf, size_t len)
+{
+	char lat[32];
+
+	if (r->setup) {
+		snprintf(buf, len, "q%" PRIu32 " set up: generation %" PRIu64 ", size %" PRIu32, queue, r->generation,
+			 r->size);
+		return;
+	}
 	size_t o = (size_t)snprintf(buf, len, "request %" PRId64 " %s", r->id, r->kind);
 	if (r->sector_known && o < len)
 		o += (size_t)snprintf(buf + o, len - o, " sector %" PRIu64, r->sector);
@@ -379,6 +460,19 @@ void diff_req_text(const struct diff_req *r, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, " length %" PRIu64, r->length);
 	if (r->status_known && o < len)
 		o += (size_t)snprintf(buf + o, len - o, " status %" PRIu32, r->status);
-	if (r->has_latency && o < len)
-		snprintf(buf + o, len - o, " (+%" PRId64 " ns to used)", r->latency_ns);
+	if (r->digest_known && o < len)
+		o += (size_t)snprintf(buf + o, len - o, " data %s", r->digest_text);
+	if (r->has_latency && o < len) {
+		diff_latency_text(r->latency_ns, lat, sizeof(lat));
+		snprintf(buf + o, len - o, " (+%s to used)", lat);
+	}
+}
+
+bool diff_req_details_differ(const struct diff_req *a, const struct diff_req *b)
+{
+	if (a->setup || b->setup)
+		return a->setup && b->setup && a->size != b->size;
+	if (a->status_compared && b->status_compared && a->status_known && b->status_known && a->status != b->status)
+		return true;
+	return a->digest_compared && b->digest_compared && a->digest_known && b->digest_known && a->digest != b->digest;
 }

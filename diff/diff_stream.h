@@ -23,13 +23,25 @@ struct diff_events {
 	uint8_t *anchor;
 };
 
+/* A request, or (setup) the set-up of a queue generation: an anchor in
+ * the queue's stream, so a reset re-aligns the requests after it.  The
+ * key aligns on what the request is (kind, operation, sector, length);
+ * its status and data are compared once aligned (diff_req_details), where
+ * both sides know them: a best-effort copy that missed a status is not a
+ * difference. */
 struct diff_req {
-	int64_t id;
-	uint64_t seq;                /* its notify (else where its chain was made available) */
+	int64_t id;                  /* requests.request; -1 for a set-up */
+	uint64_t seq;                /* its notify (else where its chain was made available); a set-up's seq_setup */
 	char kind[32];               /* "blk out" */
+	bool setup;
+	uint64_t generation;         /* setup */
+	uint32_t size;               /* setup: QueueNum */
 	bool sector_known, length_known, status_known, digest_known;
 	uint64_t sector, length;
 	uint32_t status;
+	uint64_t digest;             /* a hash of requests.digest */
+	char digest_text[12];        /* its first 8 characters (escaped), for people */
+	bool status_compared, digest_compared; /* not declared away (used, buffers) */
 	bool has_latency;
 	int64_t latency_ns;          /* notify to used entry */
 };
@@ -57,7 +69,15 @@ void diff_streams_free(struct diff_streams *s);
 /* The alignment's view of a stream. */
 struct diff_seq diff_events_seq(const struct diff_events *ev);
 
-/* One line for request r: "request 12 blk out sector 16 length 4096 status 0". */
-void diff_req_text(const struct diff_req *r, char *buf, size_t len);
+/* One line for request r: "request 12 blk out sector 16 length 4096
+ * status 0 (+1.6us to used)", "q0 set up: generation 2, size 256". */
+void diff_req_text(const struct diff_req *r, uint32_t queue, char *buf, size_t len);
+
+/* Whether two aligned requests (or set-ups) differ in what the key left
+ * out: the status and data where both sides know them, a set-up's size. */
+bool diff_req_details_differ(const struct diff_req *a, const struct diff_req *b);
+
+/* "400ns", "1.6us", "57.5ms". */
+void diff_latency_text(int64_t ns, char *buf, size_t len);
 
 #endif

@@ -71,7 +71,7 @@ static int kind_stats(const struct diff_streams *s, uint32_t queue, const char *
 	if (!(lat = malloc((q->ev.n + 1) * sizeof(*lat))))
 		return -ENOMEM;
 	for (size_t i = 0; i < q->ev.n; i++) {
-		if (strcmp(q->req[i].kind, kind))
+		if (q->req[i].setup || strcmp(q->req[i].kind, kind))
 			continue;
 		(*count)++;
 		if (q->req[i].has_latency)
@@ -93,7 +93,7 @@ static int add_kinds(struct diff_pair *p, const struct diff_streams *s)
 	for (size_t i = 0; i < s->n_queues; i++) {
 		const struct diff_queue_stream *q = &s->queues[i];
 		for (size_t k = 0; k < q->ev.n; k++) {
-			bool known = false;
+			bool known = q->req[k].setup; /* set-ups are no requests */
 			for (size_t j = 0; j < p->n_reqs && !known; j++)
 				known = p->reqs[j].queue == q->queue && !strcmp(p->reqs[j].kind, q->req[k].kind);
 			if (known)
