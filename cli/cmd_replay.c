@@ -62,7 +62,7 @@ static void usage(FILE *f)
 		"                         declared_differences[], first_unverified; a\n"
 		"                         divergence has seq, device, device_name, kind,\n"
 		"                         where, expected, actual, section, note,\n"
-		"                         declared_by, events[])\n"
+		"                         declared_by, events[]: seq, text, at)\n"
 		"  -q, --quiet            print only the summary line\n"
 		"  -h, --help             this help\n"
 		"\n");

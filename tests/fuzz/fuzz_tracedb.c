@@ -1,6 +1,8 @@
 /* Fuzz target: the readers of trace.db files made by someone else
  * (RELIABILITY.md promise 5, D01-D04): tdb_open, replay
- * (replay_run and its report), `vmtrace info` and `vmtrace show`.
+ * (replay_run and its report), diff (diff_run and its reports, the
+ * mutated file against its unchanged base both ways), `vmtrace info` and
+ * `vmtrace show`.
  *
  * At start-up the target records two small traces with the built-in
  * emulator (modern: blk, net, console, rng; legacy: blk, rng), decodes
@@ -26,8 +28,8 @@
  * delta, terminal escapes or a long text, the value negated, the value as
  * text with a letter appended.
  * Byte 0 of the input: bits 0-1 the base, bit 2 replay --keep-going,
- * bits 3-5 the readers (0 and 7 all; 1 open, 2 replay, 3 info, 4 show,
- * 5 replay and show, 6 info and show), bits 6-7 replay --until (every
+ * bits 3-5 the readers (0 and 7 all; 1 open, 2 replay and diff, 3 info,
+ * 4 show, 5 replay, diff and show, 6 info and show), bits 6-7 replay --until (every
  * event, 16, 64, 256).
  *
  * Then the readers run on the file, their stdout and stderr captured:
@@ -46,7 +48,9 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/diff_print.h"
 #include "cli/replay_print.h"
+#include "diff/diff.h"
 #include "tracedb/tdb_meta.h"
 #include "tracedb/tdb_open.h"
 #include "decoder/decode_file.h"
@@ -78,6 +82,7 @@ static struct {
 	bool ready;
 	char dir[64];
 	char path[128];   /* the working copy */
+	char base_path[BASES][128]; /* each base as a file, for diff */
 	uint8_t *base[BASES];
 	size_t base_len[BASES];
 	unsigned n_bases;
@@ -167,6 +172,8 @@ static void cleanup(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/base.db", T.dir);
 	unlink(p);
+	for (unsigned i = 0; i < T.n_bases; i++)
+		unlink(T.base_path[i]);
 	rmdir(T.dir);
 }
 
@@ -279,6 +286,12 @@ static void set_up(void)
 	if (fd < 0 || write(fd, T.base[0], T.base_len[0]) != (ssize_t)T.base_len[0] || close(fd) != 0)
 		fuzz_fail("cannot write '%s'", T.path);
 	learn_schema();
+	for (unsigned i = 0; i < T.n_bases; i++) {
+		snprintf(T.base_path[i], sizeof(T.base_path[i]), "%s/base%u.db", T.dir, i);
+		fd = open(T.base_path[i], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || write(fd, T.base[i], T.base_len[i]) != (ssize_t)T.base_len[i] || close(fd) != 0)
+			fuzz_fail("cannot write '%s'", T.base_path[i]);
+	}
 	T.ready = true;
 }
 
@@ -613,7 +626,56 @@ static void run_replay(const struct replay_opts *ro)
 	replay_result_free(&rr);
 }
 
-static void readers(uint8_t flags, const struct replay_expect *ex)
+static void check_diff(const struct diff_result *r)
+{
+	for (size_t i = 0; i < r->n_pairs; i++) {
+		const struct diff_pair *p = &r->pairs[i];
+		check_text(p->a.name, sizeof(p->a.name), "device name");
+		check_text(p->b.name, sizeof(p->b.name), "device name");
+		if (p->n_segs > DIFF_SEGMENTS_KEPT || p->n_segs > p->segs_total || (p->has_first && !p->first))
+			fuzz_fail("diff kept %zu of %llu segments", p->n_segs, (unsigned long long)p->segs_total);
+		if (p->has_first && (p->first->n_ctx_a > DIFF_CONTEXT_MAX + 1 || p->first->n_ctx_b > DIFF_CONTEXT_MAX + 1))
+			fuzz_fail("diff context of %u and %u lines", p->first->n_ctx_a, p->first->n_ctx_b);
+	}
+	if (r->different > r->n_pairs)
+		fuzz_fail("diff: %u of %zu pairs differ", r->different, r->n_pairs);
+}
+
+/* diff of a against b: succeeds with a sane result and printable reports,
+ * or refuses with a reason. */
+static void run_diff(const char *a, const char *b, const struct replay_expect *ex, bool first)
+{
+	struct diff_opts o = { .expect = ex, .context = DIFF_CONTEXT_DEFAULT, .first = first };
+	struct diff_result res;
+	char err[512];
+
+	err[0] = '\0';
+	if (diff_run(a, b, &o, &res, err, sizeof(err)) == 0) {
+		check_diff(&res);
+		for (int k = 0; k < 2; k++) {
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&buf, &len);
+			if (!f)
+				fuzz_fail("open_memstream");
+			if (k)
+				diff_print_json(f, &res, ex);
+			else
+				diff_print_text(f, &res, ex);
+			fclose(f);
+			fuzz_check_screen(k ? "diff --json" : "diff report", buf, len);
+			free(buf);
+		}
+	} else if (!err[0]) {
+		fuzz_fail("diff_run failed without a message");
+	} else {
+		fuzz_check_screen("diff's error", err, strlen(err));
+		check_reason("diff_run", err);
+	}
+	diff_result_free(&res);
+}
+
+static void readers(uint8_t flags, const struct replay_expect *ex, unsigned base)
 {
 	static const uint8_t sets[8] = { 15, 1, 2, 4, 8, 10, 12, 15 };
 	static const uint64_t untils[4] = { UINT64_MAX, 16, 64, 256 };
@@ -637,8 +699,11 @@ static void readers(uint8_t flags, const struct replay_expect *ex)
 			check_reason("tdb_open", err);
 		}
 	}
-	if (set & 2)
+	if (set & 2) {
 		run_replay(&ro);
+		run_diff(T.path, T.base_path[base], ex, flags & 0x04);
+		run_diff(T.base_path[base], T.path, ex, false);
+	}
 
 	const char *info[] = { "info", T.path, NULL };
 	const char *info_json[] = { "info", "--json", T.path, NULL };
@@ -704,6 +769,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		close(fd);
 	}
-	readers(flags, &ex);
+	readers(flags, &ex, base);
 	return 0;
 }
