@@ -66,7 +66,7 @@ static int parse_what(struct expect_item *it, const char *w, char *err, size_t e
 		}
 	}
 	snprintf(err, errlen,
-		 "'%s' is not something replay compares: expected a register name (VendorID, DeviceFeatures, "
+		 "'%s' is not a declaration: expected a register name (VendorID, DeviceFeatures, "
 		 "QueueNumMax, ...), config[+OFFSET], queueN, used, buffers, interrupts, violations or all", w);
 	return -1;
 }
