@@ -34,45 +34,67 @@ def stream_differences(a, b):
     return out
 
 
-def item_seqs(stream, item):
-    """The seqs an item of a stream may be reported at: a register
-    event's seq; a request's notify or used entry (docs/diff.md does not
-    say which one stands for a request)."""
+def item_seq(stream, item):
+    """The seq an item of a stream is reported at: a register event's
+    own; a request's notify (several requests may share it)."""
     if item is None:
-        return {None}
-    if stream == "registers":
-        return {item[0]}
-    return {item[0]["seq_notify"], item[0]["seq_used"]}
+        return None
+    return item[0] if stream == "registers" else item[0]["seq_notify"]
+
+
+def names_item(stream, item, text):
+    """Whether the report's text for one side is that item: a request's
+    text starts with "request ID " (seqs cannot tell requests apart)."""
+    return stream == "registers" or (text or "").startswith(f"request {item[0]['request']} ")
 
 
 def describe_difference(stream, diff):
     i, x, y = diff
     show = (lambda it: None if it is None else (it[0], it[1])) if stream == "registers" else \
-        (lambda it: None if it is None else (it[0]["request"], it[1]))
+        (lambda it: None if it is None else (f"request {it[0]['request']} at {it[0]['seq_notify']}", it[1]))
     return f"{stream} #{i}: a {show(x)} b {show(y)}"
 
 
+def earliest(diffs):
+    """The streams whose first difference comes first (lowest seq of
+    either side's item)."""
+    def at(s):
+        _, x, y = diffs[s]
+        return min(v for v in (item_seq(s, x), item_seq(s, y)) if v is not None)
+    low = min(at(s) for s in diffs)
+    return [s for s in diffs if at(s) == low]
+
+
 def check_first_divergence(d, a, b, label, want_stream=None, want_kind=None):
-    """d (a devices[] entry) diverges first where one of the streams
-    first differs, at that stream's exact item; want_stream / want_kind
-    pin which.  Returns the stream name."""
+    """d (a devices[] entry) diverges first where the streams first
+    differ in lockstep: in the stream whose first difference comes first,
+    at that stream's exact item on each side the report names (an
+    alignment may call it changed, or removed / inserted on one side);
+    want_stream / want_kind pin which.  Returns the stream name."""
     diffs = stream_differences(a, b)
     check(diffs, f"{label}: the traces' streams are equal, yet the diff says different: {brief(d)}")
     fd = d.get("first_divergence")
     check(fd is not None, f"{label}: no first_divergence: {brief(d)}")
     got = {k: fd.get(k) for k in ("kind", "stream", "seq_a", "seq_b", "a", "b")}
     expected = "; ".join(describe_difference(s, v) for s, v in diffs.items())
-    check(fd["stream"] in diffs, f"{label}: first divergence in stream {fd['stream']!r}, which is equal on both "
-                                 f"sides; the streams that differ: {expected}; got {got}")
+    first = earliest(diffs)
+    check(fd["stream"] in first, f"{label}: expected the first divergence in {' or '.join(first)}; the streams "
+                                 f"that differ: {expected}; got {got}")
     i, x, y = diffs[fd["stream"]]
-    check(fd["seq_a"] in item_seqs(fd["stream"], x) and fd["seq_b"] in item_seqs(fd["stream"], y),
-          f"{label}: expected the first divergence at {describe_difference(fd['stream'], diffs[fd['stream']])}, "
-          f"got {got}")
-    kind = "changed" if x is not None and y is not None else ("removed" if x is not None else "inserted")
-    if want_kind is not None:
-        kind = want_kind
-    check(fd["kind"] == kind, f"{label}: expected kind {kind} at {describe_difference(fd['stream'], diffs[fd['stream']])}, "
-                              f"got {got}")
+    where = describe_difference(fd["stream"], diffs[fd["stream"]])
+    kinds = {"changed": (True, True), "removed": (True, False), "inserted": (False, True)}
+    check(fd["kind"] in kinds, f"{label}: kind {fd['kind']!r}: {got}")
+    has_a, has_b = kinds[fd["kind"]]
+    check((fd["seq_a"] is not None) == has_a and (fd["seq_b"] is not None) == has_b,
+          f"{label}: a {fd['kind']} event with seq_a {fd['seq_a']} and seq_b {fd['seq_b']}: {got}")
+    check((not has_a or x is not None) and (not has_b or y is not None),
+          f"{label}: expected the first divergence at {where} (a side that has ended cannot be named), got {got}")
+    check((not has_a or (fd["seq_a"] == item_seq(fd["stream"], x) and names_item(fd["stream"], x, fd["a"])))
+          and (not has_b or (fd["seq_b"] == item_seq(fd["stream"], y) and names_item(fd["stream"], y, fd["b"]))),
+          f"{label}: expected the first divergence at {where}, got {got}")
+    want = want_kind or ("changed" if x is not None and y is not None else "removed" if x is not None else "inserted")
+    if want_kind is not None or fd["stream"] == "registers":
+        check(fd["kind"] == want, f"{label}: expected kind {want} at {where}, got {got}")
     if want_stream is not None:
         check(fd["stream"] == want_stream, f"{label}: expected the first divergence in {want_stream}; the streams "
                                            f"that differ: {expected}; got {got}")
