@@ -88,25 +88,32 @@ struct ordinals {
 	size_t cap, n;
 };
 
+/* Room for two more entries (a value and its counter): pointers into the
+ * table stay valid until the next call. */
+static int ord_reserve(struct ordinals *o)
+{
+	if (2 * (o->n + 2) <= o->cap)
+		return 0;
+	size_t cap = o->cap ? o->cap * 2 : 64;
+	struct ord_slot *s = calloc(cap, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->cap; i++) {
+		if (!o->s[i].used)
+			continue;
+		size_t k = h64(h64(h64(o->s[i].counter, o->s[i].queue), o->s[i].offset), o->s[i].value) & (cap - 1);
+		while (s[k].used)
+			k = (k + 1) & (cap - 1);
+		s[k] = o->s[i];
+	}
+	free(o->s);
+	o->s = s;
+	o->cap = cap;
+	return 0;
+}
+
 static struct ord_slot *ord_find(struct ordinals *o, uint64_t queue, uint64_t offset, uint64_t value, bool counter)
 {
-	if (2 * (o->n + 1) > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct ord_slot *s = calloc(cap, sizeof(*s));
-		if (!s)
-			return NULL;
-		for (size_t i = 0; i < o->cap; i++) {
-			if (!o->s[i].used)
-				continue;
-			size_t k = h64(h64(h64(o->s[i].counter, o->s[i].queue), o->s[i].offset), o->s[i].value) & (cap - 1);
-			while (s[k].used)
-				k = (k + 1) & (cap - 1);
-			s[k] = o->s[i];
-		}
-		free(o->s);
-		o->s = s;
-		o->cap = cap;
-	}
 	size_t k = h64(h64(h64(counter, queue), offset), value) & (o->cap - 1);
 	for (;; k = (k + 1) & (o->cap - 1)) {
 		struct ord_slot *e = &o->s[k];
@@ -123,16 +130,11 @@ static struct ord_slot *ord_find(struct ordinals *o, uint64_t queue, uint64_t of
 /* The ordinal of value among the values seen at (queue, offset): 1, 2, ... */
 static int ordinal(struct ordinals *o, uint64_t queue, uint64_t offset, uint64_t value, uint64_t *ord)
 {
-	struct ord_slot *e = ord_find(o, queue, offset, value, false);
-	if (!e)
+	if (ord_reserve(o))
 		return -ENOMEM;
-	if (!e->ord) {
-		struct ord_slot *c = ord_find(o, queue, offset, 0, true);
-		if (!c)
-			return -ENOMEM;
-		e = ord_find(o, queue, offset, value, false); /* the table may have grown */
-		e->ord = ++c->ord;
-	}
+	struct ord_slot *e = ord_find(o, queue, offset, value, false);
+	if (!e->ord)
+		e->ord = ++ord_find(o, queue, offset, 0, true)->ord;
 	*ord = e->ord;
 	return 0;
 }
