@@ -53,24 +53,29 @@ static size_t name_width(const struct diff_result *res)
 		const struct diff_pair *p = &res->pairs[i];
 		if (p->empty)
 			continue;
-		size_t l = strlen(dev_label(p, false));
-		if (l > w)
-			w = l;
+		for (int b = 0; b < 2; b++) {
+			size_t l = strlen(dev_label(p, b));
+			if (l > w)
+				w = l;
+		}
 	}
 	return w;
 }
 
-static void devices_text(FILE *f, const struct diff_result *res)
+static void devices_text(FILE *f, const struct diff_result *res, bool mapped)
 {
 	int w = (int)name_width(res);
-	unsigned empty = 0, empty_diff = 0;
+	unsigned empty = 0, empty_diff = 0, only[2] = { 0, 0 };
 
-	fprintf(f, "devices (paired by type and order of discovery%s):\n", "");
+	fprintf(f, "devices (%sby type and order of discovery):\n", mapped ? "paired by --map, then " : "paired ");
 	for (size_t i = 0; i < res->n_pairs; i++) {
 		const struct diff_pair *p = &res->pairs[i];
 		if (p->empty) {
-			empty++;
-			empty_diff += p->result == DIFF_PAIR_DIFFERENT;
+			if (p->has_a && p->has_b) {
+				empty++;
+				empty_diff += p->result == DIFF_PAIR_DIFFERENT;
+			} else
+				only[p->has_b]++;
 			continue;
 		}
 		fprintf(f, "  A %-*s  B %-*s  ", w, dev_label(p, false), w, dev_label(p, true));
@@ -95,6 +100,10 @@ static void devices_text(FILE *f, const struct diff_result *res)
 	if (empty)
 		fprintf(f, "  %u empty transport%s (DeviceID 0) on both sides: %s\n", empty, empty == 1 ? "" : "s",
 			empty_diff ? "some differ (below)" : "same");
+	for (int s = 0; s < 2; s++)
+		if (only[s])
+			fprintf(f, "  %u empty transport%s (DeviceID 0) in %s only: no device, no difference\n", only[s],
+				only[s] == 1 ? "" : "s", s ? "B" : "A");
 }
 
 static void state_row(FILE *f, const char *what, const char *a, const char *b)
@@ -262,7 +271,7 @@ void diff_print_text(FILE *f, const struct diff_result *res, const struct replay
 		res->a.source[0] ? res->a.source : "?");
 	fprintf(f, "B  %s: %" PRIu64 " events recorded by %s\n\n", res->b.path, res->b.events,
 		res->b.source[0] ? res->b.source : "?");
-	devices_text(f, res);
+	devices_text(f, res, res->mapped);
 	for (size_t i = 0; i < res->n_pairs; i++)
 		if (res->pairs[i].result == DIFF_PAIR_DIFFERENT)
 			pair_text(f, &res->pairs[i], res->first_only);

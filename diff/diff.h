@@ -127,7 +127,10 @@ enum diff_pair_result { DIFF_PAIR_SAME, DIFF_PAIR_DIFFERENT, DIFF_PAIR_ONLY_A, D
 struct diff_pair {
 	bool has_a, has_b;
 	struct diff_dev a, b;
-	bool empty;                           /* an empty transport (DeviceID 0) on both sides */
+	/* An empty transport (DeviceID 0) on both sides, or on the one side
+	 * that has it: one on one side only is listed, and is no difference
+	 * (an x86 microvm has none, an arm virt machine 32 slots). */
+	bool empty;
 	enum diff_pair_result result;
 	uint64_t events_a, events_b;          /* events compared (registers and requests) */
 	struct diff_segment *segs;            /* the first DIFF_SEGMENTS_KEPT */
@@ -157,9 +160,10 @@ struct diff_result {
 	struct diff_side a, b;
 	struct diff_pair *pairs;
 	size_t n_pairs;
-	unsigned different;                   /* pairs that differ (or are on one side only) */
+	unsigned different;                   /* pairs that differ, or devices on one side only (not empty transports) */
 	uint64_t covered[EXPECT_MAX];         /* events or values each declaration left out */
 	bool first_only;                      /* opts.first */
+	bool mapped;                          /* opts.n_map > 0 */
 	struct diff_align_stats stats;
 	double seconds;
 };

@@ -131,7 +131,7 @@ int diff_pairs_make(const struct diff_dev *a, size_t na, const struct diff_dev *
 			q->has_b = true;
 			q->b = b[b_of_a[i]];
 		}
-		q->empty = q->has_b && a[i].device_id == 0 && q->b.device_id == 0;
+		q->empty = a[i].device_id == 0 && (!q->has_b || q->b.device_id == 0);
 	}
 	for (size_t j = 0; j < nb; j++) {
 		if (b_used[j] || !selected(o->device, &b[j]))
@@ -139,6 +139,7 @@ int diff_pairs_make(const struct diff_dev *a, size_t na, const struct diff_dev *
 		struct diff_pair *q = &p[np++];
 		q->has_b = true;
 		q->b = b[j];
+		q->empty = b[j].device_id == 0;
 	}
 	free(b_of_a);
 	free(b_used);

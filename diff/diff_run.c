@@ -313,6 +313,7 @@ int diff_run(const char *path_a, const char *path_b, const struct diff_opts *o, 
 
 	memset(res, 0, sizeof(*res));
 	res->first_only = o->first;
+	res->mapped = o->n_map > 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (side_open(path_a, &ta, &res->a, err, errlen) || side_open(path_b, &tb, &res->b, err, errlen))
 		goto out;
@@ -324,7 +325,8 @@ int diff_run(const char *path_a, const char *path_b, const struct diff_opts *o, 
 		struct diff_pair *p = &res->pairs[i];
 		if (compare_pair(res, ta, tb, p, o, err, errlen))
 			goto out;
-		if (p->result != DIFF_PAIR_SAME && p->result != DIFF_PAIR_DECLARED)
+		bool one_side_empty = p->empty && (!p->has_a || !p->has_b);
+		if (p->result != DIFF_PAIR_SAME && p->result != DIFF_PAIR_DECLARED && !one_side_empty)
 			res->different++;
 	}
 	r = 0;
