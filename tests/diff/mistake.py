@@ -33,8 +33,24 @@ def compare(vmtrace, clean, bad, label):
     return d[0]
 
 
+FIRSTS = []  # (label, clean, bad, the first divergence without --first)
+
+
+def same_with_first(vmtrace):
+    """--first stops at the same first divergence (docs/diff.md: "stop at
+    the first divergence: no segments, no summaries")."""
+    for label, clean, bad, fd in FIRSTS:
+        r, j = diff(vmtrace, clean, bad, "--first", expect_rc=1)
+        d = [e for e in j["devices"] if e["result"] != "same"]
+        keys = ("kind", "stream", "seq_a", "seq_b", "a", "b")
+        got = d and {k: d[0]["first_divergence"].get(k) for k in keys}
+        check(got == {k: fd.get(k) for k in keys},
+              f"{label} --first: expected the same first divergence as without it, {[fd.get(k) for k in keys]}, "
+              f"got {got}")
+
+
 def features_ok_not_reread(vmtrace, clean, tmp, device):
-    bad = copy(clean, tmp, "no-reread.db")
+    bad = copy(clean, tmp, f"no-reread-{device}.db")
     (write,) = one(bad, "SELECT min(seq) FROM events WHERE device = ? AND type = 'mmio' AND reg = 'Status' "
                         "AND dir = 'W' AND (value & ?) != 0", (device, FEATURES_OK))
     (read,) = one(bad, "SELECT min(seq) FROM events WHERE device = ? AND type = 'mmio' AND seq > ?", (device, write))
@@ -52,11 +68,12 @@ def features_ok_not_reread(vmtrace, clean, tmp, device):
     segs = [(s["kind"], s.get("a_from"), s.get("a_to"), s.get("b_after")) for s in d["segments"]]
     check(segs == [("removed", read, read, write)],
           f"{label}: expected one segment, removed {read}..{read} after B's seq {write}, got {segs}")
+    FIRSTS.append((label, clean, bad, fd))
     print(f"{label}: {d['a']['name']}: {fd['kind']} at seq {fd['seq_a']}: {fd['a']}")
 
 
 def queue_ready_early(vmtrace, clean, tmp, device):
-    bad = copy(clean, tmp, "ready-early.db")
+    bad = copy(clean, tmp, f"ready-early-{device}.db")
     (ready,) = one(bad, "SELECT min(seq) FROM events WHERE device = ? AND type = 'mmio' AND reg = 'QueueReady' "
                         "AND dir = 'W' AND value = 1", (device,))
     (num,) = one(bad, "SELECT max(seq) FROM events WHERE device = ? AND type = 'mmio' AND reg = 'QueueNum' "
@@ -82,6 +99,7 @@ def queue_ready_early(vmtrace, clean, tmp, device):
             ("inserted", None, None, 0, inserted[0], inserted[-1], len(inserted))]
     check(segs == want, f"{label}: expected segments (kind, a_from, a_to, events_a, b_from, b_to, events_b) {want}, "
                         f"got {segs}")
+    FIRSTS.append((label, clean, bad, fd))
     print(f"{label}: {d['a']['name']}: {fd['kind']} at seq {fd['seq_a']}: {fd['a']}; segments {segs}")
 
 
@@ -91,6 +109,7 @@ def body(vmtrace, samples, tmp, args):
     features_ok_not_reread(vmtrace, clean, tmp, 2)
     queue_ready_early(vmtrace, clean, tmp, 0)
     queue_ready_early(vmtrace, clean, tmp, 3)
+    same_with_first(vmtrace)
     return 0
 
 

@@ -190,6 +190,21 @@ def mapping(vmtrace, tmp):
     print("--map: crosswise pairs follow the map; 6 bad maps refused")
 
 
+def one_side(vmtrace, tmp):
+    """A device on one side only makes the traces different and is
+    reported as such, on either side."""
+    both = record(vmtrace, f"{tmp}/blk-net.db", "blk,net")
+    blk = record(vmtrace, f"{tmp}/blk.db", "blk")
+    for a, b, side in ((both, blk, "only in a"), (blk, both, "only in b")):
+        r, j = diff(vmtrace, a, b, expect_rc=1)
+        got = [(d["a"] and d["a"]["name"], d["b"] and d["b"]["name"], d["result"]) for d in j["devices"]]
+        net = (None, "virtio-net@0x10000200") if side == "only in b" else ("virtio-net@0x10000200", None)
+        want = [("virtio-blk@0x10000000", "virtio-blk@0x10000000", "same"), (*net, side)]
+        check(sorted(got, key=str) == sorted(want, key=str) and j["devices_different"] == 1,
+              f"blk,net against blk: expected {want}, 1 different: {got}, {j['devices_different']}")
+    print("a device on one side only: 'only in a' / 'only in b', exit 1")
+
+
 def errors(vmtrace, a, tmp):
     text = os.path.join(tmp, "notes.txt")
     with open(text, "w") as fh:
@@ -205,6 +220,17 @@ def errors(vmtrace, a, tmp):
             check(r.rc == 2 and bad in r.err and r.out == "",
                   f"diff {args[0]} {args[1]}: expected exit 2, a message naming {bad}, nothing on stdout: "
                   f"{r.describe()}")
+    # A row that contradicts the file, and a decode cut short: exit 2, the
+    # file (and the row) named.
+    damaged = copy(a, tmp, "damaged.db")
+    sql(damaged, "UPDATE events SET width = -3 WHERE seq = 5")
+    cut = copy(a, tmp, "cut.db")
+    sql(cut, "DELETE FROM meta WHERE key = 'events'")
+    for bad, also in ((damaged, "5"), (cut, "")):
+        for args in ((a, bad), (bad, a)):
+            r = vm(vmtrace, "diff", *args)
+            check(r.rc == 2 and os.path.basename(bad) in r.err and also in r.err and r.out == "",
+                  f"diff {args[0]} {args[1]}: expected exit 2, a message naming {bad} {also}: {r.describe()}")
     for args in ([a], [], [a, a, a], ["--bogus", a, a]):
         r = vm(vmtrace, "diff", *args)
         check(r.rc == 2 and r.err, f"diff {' '.join(args)}: expected exit 2 and a message: {r.describe()}")
@@ -282,6 +308,7 @@ def body(vmtrace, samples, tmp, args):
     context(vmtrace, a, feat)
     first_and_device(vmtrace, a, tmp)
     mapping(vmtrace, tmp)
+    one_side(vmtrace, tmp)
     errors(vmtrace, a, tmp)
     json_shape(vmtrace, a, tmp)
     declared_kinds(vmtrace, tmp, a)
