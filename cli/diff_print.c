@@ -296,7 +296,7 @@ void diff_print_summary(FILE *f, const struct diff_result *res)
 		fprintf(f, ", %u of %zu device%s", res->different, n, n == 1 ? "" : "s");
 	else
 		fprintf(f, ", %zu device%s", n, n == 1 ? "" : "s");
-	fprintf(f, "; %.2f s ]\n", res->seconds);
+	fprintf(f, ", %.2f s ]\n", res->seconds);
 }
 
 static void dev_json(struct json *j, const char *key, bool has, const struct diff_dev *d)
