@@ -89,9 +89,9 @@ def body(vmtrace, samples, tmp, args):
     d = entry(j, pairs[0][0])
     check(d["first_divergence"]["stream"] == "q0 requests",
           f"blk:sectors 32 vs 64: the register accesses are equal, the requests differ: {brief(d)}")
-    workload_case(vmtrace, tmp, "net", 1, "net:frames=8", "net:frames=16")
     setup_case(vmtrace, tmp, "eventidx", [], ["--no-event-idx"])
     setup_case(vmtrace, tmp, "legacy", [], ["--legacy"])
+    workload_case(vmtrace, tmp, "net", 1, "net:frames=8", "net:frames=16")
     return 0
 
 
