@@ -1,12 +1,19 @@
 /* vmtrace: record, decode, replay and inspect virtio-mmio traces. */
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "config.h"
+#include "version.h"
+
+extern char **environ;
 
 struct command {
 	const char *name;
@@ -44,8 +51,52 @@ static void usage(FILE *f)
 		"\n"
 		"Run 'vmtrace <command> --help' for the options of a command.\n"
 		"Example: vmtrace record --emu blk,net,console,rng -o t.vmt && vmtrace dump t.vmt\n",
-		"help", "show this help, or a command's help: vmtrace help record",
-		"version", "print the version");
+		"help", "this help, or a command's (its man page on a terminal): vmtrace help record",
+		"version", "print the version and the optional parts built in");
+}
+
+/* The version (git describe of the checkout built) and the optional
+ * parts this build has: "no-NAME" for one it was built without. */
+static void print_version(void)
+{
+	static const struct { const char *name; bool on; } parts[] = {
+		{ "decoder", HAVE_SQLITE }, { "tui", HAVE_TUI }, { "pcap", HAVE_PCAP }, { "bpf", HAVE_BPF },
+	};
+
+	printf("vmtrace %s\nfeatures:", VMTRACE_VERSION_FULL);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		printf(" %s%s", parts[i].on ? "" : "no-", parts[i].name);
+	printf("\n");
+}
+
+/* `vmtrace help CMD` on a terminal: the man page vmtrace-CMD(1) when one
+ * is installed (as `git help` does), in place of this process; otherwise
+ * (not a terminal, no man, no page) the caller prints CMD's --help. */
+static void show_man_page(const char *command)
+{
+	char page[64];
+	pid_t pid;
+	int status;
+
+	if (!isatty(STDOUT_FILENO))
+		return;
+	snprintf(page, sizeof(page), "vmtrace-%s", command);
+	char *where[] = { "man", "-w", page, NULL };
+	int devnull = open("/dev/null", O_WRONLY);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (devnull >= 0) {
+		posix_spawn_file_actions_adddup2(&fa, devnull, STDOUT_FILENO);
+		posix_spawn_file_actions_adddup2(&fa, devnull, STDERR_FILENO);
+	}
+	int r = posix_spawnp(&pid, "man", &fa, NULL, where, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (devnull >= 0)
+		close(devnull);
+	if (r != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return;
+	fflush(stdout);
+	execlp("man", "man", page, (char *)NULL);
 }
 
 /* Everything a command printed must have reached stdout: a full disk or
@@ -100,13 +151,15 @@ int main(int argc, char **argv)
 		}
 		char *args[] = { argv[2], "--help", NULL };
 		for (size_t i = 0; i < N_COMMANDS; i++)
-			if (!strcmp(argv[2], commands[i].name))
+			if (!strcmp(argv[2], commands[i].name)) {
+				show_man_page(commands[i].name);
 				return run(&commands[i], 2, args);
+			}
 		fprintf(stderr, "vmtrace: unknown command '%s'\nTry 'vmtrace --help' for the list of commands.\n", argv[2]);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(name, "version") || !strcmp(name, "--version")) {
-		printf("vmtrace %s\n", VMTRACE_VERSION);
+		print_version();
 		return finish_stdout(0, false);
 	}
 	for (size_t i = 0; i < N_COMMANDS; i++)

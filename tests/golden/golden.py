@@ -96,11 +96,14 @@ def check_files(cases):
 #   - replay's wall-clock time in its summary line, '..., 0.01 s ]' -> 'N.NN s ]'
 #   - replay --json's "milliseconds":12                  -> "milliseconds":0
 #     (a number, so the expected output stays valid JSON)
+#   - `vmtrace version`'s first line, which names the commit built
+#     ('vmtrace 0.1.0-g1c5baee-dirty' -> 'vmtrace VERSION')
 # Anything else that varies between two runs is a bug to fix, not to filter.
 ELAPSED = [
     # "..., 0 divergences, 0.01 s ]" and "..., 1 divergence, 0.01 s; stopped at the first ..."
     (re.compile(rb"(, )\d+\.\d\d s( \]|;)"), rb"\g<1>N.NN s\g<2>"),
     (re.compile(rb'("milliseconds":)\d+'), rb"\g<1>0"),
+    (re.compile(rb"^vmtrace \d+\.\d+\.\d+[-\w.]*$", re.M), rb"vmtrace VERSION"),
 ]
 
 
