@@ -37,6 +37,11 @@ packages=(
 	# reading exports back (tests/export): tshark and capinfos, with the
 	# Lua dissector
 	tshark
+	# installing like the tools beside it (tests/man, tests/completion,
+	# tests/package): man pages from scdoc, rendered by man and groff;
+	# bash and zsh completion; the Debian package, built and linted
+	scdoc man-db groff-base bash-completion zsh
+	debhelper dpkg-dev fakeroot lintian
 )
 
 say() { printf '== %s\n' "$*" >&2; }
