@@ -139,6 +139,25 @@ def context(vmtrace, a, feat):
                                f"{seq_at} and it: {want}")
             check([e["at"] for e in ev] == [False] * (len(want) - 1) + [True] and all(e["text"] for e in ev),
                   f"--context {k}: {side}: only the last event is 'at', every event has a text: {ev}")
+    # A divergence in a request stream: the requests before it in that
+    # queue, each line naming its request.
+    late = copy(a, os.path.dirname(feat), "late-digest.db")
+    (req, notify) = one(late, "SELECT max(request), max(seq_notify) FROM requests WHERE device = 0 AND queue = 0 "
+                              "AND digest IS NOT NULL")
+    sql(late, "UPDATE requests SET digest = '0123456789abcdef' WHERE request = ?", (req,))
+    (x, y), = streams(a, late, [(0, 0)])
+    ids = [it["request"] for it, _ in x.requests[0]]
+    pos = ids.index(req)
+    for k in (0, 3):
+        r, j = diff(vmtrace, a, late, "--context", k, "--device", "blk", expect_rc=1)
+        d = j["devices"][0]
+        check_first_divergence(d, x, y, f"request {req}'s data changed", want_stream="q0 requests",
+                               want_kind="changed")
+        ev = d["first_divergence"]["events_a"]
+        want = ids[max(0, pos - k):pos + 1]
+        got = [e["text"].split("request ")[1].split()[0] if "request " in e["text"] else e["text"] for e in ev]
+        check(got == [str(i) for i in want] and ev[-1]["at"] and ev[-1]["seq"] == notify,
+              f"--context {k} before request {req}: expected requests {want}, got {[e['text'] for e in ev]}")
     for bad in ("101", "-1", "x"):
         r = vm(vmtrace, "diff", "--context", bad, a, feat)
         check(r.rc == 2 and "context" in r.err, f"--context {bad}: expected exit 2 and a message: {r.describe()}")
