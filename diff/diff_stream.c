@@ -290,10 +290,13 @@ static struct diff_queue_stream *queue_stream(struct diff_streams *s, uint32_t q
 /* The request of the event just pushed onto q->ev. */
 static int req_append(struct diff_queue_stream *q, const struct diff_req *r)
 {
-	struct diff_req *v = realloc(q->req, q->ev.cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	q->req = v;
+	if (q->req_cap < q->ev.cap) { /* grows with ev: doubling */
+		struct diff_req *v = realloc(q->req, q->ev.cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		q->req = v;
+		q->req_cap = q->ev.cap;
+	}
 	q->req[q->ev.n - 1] = *r;
 	return 0;
 }

@@ -50,6 +50,7 @@ struct diff_queue_stream {
 	uint32_t queue;
 	struct diff_events ev;
 	struct diff_req *req;        /* ev.n of them */
+	size_t req_cap;
 };
 
 struct diff_streams {

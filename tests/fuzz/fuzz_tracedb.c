@@ -650,7 +650,11 @@ static void run_diff(const char *a, const char *b, const struct replay_expect *e
 	char err[512];
 
 	err[0] = '\0';
-	if (diff_run(a, b, &o, &res, err, sizeof(err)) == 0) {
+	int rc = diff_run(a, b, &o, &res, err, sizeof(err));
+	if (getenv("FUZZ_TRACE"))
+		fprintf(stderr, "diff %d: %zu pairs, %u different, %.3f s%s%s\n", rc, res.n_pairs, res.different, res.seconds,
+			rc ? ": " : "", rc ? err : "");
+	if (rc == 0) {
 		check_diff(&res);
 		for (int k = 0; k < 2; k++) {
 			char *buf = NULL;
