@@ -4,7 +4,7 @@ checks of a diff's JSON against it.  Shared by workload.py, mistake.py,
 options.py and qemu.py."""
 
 from diff_lib import (Fail, brief, check, driver_ok_seq, first_difference, minimal_edits, register_stream,
-                      request_counts, request_streams)
+                      request_counts, request_streams, same_request)
 
 
 class Streams:
@@ -28,7 +28,7 @@ def stream_differences(a, b):
                             b.registers[i] if i < len(b.registers) else None)
     for q in sorted(set(a.requests) | set(b.requests)):
         xs, ys = a.requests.get(q, []), b.requests.get(q, [])
-        i = first_difference(xs, ys)
+        i = first_difference(xs, ys, same_request)
         if i is not None:
             out[f"q{q} requests"] = (i, xs[i] if i < len(xs) else None, ys[i] if i < len(ys) else None)
     return out

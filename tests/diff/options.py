@@ -17,7 +17,6 @@ emulator recordings and copies changed with SQL:
   (stdout /dev/full) exits 2."""
 
 import os
-import subprocess
 
 from diff_lib import brief, check, copy, devices, diff, diff_text, main, one, record, sql, vm
 from expect import Streams, check_first_divergence, check_results
