@@ -6,6 +6,7 @@
 # value sets of some options and which kind of file each argument wants.
 # Needs bash-completion (>= 2.x) for _init_completion, _filedir and
 # _command_offset.
+# shellcheck disable=SC2207  # COMPREPLY=($(compgen ...)): words without blanks
 
 # Help text of "$1 $2 --help" ($2 empty: the top-level help), kept for the
 # life of the shell: it only changes when the binary does.  _vmtrace_load_help
@@ -108,6 +109,9 @@ _vmtrace_option_argument()
 		_filedir '@(pcapng|pcap|json)' ;;
 	*:--expect-file)
 		_filedir expect ;;
+	replay:--expect | diff:--expect)
+		# [DEVICE:]WHAT: the WHATs that are not register names.
+		COMPREPLY=($(compgen -W 'all buffers config interrupts used violations' -- "$cur")) ;;
 	*)
 		# Anything else named FILE is any file; numbers and addresses
 		# (N, SEQ, BASE, ...) have nothing to offer.
@@ -121,6 +125,7 @@ _vmtrace()
 	_init_completion -s || return
 
 	local vmtrace=${words[0]}
+	# shellcheck disable=SC2088  # the word as typed: its ~ is not expanded
 	[[ $vmtrace == "~/"* ]] && vmtrace=$HOME/${vmtrace#"~/"}
 
 	_vmtrace_load_help "$vmtrace" ''

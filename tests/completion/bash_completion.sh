@@ -118,6 +118,8 @@ expect_exactly 'vmtrace record -e blk,c' blk,console
 expect_exactly 'vmtrace record --emu=n' net
 expect_exactly 'vmtrace show --type mmio,i' mmio,irq
 expect_exactly 'vmtrace show --type ' mmio mem irq marker lost device violation queue
+expect_exactly 'vmtrace replay -x ' all buffers config interrupts used violations
+expect_exactly 'vmtrace diff --expect v' violations
 # A number or address: nothing to offer (and no file names).
 expect_exactly 'vmtrace show --from '
 expect_exactly 'vmtrace replay --until '

@@ -115,7 +115,16 @@ expect_exactly 'vmtrace ' record dump decode info show replay tui export diff he
 expect_exactly 'vmtrace rec' record
 expect_including 'vmtrace record --' --emu --output --legacy --packed --workload --flush --bpf --pid --window --raw
 expect_none_of 'vmtrace record -' -trace -msg -object -global -machine
-expect_including 'vmtrace diff --' --context --expect --expect-file --map --first --json
+expect_exactly 'vmtrace help re' record replay
+# Every long option each command's --help lists, found here independently.
+local cmd
+local -a listed
+for cmd in record dump decode info show replay tui export diff; do
+  listed=(${(f)"$($vmtrace $cmd --help | sed -n '/^Example/q; s/^ \{1,8\}\(-[A-Za-z0-9], *\)\{0,1\}\(--[a-z][-a-z0-9]*\).*/\2/p')"})
+  (( $#listed >= 2 )) || fail "vmtrace $cmd --" "found only $#listed options in its --help"
+  expect_including "vmtrace $cmd --" $listed
+done
+expect_exactly 'vmtrace replay -x ' all buffers config interrupts used violations
 expect_exactly 'vmtrace export --format ' pcapng pcap perfetto
 expect_exactly 'vmtrace record --flush ' block event
 expect_exactly 'vmtrace record --emu b' blk
