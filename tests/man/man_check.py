@@ -67,6 +67,11 @@ def check_render(man_dir):
         long_lines = [line for line in text.splitlines() if len(line) > 80]
         if long_lines:
             fail(f'{page}: {len(long_lines)} lines wider than MANWIDTH=80, first: {long_lines[0]!r}')
+        # A word broken across lines (vm-trace-replay(1), a path) cannot
+        # be copied: man/scdoc_page.py turns hyphenation off.
+        broken = [line for line in text.splitlines() if line.endswith('\u2010')]
+        if broken:
+            fail(f'{page}: {len(broken)} words hyphenated at a line end, first: {broken[0]!r}')
         headings = re.findall(r'^([A-Z][A-Z /]+)$', text, re.M)
         section = int(page.rsplit('.', 1)[1])
         for want in REQUIRED_SECTIONS[section]:
@@ -115,7 +120,7 @@ def help_options(text):
 
 def roff_text(line):
     line = re.sub(r'\\f[BIRP]', '', line)
-    return line.replace('\\&', '').replace('\\-', '-').replace('\\\\', '\\')
+    return line.replace('\\&', '').replace('\\%', '').replace('\\-', '-').replace('\\\\', '\\')
 
 
 def man_options(roff):
