@@ -72,6 +72,10 @@ def check_render(man_dir):
         broken = [line for line in text.splitlines() if line.endswith('\u2010')]
         if broken:
             fail(f'{page}: {len(broken)} words hyphenated at a line end, first: {broken[0]!r}')
+        # scdoc markup it did not take (*queue*_N_ shows as queue_N_).
+        leftover = re.findall(r'[a-z]_[A-Z]+_(?![A-Za-z0-9])|\*[A-Za-z-]+\*', text)
+        if leftover:
+            fail(f'{page}: scdoc markup shown as text: {", ".join(sorted(set(leftover)))}')
         headings = re.findall(r'^([A-Z][A-Z /]+)$', text, re.M)
         section = int(page.rsplit('.', 1)[1])
         for want in REQUIRED_SECTIONS[section]:
