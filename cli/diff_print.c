@@ -8,6 +8,7 @@
 #include "cli/json.h"
 #include "cli/report_json.h"
 #include "diff/diff_stream.h"
+#include "virtio/names.h"
 #include "virtio/rules.h"
 
 /* Segments printed per pair in text (JSON has every one kept). */
@@ -36,10 +37,17 @@ static const char *stream_name(int queue, char *buf, size_t len)
 
 static void place_text(const struct diff_place *p, char *buf, size_t len)
 {
-	if (p->n == 1)
+	if (p->n == 1 && p->req_from >= 0)
+		snprintf(buf, len, "request %" PRId64 " (seq %" PRIu64 ")", p->req_from, p->from);
+	else if (p->n && p->req_from >= 0)
+		snprintf(buf, len, "requests %" PRId64 "..%" PRId64 " (%" PRIu64 ", seq %" PRIu64 "..%" PRIu64 ")", p->req_from,
+			 p->req_to, p->n, p->from, p->to);
+	else if (p->n == 1)
 		snprintf(buf, len, "%" PRIu64, p->from);
 	else if (p->n)
 		snprintf(buf, len, "%" PRIu64 "..%" PRIu64 " (%" PRIu64 ")", p->from, p->to, p->n);
+	else if (p->has_after && p->req_after >= 0)
+		snprintf(buf, len, "after request %" PRId64 " (seq %" PRIu64 ")", p->req_after, p->after);
 	else if (p->has_after)
 		snprintf(buf, len, "after %" PRIu64, p->after);
 	else
@@ -160,7 +168,7 @@ static void context_text(FILE *f, const char *side, const struct diff_line *l, u
 static void first_text(FILE *f, const struct diff_pair *p)
 {
 	const struct diff_first *d = p->first;
-	char pa[64], pb[64], sn[32];
+	char pa[96], pb[96], sn[32];
 
 	place_text(&d->a, pa, sizeof(pa));
 	place_text(&d->b, pb, sizeof(pb));
@@ -175,7 +183,7 @@ static void first_text(FILE *f, const struct diff_pair *p)
 
 static void segments_text(FILE *f, const struct diff_pair *p)
 {
-	char pa[64], pb[64], sn[32];
+	char pa[96], pb[96], sn[32];
 
 	fprintf(f, "  differing segments: %" PRIu64 " (%" PRIu64 " event%s of A, %" PRIu64 " of B)\n", p->segs_total,
 		p->differing_a, p->differing_a == 1 ? "" : "s", p->differing_b);
@@ -183,7 +191,7 @@ static void segments_text(FILE *f, const struct diff_pair *p)
 		const struct diff_segment *s = &p->segs[i];
 		place_text(&s->a, pa, sizeof(pa));
 		place_text(&s->b, pb, sizeof(pb));
-		fprintf(f, "    %-9s %-12s A %-24s B %s\n", diff_op_name(s->op), stream_name(s->queue, sn, sizeof(sn)), pa,
+		fprintf(f, "    %-9s %-12s A %-28s B %s\n", diff_op_name(s->op), stream_name(s->queue, sn, sizeof(sn)), pa,
 			pb);
 		if (i < DIFF_SEGMENT_TEXTS) {
 			const struct diff_seg_text *x = &p->seg_text[i];
@@ -205,26 +213,57 @@ static void latency(char *buf, size_t len, bool has, int64_t ns)
 		diff_latency_text(ns, buf, len);
 }
 
+static uint32_t pair_device_id(const struct diff_pair *p)
+{
+	return p->a.device_id > 0 ? (uint32_t)p->a.device_id : p->b.device_id > 0 ? (uint32_t)p->b.device_id : 0;
+}
+
+static bool qsize_same(const struct diff_qsize *x, const struct diff_qsize *y)
+{
+	return x->has_a == y->has_a && x->has_b == y->has_b && x->size_a == y->size_a && x->size_b == y->size_b;
+}
+
 static void summaries_text(FILE *f, const struct diff_pair *p)
 {
 	bool any = false;
+	char names[1024];
 
 	fprintf(f, "  negotiated:");
 	if (p->features_known_a != p->features_known_b || p->features_a != p->features_b) {
+		uint64_t only_a = p->features_a & ~p->features_b, only_b = p->features_b & ~p->features_a;
 		fprintf(f, "\n    features   A 0x%016" PRIx64 "  B 0x%016" PRIx64, p->features_a, p->features_b);
+		if (only_a)
+			fprintf(f, "\n               only in A: %s", virtio_features_str(pair_device_id(p), only_a, names, sizeof(names)));
+		if (only_b)
+			fprintf(f, "\n               only in B: %s", virtio_features_str(pair_device_id(p), only_b, names, sizeof(names)));
 		any = true;
 	}
-	for (size_t i = 0; i < p->n_qsizes; i++) {
+	/* Queues whose sizes differ alike are one line (a console with 64
+	 * queues on one side, 2 on the other). */
+	for (size_t i = 0; i < p->n_qsizes;) {
 		const struct diff_qsize *q = &p->qsizes[i];
-		if (q->has_a == q->has_b && q->size_a == q->size_b)
+		size_t k = i + 1;
+		while (k < p->n_qsizes && qsize_same(&p->qsizes[k], q) && p->qsizes[k].queue == p->qsizes[k - 1].queue + 1)
+			k++;
+		if (q->has_a == q->has_b && q->size_a == q->size_b) {
+			i = k;
 			continue;
-		char a[16] = "-", b[16] = "-";
+		}
+		char a[16] = "-", b[16] = "-", label[48];
 		if (q->has_a)
 			snprintf(a, sizeof(a), "%" PRIu32, q->size_a);
 		if (q->has_b)
 			snprintf(b, sizeof(b), "%" PRIu32, q->size_b);
-		fprintf(f, "\n    q%-3" PRIu32 " size  A %-18s  B %s", q->queue, a, b);
+		if (k - i > 1)
+			snprintf(label, sizeof(label), "q%" PRIu32 "..q%" PRIu32 " size", q->queue, p->qsizes[k - 1].queue);
+		else
+			snprintf(label, sizeof(label), "q%" PRIu32 " size", q->queue);
+		if (k - i > 1)
+			fprintf(f, "\n    %-14s A %-8s B %-8s (%zu queues)", label, a, b, k - i);
+		else
+			fprintf(f, "\n    %-14s A %-8s B %s", label, a, b);
 		any = true;
+		i = k;
 	}
 	fprintf(f, "%s\n", any ? "" : " the same");
 	if (p->n_reqs) {
@@ -315,7 +354,7 @@ static void dev_json(struct json *j, const char *key, bool has, const struct dif
 
 static void place_json(struct json *j, const char *side, const struct diff_place *p)
 {
-	char k[16];
+	char k[24];
 
 	snprintf(k, sizeof(k), "%s_from", side);
 	p->n ? json_u64(j, k, p->from) : json_null(j, k);
@@ -325,6 +364,12 @@ static void place_json(struct json *j, const char *side, const struct diff_place
 	!p->n && p->has_after ? json_u64(j, k, p->after) : json_null(j, k);
 	snprintf(k, sizeof(k), "events_%s", side);
 	json_u64(j, k, p->n);
+	snprintf(k, sizeof(k), "%s_request_from", side);
+	p->n && p->req_from >= 0 ? json_i64(j, k, p->req_from) : json_null(j, k);
+	snprintf(k, sizeof(k), "%s_request_to", side);
+	p->n && p->req_to >= 0 ? json_i64(j, k, p->req_to) : json_null(j, k);
+	snprintf(k, sizeof(k), "%s_request_after", side);
+	!p->n && p->req_after >= 0 ? json_i64(j, k, p->req_after) : json_null(j, k);
 }
 
 static void state_json(struct json *j, const char *key, const struct diff_state *s)
@@ -386,6 +431,9 @@ static void summaries_json(struct json *j, const struct diff_pair *p)
 		json_string(j, "what", "features");
 		p->features_known_a ? json_u64(j, "a", p->features_a) : json_null(j, "a");
 		p->features_known_b ? json_u64(j, "b", p->features_b) : json_null(j, "b");
+		char names[1024];
+		json_string(j, "only_a", virtio_features_str(pair_device_id(p), p->features_a & ~p->features_b, names, sizeof(names)));
+		json_string(j, "only_b", virtio_features_str(pair_device_id(p), p->features_b & ~p->features_a, names, sizeof(names)));
 		json_end_object(j);
 	}
 	for (size_t i = 0; i < p->n_qsizes; i++) {

@@ -52,6 +52,10 @@ struct diff_place {
 	uint64_t from, to;
 	bool has_after;
 	uint64_t after;
+	/* In a request stream, the requests (requests.request) the seqs
+	 * belong to (several requests can share a notify's seq); -1 none
+	 * (a set-up, or a register stream). */
+	int64_t req_from, req_to, req_after;
 };
 
 struct diff_segment {

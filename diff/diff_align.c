@@ -405,12 +405,3 @@ fail:
 	free(rs.v);
 	return r;
 }
-
-size_t diff_common_prefix(const struct diff_seq *a, const struct diff_seq *b)
-{
-	size_t i = 0;
-
-	while (i < a->n && i < b->n && a->key[i] == b->key[i])
-		i++;
-	return i;
-}

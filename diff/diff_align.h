@@ -49,7 +49,4 @@ struct diff_align_stats {
 int diff_align(const struct diff_seq *a, const struct diff_seq *b, struct diff_run **runs, size_t *n_runs,
 	       struct diff_align_stats *stats);
 
-/* The length of the common prefix (what --first compares: lockstep). */
-size_t diff_common_prefix(const struct diff_seq *a, const struct diff_seq *b);
-
 #endif

@@ -45,17 +45,24 @@ static int side_open(const char *path, struct tdb **t, struct diff_side *side, c
 	return 0;
 }
 
-/* Where a run lies on one side: its events, or the event it follows. */
-static struct diff_place place(const struct diff_events *ev, size_t idx, size_t count)
+/* Where a run lies on one side: its events, or the event it follows;
+ * with req (a request stream), the requests too. */
+static struct diff_place place(const struct diff_events *ev, const struct diff_req *req, size_t idx, size_t count)
 {
-	struct diff_place p = { .n = count };
+	struct diff_place p = { .n = count, .req_from = -1, .req_to = -1, .req_after = -1 };
 
 	if (count) {
 		p.from = ev->seq[idx];
 		p.to = ev->seq[idx + count - 1];
+		if (req) {
+			p.req_from = req[idx].id;
+			p.req_to = req[idx + count - 1].id;
+		}
 	} else if (idx > 0 && idx <= ev->n) {
 		p.has_after = true;
 		p.after = ev->seq[idx - 1];
+		if (req)
+			p.req_after = req[idx - 1].id;
 	}
 	return p;
 }
@@ -75,9 +82,9 @@ struct candidate {
 };
 
 static void consider(struct candidate *c, int queue, const struct diff_run *run, const struct diff_events *ea,
-		     const struct diff_events *eb)
+		     const struct diff_events *eb, const struct diff_req *ra, const struct diff_req *rb)
 {
-	struct diff_place a = place(ea, run->a, run->na ? 1 : 0), b = place(eb, run->b, run->nb ? 1 : 0);
+	struct diff_place a = place(ea, ra, run->a, run->na ? 1 : 0), b = place(eb, rb, run->b, run->nb ? 1 : 0);
 
 	if (c->set) {
 		uint64_t pa = position(&a), pc = position(&c->a);
@@ -88,7 +95,7 @@ static void consider(struct candidate *c, int queue, const struct diff_run *run,
 }
 
 static int add_segment(struct diff_pair *p, int queue, const struct diff_run *run, const struct diff_events *ea,
-		       const struct diff_events *eb)
+		       const struct diff_events *eb, const struct diff_req *ra, const struct diff_req *rb)
 {
 	p->segs_total++;
 	p->differing_a += run->na;
@@ -101,8 +108,8 @@ static int add_segment(struct diff_pair *p, int queue, const struct diff_run *ru
 			return -ENOMEM;
 		p->segs = s;
 	}
-	p->segs[p->n_segs++] = (struct diff_segment){ run->op, queue, place(ea, run->a, run->na),
-						      place(eb, run->b, run->nb), run->a, run->b };
+	p->segs[p->n_segs++] = (struct diff_segment){ run->op, queue, place(ea, ra, run->a, run->na),
+						      place(eb, rb, run->b, run->nb), run->a, run->b };
 	return 0;
 }
 
@@ -157,41 +164,25 @@ static int compare_stream(struct diff_result *res, struct diff_pair *p, int queu
 	size_t n;
 	int r;
 
-	if (first) {
-		size_t k = diff_common_prefix(&a, &b);
-		for (size_t i = 0; qa && qb && i < k; i++)
-			if (diff_req_details_differ(&qa->req[i], &qb->req[i])) {
-				k = i;
-				break;
-			}
-		if (k < a.n && k < b.n && a.key[k] == b.key[k]) {
-			/* the same request, other details */
-			struct diff_run run = { DIFF_CHANGED, k, 1, k, 1 };
-			p->segs_total++;
-			consider(c, queue, &run, ea, eb);
-			return 0;
-		}
-		if (k == a.n && k == b.n)
-			return 0;
-		struct diff_run run = { DIFF_CHANGED, k, 1, k, 1 };
-		if (k == a.n)
-			run = (struct diff_run){ DIFF_INSERTED, k, 0, k, 1 };
-		else if (k == b.n)
-			run = (struct diff_run){ DIFF_REMOVED, k, 1, k, 0 };
-		p->segs_total++;
-		consider(c, queue, &run, ea, eb);
-		return 0;
-	}
 	if ((r = diff_align(&a, &b, &runs, &n, &res->stats)))
 		return r;
 	if (qa && qb && (r = refine(&runs, &n, qa, qb)))
 		return r;
+	/* The stream's first divergence is its first run that is not the
+	 * same (seqs can tie: requests of one notify share it). */
+	bool seen = false;
 	for (size_t i = 0; i < n; i++) {
 		if (runs[i].op == DIFF_SAME)
 			continue;
-		if ((r = add_segment(p, queue, &runs[i], ea, eb)))
+		if (!seen)
+			consider(c, queue, &runs[i], ea, eb, qa ? qa->req : NULL, qb ? qb->req : NULL);
+		seen = true;
+		if (first) {
+			p->segs_total++;
 			break;
-		consider(c, queue, &runs[i], ea, eb);
+		}
+		if ((r = add_segment(p, queue, &runs[i], ea, eb, qa ? qa->req : NULL, qb ? qb->req : NULL)))
+			break;
 	}
 	free(runs);
 	return r;

@@ -123,7 +123,8 @@ static int requests(struct diff_pair *p, const struct diff_streams *sa, const st
 {
 	if (add_kinds(p, sa) || add_kinds(p, sb))
 		return -ENOMEM;
-	qsort(p->reqs, p->n_reqs, sizeof(*p->reqs), by_queue_kind);
+	if (p->n_reqs)
+		qsort(p->reqs, p->n_reqs, sizeof(*p->reqs), by_queue_kind);
 	for (size_t i = 0; i < p->n_reqs; i++) {
 		struct diff_reqsum *r = &p->reqs[i];
 		if (kind_stats(sa, r->queue, r->kind, &r->count_a, &r->has_lat_a, &r->p50_a, &r->p99_a) ||
