@@ -120,10 +120,10 @@ test)
 	add_arm64
 	say "arm64 guest kit (Debian's arm64 kernel and busybox-static, for qemu-system-aarch64 -M virt)"
 	scripts/guest-kit.sh --arch arm64 build/guest-kit-arm64 >/dev/null
-	say "emulator, raw trace, decoder, replay, inspector and export tests under ASan/UBSan"
+	say "emulator, raw trace, decoder, replay, diff, inspector and export tests under ASan/UBSan"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --suite unit --suite decoder --suite replay --suite tui --suite export --print-errorlogs \
-		--num-processes 2
+		meson test -C build-asan --suite unit --suite decoder --suite replay --suite diff --suite tui --suite export \
+		--no-suite qemu --print-errorlogs --num-processes 2
 	say "whole test suite"
 	meson test -C build --print-errorlogs --num-processes 2
 	# The parsers of untrusted input are fuzzed (tests/fuzz): libFuzzer
