@@ -12,11 +12,11 @@ static int pending(int argc, char **argv, const char *what)
 {
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: %s ...\n\n%s\n\nNot available in this build yet.\n", cli_prog(), what);
+			printf("usage: %s ...\n\n%s\n\nNot in this build.\n", cli_prog(), what);
 			return 0;
 		}
 	}
-	error("not available in this version yet (%s)", what);
+	error("not in this build (%s)", what);
 	return EXIT_USAGE;
 }
 
@@ -49,5 +49,10 @@ int cmd_tui(int argc, char **argv)
 int cmd_export(int argc, char **argv)
 {
 	return pending(argc, argv, "export reads trace.db files: rebuild with SQLite (meson -Ddecoder=enabled)");
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	return pending(argc, argv, "diff reads trace.db files: rebuild with SQLite (meson -Ddecoder=enabled)");
 }
 #endif
