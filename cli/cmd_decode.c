@@ -16,7 +16,7 @@ static void usage(FILE *f)
 		"Decode a raw trace (from 'vmtrace record -o FILE.vmt') into a SQLite trace.db:\n"
 		"register state over time, status transitions, feature negotiation, queue\n"
 		"set-up, ring contents, requests with latency and every spec violation.\n"
-		"docs/schema.md documents the tables.\n"
+		"vmtrace-trace-db(5) documents the tables.\n"
 		"\n"
 		"options:\n"
 		"  -o, --output FILE  trace.db to write (default vmtrace.db; an existing one\n"

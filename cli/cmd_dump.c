@@ -126,7 +126,7 @@ static void usage(FILE *f)
 		"                    with the memory of its rings\n"
 		"  -n, --count N     stop after N events\n"
 		"  --from SEQ        start at sequence number SEQ\n"
-		"  -h, --help        show this help\n"
+		"  -h, --help        this help\n"
 		"\n"
 		"Exit status: 0 read to the end (a warning if the trace has no footer),\n"
 		"1 the trace is damaged (everything before the damage is printed), a read\n"

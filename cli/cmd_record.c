@@ -72,7 +72,7 @@ static void record_usage(FILE *f)
 		"       vmtrace record --emu DEVICES [options]\n"
 		"\n"
 		"Record every access a driver makes to virtio-mmio devices, then decode it\n"
-		"into a SQLite trace.db (see 'vmtrace info', 'vmtrace show', docs/schema.md).\n"
+		"into a SQLite trace.db (see 'vmtrace info', 'vmtrace show', vmtrace-trace-db(5)).\n"
 		"\n"
 		"With a QEMU command, vmtrace runs it with these options added:\n"
 		"  -trace memory_region_ops_read -trace memory_region_ops_write,file=PIPE\n"
@@ -124,13 +124,14 @@ static void record_usage(FILE *f)
 		"recorded. The same arguments give a byte-identical trace file.\n"
 		"\n"
 		"options:\n"
-		"  -e, --emu DEVICES     devices to emulate, comma-separated, repeats allowed:\n"
+		"  -e, --emu DEVICES     devices to emulate, comma-separated (a type may repeat):\n"
 		"                        %s (e.g. %s)\n"
 		"      --legacy          legacy (Version 1) register layout, not Version 2\n"
 		"      --packed          packed virtqueues (VIRTIO_F_RING_PACKED offered and\n"
 		"                        negotiated; Version 2 layout only)\n"
 		"  -w, --workload SPEC   workload sizes: 'DEV:KEY=N[,KEY=N]' groups joined by\n"
-		"                        ';', e.g. 'blk:sectors=64,requests=16;net:frames=32'\n",
+		"                        ';', e.g. 'blk:sectors=64,requests=16;net:frames=32'\n"
+		"                        (repeatable: each adds its groups)\n",
 		names, list);
 	drv_wl_help_keys(f, &def, 8, 26);
 	fprintf(f,
@@ -174,13 +175,13 @@ static void record_usage(FILE *f)
 		"      --pid PID         (--bpf) attach to running process PID instead of a command\n"
 		"      --window BASE[+SIZE]  (--bpf) keep accesses to this guest-physical range\n"
 		"                        (SIZE 0x200 if left out) without waiting for its\n"
-		"                        MagicValue read; repeat for more (at most %d)\n"
+		"                        MagicValue read (repeatable, at most %d)\n"
 		"      --only-windows    (--bpf) record nothing but the --window ranges\n"
 		"                        (filtered in the kernel: cheapest)\n"
 		"      --ring-size SIZE  (--bpf) BPF ring buffer, a power of two (default %uM)\n"
 		"  -v, --verbose         (--bpf) show libbpf's debug messages\n"
 		"  -q, --quiet           print only errors, no summary\n"
-		"  -h, --help            show this help\n"
+		"  -h, --help            this help\n"
 		"\n"
 		"The summary on stderr shows, per device, the status reached, the features\n"
 		"negotiated and the used buffers taken back, then one line:\n"
@@ -322,7 +323,6 @@ static int check_emu_options(const struct record_opts *o)
  * -1 after --help was printed (exit 0). */
 static int record_parse(struct record_opts *o, int argc, char **argv)
 {
-	const char *workload = NULL;
 	unsigned repeat = 1;
 	char err[256];
 	int c;
@@ -386,7 +386,10 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 			o->emu_only = "--packed";
 			break;
 		case 'w':
-			workload = optarg;
+			/* Each -w adds its groups (a later key wins), as if
+			 * joined by ';'. */
+			if (drv_wl_opts_parse(&o->wl, optarg, err, sizeof(err)) != 0)
+				return usage_error("--workload: %s", err);
 			o->emu_only = "--workload";
 			break;
 		case OPT_REPEAT:
@@ -501,8 +504,6 @@ static int record_parse(struct record_opts *o, int argc, char **argv)
 				   "(e.g. --emu blk,net,console,rng)");
 	if (rig_parse_devices(&o->rig, o->emu, err, sizeof(err)) != 0)
 		return usage_error("--emu: %s", err);
-	if (workload && drv_wl_opts_parse(&o->wl, workload, err, sizeof(err)) != 0)
-		return usage_error("--workload: %s", err);
 	o->wl.repeat = repeat;
 	o->rig.seed = o->wl.seed;
 	/* VIRTIO_F_RING_PACKED is bit 34: a Version 1 device has only 32. */

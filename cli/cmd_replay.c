@@ -49,7 +49,8 @@ static void usage(FILE *f)
 		"                         QueueNumMax make the emulator take the recorded\n"
 		"                         value), config[+OFF] (takes the recorded bytes),\n"
 		"                         queueN, used, buffers, interrupts, violations or all\n"
-		"  -X, --expect-file FILE declarations, one per line, '#' comments\n"
+		"  -X, --expect-file FILE\n"
+		"                         declarations, one per line, '#' comments\n"
 		"      --json             print one JSON object (keys: trace, source, exact,\n"
 		"                         mode (\"full\" or \"registers only\"), result,\n"
 		"                         events_total, events_replayed, events_skipped,\n"
@@ -89,9 +90,9 @@ static void usage(FILE *f)
 		"missing, unreadable or a directory).\n"
 		"\n"
 		"Examples:\n"
-		"  vmtrace replay samples/emu-modern.db\n"
+		"  vmtrace replay ci/blk-net.db\n"
 		"  vmtrace replay --keep-going --until 5000 boot.db\n"
-		"  vmtrace replay --registers-only -X samples/qemu-linux-modern.expect boot.db\n"
+		"  vmtrace replay --registers-only -X qemu.expect boot.db\n"
 		"  vmtrace replay -x DeviceFeatures -x QueueNumMax -x net:all boot.db\n");
 }
 

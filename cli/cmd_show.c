@@ -27,6 +27,7 @@ static void usage(FILE *f)
 		"Print decoded events, one per line, with the violations found at each\n"
 		"(lines starting with '!'). Reads vmtrace.db when no file is named.\n"
 		"\n"
+		"options:\n"
 		"  --from SEQ       start at sequence number SEQ (default 0)\n"
 		"  -n, --count N    print at most N events (default: all)\n"
 		"  --device BASE    only events of the device at BASE (e.g. 0x10000000)\n"

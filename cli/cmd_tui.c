@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		"that event (moving the cursor moves time).  Press ? for the keys.\n"
 		"Reads vmtrace.db when no file is named.\n"
 		"\n"
+		"options:\n"
 		"  -C, --no-color    no colours (also with NO_COLOR set); the letters\n"
 		"                    carry the meaning: '>' cursor, '!' violation,\n"
 		"                    '~' anomaly\n"

@@ -16,7 +16,8 @@
  *   2   bad arguments or input that cannot be used, nothing done
  *       (replay: the trace cannot be replayed, or an error; diff: an
  *       error)
- *   69  the command to record could not be started (rr)
+ *   69  the command to record could not be started (rr), QEMU lacks the
+ *       trace events, or the BPF program could not be loaded
  *   with `record -- CMD`: CMD's own status, or its fatal signal re-raised */
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2

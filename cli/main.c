@@ -49,7 +49,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"  %-8s %s\n  %-8s %s\n"
 		"\n"
-		"Run 'vmtrace <command> --help' for the options of a command.\n"
+		"options:\n"
+		"  -h, --help  this help\n"
+		"  --version   print the version and the optional parts built in\n"
+		"\n"
+		"Run 'vmtrace <command> --help' for the options of a command, or\n"
+		"'man vmtrace-<command>' where vmtrace is installed.\n"
 		"Example: vmtrace record --emu blk,net,console,rng -o t.vmt && vmtrace dump t.vmt\n",
 		"help", "this help, or a command's (its man page on a terminal): vmtrace help record",
 		"version", "print the version and the optional parts built in");
