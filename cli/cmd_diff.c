@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/expect_opt.h"
 #include "cli/diff_print.h"
 #include "cli/json.h"
 #include "cli/util.h"
@@ -121,16 +122,9 @@ int cmd_diff(int argc, char **argv)
 			opts.context = (unsigned)v;
 			break;
 		case 'x':
-			if (expect_add(expect, optarg, "--expect", err, sizeof(err)) < 0) {
-				usage_error("--expect %s", err);
-				goto out;
-			}
-			break;
 		case 'X':
-			if (expect_load_file(expect, optarg, err, sizeof(err)) < 0) {
-				error("--expect-file %s", err);
+			if (cli_expect_option(expect, c, optarg))
 				goto out;
-			}
 			break;
 		case OPT_MAP:
 			if (parse_map(optarg, &opts))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/expect_opt.h"
 #include "cli/json.h"
 #include "cli/replay_print.h"
 #include "cli/util.h"
@@ -142,16 +143,9 @@ int cmd_replay(int argc, char **argv)
 			opts.registers_only = true;
 			break;
 		case 'x':
-			if (expect_add(expect, optarg, "--expect", err, sizeof(err)) < 0) {
-				usage_error("--expect %s", err);
-				goto out;
-			}
-			break;
 		case 'X':
-			if (expect_load_file(expect, optarg, err, sizeof(err)) < 0) {
-				error("--expect-file %s", err);
+			if (cli_expect_option(expect, c, optarg))
 				goto out;
-			}
 			break;
 		case 'j':
 			json = true;
