@@ -114,6 +114,60 @@ static void devices_text(FILE *f, const struct diff_result *res, bool mapped)
 				only[s] == 1 ? "" : "s", s ? "B" : "A");
 }
 
+/* Ring addresses differ between any two boots (docs/diff.md): not
+ * listed among the registers whose values differ. */
+static bool ring_address(const char *reg)
+{
+	static const char *const names[] = { "QueueDescLow", "QueueDescHigh", "QueueDriverLow", "QueueDriverHigh",
+					     "QueueDeviceLow", "QueueDeviceHigh", "QueuePFN", "Status" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(reg, names[i]))
+			return true;
+	return false;
+}
+
+static const struct diff_state_reg *find_reg(const struct diff_state *s, const struct diff_state_reg *r)
+{
+	for (unsigned i = 0; i < s->n_regs; i++)
+		if (s->regs[i].queue == r->queue && !strcmp(s->regs[i].reg, r->reg))
+			return &s->regs[i];
+	return NULL;
+}
+
+/* The registers whose last values differ between the sides (or that one
+ * side never had), at most `most` lines. */
+static void regs_text(FILE *f, const struct diff_state *a, const struct diff_state *b, unsigned most)
+{
+	const struct diff_state *side[2] = { a, b };
+	unsigned shown = 0, more = 0;
+
+	for (int k = 0; k < 2; k++)
+		for (unsigned i = 0; i < side[k]->n_regs; i++) {
+			const struct diff_state_reg *r = &side[k]->regs[i], *o = find_reg(side[!k], r);
+			if (ring_address(r->reg) || (o && (k == 1 || o->value == r->value)))
+				continue; /* the same, or listed from A's side already */
+			if (shown++ >= most) {
+				more++;
+				continue;
+			}
+			char label[48], va[24] = "-", vb[24] = "-";
+			if (r->queue >= 0)
+				snprintf(label, sizeof(label), "%s q%" PRId64, r->reg, r->queue);
+			else
+				snprintf(label, sizeof(label), "%s", r->reg);
+			const struct diff_state_reg *ra = k ? o : r, *rb = k ? r : o;
+			if (ra)
+				snprintf(va, sizeof(va), "0x%" PRIx64, ra->value);
+			if (rb)
+				snprintf(vb, sizeof(vb), "0x%" PRIx64, rb->value);
+			fprintf(f, "    %-22s A %-18s B %s\n", label, va, vb);
+		}
+	if (!shown)
+		fprintf(f, "    registers: the same (ring addresses aside)\n");
+	else if (more)
+		fprintf(f, "    ... %u more registers differ (--json lists each side's)\n", more);
+}
+
 static void state_row(FILE *f, const char *what, const char *a, const char *b)
 {
 	fprintf(f, "    %-10s %-48s %s\n", what, a, b);
@@ -154,6 +208,8 @@ static void state_text(FILE *f, const struct diff_first *d)
 		snprintf(label, sizeof(label), "q%" PRIu32, q < s[0]->n_queues ? s[0]->queues[q].queue : s[1]->queues[q].queue);
 		state_row(f, label, t[0], t[1]);
 	}
+	if (s[0]->known || s[1]->known)
+		regs_text(f, s[0], s[1], 12);
 }
 
 static void context_text(FILE *f, const char *side, const struct diff_line *l, unsigned n)
@@ -388,6 +444,15 @@ static void state_json(struct json *j, const char *key, const struct diff_state 
 		json_u64(j, "queue", s->queues[i].queue);
 		json_u64(j, "size", s->queues[i].size);
 		json_bool(j, "ready", s->queues[i].ready);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_begin_array(j, "registers");
+	for (unsigned i = 0; i < s->n_regs; i++) {
+		json_begin_object(j, NULL);
+		json_string(j, "reg", s->regs[i].reg);
+		s->regs[i].queue >= 0 ? json_i64(j, "queue", s->regs[i].queue) : json_null(j, "queue");
+		json_u64(j, "value", s->regs[i].value);
 		json_end_object(j);
 	}
 	json_end_array(j);

@@ -83,6 +83,14 @@ struct diff_state_queue {
 };
 #define DIFF_STATE_QUEUES_MAX 64
 
+/* A register's value in a side's state (tdb_state's). */
+struct diff_state_reg {
+	char reg[32];                         /* modern name, printable */
+	int64_t queue;                        /* -1: not a per-queue register */
+	uint64_t value;
+};
+#define DIFF_STATE_REGS_MAX 96
+
 /* A side's device just before the divergence. */
 struct diff_state {
 	bool known;
@@ -92,6 +100,8 @@ struct diff_state {
 	uint64_t features;                    /* negotiated, else accepted */
 	struct diff_state_queue queues[DIFF_STATE_QUEUES_MAX];
 	unsigned n_queues;
+	struct diff_state_reg regs[DIFF_STATE_REGS_MAX]; /* the first ones, by register and queue */
+	unsigned n_regs;
 };
 
 struct diff_first {

@@ -125,6 +125,12 @@ static int state_after(struct tdb *t, int device, uint64_t seq, struct diff_stat
 		d->size = q->size;
 		d->ready = q->ready;
 	}
+	for (size_t i = 0; i < s.n_regs && st->n_regs < DIFF_STATE_REGS_MAX; i++) {
+		struct diff_state_reg *dr = &st->regs[st->n_regs++];
+		escape_str(s.regs[i].reg, dr->reg, sizeof(dr->reg));
+		dr->queue = s.regs[i].queue;
+		dr->value = s.regs[i].value;
+	}
 	tdb_state_clear(&s);
 	return 0;
 }
