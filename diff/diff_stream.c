@@ -365,7 +365,8 @@ static int add_setups(struct tdb *t, const struct diff_dev *d, struct diff_strea
 
 	if ((r = tdb_queues_read(t, d->device, TDB_QUEUES_ALL, 0, NULL, &g, &ng)))
 		return r;
-	qsort(g, ng, sizeof(*g), by_seq_setup);
+	if (ng)
+		qsort(g, ng, sizeof(*g), by_seq_setup);
 	for (size_t i = 0; i < s->n_queues && !r; i++) {
 		struct diff_queue_stream *q = &s->queues[i], m = { .queue = q->queue };
 		size_t k = 0;
