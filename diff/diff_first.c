@@ -22,10 +22,10 @@ static void copy_text(char *dst, size_t len, const char *src)
 		escape_trim_cut(dst);
 }
 
-/* Show's line for the event at seq of device dev, and where its text
- * starts (*what). */
-static int show_line(struct tdb *t, struct fmt_rows *rows, struct tdb_cursor *c, uint64_t seq, char *line,
-		     size_t len, size_t *what)
+/* Show's line for the event at seq (the cursor's filter names the
+ * device), and where its text starts (*what). */
+static int show_line(struct fmt_rows *rows, struct tdb_cursor *c, uint64_t seq, char *line, size_t len,
+		     size_t *what)
 {
 	struct tdb_event row;
 	int r;
@@ -35,7 +35,6 @@ static int show_line(struct tdb *t, struct fmt_rows *rows, struct tdb_cursor *c,
 	if (r && r != TDB_E_DAMAGED_ROW)
 		return r == TDB_END ? TDB_E_NOT_FOUND : r;
 	fmt_rows_line(rows, &row, line, len, what);
-	(void)t;
 	return 0;
 }
 
@@ -64,7 +63,7 @@ static int register_context(struct tdb *t, int device, const struct diff_events 
 		goto out;
 	for (size_t i = lo; i < hi; i++) {
 		size_t what = 0;
-		if ((r = show_line(t, rows, c, ev->seq[i], line, sizeof(line), &what)))
+		if ((r = show_line(rows, c, ev->seq[i], line, sizeof(line), &what)))
 			goto out;
 		struct diff_line *l = &out[(*n)++];
 		l->seq = ev->seq[i];
