@@ -378,6 +378,17 @@ int diff_align(const struct diff_seq *a, const struct diff_seq *b, struct diff_r
 
 	*runs = NULL;
 	*n_runs = 0;
+	if (!a->n || !b->n) {
+		/* one side empty (its arrays may be NULL): all removed or inserted */
+		if (!a->n && !b->n)
+			return 0;
+		if (!(rs.v = malloc(sizeof(*rs.v))))
+			return -ENOMEM;
+		rs.v[0] = a->n ? (struct diff_run){ DIFF_REMOVED, 0, a->n, 0, 0 } : (struct diff_run){ DIFF_INSERTED, 0, 0, 0, b->n };
+		*runs = rs.v;
+		*n_runs = 1;
+		return 0;
+	}
 	if ((r = align_anchored(a, b, &ma, stats)))
 		return r;
 	size_t i = 0, j = 0;
