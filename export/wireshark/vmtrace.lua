@@ -209,32 +209,28 @@ function Reader:take(n, what)
 	return range
 end
 
-function Reader:uint(n, what)
+-- A little-endian number of n bytes, read by conv, and its range.
+function Reader:number(n, what, conv)
 	local r = self:take(n, what)
 	if r then
-		return r:le_uint(), r
+		return conv(r), r
 	end
+end
+
+function Reader:uint(n, what)
+	return self:number(n, what, function(r) return r:le_uint() end)
 end
 
 function Reader:int(n, what)
-	local r = self:take(n, what)
-	if r then
-		return r:le_int(), r
-	end
+	return self:number(n, what, function(r) return r:le_int() end)
 end
 
 function Reader:uint64(what)
-	local r = self:take(8, what)
-	if r then
-		return r:le_uint64(), r
-	end
+	return self:number(8, what, function(r) return r:le_uint64() end)
 end
 
 function Reader:int64(what)
-	local r = self:take(8, what)
-	if r then
-		return r:le_int64(), r
-	end
+	return self:number(8, what, function(r) return r:le_int64() end)
 end
 
 -- A u16 byte count and that many UTF-8 bytes; the range covers both.
